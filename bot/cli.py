@@ -1,0 +1,81 @@
+"""The `midway` command.
+
+    midway chat                 talk to the assistant in this terminal (SQLite, no tokens)
+    midway run                  Telegram with long polling
+    midway serve                the web server: Telegram webhook (and later WhatsApp)
+    midway db upgrade           bring the database schema up to date
+    midway decisions list|approve|reject   borderline pre-screens for the center manager
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot.bootstrap import bootstrap, configure_logging
+from bot.settings import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="midway", description="Midway assistant")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    chat = commands.add_parser("chat", help="talk to the assistant in this terminal")
+    chat.add_argument("--user", default="local", help="who you are in the console channel (default: local)")
+    chat.add_argument("--lang", default=None, help="first language: he, en, ru or ar (default: he)")
+
+    commands.add_parser("run", help="run the Telegram bot with long polling")
+    serve = commands.add_parser("serve", help="run the web server for webhooks")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=8080)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+
+    decisions = commands.add_parser("decisions", help="borderline cases waiting for the center manager")
+    decisions.add_argument("action", choices=["list", "approve", "reject"])
+    decisions.add_argument("id", nargs="?", type=int, help="decision id (approve/reject)")
+    decisions.add_argument("--center", help="only this center (slug)")
+    decisions.add_argument("--by", default="manager", help="who decides (name or role)")
+    decisions.add_argument("--note", default=None)
+
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    configure_logging("WARNING" if args.command == "chat" else settings.log_level)
+
+    if args.command == "db":
+        app = bootstrap(settings)
+        print("database is up to date")
+        return 0
+    if args.command == "chat":
+        from bot.channels.console import ConsoleChannel
+
+        app = bootstrap(settings)
+        console = ConsoleChannel(app.dispatcher, app.catalogs, user=args.user, lang=args.lang)
+        console.run(sys.stdin, interactive=sys.stdin.isatty())
+        return 0
+    if args.command == "decisions":
+        from bot.staff_cli import decisions_command
+
+        return decisions_command(bootstrap(settings), args)
+    if args.command in ("run", "serve"):
+        if not settings.telegram_token:
+            print("TELEGRAM_BOT_TOKEN is not set. To try the assistant without Telegram, run: midway chat",
+                  file=sys.stderr)
+            return 2
+        app = bootstrap(settings)
+        if args.command == "run":
+            from bot.channels.telegram import run_polling
+
+            run_polling(app)
+        else:
+            from bot.web import serve as serve_web
+
+            serve_web(app, args.host, args.port)
+        return 0
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,12 @@
+"""Where "now" comes from: the system clock in production, a hand-moved clock in tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)

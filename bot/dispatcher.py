@@ -1,0 +1,95 @@
+"""The dispatcher: runs one conversation step for one inbound message inside one DB transaction.
+
+    inbound → [transaction: dedupe, find person, load state, step, apply effects, save state] → delivery
+
+Sending happens after the commit, by the channel that received the message. If anything fails
+inside the transaction, nothing of it is stored and the person gets an apology, not silence.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.clock import Clock
+from bot.i18n import Catalogs
+from flows import FLOWS, Context, Input, Msg, Outgoing, Program, Reply, State
+from flows.engine import step
+from flows.program import LANGUAGES
+from storage import repo
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message as a channel received it, already turned into a flow input."""
+
+    channel: str
+    external_id: str  # the sender on that channel (Telegram user id, WhatsApp number)
+    input: Input
+    message_id: str | None = None  # the platform's id, for deduplication
+    profile_name: str | None = None
+    language_hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What to send back, and in which language to render it."""
+
+    lang: str
+    replies: tuple[Outgoing, ...] = field(default_factory=tuple)
+    person_id: int | None = None
+
+
+def language_from_hint(hint: str | None) -> str:
+    code = (hint or "").split("-")[0].lower()
+    code = {"iw": "he"}.get(code, code)
+    return code if code in LANGUAGES else "he"
+
+
+class Dispatcher:
+    def __init__(self, db: Database, program: Program, catalogs: Catalogs, clock: Clock) -> None:
+        self.db = db
+        self.program = program
+        self.catalogs = catalogs
+        self.clock = clock
+
+    def handle(self, inbound: Inbound) -> Delivery | None:
+        """Run one step. None when this message was already processed (a redelivery)."""
+        now = self.clock()
+        lang = language_from_hint(inbound.language_hint)
+        try:
+            return self._step(inbound, now, lang)
+        except Exception:
+            log.exception("step failed on %s (message %s)", inbound.channel, inbound.message_id)
+            return Delivery(lang=lang, replies=(Reply(parts=(Msg("common.apology"),)),))
+
+    def _step(self, inbound: Inbound, now: datetime, lang: str) -> Delivery | None:
+        with self.db.transaction() as session:
+            logged = None
+            if inbound.message_id is not None:
+                logged = repo.record_inbound(session, inbound.channel, inbound.message_id,
+                                             type(inbound.input).__name__.lower(), now)
+                if logged is None:
+                    log.info("duplicate %s message %s ignored", inbound.channel, inbound.message_id)
+                    return None
+            person, identity, created = repo.find_or_create_person(
+                session, inbound.channel, inbound.external_id, lang, now
+            )
+            identity.last_inbound_at = now
+            if logged is not None:
+                logged.person_id = person.id
+            state = repo.load_state(session, person.id) or State(lang=person.language)
+            facts = repo.person_facts(session, person, inbound.channel, inbound.profile_name)
+            ctx = Context(program=self.program, lexicon=self.catalogs, person=facts)
+            sprint = step(state, inbound.input, now, ctx, FLOWS)
+            person_id = person.id
+            if repo.apply_effects(session, person, sprint.effects, now):
+                repo.save_state(session, person_id, sprint.state, now)
+            log.info("step %s person=%s in=%s out=%d effects=%s", inbound.channel, person_id,
+                     type(inbound.input).__name__, len(sprint.replies),
+                     ",".join(type(e).__name__ for e in sprint.effects) or "-")
+            return Delivery(lang=sprint.state.lang, replies=sprint.replies, person_id=person_id)

@@ -1,0 +1,434 @@
+"""The flow engine: one pure step from (state, input, now, context) to a sprint.
+
+The shell calls `step` inside one DB transaction, applies the sprint's effects, stores the new
+state and then sends the replies. Nothing here does I/O or reads the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flows.context import Context
+from flows.declare import Ask, Done, Flow, Invalid, Option, View
+from flows.effects import Effect, RequestHandoff, SaveAnswer, SetLanguage, SetOptOut, SetPhone
+from flows.inputs import Command, Contact, Input, Pressed, Text, Unsupported
+from flows.messages import Choice, Msg, Outgoing, Reply
+from flows.parsing.choices import Candidate, match_choice, match_many
+from flows.parsing.normalize import has_letters_or_digits, normalize
+from flows.parsing.phones import to_e164
+from flows.state import Frame, State
+
+GLOBAL = "g:"
+DONE = "__done"
+NONE = "none"  # in a multi-choice question: "none of these", chosen alone
+MAX_RAW = 500  # longest raw answer we keep
+
+# Slash commands and the intent each one means.
+COMMANDS = {
+    "start": "restart", "restart": "restart", "menu": "menu", "back": "back", "help": "help",
+    "language": "language", "lang": "language", "human": "human", "person": "human",
+    "privacy": "privacy", "delete": "privacy", "stop": "stop",
+}
+# Intents recognised when the whole message is one of the keywords (from the catalogs, any language).
+KEYWORD_INTENTS = ("menu", "back", "restart", "language", "human", "stop", "optin", "privacy", "help")
+
+
+@dataclass(frozen=True)
+class Sprint:
+    state: State
+    replies: tuple[Outgoing, ...]
+    effects: tuple[Effect, ...]
+
+
+def step(state: State, inp: Input, now: datetime, ctx: Context, flows: Mapping[str, Flow]) -> Sprint:
+    run = _Run(State.from_json(state.to_json()), ctx, now, flows)
+    run.handle(inp)
+    run.state.last_active = now
+    return Sprint(run.state, tuple(run.replies), tuple(run.effects))
+
+
+@dataclass
+class _Run:
+    state: State
+    ctx: Context
+    now: datetime
+    flows: Mapping[str, Flow]
+    replies: list[Outgoing] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+    _pending: list[Msg] = field(default_factory=list)  # said before the next question
+
+    # ---- entry -------------------------------------------------------------------------------
+    def handle(self, inp: Input) -> None:
+        if isinstance(inp, Command):
+            intent = COMMANDS.get(inp.name)
+            if intent is None:
+                self.say("common.unknown_command")
+                self.reprompt_or_menu()
+            else:
+                self.intent(intent)
+            return
+        if isinstance(inp, Pressed) and inp.payload.startswith(GLOBAL):
+            name = inp.payload[len(GLOBAL):]
+            if name in KEYWORD_INTENTS:
+                self.intent(name)
+            else:
+                self.stale()
+            return
+        if isinstance(inp, Text):
+            if len(inp.text) > self.max_length():
+                self.say("common.too_long")
+                self.reprompt_or_menu()
+                return
+            intent = None if self.names_current_option(inp.text) else self.keyword_intent(inp.text)
+            if intent:
+                self.intent(intent)
+                return
+        if not self.state.frames:
+            self.idle_input(inp)
+            return
+        if isinstance(inp, Text) and self.away_too_long():
+            self.push("resume")
+            return
+        self.answer(inp)
+
+    # ---- global intents ----------------------------------------------------------------------
+    def intent(self, name: str) -> None:
+        person = self.ctx.person
+        if name == "restart":
+            self.state.frames.clear()
+            if person.opted_out:
+                self.effects.append(SetOptOut(False))
+            self.start("prescreen" if person.outcome is None else "menu", greeting="common.welcome_back"
+                       if person.outcome else None)
+        elif name == "menu":
+            if self.top_flow() == "menu":
+                self.reprompt_or_menu()
+            else:
+                self.push("menu")
+        elif name == "back":
+            self.back()
+        elif name in ("language", "privacy"):
+            if self.top_flow() == name:
+                self.reprompt_or_menu()
+            else:
+                self.push(name)
+        elif name == "human":
+            top = self.state.top
+            self.effects.append(RequestHandoff(top.flow if top else None, top.node if top else None))
+            self.say("handoff.ack", days=self.ctx.program.handoff_reply_working_days)
+            self.reprompt()
+        elif name == "stop":
+            self.effects.append(SetOptOut(True))
+            self.reply(Msg("optout.done"))
+        elif name == "optin":
+            if person.opted_out:
+                self.effects.append(SetOptOut(False))
+                self.say("optout.resumed")
+            self.reprompt_or_menu()
+        elif name == "help":
+            self.say("common.help")
+            self.reprompt_or_menu()
+
+    def keyword_intent(self, text: str) -> str | None:
+        reply = normalize(text)
+        if not reply:
+            return None
+        for name in KEYWORD_INTENTS:
+            for phrase in self.ctx.lexicon.texts(f"keywords.{name}"):
+                if reply in {normalize(k) for k in phrase.split(",")}:
+                    return name
+        return None
+
+    def idle_input(self, inp: Input) -> None:
+        if isinstance(inp, Pressed):
+            self.stale()
+            return
+        if isinstance(inp, Contact):
+            self.take_contact(inp)
+            return
+        if isinstance(inp, Unsupported):
+            self.say("common.unsupported")
+        if self.ctx.person.outcome is None:
+            self.start("prescreen")
+        else:
+            self.start("menu", greeting="common.welcome_back")
+
+    # ---- moving through flows ----------------------------------------------------------------
+    def start(self, name: str, greeting: str | None = None, carry: dict[str, Any] | None = None) -> None:
+        if greeting:
+            self.say(greeting)
+        self.state.frames.append(Frame(flow=name, answers=dict(carry or {})))
+        self.advance()
+
+    def push(self, name: str) -> None:
+        # The menu offers "continue where we stopped" when it opens on top of another flow.
+        carry = {"can_continue": True} if name == "menu" and self.state.frames else None
+        self.start(name, carry=carry)
+
+    def advance(self) -> None:
+        frame = self.state.frames[-1]
+        flow = self.flows[frame.flow]
+        begin = 0 if frame.node is None else flow.index(frame.node) + 1
+        view = self.view(frame)
+        for candidate in flow.steps[begin:]:
+            if candidate.skip is None or not candidate.skip(view):
+                frame.node = candidate.key
+                self.ask(frame, candidate)
+                return
+        self.finish(frame, flow)
+
+    def finish(self, frame: Frame, flow: Flow) -> None:
+        done: Done = flow.finish(self.view(frame))
+        self.state.frames.pop()
+        for item in done.replies:
+            if isinstance(item, Msg):
+                self.reply(item)
+            else:
+                self.flush()
+                self.replies.append(item)
+        for effect in done.effects:
+            self.effects.append(effect)
+            if isinstance(effect, SetLanguage):
+                self.state.lang = effect.lang
+        then = done.then
+        if then == "pop":
+            self.reprompt()
+        elif then == "idle":
+            self.state.frames.clear()
+        elif then == "reset":
+            self.state = State(lang=self.state.lang, seq=self.state.seq)
+        elif then == "restart-below":
+            below = self.state.frames.pop().flow if self.state.frames else "prescreen"
+            self.state.frames.clear()
+            self.start(below)
+        elif then.startswith("start:"):
+            self.state.frames.clear()
+            self.start(then.removeprefix("start:"), carry=done.carry)
+        elif then.startswith("push:"):
+            self.start(then.removeprefix("push:"), carry=done.carry)
+        self.flush()
+
+    def back(self) -> None:
+        frame = self.state.top
+        if frame is None:
+            self.start("menu")
+            return
+        if frame.history:
+            key = frame.history.pop()
+            flow = self.flows[frame.flow]
+            for later in flow.steps[flow.index(key):]:
+                frame.answers.pop(later.key, None)
+                frame.answers.pop(f"_{later.key}", None)
+            frame.node = key
+            self.ask(frame, flow.steps[flow.index(key)])
+        elif len(self.state.frames) > 1:
+            self.state.frames.pop()
+            self.reprompt()
+        elif frame.flow != "menu":
+            self.push("menu")
+        else:
+            self.reprompt()
+
+    # ---- questions and answers ---------------------------------------------------------------
+    def ask(self, frame: Frame, question: Ask) -> None:
+        self.state.seq += 1
+        view = self.view(frame)
+        prompt = question.prompt(view) if callable(question.prompt) else Msg(question.prompt)
+        parts = prompt if isinstance(prompt, tuple) else (prompt,)
+        choices: list[Choice] = []
+        chosen = frame.answers.get(f"_{question.key}", [])
+        for option in self.options(question, view):
+            label = Msg(option.label, dict(option.params))
+            if question.multi and option.value in chosen:
+                label = Msg("common.checked", {"label": label})
+            choices.append(Choice(f"{self.state.seq}:{option.value}", label))
+        if question.multi:
+            choices.append(Choice(f"{self.state.seq}:{DONE}", Msg("common.done")))
+        if frame.history:
+            choices.append(Choice(f"{GLOBAL}back", Msg("common.back")))
+        self.replies.append(
+            Reply(
+                parts=(*self._pending, *parts),
+                choices=tuple(choices),
+                request_contact=question.contact and self.ctx.person.can_share_contact,
+                multi_select=question.multi,
+            )
+        )
+        self._pending.clear()
+
+    def answer(self, inp: Input) -> None:
+        frame = self.state.frames[-1]
+        flow = self.flows.get(frame.flow)
+        question = flow.step(frame.node) if flow else None
+        if flow is None or question is None:  # a deploy removed what this person was in
+            self.state.frames.clear()
+            self.say("common.lost_place")
+            self.idle_input(Text(""))
+            return
+        view = self.view(frame)
+        options = self.options(question, view)
+        values = {o.value for o in options}
+        if isinstance(inp, Pressed):
+            seq, _, value = inp.payload.partition(":")
+            if seq != str(self.state.seq) or (value not in values and not (question.multi and value == DONE)):
+                self.stale()
+                return
+            if question.multi and value not in (DONE, NONE):
+                picked = list(frame.answers.get(f"_{question.key}", []))
+                picked.remove(value) if value in picked else picked.append(value)
+                frame.answers[f"_{question.key}"] = picked
+                self.ask(frame, question)
+                return
+            if value.startswith(GLOBAL):  # an option that is a global action ("🌐 language")
+                self.intent(value.removeprefix(GLOBAL))
+                return
+            if question.multi:
+                chosen = [] if value == NONE else list(frame.answers.get(f"_{question.key}", []))
+                self.accept(frame, flow, question, chosen, ",".join(chosen))
+            else:
+                self.accept(frame, flow, question, value, value)
+            return
+        if isinstance(inp, Contact):
+            phone = to_e164(inp.phone)
+            if question.contact and phone and inp.own:
+                self.accept(frame, flow, question, phone, "contact")
+            else:
+                self.take_contact(inp)
+            return
+        if isinstance(inp, Unsupported):
+            self.say("common.unsupported")
+            self.reprompt()
+            return
+        assert isinstance(inp, Text)
+        text = inp.text.strip()
+        limit = question.max_length or MAX_RAW
+        if len(text) > limit:
+            self.say("common.too_long")
+            self.reprompt()
+            return
+        value: Any = None
+        candidates = self.candidates(options)
+        if options:
+            if question.multi:
+                many = match_many(text, candidates)
+                if many is not None:
+                    value = [] if NONE in many else many
+            else:
+                value = match_choice(text, candidates)
+        if value is None and question.parse is not None and has_letters_or_digits(text):
+            try:
+                value = question.parse(text, view)
+            except Invalid as error:
+                self.say(error.key, **error.params)
+                self.reprompt()
+                return
+        if value is None:
+            self.say(question.invalid if has_letters_or_digits(text) else "common.not_understood")
+            self.reprompt()
+            return
+        if isinstance(value, str) and value.startswith(GLOBAL):
+            self.intent(value.removeprefix(GLOBAL))
+            return
+        self.accept(frame, flow, question, value, text)
+
+    def accept(self, frame: Frame, flow: Flow, question: Ask, value: Any, raw: str) -> None:
+        frame.answers[question.key] = value
+        frame.answers.pop(f"_{question.key}", None)
+        frame.history.append(question.key)
+        if flow.record:
+            self.effects.append(SaveAnswer(flow.name, question.key, raw[:MAX_RAW], value))
+        self.advance()
+
+    def take_contact(self, inp: Contact) -> None:
+        phone = to_e164(inp.phone)
+        if phone and inp.own:
+            self.effects.append(SetPhone(phone))
+            self.say("contact.saved")
+        else:
+            self.say("contact.not_own")
+        self.reprompt_or_menu()
+
+    # ---- small pieces ------------------------------------------------------------------------
+    def options(self, question: Ask, view: View) -> tuple[Option, ...]:
+        return question.options(view) if callable(question.options) else question.options
+
+    def candidates(self, options: tuple[Option, ...]) -> list[Candidate]:
+        lex = self.ctx.lexicon
+        found = []
+        for option in options:
+            texts = [t.format_map(_Blank(option.params)) for t in lex.texts(option.label)]
+            texts += [str(v) for v in option.params.values() if isinstance(v, str)]
+            if option.synonyms:
+                texts += [part for t in lex.texts(option.synonyms) for part in t.split(",")]
+            found.append(Candidate(option.value, tuple(t.strip() for t in texts if t.strip())))
+        return found
+
+    def names_current_option(self, text: str) -> bool:
+        frame = self.state.top
+        question = self.flows[frame.flow].step(frame.node) if frame and frame.flow in self.flows else None
+        if question is None:
+            return False
+        reply = normalize(text)
+        options = self.options(question, self.view(frame))  # type: ignore[arg-type]
+        return any(reply == normalize(t) for c in self.candidates(options) for t in c.texts)
+
+    def view(self, frame: Frame) -> View:
+        return View(frame.answers, self.ctx, self.now, self.state.lang)
+
+    def top_flow(self) -> str | None:
+        return self.state.top.flow if self.state.top else None
+
+    def max_length(self) -> int:
+        return self.ctx.program.max_text_length
+
+    def away_too_long(self) -> bool:
+        last = self.state.last_active
+        limit = timedelta(hours=self.ctx.program.resume_after_hours)
+        return last is not None and self.now - last > limit and self.top_flow() not in ("resume", "menu")
+
+    def say(self, key: str, **params: Any) -> None:
+        self._pending.append(Msg(key, params))
+
+    def reply(self, msg: Msg) -> None:
+        self._pending.append(msg)
+        self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            self.replies.append(Reply(parts=tuple(self._pending)))
+            self._pending.clear()
+
+    def stale(self) -> None:
+        self.say("common.stale_button")
+        self.reprompt_or_menu()
+
+    def reprompt(self) -> None:
+        frame = self.state.top
+        if frame is None:
+            self.flush()
+            return
+        question = self.flows[frame.flow].step(frame.node)
+        if question is None:
+            self.flush()
+            return
+        self.ask(frame, question)
+
+    def reprompt_or_menu(self) -> None:
+        if self.state.frames:
+            self.reprompt()
+        elif self.ctx.person.outcome is None:
+            self.say("common.start_hint")
+            self.flush()
+        else:
+            self.start("menu")
+
+
+class _Blank(dict):  # type: ignore[type-arg]
+    """format_map helper: unknown placeholders render empty."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+

@@ -1,0 +1,63 @@
+"""What a flow says: channel-neutral outgoing messages.
+
+A flow never writes user-visible text. It names a message (`Msg("prescreen.ask_age")`) with
+parameters; the shell's translator renders it in the person's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Union
+
+# A parameter is plain data or another message (rendered in the same language).
+Param = Union[str, int, float, date, datetime, "Msg", "MsgList"]
+
+
+@dataclass(frozen=True)
+class Msg:
+    key: str
+    params: dict[str, Param] = field(default_factory=dict)
+
+    def __hash__(self) -> int:  # params is a dict; identity by key is enough for sets
+        return hash(self.key)
+
+
+@dataclass(frozen=True)
+class MsgList:
+    """Several messages rendered one per line (e.g. a list of reasons or services)."""
+
+    items: tuple[Msg, ...]
+    bullet: str = "•"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One button. `payload` goes back to the engine as a `Pressed` input when clicked."""
+
+    payload: str
+    label: Msg
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One outgoing chat message: text parts (joined by blank lines) and optional choices."""
+
+    parts: tuple[Msg, ...]
+    choices: tuple[Choice, ...] = ()
+    request_contact: bool = False
+    remove_keyboard: bool = False
+    multi_select: bool = False
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file to send (e.g. a calendar invitation)."""
+
+    filename: str
+    content: bytes
+    mime_type: str
+    caption: Msg | None = None
+
+
+Outgoing = Union[Reply, Document]

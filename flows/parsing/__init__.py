@@ -1,0 +1,1 @@
+"""Forgiving parsers for what people type: numbers, ages, durations, places, choices."""

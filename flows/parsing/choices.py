@@ -1,0 +1,78 @@
+"""Matching a typed reply to one of the offered choices.
+
+Accepted: the option's number ("2"), its label or a synonym in any of the program's languages,
+a reply that contains exactly one option's label ("כן, בטח"), or a close misspelling.
+The same matcher serves every channel (button payloads are matched before we get here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from flows.parsing.normalize import normalize
+from flows.parsing.numbers import to_ascii_digits
+
+FUZZY_THRESHOLD = 84
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An option as the matcher sees it: its value and every text that names it."""
+
+    value: str
+    texts: tuple[str, ...]
+
+
+def match_choice(text: str, candidates: Sequence[Candidate]) -> str | None:
+    reply = normalize(to_ascii_digits(text))
+    if not reply:
+        return None
+    if reply.isdigit():
+        index = int(reply)
+        return candidates[index - 1].value if 1 <= index <= len(candidates) else None
+    names = [(c.value, normalize(t)) for c in candidates for t in c.texts]
+    names = [(v, n) for v, n in names if n]
+    exact = {v for v, n in names if n == reply}
+    if len(exact) == 1:
+        return exact.pop()
+    padded = f" {reply} "
+    contained = {v for v, n in names if f" {n} " in padded}
+    if len(contained) == 1:
+        return contained.pop()
+    if len(contained) > 1:
+        # "לא, לא ממש" contains only "לא"; "כן ולא" is ambiguous: prefer the longest name if unique.
+        longest = max(len(n) for v, n in names if v in contained and f" {n} " in padded)
+        best = {v for v, n in names if v in contained and len(n) == longest and f" {n} " in padded}
+        return best.pop() if len(best) == 1 else None
+    # "חצי" for "חצי משרה": every word of the reply is in the name of exactly one option
+    reply_words = set(reply.split())
+    partial = {v for v, n in names if reply_words <= set(n.split())}
+    if len(partial) == 1:
+        return partial.pop()
+    scored = sorted(((fuzz.ratio(reply, n), v) for v, n in names if len(n) > 2), reverse=True)
+    if scored and scored[0][0] >= FUZZY_THRESHOLD:
+        top_score, top_value = scored[0]
+        rivals = [v for s, v in scored if v != top_value and s >= top_score - 5]
+        if not rivals:
+            return top_value
+    return None
+
+
+def match_many(text: str, candidates: Sequence[Candidate]) -> list[str] | None:
+    """Several choices at once ("1, 3" or "1 3"); None when any part is not an option."""
+    reply = to_ascii_digits(text).replace(",", " ").replace("،", " ").split()
+    if not reply or not all(part.isdigit() for part in reply):
+        single = match_choice(text, candidates)
+        return [single] if single else None
+    chosen: list[str] = []
+    for part in reply:
+        index = int(part)
+        if not 1 <= index <= len(candidates):
+            return None
+        value = candidates[index - 1].value
+        if value not in chosen:
+            chosen.append(value)
+    return chosen

@@ -1,0 +1,285 @@
+"""The eligibility pre-screen (שיחת ניתוב), as it reads in a conversation.
+
+Privacy notice and consent → name → age → city (→ center) → willing to come → time out of work →
+job scope sought → years of experience → able to work → special groups (optional) → how they heard
+of us → phone (only if staff will need to call) → one of three outcomes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.declare import Ask, Done, Flow, Invalid, Option, View, yes_no
+from flows.effects import RecordOutcome, UpdateProfile
+from flows.eligibility import (
+    ELIGIBLE,
+    MANAGER,
+    NOT_ELIGIBLE,
+    OUT_OF_WORK_BUCKETS,
+    SPECIAL_GROUPS,
+    Verdict,
+    bucket_for_days,
+    evaluate,
+)
+from flows.messages import Msg, MsgList
+from flows.parsing.durations import YEAR, parse_duration_days
+from flows.parsing.normalize import has_letters_or_digits
+from flows.parsing.numbers import find_numbers, first_number
+from flows.parsing.phones import to_e164
+from flows.parsing.places import match_center
+from flows.workdays import add_working_days
+
+OTHER = "other"
+JOB_SHARES = (("1.0", "full"), ("0.75", "three_quarters"), ("0.5", "half"), ("0.33", "third"),
+              ("0.25", "quarter"), ("0.1", "less"))
+SOURCES = ("employment_service", "friend", "municipal_center", "social_networks", "municipal_ads", "other")
+
+
+# ---- parsers ---------------------------------------------------------------------------------
+def parse_name(text: str, view: View) -> str:
+    name = " ".join(text.split())
+    if not 2 <= len(name) <= 60 or not any(ch.isalpha() for ch in name):
+        raise Invalid("prescreen.invalid_name")
+    return name
+
+
+def parse_age(text: str, view: View) -> dict[str, int]:
+    number = first_number(text)
+    if number is None:
+        raise Invalid("prescreen.invalid_age")
+    value = int(number)
+    this_year = view.now.year
+    if 1900 <= value <= this_year - 10:
+        return {"age": this_year - value, "birth_year": value}
+    if 16 <= value <= 110:
+        return {"age": value, "birth_year": this_year - value}
+    raise Invalid("prescreen.invalid_age")
+
+
+def parse_city(text: str, view: View) -> dict[str, Any]:
+    if not any(ch.isalpha() for ch in text):
+        raise Invalid("prescreen.invalid_city")
+    cities = ((c.slug, c.cities + tuple(c.names.values())) for c in view.ctx.program.centers)
+    return {"text": " ".join(text.split())[:80], "center": match_center(text, cities)}
+
+
+def parse_out_of_work(text: str, view: View) -> str:
+    days = parse_duration_days(text)
+    if days is None:
+        raise Invalid("prescreen.invalid_duration")
+    return bucket_for_days(days).value
+
+
+def parse_job_share(text: str, view: View) -> str:
+    numbers = find_numbers(text)
+    if not numbers:
+        raise Invalid("prescreen.invalid_job_share")
+    value = numbers[0] / 100 if numbers[0] > 1 else numbers[0]
+    if not 0 < value <= 1:
+        raise Invalid("prescreen.invalid_job_share")
+    return min((v for v, _ in JOB_SHARES), key=lambda v: abs(float(v) - value))
+
+
+def parse_years(text: str, view: View) -> int:
+    days = parse_duration_days(text)
+    number = days / YEAR if days is not None else first_number(text)
+    if number is None or not 0 <= number <= 70:
+        raise Invalid("prescreen.invalid_years")
+    return int(round(number))
+
+
+def parse_phone(text: str, view: View) -> str:
+    phone = to_e164(text)
+    if phone is None:
+        raise Invalid("prescreen.invalid_phone")
+    return phone
+
+
+# ---- what the answers mean -------------------------------------------------------------------
+def facts(view: View) -> dict[str, Any]:
+    """The answers in the shape the eligibility rules and the profile use."""
+    a = view.answers
+    city = a.get("city") or {}
+    center = city.get("center") or a.get("center")
+    name = a.get("name")
+    if name == "profile":
+        name = view.ctx.person.profile_name
+    share = a.get("job_share")
+    return {
+        "name": name,
+        "age": a.get("age", {}),
+        "city": city.get("text"),
+        "center": None if center == OTHER else center,
+        "willing": a.get("willing"),
+        "out_of_work": a.get("out_of_work"),
+        "job_share": float(share) if share is not None else None,
+        "experience": a.get("experience"),
+        "able": a.get("able"),
+        "groups": a.get("groups") or [],
+        "source": a.get("source"),
+        "phone": a.get("phone") if a.get("phone") not in (None, "skip") else None,
+    }
+
+
+def verdict(view: View) -> Verdict:
+    f = facts(view)
+    center = view.ctx.program.center(f["center"])
+    rules = center.eligibility if center else view.ctx.program.eligibility
+    return evaluate(f, rules)
+
+
+def declined(view: View) -> bool:
+    return view.answers.get("consent") == "no"
+
+
+def center_name(view: View) -> str:
+    center = view.ctx.program.center(facts(view)["center"])
+    return center.name(view.lang) if center else ""
+
+
+# ---- the questions ---------------------------------------------------------------------------
+def consent_prompt(view: View) -> tuple[Msg, ...]:
+    return (Msg("prescreen.intro"), Msg("prescreen.privacy_notice"), Msg("prescreen.ask_consent"))
+
+
+def name_options(view: View) -> tuple[Option, ...]:
+    profile = view.ctx.person.profile_name
+    if profile and has_letters_or_digits(profile):
+        return (Option("profile", "common.raw", {"text": profile[:60]}),)
+    return ()
+
+
+def center_options(view: View) -> tuple[Option, ...]:
+    centers = tuple(Option(c.slug, "common.raw", {"text": c.name(view.lang)}) for c in view.ctx.program.centers)
+    return (*centers, Option(OTHER, "prescreen.center_other"))
+
+
+def willing_prompt(view: View) -> Msg:
+    return Msg("prescreen.ask_willing", {"center": center_name(view)})
+
+
+def city_known(view: View) -> bool:
+    return bool((view.answers.get("city") or {}).get("center"))
+
+
+def phone_needed(view: View) -> bool:
+    return not view.ctx.person.phone and verdict(view).outcome != NOT_ELIGIBLE
+
+
+ASK_CONSENT = Ask(
+    "consent",
+    prompt=consent_prompt,
+    options=(
+        Option("yes", "prescreen.consent_yes", synonyms="synonyms.yes"),
+        Option("no", "prescreen.consent_no", synonyms="synonyms.no"),
+        Option("g:language", "common.language_button"),
+    ),
+)
+
+STEPS = (
+    ASK_CONSENT,
+    Ask("name", prompt="prescreen.ask_name", options=name_options, parse=parse_name,
+        invalid="prescreen.invalid_name", skip=declined, max_length=80),
+    Ask("age", prompt="prescreen.ask_age", parse=parse_age, invalid="prescreen.invalid_age", skip=declined),
+    Ask("city", prompt="prescreen.ask_city", parse=parse_city, invalid="prescreen.invalid_city", skip=declined),
+    Ask("center", prompt="prescreen.ask_center", options=center_options,
+        skip=lambda v: declined(v) or city_known(v)),
+    Ask("willing", prompt=willing_prompt, options=yes_no(),
+        skip=lambda v: declined(v) or facts(v)["center"] is None),
+    Ask("out_of_work", prompt="prescreen.ask_out_of_work",
+        options=tuple(Option(b.value, b.label) for b in OUT_OF_WORK_BUCKETS),
+        parse=parse_out_of_work, invalid="prescreen.invalid_duration", skip=declined),
+    Ask("job_share", prompt="prescreen.ask_job_share",
+        options=tuple(Option(v, f"prescreen.share.{k}") for v, k in JOB_SHARES),
+        parse=parse_job_share, invalid="prescreen.invalid_job_share", skip=declined),
+    Ask("experience", prompt="prescreen.ask_experience", parse=parse_years, invalid="prescreen.invalid_years",
+        skip=declined),
+    Ask("able", prompt="prescreen.ask_able", options=yes_no(), skip=declined),
+    Ask("groups", prompt="prescreen.ask_groups", multi=True,
+        options=(*(Option(g, f"prescreen.group.{g}") for g in SPECIAL_GROUPS),
+                 Option("none", "prescreen.group.none")),
+        skip=declined),
+    Ask("source", prompt="prescreen.ask_source", options=tuple(Option(s, f"prescreen.source.{s}") for s in SOURCES),
+        skip=declined),
+    Ask("phone", prompt="prescreen.ask_phone", options=(Option("skip", "prescreen.phone_skip"),),
+        parse=parse_phone, invalid="prescreen.invalid_phone", contact=True,
+        skip=lambda v: declined(v) or not phone_needed(v)),
+)
+
+
+# ---- the outcome -----------------------------------------------------------------------------
+def reason_msg(reason: str, view: View) -> Msg:
+    center = view.ctx.program.center(facts(view)["center"])
+    rules = center.eligibility if center else view.ctx.program.eligibility
+    params = {
+        "min_age": rules.min_age, "max_age": rules.max_age, "days": rules.min_out_of_work_days,
+        "years": rules.max_out_of_work_years, "percent": int(round(rules.min_job_share * 100)),
+        "experience": rules.min_experience_years,
+    }
+    return Msg(f"reason.{reason}", params)
+
+
+def services_msgs(view: View) -> tuple[Msg, ...]:
+    center = view.ctx.program.center(facts(view)["center"]) or view.ctx.program.centers[0]
+    lines = tuple(
+        Msg("common.service_line", {"name": s.names.get(view.lang) or s.names.get("he", ""), "phone": s.phone})
+        for s in center.services
+    )
+    intro = Msg("prescreen.services_intro", {"center": center.name(view.lang)})
+    return (intro, Msg("common.list", {"items": MsgList(lines)}))
+
+
+def finish(view: View) -> Done:
+    if declined(view):
+        return Done(replies=(Msg("prescreen.declined"),), then="idle")
+    f = facts(view)
+    v = verdict(view)
+    due = add_working_days(view.now.date(), view.ctx.program.manager_reply_working_days)
+    profile = UpdateProfile({
+        "display_name": f["name"], "birth_year": f["age"].get("birth_year"), "city": f["city"],
+        "center": f["center"], "out_of_work": f["out_of_work"], "job_share": f["job_share"],
+        "experience_years": f["experience"], "able_to_work": f["able"] == "yes",
+        "willing_to_attend": f["willing"] == "yes", "recruitment_source": f["source"], "phone": f["phone"],
+    })
+    outcome = RecordOutcome(
+        outcome=v.outcome, center=f["center"], reasons=v.reasons, referral_suggested=v.referral_suggested,
+        decision_due=due if v.outcome == MANAGER else None,
+    )
+    greeting = {"name": f["name"] or ""}
+    if v.outcome == ELIGIBLE:
+        replies: tuple[Msg, ...] = (
+            Msg("prescreen.eligible", {**greeting, "center": center_name(view)}),
+            Msg("prescreen.eligible_next"),
+            Msg("common.menu_hint"),
+        )
+        return Done(replies=replies, effects=(profile, outcome), then="idle")
+    if v.outcome == MANAGER:
+        replies = (Msg("prescreen.manager", {**greeting, "date": due}), Msg("common.menu_hint"))
+        return Done(replies=replies, effects=(profile, outcome), then="idle")
+    reasons = MsgList(tuple(reason_msg(r, view) for r in v.failed))
+    replies = (Msg("prescreen.not_eligible", greeting), Msg("common.list", {"items": reasons}), *services_msgs(view))
+    carry = {"reasons": list(v.failed), "center": f["center"]}
+    return Done(replies=replies, effects=(profile, outcome), then="start:appeal", carry=carry)
+
+
+PRESCREEN = Flow("prescreen", steps=STEPS, finish=finish, record=True)
+
+
+# ---- asking the manager to reconsider --------------------------------------------------------
+def appeal_finish(view: View) -> Done:
+    if view.answers.get("review") != "yes":
+        return Done(replies=(Msg("appeal.no_thanks"), Msg("common.menu_hint")), then="idle")
+    due = add_working_days(view.now.date(), view.ctx.program.manager_reply_working_days)
+    record = RecordOutcome(
+        outcome=MANAGER, center=view.answers.get("center"),
+        reasons=("special_circumstances", *view.answers.get("reasons", ())), decision_due=due,
+    )
+    return Done(replies=(Msg("appeal.sent", {"date": due}),), effects=(record,), then="idle")
+
+
+APPEAL = Flow(
+    "appeal",
+    steps=(Ask("review", prompt="appeal.ask",
+               options=(Option("yes", "appeal.yes", synonyms="synonyms.yes"), Option("no", "appeal.no", synonyms="synonyms.no"))),),
+    finish=appeal_finish,
+)

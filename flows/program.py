@@ -1,0 +1,107 @@
+"""The program's configuration as the flows see it: centers and eligibility thresholds.
+
+Built from plain data (the shell reads it from a TOML file); nothing here reads files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+LANGUAGES = ("he", "en", "ru", "ar")
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Thresholds of the pre-screen. A value inside the `margin_*` band below a threshold sends
+    the case to the center manager instead of a refusal ("almost meets")."""
+
+    min_age: int = 45
+    max_age: int = 75
+    min_out_of_work_days: int = 14
+    max_out_of_work_years: int = 20
+    min_job_share: float = 0.25
+    min_experience_years: int = 5
+    require_able_to_work: bool = True
+    require_in_area: bool = True
+    margin_age_years: int = 1
+    margin_experience_years: int = 2
+    margin_job_share: float = 0.1
+
+
+@dataclass(frozen=True)
+class Service:
+    """An entry of a center's list of other community services."""
+
+    names: dict[str, str]
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Center:
+    slug: str
+    names: dict[str, str]
+    cities: tuple[str, ...]
+    services: tuple[Service, ...] = ()
+    parent: str | None = None
+    eligibility: Eligibility = field(default_factory=Eligibility)
+
+    def name(self, lang: str) -> str:
+        return self.names.get(lang) or self.names.get("he") or self.slug
+
+
+@dataclass(frozen=True)
+class Program:
+    centers: tuple[Center, ...]
+    eligibility: Eligibility = field(default_factory=Eligibility)
+    manager_reply_working_days: int = 5
+    handoff_reply_working_days: int = 2
+    resume_after_hours: int = 12
+    max_text_length: int = 600
+
+    def center(self, slug: str | None) -> Center | None:
+        return next((c for c in self.centers if c.slug == slug), None)
+
+
+def _eligibility(data: dict[str, Any], base: Eligibility) -> Eligibility:
+    known = {f.name for f in fields(Eligibility)}
+    unknown = set(data) - known
+    if unknown:
+        raise ValueError(f"unknown eligibility settings: {sorted(unknown)}")
+    return replace(base, **data)
+
+
+def program_from_dict(data: dict[str, Any]) -> Program:
+    """Validate and build the program configuration; raises ValueError with a clear message."""
+    base = _eligibility(data.get("eligibility", {}), Eligibility())
+    centers = []
+    for raw in data.get("centers", []):
+        if "slug" not in raw or "names" not in raw:
+            raise ValueError("every [[centers]] entry needs a slug and names")
+        services = tuple(
+            Service(names=dict(s["names"]), phone=str(s.get("phone", ""))) for s in raw.get("services", [])
+        )
+        centers.append(
+            Center(
+                slug=raw["slug"],
+                names=dict(raw["names"]),
+                cities=tuple(raw.get("cities", ())),
+                services=services,
+                parent=raw.get("parent"),
+                eligibility=_eligibility(raw.get("eligibility", {}), base),
+            )
+        )
+    if not centers:
+        raise ValueError("the configuration defines no centers")
+    slugs = [c.slug for c in centers]
+    if len(set(slugs)) != len(slugs):
+        raise ValueError("center slugs must be unique")
+    general = data.get("program", {})
+    return Program(
+        centers=tuple(centers),
+        eligibility=base,
+        manager_reply_working_days=int(general.get("manager_reply_working_days", 5)),
+        handoff_reply_working_days=int(general.get("handoff_reply_working_days", 2)),
+        resume_after_hours=int(general.get("resume_after_hours", 12)),
+        max_text_length=int(general.get("max_text_length", 600)),
+    )

@@ -1,0 +1,11 @@
+"""Every flow the engine knows, by name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flows.declare import Flow
+from flows.menus import LANGUAGE, MENU, PRIVACY, RESUME
+from flows.prescreen import APPEAL, PRESCREEN
+
+FLOWS: Mapping[str, Flow] = {f.name: f for f in (PRESCREEN, APPEAL, MENU, LANGUAGE, PRIVACY, RESUME)}

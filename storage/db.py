@@ -1,0 +1,91 @@
+"""Connecting to the database: a SQLite file by default, PostgreSQL when `DATABASE_URL` says so."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def database_url(env_url: str | None, data_dir: str | Path = "data") -> str:
+    """`DATABASE_URL` as given (postgres:// spellings accepted), else a SQLite file in `data_dir`."""
+    if env_url:
+        if env_url.startswith("postgres://"):
+            env_url = "postgresql://" + env_url.removeprefix("postgres://")
+        if env_url.startswith("postgresql://"):
+            env_url = "postgresql+psycopg://" + env_url.removeprefix("postgresql://")
+        return env_url
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(data_dir) / 'midway.sqlite3'}"
+
+
+def _sqlite_writer_lock(engine: Engine) -> None:
+    """Every SQLite transaction takes the write lock at BEGIN (BEGIN IMMEDIATE).
+
+    SQLite allows one writer; a transaction that reads and then writes could otherwise fail with
+    "database is locked" halfway through a step. Waiting at BEGIN makes steps simply queue up.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # let us issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    def __init__(self, url: str, echo: bool = False) -> None:
+        self.url = url
+        options: dict[str, Any] = {"echo": echo}
+        if url.startswith("sqlite"):
+            options["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            options["pool_pre_ping"] = True
+        self.engine = create_engine(url, **options)
+        if self.engine.dialect.name == "sqlite":
+            _sqlite_writer_lock(self.engine)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: committed when the block ends, rolled back if it raises."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest migration (Alembic `upgrade head`)."""
+        from alembic import command
+
+        with self.engine.begin() as connection:
+            config = alembic_config(self.url)
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config(url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config

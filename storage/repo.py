@@ -1,0 +1,250 @@
+"""Every query the assistant runs. The shell calls these inside `Database.transaction()`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from flows.context import PersonFacts
+from flows.effects import (
+    DeleteMyData,
+    Effect,
+    RecordOutcome,
+    RequestHandoff,
+    SaveAnswer,
+    SetLanguage,
+    SetOptOut,
+    SetPhone,
+    UpdateProfile,
+)
+from flows.program import Program
+from flows.state import VERSION, State
+from storage.models import (
+    Answer,
+    Center,
+    ChannelIdentity,
+    Conversation,
+    HandoffRequest,
+    InboundMessage,
+    ManagerDecision,
+    ParticipantProfile,
+    Person,
+    PrescreenOutcome,
+)
+
+JOINING_OUTCOMES = ("eligible", "approved")
+
+
+# ---- centers ---------------------------------------------------------------------------------
+def sync_centers(session: Session, program: Program) -> None:
+    """Make the centers table match the configuration (added or updated by slug; none removed)."""
+    existing = {c.slug: c for c in session.scalars(select(Center))}
+    for center in program.centers:
+        row = existing.get(center.slug) or Center(slug=center.slug)
+        row.names = dict(center.names)
+        row.cities = list(center.cities)
+        row.services = [{"names": dict(s.names), "phone": s.phone} for s in center.services]
+        session.add(row)
+        existing[center.slug] = row
+    session.flush()
+    for center in program.centers:
+        parent = existing.get(center.parent) if center.parent else None
+        existing[center.slug].parent_id = parent.id if parent else None
+
+
+def center_id(session: Session, slug: str | None) -> int | None:
+    if not slug:
+        return None
+    return session.scalar(select(Center.id).where(Center.slug == slug))
+
+
+# ---- inbound log and identities --------------------------------------------------------------
+def record_inbound(session: Session, channel: str, platform_id: str, kind: str, now: datetime) -> InboundMessage | None:
+    """Log an inbound update; None when this (channel, id) was already processed."""
+    row = InboundMessage(channel=channel, platform_message_id=platform_id, kind=kind, received_at=now)
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return None
+    return row
+
+
+def find_or_create_person(
+    session: Session, channel: str, external_id: str, language: str, now: datetime
+) -> tuple[Person, ChannelIdentity, bool]:
+    """The person behind a channel identity, created on first contact. Locks the identity row
+    (PostgreSQL) so that two messages of one person are stepped one after the other."""
+    query = (
+        select(ChannelIdentity)
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+        .with_for_update()
+    )
+    identity = session.scalar(query)
+    if identity is not None:
+        return identity.person, identity, False
+    person = Person(created_at=now, language=language, opted_out=False, role="participant")
+    identity = ChannelIdentity(channel=channel, external_id=external_id, created_at=now, unreachable=False)
+    person.identities.append(identity)
+    try:
+        with session.begin_nested():
+            session.add(person)
+            session.flush()
+    except IntegrityError:  # created meanwhile by a concurrent first message
+        identity = session.scalars(query).one()
+        return identity.person, identity, False
+    return person, identity, True
+
+
+# ---- conversation state ----------------------------------------------------------------------
+def load_state(session: Session, person_id: int) -> State | None:
+    row = session.get(Conversation, person_id)
+    return State.from_json(row.state) if row else None
+
+
+def save_state(session: Session, person_id: int, state: State, now: datetime) -> None:
+    row = session.get(Conversation, person_id) or Conversation(person_id=person_id)
+    row.state = state.to_json()
+    row.version = VERSION
+    row.updated_at = now
+    session.add(row)
+
+
+def person_facts(session: Session, person: Person, channel: str, profile_name: str | None) -> PersonFacts:
+    latest = session.scalar(
+        select(PrescreenOutcome)
+        .where(PrescreenOutcome.person_id == person.id)
+        .order_by(PrescreenOutcome.decided_at.desc(), PrescreenOutcome.id.desc())
+        .limit(1)
+    )
+    center = session.get(Center, latest.center_id) if latest and latest.center_id else None
+    return PersonFacts(
+        channel=channel,
+        profile_name=profile_name,
+        phone=person.phone,
+        opted_out=person.opted_out,
+        outcome=latest.outcome if latest else None,
+        center=center.slug if center else None,
+        can_share_contact=channel == "telegram",
+    )
+
+
+# ---- applying a step's effects ---------------------------------------------------------------
+def apply_effects(session: Session, person: Person, effects: Iterable[Effect], now: datetime) -> bool:
+    """Store what a step decided. Returns False when the person was deleted."""
+    for effect in effects:
+        if isinstance(effect, SaveAnswer):
+            session.add(Answer(person_id=person.id, flow=effect.flow, question=effect.question,
+                               raw_text=effect.raw, value=effect.value, answered_at=now))
+        elif isinstance(effect, UpdateProfile):
+            _update_profile(session, person, effect, now)
+        elif isinstance(effect, RecordOutcome):
+            _record_outcome(session, person, effect, now)
+        elif isinstance(effect, RequestHandoff):
+            session.add(HandoffRequest(person_id=person.id, flow=effect.flow, question=effect.question,
+                                       status="open", created_at=now))
+        elif isinstance(effect, SetOptOut):
+            person.opted_out = effect.opted_out
+            person.opted_out_at = now if effect.opted_out else None
+        elif isinstance(effect, SetLanguage):
+            person.language = effect.lang
+        elif isinstance(effect, SetPhone):
+            _set_phone(session, person, effect.phone)
+        elif isinstance(effect, DeleteMyData):
+            delete_person(session, person.id)
+            return False
+    return True
+
+
+def _set_phone(session: Session, person: Person, phone: str) -> None:
+    holder = session.scalar(select(Person).where(Person.phone == phone, Person.id != person.id))
+    if holder is None:
+        person.phone = phone
+    # else: another person has this number; linking the two is the identity-linking feature's job
+
+
+def _update_profile(session: Session, person: Person, effect: UpdateProfile, now: datetime) -> None:
+    fields = dict(effect.fields)
+    profile = session.get(ParticipantProfile, person.id) or ParticipantProfile(person_id=person.id)
+    if fields.get("display_name"):
+        person.display_name = str(fields["display_name"])[:120]
+    if fields.get("phone"):
+        _set_phone(session, person, fields["phone"])
+    center = center_id(session, fields.get("center"))
+    person.center_id = center
+    profile.center_id = center
+    for name in ("birth_year", "city", "out_of_work", "job_share", "experience_years", "able_to_work",
+                 "willing_to_attend", "recruitment_source"):
+        if name in fields:
+            setattr(profile, name, fields[name])
+    profile.updated_at = now
+    session.add(profile)
+
+
+def _record_outcome(session: Session, person: Person, effect: RecordOutcome, now: datetime) -> None:
+    outcome = PrescreenOutcome(
+        person_id=person.id, center_id=center_id(session, effect.center), outcome=effect.outcome,
+        reasons=list(effect.reasons), referral_suggested=effect.referral_suggested, decided_at=now,
+    )
+    session.add(outcome)
+    session.flush()
+    if effect.outcome == "eligible":
+        _mark_joined(session, person.id, now)
+    if effect.outcome == "manager_decision":
+        session.add(ManagerDecision(
+            person_id=person.id, outcome_id=outcome.id, center_id=outcome.center_id, reasons=list(effect.reasons),
+            status="pending", due_by=effect.decision_due, created_at=now,
+        ))
+
+
+def _mark_joined(session: Session, person_id: int, now: datetime) -> None:
+    profile = session.get(ParticipantProfile, person_id)
+    if profile is not None and profile.joined_at is None:
+        profile.joined_at = now
+
+
+def delete_person(session: Session, person_id: int) -> None:
+    """Erase a person and everything hanging on them (foreign keys cascade)."""
+    for model in (ManagerDecision, PrescreenOutcome, Answer, HandoffRequest, Conversation, ParticipantProfile,
+                  ChannelIdentity):
+        session.execute(delete(model).where(model.person_id == person_id))
+    session.execute(
+        InboundMessage.__table__.update().where(InboundMessage.person_id == person_id).values(person_id=None)
+    )
+    session.execute(delete(Person).where(Person.id == person_id))
+    session.expunge_all()
+
+
+# ---- staff: manager decisions ----------------------------------------------------------------
+def pending_decisions(session: Session, center_slug: str | None = None) -> list[tuple[ManagerDecision, Person]]:
+    query = (
+        select(ManagerDecision, Person)
+        .join(Person, Person.id == ManagerDecision.person_id)
+        .where(ManagerDecision.status == "pending")
+        .order_by(ManagerDecision.due_by, ManagerDecision.id)
+    )
+    if center_slug:
+        query = query.join(Center, Center.id == ManagerDecision.center_id).where(Center.slug == center_slug)
+    return [(d, p) for d, p in session.execute(query).all()]
+
+
+def decide(session: Session, decision_id: int, approve: bool, by: str, note: str | None, now: datetime) -> ManagerDecision:
+    decision = session.get(ManagerDecision, decision_id)
+    if decision is None or decision.status != "pending":
+        raise LookupError(f"no pending decision {decision_id}")
+    decision.status = "approved" if approve else "rejected"
+    decision.decided_at = now
+    decision.decided_by = by
+    decision.note = note
+    session.add(PrescreenOutcome(
+        person_id=decision.person_id, center_id=decision.center_id,
+        outcome="eligible" if approve else "not_eligible", reasons=["manager_decision"], decided_at=now,
+    ))
+    if approve:
+        _mark_joined(session, decision.person_id, now)
+    return decision
