@@ -272,24 +272,24 @@ class _Run:
         options = self.options(question, view)
         values = {o.value for o in options}
         if isinstance(inp, Pressed):
-            seq, _, value = inp.payload.partition(":")
-            if seq != str(self.state.seq) or (value not in values and not (question.multi and value == DONE)):
+            seq, _, pressed = inp.payload.partition(":")
+            if seq != str(self.state.seq) or (pressed not in values and not (question.multi and pressed == DONE)):
                 self.stale()
                 return
-            if question.multi and value not in (DONE, NONE):
+            if question.multi and pressed not in (DONE, NONE):
                 picked = list(frame.answers.get(f"_{question.key}", []))
-                picked.remove(value) if value in picked else picked.append(value)
+                picked.remove(pressed) if pressed in picked else picked.append(pressed)
                 frame.answers[f"_{question.key}"] = picked
                 self.ask(frame, question)
                 return
-            if value.startswith(GLOBAL):  # an option that is a global action ("🌐 language")
-                self.intent(value.removeprefix(GLOBAL))
+            if pressed.startswith(GLOBAL):  # an option that is a global action ("🌐 language")
+                self.intent(pressed.removeprefix(GLOBAL))
                 return
             if question.multi:
-                chosen = [] if value == NONE else list(frame.answers.get(f"_{question.key}", []))
+                chosen = [] if pressed == NONE else list(frame.answers.get(f"_{question.key}", []))
                 self.accept(frame, flow, question, chosen, ",".join(chosen))
             else:
-                self.accept(frame, flow, question, value, value)
+                self.accept(frame, flow, question, pressed, pressed)
             return
         if isinstance(inp, Contact):
             phone = to_e164(inp.phone)

@@ -6,9 +6,10 @@ parameters; the shell's translator renders it in the person's language.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Union
+from typing import Any, Union
 
 # A parameter is plain data or another message (rendered in the same language).
 Param = Union[str, int, float, date, datetime, "Msg", "MsgList"]
@@ -17,7 +18,7 @@ Param = Union[str, int, float, date, datetime, "Msg", "MsgList"]
 @dataclass(frozen=True)
 class Msg:
     key: str
-    params: dict[str, Param] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)  # values: see `Param`
 
     def __hash__(self) -> int:  # params is a dict; identity by key is enough for sets
         return hash(self.key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -213,9 +213,7 @@ def delete_person(session: Session, person_id: int) -> None:
     for model in (ManagerDecision, PrescreenOutcome, Answer, HandoffRequest, Conversation, ParticipantProfile,
                   ChannelIdentity):
         session.execute(delete(model).where(model.person_id == person_id))
-    session.execute(
-        InboundMessage.__table__.update().where(InboundMessage.person_id == person_id).values(person_id=None)
-    )
+    session.execute(update(InboundMessage).where(InboundMessage.person_id == person_id).values(person_id=None))
     session.execute(delete(Person).where(Person.id == person_id))
     session.expunge_all()
 

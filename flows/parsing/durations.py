@@ -36,9 +36,9 @@ _HALF = {normalize(w) for w in ("half", "חצי", "пол", "пол", "نصف", 
 def parse_duration_days(text: str) -> int | None:
     """The duration in days, or None when the text names no unit of time."""
     norm = normalize(text)
-    for phrase, (days, count) in _UNITS.items():  # multi-word phrases first ("חצי שנה")
+    for phrase, (phrase_days, phrase_count) in _UNITS.items():  # multi-word phrases first ("חצי שנה")
         if " " in phrase and phrase in norm:
-            return int(days * count)
+            return int(phrase_days * phrase_count)
     unit: tuple[int, float] | None = None
     for word in norm.split():
         if word in _UNITS:
