@@ -175,9 +175,10 @@ def _update_profile(session: Session, person: Person, effect: UpdateProfile, now
         person.display_name = str(fields["display_name"])[:120]
     if fields.get("phone"):
         _set_phone(session, person, fields["phone"])
-    center = center_id(session, fields.get("center"))
-    person.center_id = center
-    profile.center_id = center
+    if "center" in fields:  # like every other field: only when the flow established it
+        center = center_id(session, fields["center"])
+        person.center_id = center
+        profile.center_id = center
     for name in ("birth_year", "city", "out_of_work", "job_share", "experience_years", "able_to_work",
                  "willing_to_attend", "recruitment_source"):
         if name in fields:
