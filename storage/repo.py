@@ -233,7 +233,8 @@ def pending_decisions(session: Session, center_slug: str | None = None) -> list[
 
 
 def decide(session: Session, decision_id: int, approve: bool, by: str, note: str | None, now: datetime) -> ManagerDecision:
-    decision = session.get(ManagerDecision, decision_id)
+    # Locked (PostgreSQL), so that of two managers deciding at once the second sees it decided.
+    decision = session.get(ManagerDecision, decision_id, with_for_update=True)
     if decision is None or decision.status != "pending":
         raise LookupError(f"no pending decision {decision_id}")
     decision.status = "approved" if approve else "rejected"
