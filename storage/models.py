@@ -92,7 +92,9 @@ class ChannelIdentity(Base):
     """How one person is reached on one channel (a Telegram user id, a WhatsApp number...)."""
 
     __tablename__ = "channel_identities"
-    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_channel_identities_channel_external"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_channel_identities_channel_external"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)

@@ -63,7 +63,9 @@ def center_id(session: Session, slug: str | None) -> int | None:
 
 
 # ---- inbound log and identities --------------------------------------------------------------
-def record_inbound(session: Session, channel: str, platform_id: str, kind: str, now: datetime) -> InboundMessage | None:
+def record_inbound(
+    session: Session, channel: str, platform_id: str, kind: str, now: datetime
+) -> InboundMessage | None:
     """Log an inbound update; None when this (channel, id) was already processed."""
     row = InboundMessage(channel=channel, platform_message_id=platform_id, kind=kind, received_at=now)
     try:
@@ -198,8 +200,8 @@ def _record_outcome(session: Session, person: Person, effect: RecordOutcome, now
         _mark_joined(session, person.id, now)
     if effect.outcome == "manager_decision":
         session.add(ManagerDecision(
-            person_id=person.id, outcome_id=outcome.id, center_id=outcome.center_id, reasons=list(effect.reasons),
-            status="pending", due_by=effect.decision_due, created_at=now,
+            person_id=person.id, outcome_id=outcome.id, center_id=outcome.center_id,
+            reasons=list(effect.reasons), status="pending", due_by=effect.decision_due, created_at=now,
         ))
 
 
@@ -214,13 +216,17 @@ def delete_person(session: Session, person_id: int) -> None:
     for model in (ManagerDecision, PrescreenOutcome, Answer, HandoffRequest, Conversation, ParticipantProfile,
                   ChannelIdentity):
         session.execute(delete(model).where(model.person_id == person_id))
-    session.execute(update(InboundMessage).where(InboundMessage.person_id == person_id).values(person_id=None))
+    session.execute(
+        update(InboundMessage).where(InboundMessage.person_id == person_id).values(person_id=None)
+    )
     session.execute(delete(Person).where(Person.id == person_id))
     session.expunge_all()
 
 
 # ---- staff: manager decisions ----------------------------------------------------------------
-def pending_decisions(session: Session, center_slug: str | None = None) -> list[tuple[ManagerDecision, Person]]:
+def pending_decisions(
+    session: Session, center_slug: str | None = None
+) -> list[tuple[ManagerDecision, Person]]:
     query = (
         select(ManagerDecision, Person)
         .join(Person, Person.id == ManagerDecision.person_id)
@@ -232,7 +238,9 @@ def pending_decisions(session: Session, center_slug: str | None = None) -> list[
     return [(d, p) for d, p in session.execute(query).all()]
 
 
-def decide(session: Session, decision_id: int, approve: bool, by: str, note: str | None, now: datetime) -> ManagerDecision:
+def decide(
+    session: Session, decision_id: int, approve: bool, by: str, note: str | None, now: datetime
+) -> ManagerDecision:
     # Locked (PostgreSQL), so that of two managers deciding at once the second sees it decided.
     decision = session.get(ManagerDecision, decision_id, with_for_update=True)
     if decision is None or decision.status != "pending":

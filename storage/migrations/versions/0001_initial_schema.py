@@ -1,13 +1,13 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23
 """
 
-from alembic import op
+# ruff: noqa: E501  (long op lines kept as Alembic generated them)
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None
