@@ -1,0 +1,460 @@
+"""The storage layer on SQLite and on PostgreSQL: schema, deduplication, identities, state, effects,
+manager decisions and centers. Every test here runs once per database (the `db_url` fixture)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import Session
+
+from bot.program_config import load_program
+from flows.effects import (
+    DeleteMyData,
+    RecordOutcome,
+    RequestHandoff,
+    SaveAnswer,
+    SetLanguage,
+    SetOptOut,
+    SetPhone,
+    UpdateProfile,
+)
+from flows.state import Frame, State
+from storage import repo
+from storage.db import Database
+from storage.models import (
+    Answer,
+    Base,
+    Center,
+    ChannelIdentity,
+    Conversation,
+    HandoffRequest,
+    InboundMessage,
+    ManagerDecision,
+    ParticipantProfile,
+    Person,
+    PrescreenOutcome,
+)
+from tests.kit import START
+
+NOW = START  # Asia/Jerusalem on purpose: storage must hand back the same instant, in UTC
+LATER = START + timedelta(days=3, hours=5)
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
+    database.upgrade()
+    with database.transaction() as session:
+        repo.sync_centers(session, load_program(None))
+    yield database
+    database.dispose()
+
+
+def new_person(db: Database, external_id: str = "100", channel: str = "telegram") -> int:
+    with db.transaction() as s:
+        person, _, created = repo.find_or_create_person(s, channel, external_id, "he", NOW)
+        assert created
+        return person.id
+
+
+def apply(db: Database, person_id: int, *effects: object, now: datetime = NOW) -> bool:
+    with db.transaction() as s:
+        person = s.get(Person, person_id)
+        assert person is not None
+        return repo.apply_effects(s, person, effects, now)  # type: ignore[arg-type]
+
+
+def count(s: Session, model: type, *where: object) -> int:
+    return s.scalar(select(func.count()).select_from(model).where(*where)) or 0  # type: ignore[arg-type]
+
+
+PROFILE = UpdateProfile({
+    "display_name": "רונית", "birth_year": 1968, "city": "כפר סבא", "center": "kfar-saba",
+    "out_of_work": "3_12_months", "job_share": 0.5, "experience_years": 25, "able_to_work": True,
+    "willing_to_attend": True, "recruitment_source": "friend", "phone": "+972501234567",
+})
+
+
+# ---- schema ----------------------------------------------------------------------------------
+def test_upgrade_builds_the_schema_of_the_models_and_can_run_again(db_url: str) -> None:
+    database = Database(db_url)
+    try:
+        database.upgrade()
+        database.upgrade()  # a second deploy of the same revision changes nothing
+        tables = set(inspect(database.engine).get_table_names())
+        assert set(Base.metadata.tables) | {"alembic_version"} == tables
+        with database.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+            assert context.get_current_revision() == "0001"
+    finally:
+        database.dispose()
+
+
+# ---- inbound log -----------------------------------------------------------------------------
+def test_a_redelivered_message_is_recognised_and_the_first_row_kept(db: Database) -> None:
+    with db.transaction() as s:
+        first = repo.record_inbound(s, "telegram", "42", "text", NOW)
+        assert first is not None
+    with db.transaction() as s:
+        assert repo.record_inbound(s, "telegram", "42", "pressed", LATER) is None
+        # the failed insert is rolled back to its savepoint; the transaction goes on
+        assert repo.record_inbound(s, "whatsapp", "42", "text", LATER) is not None
+    with db.transaction() as s:
+        rows = s.scalars(select(InboundMessage).order_by(InboundMessage.id)).all()
+        assert [(r.channel, r.platform_message_id, r.kind) for r in rows] == [
+            ("telegram", "42", "text"), ("whatsapp", "42", "text"),
+        ]
+        assert rows[0].received_at == NOW
+
+
+# ---- people ----------------------------------------------------------------------------------
+def test_a_person_is_created_on_first_contact_and_found_afterwards(db: Database) -> None:
+    with db.transaction() as s:
+        person, identity, created = repo.find_or_create_person(s, "telegram", "555", "ru", NOW)
+        assert created and person.id is not None and identity.person_id == person.id
+        person_id = person.id
+    with db.transaction() as s:
+        again, identity, created = repo.find_or_create_person(s, "telegram", "555", "he", LATER)
+        assert not created and again.id == person_id
+        assert again.language == "ru"  # the first contact's language, not overwritten
+        other, _, created = repo.find_or_create_person(s, "whatsapp", "555", "he", LATER)
+        assert created and other.id != person_id
+    with db.transaction() as s:
+        assert count(s, Person) == 2 and count(s, ChannelIdentity) == 2
+
+
+def test_datetimes_come_back_aware_in_utc(db: Database) -> None:
+    person_id = new_person(db)
+    apply(db, person_id, SetOptOut(True), now=LATER)
+    with db.transaction() as s:
+        person = s.get(Person, person_id)  # a new session: read from the database
+        assert person is not None and person.opted_out_at is not None
+        for value in (person.created_at, person.opted_out_at, person.identities[0].created_at):
+            assert value.tzinfo is not None and value.utcoffset() == timedelta(0)
+        assert person.created_at == NOW and person.created_at.hour == NOW.astimezone(UTC).hour
+        assert person.opted_out_at == LATER
+
+
+def test_a_naive_datetime_is_refused(db: Database) -> None:
+    with pytest.raises(Exception, match="naive"), db.transaction() as s:
+        repo.find_or_create_person(s, "telegram", "1", "he", datetime(2026, 1, 1, 9, 0))
+
+
+# ---- conversation state ----------------------------------------------------------------------
+def test_conversation_state_round_trips_exactly(db: Database) -> None:
+    person_id = new_person(db)
+    state = State(
+        lang="he",
+        seq=7,
+        frames=[
+            Frame("prescreen", node="age", history=["consent", "name"], answers={
+                "consent": "yes", "name": "רונית כהן-לוי", "city": {"text": "כפר סבא", "center": None},
+                "_groups": ["haredi", "single_parent"], "share": 0.5, "nested": {"a": [1, {"b": "ג"}]},
+            }),
+            Frame("menu", node="item", answers={"can_continue": True}),
+        ],
+        last_active=NOW,
+    )
+    with db.transaction() as s:
+        assert repo.load_state(s, person_id) is None
+        repo.save_state(s, person_id, state, NOW)
+    with db.transaction() as s:
+        loaded = repo.load_state(s, person_id)
+        assert loaded == state
+        assert loaded is not None and loaded.to_json() == state.to_json()
+    state.frames.pop()
+    state.seq += 1
+    with db.transaction() as s:
+        repo.save_state(s, person_id, state, LATER)  # an update, not a second row
+    with db.transaction() as s:
+        assert repo.load_state(s, person_id) == state
+        row = s.get(Conversation, person_id)
+        assert row is not None and row.updated_at == LATER and count(s, Conversation) == 1
+
+
+# ---- effects ---------------------------------------------------------------------------------
+def test_save_answer_keeps_raw_text_and_value(db: Database) -> None:
+    person_id = new_person(db)
+    apply(db, person_id, SaveAnswer("prescreen", "age", "בן 57", {"age": 57, "birth_year": 1969}),
+          SaveAnswer("prescreen", "groups", "1,2", ["haredi", "disability"]))
+    with db.transaction() as s:
+        answers = s.scalars(select(Answer).order_by(Answer.id)).all()
+        assert [(a.flow, a.question, a.raw_text, a.value) for a in answers] == [
+            ("prescreen", "age", "בן 57", {"age": 57, "birth_year": 1969}),
+            ("prescreen", "groups", "1,2", ["haredi", "disability"]),
+        ]
+        assert all(a.person_id == person_id and a.answered_at == NOW for a in answers)
+
+
+def test_update_profile_fills_person_and_profile(db: Database) -> None:
+    person_id = new_person(db)
+    apply(db, person_id, PROFILE)
+    with db.transaction() as s:
+        person = s.get(Person, person_id)
+        profile = s.get(ParticipantProfile, person_id)
+        kfar_saba = repo.center_id(s, "kfar-saba")
+        assert person is not None and profile is not None
+        assert (person.display_name, person.phone, person.center_id) == ("רונית", "+972501234567", kfar_saba)
+        assert (profile.birth_year, profile.city, profile.center_id, profile.out_of_work, profile.job_share,
+                profile.experience_years, profile.able_to_work, profile.willing_to_attend,
+                profile.recruitment_source) == (
+            1968, "כפר סבא", kfar_saba, "3_12_months", 0.5, 25, True, True, "friend")
+        assert profile.joined_at is None and profile.updated_at == NOW
+
+
+def test_a_later_partial_profile_update_keeps_what_it_does_not_mention(db: Database) -> None:
+    person_id = new_person(db)
+    apply(db, person_id, PROFILE)
+    apply(db, person_id, UpdateProfile({"city": "מודיעין"}), now=LATER)
+    with db.transaction() as s:
+        person = s.get(Person, person_id)
+        profile = s.get(ParticipantProfile, person_id)
+        assert person is not None and profile is not None
+        assert profile.city == "מודיעין" and profile.birth_year == 1968 and profile.updated_at == LATER
+        assert person.center_id == profile.center_id == repo.center_id(s, "kfar-saba")
+
+
+def test_an_eligible_outcome_records_it_and_sets_joined_at(db: Database) -> None:
+    person_id = new_person(db)
+    apply(db, person_id, PROFILE, RecordOutcome("eligible", "kfar-saba"))
+    apply(db, person_id, RecordOutcome("eligible", "kfar-saba"), now=LATER)  # joined once, at the first
+    with db.transaction() as s:
+        outcomes = s.scalars(select(PrescreenOutcome).order_by(PrescreenOutcome.id)).all()
+        kfar_saba = repo.center_id(s, "kfar-saba")
+        assert [(o.outcome, o.center_id, o.decided_at) for o in outcomes] == [
+            ("eligible", kfar_saba, NOW), ("eligible", kfar_saba, LATER),
+        ]
+        profile = s.get(ParticipantProfile, person_id)
+        assert profile is not None and profile.joined_at == NOW
+        assert count(s, ManagerDecision) == 0
+        person = s.get(Person, person_id)
+        assert person is not None
+        facts = repo.person_facts(s, person, "telegram", None)
+        assert (facts.outcome, facts.center, facts.phone) == ("eligible", "kfar-saba", "+972501234567")
+
+
+def test_a_borderline_outcome_waits_for_the_manager(db: Database) -> None:
+    person_id = new_person(db)
+    due = date(2026, 11, 25)
+    apply(db, person_id, PROFILE,
+          RecordOutcome("manager_decision", "kfar-saba", reasons=("age_margin",), decision_due=due))
+    with db.transaction() as s:
+        outcome = s.scalars(select(PrescreenOutcome)).one()
+        decision = s.scalars(select(ManagerDecision)).one()
+        assert outcome.outcome == "manager_decision" and outcome.reasons == ["age_margin"]
+        assert (decision.person_id, decision.outcome_id, decision.center_id, decision.status, decision.due_by,
+                decision.reasons, decision.created_at) == (
+            person_id, outcome.id, repo.center_id(s, "kfar-saba"), "pending", due, ["age_margin"], NOW)
+        profile = s.get(ParticipantProfile, person_id)
+        assert profile is not None and profile.joined_at is None
+
+
+def test_not_eligible_keeps_reasons_and_referral(db: Database) -> None:
+    person_id = new_person(db)
+    apply(db, person_id, PROFILE, RecordOutcome("not_eligible", None, ("age",), referral_suggested=True))
+    with db.transaction() as s:
+        outcome = s.scalars(select(PrescreenOutcome)).one()
+        assert (outcome.outcome, outcome.center_id, outcome.reasons, outcome.referral_suggested) == (
+            "not_eligible", None, ["age"], True)
+        assert count(s, ManagerDecision) == 0
+
+
+def test_a_handoff_request_enters_the_queue(db: Database) -> None:
+    person_id = new_person(db)
+    apply(db, person_id, RequestHandoff("prescreen", "age"), RequestHandoff(None, None))
+    with db.transaction() as s:
+        rows = s.scalars(select(HandoffRequest).order_by(HandoffRequest.id)).all()
+        assert [(r.person_id, r.flow, r.question, r.status, r.created_at) for r in rows] == [
+            (person_id, "prescreen", "age", "open", NOW), (person_id, None, None, "open", NOW),
+        ]
+
+
+def test_opting_out_and_back_in(db: Database) -> None:
+    person_id = new_person(db)
+    apply(db, person_id, SetOptOut(True))
+    with db.transaction() as s:
+        person = s.get(Person, person_id)
+        assert person is not None and person.opted_out and person.opted_out_at == NOW
+    apply(db, person_id, SetOptOut(False), now=LATER)
+    with db.transaction() as s:
+        person = s.get(Person, person_id)
+        assert person is not None and not person.opted_out and person.opted_out_at is None
+
+
+def test_language_and_phone(db: Database) -> None:
+    person_id = new_person(db)
+    other_id = new_person(db, "200")
+    apply(db, person_id, SetLanguage("ar"), SetPhone("+972501111111"))
+    apply(db, other_id, SetPhone("+972501111111"))  # already someone else's number: not taken over
+    with db.transaction() as s:
+        person, other = s.get(Person, person_id), s.get(Person, other_id)
+        assert person is not None and other is not None
+        assert (person.language, person.phone) == ("ar", "+972501111111")
+        assert other.phone is None
+
+
+def dependents(s: Session, person_id: int) -> dict[str, int]:
+    """Rows of the person in every table: `people` itself and every column with a foreign key to it
+    (found from the metadata, so a table added later is checked too)."""
+    people_id = Base.metadata.tables["people"].c.id
+    found = {"people": s.scalar(select(func.count()).where(people_id == person_id)) or 0}
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            if any(fk.references(people_id.table) for fk in column.foreign_keys):
+                rows = select(func.count()).select_from(table).where(column == person_id)
+                found[f"{table.name}.{column.name}"] = s.scalar(rows) or 0
+    return found
+
+
+def test_delete_my_data_erases_the_person_and_everything_about_them(db: Database) -> None:
+    person_id = new_person(db)
+    keeper_id = new_person(db, "200")
+    for who in (person_id, keeper_id):
+        with db.transaction() as s:
+            for n in range(2):
+                logged = repo.record_inbound(s, "telegram", f"{who}-{n}", "text", NOW)
+                assert logged is not None
+                logged.person_id = who
+            repo.save_state(s, who, State(frames=[Frame("prescreen", node="age")]), NOW)
+        apply(db, who, SaveAnswer("prescreen", "name", "רונית", "רונית"), RequestHandoff(None, None),
+              UpdateProfile({**PROFILE.fields, "phone": f"+97250{who:07d}"}),
+              RecordOutcome("eligible", "kfar-saba"),
+              RecordOutcome("manager_decision", "tel-aviv", ("age_margin",), decision_due=date(2026, 11, 25)))
+    with db.transaction() as s:
+        before = dependents(s, person_id)
+        assert all(before.values()), before  # every table that can hold the person does
+        assert {name.split(".")[0] for name in before} == set(Base.metadata.tables) - {"centers"}
+
+    with db.transaction() as s:
+        person = s.get(Person, person_id)
+        assert person is not None
+        assert repo.apply_effects(s, person, [DeleteMyData(), SetOptOut(True)], LATER) is False
+
+    with db.transaction() as s:
+        assert not any(dependents(s, person_id).values())
+        mine = InboundMessage.platform_message_id.like(f"{person_id}-%")
+        orphans = s.scalars(select(InboundMessage).where(mine))
+        assert [m.person_id for m in orphans] == [None, None]  # the id-only log stays, unlinked
+        assert all(dependents(s, keeper_id).values())
+        assert count(s, Center) == 3
+
+
+# ---- staff: manager decisions ----------------------------------------------------------------
+def borderline(db: Database, external_id: str, center: str, due: date) -> int:
+    person_id = new_person(db, external_id)
+    apply(db, person_id, UpdateProfile({**PROFILE.fields, "center": center, "phone": None}),
+          RecordOutcome("manager_decision", center, ("age_margin",), decision_due=due))
+    return person_id
+
+
+def test_pending_decisions_are_listed_by_due_date_and_center(db: Database) -> None:
+    late = borderline(db, "1", "kfar-saba", date(2026, 11, 27))
+    early = borderline(db, "2", "kfar-saba", date(2026, 11, 24))
+    modiin = borderline(db, "3", "modiin", date(2026, 11, 25))
+    with db.transaction() as s:
+        assert [p.id for _, p in repo.pending_decisions(s)] == [early, modiin, late]
+        assert [p.id for _, p in repo.pending_decisions(s, "kfar-saba")] == [early, late]
+        assert repo.pending_decisions(s, "tel-aviv") == []
+
+
+def test_approving_a_decision_makes_the_person_a_participant(db: Database) -> None:
+    person_id = borderline(db, "1", "kfar-saba", date(2026, 11, 25))
+    with db.transaction() as s:
+        [(decision, person)] = repo.pending_decisions(s)
+        decision_id = decision.id
+        assert person.id == person_id
+    with db.transaction() as s:
+        decided = repo.decide(s, decision_id, approve=True, by="Dana (manager)", note="experience abroad",
+                              now=LATER)
+        assert decided.status == "approved"
+    with db.transaction() as s:
+        decision = s.get(ManagerDecision, decision_id)
+        assert decision is not None
+        assert (decision.status, decision.decided_at, decision.decided_by, decision.note) == (
+            "approved", LATER, "Dana (manager)", "experience abroad")
+        latest = s.scalars(select(PrescreenOutcome).order_by(PrescreenOutcome.id.desc())).first()
+        assert latest is not None and (latest.outcome, latest.center_id, latest.decided_at) == (
+            "eligible", decision.center_id, LATER)
+        profile = s.get(ParticipantProfile, person_id)
+        assert profile is not None and profile.joined_at == LATER
+        assert repo.pending_decisions(s) == []
+    with pytest.raises(LookupError), db.transaction() as s:
+        repo.decide(s, decision_id, approve=False, by="someone else", note=None, now=LATER)
+    with db.transaction() as s:
+        decision = s.get(ManagerDecision, decision_id)
+        assert decision is not None and decision.status == "approved"  # the second decision changed nothing
+
+
+def test_rejecting_a_decision_and_deciding_an_unknown_one(db: Database) -> None:
+    person_id = borderline(db, "1", "modiin", date(2026, 11, 25))
+    with db.transaction() as s:
+        [(decision, _)] = repo.pending_decisions(s)
+        repo.decide(s, decision.id, approve=False, by="Dana", note=None, now=LATER)
+    with db.transaction() as s:
+        latest = s.scalars(select(PrescreenOutcome).order_by(PrescreenOutcome.id.desc())).first()
+        assert latest is not None and latest.outcome == "not_eligible"
+        profile = s.get(ParticipantProfile, person_id)
+        assert profile is not None and profile.joined_at is None
+    with pytest.raises(LookupError), db.transaction() as s:
+        repo.decide(s, 999_999, approve=True, by="Dana", note=None, now=LATER)
+
+
+
+def test_two_managers_deciding_at_once_decide_once(db: Database) -> None:
+    """The second manager waits for the first one's commit and then finds the case decided."""
+    borderline(db, "1", "kfar-saba", date(2026, 11, 25))
+    with db.transaction() as s:
+        [(decision, _)] = repo.pending_decisions(s)
+        decision_id = decision.id
+    second: list[object] = []
+
+    def reject() -> None:
+        try:
+            with db.transaction() as s:
+                decided = repo.decide(s, decision_id, approve=False, by="Yossi", note=None, now=LATER)
+                second.append(decided.status)
+        except LookupError as error:
+            second.append(error)
+
+    with db.transaction() as s:
+        repo.decide(s, decision_id, approve=True, by="Dana", note=None, now=LATER)
+        s.flush()
+        other = threading.Thread(target=reject)
+        other.start()
+        other.join(timeout=0.5)
+        assert other.is_alive(), "the second manager should wait for the first one's transaction"
+    other.join(timeout=30)
+    assert len(second) == 1 and isinstance(second[0], LookupError)
+    with db.transaction() as s:
+        decision = s.get(ManagerDecision, decision_id)
+        assert decision is not None and (decision.status, decision.decided_by) == ("approved", "Dana")
+        outcomes = s.scalars(select(PrescreenOutcome.outcome).order_by(PrescreenOutcome.id)).all()
+        assert outcomes == ["manager_decision", "eligible"]
+
+# ---- centers ---------------------------------------------------------------------------------
+def test_sync_centers_creates_the_shipped_centers_once(db_url: str) -> None:
+    database = Database(db_url)
+    database.upgrade()
+    program = load_program(None)
+    try:
+        for _ in range(2):
+            with database.transaction() as s:
+                repo.sync_centers(s, program)
+            with database.transaction() as s:
+                centers = {c.slug: c for c in s.scalars(select(Center))}
+                assert sorted(centers) == ["kfar-saba", "modiin", "tel-aviv"]
+                for center in centers.values():
+                    assert set(center.names) == {"he", "en", "ru", "ar"} and all(center.names.values())
+                    assert center.cities and center.services and center.parent_id is None
+                assert centers["kfar-saba"].names["he"] == "כפר סבא"
+                assert centers["tel-aviv"].names["en"] == "Tel Aviv"
+                assert {"*6070", "106"} <= {s["phone"] for s in centers["modiin"].services}
+    finally:
+        database.dispose()
