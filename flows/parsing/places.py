@@ -22,7 +22,7 @@ def match_center(text: str, cities_by_center: Iterable[tuple[str, Iterable[str]]
             choices[normalize(city)] = slug
     if reply in choices:
         return choices[reply]
-    best = process.extractOne(reply, list(choices), scorer=fuzz.WRatio, score_cutoff=CITY_THRESHOLD)
+    best = process.extractOne(reply, list(choices), scorer=_similarity, score_cutoff=CITY_THRESHOLD)
     if best is None:
         return None
     name = best[0]
@@ -30,3 +30,14 @@ def match_center(text: str, cities_by_center: Iterable[tuple[str, Iterable[str]]
     if len(reply) > 2 * len(name) + 4:
         return None
     return choices[name]
+
+
+def _similarity(reply: str, name: str, **_: object) -> float:
+    if len(reply) >= len(name):
+        return fuzz.WRatio(reply, name)  # forgives typos and a city inside a sentence
+    # A reply shorter than the name is a fragment of it: WRatio scores "a" or "תל" 90 against "tel aviv"
+    # and "תל מונד" 85 against "תל אביב יפו". Accept it only as a close spelling of the whole name, or
+    # as whole words of it long enough to mean that city ("ראשון" for ראשון לציון).
+    if len(reply.replace(" ", "")) >= 5 and f" {reply} " in f" {name} ":
+        return 100.0
+    return fuzz.ratio(reply, name)
