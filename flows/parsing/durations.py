@@ -30,22 +30,25 @@ _unit(YEAR, 1, "year", "years", "yr", "yrs", "שנה", "שנים", "год", "г
 _unit(YEAR, 2, "שנתיים", "سنتين", "عامين")
 _unit(MONTH, 6, "полгода", "חצי שנה", "half a year", "half year", "نصف سنة", "نص سنة")
 
-_HALF = {normalize(w) for w in ("half", "חצי", "пол", "пол", "نصف", "نص")}
+_HALF = {normalize(w) for w in ("half", "חצי", "пол", "نصف", "نص")}
+_CONJUNCTIONS = ("ו", "و")  # "and" prefixes: שנה וחצי, سنة ونصف
 
 
 def parse_duration_days(text: str) -> int | None:
     """The duration in days, or None when the text names no unit of time."""
     norm = normalize(text)
     for phrase, (phrase_days, phrase_count) in _UNITS.items():  # multi-word phrases first ("חצי שנה")
-        if " " in phrase and phrase in norm:
+        if " " in phrase and f" {phrase} " in f" {norm} ":  # whole words: not "half year" in "a half years"
             return int(phrase_days * phrase_count)
     unit: tuple[int, float] | None = None
-    for word in norm.split():
+    tokens = norm.split()
+    at = 0  # where the unit word stands
+    for i, word in enumerate(tokens):
         if word in _UNITS:
-            unit = _UNITS[word]
+            unit, at = _UNITS[word], i
             break
         if len(word) > 1 and word[0] in "וב" and word[1:] in _UNITS:  # "בשנה", "ושנה"
-            unit = _UNITS[word[1:]]
+            unit, at = _UNITS[word[1:]], i
             break
     if unit is None:
         return None
@@ -57,6 +60,12 @@ def parse_duration_days(text: str) -> int | None:
         count = float(spelled) if spelled is not None else None
     if count is None:
         count = implied
-    if any(w in _HALF for w in norm.split()) and count == implied:
-        count = implied / 2
+    for i, word in enumerate(tokens):
+        if word in _HALF and i < at and "and" not in tokens[max(0, i - 2):i]:
+            if count == implied:  # "half a year": half of the unit
+                count = implied / 2
+            break
+        if word in _HALF or (word[0] in _CONJUNCTIONS and word[1:] in _HALF):
+            count += 0.5  # "a year and a half", "שנה וחצי", "שנתיים וחצי", "two and a half years"
+            break
     return int(round(days * count))
