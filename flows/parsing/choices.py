@@ -43,10 +43,15 @@ def match_choice(text: str, candidates: Sequence[Candidate]) -> str | None:
     if len(contained) == 1:
         return contained.pop()
     if len(contained) > 1:
-        # "לא, לא ממש" contains only "לא"; "כן ולא" is ambiguous: prefer the longest name if unique.
-        longest = max(len(n) for v, n in names if v in contained and f" {n} " in padded)
-        best = {v for v, n in names if v in contained and len(n) == longest and f" {n} " in padded}
-        return best.pop() if len(best) == 1 else None
+        # "I want a quarter of full time" names "full time" only inside "a quarter of full time": the
+        # longest name wins when it holds the others. "yes no" names two options apart: ambiguous.
+        hits = [(v, n) for v, n in names if f" {n} " in padded]
+        longest = max(len(n) for _, n in hits)
+        best = {(v, n) for v, n in hits if len(n) == longest}
+        if len(best) != 1:
+            return None
+        value, name = best.pop()
+        return value if all(f" {n} " in f" {name} " for v, n in hits if v != value) else None
     # "חצי" for "חצי משרה": every word of the reply is in the name of exactly one option
     reply_words = set(reply.split())
     partial = {v for v, n in names if reply_words <= set(n.split())}
