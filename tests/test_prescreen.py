@@ -1,0 +1,325 @@
+"""The pre-screen (שיחת ניתוב) as whole conversations, one per outcome, in Hebrew and English.
+
+The kit starts on Sunday 2026-11-22; five Israeli working days later (Sunday to Thursday) is
+Sunday 2026-11-29, the date a center manager's decision is promised by.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from flows import PersonFacts, program_from_dict
+from flows.effects import RecordOutcome, SaveAnswer, SetLanguage, UpdateProfile
+from tests.kit import FlowChat
+
+DUE = date(2026, 11, 29)
+RU_CATALOG = Path(__file__).resolve().parent.parent / "locales" / "ru" / "LC_MESSAGES" / "midway.po"
+
+# Everything that makes a Hebrew speaker eligible at Kfar Saba, in question order after consent.
+HE = {"name": "רונית", "age": "1968", "city": "כפר סבא", "willing": "כן", "out_of_work": "3 חודשים",
+      "job_share": "חצי משרה", "experience": "25", "able": "כן", "groups": "אף אחד מאלה",
+      "source": "חבר מביא חבר"}
+EN = {"name": "Ruth", "age": "57", "city": "Kfar Saba", "willing": "yes", "out_of_work": "3 months",
+      "job_share": "half", "experience": "25", "able": "yes", "groups": "none of these", "source": "friend"}
+
+
+def begin(chat: FlowChat) -> FlowChat:
+    """Say hello and agree to start."""
+    chat.send("שלום" if chat.lang == "he" else "hello")
+    chat.click("כן, נתחיל" if chat.lang == "he" else "Yes, let's start")
+    return chat
+
+
+def answer(chat: FlowChat, until: str | None = None, **changes: str) -> FlowChat:
+    """Type the answer to each question the pre-screen asks, from the language's defaults with `changes`,
+    until it asks `until` or something not among them (the center, the phone) or ends."""
+    replies = {**(HE if chat.lang == "he" else EN), **changes}
+    replies.pop(until or "", None)
+    while (top := chat.state.top) is not None and top.flow == "prescreen" and top.node in replies:
+        chat.send(replies.pop(top.node))
+    return chat
+
+
+def outcomes(chat: FlowChat) -> list[RecordOutcome]:
+    return chat.effects_of(RecordOutcome)
+
+
+def profile(chat: FlowChat) -> dict:  # type: ignore[type-arg]
+    [update] = chat.effects_of(UpdateProfile)
+    return update.fields
+
+
+def choose(chat: FlowChat, value: str) -> FlowChat:
+    """Press the button that answers `value`, whatever the language of its label."""
+    [choice] = [c for c in chat.last_choices() if c.payload.endswith(f":{value}")]
+    return chat.press(choice.payload)
+
+
+# ---- eligible --------------------------------------------------------------------------------
+def test_eligible_in_hebrew_invites_to_the_kfar_saba_center() -> None:
+    chat = FlowChat()
+    chat.send("שלום")
+    assert "אמצע הדרך" in chat.last_text()
+    assert chat.buttons()[:2] == ["כן, נתחיל", "לא עכשיו"]
+    chat.click("כן, נתחיל")
+    assert "איך לפנות אליכם" in chat.last_text()
+    chat.send("רונית")
+    assert "מה הגיל שלכם" in chat.last_text()
+    chat.send("1968")
+    chat.send("כפר סבא")
+    assert "הפעילויות מתקיימות במרכז כפר סבא" in chat.last_text()
+    chat.click("כן")
+    chat.click("חודשיים עד שנה")
+    chat.click("חצי משרה")
+    chat.send("25")
+    chat.click("כן")
+    chat.click("אף אחד מאלה")
+    chat.click("חבר מביא חבר")
+    assert "טלפון" in chat.last_text()
+    chat.send("050-1234567")
+
+    assert "התוכנית מתאימה לכם" in chat.last_text()
+    assert "רונית" in chat.last_text() and "במרכז כפר סבא" in chat.last_text()
+    assert "כנס חשיפה" in chat.last_text()
+    assert chat.state.frames == []
+    assert outcomes(chat) == [RecordOutcome("eligible", "kfar-saba", (), False, None)]
+    assert profile(chat) == {
+        "display_name": "רונית", "birth_year": 1968, "city": "כפר סבא", "center": "kfar-saba",
+        "out_of_work": "2m1y", "job_share": 0.5, "experience_years": 25, "able_to_work": True,
+        "willing_to_attend": True, "recruitment_source": "friend", "phone": "+972501234567",
+    }
+    saved = {a.question: (a.raw, a.value) for a in chat.effects_of(SaveAnswer)}
+    assert saved["age"] == ("1968", {"age": 58, "birth_year": 1968})
+    assert saved["groups"][1] == []
+
+
+def test_eligible_in_english_typing_every_answer() -> None:
+    chat = answer(begin(FlowChat(lang="en")), city="Holon")
+    assert "So that the team can contact you" in chat.last_text()
+    chat.send("+972 52-555-1234")
+
+    assert "the program suits you" in chat.last_text()
+    assert "Ruth" in chat.last_text() and "the Modiin center" in chat.last_text()
+    assert outcomes(chat) == [RecordOutcome("eligible", "modiin", (), False, None)]
+    fields = profile(chat)
+    assert (fields["birth_year"], fields["city"], fields["phone"]) == (1969, "Holon", "+972525551234")
+
+
+def test_not_willing_to_come_to_the_center_is_a_reason_on_its_own() -> None:
+    chat = answer(begin(FlowChat(lang="en")), willing="no")
+    assert "Program activities require coming to the center." in chat.last_text()
+    assert outcomes(chat)[0].reasons == ("not_willing",)
+
+
+# ---- not eligible, and asking for a review ---------------------------------------------------
+def test_not_eligible_at_30_lists_kfar_saba_services_and_a_review_goes_to_the_manager() -> None:
+    chat = answer(begin(FlowChat()), age="30")
+
+    text = chat.last_text()
+    assert "התוכנית לא מתאימה כרגע" in text
+    assert "התוכנית מיועדת לבני 45 ומעלה." in text
+    assert "שירות התעסוקה – לשכת כפר סבא – *6070" in text
+    assert "המחלקה לשירותים חברתיים, עיריית כפר סבא – 106" in text
+    assert "טלפון" not in text  # no phone question for someone the program does not suit
+    assert outcomes(chat) == [RecordOutcome("not_eligible", "kfar-saba", ("age_below",), False, None)]
+    assert chat.buttons() == ["כן, לבקש בדיקה", "לא, תודה"]
+
+    chat.click("כן, לבקש בדיקה")
+    assert "העברנו את הבקשה" in chat.last_text() and "29 בנובמבר 2026" in chat.last_text()
+    assert outcomes(chat)[1] == RecordOutcome(
+        "manager_decision", "kfar-saba", ("special_circumstances", "age_below"), decision_due=DUE,
+    )
+    assert chat.state.frames == []
+
+
+def test_not_eligible_in_english_and_no_review_wanted() -> None:
+    chat = answer(begin(FlowChat(lang="en")), age="30", experience="1")
+    text = chat.last_text()
+    assert "The program is for people aged 45 and over." in text
+    assert "The program is for people with at least 5 years of work experience." in text
+    assert "Employment Service – Kfar Saba office – *6070" in text
+    assert outcomes(chat)[0].reasons == ("age_below", "experience_low")
+
+    chat.send("no thanks")
+    assert "We wish you every success" in chat.last_text()
+    assert len(outcomes(chat)) == 1
+
+
+# ---- the center manager decides --------------------------------------------------------------
+def test_age_44_is_almost_and_the_manager_decides_within_five_working_days() -> None:
+    chat = answer(begin(FlowChat()), age="44")
+    chat.send("050-1234567")  # staff will call: the phone is asked for
+    assert "מנהל/ת המרכז" in chat.last_text()
+    assert "יום ראשון, 29 בנובמבר 2026" in chat.last_text()
+    assert outcomes(chat) == [RecordOutcome("manager_decision", "kfar-saba", ("age_below",), False, DUE)]
+
+
+@pytest.mark.parametrize(("years", "outcome"), [("4", "manager_decision"), ("3", "manager_decision"),
+                                                ("2", "not_eligible"), ("5", "eligible")])
+def test_experience_within_the_margin_of_two_years_goes_to_the_manager(years: str, outcome: str) -> None:
+    chat = answer(begin(FlowChat(lang="en")), experience=years)
+    if outcome != "not_eligible":
+        chat.click("No phone for now")
+    [recorded] = outcomes(chat)
+    assert recorded.outcome == outcome
+    assert recorded.decision_due == (DUE if outcome == "manager_decision" else None)
+    if outcome == "manager_decision":
+        assert recorded.reasons == ("experience_low",)
+        assert "by Sunday, November 29, 2026" in chat.last_text()
+
+
+# ---- where they live -------------------------------------------------------------------------
+def test_an_unserved_city_offers_the_centers_and_none_of_these_means_not_in_area() -> None:
+    chat = answer(begin(FlowChat()), city="ירושלים")
+    assert "לא מצאתי מרכז" in chat.last_text()
+    assert chat.buttons() == ["תל אביב", "כפר סבא", "מודיעין", "אף אחד מהם", "↩ חזרה"]
+    chat.click("אף אחד מהם")
+    assert chat.state.top.node == "out_of_work"  # nowhere to come to: "willing" is not asked
+    answer(chat)
+    assert "אין עדיין מרכז של התוכנית באזור המגורים שלכם." in chat.last_text()
+    [recorded] = outcomes(chat)
+    assert (recorded.outcome, recorded.center, recorded.reasons) == ("not_eligible", None, ("not_in_area",))
+
+
+def test_an_unserved_city_can_still_choose_a_center_it_can_reach() -> None:
+    chat = begin(FlowChat(lang="en"))
+    chat.send("Ruth").send("57").send("Ramat Gan")
+    chat.click("Tel Aviv")
+    assert "Activities take place at the Tel Aviv center. Will you be able to come" in chat.last_text()
+    answer(chat).click("No phone for now")
+    assert outcomes(chat) == [RecordOutcome("eligible", "tel-aviv", (), False, None)]
+    assert profile(chat)["city"] == "Ramat Gan"
+
+
+# ---- saying no to starting -------------------------------------------------------------------
+@pytest.mark.parametrize(("lang", "hello", "no"), [("he", "שלום", "לא עכשיו"), ("en", "hi", "Not now")])
+def test_declining_consent_ends_kindly_and_records_nothing(lang: str, hello: str, no: str) -> None:
+    chat = FlowChat(lang=lang)
+    chat.send(hello).click(no)
+    assert ("כשתרצו" if lang == "he" else "start") in chat.last_text()
+    assert chat.state.frames == []
+    assert outcomes(chat) == [] and chat.effects_of(UpdateProfile) == []
+    assert [a.question for a in chat.effects_of(SaveAnswer)] == ["consent"]
+
+
+# ---- per-center thresholds -------------------------------------------------------------------
+STRICT_KFAR_SABA = program_from_dict({
+    "centers": [
+        {"slug": "tel-aviv", "names": {"he": "תל אביב", "en": "Tel Aviv"},
+         "cities": ["תל אביב", "Tel Aviv"]},
+        {"slug": "kfar-saba", "names": {"he": "כפר סבא", "en": "Kfar Saba"},
+         "cities": ["כפר סבא", "Kfar Saba"],
+         "services": [{"names": {"he": "לשכת כפר סבא", "en": "Kfar Saba office"}, "phone": "*6070"}],
+         "eligibility": {"min_age": 50}},
+    ],
+})
+
+
+def test_a_center_may_ask_for_an_older_age_than_the_program() -> None:
+    from_kfar_saba = answer(begin(FlowChat(lang="en", program=STRICT_KFAR_SABA)), age="47")
+    assert "The program is for people aged 50 and over." in from_kfar_saba.last_text()
+    assert outcomes(from_kfar_saba)[0].reasons == ("age_below",)
+
+    from_tel_aviv = answer(begin(FlowChat(lang="en", program=STRICT_KFAR_SABA)), age="47", city="Tel Aviv")
+    from_tel_aviv.click("No phone for now")
+    assert outcomes(from_tel_aviv) == [RecordOutcome("eligible", "tel-aviv", (), False, None)]
+
+
+# ---- special groups --------------------------------------------------------------------------
+def test_two_special_groups_suggest_a_referral() -> None:
+    chat = answer(begin(FlowChat()), until="groups")
+    chat.click("אדם עם מוגבלות")
+    assert "✓ אדם עם מוגבלות" in chat.buttons()
+    chat.click("הורה יחיד/ה")
+    chat.click("הורה יחיד/ה")  # a second press takes it back
+    assert "✓ הורה יחיד/ה" not in chat.buttons() and "הורה יחיד/ה" in chat.buttons()
+    chat.click("מהציבור החרדי")
+    chat.click("סיימתי")
+    answer(chat).send("050-1234567")
+    [recorded] = outcomes(chat)
+    assert (recorded.outcome, recorded.referral_suggested) == ("eligible", True)
+    groups = [a.value for a in chat.effects_of(SaveAnswer) if a.question == "groups"]
+    assert groups == [["disability", "haredi"]]
+
+
+@pytest.mark.parametrize(("groups", "referral"), [("1, 4", True), ("1", False), ("אף אחד מאלה", False)])
+def test_groups_typed_as_numbers(groups: str, referral: bool) -> None:
+    chat = answer(begin(FlowChat()), groups=groups)
+    chat.click("בלי טלפון")
+    assert outcomes(chat)[0].referral_suggested is referral
+
+
+# ---- the phone and the contact button --------------------------------------------------------
+def test_the_phone_is_not_asked_when_it_is_already_known() -> None:
+    chat = answer(begin(FlowChat(person=PersonFacts(phone="+972501234567"))))
+    assert "התוכנית מתאימה לכם" in chat.last_text()  # straight after "how did you hear of us"
+    assert "phone" not in {a.question for a in chat.effects_of(SaveAnswer)}
+
+
+def test_the_contact_button_is_offered_only_where_the_channel_can_share_a_contact() -> None:
+    whatsapp = answer(begin(FlowChat(lang="en")))
+    assert "share your phone number or write it" in whatsapp.last_text()
+    assert not whatsapp.last_batch[-1].request_contact
+
+    on_telegram = PersonFacts(channel="telegram", can_share_contact=True)
+    telegram = answer(begin(FlowChat(lang="en", person=on_telegram)))
+    assert telegram.last_batch[-1].request_contact
+    telegram.share_contact("972501234567")
+    assert outcomes(telegram)[0].outcome == "eligible"
+    assert profile(telegram)["phone"] == "+972501234567"
+
+
+def test_a_wrong_phone_is_asked_again_and_skipping_is_allowed() -> None:
+    chat = answer(begin(FlowChat()))
+    chat.send("12345")
+    assert "המספר לא נראה תקין" in chat.last_text() and chat.state.top.node == "phone"
+    chat.click("בלי טלפון כרגע")
+    assert outcomes(chat)[0].outcome == "eligible"
+    assert profile(chat)["phone"] is None
+
+
+def test_the_telegram_profile_name_is_offered_as_a_button() -> None:
+    chat = begin(FlowChat(person=PersonFacts(channel="telegram", profile_name="Dana Levi")))
+    assert chat.buttons()[0] == "Dana Levi"
+    chat.click("Dana Levi")
+    answer(chat)
+    chat.click("בלי טלפון")
+    assert profile(chat)["display_name"] == "Dana Levi"
+    assert "Dana Levi" in chat.last_text()
+
+
+# ---- answers the flow cannot read ------------------------------------------------------------
+def test_an_unreadable_age_is_explained_and_asked_again() -> None:
+    chat = begin(FlowChat()).send("רונית").send("abc")
+    assert "לא הצלחתי להבין את הגיל" in chat.last_text()
+    assert "מה הגיל שלכם" in chat.last_text()
+    chat.send("٥٧")
+    assert chat.state.top.node == "city"
+
+
+# ---- Russian (once the catalog exists) -------------------------------------------------------
+@pytest.mark.skipif(not RU_CATALOG.exists(), reason="the Russian catalog is not in locales/ yet")
+def test_a_russian_speaker_switches_language_and_answers_in_russian() -> None:
+    chat = FlowChat()
+    chat.send("Здравствуйте")
+    chat.click("Language")
+    chat.click("Русский")
+    assert chat.effects_of(SetLanguage) == [SetLanguage("ru")]
+    choose(chat, "yes")
+    chat.send("Ольга").send("пятьдесят семь").send("Бат-Ям")
+    choose(chat, "yes")
+    chat.send("полгода")
+    choose(chat, "0.5")
+    chat.send("двадцать")
+    choose(chat, "yes")
+    choose(chat, "none")
+    choose(chat, "friend")
+    chat.send("050-1234567")
+
+    assert outcomes(chat) == [RecordOutcome("eligible", "modiin", (), False, None)]
+    assert "Модиин" in chat.last_text()
+    assert any("а" <= ch <= "я" for ch in chat.last_text().lower())
+    assert profile(chat)["birth_year"] == 1969
