@@ -62,6 +62,9 @@ class _Run:
 
     # ---- entry -------------------------------------------------------------------------------
     def handle(self, inp: Input) -> None:
+        if not all(self.intact(frame) for frame in self.state.frames):  # a deploy removed a flow or question
+            self.state.frames.clear()
+            self.say("common.lost_place")
         if isinstance(inp, Command):
             intent = COMMANDS.get(inp.name)
             if intent is None:
@@ -377,6 +380,12 @@ class _Run:
 
     def view(self, frame: Frame) -> View:
         return View(frame.answers, self.ctx, self.now, self.state.lang)
+
+    def intact(self, frame: Frame) -> bool:
+        flow = self.flows.get(frame.flow)
+        if flow is None or flow.step(frame.node) is None:
+            return False
+        return all(flow.step(key) is not None for key in frame.history)
 
     def top_flow(self) -> str | None:
         return self.state.top.flow if self.state.top else None
