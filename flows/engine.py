@@ -130,7 +130,11 @@ class _Run:
             if person.opted_out:
                 self.effects.append(SetOptOut(False))
                 self.say("optout.resumed")
-            self.reprompt_or_menu()
+            if not self.state.frames and person.outcome is None:
+                # English "start" is the opt-in word, and the idle hint says to write it to begin
+                self.start("prescreen")
+            else:
+                self.reprompt_or_menu()
         elif name == "help":
             self.say("common.help")
             self.reprompt_or_menu()
