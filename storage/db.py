@@ -49,7 +49,9 @@ def _sqlite_writer_lock(engine: Engine) -> None:
 class Database:
     def __init__(self, url: str, echo: bool = False) -> None:
         self.url = url
-        options: dict[str, Any] = {"echo": echo}
+        # A failed statement's parameters (answers, names, phone numbers) would otherwise be part of
+        # the exception's text, and the dispatcher logs that exception.
+        options: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if url.startswith("sqlite"):
             options["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:

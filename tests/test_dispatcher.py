@@ -334,3 +334,27 @@ def test_eight_messages_of_one_person_at_once_on_a_sqlite_file(  # type: ignore[
 ) -> None:
     many_messages_from_one_person(sqlite_url, clock, tmp_path, 8, caplog, with_ids)
     assert "database is locked" not in caplog.text
+
+
+def test_a_database_error_is_logged_without_what_the_person_wrote(
+    app: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SQLAlchemy puts a failed statement's parameters in the exception text, and the dispatcher
+    logs the exception: answers (names, birth years, phones) must not reach the logs that way."""
+    chat = Chat(app)
+    chat.send("שלום")
+    chat.click("כן, נתחיל")
+    real = repo.apply_effects
+
+    def fail(session, person, effects, now):  # type: ignore[no-untyped-def]
+        real(session, person, effects, now)
+        session.add(Answer(person_id=-1, flow="prescreen", question="name", raw_text="רונית כהן-לוי",
+                           value="רונית כהן-לוי", answered_at=now))  # no such person: the flush fails
+        session.flush()
+    monkeypatch.setattr("storage.repo.apply_effects", fail)
+
+    with caplog.at_level(logging.ERROR):
+        chat.send("רונית כהן-לוי")
+    assert chat.said() == ["common.apology"]
+    assert "IntegrityError" in caplog.text  # the failure itself is logged...
+    assert "כהן" not in caplog.text and "\\u05db\\u05d4\\u05df" not in caplog.text  # ...but not the answer
