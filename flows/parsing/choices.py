@@ -26,18 +26,22 @@ class Candidate:
     texts: tuple[str, ...]
 
 
-def match_choice(text: str, candidates: Sequence[Candidate]) -> str | None:
+def match_choice(text: str, candidates: Sequence[Candidate], exact: bool = False) -> str | None:
+    """The option a reply names: its number, its text, a part only it has, or a near spelling.
+    With `exact`, only the number or the whole text."""
     reply = normalize(to_ascii_digits(text))
     if not reply:
         return None
-    if reply.isdigit():
+    if reply.isdecimal():
         index = int(reply)
         return candidates[index - 1].value if 1 <= index <= len(candidates) else None
     names = [(c.value, normalize(t)) for c in candidates for t in c.texts]
     names = [(v, n) for v, n in names if n]
-    exact = {v for v, n in names if n == reply}
-    if len(exact) == 1:
-        return exact.pop()
+    same = {v for v, n in names if n == reply}
+    if len(same) == 1:
+        return same.pop()
+    if exact:
+        return None
     padded = f" {reply} "
     contained = {v for v, n in names if f" {n} " in padded}
     if len(contained) == 1:
@@ -69,7 +73,7 @@ def match_choice(text: str, candidates: Sequence[Candidate]) -> str | None:
 def match_many(text: str, candidates: Sequence[Candidate]) -> list[str] | None:
     """Several choices at once ("1, 3" or "1 3"); None when any part is not an option."""
     reply = to_ascii_digits(text).replace(",", " ").replace("،", " ").split()
-    if not reply or not all(part.isdigit() for part in reply):
+    if not reply or not all(part.isdecimal() for part in reply):
         single = match_choice(text, candidates)
         return [single] if single else None
     chosen: list[str] = []
