@@ -60,6 +60,9 @@ class Ask:
     multi: bool = False  # several options may be chosen, finished with "done"
     contact: bool = False  # offer the channel's share-my-phone button
     max_length: int | None = None  # free-text answers longer than this are refused kindly
+    # The options only suggest a free-text answer (the profile name for "what shall we call you"):
+    # typed text picks one only by its number or its exact words, else it is parsed as typed.
+    suggestions: bool = False
 
 
 @dataclass(frozen=True)

@@ -324,7 +324,7 @@ class _Run:
                 if many is not None:
                     value = [] if NONE in many else many
             else:
-                value = match_choice(text, candidates)
+                value = match_choice(text, candidates, exact=question.suggestions)
         if value is None and question.parse is not None and has_letters_or_digits(text):
             try:
                 value = question.parse(text, view)

@@ -178,7 +178,7 @@ ASK_CONSENT = Ask(
 
 STEPS = (
     ASK_CONSENT,
-    Ask("name", prompt="prescreen.ask_name", options=name_options, parse=parse_name,
+    Ask("name", prompt="prescreen.ask_name", options=name_options, parse=parse_name, suggestions=True,
         invalid="prescreen.invalid_name", skip=declined, max_length=80),
     Ask("age", prompt="prescreen.ask_age", parse=parse_age, invalid="prescreen.invalid_age", skip=declined),
     Ask("city", prompt="prescreen.ask_city", parse=parse_city, invalid="prescreen.invalid_city", skip=declined),
