@@ -1,0 +1,336 @@
+"""The Telegram channel: updates in, replies out, with python-telegram-bot used only for the wire.
+
+    Telegram update → `to_inbound` → Dispatcher.handle (in a worker thread: DB work) → `send_delivery`
+
+PTB receives (long polling or the webhook in `bot.web`) and sends; it keeps no conversation state —
+the dispatcher does. Updates are handled one at a time (PTB's default), so one person's messages
+are stepped in the order Telegram numbered them.
+
+The update id is the message id the dispatcher deduplicates on: Telegram redelivers an update
+(after a webhook timeout, or a restart before polling confirmed it) with the same id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.constants import ChatType, MessageLimit
+from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.bootstrap import App
+from bot.dispatcher import Delivery, Inbound
+from bot.i18n import Catalogs, Translator
+from flows import Command, Contact, Document, Input, Pressed, Reply, Text, Unsupported
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+GLOBAL = "g:"  # choices that are navigation ("back"), not answers
+TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
+# What a person can send that we cannot read, in the order to test them (an animation is also a
+# document, a venue also a location).
+UNSUPPORTED_KINDS = (
+    "sticker", "animation", "photo", "video", "video_note", "voice", "audio", "document", "venue",
+    "location", "poll", "dice", "game", "story", "paid_media", "invoice", "checklist",
+)
+
+Action = Callable[[], Awaitable[object]]
+OPEN_KEYBOARDS = "open_inline_keyboards"  # key in PTB's bot_data
+
+
+# ---- updates in ------------------------------------------------------------------------------
+def to_inbound(update: Update) -> Inbound | None:
+    """The dispatcher's view of an update; None for what we do not serve (groups, channels,
+    membership changes, service messages)."""
+    chat = update.effective_chat
+    user = update.effective_user
+    if chat is None or user is None or chat.type != ChatType.PRIVATE:
+        return None
+    inp = _input(update)
+    if inp is None:
+        return None
+    return Inbound(
+        channel=CHANNEL,
+        external_id=str(user.id),
+        input=inp,
+        message_id=str(update.update_id),
+        profile_name=user.full_name or None,
+        language_hint=user.language_code,
+    )
+
+
+def _input(update: Update) -> Input | None:
+    if update.callback_query is not None:
+        return Pressed(update.callback_query.data or "")
+    if update.edited_message is not None:
+        return Unsupported("edited")
+    message = update.message
+    if message is None:
+        return None
+    if message.text is not None:
+        return _text_input(message.text)
+    if message.contact is not None:
+        sender = message.from_user.id if message.from_user else None
+        return Contact(message.contact.phone_number, own=message.contact.user_id == sender)
+    for kind in UNSUPPORTED_KINDS:
+        if getattr(message, kind, None):
+            return Unsupported(kind)
+    if message.effective_attachment is not None:  # a kind newer than this list
+        return Unsupported("attachment")
+    return None  # a service message (pinned, "allowed to write" ...): nothing a person said
+
+
+def _text_input(text: str) -> Input:
+    if text.startswith("/") and len(text) > 1 and not text[1].isspace():
+        word, _, args = text[1:].partition(" ")
+        name = word.split("@", 1)[0].lower()  # "/start@MidwayBot" in a client that adds the name
+        if name:
+            return Command(name, args.strip())
+    return Text(text)
+
+
+# ---- replies out -----------------------------------------------------------------------------
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Parts of at most `limit` characters, cut at line breaks (a longer line is cut where it must be).
+
+    Telegram counts UTF-16 code units, so an emoji may count twice; we count the same way.
+    """
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        for piece in _hard_cut(line, limit):
+            joined = f"{current}\n{piece}" if current else piece
+            if current and _size(joined) > limit:
+                parts.append(current)
+                current = piece
+            else:
+                current = joined
+    parts.append(current)
+    return [p.strip("\n") for p in parts if p.strip()] or [text]
+
+
+def _hard_cut(line: str, limit: int) -> list[str]:
+    pieces = []
+    while _size(line) > limit:
+        cut = limit
+        while _size(line[:cut]) > limit:
+            cut -= 1
+        pieces.append(line[:cut])
+        line = line[cut:]
+    return [*pieces, line]
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def reply_markup(
+    translator: Translator, reply: Reply
+) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove:
+    if reply.request_contact:
+        # A message carries one keyboard: the share button and the answers as typed buttons; a
+        # typed label is matched like a press. Navigation ("back") stays a word the person can write.
+        rows = [[KeyboardButton(translator.render_key("prescreen.share_phone_button"), request_contact=True)]]
+        rows += [[KeyboardButton(translator.render(c.label))]
+                 for c in reply.choices if not c.payload.startswith(GLOBAL)]
+        return ReplyKeyboardMarkup(rows, one_time_keyboard=True, resize_keyboard=True)
+    if reply.choices:
+        buttons = [[InlineKeyboardButton(translator.render(c.label), callback_data=c.payload)]
+                   for c in reply.choices]
+        return InlineKeyboardMarkup(buttons)
+    # No buttons: also take away a contact keyboard left from the phone question (flows do not
+    # know which keyboard a channel showed; removing none is harmless).
+    return ReplyKeyboardRemove()
+
+
+async def send_delivery(bot: Bot, catalogs: Catalogs, chat_id: int, delivery: Delivery) -> int | None:
+    """Send every reply of a delivery, in order. Sending errors are logged, never raised.
+
+    Returns the id of the last message sent with inline buttons, if any (see `handle_update`).
+    """
+    translator = catalogs.translator(delivery.lang)
+    who = delivery.person_id
+    with_buttons: int | None = None
+    for item in delivery.replies:
+        if isinstance(item, Reply):
+            actions = _reply_actions(bot, translator, chat_id, item)
+        elif isinstance(item, Document):
+            caption = translator.render(item.caption) if item.caption else None
+            actions = [lambda item=item, caption=caption: bot.send_document(
+                chat_id, InputFile(item.content, filename=item.filename), caption=caption)]
+        else:
+            continue
+        for action in actions:
+            delivered, sent = await _send(action, who)
+            if not delivered:
+                return with_buttons  # blocked: the rest would fail the same way
+            if isinstance(sent, Message) and isinstance(sent.reply_markup, InlineKeyboardMarkup):
+                with_buttons = sent.message_id
+    return with_buttons
+
+
+def _reply_actions(bot: Bot, translator: Translator, chat_id: int, reply: Reply) -> list[Action]:
+    text = translator.text(reply)
+    if not text.strip():
+        log.warning("telegram: a reply rendered empty was not sent (%s)",
+                    ",".join(p.key for p in reply.parts))
+        return []
+    parts = split_text(text)
+    markup = reply_markup(translator, reply)
+    actions: list[Action] = []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        actions.append(lambda part=part, last=last: bot.send_message(
+            chat_id, part, reply_markup=markup if last else None))
+    return actions
+
+
+async def _send(action: Action, person_id: int | None) -> tuple[bool, object]:
+    """One Bot API call, retried once after flood control.
+
+    Returns (False, None) when the person blocked the bot, else (True, what the call returned or None).
+    """
+    for attempt in (1, 2):
+        try:
+            return True, await action()
+        except Forbidden:
+            # The chat id is the person's Telegram id: log our own id instead.
+            log.warning("telegram: person %s has blocked the bot or left; reply not delivered", person_id)
+            return False, None
+        except RetryAfter as error:
+            if attempt == 2:
+                log.warning("telegram: flood control again for person %s; reply dropped", person_id)
+                return True, None
+            await asyncio.sleep(_seconds(error))
+        except TelegramError as error:
+            log.warning("telegram: sending to person %s failed: %s", person_id, type(error).__name__)
+            return True, None
+    return True, None
+
+
+def _seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns that `retry_after` will become a timedelta
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+# ---- the PTB application ---------------------------------------------------------------------
+def build_application(app: App) -> Application:  # type: ignore[type-arg]
+    api = app.settings.telegram_api_base_url.rstrip("/")
+    if not app.settings.telegram_token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    application = (
+        ApplicationBuilder()
+        .token(app.settings.telegram_token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .post_init(_announce)
+        .build()
+    )
+
+    async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await handle_update(app, update, context.bot, context.bot_data.setdefault(OPEN_KEYBOARDS, {}))
+
+    application.add_handler(TypeHandler(Update, on_update))
+    application.add_error_handler(_log_error)
+    return application
+
+
+async def handle_update(app: App, update: Update, bot: Bot, open_keyboards: dict[int, int] | None = None) -> None:
+    """One update: acknowledge a press, step the conversation, send the replies.
+
+    `open_keyboards` remembers, per chat, the last message whose inline buttons are still shown;
+    they are taken away when the conversation moves on, so only the current question has buttons.
+    (A button left over after a restart is still safe: the engine answers it as no longer active.)
+    """
+    open_keyboards = {} if open_keyboards is None else open_keyboards
+    inbound = to_inbound(update)
+    query = update.callback_query
+    if query is not None:
+        await _quietly(query.answer())  # stops the button's spinner, whatever happens next
+    if inbound is None:
+        log.debug("telegram update %s ignored", update.update_id)
+        return
+    delivery = await asyncio.to_thread(app.dispatcher.handle, inbound)
+    if delivery is None:
+        return  # a redelivery, already answered
+    log.info("telegram update %s: person %s, %d replies", update.update_id, delivery.person_id,
+             len(delivery.replies))
+    message = query.message if query is not None else None
+    # The pressed keyboard goes away so it cannot be pressed twice — unless the step failed and was
+    # not stored (an apology has no person): then the same press is still the way to answer.
+    chat = update.effective_chat
+    assert chat is not None  # to_inbound served only private chats
+    if delivery.person_id is not None:
+        if isinstance(message, Message):
+            await _quietly(message.edit_reply_markup(reply_markup=None))
+        shown = open_keyboards.pop(chat.id, None)
+        if shown is not None and not (isinstance(message, Message) and message.message_id == shown):
+            await _quietly(bot.edit_message_reply_markup(chat.id, shown, reply_markup=None))
+    with_buttons = await send_delivery(bot, app.catalogs, chat.id, delivery)
+    if with_buttons is not None:
+        open_keyboards[chat.id] = with_buttons
+
+
+async def _quietly(call: Awaitable[object]) -> None:
+    """A courtesy call whose failure changes nothing ("message is not modified", "query too old")."""
+    try:
+        await call
+    except TelegramError as error:
+        log.debug("telegram: ignored %s", type(error).__name__)
+
+
+async def _announce(application: Application) -> None:  # type: ignore[type-arg]
+    log.info("telegram: connected as @%s", application.bot.username)
+
+
+async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("telegram update %s failed", update_id, exc_info=context.error)
+
+
+# ---- running ---------------------------------------------------------------------------------
+def run_polling(app: App) -> None:
+    """`midway run`: long polling until Ctrl-C / SIGTERM."""
+    build_application(app).run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+
+
+async def start_polling(
+    application: Application,  # type: ignore[type-arg]
+    poll_interval: float = 0.0,
+    timeout: float = 10,
+) -> None:
+    """Start polling on the running event loop (tests; `run_polling` does this and blocks)."""
+    await application.initialize()
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=poll_interval, timeout=timedelta(seconds=timeout),
+        allowed_updates=Update.ALL_TYPES, drop_pending_updates=False,
+    )
+
+
+async def stop_polling(application: Application) -> None:  # type: ignore[type-arg]
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()

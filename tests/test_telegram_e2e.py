@@ -1,0 +1,557 @@
+"""Telegram end to end: the real PTB application, built by `build_application`, long-polls a fake
+Bot API server on 127.0.0.1; people press buttons and type, and we check what their phone shows
+and what the database holds.
+
+    person = telegram.person(1001, "רונית", "כהן")
+    person.send("שלום").press("כן, נתחיל")
+    assert "איך לפנות אליכם" in person.text()
+
+Every action waits until the application has finished handling that update (a handler in a later
+group records it), so there are no sleeps and no guessing how many messages are still coming.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import Counter
+from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TypeVar
+
+import pytest
+from sqlalchemy import func, select
+from telegram import Update
+from telegram.ext import ContextTypes, TypeHandler
+
+from bot.bootstrap import App
+from bot.channels.telegram import (
+    build_application,
+    send_delivery,
+    split_text,
+    start_polling,
+    stop_polling,
+    to_inbound,
+)
+from bot.dispatcher import Delivery
+from flows import Choice, Command, Contact, Document, Msg, Pressed, Reply, State, Text, Unsupported
+from storage.models import (
+    Answer,
+    Center,
+    ChannelIdentity,
+    Conversation,
+    InboundMessage,
+    ManagerDecision,
+    ParticipantProfile,
+    Person,
+    PrescreenOutcome,
+)
+from tests.conftest import FakeClock, make_app
+from tests.fake_telegram import TOKEN, FakeTelegram, Sent
+from tests.kit import START
+
+T = TypeVar("T")
+ISOLATES = str.maketrans("", "", "\u2068\u2069")
+DUE = date(2026, 11, 29)  # five Israeli working days after the kit's Sunday START
+
+
+# ---- the harness -----------------------------------------------------------------------------
+class TelegramBot:
+    """The PTB application polling the fake, on an event loop in its own thread."""
+
+    def __init__(self, app: App, fake: FakeTelegram) -> None:
+        self.app = app
+        self.fake = fake
+        self.application = build_application(app)
+        self.application.add_handler(TypeHandler(Update, self._handled), group=1)
+        self._done: Counter[int] = Counter()
+        self._cond = threading.Condition()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="ptb-loop", daemon=True)
+        self.thread.start()
+        self.run(start_polling(self.application, poll_interval=0.0, timeout=1))
+
+    async def _handled(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        with self._cond:
+            self._done[update.update_id] += 1
+            self._cond.notify_all()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 15) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def wait_handled(self, update: dict[str, Any], times: int = 1, timeout: float = 10) -> None:
+        update_id = update["update_id"]
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._done[update_id] >= times, timeout):
+                raise AssertionError(f"update {update_id} not handled {times}x within {timeout}s")
+
+    def person(self, user_id: int, first_name: str = "רונית", last_name: str | None = "כהן",
+               lang: str = "he") -> TgPerson:
+        self.fake.person(user_id, first_name, last_name, lang)
+        return TgPerson(self, user_id)
+
+    def close(self) -> None:
+        try:
+            self.run(stop_polling(self.application))
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=5)
+            self.loop.close()
+
+
+@dataclass
+class TgPerson:
+    """Someone on Telegram. Each action returns when the bot has handled it; `last` is what it sent."""
+
+    bot: TelegramBot
+    user_id: int
+    last: list[Sent] = field(default_factory=list)
+    update: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fake(self) -> FakeTelegram:
+        return self.bot.fake
+
+    def _do(self, update: dict[str, Any]) -> TgPerson:
+        before = len(self.fake.sent_to(self.user_id))
+        self.update = update
+        self.bot.wait_handled(update)
+        self.last = self.fake.sent_to(self.user_id)[before:]
+        return self
+
+    def send(self, text: str) -> TgPerson:
+        return self._do(self.fake.push_text(self.user_id, text))
+
+    def press(self, label: str) -> TgPerson:
+        """Press the button whose label contains `label`, on the latest message with buttons."""
+        message = self.keyboard_message()
+        found = [b for b in message.inline if label in b["text"].translate(ISOLATES)]
+        assert found, f"no button {label!r} among {message.buttons}"
+        return self.press_data(found[0]["callback_data"], message.message_id)
+
+    def press_data(self, data: str, message_id: int | None = None) -> TgPerson:
+        message_id = message_id or self.fake.sent_to(self.user_id)[-1].message_id
+        return self._do(self.fake.push_callback(self.user_id, data, message_id))
+
+    def share_contact(self, phone: str, own: bool = True) -> TgPerson:
+        return self._do(self.fake.push_contact(self.user_id, phone, own))
+
+    def send_sticker(self) -> TgPerson:
+        return self._do(self.fake.push_sticker(self.user_id))
+
+    def edit(self, text: str) -> TgPerson:
+        return self._do(self.fake.push_edited(self.user_id, text))
+
+    # ---- what the phone shows ----------------------------------------------------------------
+    def text(self) -> str:
+        return "\n\n".join(s.text for s in self.last).translate(ISOLATES)
+
+    def buttons(self) -> list[str]:
+        return [label.translate(ISOLATES) for label in self.keyboard_message().buttons]
+
+    def keyboard_message(self) -> Sent:
+        with_buttons = [s for s in self.fake.sent_to(self.user_id) if s.inline]
+        assert with_buttons, "no message with buttons was sent"
+        return with_buttons[-1]
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as server:
+        yield server
+
+
+def telegram_app(url: str, clock: FakeClock, tmp_path, fake: FakeTelegram) -> App:  # type: ignore[no-untyped-def]
+    return make_app(url, clock, tmp_path, telegram_token=TOKEN, telegram_api_base_url=fake.url)
+
+
+@pytest.fixture
+def app(sqlite_url: str, clock: FakeClock, tmp_path, fake: FakeTelegram) -> Iterator[App]:  # type: ignore[no-untyped-def]
+    application = telegram_app(sqlite_url, clock, tmp_path, fake)
+    yield application
+    application.db.dispose()
+
+
+@pytest.fixture
+def telegram(app: App, fake: FakeTelegram) -> Iterator[TelegramBot]:
+    bot = TelegramBot(app, fake)
+    yield bot
+    bot.close()
+
+
+# ---- reading the database --------------------------------------------------------------------
+def person_row(app: App, user_id: int) -> Person:
+    with app.db.transaction() as s:
+        identity = s.scalar(select(ChannelIdentity).where(
+            ChannelIdentity.channel == "telegram", ChannelIdentity.external_id == str(user_id)))
+        assert identity is not None, f"no person for Telegram user {user_id}"
+        person = s.get(Person, identity.person_id)
+        assert person is not None
+        return person
+
+
+def rows(app: App, model: type[T], person_id: int) -> list[T]:
+    with app.db.transaction() as s:
+        return list(s.scalars(select(model).where(model.person_id == person_id)  # type: ignore[attr-defined]
+                              .order_by(*model.__mapper__.primary_key)))  # type: ignore[attr-defined]
+
+
+def answers(app: App, person_id: int) -> list[tuple[str, str, object]]:
+    return [(a.question, a.raw_text, a.value) for a in rows(app, Answer, person_id)]
+
+
+def center_slug(app: App, center_id: int | None) -> str | None:
+    with app.db.transaction() as s:
+        return s.scalar(select(Center.slug).where(Center.id == center_id))
+
+
+def position(app: App, person_id: int) -> tuple[object, ...]:
+    """Where the conversation stands: flows, questions, answers (not the button counter)."""
+    with app.db.transaction() as s:
+        row = s.get(Conversation, person_id)
+        assert row is not None
+        state = State.from_json(row.state)
+    return tuple((f.flow, f.node, tuple(sorted(f.answers.items())), tuple(f.history)) for f in state.frames)
+
+
+def count(app: App, model: type) -> int:
+    with app.db.transaction() as s:
+        return s.scalar(select(func.count()).select_from(model)) or 0
+
+
+def begin(person: TgPerson) -> TgPerson:
+    return person.send("שלום").press("כן, נתחיל")
+
+
+HE_TYPED = {"name": "רונית", "age": "1968", "city": "כפר סבא", "willing": "כן", "out_of_work": "3 חודשים",
+            "job_share": "חצי משרה", "experience": "25", "able": "כן", "groups": "אף אחד מאלה",
+            "source": "חבר מביא חבר"}
+
+
+def type_answers(person: TgPerson, **changes: str) -> TgPerson:
+    """Type every pre-screen answer after consent, from name to how they heard of us."""
+    for answer in {**HE_TYPED, **changes}.values():
+        person.send(answer)
+    return person
+
+
+# ---- the three outcomes ----------------------------------------------------------------------
+def test_eligible_in_hebrew_with_buttons_typing_and_the_contact_button(telegram: TelegramBot, app: App) -> None:
+    ronit = telegram.person(1001, "רונית", "כהן", lang="he")
+    ronit.send("שלום")
+    assert "אמצע הדרך" in ronit.text() and "נתחיל?" in ronit.text()
+    assert ronit.buttons()[:2] == ["כן, נתחיל", "לא עכשיו"]
+
+    ronit.press("כן, נתחיל")
+    assert "איך לפנות אליכם" in ronit.text()
+    assert ronit.buttons() == ["רונית כהן", "↩ חזרה"]  # the name from her Telegram profile
+    ronit.press("רונית כהן")
+    ronit.send("1968")
+    ronit.send("כפר סבא")
+    assert "הפעילויות מתקיימות במרכז כפר סבא" in ronit.text()
+    ronit.press("כן")
+    ronit.press("חודשיים עד שנה")
+    ronit.send("חצי משרה")
+    ronit.send("25")
+    ronit.press("כן")
+    ronit.press("הורה יחיד/ה")  # several may be chosen: the list comes back with a tick
+    assert "✓ הורה יחיד/ה" in ronit.buttons()
+    ronit.press("סיימתי")
+    ronit.press("חבר מביא חבר")
+
+    [phone_question] = ronit.last
+    assert "מספר הטלפון" in phone_question.text
+    assert phone_question.inline == []  # one keyboard per message: the reply keyboard
+    assert phone_question.keyboard == [
+        {"text": "📞 שיתוף מספר הטלפון", "request_contact": True}, {"text": "בלי טלפון כרגע"},
+    ]
+    ronit.share_contact("972501234567")  # Telegram sends the number without "+"
+
+    assert "התוכנית מתאימה לכם" in ronit.text()
+    assert "רונית כהן" in ronit.text() and "במרכז כפר סבא" in ronit.text() and "כנס חשיפה" in ronit.text()
+    assert ronit.last[-1].removes_keyboard  # the contact keyboard goes away
+
+    # every press was acknowledged, and no old keyboard can be pressed again
+    assert len(telegram.fake.calls_of("answerCallbackQuery")) == 8
+    shown = [telegram.fake.shown(1001, s.message_id) for s in telegram.fake.sent_to(1001)]
+    assert [s.inline for s in shown] == [[]] * len(shown)
+
+    person = person_row(app, 1001)
+    assert (person.phone, person.display_name, person.language) == ("+972501234567", "רונית כהן", "he")
+    [profile] = rows(app, ParticipantProfile, person.id)
+    assert (profile.birth_year, profile.city, profile.out_of_work, profile.job_share) == (1968, "כפר סבא", "2m1y", 0.5)
+    assert (profile.experience_years, profile.recruitment_source, profile.joined_at) == (25, "friend", START)
+    assert center_slug(app, profile.center_id) == "kfar-saba"
+    [outcome] = rows(app, PrescreenOutcome, person.id)
+    assert (outcome.outcome, center_slug(app, outcome.center_id), outcome.reasons) == ("eligible", "kfar-saba", [])
+    assert [a.question for a in rows(app, Answer, person.id)] == [
+        "consent", "name", "age", "city", "willing", "out_of_work", "job_share", "experience", "able", "groups",
+        "source", "phone",
+    ]
+    assert rows(app, ManagerDecision, person.id) == []
+
+
+def test_not_eligible_at_30_hears_why_and_where_else_to_turn_and_can_ask_for_review(
+    telegram: TelegramBot, app: App
+) -> None:
+    moshe = telegram.person(1002, "משה", None)
+    type_answers(begin(moshe), name="משה", age="30")
+
+    text = moshe.text()
+    assert "התוכנית לא מתאימה כרגע" in text
+    assert "• התוכנית מיועדת לבני 45 ומעלה." in text
+    assert "שירות התעסוקה – לשכת כפר סבא – *6070" in text
+    assert "המחלקה לשירותים חברתיים, עיריית כפר סבא – 106" in text
+    assert "טלפון" not in text  # no phone question when the program does not suit
+    assert moshe.buttons() == ["כן, לבקש בדיקה", "לא, תודה"]
+
+    moshe.press("כן, לבקש בדיקה")
+    assert "העברנו את הבקשה" in moshe.text() and "29 בנובמבר 2026" in moshe.text()
+
+    person = person_row(app, 1002)
+    outcomes = rows(app, PrescreenOutcome, person.id)
+    assert [(o.outcome, o.reasons) for o in outcomes] == [
+        ("not_eligible", ["age_below"]), ("manager_decision", ["special_circumstances", "age_below"]),
+    ]
+    [decision] = rows(app, ManagerDecision, person.id)
+    assert (decision.status, decision.due_by, decision.outcome_id) == ("pending", DUE, outcomes[1].id)
+    [profile] = rows(app, ParticipantProfile, person.id)
+    assert profile.birth_year == 1996 and profile.joined_at is None
+    assert person.phone is None
+
+
+def test_age_44_is_left_to_the_center_manager_with_a_date(
+    telegram: TelegramBot, app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    dana = telegram.person(1003, "דנה", "לוי")
+    type_answers(begin(dana), name="דנה", age="44")
+    assert "מספר הטלפון" in dana.text()
+    dana.share_contact("+972 52-999-0000", own=False)  # someone else's card
+    assert "רק את מספר הטלפון שלכם" in dana.text() and "מספר הטלפון" in dana.last[-1].text
+    dana.send("050-1234567")
+
+    assert "מנהל/ת המרכז" in dana.text()
+    assert "יום ראשון, 29 בנובמבר 2026" in dana.text()
+
+    person = person_row(app, 1003)
+    assert person.phone == "+972501234567"
+    [outcome] = rows(app, PrescreenOutcome, person.id)
+    assert (outcome.outcome, outcome.reasons) == ("manager_decision", ["age_below"])
+    [decision] = rows(app, ManagerDecision, person.id)
+    assert (decision.status, decision.due_by, center_slug(app, decision.center_id)) == ("pending", DUE, "kfar-saba")
+
+    # nothing she typed reached the logs at INFO: not her name, not her number
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "1234567" not in logged and "דנה" not in logged and "9990000" not in logged
+    assert "person %s" % person.id in logged
+
+
+def test_a_whole_pre_screen_in_english(telegram: TelegramBot, app: App) -> None:
+    ruth = telegram.person(1004, "Ruth", "Adler", lang="en")
+    ruth.send("hello")
+    assert "Midway" in ruth.text() and ruth.buttons()[:2] == ["Yes, let's start", "Not now"]
+    ruth.press("Yes, let's start")
+    for answer in ("Ruth", "57", "Holon", "yes", "3 months", "half", "25", "yes", "none of these", "friend"):
+        ruth.send(answer)
+    assert "So that the team can contact you" in ruth.text()
+    assert [b["text"] for b in ruth.last[-1].keyboard] == ["📞 Share my phone number", "No phone for now"]
+    ruth.send("No phone for now")  # what tapping the plain keyboard button sends
+
+    assert "the program suits you" in ruth.text() and "the Modiin center" in ruth.text()
+    person = person_row(app, 1004)
+    assert (person.language, person.phone, person.display_name) == ("en", None, "Ruth")
+    [outcome] = rows(app, PrescreenOutcome, person.id)
+    assert (outcome.outcome, center_slug(app, outcome.center_id)) == ("eligible", "modiin")
+
+
+# ---- once only, and buttons that are not ours ------------------------------------------------
+def test_a_redelivered_update_is_answered_once_and_logged_once(telegram: TelegramBot, app: App) -> None:
+    ronit = telegram.person(1005)
+    ronit.send("שלום")
+    assert len(ronit.last) == 1
+    first = ronit.update
+
+    telegram.fake.redeliver(first)
+    telegram.wait_handled(first, times=2)
+    ronit.press("כן, נתחיל")
+    telegram.fake.redeliver(ronit.update)  # a press, twice
+    telegram.wait_handled(ronit.update, times=2)
+
+    texts = [s.text for s in telegram.fake.sent_to(1005)]
+    assert len(texts) == 2 and "נתחיל?" in texts[0] and "איך לפנות אליכם" in texts[1]
+    with app.db.transaction() as s:
+        logged = list(s.scalars(select(InboundMessage.platform_message_id).order_by(InboundMessage.id)))
+    assert logged == [str(first["update_id"]), str(ronit.update["update_id"])]
+    assert [a.question for a in rows(app, Answer, person_row(app, 1005).id)] == ["consent"]
+
+
+@pytest.mark.parametrize("forged", ["999:yes", "garbage"])
+def test_a_forged_button_is_no_longer_active_and_moves_nothing(
+    telegram: TelegramBot, app: App, forged: str
+) -> None:
+    ronit = telegram.person(1006)
+    begin(ronit).send("רונית")
+    assert "מה הגיל שלכם" in ronit.text()
+    person_id = person_row(app, 1006).id
+    before = (position(app, person_id), answers(app, person_id))
+
+    ronit.press_data(forged)
+    assert "הכפתור הזה כבר לא פעיל" in ronit.text() and "מה הגיל שלכם" in ronit.text()
+    assert (position(app, person_id), answers(app, person_id)) == before
+
+    ronit.send("57")  # the question still stands
+    assert "באיזו עיר" in ronit.text()
+
+
+def test_stickers_edits_long_and_emoji_messages_get_a_kind_reply_and_the_same_question(
+    telegram: TelegramBot, app: App
+) -> None:
+    ronit = telegram.person(1007)
+    begin(ronit).send("רונית")
+    person_id = person_row(app, 1007).id
+    before = position(app, person_id)
+
+    ronit.send_sticker()
+    assert "מדבקות, תמונות והקלטות אני עדיין לא יודע לקרוא" in ronit.text()
+    assert ronit.last[-1].text.endswith("מה הגיל שלכם? אפשר לכתוב גיל (למשל 57) או שנת לידה (למשל 1968).")
+    ronit.edit("1968")  # correcting an earlier message does not answer the question
+    assert "מדבקות" in ronit.text() and "מה הגיל שלכם" in ronit.text()
+    ronit.send("א" * 4000)
+    assert "ההודעה ארוכה מדי בשבילי" in ronit.text() and "מה הגיל שלכם" in ronit.text()
+    ronit.send("😀👍")
+    assert "לא הצלחתי להבין" in ronit.text() and "מה הגיל שלכם" in ronit.text()
+
+    assert position(app, person_id) == before
+    assert all(len(s.text) <= 4096 for s in telegram.fake.sent_to(1007))
+
+
+def test_slash_commands_with_the_bot_name_are_understood(telegram: TelegramBot) -> None:
+    ronit = telegram.person(1008)
+    begin(ronit).send("רונית")
+    ronit.send("/START@midway_test_bot")
+    assert "נתחיל?" in ronit.text()  # started over, from the privacy notice
+
+
+# ---- when things go wrong --------------------------------------------------------------------
+def test_a_failing_step_apologises_keeps_everything_and_the_button_still_works(
+    telegram: TelegramBot, app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ronit = telegram.person(1009)
+    ronit.send("שלום")
+    person_id = person_row(app, 1009).id
+    before = (position(app, person_id), count(app, InboundMessage), rows(app, Answer, person_id))
+    consent = ronit.keyboard_message()
+
+    def broken(*args: object, **kwargs: object) -> bool:
+        raise RuntimeError("database broke")
+
+    monkeypatch.setattr("storage.repo.apply_effects", broken)
+    ronit.press("כן, נתחיל")
+    apology = app.catalogs.translator("he").render_key("common.apology")
+    assert ronit.text() == apology
+    assert (position(app, person_id), count(app, InboundMessage), rows(app, Answer, person_id)) == before
+    assert telegram.fake.shown(1009, consent.message_id).inline == consent.inline  # can be pressed again
+
+    monkeypatch.undo()
+    ronit.press("כן, נתחיל")
+    assert "איך לפנות אליכם" in ronit.text()
+
+
+def test_a_person_who_blocked_the_bot_is_logged_without_their_id_and_others_are_served(
+    telegram: TelegramBot, app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    telegram.fake.block(4242424)
+    blocked = telegram.person(4242424)
+    blocked.send("שלום")
+    assert blocked.last == []
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING
+                and r.name == "bot.channels.telegram"]
+    assert warnings and all("4242424" not in w for w in warnings)
+    assert "blocked" in warnings[0]
+
+    other = telegram.person(1010)
+    other.send("שלום")
+    assert "נתחיל?" in other.text()
+
+
+def test_flood_control_waits_and_sends_once(telegram: TelegramBot) -> None:
+    telegram.fake.flood(1011, retry_after=1)
+    ronit = telegram.person(1011)
+    ronit.send("שלום")
+    assert len(ronit.last) == 1 and "נתחיל?" in ronit.text()
+    statuses = [c.status for c in telegram.fake.calls_of("sendMessage") if c.chat_id == 1011]
+    assert statuses == [429, 200]
+
+
+def test_group_chats_and_membership_updates_are_ignored(telegram: TelegramBot, app: App) -> None:
+    telegram.fake.person(1012)
+    group = telegram.fake.push_group_text(-100777, 1012, "שלום")
+    left = telegram.fake.push_blocked_by(1012)
+    telegram.wait_handled(group)
+    telegram.wait_handled(left)
+    assert telegram.fake.calls_of("sendMessage") == []
+    assert count(app, Person) == 0 and count(app, InboundMessage) == 0
+
+
+def test_long_replies_are_split_at_line_breaks_with_the_buttons_on_the_last_part(
+    telegram: TelegramBot, app: App
+) -> None:
+    lines = [f"{i:03d} " + "x" * 96 for i in range(100)]  # 100 lines of 100 characters
+    reply = Reply(parts=(Msg("common.raw", {"text": "\n".join(lines)}),),
+                  choices=(Choice("1:yes", Msg("common.yes")), Choice("1:no", Msg("common.no"))))
+    document = Document("meeting.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar",
+                        caption=Msg("common.raw", {"text": "Your meeting"}))
+    telegram.run(send_delivery(telegram.application.bot, app.catalogs, 1013,
+                               Delivery(lang="en", replies=(reply, document))))
+
+    sent = telegram.fake.sent_to(1013)
+    parts, doc = sent[:-1], sent[-1]
+    assert [len(p.text) for p in parts] == [4039, 4039, 2019]  # 40 + 40 + 20 whole lines and breaks
+    assert "\n".join(p.text for p in parts) == "\n".join(lines)
+    assert [p.buttons for p in parts] == [[], [], ["Yes", "No"]]
+    assert doc.text == "Your meeting"
+    assert doc.document == {"filename": "meeting.ics", "content": b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+                            "mime_type": "text/calendar"}
+
+
+# ---- turning updates into inputs (no server needed) ------------------------------------------
+def inbound_of(update: dict[str, Any]):  # type: ignore[no-untyped-def]
+    return to_inbound(Update.de_json(update, None))
+
+
+def test_updates_become_inputs_for_the_engine() -> None:
+    fake = FakeTelegram()  # not started: only its update builders are used
+    fake.person(55, "רונית", "כהן", "he")
+    text = fake.push_text(55, "שלום")
+    inbound = inbound_of(text)
+    assert inbound is not None
+    assert (inbound.channel, inbound.external_id, inbound.message_id) == ("telegram", "55", str(text["update_id"]))
+    assert (inbound.profile_name, inbound.language_hint, inbound.input) == ("רונית כהן", "he", Text("שלום"))
+
+    assert inbound_of(fake.push_text(55, "/Start@midway_test_bot  ref-7")).input == Command("start", "ref-7")
+    assert inbound_of(fake.push_text(55, "/")).input == Text("/")
+    assert inbound_of(fake.push_callback(55, "3:yes", message_id=9)).input == Pressed("3:yes")
+    assert inbound_of(fake.push_contact(55, "972501234567")).input == Contact("972501234567", own=True)
+    assert inbound_of(fake.push_contact(55, "972501234567", own=False)).input == Contact("972501234567", own=False)
+    assert inbound_of(fake.push_sticker(55)).input == Unsupported("sticker")
+    assert inbound_of(fake.push_edited(55, "57")).input == Unsupported("edited")
+    photo = fake.push({"message": {**fake._message(55), "photo": [
+        {"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]}})
+    assert inbound_of(photo).input == Unsupported("photo")
+    voice = fake.push({"message": {**fake._message(55), "voice": {
+        "file_id": "v1", "file_unique_id": "u2", "duration": 3}}})
+    assert inbound_of(voice).input == Unsupported("voice")
+    location = fake.push({"message": {**fake._message(55), "location": {"latitude": 32.18, "longitude": 34.9}}})
+    assert inbound_of(location).input == Unsupported("location")
+
+    assert inbound_of(fake.push_group_text(-100777, 55, "שלום")) is None
+    assert inbound_of(fake.push_blocked_by(55)) is None
+
+
+def test_split_text_keeps_short_texts_and_cuts_a_line_longer_than_a_message() -> None:
+    assert split_text("שלום\n\nמה שלומך?") == ["שלום\n\nמה שלומך?"]
+    assert [len(p) for p in split_text("a" * 5000)] == [4096, 904]
+    assert split_text("😀" * 3000) == ["😀" * 2048, "😀" * 952]  # an emoji is two UTF-16 units
