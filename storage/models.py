@@ -206,3 +206,28 @@ class InboundMessage(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(16))
     received_at: Mapped[datetime]
+
+
+class OutboundMessage(Base):
+    """One message the assistant sent (or held back) on a platform that reports delivery, by the
+    platform's id: its kind and the delivery status the platform last reported. No bodies.
+
+    status: queued, sent, delivered, read, failed, undelivered (from the platform), or held (not
+    sent on purpose: outside WhatsApp's 24-hour window with no approved template) and error (the
+    platform refused it at once; `error_code` says why).
+    """
+
+    __tablename__ = "outbound_messages"
+    __table_args__ = (Index("ix_outbound_messages_status_created", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_message_id: Mapped[str | None] = mapped_column(String(64), unique=True)  # Twilio's SM…/MM…
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(64))  # "reply", or a proactive kind ("reminder.event")
+    template: Mapped[str | None] = mapped_column(String(64))  # the Content SID, when sent as a template
+    reference: Mapped[str | None] = mapped_column(String(64))  # the due row it came from ("job:42")
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

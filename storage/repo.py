@@ -31,6 +31,7 @@ from storage.models import (
     HandoffRequest,
     InboundMessage,
     ManagerDecision,
+    OutboundMessage,
     ParticipantProfile,
     Person,
     PrescreenOutcome,
@@ -214,7 +215,7 @@ def _mark_joined(session: Session, person_id: int, now: datetime) -> None:
 def delete_person(session: Session, person_id: int) -> None:
     """Erase a person and everything hanging on them (foreign keys cascade)."""
     for model in (ManagerDecision, PrescreenOutcome, Answer, HandoffRequest, Conversation, ParticipantProfile,
-                  ChannelIdentity):
+                  OutboundMessage, ChannelIdentity):
         session.execute(delete(model).where(model.person_id == person_id))
     session.execute(
         update(InboundMessage).where(InboundMessage.person_id == person_id).values(person_id=None)

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
@@ -25,8 +26,8 @@ from flows.effects import (
     UpdateProfile,
 )
 from flows.state import Frame, State
-from storage import repo
-from storage.db import Database
+from storage import outbox, repo
+from storage.db import Database, alembic_config
 from storage.models import (
     Answer,
     Base,
@@ -92,7 +93,8 @@ def test_upgrade_builds_the_schema_of_the_models_and_can_run_again(db_url: str) 
         with database.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
-            assert context.get_current_revision() == "0001"
+            head = ScriptDirectory.from_config(alembic_config(db_url)).get_current_head()
+            assert context.get_current_revision() == head
     finally:
         database.dispose()
 
@@ -323,6 +325,8 @@ def test_delete_my_data_erases_the_person_and_everything_about_them(db: Database
                 assert logged is not None
                 logged.person_id = who
             repo.save_state(s, who, State(frames=[Frame("prescreen", node="age")]), NOW)
+            outbox.record_outbound(s, person_id=who, channel="whatsapp", kind="reply", status="queued",
+                                   now=NOW, platform_message_id=f"SM{who}")
         apply(db, who, SaveAnswer("prescreen", "name", "רונית", "רונית"), RequestHandoff(None, None),
               UpdateProfile({**PROFILE.fields, "phone": f"+97250{who:07d}"}),
               RecordOutcome("eligible", "kfar-saba"),
