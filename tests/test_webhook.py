@@ -1,0 +1,335 @@
+"""`midway serve`: the Starlette app of `bot.web` with the real PTB application behind it, the fake
+Bot API server on 127.0.0.1 receiving the replies, and the `midway run` / `midway serve` commands.
+
+The ASGI app is driven by Starlette's TestClient, which runs the real lifespan (PTB's application
+starts and registers the webhook) on an event loop of its own; `midway serve` itself is started
+once as a process with uvicorn on a free local port.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import warnings
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from starlette.applications import Starlette
+from starlette.exceptions import StarletteDeprecationWarning
+from telegram import Update
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.bootstrap import App
+from bot.cli import main
+from bot.web import SECRET_HEADER, TELEGRAM_WEBHOOK_PATH, WebhookNotConfigured, create_web_app
+from storage.models import ChannelIdentity, InboundMessage, Person
+from tests.conftest import FakeClock, make_app
+from tests.fake_telegram import TOKEN, FakeTelegram
+
+with warnings.catch_warnings():  # Starlette 1.x would rather have `httpx2`; httpx works the same here
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from starlette.testclient import TestClient
+
+SECRET = "s3cret_webhook-token"
+PUBLIC = "https://bot.example.org"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# ---- the harness -----------------------------------------------------------------------------
+class Handled:
+    """Counts the updates the PTB application has finished (a handler in a later group)."""
+
+    def __init__(self, ptb: Application) -> None:  # type: ignore[type-arg]
+        self.done: Counter[int] = Counter()
+        self.cond = threading.Condition()
+        ptb.add_handler(TypeHandler(Update, self._record), group=1)
+
+    async def _record(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        with self.cond:
+            self.done[update.update_id] += 1
+            self.cond.notify_all()
+
+    def wait(self, update: dict[str, Any], times: int = 1, timeout: float = 10) -> None:
+        with self.cond:
+            if not self.cond.wait_for(lambda: self.done[update["update_id"]] >= times, timeout):
+                raise AssertionError(f"update {update['update_id']} not handled {times}x within {timeout}s")
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as server:
+        yield server
+
+
+def webhook_app(tmp_path: Path, clock: FakeClock, fake: FakeTelegram, **settings: str) -> App:
+    return make_app(f"sqlite:///{tmp_path / 'midway.sqlite3'}", clock, tmp_path, telegram_token=TOKEN,
+                    telegram_api_base_url=fake.url, **settings)
+
+
+@pytest.fixture
+def app(tmp_path: Path, clock: FakeClock, fake: FakeTelegram) -> Iterator[App]:
+    application = webhook_app(tmp_path, clock, fake, telegram_webhook_secret=SECRET, public_base_url=PUBLIC)
+    yield application
+    application.db.dispose()
+
+
+@pytest.fixture
+def web(app: App) -> Starlette:
+    return create_web_app(app)
+
+
+@pytest.fixture
+def handled(web: Starlette) -> Handled:
+    return Handled(web.state.telegram)
+
+
+@pytest.fixture
+def client(web: Starlette, handled: Handled) -> Iterator[TestClient]:
+    with TestClient(web) as test_client:  # runs the lifespan: PTB starts, the webhook is registered
+        yield test_client
+
+
+def post(client: TestClient, update: dict[str, Any], secret: str | None = SECRET) -> int:
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers[SECRET_HEADER] = secret
+    return client.post(TELEGRAM_WEBHOOK_PATH, content=json.dumps(update), headers=headers).status_code
+
+
+def count(app: App, model: type) -> int:
+    with app.db.transaction() as s:
+        return s.scalar(select(func.count()).select_from(model)) or 0
+
+
+def telegram_people(app: App) -> list[str]:
+    with app.db.transaction() as s:
+        query = select(ChannelIdentity.external_id).where(ChannelIdentity.channel == "telegram")
+        return list(s.scalars(query))
+
+
+# ---- the webhook -----------------------------------------------------------------------------
+def test_startup_registers_the_webhook_with_its_secret(client: TestClient, fake: FakeTelegram) -> None:
+    [call] = fake.calls_of("setWebhook")
+    assert call.params["url"] == f"{PUBLIC}{TELEGRAM_WEBHOOK_PATH}"
+    assert call.params["secret_token"] == SECRET
+    assert "callback_query" in call.params["allowed_updates"]  # button presses must reach us
+    assert fake.webhook_url == "https://bot.example.org/telegram/webhook"
+
+
+def test_an_update_with_the_right_secret_is_answered_and_the_person_stored(
+    client: TestClient, fake: FakeTelegram, handled: Handled, app: App
+) -> None:
+    fake.person(2001, "רונית", "כהן", "he")
+    update = fake.push_text(2001, "שלום")
+    assert post(client, update) == 200
+    handled.wait(update)
+
+    [welcome] = fake.sent_to(2001)
+    assert "נתחיל?" in welcome.text
+    assert welcome.buttons[:2] == ["כן, נתחיל", "לא עכשיו"]
+    assert telegram_people(app) == ["2001"]
+    assert count(app, InboundMessage) == 1
+
+    # the conversation goes on by webhook: a press on the welcome's button
+    press = fake.push_callback(2001, welcome.inline[0]["callback_data"], welcome.message_id)
+    assert post(client, press) == 200
+    handled.wait(press)
+    assert "איך לפנות אליכם" in fake.sent_to(2001)[-1].text
+    assert len(fake.calls_of("answerCallbackQuery")) == 1
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong", SECRET + "x", SECRET.upper()])
+def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_stored(
+    client: TestClient, fake: FakeTelegram, handled: Handled, app: App, secret: str | None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    forged = fake.push_text(2002, "שלום")
+    assert post(client, forged, secret=secret) == 403
+
+    # a genuine update afterwards is served; the forged one never was, before or after it
+    genuine = fake.push_text(2003, "שלום")
+    assert post(client, genuine) == 200
+    handled.wait(genuine)
+    assert handled.done[forged["update_id"]] == 0
+    assert fake.sent_to(2002) == []
+    assert [c.chat_id for c in fake.calls_of("sendMessage")] == [2003]
+    assert telegram_people(app) == ["2003"] and count(app, Person) == 1
+    assert count(app, InboundMessage) == 1
+    warnings_logged = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("wrong or missing secret" in w for w in warnings_logged)
+
+
+def test_the_same_update_posted_twice_is_answered_once(
+    client: TestClient, fake: FakeTelegram, handled: Handled, app: App
+) -> None:
+    update = fake.push_text(2004, "שלום")
+    assert post(client, update) == 200
+    assert post(client, update) == 200  # Telegram retries when our answer was late
+    handled.wait(update, times=2)
+
+    assert len(fake.sent_to(2004)) == 1
+    assert count(app, InboundMessage) == 1 and count(app, Person) == 1
+
+
+def test_what_is_not_an_update_is_refused_without_effect(
+    client: TestClient, fake: FakeTelegram, handled: Handled, app: App
+) -> None:
+    headers = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
+    assert client.post(TELEGRAM_WEBHOOK_PATH, content=b"{not json", headers=headers).status_code == 400
+    assert client.post(TELEGRAM_WEBHOOK_PATH, content=b"[1, 2]", headers=headers).status_code == 400
+    assert client.post(TELEGRAM_WEBHOOK_PATH, content=b"x" * 1_000_001, headers=headers).status_code == 413
+    assert client.get(TELEGRAM_WEBHOOK_PATH).status_code == 405
+
+    genuine = fake.push_text(2005, "שלום")
+    assert post(client, genuine) == 200
+    handled.wait(genuine)
+    assert count(app, InboundMessage) == 1 and len(fake.calls_of("sendMessage")) == 1
+
+
+def test_healthz(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert (response.status_code, response.text) == (200, "ok")
+
+
+def test_without_a_public_address_the_webhook_is_not_registered_but_updates_are_served(
+    tmp_path: Path, clock: FakeClock, fake: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = webhook_app(tmp_path, clock, fake, telegram_webhook_secret=SECRET)
+    web = create_web_app(app)
+    handled = Handled(web.state.telegram)
+    with TestClient(web) as client:
+        update = fake.push_text(2006, "hello", language_code="en-US")
+        assert post(client, update) == 200
+        handled.wait(update)
+    app.db.dispose()
+    assert fake.calls_of("setWebhook") == []
+    assert any("PUBLIC_BASE_URL is not set" in r.getMessage() for r in caplog.records)
+    assert "Shall we start?" in fake.sent_to(2006)[0].text
+
+
+@pytest.mark.parametrize("secret", [None, "has spaces", "x" * 257, "סוד"])
+def test_a_server_without_a_usable_secret_refuses_to_start(
+    tmp_path: Path, clock: FakeClock, fake: FakeTelegram, secret: str | None
+) -> None:
+    settings = {"telegram_webhook_secret": secret} if secret is not None else {}
+    app = webhook_app(tmp_path, clock, fake, public_base_url=PUBLIC, **settings)
+    with pytest.raises(WebhookNotConfigured, match="TELEGRAM_WEBHOOK_SECRET"):
+        create_web_app(app)
+    app.db.dispose()
+    assert fake.calls == []  # not even getMe: nothing was registered with Telegram
+
+
+# ---- the commands ----------------------------------------------------------------------------
+ENV_KEYS = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "PUBLIC_BASE_URL", "TELEGRAM_API_BASE_URL",
+            "DATABASE_URL", "MIDWAY_CONFIG", "MIDWAY_DATA_DIR")
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    for key in ENV_KEYS:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("MIDWAY_DATA_DIR", str(tmp_path / "data"))
+    return monkeypatch
+
+
+@pytest.mark.parametrize("command", ["run", "serve"])
+def test_run_and_serve_without_a_token_say_what_is_missing(
+    env: pytest.MonkeyPatch, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([command]) == 2
+    err = capsys.readouterr().err
+    assert "TELEGRAM_BOT_TOKEN is not set" in err and "midway chat" in err
+
+
+def test_serve_without_a_secret_says_so_and_exits(
+    env: pytest.MonkeyPatch, fake: FakeTelegram, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    env.setenv("TELEGRAM_API_BASE_URL", fake.url)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--host", "127.0.0.1", "--port", "1"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("midway serve: TELEGRAM_WEBHOOK_SECRET is not set") and "midway run" in err
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize("argv", [["serve", "--port", "eighty"], ["launch"], []])
+def test_bad_arguments_are_refused_with_usage(
+    env: pytest.MonkeyPatch, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert "usage: midway" in capsys.readouterr().err
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def get(url: str, body: dict[str, Any] | None = None, secret: str | None = None) -> int:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    if secret is not None:
+        request.add_header(SECRET_HEADER, secret)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_midway_serve_as_a_process_registers_the_webhook_and_answers(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    """The installed command: uvicorn on a local port, the webhook registered, an update answered."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ENV_KEYS}
+    env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.url, TELEGRAM_WEBHOOK_SECRET=SECRET,
+               PUBLIC_BASE_URL=PUBLIC, MIDWAY_DATA_DIR=str(tmp_path / "data"))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if get(f"{base}/healthz") == 200:
+                    break
+            except OSError:
+                pass
+            assert server.poll() is None, "midway serve exited early"
+            assert time.monotonic() < deadline, "midway serve did not come up"
+            time.sleep(0.1)
+        assert fake.webhook_url == f"{PUBLIC}{TELEGRAM_WEBHOOK_PATH}"
+
+        assert get(f"{base}{TELEGRAM_WEBHOOK_PATH}", fake.push_text(2007, "שלום"), secret="nope") == 403
+        assert get(f"{base}{TELEGRAM_WEBHOOK_PATH}", fake.push_text(2008, "שלום"), secret=SECRET) == 200
+        fake.wait_for(lambda f: f.sent_to(2008))
+        assert "נתחיל?" in fake.sent_to(2008)[0].text
+        assert fake.sent_to(2007) == []
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=10)[0].decode()
+    # uvicorn shuts down cleanly on SIGTERM, then re-raises the signal
+    assert server.returncode in (0, -signal.SIGTERM), output
+    assert "Application shutdown complete" in output
+    assert "שלום" not in output  # no message bodies in the logs
