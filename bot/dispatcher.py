@@ -33,6 +33,7 @@ class Inbound:
     message_id: str | None = None  # the platform's id, for deduplication
     profile_name: str | None = None
     language_hint: str | None = None
+    phone: str | None = None  # E.164, when the channel vouches for the sender's number (WhatsApp)
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,10 @@ class Dispatcher:
                     log.info("duplicate %s message %s ignored", inbound.channel, inbound.message_id)
                     return None
             person, identity, created = repo.find_or_create_person(
-                session, inbound.channel, inbound.external_id, lang, now
+                session, inbound.channel, inbound.external_id, lang, now, phone=inbound.phone
             )
             identity.last_inbound_at = now
+            identity.unreachable = False  # whoever writes can be answered
             if logged is not None:
                 logged.person_id = person.id
             state = repo.load_state(session, person.id) or State(lang=person.language)

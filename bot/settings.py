@@ -19,6 +19,17 @@ class Settings:
     telegram_webhook_secret: str | None = None
     public_base_url: str | None = None
     log_level: str = "INFO"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_whatsapp_from: str | None = None  # "whatsapp:+14155238886" (a bare number is accepted)
+    twilio_messaging_service_sid: str | None = None  # "MG…": sends from the service's senders
+    twilio_api_base_url: str | None = None  # None: Twilio's own hosts
+    twilio_messages_per_second: float = 20.0  # pacing per sender
+    whatsapp_templates: str | None = None  # TOML: Content templates per message kind and language
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -32,4 +43,11 @@ class Settings:
             telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
             public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
             log_level=env.get("MIDWAY_LOG_LEVEL", "INFO"),
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
+            twilio_whatsapp_from=env.get("TWILIO_WHATSAPP_FROM") or None,
+            twilio_messaging_service_sid=env.get("TWILIO_MESSAGING_SERVICE_SID") or None,
+            twilio_api_base_url=(env.get("TWILIO_API_BASE_URL") or "").rstrip("/") or None,
+            twilio_messages_per_second=float(env.get("TWILIO_MESSAGES_PER_SECOND") or 20.0),
+            whatsapp_templates=env.get("MIDWAY_WHATSAPP_TEMPLATES") or None,
         )

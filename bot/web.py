@@ -1,10 +1,11 @@
 """The web server (`midway serve`): webhooks from the messaging platforms, and a health check.
 
     POST /telegram/webhook   Telegram updates (secret header checked), queued to the PTB application
+    POST /twilio/whatsapp    WhatsApp messages through Twilio (signature checked; bot.channels.whatsapp)
+    POST /twilio/status      Twilio's delivery status callbacks (signature checked)
     GET  /healthz            "ok"
 
-Each channel brings a `WebChannel`: its routes plus what to start and stop with the server. WhatsApp
-(Twilio) will add one more beside Telegram's.
+Each channel brings a `WebChannel`: its routes plus what to start and stop with the server.
 """
 
 from __future__ import annotations
@@ -56,7 +57,12 @@ class WebChannel:
 def create_web_app(app: App, channels: Sequence[WebChannel] | None = None) -> Starlette:
     """The ASGI app: the health check and every channel's routes; channels start with the server."""
     if channels is None:
-        channels = [telegram_channel(app)] if app.settings.telegram_token else []
+        chosen = [telegram_channel(app)] if app.settings.telegram_token else []
+        if app.settings.whatsapp_enabled:
+            from bot.channels.whatsapp import whatsapp_channel
+
+            chosen.append(whatsapp_channel(app))
+        channels = chosen
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -4,6 +4,7 @@ went to whom, as which template, and what became of it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -30,6 +31,16 @@ def record_outbound(
     reference: str | None = None,
     error_code: str | None = None,
 ) -> OutboundMessage:
+    if platform_message_id is not None:
+        # A status callback can overtake the sender's own record: complete the row it started.
+        early = session.scalar(
+            select(OutboundMessage).where(OutboundMessage.platform_message_id == platform_message_id)
+        )
+        if early is not None:
+            early.person_id, early.channel, early.kind = person_id, channel, kind[:64]
+            early.template, early.reference = template, (reference or None) and reference[:64]
+            _advance(early, status, error_code)
+            return early
     row = OutboundMessage(
         platform_message_id=platform_message_id, person_id=person_id, channel=channel, kind=kind[:64],
         template=template, reference=(reference or None) and reference[:64], status=status,
@@ -41,27 +52,37 @@ def record_outbound(
 
 
 def record_status(
-    session: Session, platform_message_id: str, status: str, error_code: str | None, now: datetime
-) -> OutboundMessage | None:
-    """A status callback: update the message's status (never backwards). None for an unknown id."""
+    session: Session, platform_message_id: str, status: str, error_code: str | None, now: datetime,
+    channel: str = "whatsapp",
+) -> OutboundMessage:
+    """A status callback: update the message's status (never backwards). A message not recorded
+    yet (the callback came first) gets a row that the sender completes."""
     row = session.scalar(
         select(OutboundMessage).where(OutboundMessage.platform_message_id == platform_message_id)
         .with_for_update()
     )
     if row is None:
-        return None
+        return record_outbound(session, person_id=None, channel=channel, kind="unknown", status=status[:16],
+                               now=now, platform_message_id=platform_message_id, error_code=error_code)
+    _advance(row, status, error_code)
+    row.updated_at = now
+    return row
+
+
+def _advance(row: OutboundMessage, status: str, error_code: str | None) -> None:
     forward = status in FINAL or PROGRESS.get(status, -1) >= PROGRESS.get(row.status, -1)
     if row.status not in FINAL and forward:
         row.status = status[:16]
     if error_code:
         row.error_code = error_code[:16]
-    row.updated_at = now
-    return row
 
 
 def held_messages(session: Session, since: datetime | None = None) -> list[OutboundMessage]:
-    """Messages not sent on purpose (no template outside the window), oldest first: for staff."""
-    query = select(OutboundMessage).where(OutboundMessage.status == "held")
+    """Messages that did not reach the person because of the 24-hour window: held on purpose (no
+    template) or refused by WhatsApp as outside it (63016). Oldest first; for staff."""
+    query = select(OutboundMessage).where(
+        (OutboundMessage.status == "held") | (OutboundMessage.error_code == "63016")
+    )
     if since is not None:
         query = query.where(OutboundMessage.created_at >= since)
     return list(session.scalars(query.order_by(OutboundMessage.created_at, OutboundMessage.id)))
@@ -79,3 +100,23 @@ def mark_unsubscribed(session: Session, person_id: int, channel: str, now: datet
         .where(ChannelIdentity.person_id == person_id, ChannelIdentity.channel == channel)
         .values(unreachable=True)
     )
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What decides whether a proactive message may go to a person on a channel."""
+
+    opted_out: bool
+    unreachable: bool
+    last_inbound_at: datetime | None
+
+
+def proactive_gate(session: Session, person_id: int, channel: str, external_id: str) -> Gate | None:
+    """None when the person has no such identity (deleted, or merged away)."""
+    row = session.execute(
+        select(Person.opted_out, ChannelIdentity.unreachable, ChannelIdentity.last_inbound_at)
+        .join(ChannelIdentity, ChannelIdentity.person_id == Person.id)
+        .where(Person.id == person_id, ChannelIdentity.channel == channel,
+               ChannelIdentity.external_id == external_id)
+    ).first()
+    return Gate(bool(row[0]), bool(row[1]), row[2]) if row is not None else None

@@ -25,6 +25,7 @@ from flows.program import Program
 from flows.state import VERSION, State
 from storage.models import (
     Answer,
+    Base,
     Center,
     ChannelIdentity,
     Conversation,
@@ -79,10 +80,14 @@ def record_inbound(
 
 
 def find_or_create_person(
-    session: Session, channel: str, external_id: str, language: str, now: datetime
+    session: Session, channel: str, external_id: str, language: str, now: datetime, phone: str | None = None
 ) -> tuple[Person, ChannelIdentity, bool]:
     """The person behind a channel identity, created on first contact. Locks the identity row
-    (PostgreSQL) so that two messages of one person are stepped one after the other."""
+    (PostgreSQL) so that two messages of one person are stepped one after the other.
+
+    `phone` is a number the channel vouches for (WhatsApp's sender): a first contact from it joins
+    the person who already has that phone (shared on Telegram); a known identity whose person had
+    no phone, or another, takes it, merging with its holder (`merge_people`)."""
     query = (
         select(ChannelIdentity)
         .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
@@ -90,8 +95,15 @@ def find_or_create_person(
     )
     identity = session.scalar(query)
     if identity is not None:
-        return identity.person, identity, False
-    person = Person(created_at=now, language=language, opted_out=False, role="participant")
+        person = identity.person
+        if phone and person.phone != phone:
+            _set_phone(session, person, phone, verified=True)
+            identity = session.scalars(query).one()  # reloaded: a merge expires what the session held
+            person = identity.person
+        return person, identity, False
+    holder = session.scalar(select(Person).where(Person.phone == phone).with_for_update()) if phone else None
+    person = holder or Person(created_at=now, language=language, opted_out=False, role="participant",
+                              phone=phone)
     identity = ChannelIdentity(channel=channel, external_id=external_id, created_at=now, unreachable=False)
     person.identities.append(identity)
     try:
@@ -101,7 +113,7 @@ def find_or_create_person(
     except IntegrityError:  # created meanwhile by a concurrent first message
         identity = session.scalars(query).one()
         return identity.person, identity, False
-    return person, identity, True
+    return person, identity, holder is None
 
 
 # ---- conversation state ----------------------------------------------------------------------
@@ -156,19 +168,93 @@ def apply_effects(session: Session, person: Person, effects: Iterable[Effect], n
             person.opted_out_at = now if effect.opted_out else None
         elif isinstance(effect, SetLanguage):
             person.language = effect.lang
-        elif isinstance(effect, SetPhone):
-            _set_phone(session, person, effect.phone)
+        elif isinstance(effect, SetPhone):  # shared through the platform (Telegram's contact button)
+            _set_phone(session, person, effect.phone, verified=True)
         elif isinstance(effect, DeleteMyData):
             delete_person(session, person.id)
             return False
     return True
 
 
-def _set_phone(session: Session, person: Person, phone: str) -> None:
-    holder = session.scalar(select(Person).where(Person.phone == phone, Person.id != person.id))
+def _set_phone(session: Session, person: Person, phone: str, verified: bool = False) -> None:
+    """A typed number is kept only when nobody has it (anyone can type anyone's number); a number
+    the platform vouches for merges its holder into this person: one person, two channels."""
+    holder = session.scalar(
+        select(Person).where(Person.phone == phone, Person.id != person.id).with_for_update()
+    )
     if holder is None:
         person.phone = phone
-    # else: another person has this number; linking the two is the identity-linking feature's job
+    elif verified:
+        merge_people(session, keep=person, other=holder)
+        person.phone = phone
+
+
+# Tables whose row *is* the person's (primary key person_id): merged field by field, not moved.
+PER_PERSON = {"people", "conversations", "participant_profiles"}
+
+
+def merge_people(session: Session, keep: Person, other: Person) -> None:
+    """Make `other` part of `keep`, in the caller's transaction: identities, answers, outcomes,
+    decisions, requests and logs move over (every table with a person_id, found from the
+    metadata); the profile is completed from the other's; the conversation is the one more
+    recently active; then `other` is deleted. Both rows are locked first (PostgreSQL), in id order.
+
+    `keep` is the person the current message belongs to, so the step in progress stays valid.
+    """
+    ids = sorted((keep.id, other.id))
+    session.flush()
+    session.execute(select(Person.id).where(Person.id.in_(ids)).order_by(Person.id).with_for_update())
+    people_id = Base.metadata.tables["people"].c.id
+    for table in Base.metadata.sorted_tables:
+        if table.name in PER_PERSON:
+            continue
+        for column in table.columns:
+            if column.primary_key or not any(fk.column is people_id for fk in column.foreign_keys):
+                continue
+            session.execute(table.update().where(column == other.id).values({column.name: keep.id}))
+    _merge_conversation(session, keep.id, other.id)
+    _merge_profile(session, keep.id, other.id)
+    keep.display_name = keep.display_name or other.display_name
+    keep.center_id = keep.center_id or other.center_id
+    keep.created_at = min(keep.created_at, other.created_at)
+    if other.opted_out and not keep.opted_out:  # a "stop" on either channel stands
+        keep.opted_out, keep.opted_out_at = True, other.opted_out_at
+    session.execute(update(Person).where(Person.id == other.id).values(phone=None))
+    session.flush()
+    session.execute(delete(Person).where(Person.id == other.id))
+    session.expire_all()
+
+
+def _merge_conversation(session: Session, keep_id: int, other_id: int) -> None:
+    mine, theirs = session.get(Conversation, keep_id), session.get(Conversation, other_id)
+    if theirs is None:
+        return
+    if mine is None or theirs.updated_at > mine.updated_at:
+        state, version, updated = theirs.state, theirs.version, theirs.updated_at
+        session.delete(theirs)
+        session.flush()
+        row = mine or Conversation(person_id=keep_id)
+        row.state, row.version, row.updated_at = state, version, updated
+        session.add(row)
+    else:
+        session.delete(theirs)
+    session.flush()
+
+
+def _merge_profile(session: Session, keep_id: int, other_id: int) -> None:
+    mine, theirs = session.get(ParticipantProfile, keep_id), session.get(ParticipantProfile, other_id)
+    if theirs is None:
+        return
+    row = mine or ParticipantProfile(person_id=keep_id, updated_at=theirs.updated_at)
+    for column in ParticipantProfile.__table__.columns:
+        if column.name != "person_id" and getattr(row, column.name) is None:
+            setattr(row, column.name, getattr(theirs, column.name))
+    if theirs.joined_at and row.joined_at and theirs.joined_at < row.joined_at:
+        row.joined_at = theirs.joined_at  # a participant since the earlier of the two
+    session.delete(theirs)
+    session.flush()
+    session.add(row)
+    session.flush()
 
 
 def _update_profile(session: Session, person: Person, effect: UpdateProfile, now: datetime) -> None:

@@ -1,0 +1,406 @@
+"""The WhatsApp channel, through Twilio: webhooks in, REST calls out, with WhatsApp's rules.
+
+    POST /twilio/whatsapp  signature checked → empty TwiML at once → (background, worker thread)
+                           Dispatcher.handle → replies through `messages.create` → outbound_messages
+    POST /twilio/status    signature checked → the message's delivery status in outbound_messages
+
+- Who: the sender's number (`WaId`, else `From`) in E.164 is the identity and the person's phone,
+  so someone who shared the same number on Telegram is the same person.
+- What: `Body` is text; a quick-reply button (`ButtonPayload`) and a list choice (`ListId`) carry
+  the engine's choice payload back; media and locations get the engine's kind "cannot read that".
+- Once: `MessageSid` is the id the dispatcher deduplicates on (Twilio retries a webhook that
+  timed out or failed).
+- Choices: buttons or a list when a Content template for that shape is configured
+  (`bot.channels.whatsapp_templates`), otherwise a numbered list (`bot.channels.numbered`); replies
+  by number or by text are matched by the engine like any typed reply.
+- Proactive messages (`WhatsAppSender`): free-form inside the 24-hour window, an approved template
+  outside it, held for staff when there is none; never to a person who opted out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import parse_qsl
+
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from twilio.request_validator import (
+    SIGNATURE_HEADER,
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
+
+from bot.bootstrap import App
+from bot.channels.numbered import numbered_text
+from bot.channels.telegram import split_text
+from bot.channels.twilio_rest import Created, TwilioMessages, build_messages
+from bot.channels.whatsapp_templates import (
+    BUTTON_TITLE_MAX,
+    INTERACTIVE_BODY_MAX,
+    LIST_ITEM_MAX,
+    Templates,
+    load_templates,
+)
+from bot.dispatcher import Delivery, Inbound
+from bot.i18n import Translator
+from bot.outbound import Proactive, Recipient, SendResult, SendStatus
+from flows import Command, Document, Input, Outgoing, Pressed, Reply, Text, Unsupported
+from flows.parsing.phones import to_e164
+from storage import outbox
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "whatsapp"
+WEBHOOK_PATH = "/twilio/whatsapp"
+STATUS_PATH = "/twilio/status"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+MAX_BODY = 100_000  # bytes; a Twilio webhook is a few hundred
+TEXT_LIMIT = 1600  # characters in one WhatsApp message body through Twilio
+WINDOW = timedelta(hours=24)
+WINDOW_MARGIN = timedelta(minutes=10)  # a free-form message started at 23:59 may arrive after 24:00
+UNSUBSCRIBED = "21610"  # the person replied STOP to Twilio: no more messages from this sender
+OUTSIDE_WINDOW = "63016"  # free-form outside the 24-hour window
+
+
+# ---- webhooks in -----------------------------------------------------------------------------
+def to_inbound(form: Mapping[str, str]) -> Inbound | None:
+    """The dispatcher's view of a Twilio WhatsApp webhook; None when there is no sender or nothing
+    a person said (a reaction, an empty message)."""
+    phone = sender_phone(form)
+    if phone is None:
+        return None
+    inp = _input(form)
+    if inp is None:
+        return None
+    return Inbound(
+        channel=CHANNEL,
+        external_id=phone,
+        input=inp,
+        message_id=form.get("MessageSid") or form.get("SmsMessageSid") or None,
+        profile_name=(form.get("ProfileName") or "").strip() or None,
+        language_hint=None,  # WhatsApp says nothing of the app's language: Hebrew, until they choose
+        phone=phone,
+    )
+
+
+def sender_phone(form: Mapping[str, str]) -> str | None:
+    wa_id = (form.get("WaId") or "").strip()
+    if wa_id:
+        return to_e164("+" + wa_id.lstrip("+"))
+    sender = (form.get("From") or "").strip()
+    return to_e164(sender) if sender.startswith(("whatsapp:+", "+")) else None
+
+
+def _input(form: Mapping[str, str]) -> Input | None:
+    payload = form.get("ButtonPayload") or form.get("ListId")
+    if payload:
+        return Pressed(payload)
+    if _int(form.get("NumMedia")) > 0:
+        kind = (form.get("MediaContentType0") or "media").split("/")[0]
+        return Unsupported({"image": "photo", "audio": "voice", "application": "document"}.get(kind, kind))
+    if form.get("Latitude") or form.get("Longitude"):
+        return Unsupported("location")
+    body = form.get("Body") or form.get("ButtonText") or ""
+    if not body.strip():
+        return None
+    if body.startswith("/") and len(body) > 1 and not body[1].isspace():
+        name, _, args = body[1:].partition(" ")
+        return Command(name.lower(), args.strip())
+    return Text(body)
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
+
+
+# ---- replies out -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OutMessage:
+    """One WhatsApp message to send: a body, or a Content template with its variables."""
+
+    body: str | None = None
+    content_sid: str | None = None
+    variables: Mapping[str, str] | None = None
+
+
+def render(translator: Translator, items: Sequence[Outgoing], templates: Templates) -> list[OutMessage]:
+    messages: list[OutMessage] = []
+    for item in items:
+        if isinstance(item, Reply):
+            messages += _render_reply(translator, item, templates)
+        elif isinstance(item, Document):
+            # WhatsApp takes files by public URL only; the caption still goes (the file does not).
+            log.debug("whatsapp: document %s not sent (no media hosting); caption only", item.filename)
+            if item.caption:
+                messages += [OutMessage(body=part) for part in split_text(translator.render(item.caption),
+                                                                          TEXT_LIMIT)]
+    return messages
+
+
+def _render_reply(translator: Translator, reply: Reply, templates: Templates) -> list[OutMessage]:
+    interactive = _interactive(translator, reply, templates)
+    if interactive is not None:
+        return [interactive]
+    text = numbered_text(translator, reply) if reply.choices else translator.text(reply)
+    if not text.strip():
+        log.warning("whatsapp: a reply rendered empty was not sent (%s)",
+                    ",".join(p.key for p in reply.parts))
+        return []
+    return [OutMessage(body=part) for part in split_text(text, TEXT_LIMIT)]
+
+
+def _interactive(translator: Translator, reply: Reply, templates: Templates) -> OutMessage | None:
+    """Buttons (up to 3) or a list (up to 10), when a template of that shape is configured and
+    every text fits WhatsApp's limits."""
+    count = len(reply.choices)
+    if not count or not templates.choices:
+        return None
+    text = translator.text(reply)
+    titles = [translator.render(c.label) for c in reply.choices]
+    if not text.strip() or len(text) > INTERACTIVE_BODY_MAX:
+        return None
+    buttons = templates.choices.get(f"buttons_{count}") if count <= 3 else None
+    if buttons and all(len(t) <= BUTTON_TITLE_MAX for t in titles):
+        variables = {"1": text}
+        for i, (title, choice) in enumerate(zip(titles, reply.choices, strict=True), start=1):
+            variables[str(2 * i)] = title
+            variables[str(2 * i + 1)] = choice.payload
+        return OutMessage(content_sid=buttons, variables=variables)
+    listed = templates.choices.get(f"list_{count}") if count <= 10 else None
+    if listed and all(len(t) <= LIST_ITEM_MAX for t in titles):
+        variables = {"1": text, "2": translator.render_key("whatsapp.list_button")}
+        for i, (title, choice) in enumerate(zip(titles, reply.choices, strict=True), start=1):
+            variables[str(2 * i + 1)] = title
+            variables[str(2 * i + 2)] = choice.payload
+        return OutMessage(content_sid=listed, variables=variables)
+    return None
+
+
+# ---- the channel -----------------------------------------------------------------------------
+class WhatsApp:
+    """Everything WhatsApp needs at run time: the REST sender (one pacer per sender number), the
+    templates, the webhook validator. One per process, shared by the web channel and the
+    proactive sender."""
+
+    def __init__(self, app: App, messages: TwilioMessages, templates: Templates, validator: RequestValidator,
+                 public_base_url: str) -> None:
+        self.app = app
+        self.messages = messages
+        self.templates = templates
+        self.validator = validator
+        self.public_base_url = public_base_url.rstrip("/")
+        self.sender = WhatsAppSender(self)
+
+    # ---- a person's message: step, reply, record ---------------------------------------------
+    def handle(self, inbound: Inbound) -> Delivery | None:
+        """Runs in a worker thread: the step (DB), then the replies (REST), then their records."""
+        delivery = self.app.dispatcher.handle(inbound)
+        if delivery is None:
+            return None  # a redelivery, already answered
+        translator = self.app.catalogs.translator(delivery.lang)
+        sent = self.send_all(inbound.external_id, render(translator, delivery.replies, self.templates))
+        self.record(delivery.person_id, sent, kind="reply")
+        log.info("whatsapp message %s: person %s, %d replies, %d sent", inbound.message_id,
+                 delivery.person_id, len(delivery.replies), sum(1 for _, c in sent if c.ok))
+        return delivery
+
+    def handle_quietly(self, inbound: Inbound) -> None:
+        """`handle` in a background task: an error is logged (without the message), never raised."""
+        try:
+            self.handle(inbound)
+        except Exception:
+            log.exception("whatsapp message %s: replying failed", inbound.message_id)
+
+    def send_all(self, phone: str, messages: Sequence[OutMessage]) -> list[tuple[OutMessage, Created]]:
+        """Send in order; stop at the first failure (the rest would fail alike, or arrive out of order)."""
+        done: list[tuple[OutMessage, Created]] = []
+        for message in messages:
+            created = self.messages.create(phone, body=message.body, content_sid=message.content_sid,
+                                           content_variables=message.variables)
+            done.append((message, created))
+            if not created.ok:
+                log.warning("whatsapp: sending failed with %s%s", created.error_code,
+                            " (will not be retried)" if not created.transient else " after retries")
+                break
+        return done
+
+    def record(self, person_id: int | None, sent: Sequence[tuple[OutMessage, Created]], kind: str,
+               reference: str | None = None, now: datetime | None = None) -> None:
+        if not sent:
+            return
+        now = now or self.app.clock()
+        with self.app.db.transaction() as session:
+            for message, created in sent:
+                outbox.record_outbound(
+                    session, person_id=person_id, channel=CHANNEL, kind=kind, now=now,
+                    status=created.status if created.ok else "error", platform_message_id=created.sid,
+                    template=message.content_sid, reference=reference, error_code=created.error_code,
+                )
+                if created.error_code == UNSUBSCRIBED and person_id is not None:
+                    outbox.mark_unsubscribed(session, person_id, CHANNEL, now)
+                    log.warning("whatsapp: person %s unsubscribed at Twilio (21610): opted out", person_id)
+
+    # ---- status callbacks --------------------------------------------------------------------
+    def status(self, form: Mapping[str, str]) -> None:
+        sid = form.get("MessageSid") or form.get("SmsSid") or ""
+        status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
+        if not sid or not status:
+            return
+        code = form.get("ErrorCode") or None
+        now = self.app.clock()
+        with self.app.db.transaction() as session:
+            row = outbox.record_status(session, sid, status, code, now)
+            if row is not None and code == UNSUBSCRIBED and row.person_id is not None:
+                outbox.mark_unsubscribed(session, row.person_id, CHANNEL, now)
+            person_id = row.person_id if row is not None else None
+        if code:
+            log.warning("whatsapp: message %s to person %s is %s with error %s", sid, person_id, status, code)
+        else:
+            log.debug("whatsapp: message %s is %s", sid, status)
+
+    # ---- webhooks ----------------------------------------------------------------------------
+    def verified_form(self, request: Request, body: bytes) -> dict[str, str] | None:
+        """The form, when `X-Twilio-Signature` signs it for the URL Twilio called; else None."""
+        signature = request.headers.get(SIGNATURE_HEADER)
+        if not signature:
+            return None
+        form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        url = self.public_base_url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
+        return form if self.validator.validate(url, form, signature, algorithm=algorithm) else None
+
+
+class WhatsAppSender:
+    """`bot.outbound.ChannelSender` for WhatsApp: the 24-hour window, templates, opt-out, holding."""
+
+    channel = CHANNEL
+
+    def __init__(self, whatsapp: WhatsApp) -> None:
+        self.whatsapp = whatsapp
+
+    def send(self, recipient: Recipient, message: Proactive, now: datetime) -> SendResult:
+        wa = self.whatsapp
+        with wa.app.db.transaction() as session:
+            gate = outbox.proactive_gate(session, recipient.person_id, CHANNEL, recipient.external_id)
+        if gate is None:
+            return SendResult(SendStatus.UNREACHABLE, "no_identity")
+        if gate.opted_out:
+            return SendResult(SendStatus.OPTED_OUT)
+        if gate.unreachable:
+            return SendResult(SendStatus.UNREACHABLE, UNSUBSCRIBED)
+        last = gate.last_inbound_at or recipient.last_inbound_at
+        if in_window(last, now):
+            translator = wa.app.catalogs.translator(message.lang)
+            sent = wa.send_all(recipient.external_id, render(translator, message.replies, wa.templates))
+            if not (sent and sent[0][1].error_code == OUTSIDE_WINDOW):
+                wa.record(recipient.person_id, sent, message.kind, message.reference, now)
+                return _result(sent)
+            wa.record(recipient.person_id, sent, message.kind, message.reference, now)
+        return self._template(recipient, message, now)
+
+    def _template(self, recipient: Recipient, message: Proactive, now: datetime) -> SendResult:
+        wa = self.whatsapp
+        found = wa.templates.for_kind(message.kind, message.lang)
+        if found is None:
+            with wa.app.db.transaction() as session:
+                outbox.record_outbound(session, person_id=recipient.person_id, channel=CHANNEL,
+                                       kind=message.kind, status="held", now=now, reference=message.reference)
+            log.warning("whatsapp: %s for person %s held: outside the 24-hour window and no template "
+                        "for language %s", message.kind, recipient.person_id, message.lang)
+            return SendResult(SendStatus.HELD, "no_template")
+        content_sid, template = found
+        out = OutMessage(content_sid=content_sid, variables=template.content_variables(message.variables))
+        sent = wa.send_all(recipient.external_id, [out])
+        wa.record(recipient.person_id, sent, message.kind, message.reference, now)
+        return _result(sent)
+
+
+def in_window(last_inbound_at: datetime | None, now: datetime) -> bool:
+    return last_inbound_at is not None and now - last_inbound_at < WINDOW - WINDOW_MARGIN
+
+
+def _result(sent: Sequence[tuple[OutMessage, Created]]) -> SendResult:
+    if not sent:
+        return SendResult(SendStatus.FAILED, "nothing_to_send")
+    last = sent[-1][1]
+    if last.ok:
+        return SendResult(SendStatus.SENT, last.sid or "")
+    code = last.error_code or ""
+    if code == UNSUBSCRIBED:
+        return SendResult(SendStatus.UNREACHABLE, code)
+    if code == OUTSIDE_WINDOW:
+        return SendResult(SendStatus.HELD, code)
+    if last.transient:
+        return SendResult(SendStatus.RETRY, code, last.retry_after)
+    return SendResult(SendStatus.FAILED, code)
+
+
+# ---- wiring ----------------------------------------------------------------------------------
+def build_whatsapp(app: App, *, monotonic: Callable[[], float] = time.monotonic,
+                   sleep: Callable[[float], None] = time.sleep) -> WhatsApp:
+    from bot.web import WebhookNotConfigured
+
+    s = app.settings
+    if not (s.twilio_account_sid and s.twilio_auth_token):
+        raise WebhookNotConfigured("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are needed for WhatsApp")
+    if not (s.twilio_whatsapp_from or s.twilio_messaging_service_sid):
+        raise WebhookNotConfigured("set TWILIO_WHATSAPP_FROM (whatsapp:+972…) "
+                                   "or TWILIO_MESSAGING_SERVICE_SID")
+    if not s.public_base_url:
+        raise WebhookNotConfigured(
+            "PUBLIC_BASE_URL is not set. Twilio signs each webhook for the address it called, so the "
+            "assistant needs that address to check the signature (for example https://bot.example.org)"
+        )
+    messages = build_messages(
+        s.twilio_account_sid, s.twilio_auth_token, from_=s.twilio_whatsapp_from,
+        messaging_service_sid=s.twilio_messaging_service_sid,
+        status_callback=s.public_base_url + STATUS_PATH, base_url=s.twilio_api_base_url,
+        per_second=s.twilio_messages_per_second, monotonic=monotonic, sleep=sleep,
+    )
+    templates = load_templates(s.whatsapp_templates)
+    return WhatsApp(app, messages, templates, RequestValidator(s.twilio_auth_token), s.public_base_url)
+
+
+def whatsapp_channel(app: App, whatsapp: WhatsApp | None = None):  # type: ignore[no-untyped-def]
+    """The web server's part: the two webhooks. Replies go out in a background task after Twilio
+    has its (empty) answer."""
+    from bot.web import WebChannel
+
+    wa = whatsapp or build_whatsapp(app)
+
+    async def incoming(request: Request) -> Response:
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return Response(status_code=413)
+        form = wa.verified_form(request, body)
+        if form is None:
+            log.warning("web: twilio webhook with a wrong or missing signature refused")
+            return Response(status_code=403)
+        inbound = to_inbound(form)
+        task = BackgroundTask(asyncio.to_thread, wa.handle_quietly, inbound) if inbound is not None else None
+        return Response(EMPTY_TWIML, media_type="text/xml", background=task)
+
+    async def status(request: Request) -> Response:
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return Response(status_code=413)
+        form = wa.verified_form(request, body)
+        if form is None:
+            log.warning("web: twilio status callback with a wrong or missing signature refused")
+            return Response(status_code=403)
+        await asyncio.to_thread(wa.status, form)
+        return Response(status_code=204)
+
+    routes = [Route(WEBHOOK_PATH, incoming, methods=["POST"]), Route(STATUS_PATH, status, methods=["POST"])]
+    return WebChannel("whatsapp", routes, state={"whatsapp": wa})

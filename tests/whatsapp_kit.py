@@ -1,0 +1,184 @@
+"""A WhatsApp person for end-to-end tests: signed Twilio webhooks in, the real twilio client out.
+
+    wa = WhatsAppHarness(app, fake)          # the web app with the WhatsApp channel, a fake clock
+    ronit = wa.person("+972501234567", "רונית כהן")
+    ronit.send("שלום")                        # a signed POST /twilio/whatsapp
+    ronit.text()                              # what came back through the fake REST API
+    ronit.press(payload) / ronit.pick(list_id) / ronit.send_location()
+
+Replies go out in a background task after the webhook's answer; Starlette's TestClient returns
+once that task is done, so every `send` is answered before it returns.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.testclient import TestClient
+from twilio.request_validator import RequestValidator
+
+from bot.bootstrap import App
+from bot.channels.whatsapp import STATUS_PATH, WEBHOOK_PATH, WhatsApp, build_whatsapp, whatsapp_channel
+from bot.web import create_web_app
+from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, Call, FakeTwilio
+
+PUBLIC = "https://bot.example.org"
+
+
+@dataclass
+class FakeMonotonic:
+    """A monotonic clock that only sleeping moves; `slept` records every wait."""
+
+    now: float = 1000.0
+    slept: list[float] = field(default_factory=list)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 6))
+        self.now += seconds
+
+
+def whatsapp_settings(fake: FakeTwilio, **extra: Any) -> dict[str, Any]:
+    return {
+        "twilio_account_sid": ACCOUNT_SID,
+        "twilio_auth_token": AUTH_TOKEN,
+        "twilio_whatsapp_from": FROM,
+        "twilio_api_base_url": fake.url,
+        "public_base_url": PUBLIC,
+        **extra,
+    }
+
+
+class WhatsAppHarness:
+    def __init__(self, app: App, fake: FakeTwilio) -> None:
+        self.app = app
+        self.fake = fake
+        self.monotonic = FakeMonotonic()
+        self.whatsapp: WhatsApp = build_whatsapp(app, monotonic=self.monotonic, sleep=self.monotonic.sleep)
+        self.web = create_web_app(app, channels=[whatsapp_channel(app, self.whatsapp)])
+        self.client = TestClient(self.web, base_url=PUBLIC)
+        self.client.__enter__()
+        self.validator = RequestValidator(AUTH_TOKEN)
+        self._sids = itertools.count(1)
+
+    def close(self) -> None:
+        self.client.__exit__(None, None, None)
+
+    def person(self, phone: str, profile_name: str | None = "Ruth") -> WaPerson:
+        return WaPerson(self, phone, profile_name)
+
+    def post(self, path: str, form: dict[str, str], signature: str | None = "sign") -> Any:
+        headers = {}
+        if signature == "sign":
+            headers["X-Twilio-Signature"] = self.validator.compute_signature(PUBLIC + path, form)
+        elif signature is not None:
+            headers["X-Twilio-Signature"] = signature
+        return self.client.post(path, data=form, headers=headers)
+
+    def status(self, sid: str, status: str, error_code: str | None = None) -> Any:
+        form = {"MessageSid": sid, "MessageStatus": status, "AccountSid": ACCOUNT_SID, "From": FROM}
+        if error_code:
+            form["ErrorCode"] = error_code
+        return self.post(STATUS_PATH, form)
+
+    def next_sid(self) -> str:
+        return f"SMin{next(self._sids):028x}"
+
+
+class WaPerson:
+    def __init__(self, harness: WhatsAppHarness, phone: str, profile_name: str | None) -> None:
+        self.harness = harness
+        self.phone = phone
+        self.profile_name = profile_name
+        self.last: list[Call] = []
+        self.form: dict[str, str] = {}
+        self.response: Any = None
+
+    # ---- what the person does ----------------------------------------------------------------
+    def send(self, body: str) -> WaPerson:
+        return self.deliver({"Body": body, "NumMedia": "0", "MessageType": "text"})
+
+    def press(self, payload: str, text: str = "") -> WaPerson:
+        """A quick-reply button: Twilio sends its id as ButtonPayload and its title as Body."""
+        return self.deliver(
+            {
+                "Body": text,
+                "ButtonText": text,
+                "ButtonPayload": payload,
+                "NumMedia": "0",
+                "MessageType": "button",
+            }
+        )
+
+    def pick(self, list_id: str, title: str = "") -> WaPerson:
+        return self.deliver(
+            {
+                "Body": title,
+                "ListId": list_id,
+                "ListTitle": title,
+                "NumMedia": "0",
+                "MessageType": "interactive",
+            }
+        )
+
+    def send_location(self) -> WaPerson:
+        return self.deliver(
+            {
+                "Body": "",
+                "Latitude": "32.18",
+                "Longitude": "34.90",
+                "NumMedia": "0",
+                "MessageType": "location",
+            }
+        )
+
+    def send_photo(self) -> WaPerson:
+        return self.deliver(
+            {
+                "Body": "",
+                "NumMedia": "1",
+                "MediaContentType0": "image/jpeg",
+                "MediaUrl0": "https://api.twilio.com/media/ME1",
+                "MessageType": "image",
+            }
+        )
+
+    def deliver(self, fields: dict[str, str], message_sid: str | None = None) -> WaPerson:
+        form = {
+            "MessageSid": message_sid or self.harness.next_sid(),
+            "AccountSid": ACCOUNT_SID,
+            "From": f"whatsapp:{self.phone}",
+            "To": FROM,
+            "WaId": self.phone.lstrip("+"),
+            "NumSegments": "1",
+            "ApiVersion": "2010-04-01",
+            **fields,
+        }
+        if self.profile_name:
+            form["ProfileName"] = self.profile_name
+        return self.repeat(form)
+
+    def repeat(self, form: dict[str, str]) -> WaPerson:
+        """Post `form` (again: Twilio retrying a webhook sends the same MessageSid)."""
+        before = len(self.harness.fake.sent_to(self.phone))
+        self.form = form
+        self.response = self.harness.post(WEBHOOK_PATH, form)
+        assert self.response.status_code == 200, self.response.status_code
+        self.last = self.harness.fake.sent_to(self.phone)[before:]
+        return self
+
+    # ---- what they see -----------------------------------------------------------------------
+    def text(self) -> str:
+        """The last replies as the phone shows them (bidi isolation marks are invisible)."""
+        return "\n".join(visible(c.text) for c in self.last)
+
+    def all_texts(self) -> list[str]:
+        return [visible(c.text) for c in self.harness.fake.sent_to(self.phone)]
+
+
+def visible(text: str) -> str:
+    return text.replace("\u2068", "").replace("\u2069", "")
