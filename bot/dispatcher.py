@@ -9,14 +9,16 @@ inside the transaction, nothing of it is stored and the person gets an apology, 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.clock import Clock
 from bot.i18n import Catalogs
 from flows import FLOWS, Context, Input, Msg, Outgoing, Program, Reply, State
 from flows.engine import step
+from flows.events import result_replies
 from flows.program import LANGUAGES
+from storage import events as bookings
 from storage import repo
 from storage.db import Database
 
@@ -86,12 +88,25 @@ class Dispatcher:
                 logged.person_id = person.id
             state = repo.load_state(session, person.id) or State(lang=person.language)
             facts = repo.person_facts(session, person, inbound.channel, inbound.profile_name)
-            ctx = Context(program=self.program, lexicon=self.catalogs, person=facts)
+            facts = replace(facts, track=bookings.person_track(session, person.id))
+            offers = bookings.event_facts(session, person.id, facts.center, state.lang, now,
+                                          self.program.scheduling.scheduler.exposure_buttons)
+            ctx = Context(program=self.program, lexicon=self.catalogs, person=facts,
+                          exposure_events=offers.exposure, events=offers.events, meetings=offers.meetings)
             sprint = step(state, inbound.input, now, ctx, FLOWS)
             person_id = person.id
+            replies = sprint.replies
             if repo.apply_effects(session, person, sprint.effects, now):
                 repo.save_state(session, person_id, sprint.state, now)
+                # sign-ups and meeting answers: decided here, under the event's lock; told in the
+                # person's words before the next question (if the flow below asks one again)
+                results = bookings.apply_bookings(session, person, sprint.effects, now, self.program,
+                                                  sprint.state.lang)
+                told = tuple(r for result in results for r in result_replies(result, sprint.state.lang))
+                asking = (i for i, r in enumerate(replies) if isinstance(r, Reply) and r.choices)
+                at = next(asking, len(replies))
+                replies = (*replies[:at], *told, *replies[at:])
             log.info("step %s person=%s in=%s out=%d effects=%s", inbound.channel, person_id,
                      type(inbound.input).__name__, len(sprint.replies),
                      ",".join(type(e).__name__ for e in sprint.effects) or "-")
-            return Delivery(lang=sprint.state.lang, replies=sprint.replies, person_id=person_id)
+            return Delivery(lang=sprint.state.lang, replies=replies, person_id=person_id)

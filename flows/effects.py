@@ -59,6 +59,41 @@ class DeleteMyData:
     """Erase the person: profile, answers, outcomes, identities, conversation."""
 
 
+# ---- events and meetings: the shell answers these with a `flows.events.BookingResult` ----------
+@dataclass(frozen=True)
+class SignUp:
+    event: str  # an `EventOffer.ref`
+
+
+@dataclass(frozen=True)
+class CancelSignup:
+    event: str
+
+
+@dataclass(frozen=True)
+class AnswerOffer:
+    """Promoted from the waitlist: take the held seat, or let it pass on."""
+
+    event: str
+    accept: bool
+
+
+@dataclass(frozen=True)
+class AnswerAttendance:
+    """The answer to "will you come?" (stored for staff); not coming frees the seat."""
+
+    event: str
+    coming: bool
+
+
+@dataclass(frozen=True)
+class AnswerMeeting:
+    meeting: str  # a `MeetingFacts.ref`
+    action: str  # confirm | reschedule | cancel
+    reason: str | None = None
+
+
 Effect = Union[
     SaveAnswer, UpdateProfile, RecordOutcome, RequestHandoff, SetOptOut, SetLanguage, SetPhone, DeleteMyData,
+    SignUp, CancelSignup, AnswerOffer, AnswerAttendance, AnswerMeeting,
 ]

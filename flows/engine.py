@@ -50,6 +50,22 @@ def step(state: State, inp: Input, now: datetime, ctx: Context, flows: Mapping[s
     return Sprint(run.state, tuple(run.replies), tuple(run.effects))
 
 
+def open_flow(state: State, name: str, carry: dict[str, Any], now: datetime, ctx: Context,
+              flows: Mapping[str, Flow]) -> Sprint:
+    """Start `name` on top of whatever the person is in, without any input from them: a proactive
+    message that asks something (a reminder's "will you come?"). The first question's buttons carry
+    the new sequence number, so the person's press is matched like any other answer; when the flow
+    ends, the question underneath is asked again. A frame of the same flow for the same subject
+    (`carry["subject"]`) is replaced rather than stacked."""
+    run = _Run(State.from_json(state.to_json()), ctx, now, flows)
+    subject = carry.get("subject")
+    same = [f for f in run.state.frames
+            if f.flow == name and subject is not None and f.answers.get("subject") == subject]
+    run.state.frames = [f for f in run.state.frames if f not in same]
+    run.start(name, carry=carry)
+    return Sprint(run.state, tuple(run.replies), tuple(run.effects))
+
+
 @dataclass
 class _Run:
     state: State

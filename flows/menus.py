@@ -18,6 +18,8 @@ def menu_options(view: View) -> tuple[Option, ...]:
         items.append(Option("status", "menu.status"))
     if person.outcome in (None, "not_eligible"):
         items.append(Option("prescreen", "menu.prescreen"))
+    if person.outcome == "eligible" and person.center:
+        items += [Option("events", "menu.events"), Option("bookings", "menu.bookings")]
     items += [
         Option("human", "menu.human"),
         Option("language", "menu.language"),
@@ -38,7 +40,7 @@ def menu_finish(view: View) -> Done:
             replies=(Msg("handoff.ack", {"days": view.ctx.program.handoff_reply_working_days}),),
             effects=(RequestHandoff("menu", None),),
         )
-    if item in ("language", "privacy"):
+    if item in ("language", "privacy", "events", "bookings"):
         return Done(then=f"push:{item}")
     return Done()  # continue
 

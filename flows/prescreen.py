@@ -246,6 +246,12 @@ def finish(view: View) -> Done:
         decision_due=due if v.outcome == MANAGER else None,
     )
     greeting = {"name": f["name"] or ""}
+    if v.outcome == ELIGIBLE and any(e.center == f["center"] and e.starts_at > view.now
+                                     for e in view.ctx.exposure_events):
+        # the next exposure conferences of the center, as buttons (flows/events.py CONFERENCE)
+        eligible = Msg("prescreen.eligible", {**greeting, "center": center_name(view)})
+        return Done(replies=(eligible,), effects=(profile, outcome), then="start:conference",
+                    carry={"center": f["center"]})
     if v.outcome == ELIGIBLE:
         replies: tuple[Msg, ...] = (
             Msg("prescreen.eligible", {**greeting, "center": center_name(view)}),

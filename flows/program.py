@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from flows.scheduling import Scheduling, scheduling_from_dict
+
 LANGUAGES = ("he", "en", "ru", "ar")
 
 
@@ -58,6 +60,8 @@ class Program:
     handoff_reply_working_days: int = 2
     resume_after_hours: int = 12
     max_text_length: int = 600
+    # reminders, quiet hours, the scheduler and meeting rules ([reminders], [quiet_hours], ...)
+    scheduling: Scheduling = field(default_factory=Scheduling)
 
     def center(self, slug: str | None) -> Center | None:
         return next((c for c in self.centers if c.slug == slug), None)
@@ -104,4 +108,5 @@ def program_from_dict(data: dict[str, Any]) -> Program:
         handoff_reply_working_days=int(general.get("handoff_reply_working_days", 2)),
         resume_after_hours=int(general.get("resume_after_hours", 12)),
         max_text_length=int(general.get("max_text_length", 600)),
+        scheduling=scheduling_from_dict(data),
     )

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flows.declare import Flow
+from flows.events import FLOWS as BOOKING_FLOWS
 from flows.menus import LANGUAGE, MENU, PRIVACY, RESUME
 from flows.prescreen import APPEAL, PRESCREEN
 
-FLOWS: Mapping[str, Flow] = {f.name: f for f in (PRESCREEN, APPEAL, MENU, LANGUAGE, PRIVACY, RESUME)}
+FLOWS: Mapping[str, Flow] = {
+    f.name: f for f in (PRESCREEN, APPEAL, MENU, LANGUAGE, PRIVACY, RESUME, *BOOKING_FLOWS)
+}

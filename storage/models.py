@@ -120,6 +120,7 @@ class ParticipantProfile(Base):
     able_to_work: Mapped[bool | None] = mapped_column(Boolean)
     willing_to_attend: Mapped[bool | None] = mapped_column(Boolean)
     recruitment_source: Mapped[str | None] = mapped_column(String(32))
+    track: Mapped[str | None] = mapped_column(String(16))  # employees | self_employed | all (events)
     joined_at: Mapped[datetime | None]  # became a participant: eligible, or approved by the manager
     updated_at: Mapped[datetime]
 
@@ -231,3 +232,126 @@ class OutboundMessage(Base):
     error_code: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+# ---- events, sign-ups, personal meetings, due work (issue 4) ----------------------------------
+class Event(Base):
+    """A group service of one center (catalog in docs): one sign-up covers all its sessions."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_center_status", "center_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    titles: Mapped[dict[str, Any]]  # language → title (data, not catalog keys)
+    capacity: Mapped[int | None] = mapped_column(Integer)  # None: no limit
+    track: Mapped[str] = mapped_column(String(16), default="all")  # employees | self_employed | all
+    signup_required: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | cancelled
+    first_starts_at: Mapped[datetime]  # the first session's start, for listing upcoming events
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    sessions: Mapped[list[EventSession]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventSession.starts_at"
+    )
+
+
+class EventSession(Base):
+    __tablename__ = "event_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+    place: Mapped[str] = mapped_column(String(200), default="")
+
+    event: Mapped[Event] = relationship(back_populates="sessions")
+
+
+class Signup(Base):
+    """One person on one event. status: confirmed | waitlisted | offered (promoted from the waitlist,
+    the seat held until `offer_expires_at`) | cancelled. Seats taken = confirmed + offered."""
+
+    __tablename__ = "signups"
+    __table_args__ = (
+        UniqueConstraint("event_id", "person_id", name="uq_signups_event_person"),
+        Index("ix_signups_event_status", "event_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    queued_at: Mapped[datetime]  # waitlist order (with id)
+    offer_expires_at: Mapped[datetime | None]
+    attendance_answer: Mapped[str | None] = mapped_column(String(16))  # "coming" | "not_coming"
+    attendance_answered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Meeting(Base):
+    """A personal meeting a promoter scheduled. status: scheduled | confirmed | reschedule_requested |
+    cancelled (by the person) | cancelled_by_staff | attended | late_not_admitted | no_show."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    promoter: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(16), default="personal")  # personal | intake
+    starts_at: Mapped[datetime]
+    place: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(24), default="scheduled")
+    reschedule_reason: Mapped[str | None] = mapped_column(Text)
+    responded_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ScheduledJob(Base):
+    """Due work: one row per message to send later. state: pending | claimed (by a scheduler, until
+    `lease_until`) | sent | failed | dropped (no longer relevant) | held (could not go out; a staff
+    task was made). `due_at` is when a scheduler should look at the row next: for a claimed row it
+    equals `lease_until`, so one index (state, due_at) finds both due work and expired claims."""
+
+    __tablename__ = "scheduled_jobs"
+    __table_args__ = (Index("ix_scheduled_jobs_state_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str | None] = mapped_column(String(32), index=True)  # "event:12", "meeting:5"
+    due_at: Mapped[datetime]
+    scheduled_for: Mapped[datetime]  # when it was first due (latency, reports)
+    not_after: Mapped[datetime | None]  # past this (the event started) it is dropped, not sent
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    payload: Mapped[dict[str, Any]]
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    channel: Mapped[str | None] = mapped_column(String(16))  # where it went (or was last tried)
+    last_error: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class StaffTask(Base):
+    """Work for a person on staff: "call them" when a reminder could not get through."""
+
+    __tablename__ = "staff_tasks"
+    __table_args__ = (Index("ix_staff_tasks_status_center", "status", "center_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    center_id: Mapped[int | None] = mapped_column(ForeignKey("centers.id", ondelete="SET NULL"))
+    assignee: Mapped[str | None] = mapped_column(String(120))  # the person's promoter, when known
+    kind: Mapped[str] = mapped_column(String(16), default="call")
+    reason: Mapped[str] = mapped_column(String(64))
+    reference: Mapped[str | None] = mapped_column(String(64))  # "job:42"
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]

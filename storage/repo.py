@@ -32,10 +32,14 @@ from storage.models import (
     HandoffRequest,
     InboundMessage,
     ManagerDecision,
+    Meeting,
     OutboundMessage,
     ParticipantProfile,
     Person,
     PrescreenOutcome,
+    ScheduledJob,
+    Signup,
+    StaffTask,
 )
 
 JOINING_OUTCOMES = ("eligible", "approved")
@@ -269,7 +273,7 @@ def _update_profile(session: Session, person: Person, effect: UpdateProfile, now
         person.center_id = center
         profile.center_id = center
     for name in ("birth_year", "city", "out_of_work", "job_share", "experience_years", "able_to_work",
-                 "willing_to_attend", "recruitment_source"):
+                 "willing_to_attend", "recruitment_source", "track"):
         if name in fields:
             setattr(profile, name, fields[name])
     profile.updated_at = now
@@ -301,7 +305,7 @@ def _mark_joined(session: Session, person_id: int, now: datetime) -> None:
 def delete_person(session: Session, person_id: int) -> None:
     """Erase a person and everything hanging on them (foreign keys cascade)."""
     for model in (ManagerDecision, PrescreenOutcome, Answer, HandoffRequest, Conversation, ParticipantProfile,
-                  OutboundMessage, ChannelIdentity):
+                  OutboundMessage, Signup, Meeting, ScheduledJob, StaffTask, ChannelIdentity):
         session.execute(delete(model).where(model.person_id == person_id))
     session.execute(
         update(InboundMessage).where(InboundMessage.person_id == person_id).values(person_id=None)

@@ -79,8 +79,8 @@ def test_the_menu_after_the_pre_screen_has_status_and_no_continue() -> None:
     chat = FlowChat(lang="en", person=PersonFacts(outcome="eligible", center="kfar-saba"))
     chat.send("/start")
     assert chat.last_text().startswith("Hello again!")
-    assert chat.buttons() == ["My status", "Talk to someone from the team", "🌐 Language / שפה",
-                              "Privacy and my data"]
+    assert chat.buttons() == ["My status", "📅 Events and workshops – sign up", "🗂 My sign-ups and meetings",
+                              "Talk to someone from the team", "🌐 Language / שפה", "Privacy and my data"]
     chat.click("My status")
     assert chat.last_text().startswith("You passed the eligibility check.")
     chat.send("thanks")

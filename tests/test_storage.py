@@ -332,10 +332,23 @@ def test_delete_my_data_erases_the_person_and_everything_about_them(db: Database
               UpdateProfile({**PROFILE.fields, "phone": f"+97250{who:07d}"}),
               RecordOutcome("eligible", "kfar-saba"),
               RecordOutcome("manager_decision", "tel-aviv", ("age_margin",), decision_due=date(2026, 11, 25)))
+    with db.transaction() as s:  # an event sign-up (with its reminders), a meeting, a staff task
+        from storage import events
+        from storage.models import StaffTask
+
+        program = load_program(None)
+        event = events.create_event(s, center="kfar-saba", kind="opening_workshop", titles={"he": "סדנה"},
+                                    sessions=[events.NewSession(NOW + timedelta(days=7))], capacity=5, now=NOW)
+        for who in (person_id, keeper_id):
+            assert events.sign_up(s, who, event.id, NOW, program)[0] == "confirmed"
+            events.create_meeting(s, person_id=who, promoter="Dana", starts_at=NOW + timedelta(days=3),
+                                  place="room 2", kind="personal", now=NOW, program=program)
+            s.add(StaffTask(person_id=who, kind="call", reason="test", status="open", created_at=NOW))
     with db.transaction() as s:
         before = dependents(s, person_id)
         assert all(before.values()), before  # every table that can hold the person does
-        assert {name.split(".")[0] for name in before} == set(Base.metadata.tables) - {"centers"}
+        assert {name.split(".")[0] for name in before} == set(Base.metadata.tables) - {
+            "centers", "events", "event_sessions"}
 
     with db.transaction() as s:
         person = s.get(Person, person_id)

@@ -1,0 +1,44 @@
+"""The `.ics` calendar file sent with a confirmed sign-up: one VEVENT per session.
+
+Pure: the bytes are built from the event's data; nothing is read or written.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+
+from flows.context import EventOffer, SessionInfo
+from flows.messages import Document, Msg
+
+DEFAULT_LENGTH = timedelta(hours=2)  # a session stored without an end
+
+
+def ics_bytes(event: EventOffer, lang: str) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", "-//Midway//midway-assistant//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    sessions = event.sessions or (SessionInfo(event.starts_at, None, event.place),)
+    for number, session in enumerate(sessions, start=1):
+        entry = CalendarEvent()
+        entry.add("uid", f"{event.ref}-{number}@midway")
+        entry.add("summary", event.title)
+        entry.add("dtstart", session.starts_at)
+        entry.add("dtend", session.ends_at or session.starts_at + DEFAULT_LENGTH)
+        entry.add("dtstamp", session.starts_at)  # stable bytes for one event version
+        if session.place or event.place:
+            entry.add("location", session.place or event.place)
+        calendar.add_component(entry)
+    return calendar.to_ical()
+
+
+def ics_document(event: EventOffer, lang: str) -> Document:
+    return Document(
+        filename=f"midway-{event.ref}.ics",
+        content=ics_bytes(event, lang),
+        mime_type="text/calendar",
+        caption=Msg("events.ics_caption", {"title": event.title}),
+    )

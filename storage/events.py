@@ -1,0 +1,816 @@
+"""Events, sign-ups, the waitlist and personal meetings: the queries, and the reminders they schedule.
+
+No overbooking: every change to who holds a seat of an event first locks the event's row
+(`SELECT … FOR UPDATE` on PostgreSQL; on SQLite every transaction holds the single write lock from
+BEGIN IMMEDIATE), then counts the seats taken (confirmed + offered) and decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from flows.context import EventOffer, MeetingFacts, SessionInfo
+from flows.effects import AnswerAttendance, AnswerMeeting, AnswerOffer, CancelSignup, SignUp
+from flows.events import BookingResult
+from flows.program import Program
+from storage import jobs
+from storage.models import Center, Event, EventSession, Meeting, ParticipantProfile, Person, Signup
+
+SEATED = ("confirmed", "offered")
+ACTIVE = ("confirmed", "waitlisted", "offered")
+MEETING_OPEN = ("scheduled", "confirmed", "reschedule_requested")
+KINDS = (
+    "exposure_conference",
+    "opening_workshop",
+    "back_to_work",
+    "self_employed_workshop",
+    "starting_business",
+    "freelancers",
+    "career_initiative",
+    "career_direction",
+    "motivation",
+    "networking",
+    "facebook_linkedin",
+    "office_excel",
+    "job_club",
+    "business_space",
+    "events_day",
+    "community_evening",
+)
+NO_SIGNUP_KINDS = ("job_club", "business_space")
+TRACKS = ("employees", "self_employed", "all")
+
+
+@dataclass(frozen=True)
+class NewSession:
+    starts_at: datetime
+    ends_at: datetime | None = None
+    place: str = ""
+
+
+def title_in(titles: dict[str, Any], lang: str) -> str:
+    return str(titles.get(lang) or titles.get("he") or next(iter(titles.values()), ""))
+
+
+# ---- staff: events ---------------------------------------------------------------------------
+def create_event(
+    session: Session,
+    *,
+    center: str,
+    kind: str,
+    titles: dict[str, str],
+    sessions: list[NewSession],
+    capacity: int | None,
+    track: str = "all",
+    signup_required: bool | None = None,
+    now: datetime,
+) -> Event:
+    center_row = session.scalar(select(Center).where(Center.slug == center))
+    if center_row is None:
+        raise ValueError(f"no center {center!r}")
+    _check(kind, track, titles, sessions, capacity)
+    required = kind not in NO_SIGNUP_KINDS if signup_required is None else signup_required
+    event = Event(
+        center_id=center_row.id,
+        kind=kind,
+        titles=dict(titles),
+        capacity=capacity,
+        track=track,
+        signup_required=required,
+        status="active",
+        first_starts_at=min(s.starts_at for s in sessions),
+        created_at=now,
+        updated_at=now,
+    )
+    event.sessions = [EventSession(starts_at=s.starts_at, ends_at=s.ends_at, place=s.place) for s in sessions]
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _check(
+    kind: str, track: str, titles: dict[str, str], sessions: list[NewSession], capacity: int | None
+) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"unknown event kind {kind!r} (one of: {', '.join(KINDS)})")
+    if track not in TRACKS:
+        raise ValueError(f"track must be one of {', '.join(TRACKS)}")
+    if not titles or not any(titles.values()):
+        raise ValueError("an event needs a title (at least in Hebrew)")
+    if not sessions:
+        raise ValueError("an event needs at least one session")
+    if capacity is not None and capacity < 0:
+        raise ValueError("capacity cannot be negative")
+
+
+def locked_event(session: Session, event_id: int) -> Event | None:
+    return session.scalar(
+        select(Event).where(Event.id == event_id).with_for_update().execution_options(populate_existing=True)
+    )
+
+
+def edit_event(
+    session: Session,
+    event_id: int,
+    now: datetime,
+    program: Program,
+    *,
+    titles: dict[str, str] | None = None,
+    sessions: list[NewSession] | None = None,
+    capacity: int | None = None,
+    clear_capacity: bool = False,
+    track: str | None = None,
+) -> Event:
+    event = locked_event(session, event_id)
+    if event is None or event.status != "active":
+        raise LookupError(f"no active event {event_id}")
+    if titles:
+        event.titles = {**event.titles, **titles}
+    if track is not None:
+        _check(event.kind, track, event.titles, [NewSession(now)], None)
+        event.track = track
+    if capacity is not None or clear_capacity:
+        event.capacity = None if clear_capacity else capacity
+    if sessions is not None:
+        _check(event.kind, event.track, event.titles, sessions, event.capacity)
+        event.sessions = [
+            EventSession(starts_at=s.starts_at, ends_at=s.ends_at, place=s.place) for s in sessions
+        ]
+        event.first_starts_at = min(s.starts_at for s in sessions)
+    event.updated_at = now
+    session.flush()
+    # Reminders follow the new times: the pending ones are dropped, new ones made.
+    jobs.drop_open(session, f"event:{event.id}", now, kinds=("reminder",))
+    for signup in session.scalars(
+        select(Signup).where(Signup.event_id == event.id, Signup.status == "confirmed")
+    ):
+        schedule_reminders(session, signup, event, now, program)
+    promote_waitlist(session, event, now, program)  # a larger capacity frees seats
+    return event
+
+
+def cancel_event(session: Session, event_id: int, now: datetime, program: Program) -> list[int]:
+    """Cancel an event: its pending reminders are dropped and everyone on it is told. Returns them."""
+    event = locked_event(session, event_id)
+    if event is None or event.status != "active":
+        raise LookupError(f"no active event {event_id}")
+    event.status = "cancelled"
+    event.updated_at = now
+    jobs.drop_open(session, f"event:{event.id}", now)
+    told = []
+    for signup in session.scalars(
+        select(Signup).where(Signup.event_id == event.id, Signup.status.in_(ACTIVE))
+    ):
+        signup.status = "cancelled"
+        signup.updated_at = now
+        told.append(signup.person_id)
+        _notice(
+            session,
+            signup.person_id,
+            "events.cancelled_notice",
+            {"event": f"e{event.id}"},
+            f"event:{event.id}",
+            event.first_starts_at,
+            now,
+            program,
+            f"cancel:{event.id}:{signup.person_id}",
+        )
+    return told
+
+
+def list_events(
+    session: Session, now: datetime, center: str | None = None, include_past: bool = False
+) -> list[Event]:
+    query = select(Event).options(selectinload(Event.sessions)).order_by(Event.first_starts_at, Event.id)
+    if center:
+        query = query.join(Center, Center.id == Event.center_id).where(Center.slug == center)
+    if not include_past:
+        query = query.where(Event.status == "active", Event.first_starts_at > now - timedelta(days=180))
+    return list(session.scalars(query))
+
+
+def seat_counts(session: Session, event_ids: list[int]) -> dict[int, dict[str, int]]:
+    rows = session.execute(
+        select(Signup.event_id, Signup.status, func.count())
+        .where(Signup.event_id.in_(event_ids))
+        .group_by(Signup.event_id, Signup.status)
+    ).all()
+    found: dict[int, dict[str, int]] = {}
+    for event_id, status, n in rows:
+        found.setdefault(event_id, {})[status] = int(n)
+    return found
+
+
+def signups_of(session: Session, event_id: int) -> list[tuple[Signup, Person]]:
+    return [
+        (s, p)
+        for s, p in session.execute(
+            select(Signup, Person)
+            .join(Person, Person.id == Signup.person_id)
+            .where(Signup.event_id == event_id)
+            .order_by(Signup.status, Signup.queued_at, Signup.id)
+        ).all()
+    ]
+
+
+# ---- sign-ups and the waitlist ---------------------------------------------------------------
+def _event_id(ref: str) -> int | None:
+    return int(ref[1:]) if ref.startswith("e") and ref[1:].isdigit() else None
+
+
+def _taken(session: Session, event_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Signup)
+            .where(Signup.event_id == event_id, Signup.status.in_(SEATED))
+        )
+        or 0
+    )
+
+
+def _position(session: Session, signup: Signup) -> int:
+    ahead = (
+        session.scalar(
+            select(func.count())
+            .select_from(Signup)
+            .where(
+                Signup.event_id == signup.event_id,
+                Signup.status == "waitlisted",
+                (Signup.queued_at < signup.queued_at)
+                | ((Signup.queued_at == signup.queued_at) & (Signup.id < signup.id)),
+            )
+        )
+        or 0
+    )
+    return int(ahead) + 1
+
+
+def sign_up(
+    session: Session, person_id: int, event_id: int, now: datetime, program: Program
+) -> tuple[str, int | None]:
+    """(status, waitlist position): confirmed, waitlisted, already, or unavailable."""
+    event = locked_event(session, event_id)
+    if event is None or event.status != "active" or not event.signup_required or event.first_starts_at <= now:
+        return "unavailable", None
+    signup = session.scalar(select(Signup).where(Signup.event_id == event_id, Signup.person_id == person_id))
+    if signup is not None and signup.status in ACTIVE:
+        return "already", _position(session, signup) if signup.status == "waitlisted" else None
+    if signup is None:
+        signup = Signup(
+            event_id=event_id,
+            person_id=person_id,
+            status="waitlisted",
+            queued_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(signup)
+    full = event.capacity is not None and _taken(session, event_id) >= event.capacity
+    waiting = (
+        session.scalar(
+            select(func.count())
+            .select_from(Signup)
+            .where(Signup.event_id == event_id, Signup.status == "waitlisted", Signup.person_id != person_id)
+        )
+        or 0
+    )
+    signup.status = "waitlisted" if full or waiting else "confirmed"
+    signup.queued_at = now
+    signup.offer_expires_at = None
+    signup.attendance_answer = None
+    signup.attendance_answered_at = None
+    signup.updated_at = now
+    session.flush()
+    if signup.status == "confirmed":
+        schedule_reminders(session, signup, event, now, program)
+        return "confirmed", None
+    return "waitlisted", _position(session, signup)
+
+
+def cancel_signup(session: Session, person_id: int, event_id: int, now: datetime, program: Program) -> str:
+    event = locked_event(session, event_id)
+    signup = session.scalar(select(Signup).where(Signup.event_id == event_id, Signup.person_id == person_id))
+    if event is None or signup is None or signup.status not in ACTIVE:
+        return "unavailable"
+    held_seat = signup.status in SEATED
+    signup.status = "cancelled"
+    signup.updated_at = now
+    jobs.drop_open(session, f"event:{event_id}", now, person_id=person_id)
+    if held_seat:
+        promote_waitlist(session, event, now, program)
+    return "cancelled"
+
+
+def promote_waitlist(session: Session, event: Event, now: datetime, program: Program) -> list[Signup]:
+    """Offer free seats to the first on the waitlist (the event row is locked by the caller). The
+    offer goes out as a proactive message; the time limit starts when it is sent."""
+    if event.status != "active" or event.first_starts_at <= now:
+        return []
+    promoted = []
+    while event.capacity is None or _taken(session, event.id) < event.capacity:
+        first = session.scalar(
+            select(Signup)
+            .where(Signup.event_id == event.id, Signup.status == "waitlisted")
+            .order_by(Signup.queued_at, Signup.id)
+            .limit(1)
+        )
+        if first is None:
+            break
+        first.status = "offered"
+        first.offer_expires_at = None
+        first.updated_at = now
+        session.flush()
+        quiet = program.scheduling.quiet_hours
+        due = quiet.allowed_moment(now, event.first_starts_at, now) or now
+        jobs.enqueue(
+            session,
+            kind="offer",
+            person_id=first.person_id,
+            due_at=due,
+            now=now,
+            payload={"signup": first.id},
+            subject=f"event:{event.id}",
+            not_after=event.first_starts_at,
+            dedupe_key=f"offer:{first.id}:{now.timestamp():.0f}",
+        )
+        promoted.append(first)
+    return promoted
+
+
+def offer_sent(session: Session, signup_id: int, now: datetime, program: Program) -> datetime | None:
+    """The offer reached the person: the clock to take the seat starts now."""
+    signup = session.get(Signup, signup_id)
+    if signup is None or signup.status != "offered":
+        return None
+    event = session.get(Event, signup.event_id)
+    assert event is not None
+    limit = timedelta(hours=program.scheduling.scheduler.waitlist_confirm_hours)
+    until = min(now + limit, event.first_starts_at)
+    signup.offer_expires_at = until
+    jobs.enqueue(
+        session,
+        kind="offer_expiry",
+        person_id=signup.person_id,
+        due_at=until,
+        now=now,
+        payload={"signup": signup.id},
+        subject=f"event:{event.id}",
+        dedupe_key=f"expiry:{signup.id}:{until.timestamp():.0f}",
+    )
+    return until
+
+
+def expire_offer(session: Session, signup_id: int, now: datetime, program: Program) -> bool:
+    signup = session.get(Signup, signup_id)
+    if signup is None:
+        return False
+    event = locked_event(session, signup.event_id)
+    session.refresh(signup)
+    if (
+        event is None
+        or signup.status != "offered"
+        or signup.offer_expires_at is None
+        or signup.offer_expires_at > now
+    ):
+        return False
+    signup.status = "expired"
+    signup.updated_at = now
+    promote_waitlist(session, event, now, program)
+    return True
+
+
+def answer_offer(
+    session: Session, person_id: int, event_id: int, accept: bool, now: datetime, program: Program
+) -> str:
+    event = locked_event(session, event_id)
+    signup = session.scalar(select(Signup).where(Signup.event_id == event_id, Signup.person_id == person_id))
+    if event is None or signup is None:
+        return "unavailable"
+    if signup.status != "offered" or (signup.offer_expires_at is not None and signup.offer_expires_at <= now):
+        return "expired" if accept else "declined"
+    if not accept:
+        signup.status = "cancelled"
+        signup.updated_at = now
+        jobs.drop_open(session, f"event:{event_id}", now, person_id=person_id)
+        promote_waitlist(session, event, now, program)
+        return "declined"
+    signup.status = "confirmed"
+    signup.offer_expires_at = None
+    signup.updated_at = now
+    jobs.drop_open(session, f"event:{event_id}", now, person_id=person_id, kinds=("offer_expiry",))
+    schedule_reminders(session, signup, event, now, program)
+    return "confirmed"
+
+
+def answer_attendance(
+    session: Session, person_id: int, event_id: int, coming: bool, now: datetime, program: Program
+) -> str:
+    signup = session.scalar(select(Signup).where(Signup.event_id == event_id, Signup.person_id == person_id))
+    if signup is None or signup.status != "confirmed":
+        return "unavailable"
+    signup.attendance_answer = "coming" if coming else "not_coming"
+    signup.attendance_answered_at = now
+    signup.updated_at = now
+    if not coming:
+        cancel_signup(session, person_id, event_id, now, program)
+        signup.attendance_answer = "not_coming"
+    return "coming" if coming else "not_coming"
+
+
+# ---- reminders -------------------------------------------------------------------------------
+def schedule_reminders(
+    session: Session, signup: Signup, event: Event, now: datetime, program: Program
+) -> int:
+    """One reminder per session and offset of the event's kind, moved out of quiet hours; none for
+    a moment already past. Returns how many were made."""
+    settings = program.scheduling
+    confirm = event.kind in settings.reminders.confirm_attendance
+    made = 0
+    for ses in event.sessions:
+        if ses.starts_at <= now:
+            continue
+        for offset in settings.reminders.for_kind(event.kind):
+            wanted = ses.starts_at - offset
+            if wanted < now:
+                continue
+            due = settings.quiet_hours.allowed_moment(wanted, ses.starts_at, now)
+            if due is None:
+                continue
+            key = (
+                f"rem:{signup.id}:{signup.queued_at.timestamp():.0f}:{ses.starts_at.timestamp():.0f}:"
+                f"{offset.total_seconds():.0f}"
+            )
+            made += (
+                jobs.enqueue(
+                    session,
+                    kind="reminder",
+                    person_id=signup.person_id,
+                    due_at=due,
+                    now=now,
+                    payload={
+                        "signup": signup.id,
+                        "session": ses.id,
+                        "confirm": confirm and ses is event.sessions[0],
+                    },
+                    subject=f"event:{event.id}",
+                    not_after=ses.starts_at,
+                    dedupe_key=key,
+                )
+                is not None
+            )
+    return made
+
+
+def _notice(
+    session: Session,
+    person_id: int,
+    key: str,
+    params: dict[str, Any],
+    subject: str,
+    not_after: datetime | None,
+    now: datetime,
+    program: Program,
+    dedupe: str,
+) -> None:
+    due = program.scheduling.quiet_hours.allowed_moment(now, not_after, now)
+    if due is not None:
+        jobs.enqueue(
+            session,
+            kind="notice",
+            person_id=person_id,
+            due_at=due,
+            now=now,
+            payload={"key": key, "params": params},
+            subject=None,
+            not_after=not_after,
+            dedupe_key=f"notice:{dedupe}",
+        )
+
+
+# ---- personal meetings -----------------------------------------------------------------------
+def create_meeting(
+    session: Session,
+    *,
+    person_id: int,
+    promoter: str,
+    starts_at: datetime,
+    place: str,
+    kind: str,
+    now: datetime,
+    program: Program,
+) -> Meeting:
+    if session.get(Person, person_id) is None:
+        raise LookupError(f"no person {person_id}")
+    if starts_at <= now:
+        raise ValueError("the meeting must be in the future")
+    meeting = Meeting(
+        person_id=person_id,
+        promoter=promoter,
+        kind=kind,
+        starts_at=starts_at,
+        place=place,
+        status="scheduled",
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(meeting)
+    session.flush()
+    _meeting_messages(session, meeting, now, program)
+    return meeting
+
+
+def _meeting_messages(session: Session, meeting: Meeting, now: datetime, program: Program) -> None:
+    settings = program.scheduling
+    subject = f"meeting:{meeting.id}"
+    stamp = f"{meeting.starts_at.timestamp():.0f}"
+    told = settings.quiet_hours.allowed_moment(now, meeting.starts_at, now)
+    if told is not None:
+        jobs.enqueue(
+            session,
+            kind="meeting",
+            person_id=meeting.person_id,
+            due_at=told,
+            now=now,
+            payload={"meeting": meeting.id, "note": "scheduled"},
+            subject=subject,
+            not_after=meeting.starts_at,
+            dedupe_key=f"meet:{meeting.id}:{stamp}:told",
+        )
+    for offset in settings.reminders.for_kind("meeting"):
+        wanted = meeting.starts_at - offset
+        due = settings.quiet_hours.allowed_moment(wanted, meeting.starts_at, now) if wanted >= now else None
+        if due is not None:
+            jobs.enqueue(
+                session,
+                kind="meeting",
+                person_id=meeting.person_id,
+                due_at=due,
+                now=now,
+                payload={"meeting": meeting.id, "note": "reminder"},
+                subject=subject,
+                not_after=meeting.starts_at,
+                dedupe_key=f"meet:{meeting.id}:{stamp}:{offset.total_seconds():.0f}",
+            )
+
+
+def cancel_meeting(session: Session, meeting_id: int, now: datetime, program: Program) -> Meeting:
+    meeting = session.get(Meeting, meeting_id, with_for_update=True)
+    if meeting is None or meeting.status not in MEETING_OPEN:
+        raise LookupError(f"no open meeting {meeting_id}")
+    meeting.status = "cancelled_by_staff"
+    meeting.updated_at = now
+    jobs.drop_open(session, f"meeting:{meeting.id}", now)
+    _notice(
+        session,
+        meeting.person_id,
+        "meetings.cancelled_notice",
+        {"when": meeting.starts_at.isoformat()},
+        f"meeting:{meeting.id}",
+        meeting.starts_at,
+        now,
+        program,
+        f"meeting:{meeting.id}",
+    )
+    return meeting
+
+
+def answer_meeting(
+    session: Session, person_id: int, meeting_id: int, action: str, reason: str | None, now: datetime
+) -> str:
+    meeting = session.get(Meeting, meeting_id, with_for_update=True)
+    if (
+        meeting is None
+        or meeting.person_id != person_id
+        or meeting.status not in MEETING_OPEN
+        or meeting.starts_at <= now
+    ):
+        return "unavailable"
+    meeting.responded_at = now
+    meeting.updated_at = now
+    if action == "confirm":
+        meeting.status = "confirmed"
+    elif action == "reschedule":
+        meeting.status = "reschedule_requested"
+        meeting.reschedule_reason = reason
+    elif action == "cancel":
+        meeting.status = "cancelled"
+        jobs.drop_open(session, f"meeting:{meeting.id}", now)
+    else:
+        return "unavailable"
+    return action
+
+
+def mark_attendance(
+    session: Session, meeting_id: int, value: str, now: datetime, program: Program
+) -> Meeting:
+    """attended | no_show | late. A late arrival is not admitted when the program's rule says so."""
+    meeting = session.get(Meeting, meeting_id, with_for_update=True)
+    if meeting is None:
+        raise LookupError(f"no meeting {meeting_id}")
+    if value == "late":
+        value = "late_not_admitted" if program.scheduling.meetings.late_arrival_blocks_entry else "attended"
+    if value not in ("attended", "no_show", "late_not_admitted"):
+        raise ValueError("attendance is one of: attended, no_show, late")
+    meeting.status = value
+    meeting.updated_at = now
+    jobs.drop_open(session, f"meeting:{meeting.id}", now)
+    return meeting
+
+
+def list_meetings(
+    session: Session, promoter: str | None = None, person_id: int | None = None
+) -> list[Meeting]:
+    query = select(Meeting).order_by(Meeting.starts_at, Meeting.id)
+    if promoter:
+        query = query.where(Meeting.promoter == promoter)
+    if person_id:
+        query = query.where(Meeting.person_id == person_id)
+    return list(session.scalars(query))
+
+
+def promoter_of(session: Session, person_id: int) -> str | None:
+    return session.scalar(
+        select(Meeting.promoter)
+        .where(Meeting.person_id == person_id)
+        .order_by(Meeting.created_at.desc(), Meeting.id.desc())
+        .limit(1)
+    )
+
+
+# ---- what a step may consult ------------------------------------------------------------------
+def person_track(session: Session, person_id: int) -> str | None:
+    return session.scalar(select(ParticipantProfile.track).where(ParticipantProfile.person_id == person_id))
+
+
+def offer_of(
+    event: Event,
+    lang: str,
+    taken: int,
+    signup: Signup | None = None,
+    position: int | None = None,
+    center: str | None = None,
+) -> EventOffer:
+    sessions = tuple(SessionInfo(s.starts_at, s.ends_at, s.place) for s in event.sessions)
+    return EventOffer(
+        ref=f"e{event.id}",
+        title=title_in(event.titles, lang),
+        starts_at=event.first_starts_at,
+        place=sessions[0].place if sessions else "",
+        center=center,
+        kind=event.kind,
+        sessions=sessions,
+        seats_left=None if event.capacity is None else max(event.capacity - taken, 0),
+        signup_required=event.signup_required,
+        track=event.track,
+        my_status=signup.status if signup is not None and signup.status in ACTIVE else None,
+        my_position=position,
+    )
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    exposure: tuple[EventOffer, ...]
+    events: tuple[EventOffer, ...]
+    meetings: tuple[MeetingFacts, ...]
+
+
+def event_facts(
+    session: Session, person_id: int, center: str | None, lang: str, now: datetime, exposure_limit: int = 3
+) -> EventFacts:
+    slugs = dict(session.execute(select(Center.id, Center.slug)).all())
+    upcoming = (
+        select(Event)
+        .options(selectinload(Event.sessions))
+        .where(Event.status == "active", Event.first_starts_at > now)
+        .order_by(Event.first_starts_at, Event.id)
+    )
+    exposure_rows = list(
+        session.scalars(
+            upcoming.where(Event.kind == "exposure_conference", Event.signup_required).limit(
+                exposure_limit * max(len(slugs), 1)
+            )
+        )
+    )
+    center_id = next((i for i, s in slugs.items() if s == center), None)
+    own = list(session.scalars(upcoming.where(Event.center_id == center_id).limit(40))) if center_id else []
+    mine = {
+        s.event_id: s
+        for s in session.scalars(
+            select(Signup).where(Signup.person_id == person_id, Signup.status.in_(ACTIVE))
+        )
+    }
+    extra = [e for e in session.scalars(upcoming.where(Event.id.in_(list(mine)))) if e.center_id != center_id]
+    rows = {e.id: e for e in [*exposure_rows, *own, *extra]}
+    taken = {
+        i: sum(n for s, n in c.items() if s in SEATED) for i, c in seat_counts(session, list(rows)).items()
+    }
+
+    def offer(event: Event) -> EventOffer:
+        signup = mine.get(event.id)
+        position = (
+            _position(session, signup) if signup is not None and signup.status == "waitlisted" else None
+        )
+        return offer_of(event, lang, taken.get(event.id, 0), signup, position, slugs.get(event.center_id))
+
+    meetings = tuple(
+        MeetingFacts(
+            ref=f"m{m.id}",
+            starts_at=m.starts_at,
+            place=m.place,
+            promoter=m.promoter,
+            kind=m.kind,
+            status=m.status,
+        )
+        for m in session.scalars(
+            select(Meeting)
+            .where(Meeting.person_id == person_id, Meeting.status.in_(MEETING_OPEN), Meeting.starts_at > now)
+            .order_by(Meeting.starts_at)
+        )
+    )
+    return EventFacts(
+        tuple(offer(e) for e in exposure_rows), tuple(offer(e) for e in [*own, *extra]), meetings
+    )
+
+
+# ---- applying a step's booking effects ---------------------------------------------------------
+def apply_bookings(
+    session: Session, person: Person, effects: tuple[Any, ...], now: datetime, program: Program, lang: str
+) -> list[BookingResult]:
+    results = []
+    for effect in effects:
+        if isinstance(effect, AnswerMeeting):
+            meeting_id = int(effect.meeting[1:]) if effect.meeting[1:].isdigit() else 0
+            status = answer_meeting(session, person.id, meeting_id, effect.action, effect.reason, now)
+            results.append(BookingResult("meeting", status))
+            continue
+        if not isinstance(effect, (SignUp, CancelSignup, AnswerOffer, AnswerAttendance)):
+            continue
+        event_id = _event_id(effect.event)
+        position = None
+        if event_id is None:
+            action, status = "signup", "unavailable"
+        elif isinstance(effect, SignUp):
+            action = "signup"
+            status, position = sign_up(session, person.id, event_id, now, program)
+        elif isinstance(effect, CancelSignup):
+            action, status = "cancel", cancel_signup(session, person.id, event_id, now, program)
+        elif isinstance(effect, AnswerOffer):
+            action, status = "offer", answer_offer(session, person.id, event_id, effect.accept, now, program)
+        else:
+            action = "attendance"
+            status = answer_attendance(session, person.id, event_id, effect.coming, now, program)
+        event = session.get(Event, event_id) if event_id is not None else None
+        offer = offer_of(event, lang, _taken(session, event.id)) if event is not None else None
+        results.append(BookingResult(action, status, offer, position))
+    return results
+
+
+# ---- what a proactive message needs, read when it is about to go out --------------------------
+def proactive_data(session: Session, kind: str, payload: dict[str, Any], lang: str) -> dict[str, Any] | None:
+    """The data of the message, fresh from the database; None when it is no longer relevant (the
+    event or meeting was cancelled, the sign-up is gone)."""
+    if kind in ("reminder", "offer"):
+        signup = session.get(Signup, int(payload["signup"]))
+        if signup is None:
+            return None
+        event = session.get(Event, signup.event_id)
+        wanted = "confirmed" if kind == "reminder" else "offered"
+        if event is None or event.status != "active" or signup.status != wanted:
+            return None
+        ses = next((s for s in event.sessions if s.id == payload.get("session")), event.sessions[0])
+        data = {
+            "event": f"e{event.id}",
+            "title": title_in(event.titles, lang),
+            "when": ses.starts_at.isoformat(),
+            "place": ses.place,
+            "confirm": bool(payload.get("confirm")),
+        }
+        if kind == "offer":
+            data["signup"] = signup.id
+        return data
+    if kind == "meeting":
+        meeting = session.get(Meeting, int(payload["meeting"]))
+        if meeting is None or meeting.status not in MEETING_OPEN:
+            return None
+        return {
+            "meeting": f"m{meeting.id}",
+            "when": meeting.starts_at.isoformat(),
+            "place": meeting.place,
+            "promoter": meeting.promoter,
+            "note": payload.get("note", "details"),
+        }
+    if kind == "notice":
+        params = dict(payload.get("params", {}))
+        ref = params.pop("event", None)
+        if ref is not None:
+            event = session.get(Event, _event_id(ref) or 0)
+            params["title"] = title_in(event.titles, lang) if event else ""
+            params["when"] = event.first_starts_at.isoformat() if event else ""
+        return {"key": payload["key"], "params": params}
+    return None
