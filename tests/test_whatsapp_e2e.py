@@ -73,6 +73,11 @@ def whatsapp_app(url: str, clock: FakeClock, tmp_path: Path, fake: FakeTwilio, t
     return make_app(url, clock, tmp_path, **whatsapp_settings(fake, **extra))
 
 
+BOTH = pytest.mark.parametrize(
+    "app", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+
+
 @pytest.fixture
 def templates() -> bool:
     return False
@@ -80,9 +85,17 @@ def templates() -> bool:
 
 @pytest.fixture
 def app(
-    sqlite_url: str, clock: FakeClock, tmp_path: Path, fake: FakeTwilio, templates: bool
+    request: pytest.FixtureRequest,
+    sqlite_url: str,
+    clock: FakeClock,
+    tmp_path: Path,
+    fake: FakeTwilio,
+    templates: bool,
 ) -> Iterator[App]:
-    application = whatsapp_app(sqlite_url, clock, tmp_path, fake, templates)
+    """SQLite; tests marked `BOTH` run once more on PostgreSQL."""
+    on = getattr(request, "param", "sqlite")
+    url = request.getfixturevalue("pg_url") if on == "postgres" else sqlite_url
+    application = whatsapp_app(url, clock, tmp_path, fake, templates)
     yield application
     application.db.dispose()
 
@@ -130,6 +143,7 @@ def center_of(app: App, person_id: int) -> str | None:
 
 
 # ---- the pre-screen --------------------------------------------------------------------------
+@BOTH
 def test_a_whole_pre_screen_in_hebrew_answered_by_number_and_by_forgiving_text(
     wa: WhatsAppHarness, app: App, fake: FakeTwilio
 ) -> None:
@@ -250,6 +264,7 @@ def test_a_whole_pre_screen_in_english_after_choosing_the_language(wa: WhatsAppH
 
 # ---- what may not pass -----------------------------------------------------------------------
 @pytest.mark.parametrize("signature", [None, "bad-signature", "for-another-url"])
+@BOTH
 def test_a_forged_or_unsigned_webhook_is_refused_and_leaves_no_trace(
     wa: WhatsAppHarness, app: App, fake: FakeTwilio, signature: str | None
 ) -> None:
@@ -274,6 +289,7 @@ def test_a_forged_or_unsigned_webhook_is_refused_and_leaves_no_trace(
     assert (count(app, Person), count(app, InboundMessage), count(app, OutboundMessage)) == (0, 0, 0)
 
 
+@BOTH
 def test_a_webhook_twilio_retries_is_answered_once(wa: WhatsAppHarness, app: App, fake: FakeTwilio) -> None:
     ronit = wa.person(RONIT)
     ronit.send("שלום")
@@ -328,6 +344,7 @@ def test_form_fields_become_inputs_for_the_engine() -> None:
 
 
 # ---- delivery statuses -----------------------------------------------------------------------
+@BOTH
 def test_status_callbacks_are_recorded_per_message_and_never_go_backwards(
     wa: WhatsAppHarness, app: App, fake: FakeTwilio, clock: FakeClock
 ) -> None:
@@ -416,6 +433,7 @@ def test_whatsapp_refusing_free_form_as_outside_the_window_sends_the_template_in
     assert [(a.error_code, a.content_sid) for a in attempts] == [(63016, None), (None, HX["reminder_en"])]
 
 
+@BOTH
 def test_outside_the_window_without_a_template_the_message_is_held_for_staff(
     wa: WhatsAppHarness, app: App, fake: FakeTwilio, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -471,6 +489,7 @@ def test_stop_in_any_language_ends_proactive_messages_and_start_brings_them_back
     assert result.status is SendStatus.SENT
 
 
+@BOTH
 def test_twilio_unsubscribed_21610_opts_the_person_out_and_marks_the_number_unreachable(
     wa: WhatsAppHarness, app: App, fake: FakeTwilio, clock: FakeClock
 ) -> None:
