@@ -2,7 +2,8 @@
 
     midway chat                 talk to the assistant in this terminal (SQLite, no tokens)
     midway run                  Telegram with long polling
-    midway serve                the web server: Telegram webhook (and later WhatsApp)
+    midway serve                the web server: Telegram webhook, WhatsApp (Twilio) webhooks
+    midway whatsapp held        proactive WhatsApp messages held back (no template outside the window)
     midway db upgrade           bring the database schema up to date
     midway decisions list|approve|reject   borderline pre-screens for the center manager
 """
@@ -40,6 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     decisions.add_argument("--by", default="manager", help="who decides (name or role)")
     decisions.add_argument("--note", default=None)
 
+    whatsapp = commands.add_parser("whatsapp", help="WhatsApp: messages held back, for staff to follow up")
+    whatsapp.add_argument("action", choices=["held"])
+    whatsapp.add_argument("--days", type=int, default=7, help="how far back (default: 7 days)")
+
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     configure_logging("WARNING" if args.command == "chat" else settings.log_level)
@@ -59,8 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.staff_cli import decisions_command
 
         return decisions_command(bootstrap(settings), args)
+    if args.command == "whatsapp":
+        from bot.staff_cli import whatsapp_command
+
+        return whatsapp_command(bootstrap(settings), args)
     if args.command in ("run", "serve"):
-        if not settings.telegram_token:
+        if not settings.telegram_token and not (args.command == "serve" and settings.whatsapp_enabled):
             print("TELEGRAM_BOT_TOKEN is not set. To try the assistant without Telegram, run: midway chat",
                   file=sys.stderr)
             return 2

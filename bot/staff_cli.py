@@ -30,3 +30,22 @@ def decisions_command(app: App, args: argparse.Namespace) -> int:
             return 1
         print(f"decision #{decision.id}: {decision.status}")
         return 0
+
+
+def whatsapp_command(app: App, args: argparse.Namespace) -> int:
+    """`midway whatsapp held`: proactive messages that did not go out because of WhatsApp's 24-hour
+    window (no approved template for their kind and language, or refused with 63016)."""
+    from datetime import timedelta
+
+    from storage import outbox
+
+    since = app.clock() - timedelta(days=args.days)
+    with app.db.transaction() as session:
+        rows = outbox.held_messages(session, since)
+        if not rows:
+            print(f"no WhatsApp messages held in the last {args.days} days")
+        for row in rows:
+            why = f"error {row.error_code}" if row.error_code else "no template"
+            print(f"{row.created_at:%Y-%m-%d %H:%M}  person {row.person_id}  {row.kind}  ({why})"
+                  f"{'  ' + row.reference if row.reference else ''}")
+    return 0

@@ -8,6 +8,7 @@ delivery statuses recorded, held messages listed, opt-outs respected.
 
 from __future__ import annotations
 
+import argparse
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
@@ -17,10 +18,12 @@ from typing import Any, TypeVar
 import pytest
 from sqlalchemy import func, select
 
+from bot import staff_cli
 from bot.bootstrap import App
 from bot.channels.whatsapp import to_inbound
 from bot.channels.whatsapp_templates import TemplateConfigError, load_templates
 from bot.outbound import Proactive, Recipient, SendStatus
+from bot.web import WebhookNotConfigured, create_web_app
 from flows import Command, Msg, Pressed, Reply, Text, Unsupported
 from storage import outbox
 from storage.models import (
@@ -435,7 +438,12 @@ def test_whatsapp_refusing_free_form_as_outside_the_window_sends_the_template_in
 
 @BOTH
 def test_outside_the_window_without_a_template_the_message_is_held_for_staff(
-    wa: WhatsAppHarness, app: App, fake: FakeTwilio, clock: FakeClock, caplog: pytest.LogCaptureFixture
+    wa: WhatsAppHarness,
+    app: App,
+    fake: FakeTwilio,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.INFO)
     wa.person(RONIT).send("שלום")
@@ -454,6 +462,9 @@ def test_outside_the_window_without_a_template_the_message_is_held_for_staff(
             "held",
             "job:7",
         )
+    staff_cli.whatsapp_command(app, argparse.Namespace(action="held", days=7))
+    listed = capsys.readouterr().out
+    assert f"person {person_id}  reminder.event  (no template)  job:7" in listed
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("held" in w and f"person {person_id}" in w for w in warnings)
     logged = "\n".join(r.getMessage() for r in caplog.records)
@@ -581,3 +592,18 @@ def test_a_misspelled_template_setting_is_refused_with_a_clear_message(tmp_path:
     path.write_text('[kinds."reminder.event"]\nhe = "not-a-sid"\n', encoding="utf-8")
     with pytest.raises(TemplateConfigError, match="Content SID"):
         load_templates(path)
+
+
+def test_the_web_server_serves_whatsapp_when_twilio_is_configured_and_needs_the_public_address(
+    fake: FakeTwilio, clock: FakeClock, tmp_path: Path, sqlite_url: str
+) -> None:
+    configured = make_app(sqlite_url, clock, tmp_path, **whatsapp_settings(fake))
+    paths = {getattr(r, "path", None) for r in create_web_app(configured).routes}
+    assert {"/twilio/whatsapp", "/twilio/status", "/healthz"} <= paths
+    assert "/telegram/webhook" not in paths
+    configured.db.dispose()
+
+    no_address = make_app(sqlite_url, clock, tmp_path, **whatsapp_settings(fake, public_base_url=None))
+    with pytest.raises(WebhookNotConfigured, match="PUBLIC_BASE_URL"):
+        create_web_app(no_address)
+    no_address.db.dispose()

@@ -202,6 +202,20 @@ def build_messages(
 ) -> TwilioMessages:
     http = RedirectingHttpClient(base_url)
     client = Client(account_sid, auth_token, http_client=http)
+    if monotonic is time.monotonic and sleep is time.sleep:
+        pacer = shared_pacer(messaging_service_sid or from_ or "", per_second)
+    else:  # a test's own clock
+        pacer = Pacer(per_second, monotonic, sleep)
     return TwilioMessages(client, http, from_=from_, messaging_service_sid=messaging_service_sid,
-                          status_callback=status_callback, pacer=Pacer(per_second, monotonic, sleep),
-                          sleep=sleep)
+                          status_callback=status_callback, pacer=pacer, sleep=sleep)
+
+
+_PACERS: dict[tuple[str, float], Pacer] = {}
+_PACERS_LOCK = threading.Lock()
+
+
+def shared_pacer(sender: str, per_second: float) -> Pacer:
+    """One pacer per sender in this process: the web channel's replies and the scheduler's
+    proactive messages share the sender's rate."""
+    with _PACERS_LOCK:
+        return _PACERS.setdefault((sender, per_second), Pacer(per_second))

@@ -46,6 +46,7 @@ from bot.channels.whatsapp_templates import (
     BUTTON_TITLE_MAX,
     INTERACTIVE_BODY_MAX,
     LIST_ITEM_MAX,
+    TemplateConfigError,
     Templates,
     load_templates,
 )
@@ -368,7 +369,10 @@ def build_whatsapp(app: App, *, monotonic: Callable[[], float] = time.monotonic,
         status_callback=s.public_base_url + STATUS_PATH, base_url=s.twilio_api_base_url,
         per_second=s.twilio_messages_per_second, monotonic=monotonic, sleep=sleep,
     )
-    templates = load_templates(s.whatsapp_templates)
+    try:
+        templates = load_templates(s.whatsapp_templates)
+    except TemplateConfigError as error:
+        raise WebhookNotConfigured(f"MIDWAY_WHATSAPP_TEMPLATES: {error}") from None
     return WhatsApp(app, messages, templates, RequestValidator(s.twilio_auth_token), s.public_base_url)
 
 
