@@ -6,6 +6,7 @@
     midway whatsapp held        proactive WhatsApp messages held back (no template outside the window)
     midway db upgrade           bring the database schema up to date
     midway decisions list|approve|reject   borderline pre-screens for the center manager
+    midway events|meetings|tasks|jobs ...  events, meetings, call-them tasks, due work (bot/events_cli.py)
 """
 
 from __future__ import annotations
@@ -45,9 +46,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     whatsapp.add_argument("action", choices=["held"])
     whatsapp.add_argument("--days", type=int, default=7, help="how far back (default: 7 days)")
 
+    from bot.events_cli import add_commands
+
+    add_commands(commands)  # events, meetings, tasks, jobs
+
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    configure_logging("WARNING" if args.command == "chat" else settings.log_level)
+    quiet = args.command in ("chat", "events", "meetings", "tasks", "jobs")
+    configure_logging("WARNING" if quiet else settings.log_level)
 
     if args.command == "db":
         app = bootstrap(settings)
@@ -64,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.staff_cli import decisions_command
 
         return decisions_command(bootstrap(settings), args)
+    if args.command in ("events", "meetings", "tasks", "jobs"):
+        from bot.events_cli import run_command
+
+        return run_command(bootstrap(settings), args)
     if args.command == "whatsapp":
         from bot.staff_cli import whatsapp_command
 
@@ -74,14 +84,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                   file=sys.stderr)
             return 2
         app = bootstrap(settings)
-        if args.command == "run":
-            from bot.channels.telegram import run_polling
+        from bot.scheduler import build_scheduler
 
-            run_polling(app)
-        else:
-            from bot.web import serve as serve_web
+        scheduler = build_scheduler(app)  # reminders and other due work, beside the channels
+        scheduler.start()
+        try:
+            if args.command == "run":
+                from bot.channels.telegram import run_polling
 
-            serve_web(app, args.host, args.port)
+                run_polling(app)
+            else:
+                from bot.web import serve as serve_web
+
+                serve_web(app, args.host, args.port)
+        finally:
+            scheduler.shutdown()
         return 0
     return 1
 

@@ -1,0 +1,411 @@
+"""The durable scheduler: sends due work (reminders, offers, notices) from `scheduled_jobs` rows.
+
+    every tick (APScheduler, ~1 s, in-memory job store, one per process):
+      1. claim a batch of due rows — one statement, committed (storage/jobs.py)
+      2. per row, one transaction: still relevant? (event cancelled, started → dropped), quiet hours?
+         (→ pending again at the next allowed moment), which channel, and — for a message that asks
+         something — push the question's flow frame onto the person's conversation state
+         (flows/proactive.py) and save it
+      3. send through the channel's `ChannelSender` (bot/outbound.py), outside any transaction
+      4. one transaction: sent, or retried later, or the other channel, or a "call them" task
+
+Threads, not the event loop: the scheduler runs in APScheduler's background thread and does its
+database work there, synchronously; senders are synchronous too (Telegram's sends plain HTTPS calls
+to the Bot API with its own client, so it never touches the PTB application's event loop).
+
+Two processes on one PostgreSQL never send a row twice: the claim skips rows another process has
+locked or claimed. A process that dies after claiming leaves rows `claimed`; when their lease ends
+they are due again, so the next tick anywhere takes them (at most one duplicate per crash).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.clock import Clock
+from bot.i18n import Catalogs
+from bot.outbound import ChannelSender, Proactive, Recipient, SendResult, SendStatus
+from flows import Context, PersonFacts, Program, State
+from flows.proactive import proactive_sprint
+from storage import events as bookings
+from storage import jobs, repo
+from storage.db import Database
+from storage.models import (
+    ChannelIdentity,
+    Conversation,
+    OutboundMessage,
+    ParticipantProfile,
+    Person,
+    ScheduledJob,
+    StaffTask,
+)
+
+log = logging.getLogger(__name__)
+
+INTERNAL = ("offer_expiry", "delivery_check")  # rows that send nothing themselves
+REPORTS_DELIVERY = ("whatsapp",)  # channels whose platform reports delivery later (status callbacks)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    job_id: int
+    lease_until: datetime
+    recipient: Recipient
+    message: Proactive
+    state_before: str | None  # to undo the pushed question if the message does not go out
+    state_after: str | None
+
+
+@dataclass
+class TickReport:
+    claimed: int = 0
+    sent: int = 0
+    other: int = 0
+
+
+class Scheduler:
+    def __init__(
+        self,
+        db: Database,
+        program: Program,
+        catalogs: Catalogs,
+        clock: Clock,
+        senders: Mapping[str, ChannelSender],
+    ) -> None:
+        self.db = db
+        self.program = program
+        self.catalogs = catalogs
+        self.clock = clock
+        self.senders = dict(senders)
+        self.settings = program.scheduling.scheduler
+        self._apscheduler: Any = None
+        self._lock = threading.Lock()  # one tick at a time in this process
+
+    # ---- running -----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Tick every `tick_seconds` in a background thread (APScheduler's in-memory job store:
+        each process has its own; the rows in the database are what is shared)."""
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        scheduler = BackgroundScheduler(timezone="UTC")
+        scheduler.add_job(
+            self.tick_safely,
+            "interval",
+            seconds=self.settings.tick_seconds,
+            id="midway-tick",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=self.clock(),
+        )
+        scheduler.start()
+        self._apscheduler = scheduler
+        log.info(
+            "scheduler started: tick %.1fs, channels %s", self.settings.tick_seconds, ",".join(self.senders)
+        )
+
+    def shutdown(self) -> None:
+        if self._apscheduler is not None:
+            self._apscheduler.shutdown(wait=True)
+            self._apscheduler = None
+
+    def tick_safely(self) -> None:
+        try:
+            self.run_until_idle(max_batches=20)
+        except Exception:
+            log.exception("scheduler tick failed")
+
+    def run_until_idle(self, max_batches: int = 1000) -> TickReport:
+        """Tick until no due row is left (or `max_batches`): catching up after downtime."""
+        total = TickReport()
+        for _ in range(max_batches):
+            report = self.tick()
+            total.claimed += report.claimed
+            total.sent += report.sent
+            total.other += report.other
+            if report.claimed == 0:
+                break
+        return total
+
+    def tick(self) -> TickReport:
+        with self._lock:
+            now = self.clock()
+            with self.db.transaction() as session:
+                claimed = jobs.claim(
+                    session, now, timedelta(seconds=self.settings.lease_seconds), self.settings.batch_size
+                )
+            report = TickReport(claimed=len(claimed))
+            if claimed:
+                lease = now + timedelta(seconds=self.settings.lease_seconds)
+                for job_id in claimed:
+                    if self.process(job_id, lease):
+                        report.sent += 1
+                    else:
+                        report.other += 1
+            return report
+
+    # ---- one row -----------------------------------------------------------------------------
+    def process(self, job_id: int, lease_until: datetime) -> bool:
+        """Prepare, send, record. True when a message went out."""
+        try:
+            with self.db.transaction() as session:
+                prepared = self.prepare(session, job_id, lease_until)
+        except Exception:
+            log.exception("scheduler: preparing job %s failed", job_id)
+            self._give_back(job_id, lease_until, "prepare_error")
+            return False
+        if prepared is None:
+            return False
+        sender = self.senders[prepared.recipient.channel]
+        try:
+            result = sender.send(prepared.recipient, prepared.message, self.clock())
+        except Exception as error:  # a sender must not raise; if one does, it is transient
+            log.exception("scheduler: %s sender raised for job %s", prepared.recipient.channel, job_id)
+            result = SendResult(SendStatus.RETRY, type(error).__name__)
+        with self.db.transaction() as session:
+            self.record(session, prepared, result)
+        return result.status is SendStatus.SENT
+
+    def prepare(self, session: Any, job_id: int, lease_until: datetime) -> Prepared | None:
+        now = self.clock()
+        job = jobs.held_by_us(session, job_id, lease_until)
+        if job is None:
+            return None
+        if job.kind in INTERNAL:
+            self._internal(session, job, now)
+            return None
+        if job.not_after is not None and now >= job.not_after:
+            jobs.settle(job, "dropped", now, "passed")
+            return None
+        person = session.get(Person, job.person_id) if job.person_id else None
+        if person is None or person.opted_out:
+            jobs.settle(job, "dropped", now, "opted_out" if person else "no_person")
+            return None
+        quiet = self.program.scheduling.quiet_hours
+        if quiet.quiet(now):
+            moment = quiet.allowed_moment(now, job.not_after, now)
+            if moment is None or moment <= now:
+                jobs.settle(job, "dropped", now, "quiet_until_event")
+            else:
+                jobs.postpone(job, moment, now, "quiet_hours")
+            return None
+        state = repo.load_state(session, person.id) or State(lang=person.language)
+        data = bookings.proactive_data(session, job.kind, job.payload, state.lang)
+        if data is None:
+            jobs.settle(job, "dropped", now, "no_longer_relevant")
+            return None
+        if job.kind == "offer":
+            hours = timedelta(hours=self.settings.waitlist_confirm_hours)
+            data["until"] = min(now + hours, job.not_after or now + hours).isoformat()
+        identity = self._identity(session, person.id, job)
+        if identity is None:
+            self._fallback(session, job, person, now, "no_channel", held=False)
+            return None
+        ctx = Context(
+            program=self.program,
+            lexicon=self.catalogs,
+            person=PersonFacts(channel=identity.channel, opted_out=person.opted_out),
+        )
+        before = session.get(Conversation, person.id)
+        state_before = before.state if before is not None else None
+        sprint = proactive_sprint(state, job.kind, data, now, ctx)
+        state_after = None
+        if sprint.state.to_json() != state.to_json():
+            repo.save_state(session, person.id, sprint.state, now)
+            state_after = sprint.state.to_json()
+        job.channel = identity.channel
+        message = Proactive(
+            person_id=person.id,
+            kind=f"{job.kind}.{data.get('note', 'event')}" if job.kind == "meeting" else job.kind,
+            lang=sprint.state.lang,
+            replies=sprint.replies,
+            variables=_variables(data),
+            reference=f"job:{job.id}",
+        )
+        recipient = Recipient(person.id, identity.channel, identity.external_id, identity.last_inbound_at)
+        return Prepared(job.id, lease_until, recipient, message, state_before, state_after)
+
+    def record(self, session: Any, prepared: Prepared, result: SendResult) -> None:
+        now = self.clock()
+        job = jobs.held_by_us(session, prepared.job_id, prepared.lease_until)
+        if job is None:
+            log.warning("scheduler: job %s was taken over while sending (lease expired)", prepared.job_id)
+            return
+        channel = prepared.recipient.channel
+        status = result.status
+        log.info(
+            "scheduler: job %s %s person=%s via %s: %s %s",
+            job.id,
+            job.kind,
+            job.person_id,
+            channel,
+            status.value,
+            result.detail,
+        )
+        if status is SendStatus.SENT:
+            jobs.settle(job, "sent", now)
+            if job.kind == "offer":
+                bookings.offer_sent(session, int(job.payload["signup"]), now, self.program)
+            if channel in REPORTS_DELIVERY:
+                check = now + timedelta(minutes=self.settings.undelivered_after_minutes)
+                jobs.enqueue(
+                    session,
+                    kind="delivery_check",
+                    person_id=job.person_id,
+                    due_at=check,
+                    now=now,
+                    payload={"job": job.id, "channel": channel},
+                    dedupe_key=f"check:{job.id}:{channel}",
+                )
+            return
+        self._undo_question(session, prepared)
+        person = session.get(Person, job.person_id)
+        if status is SendStatus.OPTED_OUT or person is None:
+            jobs.settle(job, "dropped", now, "opted_out")
+            return
+        if status is SendStatus.RETRY and job.attempts < self.settings.max_attempts:
+            wait = result.retry_after or self.settings.retry_seconds * 2 ** max(job.attempts - 1, 0)
+            jobs.postpone(job, now + timedelta(seconds=wait), now, result.detail or "retry")
+            return
+        if status is SendStatus.UNREACHABLE:
+            self._mark_unreachable(session, prepared.recipient)
+        job.payload = {**job.payload, "tried": [*job.payload.get("tried", []), channel]}
+        self._fallback(
+            session, job, person, now, result.detail or status.value, held=status is SendStatus.HELD
+        )
+
+    # ---- when a message cannot get through ---------------------------------------------------
+    def _identity(self, session: Any, person_id: int, job: ScheduledJob) -> ChannelIdentity | None:
+        tried = set(job.payload.get("tried", []))
+        found = [
+            i
+            for i in session.scalars(select(ChannelIdentity).where(ChannelIdentity.person_id == person_id))
+            if not i.unreachable and i.channel in self.senders and i.channel not in tried
+        ]
+        if not found:
+            return None
+        epoch = datetime.min.replace(tzinfo=UTC)
+        return max(found, key=lambda i: (i.last_inbound_at or epoch, -i.id))  # last written, else the first
+
+    def _fallback(
+        self, session: Any, job: ScheduledJob, person: Person, now: datetime, reason: str, held: bool
+    ) -> None:
+        """Try the person's other channel; if there is none, a "call them" task for their promoter."""
+        if self._identity(session, person.id, job) is not None:
+            jobs.postpone(job, now, now, reason)
+            return
+        profile = session.get(ParticipantProfile, person.id)
+        center = person.center_id or (profile.center_id if profile else None)
+        session.add(
+            StaffTask(
+                person_id=person.id,
+                center_id=center,
+                assignee=bookings.promoter_of(session, person.id),
+                kind="call",
+                reason=f"{job.kind}:{reason}"[:64],
+                reference=f"job:{job.id}",
+                status="open",
+                created_at=now,
+            )
+        )
+        jobs.settle(job, "held" if held else "failed", now, reason)
+        log.info("scheduler: job %s could not reach person %s; call task created", job.id, person.id)
+
+    def _mark_unreachable(self, session: Any, recipient: Recipient) -> None:
+        identity = session.scalar(
+            select(ChannelIdentity).where(
+                ChannelIdentity.channel == recipient.channel,
+                ChannelIdentity.external_id == recipient.external_id,
+            )
+        )
+        if identity is not None:
+            identity.unreachable = True
+
+    def _undo_question(self, session: Any, prepared: Prepared) -> None:
+        """The message did not go out: take its question off the person's state, unless they have
+        moved on since (then their state is theirs)."""
+        if prepared.state_after is None:
+            return
+        row = session.get(Conversation, prepared.recipient.person_id)
+        if row is not None and row.state == prepared.state_after:
+            if prepared.state_before is None:
+                session.delete(row)
+            else:
+                row.state = prepared.state_before
+
+    def _give_back(self, job_id: int, lease_until: datetime, reason: str) -> None:
+        try:
+            with self.db.transaction() as session:
+                job = jobs.held_by_us(session, job_id, lease_until)
+                if job is not None:
+                    now = self.clock()
+                    if job.attempts >= self.settings.max_attempts:
+                        jobs.settle(job, "failed", now, reason)
+                    else:
+                        jobs.postpone(job, now + timedelta(seconds=self.settings.retry_seconds), now, reason)
+        except Exception:
+            log.exception("scheduler: could not give back job %s", job_id)
+
+    def _internal(self, session: Any, job: ScheduledJob, now: datetime) -> None:
+        if job.kind == "offer_expiry":
+            bookings.expire_offer(session, int(job.payload["signup"]), now, self.program)
+        elif job.kind == "delivery_check":
+            self._check_delivery(session, job, now)
+        jobs.settle(job, "sent", now)
+
+    def _check_delivery(self, session: Any, check: ScheduledJob, now: datetime) -> None:
+        original = session.get(ScheduledJob, int(check.payload["job"]), with_for_update=True)
+        reference = f"job:{check.payload['job']}"
+        status = session.scalar(
+            select(OutboundMessage.status)
+            .where(OutboundMessage.reference == reference)
+            .order_by(OutboundMessage.id.desc())
+            .limit(1)
+        )
+        if original is None or status is None or status in ("delivered", "read"):
+            return
+        person = session.get(Person, original.person_id) if original.person_id else None
+        if person is None or (original.not_after is not None and now >= original.not_after):
+            return
+        original.payload = {
+            **original.payload,
+            "tried": [*original.payload.get("tried", []), check.payload["channel"]],
+        }
+        self._fallback(session, original, person, now, f"undelivered:{status}", held=status == "held")
+
+
+def _variables(data: Mapping[str, Any]) -> dict[str, str]:
+    """Plain strings for a WhatsApp template (already in the person's language where it matters)."""
+    return {k: str(v) for k, v in data.items() if isinstance(v, (str, int)) and k not in ("signup",)}
+
+
+def build_senders(app: Any) -> dict[str, ChannelSender]:
+    """A sender for every channel the settings enable (the scheduler picks one per person)."""
+    senders: dict[str, ChannelSender] = {}
+    settings = app.settings
+    if settings.telegram_token:
+        from bot.channels.telegram_sender import TelegramSender
+
+        senders["telegram"] = TelegramSender(
+            settings.telegram_token,
+            app.catalogs,
+            settings.telegram_api_base_url,
+            per_second=app.program.scheduling.scheduler.telegram_per_second,
+        )
+    if getattr(settings, "whatsapp_enabled", False):
+        from bot.channels.whatsapp import WhatsAppSender, build_whatsapp
+
+        senders["whatsapp"] = WhatsAppSender(build_whatsapp(app))
+    return senders
+
+
+def build_scheduler(app: Any, senders: Mapping[str, ChannelSender] | None = None) -> Scheduler:
+    return Scheduler(
+        app.db, app.program, app.catalogs, app.clock, build_senders(app) if senders is None else senders
+    )

@@ -1,0 +1,217 @@
+"""Helpers for the events, meetings and scheduler tests: participants made in one step, events,
+a fake channel sender that records what it was asked to send, and a scheduler on a fake clock."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.bootstrap import App
+from bot.dispatcher import Delivery, Inbound
+from bot.outbound import Proactive, Recipient, SendResult, SendStatus
+from bot.scheduler import Scheduler
+from flows import Input, Pressed, Reply, Text
+from flows.effects import RecordOutcome, SetLanguage, UpdateProfile
+from flows.scheduling import TIMEZONE
+from storage import events as ev
+from storage import repo
+from storage.models import ChannelIdentity, Person, ScheduledJob, Signup
+
+TZ = TIMEZONE
+_ids = iter(range(1, 10**9))
+
+
+def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
+    """A moment in Israel time."""
+    return datetime(year, month, day, hour, minute, tzinfo=TZ)
+
+
+def participant(
+    app: App,
+    external_id: str,
+    lang: str = "he",
+    center: str = "kfar-saba",
+    channel: str = "telegram",
+    track: str | None = None,
+    name: str = "רונית",
+) -> int:
+    """Someone who passed the pre-screen at `center` and writes on `channel`."""
+    now = app.clock()
+    with app.db.transaction() as s:
+        person, _, _ = repo.find_or_create_person(s, channel, external_id, lang, now)
+        fields: dict[str, Any] = {"display_name": name, "center": center}
+        if track:
+            fields["track"] = track
+        repo.apply_effects(
+            s, person, [UpdateProfile(fields), RecordOutcome("eligible", center), SetLanguage(lang)], now
+        )
+        return person.id
+
+
+def add_identity(app: App, person_id: int, channel: str, external_id: str) -> None:
+    with app.db.transaction() as s:
+        s.add(
+            ChannelIdentity(
+                person_id=person_id,
+                channel=channel,
+                external_id=external_id,
+                created_at=app.clock(),
+                unreachable=False,
+            )
+        )
+
+
+def event(
+    app: App,
+    starts: datetime | list[datetime],
+    kind: str = "opening_workshop",
+    capacity: int | None = 20,
+    center: str = "kfar-saba",
+    track: str = "all",
+    title: str = "סדנת פתיחה",
+    en: str = "Opening workshop",
+    place: str = "room 2",
+    signup: bool | None = None,
+) -> int:
+    starts = starts if isinstance(starts, list) else [starts]
+    with app.db.transaction() as s:
+        row = ev.create_event(
+            s,
+            center=center,
+            kind=kind,
+            titles={"he": title, "en": en},
+            sessions=[ev.NewSession(t, t + timedelta(hours=2), place) for t in starts],
+            capacity=capacity,
+            track=track,
+            signup_required=signup,
+            now=app.clock(),
+        )
+        return row.id
+
+
+def sign_up(app: App, person_id: int, event_id: int) -> tuple[str, int | None]:
+    with app.db.transaction() as s:
+        return ev.sign_up(s, person_id, event_id, app.clock(), app.program)
+
+
+def signup_status(app: App, person_id: int, event_id: int) -> str | None:
+    with app.db.transaction() as s:
+        return s.scalar(
+            select(Signup.status).where(Signup.person_id == person_id, Signup.event_id == event_id)
+        )
+
+
+def job_rows(app: App, **where: Any) -> list[ScheduledJob]:
+    with app.db.transaction() as s:
+        query = select(ScheduledJob).order_by(ScheduledJob.scheduled_for, ScheduledJob.id)
+        for name, value in where.items():
+            query = query.where(getattr(ScheduledJob, name) == value)
+        return list(s.scalars(query))
+
+
+def local_times(rows: list[ScheduledJob]) -> list[datetime]:
+    return [r.due_at.astimezone(TZ).replace(tzinfo=None) for r in rows]
+
+
+# ---- a channel sender that records ------------------------------------------------------------
+@dataclass
+class FakeSender:
+    channel: str = "telegram"
+    sent: list[tuple[Recipient, Proactive]] = field(default_factory=list)
+    answers: list[SendResult] = field(default_factory=list)  # what the next sends return (then SENT)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def send(self, recipient: Recipient, message: Proactive, now: datetime) -> SendResult:
+        with self._lock:
+            result = self.answers.pop(0) if self.answers else SendResult(SendStatus.SENT)
+            if result.status is SendStatus.SENT:
+                self.sent.append((recipient, message))
+            return result
+
+    def references(self) -> list[str | None]:
+        return [m.reference for _, m in self.sent]
+
+    def last_for(self, person_id: int) -> Proactive:
+        found = [m for r, m in self.sent if r.person_id == person_id]
+        assert found, f"nothing was sent to person {person_id}"
+        return found[-1]
+
+
+def scheduler(app: App, *senders: FakeSender) -> Scheduler:
+    return Scheduler(
+        app.db, app.program, app.catalogs, app.clock, {s.channel: s for s in senders or (FakeSender(),)}
+    )
+
+
+# ---- a person writing, through the dispatcher --------------------------------------------------
+class Person_:
+    """One person writing to the app (the dispatcher), in a given language."""
+
+    def __init__(self, app: App, external_id: str, lang: str = "he", channel: str = "telegram") -> None:
+        self.app, self.external_id, self.lang, self.channel = app, external_id, lang, channel
+        self.last: Delivery | None = None
+
+    def send(self, text: str) -> Person_:
+        return self.feed(Text(text))
+
+    def feed(self, inp: Input) -> Person_:
+        self.last = self.app.dispatcher.handle(
+            Inbound(self.channel, self.external_id, inp, message_id=f"m{next(_ids)}", language_hint=self.lang)
+        )
+        return self
+
+    def click(self, label: str, replies: tuple[Any, ...] | None = None) -> Person_:
+        """Press a button (by its rendered label) of the last delivery, or of `replies` (a proactive
+        message the scheduler sent)."""
+        if replies is None:
+            assert self.last is not None
+            replies = self.last.replies
+        translator = self.app.catalogs.translator(self.lang)
+        choices = [c for r in replies if isinstance(r, Reply) for c in r.choices]
+        found = [c for c in choices if label in plain(translator.render(c.label))]
+        assert found, f"no button {label!r} among {[plain(translator.render(c.label)) for c in choices]}"
+        return self.feed(Pressed(found[0].payload))
+
+    def keys(self) -> list[str]:
+        assert self.last is not None
+        return [p.key for r in self.last.replies if isinstance(r, Reply) for p in r.parts]
+
+    def text(self) -> str:
+        assert self.last is not None
+        return render(self.app, self.lang, self.last.replies)
+
+    def buttons(self) -> list[str]:
+        assert self.last is not None
+        translator = self.app.catalogs.translator(self.lang)
+        return [
+            plain(translator.render(c.label))
+            for r in self.last.replies
+            if isinstance(r, Reply)
+            for c in r.choices
+        ]
+
+    def documents(self) -> list[Any]:
+        assert self.last is not None
+        return [r for r in self.last.replies if not isinstance(r, Reply)]
+
+
+def plain(text: str) -> str:
+    return text.replace("\u2068", "").replace("\u2069", "")
+
+
+def render(app: App, lang: str, replies: tuple[Any, ...]) -> str:
+    translator = app.catalogs.translator(lang)
+    return plain("\n\n".join(translator.text(r) for r in replies if isinstance(r, Reply)))
+
+
+def person_row(app: App, person_id: int) -> Person:
+    with app.db.transaction() as s:
+        person = s.get(Person, person_id)
+        assert person is not None
+        return person
