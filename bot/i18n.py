@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_time, get_datetime_format
 from babel.messages.pofile import read_po
 
 from flows.messages import Msg, MsgList, Param, Reply
@@ -91,7 +91,9 @@ class Translator:
         if isinstance(value, datetime):
             local = value.astimezone(TIMEZONE) if value.tzinfo else value
             day = format_date(local.date(), "full", locale=self.lang)
-            text = f"{day}, {format_time(local, 'HH:mm', locale=self.lang)}"
+            # the language's own glue between date and time (Arabic has its own comma), as Babel does
+            glue = get_datetime_format("full", locale=self.lang).replace("'", "")
+            text = glue.replace("{0}", format_time(local, "HH:mm", locale=self.lang)).replace("{1}", day)
         elif isinstance(value, date):
             text = format_date(value, "full", locale=self.lang)
         else:
