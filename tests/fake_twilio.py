@@ -18,6 +18,7 @@ import base64
 import itertools
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -48,6 +49,7 @@ class Call:
     status: int
     sid: str | None = None
     error_code: int | None = None
+    at: float = field(default_factory=time.perf_counter)  # when the fake received it
 
     @property
     def to(self) -> str:
@@ -86,7 +88,8 @@ class FakeTwilio:
     calls: list[Call] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
+        self._accepted: dict[str, list[Call]] = {}
         self._sids = itertools.count(1)
         self._failures: list[_Failure] = []
         self._unsubscribed: set[str] = set()
@@ -149,6 +152,14 @@ class FakeTwilio:
         with self._lock:
             return [c for c in self.calls if c.to == phone and c.sid is not None]
 
+    def wait_sent(self, phone: str, count: int, timeout: float = 10.0) -> Call:
+        """Wait until `count` messages were accepted for this number; the last of them."""
+        with self._lock:
+            self._lock.wait_for(lambda: len(self._accepted.get(phone, ())) >= count, timeout)
+            sent = list(self._accepted.get(phone, ()))
+        assert len(sent) >= count, f"{len(sent)} of {count} messages to {phone} after {timeout}s"
+        return sent[count - 1]
+
     def attempts_to(self, phone: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.to == phone]
@@ -176,7 +187,10 @@ class FakeTwilio:
                 }
                 return failure.status, body, headers
             sid = f"SM{next(self._sids):032x}"
-            self.calls.append(Call(form, 201, sid=sid))
+            call = Call(form, 201, sid=sid)
+            self.calls.append(call)
+            self._accepted.setdefault(to, []).append(call)
+            self._lock.notify_all()
         return (
             201,
             {
