@@ -373,6 +373,17 @@ def test_status_callbacks_are_recorded_per_message_and_never_go_backwards(
     wa.status(second.sid or "", "undelivered", "63049")
     by_sid = {r.platform_message_id: r for r in rows(app, OutboundMessage)}
     assert (by_sid[second.sid].status, by_sid[second.sid].error_code) == ("undelivered", "63049")
+    assert not person_of(app, RONIT).opted_out
+
+    ronit.send("1")
+    [third] = ronit.last
+    wa.status(third.sid or "", "failed", "21610")  # she unsubscribed at Twilio meanwhile
+    person = person_of(app, RONIT)
+    assert person.opted_out
+    [identity] = rows(app, ChannelIdentity, person.id)
+    assert identity.unreachable
+    wa.status("SMnotours", "delivered")  # a callback before our own record: kept for the sender to complete
+    assert {r.platform_message_id for r in rows(app, OutboundMessage)} >= {"SMnotours"}
 
 
 # ---- proactive messages: the 24-hour window, templates, holding ------------------------------
