@@ -1,0 +1,71 @@
+"""A reminder on WhatsApp, end to end: the scheduler sends through `WhatsAppSender` to the fake
+Twilio REST API; inside the 24-hour window it goes free-form, outside it without an approved
+template it is held, and with no other channel staff get a "call them" task."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.bootstrap import App
+from bot.scheduler import Scheduler
+from flows.effects import RecordOutcome, UpdateProfile
+from storage import repo
+from storage.models import ChannelIdentity, Person, ScheduledJob, StaffTask
+from tests.conftest import FakeClock
+from tests.events_kit import at, event, sign_up
+from tests.fake_twilio import FakeTwilio
+from tests.test_whatsapp_e2e import app as app  # noqa: F401 (fixtures)
+from tests.test_whatsapp_e2e import fake as fake  # noqa: F401
+from tests.test_whatsapp_e2e import templates as templates  # noqa: F401
+from tests.test_whatsapp_e2e import wa as wa  # noqa: F401
+from tests.whatsapp_kit import WhatsAppHarness, visible
+
+RONIT = "+972501234567"
+
+
+def whatsapp_participant(app: App, wa: WhatsAppHarness) -> int:  # noqa: F811
+    wa.person(RONIT).send("שלום")
+    with app.db.transaction() as s:
+        identity = s.scalar(select(ChannelIdentity).where(ChannelIdentity.external_id == RONIT))
+        assert identity is not None
+        person = s.get(Person, identity.person_id)
+        assert person is not None
+        repo.apply_effects(
+            s,
+            person,
+            [UpdateProfile({"center": "kfar-saba"}), RecordOutcome("eligible", "kfar-saba")],
+            app.clock(),
+        )
+        return person.id
+
+
+def test_a_reminder_inside_the_window_goes_out_on_whatsapp(
+    app: App,
+    wa: WhatsAppHarness,
+    fake: FakeTwilio,
+    clock: FakeClock,  # noqa: F811
+) -> None:
+    ronit = whatsapp_participant(app, wa)
+    sign_up(app, ronit, event(app, at(2026, 11, 23, 12), title="סדנת פתיחה"))
+    clock.now = at(2026, 11, 22, 12)  # the day before, two hours after Ronit wrote: inside the window
+    worker = Scheduler(app.db, app.program, app.catalogs, app.clock, {"whatsapp": wa.whatsapp.sender})
+    assert worker.run_until_idle().sent == 1
+    assert "תזכורת: סדנת פתיחה" in visible(fake.sent_to(RONIT)[-1].text)
+
+
+def test_outside_the_window_with_no_template_a_call_task_is_made(
+    app: App,
+    wa: WhatsAppHarness,
+    fake: FakeTwilio,
+    clock: FakeClock,  # noqa: F811
+) -> None:
+    ronit = whatsapp_participant(app, wa)
+    sign_up(app, ronit, event(app, at(2026, 11, 26, 10), title="סדנת פתיחה"))
+    clock.now = at(2026, 11, 25, 10)  # three days after Ronit last wrote
+    worker = Scheduler(app.db, app.program, app.catalogs, app.clock, {"whatsapp": wa.whatsapp.sender})
+    assert worker.run_until_idle().sent == 0
+    with app.db.transaction() as s:
+        (task,) = s.scalars(select(StaffTask)).all()
+        assert task.person_id == ronit and task.kind == "call"
+        job = s.scalar(select(ScheduledJob).where(ScheduledJob.kind == "reminder").order_by(ScheduledJob.id))
+        assert job is not None and job.state == "held"
