@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -78,6 +79,9 @@ class Person(Base):
     language: Mapped[str] = mapped_column(String(8), default="he")
     display_name: Mapped[str | None] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # The platform vouched for the number (WhatsApp's sender, Telegram's own-contact button), rather
+    # than someone typing it: only a vouched-for number joins two people into one.
+    phone_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     opted_out_at: Mapped[datetime | None]
     role: Mapped[str] = mapped_column(String(20), default="participant")

@@ -100,14 +100,17 @@ def find_or_create_person(
     identity = session.scalar(query)
     if identity is not None:
         person = identity.person
-        if phone and person.phone != phone:
+        if phone and not (person.phone == phone and person.phone_verified):
             _set_phone(session, person, phone, verified=True)
             identity = session.scalars(query).one()  # reloaded: a merge expires what the session held
             person = identity.person
         return person, identity, False
-    holder = session.scalar(select(Person).where(Person.phone == phone).with_for_update()) if phone else None
-    person = holder or Person(created_at=now, language=language, opted_out=False, role="participant",
-                              phone=phone)
+    holder = None
+    if phone:
+        holder = session.scalar(
+            select(Person).where(Person.phone == phone, Person.phone_verified.is_(True)).with_for_update()
+        )
+    person = holder or Person(created_at=now, language=language, opted_out=False, role="participant")
     identity = ChannelIdentity(channel=channel, external_id=external_id, created_at=now, unreachable=False)
     person.identities.append(identity)
     try:
@@ -117,6 +120,8 @@ def find_or_create_person(
     except IntegrityError:  # created meanwhile by a concurrent first message
         identity = session.scalars(query).one()
         return identity.person, identity, False
+    if phone and holder is None:
+        _set_phone(session, person, phone, verified=True)  # a typed claim to the number gives way
     return person, identity, holder is None
 
 
@@ -181,16 +186,24 @@ def apply_effects(session: Session, person: Person, effects: Iterable[Effect], n
 
 
 def _set_phone(session: Session, person: Person, phone: str, verified: bool = False) -> None:
-    """A typed number is kept only when nobody has it (anyone can type anyone's number); a number
-    the platform vouches for merges its holder into this person: one person, two channels."""
+    """A typed number is kept only when nobody has it (anyone can type anyone's number). A number
+    the platform vouches for joins its holder into this person when the holder's number was vouched
+    for too (one person, two channels); a holder who only typed it loses it to this person."""
     holder = session.scalar(
         select(Person).where(Person.phone == phone, Person.id != person.id).with_for_update()
     )
     if holder is None:
-        person.phone = phone
-    elif verified:
+        already = person.phone == phone and person.phone_verified
+        person.phone, person.phone_verified = phone, verified or already
+    elif not verified:
+        return
+    elif holder.phone_verified:
         merge_people(session, keep=person, other=holder)
-        person.phone = phone
+        person.phone, person.phone_verified = phone, True
+    else:
+        holder.phone, holder.phone_verified = None, False
+        session.flush()
+        person.phone, person.phone_verified = phone, True
 
 
 # Tables whose row *is* the person's (primary key person_id): merged field by field, not moved.

@@ -189,3 +189,28 @@ def test_a_stop_on_either_channel_stands_after_the_merge(
     telegram.share_contact(PHONE)
     [person] = people(app)
     assert person.opted_out and identities(app, person.id) == {("telegram", TG_USER), ("whatsapp", PHONE)}
+
+
+def test_a_typed_number_never_joins_two_people_and_gives_way_to_the_one_whatsapp_vouches_for(
+    app: App, wa: WhatsAppHarness, clock: FakeClock
+) -> None:
+    # someone types Ronit's number on Telegram (anyone can type anyone's number)
+    other = Telegram(app, clock, user="2002")
+    other.send("שלום")
+    with app.db.transaction() as s:
+        typed = s.scalar(select(Person))
+        assert typed is not None
+        typed.phone = PHONE  # as the pre-screen's typed phone answer stores it (not vouched for)
+    ronit = wa.person(PHONE, "Ronit")
+    ronit.send("שלום")
+    assert "נתחיל?" in ronit.text()  # her own, new conversation
+
+    impostor, real = people(app)
+    assert identities(app, real.id) == {("whatsapp", PHONE)}
+    assert (real.phone, real.phone_verified) == (PHONE, True)
+    assert (impostor.phone, identities(app, impostor.id)) == (None, {("telegram", "2002")})
+    assert questions(app, impostor.id) == []  # nothing of hers went to the other person
+
+    # the impostor "sharing" a contact card that is not theirs changes nothing either
+    other.feed(Contact(PHONE, own=False))
+    assert len(people(app)) == 2 and identities(app, real.id) == {("whatsapp", PHONE)}
