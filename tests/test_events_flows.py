@@ -1,0 +1,189 @@
+"""The event and meeting flows alone (pure, no database), with the FlowChat kit: what the person sees
+and which booking effects the flows ask the shell for. The state goes through JSON after every step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from flows import Context, EventOffer, Input, PersonFacts, Reply, State, step
+from flows.context import MeetingFacts, SessionInfo
+from flows.effects import AnswerAttendance, AnswerMeeting, AnswerOffer, CancelSignup, SignUp, UpdateProfile
+from flows.proactive import proactive_sprint
+from tests.kit import CATALOGS, START, TZ, FlowChat
+from tests.test_prescreen import answer, begin
+
+
+def offer(
+    ref: str,
+    title: str,
+    days: int,
+    seats: int | None = 10,
+    track: str = "all",
+    status: str | None = None,
+    position: int | None = None,
+    kind: str = "opening_workshop",
+) -> EventOffer:
+    when = (START + timedelta(days=days)).replace(hour=9)
+    return EventOffer(
+        ref=ref,
+        title=title,
+        starts_at=when,
+        place="room 2",
+        center="kfar-saba",
+        kind=kind,
+        sessions=(SessionInfo(when, when + timedelta(hours=4), "room 2"),),
+        seats_left=seats,
+        track=track,
+        my_status=status,
+        my_position=position,
+    )
+
+
+@dataclass
+class EventsChat(FlowChat):
+    events: tuple[EventOffer, ...] = ()
+    meetings: tuple[MeetingFacts, ...] = ()
+    exposure: tuple[EventOffer, ...] = field(default_factory=tuple)
+
+    def feed(self, inp: Input) -> FlowChat:
+        ctx = Context(
+            program=self.program,
+            lexicon=CATALOGS,
+            person=self.person,  # type: ignore[arg-type]
+            exposure_events=self.exposure,
+            events=self.events,
+            meetings=self.meetings,
+        )
+        sprint = step(self.state, inp, self.now, ctx)
+        return self._take(sprint)
+
+    def proactive(self, kind: str, data: dict[str, object]) -> EventsChat:
+        ctx = Context(program=self.program, lexicon=CATALOGS, person=self.person)  # type: ignore[arg-type]
+        self._take(proactive_sprint(self.state, kind, data, self.now, ctx))
+        return self
+
+    def _take(self, sprint):  # type: ignore[no-untyped-def]
+        self.state = State.from_json(sprint.state.to_json())
+        self.last_batch = [r for r in sprint.replies if isinstance(r, Reply)]
+        self.replies += self.last_batch
+        self.effects += sprint.effects
+        self._apply(sprint.effects)
+        self.now += timedelta(seconds=5)
+        return self
+
+
+PARTICIPANT = PersonFacts(outcome="eligible", center="kfar-saba", track="all")
+
+
+def test_browsing_and_signing_up_in_hebrew() -> None:
+    chat = EventsChat(
+        person=PARTICIPANT, events=(offer("e1", "סדנת פתיחה", 7), offer("e2", "נטוורקינג", 9, seats=0))
+    )
+    chat.send("תפריט").click("אירועים וסדנאות")
+    assert chat.buttons() == [
+        "סדנת פתיחה – יום ראשון, 29 בנובמבר 2026, 09:00",
+        "נטוורקינג – יום שלישי, 1 בדצמבר 2026, 09:00",
+    ]
+    chat.click("נטוורקינג")
+    assert "כל המקומות תפוסים" in chat.last_text() and chat.buttons()[0] == "כן, לרשימת ההמתנה"
+    chat.click("↩ חזרה").click("סדנת פתיחה")
+    assert "מקומות פנויים: 10" in chat.last_text()
+    chat.click("כן, לרשום אותי")
+    assert chat.effects_of(SignUp) == [SignUp("e1")]
+
+
+def test_the_track_is_asked_when_events_differ_by_track_and_filters_the_list_in_english() -> None:
+    events = (
+        offer("e1", "Back to work", 7, track="employees"),
+        offer("e2", "Starting a business", 8, track="self_employed"),
+    )
+    chat = EventsChat(lang="en", person=replace(PARTICIPANT, track=None), events=events)
+    chat.send("menu").click("Events and workshops").click("Working as self-employed")
+    assert chat.buttons() == ["Starting a business – Monday, November 30, 2026, 09:00", "↩ Back"]
+    chat.click("Starting a business").click("Not now")
+    assert chat.effects_of(UpdateProfile) == [UpdateProfile({"track": "self_employed"})]
+    assert chat.effects_of(SignUp) == []
+
+
+def test_my_place_on_the_waitlist_is_shown_and_a_sign_up_cancelled_in_english() -> None:
+    events = (
+        offer("e1", "Opening workshop", 7, status="confirmed"),
+        offer("e2", "Networking", 9, seats=0, status="waitlisted", position=3),
+    )
+    chat = EventsChat(lang="en", person=PARTICIPANT, events=events)
+    chat.send("menu").click("My sign-ups")
+    assert chat.buttons()[:2] == [
+        "Opening workshop – Sunday, November 29, 2026, 09:00 (You are signed up for this activity. ✓)",
+        "Networking – Tuesday, December 1, 2026, 09:00 (You are on the waiting list, number 3.)",
+    ]
+    chat.click("Opening workshop").click("Cancel my sign-up")
+    assert chat.effects_of(CancelSignup) == [CancelSignup("e1")]
+
+
+def test_an_offered_seat_is_taken_from_my_bookings() -> None:
+    chat = EventsChat(person=PARTICIPANT, events=(offer("e2", "נטוורקינג", 9, seats=0, status="offered"),))
+    chat.send("תפריט").click("ההרשמות והפגישות שלי").click("נטוורקינג")
+    assert "התפנה לכם מקום" in chat.last_text()
+    chat.click("כן, אגיע")
+    assert chat.effects_of(AnswerOffer) == [AnswerOffer("e2", True)]
+
+
+def test_a_reminder_question_opens_on_top_of_the_pre_screen_and_returns_to_it() -> None:
+    chat = EventsChat()
+    chat.send("שלום").click("כן, נתחיל")
+    asked = chat.state.seq
+    when = datetime(2026, 11, 25, 18, tzinfo=TZ).isoformat()
+    chat.proactive(
+        "reminder", {"event": "e5", "title": "כנס חשיפה", "when": when, "place": "אולם", "confirm": True}
+    )
+    assert "תזכורת: כנס חשיפה, יום רביעי, 25 בנובמבר 2026, 18:00, אולם" in chat.last_text()
+    assert chat.state.seq == asked + 1 and chat.buttons() == ["כן, אגיע", "לא אוכל להגיע"]
+    chat.click("כן, אגיע")
+    assert chat.effects_of(AnswerAttendance) == [AnswerAttendance("e5", True)]
+    assert "איך לפנות אליכם" in chat.last_text()  # back to the pre-screen's question
+
+
+def test_a_meeting_is_confirmed_or_rescheduled_with_a_reason_in_english_and_hebrew() -> None:
+    when = datetime(2026, 11, 26, 10, tzinfo=TZ).isoformat()
+    data = {"meeting": "m3", "when": when, "place": "room 4", "promoter": "Dana", "note": "scheduled"}
+    chat = EventsChat(lang="en").proactive("meeting", data)
+    assert (
+        "A personal meeting has been scheduled for you with Dana: Thursday, November 26, 2026, 10:00, room 4"
+        in chat.last_text()
+    )
+    chat.click("I need another time")
+    chat.send("I have a job interview that morning")
+    assert chat.effects_of(AnswerMeeting) == [
+        AnswerMeeting("m3", "reschedule", "I have a job interview that morning")
+    ]
+    hebrew = EventsChat().proactive("meeting", {**data, "note": "reminder"})
+    assert "תזכורת: פגישה אישית עם Dana" in hebrew.last_text()
+    hebrew.click("לבטל את הפגישה")
+    assert hebrew.effects_of(AnswerMeeting) == [AnswerMeeting("m3", "cancel", None)]
+
+
+def test_a_second_reminder_for_the_same_event_replaces_the_first_question() -> None:
+    when = datetime(2026, 11, 25, 18, tzinfo=TZ).isoformat()
+    data = {"event": "e5", "title": "כנס חשיפה", "when": when, "place": "אולם", "confirm": True}
+    chat = EventsChat().proactive("reminder", data).proactive("reminder", data)
+    assert [f.flow for f in chat.state.frames] == ["attendance"]
+
+
+def test_the_conference_buttons_after_an_eligible_pre_screen_are_those_of_my_center() -> None:
+    ours = offer("e1", "כנס חשיפה", 4, kind="exposure_conference")
+    theirs = replace(offer("e2", "כנס חשיפה", 5, kind="exposure_conference"), center="modiin")
+    chat = EventsChat(lang="en", exposure=(ours, theirs))
+    answer(begin(chat))
+    chat.click("No phone for now")
+    assert chat.buttons() == ["Thursday, November 26, 2026, 09:00", "I will choose a date later"]
+    chat.click("November 26")
+    assert chat.effects_of(SignUp) == [SignUp("e1")]
+
+
+def test_choosing_a_conference_later_ends_kindly() -> None:
+    chat = EventsChat(exposure=(offer("e1", "כנס חשיפה", 4, kind="exposure_conference"),))
+    answer(begin(chat))
+    chat.click("בלי טלפון כרגע")
+    chat.click("אבחר מועד מאוחר יותר")
+    assert "אפשר להירשם לכנס בכל עת" in chat.last_text() and chat.effects_of(SignUp) == []
