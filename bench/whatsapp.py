@@ -5,9 +5,9 @@
 `midway serve`'s web app runs under uvicorn on 127.0.0.1; Twilio is the test suite's fake REST
 server (tests/fake_twilio.py), reached by the real twilio client. Each simulated person has a whole
 pre-screen conversation (12 messages), one message at a time, as people do; people run concurrently.
-Latency (bench.harness.StepTimer) is from the start of the webhook POST to the fake receiving the
-last reply of that step; throughput is steps per second over the measured run. A first round of
-two people warms up (imports, connections) and is not measured.
+Latency (bench.harness: a `Timeline` per person, `row_from`) is from the start of the webhook POST
+to the fake receiving the last reply of that step; throughput is steps per second over the measured
+run. A first round of two people warms up (imports, connections) and is not measured.
 
 Pacing is set high enough not to throttle: it is a deliberate limit, not a cost of the code.
 `run_whatsapp()` returns the `Row`, for a report that puts it beside the other channels.
@@ -29,7 +29,7 @@ import uvicorn
 from sqlalchemy import create_engine, text
 from twilio.request_validator import RequestValidator
 
-from bench.harness import Row, StepTimer, machine, report
+from bench.harness import Row, Timeline, machine, report, row_from
 from bot.bootstrap import bootstrap, configure_logging
 from bot.channels.whatsapp import WEBHOOK_PATH, WhatsApp
 from bot.dispatcher import Delivery, Inbound
@@ -54,8 +54,8 @@ class Done:
             return self._events.setdefault(key, threading.Event())
 
 
-def instrument(wa: WhatsApp, fake: FakeTwilio, timer: StepTimer, done: Done) -> None:
-    """Time each step inside the server: its replies as the fake received them, then done."""
+def instrument(wa: WhatsApp, fake: FakeTwilio, timeline: Timeline, done: Done) -> None:
+    """Inside the server: each step's replies, at the time the fake received them; then done."""
     handle = wa.handle
 
     def timed(inbound: Inbound) -> Delivery | None:
@@ -63,16 +63,15 @@ def instrument(wa: WhatsApp, fake: FakeTwilio, timer: StepTimer, done: Done) -> 
         try:
             return handle(inbound)
         finally:
-            key = inbound.message_id or ""
             for call in fake.sent_to(inbound.external_id)[before:]:
-                timer.reply(key, call.at)
-            timer.finish(key)
-            done.event(key).set()
+                timeline.reply_out(inbound.external_id, at=call.at)
+            done.event(inbound.message_id or "").set()
 
     wa.handle = timed  # type: ignore[method-assign]
 
 
-async def person(client: httpx.AsyncClient, base: str, timer: StepTimer, done: Done, phone: str) -> None:
+async def person(client: httpx.AsyncClient, base: str, timeline: Timeline, done: Done, phone: str,
+                 measured: bool) -> None:
     validator = RequestValidator(AUTH_TOKEN)
     url = base + WEBHOOK_PATH
     for n, body in enumerate(CONVERSATION, start=1):
@@ -80,27 +79,26 @@ async def person(client: httpx.AsyncClient, base: str, timer: StepTimer, done: D
         form = {"MessageSid": sid, "AccountSid": ACCOUNT_SID, "From": f"whatsapp:{phone}", "To": FROM,
                 "WaId": phone[1:], "ProfileName": "Bench", "Body": body, "NumMedia": "0"}
         headers = {"X-Twilio-Signature": validator.compute_signature(url, form)}
-        timer.start(sid)
+        timeline.message_in(phone, measured)
         response = await client.post(url, data=form, headers=headers)
         assert response.status_code == 200, response.status_code
         finished = await asyncio.to_thread(done.event(sid).wait, 60)
         assert finished, f"no reply to {sid} within 60 s"
 
 
-async def drive(base: str, timer: StepTimer, done: Done, people: int) -> None:
+async def drive(base: str, timeline: Timeline, done: Done, people: int) -> None:
     limits = httpx.Limits(max_connections=people + 2, max_keepalive_connections=people + 2)
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
-        warm_up = (person(client, base, timer, done, f"+97250{6000000 + i:07d}") for i in range(2))
+        warm_up = (person(client, base, timeline, done, f"+97250{6000000 + i:07d}", False) for i in range(2))
         await asyncio.gather(*warm_up)
-        timer.measure()
-        await asyncio.gather(*(person(client, base, timer, done, f"+97250{7000000 + i:07d}")
+        await asyncio.gather(*(person(client, base, timeline, done, f"+97250{7000000 + i:07d}", True)
                                for i in range(people)))
 
 
 def run_whatsapp(people: int = 20, database: str = "sqlite") -> Row:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    timer, done = StepTimer(), Done()
+    timeline, done = Timeline(), Done()
     schema = f"bench_{uuid.uuid4().hex[:8]}" if database == "postgres" else None
     with tempfile.TemporaryDirectory() as tmp, FakeTwilio() as fake:
         url = pg_schema(schema) if schema else None
@@ -110,7 +108,7 @@ def run_whatsapp(people: int = 20, database: str = "sqlite") -> Row:
                            twilio_messages_per_second=1_000_000.0)
         app = bootstrap(settings)
         web = create_web_app(app)
-        instrument(web.state.whatsapp, fake, timer, done)
+        instrument(web.state.whatsapp, fake, timeline, done)
         server = uvicorn.Server(uvicorn.Config(web, host="127.0.0.1", port=port, log_config=None,
                                                access_log=False, lifespan="on"))
         thread = threading.Thread(target=server.run, daemon=True)
@@ -118,7 +116,7 @@ def run_whatsapp(people: int = 20, database: str = "sqlite") -> Row:
         while not server.started:
             time.sleep(0.01)
         try:
-            asyncio.run(drive(base, timer, done, people))
+            asyncio.run(drive(base, timeline, done, people))
         finally:
             server.should_exit = True
             thread.join(timeout=10)
@@ -126,7 +124,7 @@ def run_whatsapp(people: int = 20, database: str = "sqlite") -> Row:
             if schema:
                 drop_pg_schema(schema)
     label = "PostgreSQL" if database == "postgres" else "SQLite"
-    return timer.row(f"WhatsApp: signed webhook → REST reply ({label}, {people} people)")
+    return row_from(f"WhatsApp: signed webhook → REST reply ({label}, {people} people)", timeline.snapshot())
 
 
 def pg_schema(schema: str) -> str:
