@@ -48,6 +48,7 @@ class Call:
     params: dict[str, Any]
     status: int = 200
     result: Any = None  # what the fake answered
+    at: float = field(default_factory=time.perf_counter)  # when it arrived (benchmarks time replies)
 
     @property
     def chat_id(self) -> int | None:
@@ -98,6 +99,8 @@ class FakeTelegram:
     token: str = TOKEN
     calls: list[Call] = field(default_factory=list)
     webhook_url: str = ""
+    # called with every answered call (not getUpdates), in the server's thread, after it is recorded
+    listeners: list[Callable[[Call], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._cond = threading.Condition()
@@ -274,6 +277,8 @@ class FakeTelegram:
             call.status, call.result = status, body.get("result")
             self.calls.append(call)
             self._cond.notify_all()
+        for listener in self.listeners:
+            listener(call)
         return status, body
 
     def _answer(self, call: Call) -> tuple[int, dict[str, Any]]:

@@ -1,0 +1,262 @@
+"""Telegram: inbound messages per second and latency, the assistant beside a bare echo bot.
+
+    .venv/bin/python -m bench.telegram [--users 50] [--warmup 3] [--steps 24] [--no-postgres]
+
+Each row runs a real python-telegram-bot `Application` long-polling the fake Bot API server of the
+tests (tests/fake_telegram.py) on 127.0.0.1, in this process:
+
+- echo: `Application` + `MessageHandler` that answers every text with the same text;
+- assistant: `bot.channels.telegram.build_application` — the flow engine and the database (a
+  SQLite file; PostgreSQL too when reachable: DATABASE_URL, else the tests' 127.0.0.1:5432/test, in
+  a schema of its own that is dropped afterwards), logging at INFO to a file as in production.
+
+`--users` people are mid-conversation at once. Each walks the Hebrew pre-screen by typing (over and
+over: /start, consent, name, age, city, ... phone): sends, waits until the bot has finished with
+that message, sends the next. The echo bot gets the very same messages. Latency of a message = from
+the update being queued at the fake to the last reply for it received by the fake; throughput = the
+measured messages over the time from the first of them queued to the last answered. Warm-up steps
+(every person's first `--warmup` messages) are not measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import multiprocessing
+import os
+import sys
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+if __package__ in (None, ""):  # `python bench/telegram.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, text
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, TypeHandler, filters
+
+from bench.harness import Row, Timeline, machine, report, row_from
+from bot.bootstrap import bootstrap
+from bot.channels.telegram import build_application, start_polling, stop_polling
+from bot.settings import Settings
+from tests.fake_telegram import TOKEN, Call, FakeTelegram
+
+SCRIPT = ("/start", "כן", "רונית", "57", "כפר סבא", "כן", "3 חודשים", "חצי משרה", "25", "כן",
+          "אף אחד מאלה", "חבר מביא חבר", "050-1234567")
+FIRST_USER = 700_001
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PtbApp = Application  # type: ignore[type-arg]
+
+
+# ---- the fake Bot API server, in a process of its own ---------------------------------------------
+def serve_fake(conn: Connection) -> None:
+    """The child process: the tests' fake server, with a timeline of what went in and out per chat.
+
+    Commands on `conn`: ("person", id) · ("push", id, text, measured) · ("timeline",) · ("stop",).
+    """
+    fake = FakeTelegram().start()
+    timeline = Timeline()
+
+    def on_call(call: Call) -> None:
+        if call.method == "sendMessage" and call.status == 200 and call.chat_id is not None:
+            timeline.reply_out(call.chat_id, at=call.at)
+
+    fake.listeners.append(on_call)
+    conn.send(fake.url)
+    while True:
+        command, *args = conn.recv()
+        if command == "person":
+            fake.person(args[0], "רונית", "כהן", "he")
+        elif command == "push":
+            user, text_, measured = args
+            timeline.message_in(user, measured)
+            fake.push_text(user, text_)
+        elif command == "timeline":
+            conn.send(timeline.snapshot())
+        elif command == "stop":
+            fake.stop()
+            return
+
+
+class FakeProcess:
+    """The parent's handle on `serve_fake`. A separate process, so that the fake's own work (HTTP
+    parsing, JSON, a thread per request) does not compete with the bot for this process's GIL:
+    Telegram's servers are not on the bot's CPU either."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=serve_fake, args=(child,), name="fake-telegram", daemon=True)
+        self.process.start()
+        self.url: str = self.conn.recv()
+        self._lock = threading.Lock()
+
+    def send(self, *command: object) -> None:
+        with self._lock:
+            self.conn.send(command)
+
+    def timeline(self) -> dict[Hashable, list[tuple[float, str, bool]]]:
+        with self._lock:
+            self.conn.send(("timeline",))
+            return self.conn.recv()  # type: ignore[no-any-return]
+
+    def stop(self) -> None:
+        self.send("stop")
+        self.process.join(timeout=10)
+
+
+@dataclass
+class People:
+    """The people of one row and how far each is in their script; they send as the bot finishes."""
+
+    fake: FakeProcess
+    count: int
+    sent: dict[int, int] = field(default_factory=dict)
+    stop_at: int = 0
+    measured: bool = False
+    finished: set[int] = field(default_factory=set)
+    all_finished: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def ids(self) -> range:
+        return range(FIRST_USER, FIRST_USER + self.count)
+
+    def send_next(self, user: int) -> None:
+        step = self.sent.get(user, 0)
+        if step >= self.stop_at:
+            self.finished.add(user)
+            if len(self.finished) == self.count:
+                self.all_finished.set()
+            return
+        self.sent[user] = step + 1
+        self.fake.send("push", user, SCRIPT[step % len(SCRIPT)], self.measured)
+
+    async def run_until(self, steps: int, measured: bool) -> None:
+        self.stop_at, self.measured, self.finished = steps, measured, set()
+        self.all_finished.clear()
+        for user in self.ids:
+            self.send_next(user)
+        await self.all_finished.wait()
+
+    # the last handler group: the bot is done with this person's message; they send the next one
+    async def on_done(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        if user is not None and user.id in self.sent:
+            self.send_next(user.id)
+
+
+async def measure(name: str, build: Callable[[str], PtbApp], args: argparse.Namespace) -> Row:
+    fake = FakeProcess()
+    try:
+        people = People(fake, args.users)
+        for user in people.ids:
+            fake.send("person", user)
+        application = build(fake.url)
+        application.add_handler(TypeHandler(Update, people.on_done), group=99)
+        await start_polling(application, poll_interval=0.0, timeout=1)
+        try:
+            await people.run_until(args.warmup, measured=False)
+            await people.run_until(args.warmup + args.steps, measured=True)
+        finally:
+            await stop_polling(application)
+        row = row_from(name, fake.timeline())
+    finally:
+        fake.stop()
+    print(f"  {name}: {row.count} messages, {row.per_second:.0f}/s", file=sys.stderr)
+    return row
+
+
+# ---- the two bots ------------------------------------------------------------------------------
+def echo_bot(url: str) -> PtbApp:
+    application = ApplicationBuilder().token(TOKEN).base_url(f"{url}/bot").build()
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None and update.message.text is not None
+        await update.message.reply_text(update.message.text)
+
+    application.add_handler(MessageHandler(filters.TEXT, echo))
+    return application
+
+
+def assistant(database_url: str, data_dir: Path) -> Callable[[str], PtbApp]:
+    def build(url: str) -> PtbApp:
+        settings = Settings(database_url=database_url, data_dir=str(data_dir), telegram_token=TOKEN,
+                            telegram_api_base_url=url)
+        return build_application(bootstrap(settings))
+
+    return build
+
+
+# ---- PostgreSQL, when there is one -------------------------------------------------------------
+@contextmanager
+def postgres_schema(admin_url: str) -> Iterator[str | None]:
+    """A fresh schema on the server, dropped afterwards; None when the server is not reachable."""
+    try:
+        admin = create_engine(admin_url, connect_args={"connect_timeout": 3})
+        with admin.begin() as conn:
+            schema = f"bench_{uuid.uuid4().hex[:10]}"
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as error:  # noqa: BLE001 (any failure means: no PostgreSQL row)
+        print(f"  PostgreSQL not reachable ({type(error).__name__}); no PostgreSQL row", file=sys.stderr)
+        yield None
+        return
+    sep = "&" if "?" in admin_url else "?"
+    try:
+        yield f"{admin_url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def production_logging(path: Path) -> None:
+    """INFO to a file, as `midway run` logs (the cost of logging is part of the measurement)."""
+    from bot.bootstrap import configure_logging
+
+    logging.basicConfig(filename=path, force=True)
+    configure_logging("INFO")
+    logging.getLogger().setLevel(logging.INFO)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.telegram", description=__doc__.split("\n")[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--warmup", type=int, default=3, help="unmeasured messages per person first")
+    parser.add_argument("--steps", type=int, default=24, help="measured messages per person")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--only", choices=["echo", "sqlite", "postgres"], help="one row (for profiling)")
+    args = parser.parse_args(argv)
+
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="midway-bench-") as tmp:
+        work = Path(tmp)
+        production_logging(work / "midway.log")
+        print(f"{machine()}; {args.users} people, {args.steps} measured messages each", file=sys.stderr)
+        wanted = {args.only} if args.only else {"echo", "sqlite", "postgres"}
+        echo = None
+        if "echo" in wanted:
+            echo = asyncio.run(measure("echo bot (bare PTB)", echo_bot, args))
+            rows.append(echo)
+        sqlite_url = f"sqlite:///{work / 'midway.sqlite3'}"
+        if "sqlite" in wanted:
+            rows.append(asyncio.run(measure("assistant, SQLite", assistant(sqlite_url, work), args)))
+        if "postgres" in wanted and not args.no_postgres:
+            with postgres_schema(os.environ.get("DATABASE_URL") or DEFAULT_PG) as pg_url:
+                if pg_url is not None:
+                    rows.append(asyncio.run(measure("assistant, PostgreSQL", assistant(pg_url, work), args)))
+        print()
+        print(machine())
+        print()
+        print(report(rows, baseline=echo))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
