@@ -95,6 +95,9 @@ class Scheduler:
         from apscheduler.schedulers.background import BackgroundScheduler
 
         scheduler = BackgroundScheduler(timezone="UTC")
+        # A tick longer than the interval (catching up) makes APScheduler skip the next one and warn;
+        # that is expected, the next tick runs when this one ends.
+        logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
         scheduler.add_job(
             self.tick_safely,
             "interval",

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.bootstrap import App
 from bot.outbound import SendResult, SendStatus
+from bot.program_config import DEFAULT_CONFIG
 from flows.scheduling import QuietHours
 from storage import events as ev
 from storage import jobs
@@ -115,7 +116,7 @@ def test_holidays_from_the_library_are_quiet_and_so_is_their_eve(tmp_path, sqlit
 
 def test_quiet_hours_are_configuration(tmp_path, sqlite_url: str, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
     config = tmp_path / "program.toml"
-    base = open("bot/defaults/program.toml", encoding="utf-8").read()
+    base = DEFAULT_CONFIG.read_text(encoding="utf-8")
     config.write_text(
         base.replace('night_end = "08:00"', 'night_end = "09:30"').replace(
             'exposure_conference = ["3d"]', 'exposure_conference = ["2d", "3h"]'
@@ -412,3 +413,36 @@ def test_after_too_many_transient_failures_staff_are_asked_to_call(app: App, clo
         assert task.person_id == ruth and task.reference is not None
         first = s.scalars(select(ScheduledJob).order_by(ScheduledJob.id)).first()
         assert first is not None and first.state == "failed"
+
+
+def test_a_whatsapp_message_still_undelivered_after_the_configured_time_goes_to_a_call_task(
+    app: App, clock: FakeClock
+) -> None:
+    from storage.models import OutboundMessage
+
+    ruth = participant(app, "+972501234567", channel="whatsapp")
+    sign_up(app, ruth, event(app, at(2026, 11, 26, 10)))
+    clock.now = at(2026, 11, 25, 10)
+    whatsapp = FakeSender("whatsapp")
+    worker = scheduler(app, whatsapp)
+    assert worker.run_until_idle().sent == 1
+    (sent,) = [r for r in job_rows(app, kind="reminder") if r.state == "sent"]
+    with app.db.transaction() as s:  # what the WhatsApp channel records; Twilio's callback says "undelivered"
+        s.add(
+            OutboundMessage(
+                platform_message_id="SM1",
+                person_id=ruth,
+                channel="whatsapp",
+                kind="reminder",
+                reference=f"job:{sent.id}",
+                status="undelivered",
+                error_code="63024",
+                created_at=clock.now,
+                updated_at=clock.now,
+            )
+        )
+    clock.advance(minutes=app.program.scheduling.scheduler.undelivered_after_minutes)
+    worker.run_until_idle()
+    with app.db.transaction() as s:
+        (task,) = s.scalars(select(StaffTask)).all()
+        assert task.person_id == ruth and "undelivered" in task.reason
