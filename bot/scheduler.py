@@ -272,8 +272,14 @@ class Scheduler:
         if status is SendStatus.OPTED_OUT or person is None:
             jobs.settle(job, "dropped", now, "opted_out")
             return
+        if status is SendStatus.RETRY and result.retry_after is not None:
+            # the platform's flood control: wait as told; not a failure of this message (the
+            # event's start still bounds it: past `not_after` it is dropped)
+            job.attempts = max(job.attempts - 1, 0)
+            jobs.postpone(job, now + timedelta(seconds=result.retry_after), now, result.detail or "retry")
+            return
         if status is SendStatus.RETRY and job.attempts < self.settings.max_attempts:
-            wait = result.retry_after or self.settings.retry_seconds * 2 ** max(job.attempts - 1, 0)
+            wait = self.settings.retry_seconds * 2 ** max(job.attempts - 1, 0)
             jobs.postpone(job, now + timedelta(seconds=wait), now, result.detail or "retry")
             return
         if status is SendStatus.UNREACHABLE:

@@ -94,15 +94,16 @@ class TelegramSender:
             return SendResult(SendStatus.UNREACHABLE, f"telegram_{code}")
         if code == 429:
             retry = (answer.get("parameters") or {}).get("retry_after")
-            return SendResult(SendStatus.RETRY, "telegram_429", float(retry) if retry is not None else None)
+            seconds = float(retry) if retry is not None else 1.0
+            with self._throttle:  # flood control is per bot: every send waits, not only this person's
+                self._next = max(self._next, time.monotonic() + seconds)
+            return SendResult(SendStatus.RETRY, "telegram_429", seconds)
         if code >= 500:
             return SendResult(SendStatus.RETRY, f"telegram_{code}")
         return SendResult(SendStatus.FAILED, f"telegram_{code}")
 
     def _wait_turn(self) -> None:
         """Stay under Telegram's per-bot rate (about 30 messages a second)."""
-        if not self._interval:
-            return
         with self._throttle:
             now = time.monotonic()
             if self._next > now:
