@@ -28,6 +28,7 @@ from telegram.ext import ContextTypes, TypeHandler
 
 from bot.bootstrap import App
 from bot.channels.telegram import (
+    OnePersonAtATime,
     build_application,
     send_delivery,
     split_text,
@@ -555,3 +556,31 @@ def test_split_text_keeps_short_texts_and_cuts_a_line_longer_than_a_message() ->
     assert split_text("שלום\n\nמה שלומך?") == ["שלום\n\nמה שלומך?"]
     assert [len(p) for p in split_text("a" * 5000)] == [4096, 904]
     assert split_text("😀" * 3000) == ["😀" * 2048, "😀" * 952]  # an emoji is two UTF-16 units
+
+
+# ---- concurrency -------------------------------------------------------------------------------
+def test_one_persons_updates_run_in_order_while_other_people_are_served_meanwhile() -> None:
+    fake = FakeTelegram()  # not started: only its update builders are used
+    processor = OnePersonAtATime(max_concurrent_updates=8)
+    log: list[tuple[str, int, int]] = []
+
+    async def handle(user: int, n: int, seconds: float) -> None:
+        log.append(("start", user, n))
+        await asyncio.sleep(seconds)
+        log.append(("end", user, n))
+
+    async def arrive() -> None:
+        # Ruth's first message is slow (the database is busy); her next ones must wait for it,
+        # Moshe's must not
+        plan = [(1001, 0, 0.05), (1001, 1, 0.0), (1002, 0, 0.0), (1001, 2, 0.0), (1002, 1, 0.0)]
+        await asyncio.gather(*(
+            processor.process_update(Update.de_json(fake.push_text(user, str(n)), None), handle(user, n, s))
+            for user, n, s in plan
+        ))
+
+    asyncio.run(arrive())
+    assert [e for e in log if e[1] == 1001] == [
+        ("start", 1001, 0), ("end", 1001, 0), ("start", 1001, 1), ("end", 1001, 1),
+        ("start", 1001, 2), ("end", 1001, 2),
+    ]
+    assert log.index(("end", 1002, 1)) < log.index(("end", 1001, 0))

@@ -3,8 +3,9 @@
     Telegram update → `to_inbound` → Dispatcher.handle (in a worker thread: DB work) → `send_delivery`
 
 PTB receives (long polling or the webhook in `bot.web`) and sends; it keeps no conversation state —
-the dispatcher does. Updates are handled one at a time (PTB's default), so one person's messages
-are stepped in the order Telegram numbered them.
+the dispatcher does. Different people's updates are handled concurrently (while one step waits for
+the database or for Telegram, another person's can run); one person's are handled one at a time,
+in the order Telegram numbered them (`OnePersonAtATime`).
 
 The update id is the message id the dispatcher deduplicates on: Telegram redelivers an update
 (after a webhook timeout, or a restart before polling confirmed it) with the same id.
@@ -17,6 +18,7 @@ import logging
 import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from telegram import (
     Bot,
@@ -31,7 +33,7 @@ from telegram import (
 )
 from telegram.constants import ChatType, MessageLimit
 from telegram.error import Forbidden, RetryAfter, TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.bootstrap import App
@@ -233,6 +235,44 @@ def _seconds(error: RetryAfter) -> float:
 
 
 # ---- the PTB application ---------------------------------------------------------------------
+class OnePersonAtATime(BaseUpdateProcessor):
+    """Updates of different people run concurrently; each person's run one after the other, in the
+    order they came (an update waits for the one before it from the same person).
+
+    PTB starts the processing of updates in the order it receives them, so registering each update
+    behind its predecessor before the first `await` keeps that order.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 64) -> None:
+        super().__init__(max_concurrent_updates)
+        self._last: dict[int, asyncio.Future[None]] = {}  # person → the end of their latest update
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        user = update.effective_user if isinstance(update, Update) else None
+        if user is None:
+            await coroutine
+            return
+        before = self._last.get(user.id)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._last[user.id] = done
+        try:
+            if before is not None:
+                await before
+            await coroutine
+        finally:
+            if asyncio.iscoroutine(coroutine) and coroutine.cr_frame is not None and not coroutine.cr_running:
+                coroutine.close()  # cancelled while waiting its turn: never started
+            done.set_result(None)
+            if self._last.get(user.id) is done:
+                del self._last[user.id]
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
 def build_application(app: App) -> Application:  # type: ignore[type-arg]
     api = app.settings.telegram_api_base_url.rstrip("/")
     if not app.settings.telegram_token:
@@ -243,6 +283,7 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .post_init(_announce)
+        .concurrent_updates(OnePersonAtATime())
         .build()
     )
 
@@ -254,7 +295,9 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
     return application
 
 
-async def handle_update(app: App, update: Update, bot: Bot, open_keyboards: dict[int, int] | None = None) -> None:
+async def handle_update(
+    app: App, update: Update, bot: Bot, open_keyboards: dict[int, int] | None = None
+) -> None:
     """One update: acknowledge a press, step the conversation, send the replies.
 
     `open_keyboards` remembers, per chat, the last message whose inline buttons are still shown;
@@ -279,13 +322,16 @@ async def handle_update(app: App, update: Update, bot: Bot, open_keyboards: dict
     # not stored (an apology has no person): then the same press is still the way to answer.
     chat = update.effective_chat
     assert chat is not None  # to_inbound served only private chats
+    edits: list[Awaitable[object]] = []
     if delivery.person_id is not None:
         if isinstance(message, Message):
-            await _quietly(message.edit_reply_markup(reply_markup=None))
+            edits.append(_quietly(message.edit_reply_markup(reply_markup=None)))
         shown = open_keyboards.pop(chat.id, None)
         if shown is not None and not (isinstance(message, Message) and message.message_id == shown):
-            await _quietly(bot.edit_message_reply_markup(chat.id, shown, reply_markup=None))
-    with_buttons = await send_delivery(bot, app.catalogs, chat.id, delivery)
+            edits.append(_quietly(bot.edit_message_reply_markup(chat.id, shown, reply_markup=None)))
+    # the old keyboards go away while the replies are sent (neither waits for the other)
+    sending = send_delivery(bot, app.catalogs, chat.id, delivery)
+    with_buttons, *_ = await asyncio.gather(sending, *edits)
     if with_buttons is not None:
         open_keyboards[chat.id] = with_buttons
 
