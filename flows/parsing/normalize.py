@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _FINAL_LETTERS = str.maketrans({"ך": "כ", "ם": "מ", "ן": "נ", "ף": "פ", "ץ": "צ", "ё": "е", "ى": "ي", "ة": "ه"})
 _ALEF = re.compile("[أإآ]")
@@ -21,6 +22,7 @@ def _keep(ch: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=8192)  # the same keywords and option labels are compared on every step
 def normalize(text: str) -> str:
     """Lower-case, no punctuation or diacritics, Hebrew final letters folded, single spaces."""
     text = unicodedata.normalize("NFKD", text)
