@@ -43,7 +43,8 @@ _real_connect = socket.socket.connect
 
 def _local_only(self: socket.socket, address):  # type: ignore[no-untyped-def]
     host = address[0] if isinstance(address, tuple) else address
-    if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")):
+    local = ("localhost", "::1")
+    if isinstance(host, str) and not (host.startswith(("127.", "/")) or host in local):
         raise AssertionError(f"test tried to reach {host}: tests may only talk to 127.0.0.1")
     return _real_connect(self, address)
 

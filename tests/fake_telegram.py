@@ -15,6 +15,7 @@ semantics. Switches make `sendMessage` fail as Telegram does: 403 for a chat tha
 
 from __future__ import annotations
 
+import contextlib
 import email.parser
 import email.policy
 import itertools
@@ -113,7 +114,7 @@ class FakeTelegram:
         self._blocked: set[int] = set()
         self._flood: dict[int, list[int]] = {}  # chat → retry_after values still to answer
         self._closed = False
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     # ---- life --------------------------------------------------------------------------------
@@ -123,7 +124,7 @@ class FakeTelegram:
         class Handler(_Handler):
             owner = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-telegram", daemon=True)
         self._thread.start()
@@ -384,6 +385,12 @@ class FakeTelegram:
         )
 
 
+class _Server(ThreadingHTTPServer):
+    # A bot sending to many people at once opens many connections at once; the default backlog
+    # of 5 would refuse some of them, which Telegram's servers do not.
+    request_queue_size = 256
+
+
 class _Handler(BaseHTTPRequestHandler):
     owner: FakeTelegram
 
@@ -414,10 +421,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        try:
+        # the client may have given up (a long poll cancelled when polling stops)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (a long poll cancelled when polling stops)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass  # request lines carry the token

@@ -16,7 +16,19 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import Catalogs
 from bot.program_config import load_program
-from flows import Command, Context, Contact, Input, PersonFacts, Pressed, Reply, State, Text, Unsupported, step
+from flows import (
+    Command,
+    Contact,
+    Context,
+    Input,
+    PersonFacts,
+    Pressed,
+    Reply,
+    State,
+    Text,
+    Unsupported,
+    step,
+)
 from flows.effects import Effect, RecordOutcome, SetLanguage, SetOptOut, SetPhone
 
 CATALOGS = Catalogs(strict=True)

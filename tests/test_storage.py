@@ -338,7 +338,8 @@ def test_delete_my_data_erases_the_person_and_everything_about_them(db: Database
 
         program = load_program(None)
         event = events.create_event(s, center="kfar-saba", kind="opening_workshop", titles={"he": "סדנה"},
-                                    sessions=[events.NewSession(NOW + timedelta(days=7))], capacity=5, now=NOW)
+                                    sessions=[events.NewSession(NOW + timedelta(days=7))], capacity=5,
+                                    now=NOW)
         for who in (person_id, keeper_id):
             assert events.sign_up(s, who, event.id, NOW, program)[0] == "confirmed"
             events.create_meeting(s, person_id=who, promoter="Dana", starts_at=NOW + timedelta(days=3),

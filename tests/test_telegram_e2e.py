@@ -239,7 +239,9 @@ def type_answers(person: TgPerson, **changes: str) -> TgPerson:
 
 
 # ---- the three outcomes ----------------------------------------------------------------------
-def test_eligible_in_hebrew_with_buttons_typing_and_the_contact_button(telegram: TelegramBot, app: App) -> None:
+def test_eligible_in_hebrew_with_buttons_typing_and_the_contact_button(
+    telegram: TelegramBot, app: App
+) -> None:
     ronit = telegram.person(1001, "רונית", "כהן", lang="he")
     ronit.send("שלום")
     assert "אמצע הדרך" in ronit.text() and "נתחיל?" in ronit.text()
@@ -282,14 +284,16 @@ def test_eligible_in_hebrew_with_buttons_typing_and_the_contact_button(telegram:
     person = person_row(app, 1001)
     assert (person.phone, person.display_name, person.language) == ("+972501234567", "רונית כהן", "he")
     [profile] = rows(app, ParticipantProfile, person.id)
-    assert (profile.birth_year, profile.city, profile.out_of_work, profile.job_share) == (1968, "כפר סבא", "2m1y", 0.5)
+    assert (profile.birth_year, profile.city) == (1968, "כפר סבא")
+    assert (profile.out_of_work, profile.job_share) == ("2m1y", 0.5)
     assert (profile.experience_years, profile.recruitment_source, profile.joined_at) == (25, "friend", START)
     assert center_slug(app, profile.center_id) == "kfar-saba"
     [outcome] = rows(app, PrescreenOutcome, person.id)
-    assert (outcome.outcome, center_slug(app, outcome.center_id), outcome.reasons) == ("eligible", "kfar-saba", [])
+    assert (outcome.outcome, center_slug(app, outcome.center_id)) == ("eligible", "kfar-saba")
+    assert outcome.reasons == []
     assert [a.question for a in rows(app, Answer, person.id)] == [
-        "consent", "name", "age", "city", "willing", "out_of_work", "job_share", "experience", "able", "groups",
-        "source", "phone",
+        "consent", "name", "age", "city", "willing", "out_of_work", "job_share", "experience", "able",
+        "groups", "source", "phone",
     ]
     assert rows(app, ManagerDecision, person.id) == []
 
@@ -342,12 +346,13 @@ def test_age_44_is_left_to_the_center_manager_with_a_date(
     [outcome] = rows(app, PrescreenOutcome, person.id)
     assert (outcome.outcome, outcome.reasons) == ("manager_decision", ["age_below"])
     [decision] = rows(app, ManagerDecision, person.id)
-    assert (decision.status, decision.due_by, center_slug(app, decision.center_id)) == ("pending", DUE, "kfar-saba")
+    assert (decision.status, decision.due_by) == ("pending", DUE)
+    assert center_slug(app, decision.center_id) == "kfar-saba"
 
     # nothing she typed reached the logs at INFO: not her name, not her number
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "1234567" not in logged and "דנה" not in logged and "9990000" not in logged
-    assert "person %s" % person.id in logged
+    assert f"person {person.id}" in logged
 
 
 def test_a_whole_pre_screen_in_english(telegram: TelegramBot, app: App) -> None:
@@ -529,14 +534,16 @@ def test_updates_become_inputs_for_the_engine() -> None:
     text = fake.push_text(55, "שלום")
     inbound = inbound_of(text)
     assert inbound is not None
-    assert (inbound.channel, inbound.external_id, inbound.message_id) == ("telegram", "55", str(text["update_id"]))
+    assert (inbound.channel, inbound.external_id) == ("telegram", "55")
+    assert inbound.message_id == str(text["update_id"])
     assert (inbound.profile_name, inbound.language_hint, inbound.input) == ("רונית כהן", "he", Text("שלום"))
 
     assert inbound_of(fake.push_text(55, "/Start@midway_test_bot  ref-7")).input == Command("start", "ref-7")
     assert inbound_of(fake.push_text(55, "/")).input == Text("/")
     assert inbound_of(fake.push_callback(55, "3:yes", message_id=9)).input == Pressed("3:yes")
     assert inbound_of(fake.push_contact(55, "972501234567")).input == Contact("972501234567", own=True)
-    assert inbound_of(fake.push_contact(55, "972501234567", own=False)).input == Contact("972501234567", own=False)
+    someone_else = fake.push_contact(55, "972501234567", own=False)
+    assert inbound_of(someone_else).input == Contact("972501234567", own=False)
     assert inbound_of(fake.push_sticker(55)).input == Unsupported("sticker")
     assert inbound_of(fake.push_edited(55, "57")).input == Unsupported("edited")
     photo = fake.push({"message": {**fake._message(55), "photo": [
@@ -545,7 +552,8 @@ def test_updates_become_inputs_for_the_engine() -> None:
     voice = fake.push({"message": {**fake._message(55), "voice": {
         "file_id": "v1", "file_unique_id": "u2", "duration": 3}}})
     assert inbound_of(voice).input == Unsupported("voice")
-    location = fake.push({"message": {**fake._message(55), "location": {"latitude": 32.18, "longitude": 34.9}}})
+    location = fake.push({"message": {**fake._message(55),
+                                      "location": {"latitude": 32.18, "longitude": 34.9}}})
     assert inbound_of(location).input == Unsupported("location")
 
     assert inbound_of(fake.push_group_text(-100777, 55, "שלום")) is None

@@ -6,7 +6,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_FINAL_LETTERS = str.maketrans({"ך": "כ", "ם": "מ", "ן": "נ", "ף": "פ", "ץ": "צ", "ё": "е", "ى": "ي", "ة": "ه"})
+_FINAL_LETTERS = str.maketrans(
+    {"ך": "כ", "ם": "מ", "ן": "נ", "ף": "פ", "ץ": "צ", "ё": "е", "ى": "ي", "ة": "ه"}
+)
 _ALEF = re.compile("[أإآ]")
 _SPACES = re.compile(r"\s+")
 
@@ -17,16 +19,16 @@ def _keep(ch: str) -> bool:
         return False
     if cat.startswith("P"):  # punctuation (incl. Hebrew geresh/gershayim, maqaf)
         return False
-    if ch in "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufe0f\u0640":
-        return False  # direction marks, variation selector, tatweel
-    return True
+    # direction marks, variation selector, tatweel
+    return ch not in "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufe0f\u0640"
 
 
 @lru_cache(maxsize=8192)  # the same keywords and option labels are compared on every step
 def normalize(text: str) -> str:
     """Lower-case, no punctuation or diacritics, Hebrew final letters folded, single spaces."""
     text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch if _keep(ch) else " " if unicodedata.category(ch).startswith("P") else "" for ch in text)
+    text = "".join(ch if _keep(ch) else " " if unicodedata.category(ch).startswith("P") else ""
+                   for ch in text)
     text = unicodedata.normalize("NFC", text).casefold().translate(_FINAL_LETTERS)
     text = _ALEF.sub("ا", text)
     return _SPACES.sub(" ", text).strip()
