@@ -32,7 +32,7 @@ from sqlalchemy import select
 from bot.clock import Clock
 from bot.i18n import Catalogs
 from bot.outbound import ChannelSender, Proactive, Recipient, SendResult, SendStatus
-from flows import Context, PersonFacts, Program, State
+from flows import Context, Msg, PersonFacts, Program, State
 from flows.proactive import proactive_sprint
 from storage import events as bookings
 from storage import jobs, repo
@@ -225,10 +225,10 @@ class Scheduler:
         job.channel = identity.channel
         message = Proactive(
             person_id=person.id,
-            kind=f"{job.kind}.{data.get('note', 'event')}" if job.kind == "meeting" else job.kind,
+            kind=message_kind(job.kind, data),
             lang=sprint.state.lang,
             replies=sprint.replies,
-            variables=_variables(data),
+            variables=self._variables(data, sprint.state.lang),
             reference=f"job:{job.id}",
         )
         recipient = Recipient(person.id, identity.channel, identity.external_id, identity.last_inbound_at)
@@ -288,6 +288,21 @@ class Scheduler:
         self._fallback(
             session, job, person, now, result.detail or status.value, held=status is SendStatus.HELD
         )
+
+    def _variables(self, data: Mapping[str, Any], lang: str) -> dict[str, str]:
+        """Plain strings for a WhatsApp template, in the person's language: title, when, place,
+        promoter, until (dates written out as in the chat)."""
+        translator = self.catalogs.translator(lang)
+        values = {**data, **dict(data.get("params") or {})}
+        found: dict[str, str] = {}
+        for name in ("title", "place", "promoter"):
+            if isinstance(values.get(name), str):
+                found[name] = values[name]
+        for name in ("when", "until"):
+            if isinstance(values.get(name), str) and values[name]:
+                moment = datetime.fromisoformat(values[name])
+                found[name] = translator.render(Msg("conference.option", {"when": moment}))
+        return found
 
     # ---- when a message cannot get through ---------------------------------------------------
     def _identity(self, session: Any, person_id: int, job: ScheduledJob) -> ChannelIdentity | None:
@@ -389,9 +404,20 @@ class Scheduler:
         self._fallback(session, original, person, now, f"undelivered:{status}", held=status == "held")
 
 
-def _variables(data: Mapping[str, Any]) -> dict[str, str]:
-    """Plain strings for a WhatsApp template (already in the person's language where it matters)."""
-    return {k: str(v) for k, v in data.items() if isinstance(v, (str, int)) and k not in ("signup",)}
+def message_kind(job_kind: str, data: Mapping[str, Any]) -> str:
+    """The `Proactive.kind` (WhatsApp picks its approved template by it): reminder.event,
+    reminder.confirm, waitlist.offer, meeting.scheduled, meeting.reminder, notice.event_cancelled,
+    notice.meeting_cancelled."""
+    if job_kind == "reminder":
+        return "reminder.confirm" if data.get("confirm") else "reminder.event"
+    if job_kind == "offer":
+        return "waitlist.offer"
+    if job_kind == "meeting":
+        return f"meeting.{data.get('note', 'reminder')}"
+    if job_kind == "notice":
+        return {"events.cancelled_notice": "notice.event_cancelled",
+                "meetings.cancelled_notice": "notice.meeting_cancelled"}.get(str(data.get("key")), "notice")
+    return job_kind
 
 
 def build_senders(app: Any) -> dict[str, ChannelSender]:

@@ -63,6 +63,7 @@ def open_flow(state: State, name: str, carry: dict[str, Any], now: datetime, ctx
             if f.flow == name and subject is not None and f.answers.get("subject") == subject]
     run.state.frames = [f for f in run.state.frames if f not in same]
     run.start(name, carry=carry)
+    run.state.last_active = now  # a typed answer to it is an answer, not a return after a long pause
     return Sprint(run.state, tuple(run.replies), tuple(run.effects))
 
 

@@ -178,7 +178,7 @@ class Person_:
         assert found, f"no button {label!r} among {[plain(translator.render(c.label)) for c in choices]}"
         return self.feed(Pressed(found[0].payload))
 
-    def keys(self) -> list[str]:
+    def said(self) -> list[str]:
         assert self.last is not None
         return [p.key for r in self.last.replies if isinstance(r, Reply) for p in r.parts]
 

@@ -45,7 +45,7 @@ def test_an_eligible_pre_screen_ends_with_the_next_conferences_and_a_press_signs
     chat.send("שלום").click("כן, נתחיל")
     for line in PRESCREEN_TO_ELIGIBLE:
         chat.send(line)
-    assert "prescreen.eligible" in chat.keys() and "conference.ask" in chat.keys()
+    assert "prescreen.eligible" in chat.said() and "conference.ask" in chat.said()
     assert chat.buttons() == [
         "יום ראשון, 6 בדצמבר 2026, 10:00",
         "יום ראשון, 20 בדצמבר 2026, 17:00",
@@ -72,7 +72,7 @@ def test_with_no_conference_planned_the_eligible_outcome_is_as_before(app: App) 
     chat.send("שלום").click("כן, נתחיל")
     for line in PRESCREEN_TO_ELIGIBLE:
         chat.send(line)
-    assert chat.keys() == ["prescreen.eligible", "prescreen.eligible_next", "common.menu_hint"]
+    assert chat.said() == ["prescreen.eligible", "prescreen.eligible_next", "common.menu_hint"]
 
 
 # ---- browsing and signing up -----------------------------------------------------------------
@@ -118,7 +118,7 @@ def test_browse_by_track_and_sign_up_in_english(app: App) -> None:
 def test_nothing_to_sign_up_for_is_said_kindly(app: App) -> None:
     participant(app, "1")
     chat = open_events(Person_(app, "1"))
-    assert chat.keys()[:1] == ["events.none"]
+    assert chat.said()[:1] == ["events.none"]
 
 
 # ---- the waitlist ------------------------------------------------------------------------------
@@ -170,7 +170,7 @@ def test_an_offer_not_taken_in_time_passes_to_the_next(app: App, clock: FakeCloc
     clock.advance(hours=24, seconds=1)
     worker.run_until_idle()
     assert (signup_status(app, dana, workshop), signup_status(app, avi, workshop)) == ("expired", "offered")
-    assert sender.last_for(avi).kind == "offer"
+    assert sender.last_for(avi).kind == "waitlist.offer"
     late = Person_(app, "2").click("כן, אגיע", offer.replies)
     assert "הזמן לאישור המקום עבר" in late.text()
 

@@ -187,3 +187,15 @@ def test_choosing_a_conference_later_ends_kindly() -> None:
     chat.click("בלי טלפון כרגע")
     chat.click("אבחר מועד מאוחר יותר")
     assert "אפשר להירשם לכנס בכל עת" in chat.last_text() and chat.effects_of(SignUp) == []
+
+
+def test_a_typed_answer_to_a_reminder_days_after_the_last_chat_is_an_answer() -> None:
+    chat = EventsChat()
+    chat.send("שלום").click("כן, נתחיל")
+    chat.wait(days=3)
+    when = datetime(2026, 11, 28, 18, tzinfo=TZ).isoformat()
+    chat.proactive(
+        "reminder", {"event": "e5", "title": "כנס חשיפה", "when": when, "place": "אולם", "confirm": True}
+    )
+    chat.wait(hours=1).send("כן, אגיע")
+    assert chat.effects_of(AnswerAttendance) == [AnswerAttendance("e5", True)]

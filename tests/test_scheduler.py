@@ -446,3 +446,17 @@ def test_a_whatsapp_message_still_undelivered_after_the_configured_time_goes_to_
     with app.db.transaction() as s:
         (task,) = s.scalars(select(StaffTask)).all()
         assert task.person_id == ruth and "undelivered" in task.reason
+
+
+def test_proactive_messages_name_their_kind_and_carry_template_variables_in_the_persons_language(
+    app: App, clock: FakeClock
+) -> None:
+    ruth = participant(app, "1", lang="en")
+    sign_up(app, ruth, event(app, at(2026, 11, 25, 18), kind="exposure_conference", en="Exposure conference"))
+    clock.now = at(2026, 11, 22, 18)
+    sender = FakeSender()
+    scheduler(app, sender).run_until_idle()
+    message = sender.last_for(ruth)
+    assert message.kind == "reminder.confirm"
+    assert dict(message.variables) == {"title": "Exposure conference", "place": "room 2",
+                                       "when": "Wednesday, November 25, 2026, 18:00"}
