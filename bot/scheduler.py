@@ -184,17 +184,17 @@ class Scheduler:
             self._internal(session, job, now)
             return None
         if job.not_after is not None and now >= job.not_after:
-            jobs.settle(job, "dropped", now, "passed")
+            self._unsent(session, job, "dropped", now, "passed")
             return None
         person = session.get(Person, job.person_id) if job.person_id else None
         if person is None or person.opted_out:
-            jobs.settle(job, "dropped", now, "opted_out" if person else "no_person")
+            self._unsent(session, job, "dropped", now, "opted_out" if person else "no_person")
             return None
         quiet = self.program.scheduling.quiet_hours
         if quiet.quiet(now):
             moment = quiet.allowed_moment(now, job.not_after, now)
             if moment is None or moment <= now:
-                jobs.settle(job, "dropped", now, "quiet_until_event")
+                self._unsent(session, job, "dropped", now, "quiet_until_event")
             else:
                 jobs.postpone(job, moment, now, "quiet_hours")
             return None
@@ -270,7 +270,7 @@ class Scheduler:
         self._undo_question(session, prepared)
         person = session.get(Person, job.person_id)
         if status is SendStatus.OPTED_OUT or person is None:
-            jobs.settle(job, "dropped", now, "opted_out")
+            self._unsent(session, job, "dropped", now, "opted_out")
             return
         if status is SendStatus.RETRY and result.retry_after is not None:
             # the platform's flood control: wait as told; not a failure of this message (the
@@ -305,6 +305,13 @@ class Scheduler:
         return found
 
     # ---- when a message cannot get through ---------------------------------------------------
+    def _unsent(self, session: Any, job: ScheduledJob, state: str, now: datetime, reason: str) -> None:
+        """Settle a row that will not be sent. A seat offered from the waitlist that cannot be
+        offered is not held for nobody: it passes to the next in line."""
+        jobs.settle(job, state, now, reason)
+        if job.kind == "offer":
+            bookings.withdraw_offer(session, int(job.payload["signup"]), now, self.program)
+
     def _identity(self, session: Any, person_id: int, job: ScheduledJob) -> ChannelIdentity | None:
         tried = set(job.payload.get("tried", []))
         found = [
@@ -338,7 +345,7 @@ class Scheduler:
                 created_at=now,
             )
         )
-        jobs.settle(job, "held" if held else "failed", now, reason)
+        self._unsent(session, job, "held" if held else "failed", now, reason)
         log.info("scheduler: job %s could not reach person %s; call task created", job.id, person.id)
 
     def _mark_unreachable(self, session: Any, recipient: Recipient) -> None:
@@ -370,7 +377,7 @@ class Scheduler:
                 if job is not None:
                     now = self.clock()
                     if job.attempts >= self.settings.max_attempts:
-                        jobs.settle(job, "failed", now, reason)
+                        self._unsent(session, job, "failed", now, reason)
                     else:
                         jobs.postpone(job, now + timedelta(seconds=self.settings.retry_seconds), now, reason)
         except Exception:

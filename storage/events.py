@@ -327,7 +327,10 @@ def promote_waitlist(session: Session, event: Event, now: datetime, program: Pro
         first.updated_at = now
         session.flush()
         quiet = program.scheduling.quiet_hours
-        due = quiet.allowed_moment(now, event.first_starts_at, now) or now
+        due = quiet.allowed_moment(now, event.first_starts_at, now)
+        if due is None:  # no moment left to tell anyone before the event: the seat stays free
+            first.status = "waitlisted"
+            break
         jobs.enqueue(
             session,
             kind="offer",
@@ -378,6 +381,21 @@ def expire_offer(session: Session, signup_id: int, now: datetime, program: Progr
         or signup.offer_expires_at is None
         or signup.offer_expires_at > now
     ):
+        return False
+    signup.status = "expired"
+    signup.updated_at = now
+    promote_waitlist(session, event, now, program)
+    return True
+
+
+def withdraw_offer(session: Session, signup_id: int, now: datetime, program: Program) -> bool:
+    """The offer could not reach the person (no channel, quiet until the event): the seat goes on."""
+    signup = session.get(Signup, signup_id)
+    if signup is None:
+        return False
+    event = locked_event(session, signup.event_id)
+    session.refresh(signup)
+    if event is None or signup.status != "offered":
         return False
     signup.status = "expired"
     signup.updated_at = now

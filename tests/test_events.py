@@ -303,3 +303,18 @@ def test_staff_see_sign_ups_and_attendance_answers(app: App, clock: FakeClock, c
     assert f"person {ruth} רונית: confirmed" in shown and "attendance: coming" in shown
     assert "seats 1/20" in cli(app, "events", "list", capsys)
     clock.now += timedelta(days=1)
+
+
+def test_a_seat_that_cannot_be_offered_passes_on_instead_of_staying_held(app: App, clock: FakeClock) -> None:
+    from bot.outbound import SendResult, SendStatus
+
+    workshop = event(app, at(2026, 12, 13, 9), capacity=1)
+    ruth, dana, avi = (participant(app, n) for n in ("1", "2", "3"))
+    for who in (ruth, dana, avi):
+        sign_up(app, who, workshop)
+    with app.db.transaction() as s:
+        ev.cancel_signup(s, ruth, workshop, clock(), app.program)
+    sender = FakeSender(answers=[SendResult(SendStatus.UNREACHABLE, "telegram_403")])  # Dana blocked the bot
+    scheduler(app, sender).run_until_idle()
+    assert (signup_status(app, dana, workshop), signup_status(app, avi, workshop)) == ("expired", "offered")
+    assert sender.last_for(avi).kind == "waitlist.offer"

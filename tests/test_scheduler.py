@@ -458,5 +458,24 @@ def test_proactive_messages_name_their_kind_and_carry_template_variables_in_the_
     scheduler(app, sender).run_until_idle()
     message = sender.last_for(ruth)
     assert message.kind == "reminder.confirm"
-    assert dict(message.variables) == {"title": "Exposure conference", "place": "room 2",
-                                       "when": "Wednesday, November 25, 2026, 18:00"}
+    assert dict(message.variables) == {
+        "title": "Exposure conference",
+        "place": "room 2",
+        "when": "Wednesday, November 25, 2026, 18:00",
+    }
+
+
+def test_the_scheduler_gets_a_sender_for_every_enabled_channel(
+    sqlite_url: str, clock: FakeClock, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from bot.scheduler import build_scheduler
+
+    bare = make_app(sqlite_url, clock, tmp_path)
+    assert build_scheduler(bare).senders == {}
+    telegram = make_app(sqlite_url, clock, tmp_path, telegram_token="123:abc")
+    worker = build_scheduler(telegram)
+    assert list(worker.senders) == ["telegram"] and worker.senders["telegram"].channel == "telegram"
+    worker.start()  # APScheduler in a background thread, nothing due
+    worker.shutdown()
+    for app in (bare, telegram):
+        app.db.dispose()
