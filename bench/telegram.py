@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python bench/telegram.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if __package__ in (None, ""):  # `python bench/telegram.py`: bench/ would hide the `telegram` package
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from sqlalchemy import create_engine, text
 from telegram import Update
