@@ -19,7 +19,16 @@ from flows.effects import AnswerAttendance, AnswerMeeting, AnswerOffer, CancelSi
 from flows.events import BookingResult
 from flows.program import Program
 from storage import jobs
-from storage.models import Center, Event, EventSession, Meeting, ParticipantProfile, Person, Signup
+from storage.models import (
+    Center,
+    Event,
+    EventSession,
+    Meeting,
+    ParticipantProfile,
+    Person,
+    Signup,
+    StaffTask,
+)
 
 SEATED = ("confirmed", "offered")
 ACTIVE = ("confirmed", "waitlisted", "offered")
@@ -616,6 +625,20 @@ def answer_meeting(
     elif action == "reschedule":
         meeting.status = "reschedule_requested"
         meeting.reschedule_reason = reason
+        person = session.get(Person, person_id)
+        # on the promoter's list (`midway tasks list`); the reason itself: `midway meetings list`
+        session.add(
+            StaffTask(
+                person_id=person_id,
+                center_id=person.center_id if person else None,
+                assignee=meeting.promoter,
+                kind="reschedule",
+                reason="meeting_reschedule_requested",
+                reference=f"meeting:{meeting.id}",
+                status="open",
+                created_at=now,
+            )
+        )
     elif action == "cancel":
         meeting.status = "cancelled"
         jobs.drop_open(session, f"meeting:{meeting.id}", now)

@@ -241,6 +241,8 @@ def test_a_scheduled_meeting_is_told_and_can_be_rescheduled_with_a_reason(app: A
         assert row.reschedule_reason == "ביום חמישי יש לי ראיון עבודה, אפשר ביום ראשון?"
     listing = cli(app, "meetings", "list", capsys, promoter="Dana")
     assert "reschedule_requested" in listing and "ראיון עבודה" in listing
+    tasks = cli(app, "tasks", "list", capsys)
+    assert f"reschedule person {ruth}" in tasks and "for Dana: meeting_reschedule_requested" in tasks
 
 
 def test_a_meeting_is_confirmed_or_cancelled_in_english_from_the_menu(
