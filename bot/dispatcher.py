@@ -15,6 +15,7 @@ from datetime import datetime
 from bot.clock import Clock
 from bot.i18n import Catalogs
 from flows import FLOWS, Context, Input, Msg, Outgoing, Program, Reply, State
+from flows.effects import DeleteMyData
 from flows.engine import step
 from flows.events import result_replies
 from flows.program import LANGUAGES
@@ -96,6 +97,8 @@ class Dispatcher:
             sprint = step(state, inbound.input, now, ctx, FLOWS)
             person_id = person.id
             replies = sprint.replies
+            if any(isinstance(e, DeleteMyData) for e in sprint.effects):
+                bookings.release_seats(session, person.id, now, self.program)  # the waitlist gets them
             if repo.apply_effects(session, person, sprint.effects, now):
                 repo.save_state(session, person_id, sprint.state, now)
                 # sign-ups and meeting answers: decided here, under the event's lock; told in the

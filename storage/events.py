@@ -316,6 +316,18 @@ def cancel_signup(session: Session, person_id: int, event_id: int, now: datetime
     return "cancelled"
 
 
+def release_seats(session: Session, person_id: int, now: datetime, program: Program) -> int:
+    """Cancel every sign-up of a person (before their data is deleted): their seats go on."""
+    active = list(
+        session.scalars(
+            select(Signup.event_id).where(Signup.person_id == person_id, Signup.status.in_(ACTIVE))
+        )
+    )
+    for event_id in active:
+        cancel_signup(session, person_id, event_id, now, program)
+    return len(active)
+
+
 def promote_waitlist(session: Session, event: Event, now: datetime, program: Program) -> list[Signup]:
     """Offer free seats to the first on the waitlist (the event row is locked by the caller). The
     offer goes out as a proactive message; the time limit starts when it is sent."""

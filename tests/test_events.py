@@ -320,3 +320,12 @@ def test_a_seat_that_cannot_be_offered_passes_on_instead_of_staying_held(app: Ap
     scheduler(app, sender).run_until_idle()
     assert (signup_status(app, dana, workshop), signup_status(app, avi, workshop)) == ("expired", "offered")
     assert sender.last_for(avi).kind == "waitlist.offer"
+
+
+def test_deleting_my_data_gives_my_seat_to_the_first_on_the_waitlist(app: App) -> None:
+    workshop = event(app, at(2026, 12, 13, 9), capacity=1)
+    ruth, dana = participant(app, "1"), participant(app, "2")
+    sign_up(app, ruth, workshop)
+    sign_up(app, dana, workshop)
+    Person_(app, "1").send("פרטיות").click("למחוק את המידע שלי").click("כן, למחוק הכול")
+    assert signup_status(app, ruth, workshop) is None and signup_status(app, dana, workshop) == "offered"
