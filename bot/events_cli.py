@@ -173,13 +173,13 @@ def _events(app: App, args: argparse.Namespace) -> int:
             return 0
         event_id = _id(args.target)
         if action == "show":
-            event = session.get(Event, event_id)
-            if event is None:
+            shown = session.get(Event, event_id)
+            if shown is None:
                 raise LookupError(f"no event {event_id}")
-            print(f"#{event.id} {event.kind} {event.status} capacity {event.capacity or 'none'}")
-            for title_lang, title in event.titles.items():
+            print(f"#{shown.id} {shown.kind} {shown.status} capacity {shown.capacity or 'none'}")
+            for title_lang, title in shown.titles.items():
                 print(f"  title {title_lang}: {title}")
-            for s in event.sessions:
+            for s in shown.sessions:
                 end = f"-{s.ends_at.astimezone(TIMEZONE):%H:%M}" if s.ends_at else ""
                 print(f"  session {when(s.starts_at)}{end} @ {s.place}")
             for signup, person in ev.signups_of(session, event_id):

@@ -15,7 +15,7 @@ from bot.bootstrap import App
 from bot.events_cli import run_command
 from flows import Document
 from storage import events as ev
-from storage.models import Meeting, ScheduledJob, Signup
+from storage.models import Event, Meeting, ScheduledJob, Signup
 from tests.conftest import FakeClock
 from tests.events_kit import (
     FakeSender,
@@ -329,3 +329,28 @@ def test_deleting_my_data_gives_my_seat_to_the_first_on_the_waitlist(app: App) -
     sign_up(app, dana, workshop)
     Person_(app, "1").send("פרטיות").click("למחוק את המידע שלי").click("כן, למחוק הכול")
     assert signup_status(app, ruth, workshop) is None and signup_status(app, dana, workshop) == "offered"
+
+
+def test_a_terms_schedule_is_imported_from_yaml_and_csv_once(app: App, capsys) -> None:  # type: ignore[no-untyped-def]
+    from bot.program_config import DEFAULT_CONFIG
+
+    examples = DEFAULT_CONFIG.parent.parent.parent / "docs" / "examples"
+    assert "6 events added" in cli(app, "events", "import", capsys, target=str(examples / "events.yaml"))
+    assert "0 events added, 6 already there" in cli(
+        app, "events", "import", capsys, target=str(examples / "events.csv").replace(".csv", ".yaml")
+    )
+    assert "3 events added" in cli(app, "events", "import", capsys, target=str(examples / "events.csv"))
+    listing = cli(app, "events", "list", capsys)
+    assert (
+        "back_to_work (employees) seats 0/18" in listing and "modiin motivation (all) seats 0/20" in listing
+    )
+    with app.db.transaction() as s:
+        course = s.scalar(select(Event).where(Event.kind == "back_to_work"))
+        assert (
+            course is not None
+            and len(course.sessions) == 7
+            and course.titles["ru"] == "Возвращение в мир работы"
+        )
+        assert course.sessions[4].place == "חדר הדרכה 3"
+        club = s.scalar(select(Event).where(Event.kind == "job_club"))
+        assert club is not None and not club.signup_required and club.capacity is None
