@@ -158,6 +158,8 @@ def test_keys_built_from_values_exist_for_every_value() -> None:
         *(f"prescreen.share.{k}" for _, k in prescreen.JOB_SHARES),
         *(f"prescreen.group.{g}" for g in eligibility.SPECIAL_GROUPS),
         *(f"prescreen.source.{s}" for s in prescreen.SOURCES),
+        *(f"synonyms.group.{g}" for g in (*eligibility.SPECIAL_GROUPS, "none")),
+        *(f"synonyms.source.{s}" for s in prescreen.SOURCES),
         *(f"language.name.{code}" for code in LANGUAGES),
         *(f"keywords.{name}" for name in KEYWORD_INTENTS),
         *(f"status.{o}" for o in ("eligible", "not_eligible", "manager_decision")),

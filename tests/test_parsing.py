@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from flows.context import Context
 from flows.declare import Invalid, View
-from flows.engine import _Run
+from flows.engine import KEYWORD_INTENTS, _Run
 from flows.parsing.choices import Candidate, match_choice, match_many
 from flows.parsing.durations import parse_duration_days
 from flows.parsing.normalize import normalize
@@ -209,6 +209,62 @@ def test_several_groups_at_once_by_number() -> None:
     assert match_many("1 9", groups) is None  # one number is not an option: nothing is guessed
     assert match_many("אף אחד מאלה", groups) == ["none"]
 
+
+
+@pytest.mark.parametrize(
+    ("reply", "value"),
+    [
+        ("друг", "friend"), ("от друга", "friend"), ("подруга рассказала", "friend"), ("знакомые", "friend"),
+        ("חבר", "friend"), ("מחברה", "friend"), ("from a friend", "friend"), ("word of mouth", "friend"),
+        ("من صديق", "friend"), ("أصدقاء", "friend"),
+        ("лишка", "employment_service"), ("биржа труда", "employment_service"),
+        ("מהלשכה", "employment_service"), ("לשכת התעסוקה", "employment_service"),
+        ("the employment office", "employment_service"), ("مكتب العمل", "employment_service"),
+        ("в фейсбуке", "social_networks"), ("פייסבוק", "social_networks"), ("facebook", "social_networks"),
+        ("فيسبوك", "social_networks"),
+        ("объявление", "municipal_ads"), ("מודעה", "municipal_ads"), ("a poster", "municipal_ads"),
+        ("إعلان", "municipal_ads"),
+        ("центр занятости", "municipal_center"), ("מרכז התעסוקה", "municipal_center"),
+        ("not sure, something else", "other"), ("не помню", "other"),
+    ],
+)
+def test_how_they_heard_in_their_own_words(reply: str, value: str) -> None:
+    assert match_choice(reply, offered("source")) == value
+
+
+@pytest.mark.parametrize(
+    ("reply", "value"),
+    [
+        ("لا شيء من هذا", "none"), ("لا شيء", "none"), ("لا ينطبق", "none"), ("нет", "none"),
+        ("ничего", "none"), ("none of them", "none"), ("not applicable", "none"), ("אין", "none"),
+        ("לא רלוונטי", "none"),
+        ("инвалидность", "disability"), ("נכה", "disability"), ("disabled", "disability"),
+        ("мать-одиночка", "single_parent"), ("אם חד הורית", "single_parent"), ("single mom", "single_parent"),
+        ("أم عزباء", "single_parent"),
+        ("חרדית", "haredi"), ("ультраортодокс", "haredi"), ("former prisoner", "released_prisoner"),
+    ],
+)
+def test_special_groups_in_their_own_words(reply: str, value: str) -> None:
+    assert match_many(reply, offered("groups")) == [value]
+
+
+@pytest.mark.parametrize("question", ["source", "groups", "able", "job_share", "out_of_work"])
+def test_no_phrase_names_two_options_of_one_question(question: str) -> None:
+    """Labels and synonyms of every language count in every language: one phrase, one option."""
+    meaning: dict[str, set[str]] = {}
+    for candidate in offered(question):
+        for text in candidate.texts:
+            meaning.setdefault(normalize(text), set()).add(candidate.value)
+    assert {text: values for text, values in meaning.items() if len(values) > 1} == {}
+
+
+@pytest.mark.parametrize("question", ["source", "groups", "able"])
+def test_no_option_phrase_hides_a_keyword(question: str) -> None:
+    """A reply that names an option of the question is an answer, not a keyword (menu, stop ...)."""
+    keywords = {normalize(p) for name in KEYWORD_INTENTS for t in CATALOGS.texts(f"keywords.{name}")
+                for p in t.split(",")}
+    phrases = {normalize(t) for c in offered(question) for t in c.texts}
+    assert phrases & keywords == set()
 
 # ---- properties ------------------------------------------------------------------------------
 @settings(max_examples=300, deadline=None)
