@@ -85,18 +85,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         app = bootstrap(settings)
         from bot.scheduler import build_scheduler
+        from bot.web import WebhookNotConfigured, create_web_app
 
-        scheduler = build_scheduler(app)  # reminders and other due work, beside the channels
+        # Everything the settings decide is built, and refused, before anything starts: a refused
+        # `serve` must not have claimed (or sent) any due work.
+        try:
+            web_app = create_web_app(app) if args.command == "serve" else None
+            scheduler = build_scheduler(app)  # reminders and other due work, beside the channels
+        except WebhookNotConfigured as error:
+            print(f"midway {args.command}: {error}", file=sys.stderr)
+            app.db.dispose()
+            return 2
         scheduler.start()
         try:
-            if args.command == "run":
+            if web_app is None:
                 from bot.channels.telegram import run_polling
 
                 run_polling(app)
             else:
                 from bot.web import serve as serve_web
 
-                serve_web(app, args.host, args.port)
+                serve_web(app, args.host, args.port, web_app)
         finally:
             scheduler.shutdown()
         return 0

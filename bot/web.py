@@ -148,13 +148,15 @@ def telegram_channel(app: App) -> WebChannel:
 
 
 # ---- running ---------------------------------------------------------------------------------
-def serve(app: App, host: str, port: int) -> None:
-    """`midway serve`: uvicorn with this app, logging through our configuration."""
+def serve(app: App, host: str, port: int, web_app: Starlette | None = None) -> None:
+    """`midway serve`: uvicorn with this app (or `web_app`, already built), logging through our
+    configuration."""
     import uvicorn
 
-    try:
-        web_app = create_web_app(app)
-    except WebhookNotConfigured as error:
-        print(f"midway serve: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
+    if web_app is None:
+        try:
+            web_app = create_web_app(app)
+        except WebhookNotConfigured as error:
+            print(f"midway serve: {error}", file=sys.stderr)
+            raise SystemExit(2) from None
     uvicorn.run(web_app, host=host, port=port, log_config=None, access_log=False, proxy_headers=True)

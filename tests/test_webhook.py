@@ -22,6 +22,7 @@ import urllib.request
 import warnings
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,12 @@ from starlette.exceptions import StarletteDeprecationWarning
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot.bootstrap import App
+from bot.bootstrap import App, bootstrap
 from bot.cli import main
+from bot.settings import Settings
 from bot.web import SECRET_HEADER, TELEGRAM_WEBHOOK_PATH, WebhookNotConfigured, create_web_app
-from storage.models import ChannelIdentity, InboundMessage, Person
+from storage import jobs
+from storage.models import ChannelIdentity, InboundMessage, Person, ScheduledJob
 from tests.conftest import FakeClock, make_app
 from tests.fake_telegram import TOKEN, FakeTelegram
 
@@ -259,11 +262,43 @@ def test_serve_without_a_secret_says_so_and_exits(
 ) -> None:
     env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     env.setenv("TELEGRAM_API_BASE_URL", fake.url)
-    with pytest.raises(SystemExit) as exit_info:
-        main(["serve", "--host", "127.0.0.1", "--port", "1"])
-    assert exit_info.value.code == 2
+    assert main(["serve", "--host", "127.0.0.1", "--port", "1"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("midway serve: TELEGRAM_WEBHOOK_SECRET is not set") and "midway run" in err
+    assert fake.calls == []
+
+
+def test_serve_refused_for_its_configuration_starts_no_scheduler_and_claims_no_job(
+    env: pytest.MonkeyPatch, fake: FakeTelegram, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The settings are checked before anything starts: a refused `serve` leaves due work alone."""
+    env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    env.setenv("TELEGRAM_API_BASE_URL", fake.url)
+    app = bootstrap(Settings.from_env())
+    past = datetime(2020, 1, 1, tzinfo=UTC)
+    with app.db.transaction() as session:
+        job = jobs.enqueue(session, kind="notice", person_id=None, due_at=past, now=past)
+        assert job is not None
+        job_id = job.id
+    started: list[str] = []
+    thread_start = threading.Thread.start
+
+    def spy(thread: threading.Thread) -> None:
+        started.append(thread.name)
+        thread_start(thread)
+
+    env.setattr(threading.Thread, "start", spy)
+    code = main(["serve", "--host", "127.0.0.1", "--port", "1"])
+    env.setattr(threading.Thread, "start", thread_start)
+
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("midway serve: TELEGRAM_WEBHOOK_SECRET is not set") and "midway run" in err
+    assert started == []  # no scheduler thread (nor any other)
+    with app.db.transaction() as session:
+        row = session.get(ScheduledJob, job_id)
+        assert row is not None and (row.state, row.attempts, row.lease_until) == ("pending", 0, None)
+    app.db.dispose()
     assert fake.calls == []
 
 
