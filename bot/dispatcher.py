@@ -12,9 +12,11 @@ import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from bot.clock import Clock
 from bot.i18n import Catalogs
-from flows import FLOWS, Context, Input, Msg, Outgoing, Program, Reply, State
+from flows import FLOWS, Bookings, BookingsNotLoaded, Context, Input, Msg, Outgoing, Program, Reply, State
 from flows.effects import DeleteMyData
 from flows.engine import step
 from flows.events import result_replies
@@ -72,44 +74,52 @@ class Dispatcher:
             return Delivery(lang=lang, replies=(Reply(parts=(Msg("common.apology"),)),))
 
     def _step(self, inbound: Inbound, now: datetime, lang: str) -> Delivery | None:
-        with self.db.transaction() as session:
-            logged = None
-            if inbound.message_id is not None:
-                logged = repo.record_inbound(session, inbound.channel, inbound.message_id,
-                                             type(inbound.input).__name__.lower(), now)
-                if logged is None:
-                    log.info("duplicate %s message %s ignored", inbound.channel, inbound.message_id)
-                    return None
-            person, identity, created = repo.find_or_create_person(
-                session, inbound.channel, inbound.external_id, lang, now, phone=inbound.phone
-            )
-            identity.last_inbound_at = now
-            identity.unreachable = False  # whoever writes can be answered
-            if logged is not None:
-                logged.person_id = person.id
-            state = repo.load_state(session, person.id) or State(lang=person.language)
-            facts = repo.person_facts(session, person, inbound.channel, inbound.profile_name)
-            facts = replace(facts, track=bookings.person_track(session, person.id))
+        try:
+            with self.db.transaction() as session:
+                return self._step_in(session, inbound, now, lang)
+        except _Redelivered:  # rolled back: a redelivery changes nothing, not even a first contact
+            log.info("duplicate %s message %s ignored", inbound.channel, inbound.message_id)
+            return None
+
+    def _step_in(self, session: Session, inbound: Inbound, now: datetime, lang: str) -> Delivery:
+        person, identity, created = repo.find_or_create_person(
+            session, inbound.channel, inbound.external_id, lang, now, phone=inbound.phone
+        )
+        if inbound.message_id is not None and not repo.record_inbound(
+            session, inbound.channel, inbound.message_id, type(inbound.input).__name__.lower(), now, person.id
+        ):
+            raise _Redelivered
+        identity.last_inbound_at = now
+        identity.unreachable = False  # whoever writes can be answered
+        state = repo.load_state(session, person.id) or State(lang=person.language)
+        facts = repo.person_facts(session, person, inbound.channel, inbound.profile_name)
+        ctx = Context(program=self.program, lexicon=self.catalogs, person=facts, bookings=None)
+        try:
+            sprint = step(state, inbound.input, now, ctx, FLOWS)
+        except BookingsNotLoaded:  # this step looks at events or meetings: read them, step again
             offers = bookings.event_facts(session, person.id, facts.center, state.lang, now,
                                           self.program.scheduling.scheduler.exposure_buttons)
-            ctx = Context(program=self.program, lexicon=self.catalogs, person=facts,
-                          exposure_events=offers.exposure, events=offers.events, meetings=offers.meetings)
+            ctx = replace(ctx, bookings=Bookings(offers.exposure, offers.events, offers.meetings))
             sprint = step(state, inbound.input, now, ctx, FLOWS)
-            person_id = person.id
-            replies = sprint.replies
-            if any(isinstance(e, DeleteMyData) for e in sprint.effects):
-                bookings.release_seats(session, person.id, now, self.program)  # the waitlist gets them
-            if repo.apply_effects(session, person, sprint.effects, now):
-                repo.save_state(session, person_id, sprint.state, now)
-                # sign-ups and meeting answers: decided here, under the event's lock; told in the
-                # person's words before the next question (if the flow below asks one again)
-                results = bookings.apply_bookings(session, person, sprint.effects, now, self.program,
-                                                  sprint.state.lang)
-                told = tuple(r for result in results for r in result_replies(result, sprint.state.lang))
-                asking = (i for i, r in enumerate(replies) if isinstance(r, Reply) and r.choices)
-                at = next(asking, len(replies))
-                replies = (*replies[:at], *told, *replies[at:])
-            log.info("step %s person=%s in=%s out=%d effects=%s", inbound.channel, person_id,
-                     type(inbound.input).__name__, len(sprint.replies),
-                     ",".join(type(e).__name__ for e in sprint.effects) or "-")
-            return Delivery(lang=sprint.state.lang, replies=replies, person_id=person_id)
+        person_id = person.id
+        replies = sprint.replies
+        if any(isinstance(e, DeleteMyData) for e in sprint.effects):
+            bookings.release_seats(session, person.id, now, self.program)  # the waitlist gets them
+        if repo.apply_effects(session, person, sprint.effects, now):
+            repo.save_state(session, person_id, sprint.state, now)
+            # sign-ups and meeting answers: decided here, under the event's lock; told in the
+            # person's words before the next question (if the flow below asks one again)
+            results = bookings.apply_bookings(session, person, sprint.effects, now, self.program,
+                                              sprint.state.lang)
+            told = tuple(r for result in results for r in result_replies(result, sprint.state.lang))
+            asking = (i for i, r in enumerate(replies) if isinstance(r, Reply) and r.choices)
+            at = next(asking, len(replies))
+            replies = (*replies[:at], *told, *replies[at:])
+        log.info("step %s person=%s in=%s out=%d effects=%s", inbound.channel, person_id,
+                 type(inbound.input).__name__, len(sprint.replies),
+                 ",".join(type(e).__name__ for e in sprint.effects) or "-")
+        return Delivery(lang=sprint.state.lang, replies=replies, person_id=person_id)
+
+
+class _Redelivered(Exception):
+    """This (channel, message id) was processed before: roll the transaction back, answer nothing."""

@@ -66,10 +66,39 @@ class MeetingFacts:
 
 
 @dataclass(frozen=True)
+class Bookings:
+    """What the person may book and has booked: read from the database only for a step that looks."""
+
+    exposure: tuple[EventOffer, ...] = ()  # the next exposure conferences of every center
+    events: tuple[EventOffer, ...] = ()  # upcoming events of the person's center, and their sign-ups
+    meetings: tuple[MeetingFacts, ...] = ()
+
+
+class BookingsNotLoaded(LookupError):
+    """A step looked at bookings the shell had not loaded. Steps are pure, so the shell loads them
+    and runs the same step again; most steps (a pre-screen answer) never look, and skip the reads."""
+
+
+@dataclass(frozen=True)
 class Context:
     program: Program
     lexicon: Lexicon
     person: PersonFacts = field(default_factory=PersonFacts)
-    exposure_events: tuple[EventOffer, ...] = ()  # the next exposure conferences of every center
-    events: tuple[EventOffer, ...] = ()  # upcoming events of the person's center, and their sign-ups
-    meetings: tuple[MeetingFacts, ...] = ()
+    bookings: Bookings | None = field(default_factory=Bookings)  # None: not loaded (BookingsNotLoaded)
+
+    def _bookings(self) -> Bookings:
+        if self.bookings is None:
+            raise BookingsNotLoaded
+        return self.bookings
+
+    @property
+    def exposure_events(self) -> tuple[EventOffer, ...]:
+        return self._bookings().exposure
+
+    @property
+    def events(self) -> tuple[EventOffer, ...]:
+        return self._bookings().events
+
+    @property
+    def meetings(self) -> tuple[MeetingFacts, ...]:
+        return self._bookings().meetings

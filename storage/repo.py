@@ -6,8 +6,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from flows.context import PersonFacts
 from flows.effects import (
@@ -70,17 +72,21 @@ def center_id(session: Session, slug: str | None) -> int | None:
 
 # ---- inbound log and identities --------------------------------------------------------------
 def record_inbound(
-    session: Session, channel: str, platform_id: str, kind: str, now: datetime
-) -> InboundMessage | None:
-    """Log an inbound update; None when this (channel, id) was already processed."""
-    row = InboundMessage(channel=channel, platform_message_id=platform_id, kind=kind, received_at=now)
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        return None
-    return row
+    session: Session, channel: str, platform_id: str, kind: str, now: datetime, person_id: int | None = None
+) -> bool:
+    """Log an inbound update; False when this (channel, id) was already logged (a redelivery).
+
+    One statement (INSERT ... ON CONFLICT DO NOTHING): a concurrent delivery of the same update
+    waits for the first one's transaction on PostgreSQL, then finds it logged."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(InboundMessage)
+        .values(channel=channel, platform_message_id=platform_id, kind=kind, received_at=now,
+                person_id=person_id)
+        .on_conflict_do_nothing(index_elements=["channel", "platform_message_id"])
+        .returning(InboundMessage.id)
+    )
+    return session.execute(statement).first() is not None
 
 
 def find_or_create_person(
@@ -94,8 +100,9 @@ def find_or_create_person(
     no phone, or another, takes it, merging with its holder (`merge_people`)."""
     query = (
         select(ChannelIdentity)
+        .options(joinedload(ChannelIdentity.person, innerjoin=True))  # one statement, not two
         .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
-        .with_for_update()
+        .with_for_update(of=ChannelIdentity)
     )
     identity = session.scalar(query)
     if identity is not None:
@@ -128,11 +135,17 @@ def find_or_create_person(
 # ---- conversation state ----------------------------------------------------------------------
 def load_state(session: Session, person_id: int) -> State | None:
     row = session.get(Conversation, person_id)
-    return State.from_json(row.state) if row else None
+    if row is None:
+        return None
+    session.info.setdefault("conversations", {})[person_id] = row  # held for save_state: no reload
+    return State.from_json(row.state)
 
 
 def save_state(session: Session, person_id: int, state: State, now: datetime) -> None:
-    row = session.get(Conversation, person_id) or Conversation(person_id=person_id)
+    held = session.info.get("conversations", {}).get(person_id)
+    if held is None or held not in session:
+        held = session.get(Conversation, person_id)
+    row = held or Conversation(person_id=person_id)
     row.state = state.to_json()
     row.version = VERSION
     row.updated_at = now
@@ -140,21 +153,32 @@ def save_state(session: Session, person_id: int, state: State, now: datetime) ->
 
 
 def person_facts(session: Session, person: Person, channel: str, profile_name: str | None) -> PersonFacts:
-    latest = session.scalar(
-        select(PrescreenOutcome)
+    latest = (
+        select(PrescreenOutcome.outcome, Center.slug)
+        .select_from(PrescreenOutcome)
+        .outerjoin(Center, Center.id == PrescreenOutcome.center_id)
         .where(PrescreenOutcome.person_id == person.id)
         .order_by(PrescreenOutcome.decided_at.desc(), PrescreenOutcome.id.desc())
         .limit(1)
     )
-    center = session.get(Center, latest.center_id) if latest and latest.center_id else None
+    track = select(ParticipantProfile.track).where(ParticipantProfile.person_id == person.id)
+    # one statement, always one row: the latest outcome, its center, the track (each may be NULL)
+    outcome, center, track_value = session.execute(
+        select(
+            latest.with_only_columns(PrescreenOutcome.outcome).scalar_subquery(),
+            latest.with_only_columns(Center.slug).scalar_subquery(),
+            track.scalar_subquery(),
+        )
+    ).one()
     return PersonFacts(
         channel=channel,
         profile_name=profile_name,
         phone=person.phone,
         opted_out=person.opted_out,
-        outcome=latest.outcome if latest else None,
-        center=center.slug if center else None,
+        outcome=outcome,
+        center=center,
         can_share_contact=channel == "telegram",
+        track=track_value,
     )
 
 

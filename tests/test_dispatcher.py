@@ -124,6 +124,20 @@ def test_a_redelivered_message_is_answered_once_and_stored_once(app: App, clock:
     assert Chat(app, channel="whatsapp").send("שלום", message_id="tg-1") is not None
 
 
+def test_a_redelivery_after_deleting_ones_data_does_not_bring_the_person_back(app: App) -> None:
+    chat = Chat(app)
+    chat.send("שלום", message_id="first")
+    chat.send("פרטיות")
+    chat.click("למחוק את המידע שלי")
+    chat.click("כן, למחוק הכול")
+    assert "privacy.deleted" in chat.said()
+    before = dump(app.db)
+    assert before["people"] == []
+    # the platform delivers the very first message again (a webhook retry, a restarted poller)
+    assert chat.send("שלום", message_id="first") is None
+    assert dump(app.db) == before  # no new person, no identity, no conversation
+
+
 @pytest.mark.parametrize("broken", ["flows.engine.step", "storage.repo.apply_effects"])
 def test_a_failing_step_apologises_and_leaves_everything_as_it_was(
     app: App, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, broken: str

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from flows import Context, EventOffer, Input, PersonFacts, Reply, State, step
-from flows.context import MeetingFacts, SessionInfo
+from flows.context import Bookings, MeetingFacts, SessionInfo
 from flows.effects import AnswerAttendance, AnswerMeeting, AnswerOffer, CancelSignup, SignUp, UpdateProfile
 from flows.proactive import proactive_sprint
 from tests.kit import CATALOGS, START, TZ, FlowChat
@@ -51,9 +51,7 @@ class EventsChat(FlowChat):
             program=self.program,
             lexicon=CATALOGS,
             person=self.person,  # type: ignore[arg-type]
-            exposure_events=self.exposure,
-            events=self.events,
-            meetings=self.meetings,
+            bookings=Bookings(exposure=self.exposure, events=self.events, meetings=self.meetings),
         )
         sprint = step(self.state, inp, self.now, ctx)
         return self._take(sprint)
