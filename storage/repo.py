@@ -209,10 +209,31 @@ def apply_effects(session: Session, person: Person, effects: Iterable[Effect], n
     return True
 
 
+PHONE_ATTEMPTS = 3  # looks at who holds a number; each retry follows a concurrent writer's commit
+
+
 def _set_phone(session: Session, person: Person, phone: str, verified: bool = False) -> None:
     """A typed number is kept only when nobody has it (anyone can type anyone's number). A number
     the platform vouches for joins its holder into this person when the holder's number was vouched
-    for too (one person, two channels); a holder who only typed it loses it to this person."""
+    for too (one person, two channels); a holder who only typed it loses it to this person.
+
+    Looking for the holder and writing are one SAVEPOINT. Two people writing one number at once
+    both find no holder (PostgreSQL: neither sees the other's uncommitted row); the second write
+    then waits for the first transaction and, once it commits, violates `uq_people_phone`. Only
+    the savepoint is undone and we look again, now seeing the holder, so the rules above decide
+    and the message goes on (before, the whole step failed and the person got an apology)."""
+    for attempt in range(PHONE_ATTEMPTS):
+        try:
+            with session.begin_nested():
+                _claim_phone(session, person, phone, verified)
+                session.flush()
+            return
+        except IntegrityError:
+            if attempt == PHONE_ATTEMPTS - 1:
+                raise
+
+
+def _claim_phone(session: Session, person: Person, phone: str, verified: bool) -> None:
     holder = session.scalar(
         select(Person).where(Person.phone == phone, Person.id != person.id).with_for_update()
     )

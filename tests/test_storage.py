@@ -302,6 +302,58 @@ def test_language_and_phone(db: Database) -> None:
         assert other.phone is None
 
 
+@pytest.fixture
+def pg_db(pg_url: str) -> Iterator[Database]:
+    database = Database(pg_url)
+    database.upgrade()
+    yield database
+    database.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("second", ["typed", "shared"])
+@pytest.mark.parametrize("first", ["typed", "shared"])
+def test_two_people_writing_one_number_at_once_both_get_on(pg_db: Database, first: str, second: str) -> None:
+    """No apology for either (no unique violation escapes), and the number ends with one person: a
+    typed number never takes a number or joins people; a shared one (the contact button) takes it from
+    a typed holder, and joins a holder who shared it too."""
+    phone = "+972502222222"
+    effect = UpdateProfile({"phone": phone}) if second == "typed" else SetPhone(phone)
+    first_id, second_id = new_person(pg_db, "100"), new_person(pg_db, "200")
+    written, errors = threading.Event(), []
+
+    def second_person() -> None:
+        written.wait(10)
+        try:
+            apply(pg_db, second_id, effect)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    other = threading.Thread(target=second_person)
+    other.start()
+    with pg_db.transaction() as s:
+        person = s.get(Person, first_id)
+        assert person is not None
+        mine = UpdateProfile({"phone": phone}) if first == "typed" else SetPhone(phone)
+        repo.apply_effects(s, person, [mine], NOW)
+        s.flush()
+        written.set()
+        other.join(timeout=1)
+        assert other.is_alive(), "the second writer should wait for the first one's transaction"
+    other.join(timeout=30)
+
+    assert errors == []
+    with pg_db.transaction() as s:
+        holders = s.execute(select(Person.id, Person.phone_verified).where(Person.phone == phone)).all()
+        people = set(s.scalars(select(Person.id)))
+    if second == "typed":  # gives way: the first keeps the number, and nobody is joined
+        assert holders == [(first_id, first == "shared")] and people >= {first_id, second_id}
+    elif first == "typed":  # the shared number takes it from the one who only typed it
+        assert holders == [(second_id, True)] and people >= {first_id, second_id}
+    else:  # both vouched for by the platform: one person (the second, whose message was in progress)
+        assert holders == [(second_id, True)] and first_id not in people
+
+
 def dependents(s: Session, person_id: int) -> dict[str, int]:
     """Rows of the person in every table: `people` itself and every column with a foreign key to it
     (found from the metadata, so a table added later is checked too)."""
