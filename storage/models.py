@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -236,6 +237,22 @@ class OutboundMessage(Base):
     error_code: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class HostedFile(Base):
+    """A file a platform fetches by URL (WhatsApp's media: the calendar file of a sign-up), served
+    at `/files/<token>/<filename>` until `expires_at`. Found by the SHA-256 of the URL's random
+    token, so the database alone does not give the address. Linked to no person: it holds what the
+    file holds (an event's title, times and place), nothing about who received it."""
+
+    __tablename__ = "hosted_files"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(120))
+    mime_type: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 # ---- events, sign-ups, personal meetings, due work (issue 4) ----------------------------------
