@@ -5,7 +5,7 @@ Pure: the bytes are built from the event's data; nothing is read or written.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
@@ -21,13 +21,12 @@ def ics_bytes(event: EventOffer, lang: str) -> bytes:
     calendar.add("prodid", "-//Midway//midway-assistant//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
-    sessions = event.sessions or (SessionInfo(event.starts_at, None, event.place),)
-    for number, session in enumerate(sessions, start=1):
+    for number, session in enumerate(_sessions(event), start=1):
         entry = CalendarEvent()
         entry.add("uid", f"{event.ref}-{number}@midway")
         entry.add("summary", event.title)
         entry.add("dtstart", session.starts_at)
-        entry.add("dtend", session.ends_at or session.starts_at + DEFAULT_LENGTH)
+        entry.add("dtend", _end(session))
         entry.add("dtstamp", session.starts_at)  # stable bytes for one event version
         if session.place or event.place:
             entry.add("location", session.place or event.place)
@@ -41,4 +40,13 @@ def ics_document(event: EventOffer, lang: str) -> Document:
         content=ics_bytes(event, lang),
         mime_type="text/calendar",
         caption=Msg("events.ics_caption", {"title": event.title}),
+        useful_until=max(_end(session) for session in _sessions(event)),
     )
+
+
+def _sessions(event: EventOffer) -> tuple[SessionInfo, ...]:
+    return event.sessions or (SessionInfo(event.starts_at, None, event.place),)
+
+
+def _end(session: SessionInfo) -> datetime:
+    return session.ends_at or session.starts_at + DEFAULT_LENGTH

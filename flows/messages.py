@@ -53,12 +53,17 @@ class Reply:
 
 @dataclass(frozen=True)
 class Document:
-    """A file to send (e.g. a calendar invitation)."""
+    """A file to send (e.g. a calendar invitation).
+
+    `useful_until`: when the file is of no more use (a calendar file: when its event ends); a
+    channel that serves files by URL (WhatsApp) lets the link expire then, at the latest.
+    """
 
     filename: str
     content: bytes
     mime_type: str
     caption: Msg | None = None
+    useful_until: datetime | None = None
 
 
-Outgoing = Union[Reply, Document]
+Outgoing = Reply | Document
