@@ -3,6 +3,7 @@
     POST /telegram/webhook   Telegram updates (secret header checked), queued to the PTB application
     POST /twilio/whatsapp    WhatsApp messages through Twilio (signature checked; bot.channels.whatsapp)
     POST /twilio/status      Twilio's delivery status callbacks (signature checked)
+    GET  /files/<token>/<f>  a file sent by link (WhatsApp's calendar files; bot.file_links), until it expires
     GET  /healthz            "ok"
 
 Each channel brings a `WebChannel`: its routes plus what to start and stop with the server.
@@ -26,6 +27,7 @@ from starlette.routing import BaseRoute, Route
 from telegram import Update
 
 from bot.bootstrap import App
+from bot.file_links import files_route
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +79,7 @@ def create_web_app(app: App, channels: Sequence[WebChannel] | None = None) -> St
             for channel in reversed(started):
                 await channel.shutdown()
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]), files_route(app)]
     for channel in channels:
         routes.extend(channel.routes)
     web_app = Starlette(routes=routes, lifespan=lifespan)

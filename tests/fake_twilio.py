@@ -60,6 +60,11 @@ class Call:
         return self.form.get("Body")
 
     @property
+    def media_url(self) -> str | None:
+        """The file Twilio would fetch and send (one per message here)."""
+        return self.form.get("MediaUrl")
+
+    @property
     def content_sid(self) -> str | None:
         return self.form.get("ContentSid")
 
@@ -205,7 +210,7 @@ class FakeTwilio:
                 "error_message": None,
                 "from": form.get("From"),
                 "messaging_service_sid": form.get("MessagingServiceSid"),
-                "num_media": "0",
+                "num_media": "1" if "MediaUrl" in form else "0",
                 "num_segments": "1",
                 "price": None,
                 "price_unit": None,

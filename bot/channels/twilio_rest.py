@@ -1,6 +1,6 @@
 """Twilio's REST API for sending: the real `twilio.rest.Client`, paced and retried.
 
-    TwilioMessages.create(to, body=… | content_sid=…, content_variables=…) → Created
+    TwilioMessages.create(to, body=… | content_sid=…, content_variables=… | media_url=…) → Created
 
 - `TWILIO_API_BASE_URL` redirects every REST call (tests point it at a fake server, or a proxy):
   `RedirectingHttpClient` rewrites `https://api.twilio.com/2010-04-01/…` to `{base}/2010-04-01/…`.
@@ -137,7 +137,7 @@ class TwilioMessages:
         self.max_wait = max_wait
 
     def create(self, to: str, *, body: str | None = None, content_sid: str | None = None,
-               content_variables: Mapping[str, str] | None = None) -> Created:
+               content_variables: Mapping[str, str] | None = None, media_url: str | None = None) -> Created:
         params: dict[str, Any] = {"to": whatsapp_address(to)}
         if self.messaging_service_sid:
             params["messaging_service_sid"] = self.messaging_service_sid
@@ -149,6 +149,10 @@ class TwilioMessages:
             params["content_sid"] = content_sid
             if content_variables:
                 params["content_variables"] = json.dumps(dict(content_variables), ensure_ascii=False)
+        elif media_url:
+            params["media_url"] = [media_url]  # Twilio fetches the file from there
+            if body:
+                params["body"] = body
         else:
             params["body"] = body or ""
         result = Created(None, "error")

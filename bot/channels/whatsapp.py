@@ -15,6 +15,9 @@
   by number or by text are matched by the engine like any typed reply.
 - Proactive messages (`WhatsAppSender`): free-form inside the 24-hour window, an approved template
   outside it, held for staff when there is none; never to a person who opted out.
+- Files (a sign-up's calendar file): Twilio takes media only by public URL, so the file is stored and
+  sent as `media_url`, a link under PUBLIC_BASE_URL that expires (`bot.file_links`), with the
+  caption as the body. Without PUBLIC_BASE_URL only the caption goes.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from bot.channels.whatsapp_templates import (
     load_templates,
 )
 from bot.dispatcher import Delivery, Inbound
+from bot.file_links import FileLinks
 from bot.i18n import Translator
 from bot.outbound import Proactive, Recipient, SendResult, SendStatus
 from flows import Command, Document, Input, Outgoing, Pressed, Reply, Text, Unsupported
@@ -133,20 +137,35 @@ class OutMessage:
     body: str | None = None
     content_sid: str | None = None
     variables: Mapping[str, str] | None = None
+    media_url: str | None = None  # a file Twilio fetches and sends (the body is its caption)
 
 
-def render(translator: Translator, items: Sequence[Outgoing], templates: Templates) -> list[OutMessage]:
+# A document's public URL (stored for Twilio to fetch), or None when files cannot be linked.
+Linker = Callable[[Document], str | None]
+
+
+def render(translator: Translator, items: Sequence[Outgoing], templates: Templates,
+           link: Linker | None = None) -> list[OutMessage]:
     messages: list[OutMessage] = []
     for item in items:
         if isinstance(item, Reply):
             messages += _render_reply(translator, item, templates)
         elif isinstance(item, Document):
-            # WhatsApp takes files by public URL only; the caption still goes (the file does not).
-            log.debug("whatsapp: document %s not sent (no media hosting); caption only", item.filename)
-            if item.caption:
-                messages += [OutMessage(body=part) for part in split_text(translator.render(item.caption),
-                                                                          TEXT_LIMIT)]
+            messages += _render_document(translator, item, link)
     return messages
+
+
+def _render_document(translator: Translator, document: Document, link: Linker | None) -> list[OutMessage]:
+    """The file by URL with its caption as the body (WhatsApp takes files by public URL only); the
+    caption alone when there is no URL to give."""
+    url = link(document) if link is not None else None
+    parts = split_text(translator.render(document.caption), TEXT_LIMIT) if document.caption else []
+    if url is None:
+        log.debug("whatsapp: document %s sent as its caption only (PUBLIC_BASE_URL is not set)",
+                  document.filename)
+        return [OutMessage(body=part) for part in parts]
+    first, rest = (parts[0], parts[1:]) if parts else (None, [])
+    return [OutMessage(body=first, media_url=url), *(OutMessage(body=part) for part in rest)]
 
 
 def _render_reply(translator: Translator, reply: Reply, templates: Templates) -> list[OutMessage]:
@@ -201,7 +220,20 @@ class WhatsApp:
         self.templates = templates
         self.validator = validator
         self.public_base_url = public_base_url.rstrip("/")
+        self.files = FileLinks(app.db, app.clock, self.public_base_url) if self.public_base_url else None
         self.sender = WhatsAppSender(self)
+
+    def link(self, document: Document) -> str | None:
+        """The document's public URL; None (the caption goes alone) without PUBLIC_BASE_URL, or
+        when the file could not be stored."""
+        if self.files is None:
+            return None
+        try:
+            return self.files.link(document)
+        except Exception:
+            log.exception("whatsapp: document %s could not be stored for sending; caption only",
+                          document.filename)
+            return None
 
     # ---- a person's message: step, reply, record ---------------------------------------------
     def handle(self, inbound: Inbound) -> Delivery | None:
@@ -210,7 +242,8 @@ class WhatsApp:
         if delivery is None:
             return None  # a redelivery, already answered
         translator = self.app.catalogs.translator(delivery.lang)
-        sent = self.send_all(inbound.external_id, render(translator, delivery.replies, self.templates))
+        sent = self.send_all(inbound.external_id,
+                             render(translator, delivery.replies, self.templates, self.link))
         self.record(delivery.person_id, sent, kind="reply")
         log.info("whatsapp message %s: person %s, %d replies, %d sent", inbound.message_id,
                  delivery.person_id, len(delivery.replies), sum(1 for _, c in sent if c.ok))
@@ -228,7 +261,7 @@ class WhatsApp:
         done: list[tuple[OutMessage, Created]] = []
         for message in messages:
             created = self.messages.create(phone, body=message.body, content_sid=message.content_sid,
-                                           content_variables=message.variables)
+                                           content_variables=message.variables, media_url=message.media_url)
             done.append((message, created))
             if not created.ok:
                 log.warning("whatsapp: sending failed with %s%s", created.error_code,
@@ -303,7 +336,8 @@ class WhatsAppSender:
         last = gate.last_inbound_at or recipient.last_inbound_at
         if in_window(last, now):
             translator = wa.app.catalogs.translator(message.lang)
-            sent = wa.send_all(recipient.external_id, render(translator, message.replies, wa.templates))
+            sent = wa.send_all(recipient.external_id,
+                               render(translator, message.replies, wa.templates, wa.link))
             if not (sent and sent[0][1].error_code == OUTSIDE_WINDOW):
                 wa.record(recipient.person_id, sent, message.kind, message.reference, now)
                 return _result(sent)
