@@ -49,7 +49,7 @@ from storage.models import (
 
 log = logging.getLogger(__name__)
 
-INTERNAL = ("offer_expiry", "delivery_check")  # rows that send nothing themselves
+INTERNAL = ("offer_expiry", "delivery_check", "waitlist")  # rows that send nothing themselves
 REPORTS_DELIVERY = ("whatsapp",)  # channels whose platform reports delivery later (status callbacks)
 
 
@@ -388,6 +388,10 @@ class Scheduler:
             bookings.expire_offer(session, int(job.payload["signup"]), now, self.program)
         elif job.kind == "delivery_check":
             self._check_delivery(session, job, now)
+        elif job.kind == "waitlist":  # a seat freed outside a step (two people joined): offer it on
+            event = bookings.locked_event(session, int(job.payload["event"]))
+            if event is not None:
+                bookings.promote_waitlist(session, event, now, self.program)
         jobs.settle(job, "sent", now)
 
     def _check_delivery(self, session: Any, check: ScheduledJob, now: datetime) -> None:

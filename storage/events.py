@@ -328,6 +328,52 @@ def release_seats(session: Session, person_id: int, now: datetime, program: Prog
     return len(active)
 
 
+SIGNUP_RANK = {"confirmed": 3, "offered": 2, "waitlisted": 1}  # cancelled, expired: 0
+
+
+def _kept_over(a: Signup, b: Signup) -> bool:
+    """Of one person's two sign-ups for an event, is `a` the one to keep? The further along (confirmed,
+    offered, waitlisted, then ended ones); between equals, the earlier in the queue."""
+    rank_a, rank_b = SIGNUP_RANK.get(a.status, 0), SIGNUP_RANK.get(b.status, 0)
+    if rank_a != rank_b:
+        return rank_a > rank_b
+    return (a.queued_at, a.id) <= (b.queued_at, b.id)
+
+
+def merge_signups(session: Session, keep_id: int, other_id: int, now: datetime | None = None) -> list[int]:
+    """Before two people become one (`repo.merge_people`): for every event both signed up for, one
+    sign-up may stay (one per person and event). The better one stays (`_kept_over`); the other is
+    deleted with its pending reminders and offers, and a seat it held is handed to the waitlist by a
+    `waitlist` job, which the scheduler runs at its next tick with the program's quiet hours. Returns
+    the events whose seat was freed.
+
+    `now` may be missing (a merge inside `find_or_create_person`, which has no clock to pass on): the
+    later of the two sign-ups' last changes stands in, a moment already past, so the job is due at once."""
+    mine = {row.event_id: row for row in session.scalars(select(Signup).where(Signup.person_id == keep_id))}
+    if not mine:
+        return []
+    both = select(Signup).where(Signup.person_id == other_id, Signup.event_id.in_(mine))
+    theirs = list(session.scalars(both.order_by(Signup.event_id)))
+    freed = []
+    for their in theirs:
+        event = locked_event(session, their.event_id)  # seats change: the event first, as everywhere
+        pair = (mine[their.event_id], their)
+        for row in pair:
+            session.refresh(row)
+        kept, dropped = pair if _kept_over(*pair) else pair[::-1]
+        moment = now or max(row.updated_at for row in pair)
+        held_seat = dropped.status in SEATED
+        jobs.drop_open(session, f"event:{their.event_id}", moment, person_id=dropped.person_id)
+        session.delete(dropped)
+        session.flush()
+        if held_seat and event is not None:
+            jobs.enqueue(session, kind="waitlist", person_id=None, due_at=moment, now=moment,
+                         payload={"event": event.id}, subject=f"event:{event.id}",
+                         dedupe_key=f"waitlist:{dropped.id}")
+            freed.append(event.id)
+    return freed
+
+
 def promote_waitlist(session: Session, event: Event, now: datetime, program: Program) -> list[Signup]:
     """Offer free seats to the first on the waitlist (the event row is locked by the caller). The
     offer goes out as a proactive message; the time limit starts when it is sent."""

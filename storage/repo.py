@@ -25,6 +25,7 @@ from flows.effects import (
 )
 from flows.program import Program
 from flows.state import VERSION, State
+from storage import events as bookings
 from storage.models import (
     Answer,
     Base,
@@ -202,7 +203,7 @@ def apply_effects(session: Session, person: Person, effects: Iterable[Effect], n
         elif isinstance(effect, SetLanguage):
             person.language = effect.lang
         elif isinstance(effect, SetPhone):  # shared through the platform (Telegram's contact button)
-            _set_phone(session, person, effect.phone, verified=True)
+            _set_phone(session, person, effect.phone, verified=True, now=now)
         elif isinstance(effect, DeleteMyData):
             delete_person(session, person.id)
             return False
@@ -212,7 +213,9 @@ def apply_effects(session: Session, person: Person, effects: Iterable[Effect], n
 PHONE_ATTEMPTS = 3  # looks at who holds a number; each retry follows a concurrent writer's commit
 
 
-def _set_phone(session: Session, person: Person, phone: str, verified: bool = False) -> None:
+def _set_phone(
+    session: Session, person: Person, phone: str, verified: bool = False, now: datetime | None = None
+) -> None:
     """A typed number is kept only when nobody has it (anyone can type anyone's number). A number
     the platform vouches for joins its holder into this person when the holder's number was vouched
     for too (one person, two channels); a holder who only typed it loses it to this person.
@@ -225,7 +228,7 @@ def _set_phone(session: Session, person: Person, phone: str, verified: bool = Fa
     for attempt in range(PHONE_ATTEMPTS):
         try:
             with session.begin_nested():
-                _claim_phone(session, person, phone, verified)
+                _claim_phone(session, person, phone, verified, now)
                 session.flush()
             return
         except IntegrityError:
@@ -233,7 +236,7 @@ def _set_phone(session: Session, person: Person, phone: str, verified: bool = Fa
                 raise
 
 
-def _claim_phone(session: Session, person: Person, phone: str, verified: bool) -> None:
+def _claim_phone(session: Session, person: Person, phone: str, verified: bool, now: datetime | None) -> None:
     holder = session.scalar(
         select(Person).where(Person.phone == phone, Person.id != person.id).with_for_update()
     )
@@ -243,7 +246,7 @@ def _claim_phone(session: Session, person: Person, phone: str, verified: bool) -
     elif not verified:
         return
     elif holder.phone_verified:
-        merge_people(session, keep=person, other=holder)
+        merge_people(session, keep=person, other=holder, now=now)
         person.phone, person.phone_verified = phone, True
     else:
         holder.phone, holder.phone_verified = None, False
@@ -255,17 +258,20 @@ def _claim_phone(session: Session, person: Person, phone: str, verified: bool) -
 PER_PERSON = {"people", "conversations", "participant_profiles"}
 
 
-def merge_people(session: Session, keep: Person, other: Person) -> None:
+def merge_people(session: Session, keep: Person, other: Person, now: datetime | None = None) -> None:
     """Make `other` part of `keep`, in the caller's transaction: identities, answers, outcomes,
     decisions, requests and logs move over (every table with a person_id, found from the
     metadata); the profile is completed from the other's; the conversation is the one more
     recently active; then `other` is deleted. Both rows are locked first (PostgreSQL), in id order.
+    Sign-ups for an event both had are settled first (`events.merge_signups`: one per person and
+    event; the better kept, a seat the other held goes to the waitlist).
 
     `keep` is the person the current message belongs to, so the step in progress stays valid.
     """
     ids = sorted((keep.id, other.id))
     session.flush()
     session.execute(select(Person.id).where(Person.id.in_(ids)).order_by(Person.id).with_for_update())
+    bookings.merge_signups(session, keep.id, other.id, now)
     people_id = Base.metadata.tables["people"].c.id
     for table in Base.metadata.sorted_tables:
         if table.name in PER_PERSON:

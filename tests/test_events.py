@@ -9,19 +9,22 @@ import argparse
 from datetime import timedelta
 
 from icalendar import Calendar
-from sqlalchemy import select
+from sqlalchemy import PrimaryKeyConstraint, UniqueConstraint, select
 
 from bot.bootstrap import App
 from bot.events_cli import run_command
 from flows import Document
+from flows.effects import SetPhone
 from storage import events as ev
-from storage.models import Event, Meeting, ScheduledJob, Signup
+from storage import repo
+from storage.models import Base, Event, Meeting, Person, ScheduledJob, Signup
 from tests.conftest import FakeClock
 from tests.events_kit import (
     FakeSender,
     Person_,
     at,
     event,
+    job_rows,
     participant,
     render,
     scheduler,
@@ -354,3 +357,142 @@ def test_a_terms_schedule_is_imported_from_yaml_and_csv_once(app: App, capsys) -
         assert course.sessions[4].place == "חדר הדרכה 3"
         club = s.scalar(select(Event).where(Event.kind == "job_club"))
         assert club is not None and not club.signup_required and club.capacity is None
+
+
+# ---- one person, signed up twice (two channels, then joined) -----------------------------------
+PHONE = "+972501234567"
+
+
+def same_person_twice(app: App) -> tuple[int, int]:
+    """Ruth on WhatsApp (the number vouched for by the platform) and on Telegram, two people for now."""
+    on_whatsapp = participant(app, PHONE, channel="whatsapp")
+    with app.db.transaction() as s:
+        person = s.get(Person, on_whatsapp)
+        assert person is not None
+        repo.apply_effects(s, person, [SetPhone(PHONE)], app.clock())
+    return on_whatsapp, participant(app, "1")
+
+
+def share_the_number_on_telegram(app: App, telegram_person: int) -> None:
+    """The contact button on Telegram: the two become one person (the Telegram one)."""
+    with app.db.transaction() as s:
+        person = s.get(Person, telegram_person)
+        assert person is not None
+        repo.apply_effects(s, person, [SetPhone(PHONE)], app.clock())
+
+
+def signups_of(app: App, person_id: int) -> list[tuple[int, str]]:
+    with app.db.transaction() as s:
+        rows = s.scalars(select(Signup).where(Signup.person_id == person_id))
+        return [(r.event_id, r.status) for r in rows]
+
+
+def pending(app: App, person_id: int, kind: str) -> int:
+    with app.db.transaction() as s:
+        return len(s.scalars(select(ScheduledJob).where(
+            ScheduledJob.person_id == person_id, ScheduledJob.kind == kind, ScheduledJob.state == "pending",
+        )).all())
+
+
+def test_joining_two_people_signed_up_for_one_event_keeps_the_confirmed_sign_up(app: App) -> None:
+    workshop = event(app, at(2026, 12, 13, 9), capacity=1)
+    whatsapp, telegram = same_person_twice(app)
+    dana = participant(app, "2")
+    assert sign_up(app, whatsapp, workshop) == ("confirmed", None)
+    assert sign_up(app, telegram, workshop) == ("waitlisted", 1)
+    assert sign_up(app, dana, workshop) == ("waitlisted", 2)
+    reminders = pending(app, whatsapp, "reminder")
+    assert reminders > 0
+
+    share_the_number_on_telegram(app, telegram)
+
+    assert signups_of(app, telegram) == [(workshop, "confirmed")]  # the confirmed one, moved over
+    assert signups_of(app, whatsapp) == []
+    assert pending(app, telegram, "reminder") == reminders  # its reminders came along, once
+    with app.db.transaction() as s:
+        [dana_row] = s.scalars(select(Signup).where(Signup.person_id == dana))
+        assert (dana_row.status, ev._position(s, dana_row)) == ("waitlisted", 1)  # one ahead of her left
+    sender = FakeSender()
+    scheduler(app, sender).run_until_idle()
+    assert [m.kind for r, m in sender.sent if r.person_id == dana] == []  # no seat was freed
+
+
+def test_joining_two_people_each_holding_a_seat_gives_one_seat_to_the_waitlist(app: App) -> None:
+    workshop = event(app, at(2026, 12, 13, 9), capacity=2)
+    whatsapp, telegram = same_person_twice(app)
+    dana = participant(app, "2")
+    for who in (whatsapp, telegram, dana):
+        sign_up(app, who, workshop)
+    assert signup_status(app, dana, workshop) == "waitlisted"
+    reminders = pending(app, whatsapp, "reminder")
+
+    share_the_number_on_telegram(app, telegram)
+
+    assert signups_of(app, telegram) == [(workshop, "confirmed")]
+    assert pending(app, telegram, "reminder") == reminders  # reminded once, not twice
+    sender = FakeSender()
+    scheduler(app, sender).run_until_idle()
+    assert signup_status(app, dana, workshop) == "offered"
+    assert sender.last_for(dana).kind == "waitlist.offer"
+    with app.db.transaction() as s:
+        assert ev._taken(s, workshop) == 2  # Ruth's one seat and Dana's offered one
+
+
+def test_a_seat_freed_by_joining_without_a_clock_at_hand_is_offered_at_the_next_tick(
+    app: App, clock: FakeClock
+) -> None:
+    """`find_or_create_person` joins people with no `now` to pass on: the freed seat's job is due
+    at once all the same (the sign-ups' last change stands in for the moment)."""
+    workshop = event(app, at(2026, 12, 13, 9), capacity=2)
+    whatsapp, telegram = same_person_twice(app)
+    dana = participant(app, "2")
+    for who in (whatsapp, telegram, dana):
+        sign_up(app, who, workshop)
+    clock.advance(hours=1)
+    with app.db.transaction() as s:
+        keep, other = s.get(Person, telegram), s.get(Person, whatsapp)
+        assert keep is not None and other is not None
+        repo.merge_people(s, keep, other)
+    [job] = job_rows(app, kind="waitlist")
+    assert job.due_at <= clock() and job.person_id is None
+    scheduler(app, FakeSender()).run_until_idle()
+    assert signup_status(app, dana, workshop) == "offered"
+
+
+def test_joining_two_people_on_one_waitlist_keeps_the_earlier_place(app: App) -> None:
+    workshop = event(app, at(2026, 12, 13, 9), capacity=1)
+    whatsapp, telegram = same_person_twice(app)
+    dana, avi = participant(app, "2"), participant(app, "3")
+    sign_up(app, dana, workshop)
+    assert sign_up(app, telegram, workshop) == ("waitlisted", 1)
+    assert sign_up(app, avi, workshop) == ("waitlisted", 2)
+    assert sign_up(app, whatsapp, workshop) == ("waitlisted", 3)
+
+    share_the_number_on_telegram(app, telegram)
+
+    assert signups_of(app, telegram) == [(workshop, "waitlisted")]
+    with app.db.transaction() as s:
+        [ruth] = s.scalars(select(Signup).where(Signup.person_id == telegram))
+        [avi_row] = s.scalars(select(Signup).where(Signup.person_id == avi))
+        assert (ev._position(s, ruth), ev._position(s, avi_row)) == (1, 2)
+
+
+def test_every_unique_constraint_that_names_a_person_is_handled_by_merging() -> None:
+    """`merge_people` moves every row with a person_id; a unique constraint that includes the
+    person_id could then be violated. The ones there are: the per-person tables (merged field by
+    field) and one sign-up per event (the better one kept). A new one must be handled there too."""
+    people_id = Base.metadata.tables["people"].c.id
+    found = set()
+    for table in Base.metadata.sorted_tables:
+        person_columns = {c.name for c in table.columns
+                          if any(fk.column is people_id for fk in c.foreign_keys)}
+        uniques = [tuple(c.name for c in u.columns) for u in table.constraints
+                   if isinstance(u, (UniqueConstraint, PrimaryKeyConstraint))]
+        uniques += [tuple(c.name for c in i.columns) for i in table.indexes if i.unique]
+        uniques += [(c.name,) for c in table.columns if c.unique]
+        found |= {(table.name, u) for u in uniques if person_columns & set(u)}
+    assert found == {
+        ("conversations", ("person_id",)), ("participant_profiles", ("person_id",)),
+        ("signups", ("event_id", "person_id")),
+    }
+    assert {"conversations", "participant_profiles"} <= repo.PER_PERSON
