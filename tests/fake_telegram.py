@@ -20,6 +20,7 @@ import email.parser
 import email.policy
 import itertools
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -393,6 +394,14 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     owner: FakeTelegram
+    # keep-alive, as Telegram's servers: a bot reuses its connections instead of one per call
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out in two writes; on a kept-alive connection Nagle's algorithm would
+        # hold the body until the client's delayed ACK (tens of ms)
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
         self._serve()
