@@ -1,6 +1,6 @@
 """Telegram: inbound messages per second and latency, the assistant beside a bare echo bot.
 
-    .venv/bin/python -m bench.telegram [--users 50] [--warmup 3] [--steps 24] [--no-postgres]
+    .venv/bin/python -m bench.telegram [--users 50] [--warmup 3] [--steps 24] [--no-postgres] [--no-whatsapp]
 
 Each row runs a real python-telegram-bot `Application` long-polling the fake Bot API server of the
 tests (tests/fake_telegram.py) on 127.0.0.1, in this process:
@@ -243,7 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured messages per person first")
     parser.add_argument("--steps", type=int, default=24, help="measured messages per person")
     parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--only", choices=["echo", "sqlite", "postgres"], help="one row (for profiling)")
+    parser.add_argument("--no-whatsapp", action="store_true", help="without the WhatsApp row")
+    parser.add_argument("--only", choices=["echo", "sqlite", "postgres", "whatsapp"],
+                        help="one row (for profiling)")
     args = parser.parse_args(argv)
 
     rows: list[Row] = []
@@ -251,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         production_logging(work / "midway.log")
         print(f"{machine()}; {args.users} people, {args.steps} measured messages each", file=sys.stderr)
-        wanted = {args.only} if args.only else {"echo", "sqlite", "postgres"}
+        wanted = {args.only} if args.only else {"echo", "sqlite", "postgres", "whatsapp"}
         echo = None
         if "echo" in wanted:
             echo = asyncio.run(measure("echo bot (bare PTB)", echo_bot, args))
@@ -263,6 +265,10 @@ def main(argv: list[str] | None = None) -> int:
             with postgres_schema(os.environ.get("DATABASE_URL") or DEFAULT_PG) as pg_url:
                 if pg_url is not None:
                     rows.append(asyncio.run(measure("assistant, PostgreSQL", assistant(pg_url, work), args)))
+        if "whatsapp" in wanted and not args.no_whatsapp:  # the same people, on WhatsApp (bench/whatsapp.py)
+            from bench.whatsapp import run_whatsapp
+
+            rows.append(run_whatsapp(args.users, "sqlite"))
         print()
         print(machine())
         print()
