@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Union
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class AnswerMeeting:
     reason: str | None = None
 
 
-Effect = Union[
-    SaveAnswer, UpdateProfile, RecordOutcome, RequestHandoff, SetOptOut, SetLanguage, SetPhone, DeleteMyData,
-    SignUp, CancelSignup, AnswerOffer, AnswerAttendance, AnswerMeeting,
-]
+Effect = (
+    SaveAnswer | UpdateProfile | RecordOutcome | RequestHandoff | SetOptOut | SetLanguage | SetPhone
+    | DeleteMyData | SignUp | CancelSignup | AnswerOffer | AnswerAttendance | AnswerMeeting
+)

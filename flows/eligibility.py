@@ -64,7 +64,9 @@ class Verdict:
         return self.failed if self.outcome == NOT_ELIGIBLE else self.almost
 
 
-def _below(value: float, minimum: float, margin: float, reason: str, failed: list[str], almost: list[str]) -> None:
+def _below(
+    value: float, minimum: float, margin: float, reason: str, failed: list[str], almost: list[str]
+) -> None:
     if value >= minimum:
         return
     (almost if minimum - value <= margin else failed).append(reason)
@@ -101,8 +103,8 @@ def evaluate(answers: dict[str, Any], rules: Eligibility) -> Verdict:
         _below(share, rules.min_job_share, rules.margin_job_share, "job_share_low", failed, almost)
     experience = answers.get("experience")
     if experience is not None:
-        _below(experience, rules.min_experience_years, rules.margin_experience_years, "experience_low", failed,
-               almost)
+        _below(experience, rules.min_experience_years, rules.margin_experience_years, "experience_low",
+               failed, almost)
     if rules.require_able_to_work and answers.get("able") == "no":
         failed.append("not_able")
     groups = answers.get("groups") or []

@@ -297,7 +297,8 @@ class _Run:
         values = {o.value for o in options}
         if isinstance(inp, Pressed):
             seq, _, pressed = inp.payload.partition(":")
-            if seq != str(self.state.seq) or (pressed not in values and not (question.multi and pressed == DONE)):
+            finishing = question.multi and pressed == DONE
+            if seq != str(self.state.seq) or (pressed not in values and not finishing):
                 self.stale()
                 return
             if question.multi and pressed not in (DONE, NONE):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 
 @dataclass(frozen=True)
@@ -41,4 +40,4 @@ class Unsupported:
     kind: str
 
 
-Input = Union[Text, Pressed, Contact, Command, Unsupported]
+Input = Text | Pressed | Contact | Command | Unsupported

@@ -53,7 +53,8 @@ LANGUAGE = Flow(
     "language",
     steps=(Ask("lang", prompt="language.ask",
                options=tuple(Option(code, f"language.name.{code}") for code in LANGUAGES)),),
-    finish=lambda view: Done(replies=(Msg("language.changed"),), effects=(SetLanguage(view.answers["lang"]),)),
+    finish=lambda view: Done(replies=(Msg("language.changed"),),
+                             effects=(SetLanguage(view.answers["lang"]),)),
 )
 
 
@@ -70,7 +71,8 @@ PRIVACY = Flow(
         Ask("action", prompt=lambda v: (Msg("privacy.what_we_keep"), Msg("privacy.ask_action")),
             options=(Option("delete", "privacy.delete"), Option("keep", "privacy.keep"))),
         Ask("confirm", prompt="privacy.confirm_delete",
-            options=(Option("yes", "privacy.confirm_yes"), Option("no", "privacy.confirm_no", synonyms="synonyms.no")),
+            options=(Option("yes", "privacy.confirm_yes"),
+                     Option("no", "privacy.confirm_no", synonyms="synonyms.no")),
             skip=lambda v: v.answers.get("action") != "delete"),
     ),
     finish=privacy_finish,

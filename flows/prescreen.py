@@ -150,7 +150,9 @@ def name_options(view: View) -> tuple[Option, ...]:
 
 
 def center_options(view: View) -> tuple[Option, ...]:
-    centers = tuple(Option(c.slug, "common.raw", {"text": c.name(view.lang)}) for c in view.ctx.program.centers)
+    centers = tuple(
+        Option(c.slug, "common.raw", {"text": c.name(view.lang)}) for c in view.ctx.program.centers
+    )
     return (*centers, Option(OTHER, "prescreen.center_other"))
 
 
@@ -181,7 +183,8 @@ STEPS = (
     Ask("name", prompt="prescreen.ask_name", options=name_options, parse=parse_name, suggestions=True,
         invalid="prescreen.invalid_name", skip=declined, max_length=80),
     Ask("age", prompt="prescreen.ask_age", parse=parse_age, invalid="prescreen.invalid_age", skip=declined),
-    Ask("city", prompt="prescreen.ask_city", parse=parse_city, invalid="prescreen.invalid_city", skip=declined),
+    Ask("city", prompt="prescreen.ask_city", parse=parse_city, invalid="prescreen.invalid_city",
+        skip=declined),
     Ask("center", prompt="prescreen.ask_center", options=center_options,
         skip=lambda v: declined(v) or city_known(v)),
     Ask("willing", prompt=willing_prompt, options=yes_no(),
@@ -223,7 +226,8 @@ def reason_msg(reason: str, view: View) -> Msg:
 def services_msgs(view: View) -> tuple[Msg, ...]:
     center = view.ctx.program.center(facts(view)["center"]) or view.ctx.program.centers[0]
     lines = tuple(
-        Msg("common.service_line", {"name": s.names.get(view.lang) or s.names.get("he", ""), "phone": s.phone})
+        Msg("common.service_line",
+            {"name": s.names.get(view.lang) or s.names.get("he", ""), "phone": s.phone})
         for s in center.services
     )
     intro = Msg("prescreen.services_intro", {"center": center.name(view.lang)})
@@ -264,7 +268,8 @@ def finish(view: View) -> Done:
         replies = (Msg("prescreen.manager", {**greeting, "date": due}), Msg("common.menu_hint"))
         return Done(replies=replies, effects=(profile, outcome), then="idle")
     reasons = MsgList(tuple(reason_msg(r, view) for r in v.failed))
-    replies = (Msg("prescreen.not_eligible", greeting), Msg("common.list", {"items": reasons}), *services_msgs(view))
+    replies = (Msg("prescreen.not_eligible", greeting), Msg("common.list", {"items": reasons}),
+               *services_msgs(view))
     carry = {"reasons": list(v.failed), "center": f["center"]}
     return Done(replies=replies, effects=(profile, outcome), then="start:appeal", carry=carry)
 
@@ -287,6 +292,7 @@ def appeal_finish(view: View) -> Done:
 APPEAL = Flow(
     "appeal",
     steps=(Ask("review", prompt="appeal.ask",
-               options=(Option("yes", "appeal.yes", synonyms="synonyms.yes"), Option("no", "appeal.no", synonyms="synonyms.no"))),),
+               options=(Option("yes", "appeal.yes", synonyms="synonyms.yes"),
+                        Option("no", "appeal.no", synonyms="synonyms.no"))),),
     finish=appeal_finish,
 )

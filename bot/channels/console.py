@@ -10,9 +10,9 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
+from bot.channels.numbered import choice_for_number, numbered_text
 from bot.dispatcher import Delivery, Dispatcher, Inbound
 from bot.i18n import Catalogs
-from bot.channels.numbered import choice_for_number, numbered_text
 from flows import Choice, Command, Contact, Document, Input, Pressed, Reply, Text
 
 CHANNEL = "console"
@@ -41,7 +41,8 @@ class ConsoleChannel:
         return Text(line.rstrip("\n"))
 
     def send_line(self, line: str) -> Delivery | None:
-        delivery = self.dispatcher.handle(Inbound(CHANNEL, self.user, self.to_input(line), language_hint=self.lang))
+        inbound = Inbound(CHANNEL, self.user, self.to_input(line), language_hint=self.lang)
+        delivery = self.dispatcher.handle(inbound)
         if delivery is not None:
             self.show(delivery)
         return delivery
