@@ -109,7 +109,7 @@ def find_or_create_person(
     if identity is not None:
         person = identity.person
         if phone and not (person.phone == phone and person.phone_verified):
-            _set_phone(session, person, phone, verified=True)
+            _set_phone(session, person, phone, verified=True, now=now)
             identity = session.scalars(query).one()  # reloaded: a merge expires what the session held
             person = identity.person
         return person, identity, False
@@ -129,7 +129,7 @@ def find_or_create_person(
         identity = session.scalars(query).one()
         return identity.person, identity, False
     if phone and holder is None:
-        _set_phone(session, person, phone, verified=True)  # a typed claim to the number gives way
+        _set_phone(session, person, phone, verified=True, now=now)  # a typed claim to the number gives way
     return person, identity, holder is None
 
 
