@@ -1,13 +1,14 @@
-"""Links to files, for a platform that fetches media by URL itself (WhatsApp through Twilio).
+"""Links to files, for a channel that cannot attach them (WhatsApp through Twilio: a calendar file
+goes as a link in a text message, which the person's phone opens).
 
     FileLinks.link(document)        stores the file → PUBLIC_BASE_URL/files/<token>/<filename>
     GET /files/<token>/<filename>   the file while the link lives; 404 for anything else
 
 The token is 32 random bytes (URL-safe base64) and only its SHA-256 is stored, so the address is
-known to the platform that fetches it and to no one else. A link lives until the document is of no
-more use (a calendar file: when its event ends), at most 30 days and at least one day (Twilio fetches
-the file when it sends the message, and may fetch it again soon after). A wrong token, a wrong file
-name and an expired link all get the same 404, which says nothing of which it was.
+known only to the person it was sent to (and to the services that carry the message). A link lives
+until the document is of no more use (a calendar file: when its event ends), at most 30 days and at
+least one day (the person may open it a while after it arrives). A wrong token, a wrong file name
+and an expired link all get the same 404, which says nothing of which it was.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def expires_at(document: Document, now: datetime) -> datetime:
 
 
 def files_route(app: App) -> Route:
-    """`GET /files/{token}/{filename}` (and HEAD, which Twilio sends to check the type first)."""
+    """`GET /files/{token}/{filename}` (and HEAD, which browsers and link previews may send first)."""
 
     def find(token: str, filename: str) -> tuple[str, bytes] | None:
         with app.db.transaction() as session:

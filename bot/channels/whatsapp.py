@@ -15,9 +15,11 @@
   by number or by text are matched by the engine like any typed reply.
 - Proactive messages (`WhatsAppSender`): free-form inside the 24-hour window, an approved template
   outside it, held for staff when there is none; never to a person who opted out.
-- Files (a sign-up's calendar file): Twilio takes media only by public URL, so the file is stored and
-  sent as `media_url`, a link under PUBLIC_BASE_URL that expires (`bot.file_links`), with the
-  caption as the body. Without PUBLIC_BASE_URL only the caption goes.
+- Files (a sign-up's calendar file): WhatsApp through Twilio takes no `text/calendar` media (its
+  documents are PDF and Office files) and drops a document's caption, so the file is stored under
+  PUBLIC_BASE_URL with a link that expires (`bot.file_links`) and goes as plain text: the caption,
+  then "add to your calendar" and the link on a line of its own (the phone opens it and offers to add
+  the event). Without PUBLIC_BASE_URL only the caption goes.
 """
 
 from __future__ import annotations
@@ -137,11 +139,11 @@ class OutMessage:
     body: str | None = None
     content_sid: str | None = None
     variables: Mapping[str, str] | None = None
-    media_url: str | None = None  # a file Twilio fetches and sends (the body is its caption)
 
 
-# A document's public URL (stored for Twilio to fetch), or None when files cannot be linked.
+# A document's public URL (stored for the person's phone to open), or None when files cannot be linked.
 Linker = Callable[[Document], str | None]
+CALENDAR = "text/calendar"
 
 
 def render(translator: Translator, items: Sequence[Outgoing], templates: Templates,
@@ -156,16 +158,24 @@ def render(translator: Translator, items: Sequence[Outgoing], templates: Templat
 
 
 def _render_document(translator: Translator, document: Document, link: Linker | None) -> list[OutMessage]:
-    """The file by URL with its caption as the body (WhatsApp takes files by public URL only); the
-    caption alone when there is no URL to give."""
-    url = link(document) if link is not None else None
-    parts = split_text(translator.render(document.caption), TEXT_LIMIT) if document.caption else []
+    """A calendar file as text: its caption, a line saying what the link is for, and the link.
+
+    Not as media: Twilio's WhatsApp documents are PDF and Office files (no `text/calendar`, so the
+    whole message would fail) and their caption is dropped. The phone opens the link and offers to
+    add the event. The link has a line of its own and no isolates (FSI/PDI would stick to it and
+    break it): alone on its line it reads left to right inside right-to-left text and stays
+    tappable. Without a link (no PUBLIC_BASE_URL, the file could not be stored, or it is not a
+    calendar file) the caption goes alone."""
+    caption = translator.render(document.caption) if document.caption else ""
+    url = link(document) if link is not None and document.mime_type == CALENDAR else None
     if url is None:
-        log.debug("whatsapp: document %s sent as its caption only (PUBLIC_BASE_URL is not set)",
-                  document.filename)
-        return [OutMessage(body=part) for part in parts]
-    first, rest = (parts[0], parts[1:]) if parts else (None, [])
-    return [OutMessage(body=first, media_url=url), *(OutMessage(body=part) for part in rest)]
+        log.debug("whatsapp: document %s (%s) sent as its caption only", document.filename,
+                  document.mime_type)
+        lines = [caption]
+    else:
+        lines = [caption, translator.render_key("whatsapp.calendar_link"), url]
+    text = "\n".join(line for line in lines if line.strip())
+    return [OutMessage(body=part) for part in split_text(text, TEXT_LIMIT)] if text else []
 
 
 def _render_reply(translator: Translator, reply: Reply, templates: Templates) -> list[OutMessage]:
@@ -224,8 +234,8 @@ class WhatsApp:
         self.sender = WhatsAppSender(self)
 
     def link(self, document: Document) -> str | None:
-        """The document's public URL; None (the caption goes alone) without PUBLIC_BASE_URL, or
-        when the file could not be stored."""
+        """The document's public URL, for the person to open; None (the caption goes alone) without
+        PUBLIC_BASE_URL, or when the file could not be stored."""
         if self.files is None:
             return None
         try:
@@ -261,7 +271,7 @@ class WhatsApp:
         done: list[tuple[OutMessage, Created]] = []
         for message in messages:
             created = self.messages.create(phone, body=message.body, content_sid=message.content_sid,
-                                           content_variables=message.variables, media_url=message.media_url)
+                                           content_variables=message.variables)
             done.append((message, created))
             if not created.ok:
                 log.warning("whatsapp: sending failed with %s%s", created.error_code,
