@@ -6,6 +6,7 @@
     midway whatsapp held        proactive WhatsApp messages held back (no template outside the window)
     midway db upgrade           bring the database schema up to date
     midway decisions list|approve|reject   borderline pre-screens for the center manager
+    midway staff add|list|remove           who is staff (role, center); staff manage events in the chat
     midway events|meetings|tasks|jobs ...  events, meetings, call-them tasks, due work (bot/events_cli.py)
 """
 
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 
 from bot.bootstrap import bootstrap, configure_logging
 from bot.settings import Settings
+from flows.program import STAFF_ROLES
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,6 +44,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     decisions.add_argument("--by", default="manager", help="who decides (name or role)")
     decisions.add_argument("--note", default=None)
 
+    staff = commands.add_parser("staff", help="staff members: add, list, remove (role and center)")
+    staff.add_argument("action", choices=["add", "list", "remove"])
+    staff.add_argument("--channel", choices=["telegram", "whatsapp", "console"], help="where they write")
+    staff.add_argument("--id", dest="external_id",
+                       help="their id on that channel: Telegram user id, WhatsApp number (+972...)")
+    staff.add_argument("--role", choices=list(STAFF_ROLES))
+    staff.add_argument("--center", help="the center they work at (slug); list: only this center")
+    staff.add_argument("--name", help="add: their name, as staff lists show it")
+
     whatsapp = commands.add_parser("whatsapp", help="WhatsApp: messages held back, for staff to follow up")
     whatsapp.add_argument("action", choices=["held"])
     whatsapp.add_argument("--days", type=int, default=7, help="how far back (default: 7 days)")
@@ -52,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    quiet = args.command in ("chat", "events", "meetings", "tasks", "jobs")
+    quiet = args.command in ("chat", "events", "meetings", "tasks", "jobs", "staff")
     configure_logging("WARNING" if quiet else settings.log_level)
 
     if args.command == "db":
@@ -74,6 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.events_cli import run_command
 
         return run_command(bootstrap(settings), args)
+    if args.command == "staff":
+        from bot.staff_cli import staff_command
+
+        return staff_command(bootstrap(settings), args)
     if args.command == "whatsapp":
         from bot.staff_cli import whatsapp_command
 

@@ -21,8 +21,9 @@ from flows.effects import DeleteMyData
 from flows.engine import step
 from flows.events import result_replies
 from flows.program import LANGUAGES
+from flows.staff import staff_result_replies
 from storage import events as bookings
-from storage import repo
+from storage import repo, staff
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -98,8 +99,10 @@ class Dispatcher:
             sprint = step(state, inbound.input, now, ctx, FLOWS)
         except BookingsNotLoaded:  # this step looks at events or meetings: read them, step again
             offers = bookings.event_facts(session, person.id, facts.center, state.lang, now,
-                                          self.program.scheduling.scheduler.exposure_buttons)
-            ctx = replace(ctx, bookings=Bookings(offers.exposure, offers.events, offers.meetings))
+                                          self.program.scheduling.scheduler.exposure_buttons,
+                                          staff_center=facts.staff_center)
+            ctx = replace(ctx, bookings=Bookings(offers.exposure, offers.events, offers.meetings,
+                                                 offers.staff_events))
             sprint = step(state, inbound.input, now, ctx, FLOWS)
         person_id = person.id
         replies = sprint.replies
@@ -112,6 +115,10 @@ class Dispatcher:
             results = bookings.apply_bookings(session, person, sprint.effects, now, self.program,
                                               sprint.state.lang)
             told = tuple(r for result in results for r in result_replies(result, sprint.state.lang))
+            # staff adding, editing or cancelling an event: the same storage functions as the CLI
+            done = staff.apply_staff_effects(session, person, sprint.effects, now, self.program,
+                                             sprint.state.lang)
+            told += tuple(r for result in done for r in staff_result_replies(result))
             asking = (i for i, r in enumerate(replies) if isinstance(r, Reply) and r.choices)
             at = next(asking, len(replies))
             replies = (*replies[:at], *told, *replies[at:])

@@ -1,4 +1,5 @@
-"""Staff commands in the terminal: the center manager's pending decisions."""
+"""Staff commands in the terminal: the center manager's pending decisions, who is staff, and
+WhatsApp messages held back."""
 
 from __future__ import annotations
 
@@ -49,3 +50,43 @@ def whatsapp_command(app: App, args: argparse.Namespace) -> int:
             print(f"{row.created_at:%Y-%m-%d %H:%M}  person {row.person_id}  {row.kind}  ({why})"
                   f"{'  ' + row.reference if row.reference else ''}")
     return 0
+
+
+def staff_command(app: App, args: argparse.Namespace) -> int:
+    """`midway staff add|list|remove`: a person's role and center. Whether a role may manage events
+    in the chat is the program's `[staff] event_roles` (per center under `[centers.staff]`)."""
+    from storage import staff
+
+    now = app.clock()
+    with app.db.transaction() as session:
+        if args.action == "list":
+            members = staff.list_staff(session, args.center)
+            if not members:
+                print("no staff")
+            for m in members:
+                may = app.program.may_manage_events(m.role, m.center)
+                events = "manages events in the chat" if may else ""
+                print(f"person {m.person_id} {m.name or ''}  {m.role} at {m.center or '-'}  "
+                      f"{', '.join(m.identities) or 'no channel'}  {events}".rstrip())
+            return 0
+        if not (args.channel and args.external_id):
+            print(f"give who: midway staff {args.action} --channel telegram --id 123456789")
+            return 2
+        try:
+            if args.action == "add":
+                if not (args.role and args.center):
+                    print("add needs --role (manager, router or promoter) and --center SLUG")
+                    return 2
+                person = staff.make_staff(session, args.channel, args.external_id, args.role, args.center,
+                                          now, args.name)
+                may = app.program.may_manage_events(args.role, args.center)
+                print(f"person {person.id} is {args.role} at {args.center}; "
+                      + ("can add, edit and cancel the center's events in the chat (/staff)" if may
+                         else "events in the chat: not for this role ([staff] event_roles)"))
+                return 0
+            person = staff.remove_staff(session, args.channel, args.external_id)
+            print(f"person {person.id} is no longer staff")
+            return 0
+        except (ValueError, LookupError) as error:
+            print(f"error: {error}")
+            return 1

@@ -26,6 +26,8 @@ class PersonFacts:
     center: str | None = None
     can_share_contact: bool = False
     track: str | None = None  # employees | self_employed | all; None: not asked yet
+    role: str = "participant"  # or a staff role: manager | router | promoter
+    staff_center: str | None = None  # the center a staff member works at
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,10 @@ class EventOffer:
     track: str = "all"  # employees | self_employed | all
     my_status: str | None = None  # the person's sign-up: confirmed | waitlisted | offered
     my_position: int | None = None  # on the waitlist, 1 = next
+    # for staff: the limit, the seats held (confirmed + offered) and the waitlist's length
+    capacity: int | None = None
+    taken: int = 0
+    waiting: int = 0
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,7 @@ class Bookings:
     exposure: tuple[EventOffer, ...] = ()  # the next exposure conferences of every center
     events: tuple[EventOffer, ...] = ()  # upcoming events of the person's center, and their sign-ups
     meetings: tuple[MeetingFacts, ...] = ()
+    staff_events: tuple[EventOffer, ...] = ()  # staff: upcoming events of the center they work at
 
 
 class BookingsNotLoaded(LookupError):
@@ -102,3 +109,12 @@ class Context:
     @property
     def meetings(self) -> tuple[MeetingFacts, ...]:
         return self._bookings().meetings
+
+    @property
+    def staff_events(self) -> tuple[EventOffer, ...]:
+        return self._bookings().staff_events
+
+    @property
+    def manages_events(self) -> bool:
+        """Staff whose role may add, edit and cancel their center's events (program configuration)."""
+        return self.program.may_manage_events(self.person.role, self.person.staff_center)

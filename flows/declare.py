@@ -63,6 +63,8 @@ class Ask:
     # The options only suggest a free-text answer (the profile name for "what shall we call you"):
     # typed text picks one only by its number or its exact words, else it is parsed as typed.
     suggestions: bool = False
+    # A typed number is the answer itself ("12" seats), never the number of an option.
+    typed_numbers: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,12 @@ class Flow:
     steps: tuple[Ask, ...]
     finish: Callable[[View], Done]
     record: bool = False  # store every answer (SaveAnswer) — for flows that collect facts
+    # Who may be in this flow (staff flows); for anyone else it does not exist: not opened, and a
+    # frame of it left from before (the person's role changed) is dropped.
+    allowed: Callable[[Context], bool] | None = None
+
+    def allows(self, ctx: Context) -> bool:
+        return self.allowed is None or self.allowed(ctx)
 
     def step(self, key: str | None) -> Ask | None:
         return next((s for s in self.steps if s.key == key), None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 
@@ -93,7 +93,42 @@ class AnswerMeeting:
     reason: str | None = None
 
 
+# ---- staff in the chat: the shell checks the role again, applies these with the same storage
+# functions as `midway events add|edit|cancel`, and answers with a `flows.staff.StaffResult` ------
+@dataclass(frozen=True)
+class NewSessionSpec:
+    starts_at: datetime
+    place: str = ""
+    ends_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CreateEvent:
+    """An event of the staff member's own center (the shell takes the center from their record)."""
+
+    kind: str
+    titles: dict[str, str]
+    sessions: tuple[NewSessionSpec, ...]
+    capacity: int | None
+    track: str
+    signup_required: bool
+
+
+@dataclass(frozen=True)
+class EditEvent:
+    event: str  # an `EventOffer.ref`
+    sessions: tuple[NewSessionSpec, ...] | None = None  # every session, as it should be now
+    capacity: int | None = None
+    clear_capacity: bool = False
+
+
+@dataclass(frozen=True)
+class CancelEvent:
+    event: str
+
+
 Effect = (
     SaveAnswer | UpdateProfile | RecordOutcome | RequestHandoff | SetOptOut | SetLanguage | SetPhone
     | DeleteMyData | SignUp | CancelSignup | AnswerOffer | AnswerAttendance | AnswerMeeting
+    | CreateEvent | EditEvent | CancelEvent
 )

@@ -18,6 +18,7 @@ from flows.inputs import Command, Contact, Input, Pressed, Text, Unsupported
 from flows.messages import Choice, Msg, Outgoing, Reply
 from flows.parsing.choices import Candidate, match_choice, match_many
 from flows.parsing.normalize import has_letters_or_digits, normalize
+from flows.parsing.numbers import to_ascii_digits
 from flows.parsing.phones import to_e164
 from flows.state import Frame, State
 
@@ -30,10 +31,12 @@ MAX_RAW = 500  # longest raw answer we keep
 COMMANDS = {
     "start": "restart", "restart": "restart", "menu": "menu", "back": "back", "help": "help",
     "language": "language", "lang": "language", "human": "human", "person": "human",
-    "privacy": "privacy", "delete": "privacy", "stop": "stop",
+    "privacy": "privacy", "delete": "privacy", "stop": "stop", "staff": "staff",
 }
 # Intents recognised when the whole message is one of the keywords (from the catalogs, any language).
-KEYWORD_INTENTS = ("menu", "back", "restart", "language", "human", "stop", "optin", "privacy", "help")
+KEYWORD_INTENTS = (
+    "menu", "back", "restart", "language", "human", "stop", "optin", "privacy", "help", "staff",
+)
 
 
 @dataclass(frozen=True)
@@ -82,9 +85,11 @@ class _Run:
         if not all(self.intact(frame) for frame in self.state.frames):  # a deploy removed a flow or question
             self.state.frames.clear()
             self.say("common.lost_place")
+        # a flow this person may not be in (staff whose role changed since) is gone, without a word
+        self.state.frames = [f for f in self.state.frames if self.flows[f.flow].allows(self.ctx)]
         if isinstance(inp, Command):
             intent = COMMANDS.get(inp.name)
-            if intent is None:
+            if intent is None or not self.available(intent):
                 self.say("common.unknown_command")
                 self.reprompt_or_menu()
             else:
@@ -92,7 +97,7 @@ class _Run:
             return
         if isinstance(inp, Pressed) and inp.payload.startswith(GLOBAL):
             name = inp.payload[len(GLOBAL):]
-            if name in KEYWORD_INTENTS:
+            if name in KEYWORD_INTENTS and self.available(name):
                 self.intent(name)
             else:
                 self.stale()
@@ -121,7 +126,7 @@ class _Run:
             self.state.frames.clear()
             if person.opted_out:
                 self.effects.append(SetOptOut(False))
-            self.start("prescreen" if person.outcome is None else "menu", greeting="common.welcome_back"
+            self.start("prescreen" if self.newcomer() else "menu", greeting="common.welcome_back"
                        if person.outcome else None)
         elif name == "menu":
             if self.top_flow() == "menu":
@@ -130,7 +135,7 @@ class _Run:
                 self.push("menu")
         elif name == "back":
             self.back()
-        elif name in ("language", "privacy"):
+        elif name in ("language", "privacy", "staff"):
             if self.top_flow() == name:
                 self.reprompt_or_menu()
             else:
@@ -161,6 +166,8 @@ class _Run:
         if not reply:
             return None
         for name in KEYWORD_INTENTS:
+            if not self.available(name):
+                continue
             for phrase in self.ctx.lexicon.texts(f"keywords.{name}"):
                 if reply in {normalize(k) for k in phrase.split(",")}:
                     return name
@@ -175,7 +182,7 @@ class _Run:
             return
         if isinstance(inp, Unsupported):
             self.say("common.unsupported")
-        if self.ctx.person.outcome is None:
+        if self.newcomer():
             self.start("prescreen")
         else:
             self.start("menu", greeting="common.welcome_back")
@@ -336,7 +343,7 @@ class _Run:
             return
         value: Any = None
         candidates = self.candidates(options)
-        if options:
+        if options and not (question.typed_numbers and to_ascii_digits(text).strip().isdecimal()):
             if question.multi:
                 many = match_many(text, candidates)
                 if many is not None:
@@ -400,6 +407,15 @@ class _Run:
         options = self.options(question, self.view(frame))  # type: ignore[arg-type]
         return any(reply == normalize(t) for c in self.candidates(options) for t in c.texts)
 
+    def available(self, intent: str) -> bool:
+        """An intent that opens a flow (menu, language, staff...) exists only for who may be in it."""
+        flow = self.flows.get(intent)
+        return flow is None or flow.allows(self.ctx)
+
+    def newcomer(self) -> bool:
+        """Someone to greet with the pre-screen: no outcome yet, and not staff who run the center."""
+        return self.ctx.person.outcome is None and not self.ctx.manages_events
+
     def view(self, frame: Frame) -> View:
         return View(frame.answers, self.ctx, self.now, self.state.lang)
 
@@ -450,7 +466,7 @@ class _Run:
     def reprompt_or_menu(self) -> None:
         if self.state.frames:
             self.reprompt()
-        elif self.ctx.person.outcome is None:
+        elif self.newcomer():
             self.say("common.start_hint")
             self.flush()
         else:

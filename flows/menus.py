@@ -14,6 +14,8 @@ def menu_options(view: View) -> tuple[Option, ...]:
     items: list[Option] = []
     if view.answers.get("can_continue"):
         items.append(Option("continue", "menu.continue"))
+    if view.ctx.manages_events:
+        items.append(Option("staff", "menu.staff"))
     if person.outcome is not None:
         items.append(Option("status", "menu.status"))
     if person.outcome in (None, "not_eligible"):
@@ -40,7 +42,7 @@ def menu_finish(view: View) -> Done:
             replies=(Msg("handoff.ack", {"days": view.ctx.program.handoff_reply_working_days}),),
             effects=(RequestHandoff("menu", None),),
         )
-    if item in ("language", "privacy", "events", "bookings"):
+    if item in ("language", "privacy", "events", "bookings", "staff"):
         return Done(then=f"push:{item}")
     return Done()  # continue
 

@@ -11,6 +11,7 @@ from typing import Any
 from flows.scheduling import Scheduling, scheduling_from_dict
 
 LANGUAGES = ("he", "en", "ru", "ar")
+STAFF_ROLES = ("manager", "router", "promoter")  # the people on staff (a person's role); "participant" is not
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,13 @@ class Service:
 
 
 @dataclass(frozen=True)
+class StaffRules:
+    """What staff may do in the chat, by role (`[staff]`, and per center under `[centers.staff]`)."""
+
+    event_roles: tuple[str, ...] = ("manager", "router")  # add, edit and cancel the center's events
+
+
+@dataclass(frozen=True)
 class Center:
     slug: str
     names: dict[str, str]
@@ -47,6 +55,7 @@ class Center:
     services: tuple[Service, ...] = ()
     parent: str | None = None
     eligibility: Eligibility = field(default_factory=Eligibility)
+    staff: StaffRules = field(default_factory=StaffRules)
 
     def name(self, lang: str) -> str:
         return self.names.get(lang) or self.names.get("he") or self.slug
@@ -62,9 +71,15 @@ class Program:
     max_text_length: int = 600
     # reminders, quiet hours, the scheduler and meeting rules ([reminders], [quiet_hours], ...)
     scheduling: Scheduling = field(default_factory=Scheduling)
+    staff: StaffRules = field(default_factory=StaffRules)
 
     def center(self, slug: str | None) -> Center | None:
         return next((c for c in self.centers if c.slug == slug), None)
+
+    def may_manage_events(self, role: str | None, center: str | None) -> bool:
+        """Whether staff of `role` at `center` add, edit and cancel that center's events in the chat."""
+        found = self.center(center)
+        return found is not None and role in found.staff.event_roles
 
 
 def _eligibility(data: dict[str, Any], base: Eligibility) -> Eligibility:
@@ -75,9 +90,21 @@ def _eligibility(data: dict[str, Any], base: Eligibility) -> Eligibility:
     return replace(base, **data)
 
 
+def _staff(data: dict[str, Any], base: StaffRules, where: str) -> StaffRules:
+    unknown = set(data) - {f.name for f in fields(StaffRules)}
+    if unknown:
+        raise ValueError(f"unknown [{where}] settings: {sorted(unknown)}")
+    roles = tuple(data.get("event_roles", base.event_roles))
+    wrong = [r for r in roles if r not in STAFF_ROLES]
+    if wrong:
+        raise ValueError(f"[{where}] event_roles: {wrong} are not staff roles ({', '.join(STAFF_ROLES)})")
+    return StaffRules(event_roles=roles)
+
+
 def program_from_dict(data: dict[str, Any]) -> Program:
     """Validate and build the program configuration; raises ValueError with a clear message."""
     base = _eligibility(data.get("eligibility", {}), Eligibility())
+    staff = _staff(data.get("staff", {}), StaffRules(), "staff")
     centers = []
     for raw in data.get("centers", []):
         if "slug" not in raw or "names" not in raw:
@@ -93,6 +120,7 @@ def program_from_dict(data: dict[str, Any]) -> Program:
                 services=services,
                 parent=raw.get("parent"),
                 eligibility=_eligibility(raw.get("eligibility", {}), base),
+                staff=_staff(raw.get("staff", {}), staff, f"centers.staff ({raw['slug']})"),
             )
         )
     if not centers:
@@ -109,4 +137,5 @@ def program_from_dict(data: dict[str, Any]) -> Program:
         resume_after_hours=int(general.get("resume_after_hours", 12)),
         max_text_length=int(general.get("max_text_length", 600)),
         scheduling=scheduling_from_dict(data),
+        staff=staff,
     )

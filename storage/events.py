@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from flows.context import EventOffer, MeetingFacts, SessionInfo
 from flows.effects import AnswerAttendance, AnswerMeeting, AnswerOffer, CancelSignup, SignUp
+from flows.event_kinds import KINDS, NO_SIGNUP_KINDS, TRACKS
 from flows.events import BookingResult
 from flows.program import Program
 from storage import jobs
@@ -33,26 +34,6 @@ from storage.models import (
 SEATED = ("confirmed", "offered")
 ACTIVE = ("confirmed", "waitlisted", "offered")
 MEETING_OPEN = ("scheduled", "confirmed", "reschedule_requested")
-KINDS = (
-    "exposure_conference",
-    "opening_workshop",
-    "back_to_work",
-    "self_employed_workshop",
-    "starting_business",
-    "freelancers",
-    "career_initiative",
-    "career_direction",
-    "motivation",
-    "networking",
-    "facebook_linkedin",
-    "office_excel",
-    "job_club",
-    "business_space",
-    "events_day",
-    "community_evening",
-)
-NO_SIGNUP_KINDS = ("job_club", "business_space")
-TRACKS = ("employees", "self_employed", "all")
 
 
 @dataclass(frozen=True)
@@ -754,6 +735,7 @@ def offer_of(
     signup: Signup | None = None,
     position: int | None = None,
     center: str | None = None,
+    waiting: int = 0,
 ) -> EventOffer:
     sessions = tuple(SessionInfo(s.starts_at, s.ends_at, s.place) for s in event.sessions)
     return EventOffer(
@@ -769,6 +751,9 @@ def offer_of(
         track=event.track,
         my_status=signup.status if signup is not None and signup.status in ACTIVE else None,
         my_position=position,
+        capacity=event.capacity,
+        taken=taken,
+        waiting=waiting,
     )
 
 
@@ -777,10 +762,17 @@ class EventFacts:
     exposure: tuple[EventOffer, ...]
     events: tuple[EventOffer, ...]
     meetings: tuple[MeetingFacts, ...]
+    staff_events: tuple[EventOffer, ...] = ()  # upcoming events of the center a staff member works at
 
 
 def event_facts(
-    session: Session, person_id: int, center: str | None, lang: str, now: datetime, exposure_limit: int = 3
+    session: Session,
+    person_id: int,
+    center: str | None,
+    lang: str,
+    now: datetime,
+    exposure_limit: int = 3,
+    staff_center: str | None = None,
 ) -> EventFacts:
     slugs = dict(session.execute(select(Center.id, Center.slug)).all())
     upcoming = (
@@ -805,17 +797,24 @@ def event_facts(
         )
     }
     extra = [e for e in session.scalars(upcoming.where(Event.id.in_(list(mine)))) if e.center_id != center_id]
-    rows = {e.id: e for e in [*exposure_rows, *own, *extra]}
-    taken = {
-        i: sum(n for s, n in c.items() if s in SEATED) for i, c in seat_counts(session, list(rows)).items()
-    }
+    staff_id = next((i for i, s in slugs.items() if s == staff_center), None) if staff_center else None
+    if staff_id is None:
+        staffed = []
+    elif staff_id == center_id:
+        staffed = own
+    else:
+        staffed = list(session.scalars(upcoming.where(Event.center_id == staff_id).limit(40)))
+    rows = {e.id: e for e in [*exposure_rows, *own, *extra, *staffed]}
+    counts = seat_counts(session, list(rows))
+    taken = {i: sum(n for s, n in c.items() if s in SEATED) for i, c in counts.items()}
 
     def offer(event: Event) -> EventOffer:
         signup = mine.get(event.id)
         position = (
             _position(session, signup) if signup is not None and signup.status == "waitlisted" else None
         )
-        return offer_of(event, lang, taken.get(event.id, 0), signup, position, slugs.get(event.center_id))
+        return offer_of(event, lang, taken.get(event.id, 0), signup, position, slugs.get(event.center_id),
+                        counts.get(event.id, {}).get("waitlisted", 0))
 
     meetings = tuple(
         MeetingFacts(
@@ -833,7 +832,10 @@ def event_facts(
         )
     )
     return EventFacts(
-        tuple(offer(e) for e in exposure_rows), tuple(offer(e) for e in [*own, *extra]), meetings
+        tuple(offer(e) for e in exposure_rows),
+        tuple(offer(e) for e in [*own, *extra]),
+        meetings,
+        tuple(offer(e) for e in staffed),
     )
 
 

@@ -85,8 +85,10 @@ class Person(Base):
     phone_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     opted_out_at: Mapped[datetime | None]
-    role: Mapped[str] = mapped_column(String(20), default="participant")
+    role: Mapped[str] = mapped_column(String(20), default="participant")  # or manager | router | promoter
     center_id: Mapped[int | None] = mapped_column(ForeignKey("centers.id", ondelete="SET NULL"))
+    # Staff: the center they work at (`midway staff add`); not the center they would attend.
+    staff_center_id: Mapped[int | None] = mapped_column(ForeignKey("centers.id", ondelete="SET NULL"))
 
     identities: Mapped[list[ChannelIdentity]] = relationship(
         back_populates="person", cascade="all, delete-orphan", passive_deletes=True

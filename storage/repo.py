@@ -163,12 +163,15 @@ def person_facts(session: Session, person: Person, channel: str, profile_name: s
         .limit(1)
     )
     track = select(ParticipantProfile.track).where(ParticipantProfile.person_id == person.id)
-    # one statement, always one row: the latest outcome, its center, the track (each may be NULL)
-    outcome, center, track_value = session.execute(
+    staff_center = select(Center.slug).where(Center.id == person.staff_center_id)
+    # one statement, always one row: the latest outcome, its center, the track, the center a staff
+    # member works at (each may be NULL)
+    outcome, center, track_value, staff_slug = session.execute(
         select(
             latest.with_only_columns(PrescreenOutcome.outcome).scalar_subquery(),
             latest.with_only_columns(Center.slug).scalar_subquery(),
             track.scalar_subquery(),
+            staff_center.scalar_subquery(),
         )
     ).one()
     return PersonFacts(
@@ -180,6 +183,8 @@ def person_facts(session: Session, person: Person, channel: str, profile_name: s
         center=center,
         can_share_contact=channel == "telegram",
         track=track_value,
+        role=person.role or "participant",
+        staff_center=staff_slug,
     )
 
 

@@ -18,6 +18,9 @@ from flows.engine import COMMANDS
 from flows.parsing.normalize import normalize
 from flows.registry import FLOWS
 from tests.kit import CATALOGS, PROGRAM, FlowChat
+from tests.test_staff_flows import CLUB, NETWORKING, WORKSHOP, StaffChat
+
+STAFF_EVENTS = (WORKSHOP, NETWORKING, CLUB)  # seen by staff of Kfar Saba; no one else sees them
 
 TEXTS = [
     # numbers
@@ -35,6 +38,9 @@ TEXTS = [
     # keywords of every intent
     "תפריט", "menu", "back", "חזור", "stop", "STOP", "הסר", "הצטרף", "start", "privacy", "פרטיות", "מחק",
     "שפה", "language", "עזרה", "help", "נציג", "person", "התחל", "restart", "start over", "unsubscribe",
+    "צוות", "staff", "персонал",
+    # dates and times (staff adding or moving an event)
+    "3.12", "03/12/2026", "1.1.2020", "31.2", "מחר", "18:00", "6 בערב", "6pm", "25:00",
     # phones
     "050-1234567", "+972 52-555-1234", "12345",
     # emoji, empty, long, and things that look like internals
@@ -42,7 +48,7 @@ TEXTS = [
     "\x00", "g:back", "1:yes", "__done", "none", "other", "profile", "skip", "g:stop",
 ]
 FORGED = ["999:yes", "g:nonsense", "", "::::", "g:", "0:yes", "g:back", "g:menu", "g:stop", "g:restart",
-          "g:privacy", "g:language", "g:optin", "1:__done", "2:none", "x" * 64, "é" * 40]
+          "g:privacy", "g:language", "g:optin", "g:staff", "1:__done", "2:none", "x" * 64, "é" * 40]
 # Plausible answers to each question, so that random conversations also reach the outcomes; the first
 # of each list keeps a pre-screen on its way to "eligible".
 ANSWERS = {
@@ -55,6 +61,16 @@ ANSWERS = {
     "experience": ["25", "30", "4"], "able": ["yes", "כן", "לא"], "groups": ["5", "אף אחד מאלה", "1, 2"],
     "source": ["2", "friend"], "phone": ["050-1234567", "12345"], "review": ["כן", "no"], "item": ["1", "2"],
     "lang": ["English", "עברית", "4"],
+    # staff: adding, editing and cancelling an event
+    "task": ["1", "2", "3", "4"], "kind": ["2", "סדנת פתיחה", "Job club"],
+    "title": ["סדנת פתיחה", "Job club"],
+    "translate": ["לא", "yes"], "title_en": ["Job club", "1"], "title_ru": ["Джоб-клуб", "1"],
+    "title_ar": ["1", "نادي العمل"], "date": ["3.12", "03/12/2026", "מחר", "1.1.2020"],
+    "time": ["18:00", "6 בערב", "9", "8:00"], "place": ["חדר 2", "room 4"], "sessions": ["1", "3", "0"],
+    "capacity": ["20", "1", "ללא הגבלה"], "track": ["3", "לכולם"], "signup": ["כן", "no"],
+    "approve": ["1", "2"], "event": ["1", "2", "3"], "field": ["1", "2", "3", "4"],
+    "new_date": ["7.12", "22.11"], "new_time": ["17:00"], "new_place": ["אולם"], "new_capacity": ["30", "1"],
+    "change_ok": ["1", "2"], "cancel_ok": ["1", "2"],
 }
 STOP_WORDS = {normalize(w) for phrase in CATALOGS.texts("keywords.stop") for w in phrase.split(",")}
 
@@ -111,6 +127,8 @@ people = st.builds(
     opted_out=st.booleans(),
     outcome=st.sampled_from([None, None, "eligible", "not_eligible", "manager_decision"]),
     can_share_contact=st.booleans(),
+    role=st.sampled_from(["participant", "participant", "manager", "router", "promoter"]),
+    staff_center=st.sampled_from([None, "kfar-saba", "modiin"]),
 )
 
 
@@ -120,7 +138,7 @@ people = st.builds(
 def test_any_conversation_stays_sound(data: st.DataObject, person: PersonFacts, lang: str, length: int,
                                       chaos: int) -> None:
     """`chaos` is the percentage of steps that are not an answer to the question on screen."""
-    chat = FlowChat(lang=lang, person=person)
+    chat = StaffChat(lang=lang, person=person, staff_events=STAFF_EVENTS)  # FlowChat, with a center's events
     seen: list[str] = []
     for _ in range(length):
         if data.draw(st.integers(0, 19), label="pause") == 0:

@@ -1,0 +1,464 @@
+"""Staff in the chat: the center's events, added, listed, edited and cancelled, as it reads.
+
+    /staff (or "staff" in the menu) → what would you like to do?
+      add     kind (the catalog) → title in Hebrew → other languages? (en, ru, ar, each skippable)
+              → date → time → place → how many meetings (weekly) → capacity or none → track
+              → sign-up needed? → the summary: add it / don't             → CreateEvent
+      list    the center's upcoming events with the seats taken and the waiting list
+      edit    which event → date, time, place or capacity → the new value → confirm  → EditEvent
+      cancel  which event → confirm (how many are signed up and will be told)   → CancelEvent
+
+Only staff whose role the program allows (`[staff] event_roles`, per center) are ever here; for
+anyone else the flow does not exist (`Flow.allowed`). The shell checks the role again when it
+applies the effect, with the same storage functions as `midway events add|edit|cancel` (reminders
+move or are dropped, signed-up people are told of a cancellation), and answers with a `StaffResult`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from flows.context import Context, EventOffer, SessionInfo
+from flows.declare import Ask, Done, Flow, Invalid, Option, View
+from flows.effects import CancelEvent, CreateEvent, EditEvent, NewSessionSpec
+from flows.event_kinds import KINDS, TRACKS
+from flows.events import sessions_msg
+from flows.messages import Msg, MsgList, Outgoing, Reply
+from flows.parsing.dates import parse_clock, parse_day
+from flows.parsing.numbers import first_number
+from flows.scheduling import TIMEZONE
+
+OTHER_LANGUAGES = ("en", "ru", "ar")  # Hebrew is the title everyone sees when theirs is missing
+SKIP = "skip"
+MAX_PICK = 10  # events offered as buttons to edit or cancel (the soonest)
+MAX_TITLE = 120
+MAX_PLACE = 200
+MAX_SESSIONS = 30
+MAX_CAPACITY = 1000
+MAX_AHEAD_DAYS = 730
+FIELDS = ("date", "time", "place", "capacity")
+
+
+def allowed(ctx: Context) -> bool:
+    return ctx.manages_events
+
+
+# ---- reading what staff type -----------------------------------------------------------------
+def _words(view: View, key: str) -> tuple[str, ...]:
+    return tuple(part for text in view.ctx.lexicon.texts(key) for part in text.split(","))
+
+
+def _today(view: View) -> date:
+    return view.now.astimezone(TIMEZONE).date()
+
+
+def _at(day: date, clock: time) -> datetime:
+    return datetime.combine(day, clock, TIMEZONE)
+
+
+def parse_title(text: str, view: View) -> str:
+    title = " ".join(text.split())
+    if not title:
+        raise Invalid("staff.invalid_title")
+    return title[:MAX_TITLE]
+
+
+def parse_place(text: str, view: View) -> str:
+    return " ".join(text.split())[:MAX_PLACE]
+
+
+def read_day(text: str, view: View) -> date:
+    day = parse_day(text, _today(view), _words(view, "synonyms.today"), _words(view, "synonyms.tomorrow"))
+    if day is None or day > _today(view) + timedelta(days=MAX_AHEAD_DAYS):
+        raise Invalid("staff.invalid_date")
+    if day < _today(view):
+        raise Invalid("staff.date_past")
+    return day
+
+
+def read_clock(text: str, view: View) -> time:
+    clock = parse_clock(text, _words(view, "synonyms.evening"), _words(view, "synonyms.morning"))
+    if clock is None:
+        raise Invalid("staff.invalid_time")
+    return clock
+
+
+def parse_date(text: str, view: View) -> str:
+    return read_day(text, view).isoformat()
+
+
+def parse_time(text: str, view: View) -> str:
+    clock = read_clock(text, view)
+    day = view.answers.get("date")
+    if day and _at(date.fromisoformat(day), clock) <= view.now:
+        raise Invalid("staff.time_past")
+    return clock.strftime("%H:%M")
+
+
+def _count(text: str, high: int, invalid: str) -> int:
+    number = first_number(text)
+    if number is None or number != int(number) or not 1 <= number <= high:
+        raise Invalid(invalid, high=high)
+    return int(number)
+
+
+def parse_sessions(text: str, view: View) -> int:
+    return _count(text, MAX_SESSIONS, "staff.invalid_sessions")
+
+
+def parse_capacity(text: str, view: View) -> int:
+    return _count(text, MAX_CAPACITY, "staff.invalid_capacity")
+
+
+# ---- the center's events ---------------------------------------------------------------------
+def center_name(view: View) -> str:
+    center = view.ctx.program.center(view.ctx.person.staff_center)
+    return center.name(view.lang) if center else ""
+
+
+def center_events(view: View) -> tuple[EventOffer, ...]:
+    center = view.ctx.person.staff_center
+    found = (e for e in view.ctx.staff_events if e.center == center and e.starts_at > view.now)
+    return tuple(sorted(found, key=lambda e: (e.starts_at, e.ref)))
+
+
+def chosen(view: View) -> EventOffer | None:
+    ref = view.answers.get("event")
+    return next((e for e in center_events(view) if e.ref == ref), None)
+
+
+def seats_msg(event: EventOffer) -> Msg:
+    if not event.signup_required:
+        return Msg("staff.drop_in")
+    if event.capacity is None:
+        return Msg("staff.seats_open", {"taken": event.taken})
+    key = "staff.seats_waiting" if event.waiting else "staff.seats"
+    return Msg(key, {"taken": event.taken, "capacity": event.capacity, "waiting": event.waiting})
+
+
+def event_line(event: EventOffer) -> Msg:
+    return Msg("staff.list_line", {"title": event.title, "when": event.starts_at, "place": event.place,
+                                   "seats": seats_msg(event)})
+
+
+def event_option(event: EventOffer) -> Option:
+    return Option(event.ref, "staff.event_option", {"title": event.title, "when": event.starts_at})
+
+
+def list_replies(view: View) -> tuple[Msg, ...]:
+    events = center_events(view)
+    if not events:
+        return (Msg("staff.no_events", {"center": center_name(view)}),)
+    lines = MsgList(tuple(event_line(e) for e in events))
+    return (Msg("staff.list_title", {"center": center_name(view)}), Msg("common.list", {"items": lines}))
+
+
+def event_details(event: EventOffer) -> tuple[Msg, ...]:
+    heading = Msg("staff.event_details", {"title": event.title, "seats": seats_msg(event)})
+    return (heading, sessions_msg(event))
+
+
+# ---- add: the new event ----------------------------------------------------------------------
+def new_sessions(view: View) -> tuple[NewSessionSpec, ...]:
+    """One session, or one a week at the same time and place."""
+    a = view.answers
+    first, clock = date.fromisoformat(a["date"]), time.fromisoformat(a["time"])
+    count = int(a.get("sessions") or 1)
+    return tuple(
+        NewSessionSpec(_at(first + timedelta(weeks=n), clock), a.get("place", "")) for n in range(count)
+    )
+
+
+def new_titles(view: View) -> dict[str, str]:
+    titles = {"he": view.answers["title"]}
+    for lang in OTHER_LANGUAGES:
+        text = view.answers.get(f"title_{lang}")
+        if text and text != SKIP:
+            titles[lang] = text
+    return titles
+
+
+def add_summary(view: View) -> tuple[Msg, ...]:
+    a = view.answers
+    sessions = new_sessions(view)
+    lines = [Msg("staff.summary_kind", {"kind": Msg(f"staff.kind.{a['kind']}")})]
+    lines += [Msg("staff.summary_title", {"title": a["title"]})]
+    lines += [
+        Msg("staff.summary_title_in", {"language": Msg(f"language.name.{lang}"), "title": title})
+        for lang, title in new_titles(view).items()
+        if lang != "he"
+    ]
+    if len(sessions) == 1:
+        lines.append(Msg("staff.summary_when", {"when": sessions[0].starts_at}))
+    else:
+        lines.append(Msg("staff.summary_weekly", {"count": len(sessions), "when": sessions[0].starts_at,
+                                                   "last": sessions[-1].starts_at}))
+    lines.append(Msg("staff.summary_place", {"place": a.get("place") or "-"}))
+    capacity = a.get("capacity")
+    lines.append(Msg("staff.summary_capacity", {"count": capacity}) if isinstance(capacity, int)
+                 else Msg("staff.summary_no_limit"))
+    lines.append(Msg("staff.summary_track", {"track": Msg(f"staff.track.{a['track']}")}))
+    lines.append(Msg("staff.summary_signup_yes" if a.get("signup") == "yes" else "staff.summary_signup_no"))
+    return (
+        Msg("staff.summary", {"center": center_name(view)}),
+        Msg("common.list", {"items": MsgList(tuple(lines))}),
+        Msg("staff.ask_approve"),
+    )
+
+
+def create_effect(view: View) -> CreateEvent:
+    a = view.answers
+    capacity = a.get("capacity")
+    return CreateEvent(
+        kind=a["kind"],
+        titles=new_titles(view),
+        sessions=new_sessions(view),
+        capacity=capacity if isinstance(capacity, int) else None,
+        track=a["track"],
+        signup_required=a.get("signup") == "yes",
+    )
+
+
+# ---- edit: the event as it will be -----------------------------------------------------------
+def _sessions_of(event: EventOffer) -> tuple[SessionInfo, ...]:
+    return event.sessions or (SessionInfo(event.starts_at, None, event.place),)
+
+
+def changed_sessions(event: EventOffer, answers: Any) -> tuple[NewSessionSpec, ...]:
+    """Every session after the change: a new date moves them all by as many days (the time of day
+    stays), a new time sets it on each (the length stays), a new place is the place of each."""
+    sessions = _sessions_of(event)
+    first_day = sessions[0].starts_at.astimezone(TIMEZONE).date()
+    moved = []
+    for s in sessions:
+        start = s.starts_at.astimezone(TIMEZONE)
+        length = s.ends_at - s.starts_at if s.ends_at else None
+        place = s.place or event.place
+        if answers.get("new_date"):
+            shift = date.fromisoformat(answers["new_date"]) - first_day
+            start = _at(start.date() + shift, start.time())
+        if answers.get("new_time"):
+            start = _at(start.date(), time.fromisoformat(answers["new_time"]))
+        if answers.get("new_place"):
+            place = answers["new_place"]
+        moved.append(NewSessionSpec(start, place, start + length if length is not None else None))
+    return tuple(moved)
+
+
+def parse_new_date(text: str, view: View) -> str:
+    event = chosen(view)
+    day = read_day(text, view)
+    if event is not None:
+        first = changed_sessions(event, {"new_date": day.isoformat()})[0].starts_at
+        if first <= view.now:
+            raise Invalid("staff.time_past")
+    return day.isoformat()
+
+
+def parse_new_time(text: str, view: View) -> str:
+    event = chosen(view)
+    clock = read_clock(text, view).strftime("%H:%M")
+    if event is not None and changed_sessions(event, {"new_time": clock})[0].starts_at <= view.now:
+        raise Invalid("staff.time_past")
+    return clock
+
+
+def change_prompt(view: View) -> tuple[Msg, ...]:
+    event = chosen(view)
+    assert event is not None
+    a = view.answers
+    field = a.get("field")
+    if field == "capacity":
+        capacity = a.get("new_capacity")
+        parts = [Msg("staff.confirm_capacity", {"title": event.title, "count": capacity})
+                 if isinstance(capacity, int) else Msg("staff.confirm_no_limit", {"title": event.title})]
+        if isinstance(capacity, int) and capacity < event.taken:
+            parts.append(Msg("staff.capacity_below_taken", {"taken": event.taken}))
+    elif field == "place":
+        parts = [Msg("staff.confirm_place", {"title": event.title, "place": a.get("new_place", "")})]
+    else:
+        sessions = changed_sessions(event, a)
+        parts = [Msg("staff.confirm_move", {"title": event.title, "when": sessions[0].starts_at})]
+        if len(sessions) > 1:
+            parts.append(Msg("staff.confirm_move_all", {"count": len(sessions)}))
+    if event.taken or event.waiting:
+        parts.append(Msg("staff.reminders_follow", {"count": event.taken + event.waiting}))
+    return (*parts, Msg("staff.ask_change"))
+
+
+def edit_effect(view: View, event: EventOffer) -> EditEvent:
+    a = view.answers
+    if a.get("field") == "capacity":
+        capacity = a.get("new_capacity")
+        if isinstance(capacity, int):
+            return EditEvent(event.ref, capacity=capacity)
+        return EditEvent(event.ref, clear_capacity=True)
+    return EditEvent(event.ref, sessions=changed_sessions(event, a))
+
+
+def field_prompt(view: View) -> tuple[Msg, ...]:
+    event = chosen(view)
+    return (*(event_details(event) if event else ()), Msg("staff.ask_field"))
+
+
+def cancel_prompt(view: View) -> tuple[Msg, ...]:
+    event = chosen(view)
+    assert event is not None
+    people = event.taken + event.waiting
+    ask = Msg("staff.ask_cancel_people", {"count": people}) if people else Msg("staff.ask_cancel")
+    return (*event_details(event), ask)
+
+
+# ---- the flow --------------------------------------------------------------------------------
+def adding(view: View) -> bool:
+    return view.answers.get("task") == "add"
+
+
+def picking(view: View) -> bool:
+    return view.answers.get("task") in ("edit", "cancel") and bool(center_events(view))
+
+
+def editing(view: View, field: str | None = None) -> bool:
+    a = view.answers
+    return a.get("task") == "edit" and "event" in a and (field is None or a.get("field") == field)
+
+
+def staff_finish(view: View) -> Done:
+    a = view.answers
+    task = a.get("task")
+    again = "push:staff"  # back to what staff can do; "menu" or "back" leaves
+    if task == "list":
+        return Done(replies=list_replies(view), then=again)
+    if task == "add":
+        if a.get("approve") != "yes":
+            return Done(replies=(Msg("staff.not_added"),), then=again)
+        return Done(effects=(create_effect(view),), then=again)
+    event = chosen(view)
+    if event is None:  # none to choose from, or the chosen one is gone meanwhile (cancelled, started)
+        gone = Msg("staff.result.unavailable") if a.get("event") else None
+        return Done(replies=(gone or Msg("staff.no_events", {"center": center_name(view)}),), then=again)
+    if task == "edit":
+        if a.get("change_ok") != "yes":
+            return Done(replies=(Msg("staff.not_changed"),), then=again)
+        return Done(effects=(edit_effect(view, event),), then=again)
+    if a.get("cancel_ok") != "yes":
+        return Done(replies=(Msg("staff.not_cancelled"),), then=again)
+    return Done(effects=(CancelEvent(event.ref),), then=again)
+
+
+def _title_in(lang: str) -> Ask:
+    return Ask(
+        f"title_{lang}",
+        prompt=lambda v: Msg("staff.ask_title_in", {"language": Msg(f"language.name.{lang}")}),
+        options=(Option(SKIP, "staff.skip_language"),),
+        suggestions=True,
+        parse=parse_title,
+        max_length=MAX_TITLE,
+        skip=lambda v: not adding(v) or v.answers.get("translate") != "yes",
+    )
+
+
+def _yes_no(yes: str, no: str) -> tuple[Option, ...]:
+    return (Option("yes", yes, synonyms="synonyms.yes"), Option("no", no, synonyms="synonyms.no"))
+
+
+STAFF = Flow(
+    "staff",
+    allowed=allowed,
+    steps=(
+        Ask(
+            "task",
+            prompt=lambda v: Msg("staff.ask_task", {"center": center_name(v)}),
+            options=(
+                Option("add", "staff.task.add"),
+                Option("list", "staff.task.list"),
+                Option("edit", "staff.task.edit"),
+                Option("cancel", "staff.task.cancel"),
+            ),
+        ),
+        # ---- add
+        Ask("kind", prompt="staff.ask_kind", options=tuple(Option(k, f"staff.kind.{k}") for k in KINDS),
+            skip=lambda v: not adding(v)),
+        Ask("title", prompt="staff.ask_title", parse=parse_title, max_length=MAX_TITLE,
+            skip=lambda v: not adding(v)),
+        Ask("translate", prompt="staff.ask_translate",
+            options=_yes_no("staff.translate_yes", "staff.translate_no"), skip=lambda v: not adding(v)),
+        *(_title_in(lang) for lang in OTHER_LANGUAGES),
+        Ask("date", prompt="staff.ask_date", parse=parse_date, invalid="staff.invalid_date",
+            skip=lambda v: not adding(v)),
+        Ask("time", prompt="staff.ask_time", parse=parse_time, invalid="staff.invalid_time",
+            skip=lambda v: not adding(v)),
+        Ask("place", prompt="staff.ask_place", parse=parse_place, max_length=MAX_PLACE,
+            skip=lambda v: not adding(v)),
+        Ask("sessions", prompt="staff.ask_sessions", options=(Option("1", "staff.one_session"),),
+            parse=parse_sessions, typed_numbers=True, invalid="staff.invalid_sessions",
+            skip=lambda v: not adding(v)),
+        Ask("capacity", prompt="staff.ask_capacity", options=(Option("none", "staff.no_limit"),),
+            parse=parse_capacity, typed_numbers=True, invalid="staff.invalid_capacity",
+            skip=lambda v: not adding(v)),
+        Ask("track", prompt="staff.ask_track", options=tuple(Option(t, f"staff.track.{t}") for t in TRACKS),
+            skip=lambda v: not adding(v)),
+        Ask("signup", prompt="staff.ask_signup", options=_yes_no("staff.signup_yes", "staff.signup_no"),
+            skip=lambda v: not adding(v)),
+        Ask("approve", prompt=add_summary,
+            options=(Option("yes", "staff.approve_yes"), Option("no", "staff.approve_no")),
+            skip=lambda v: not adding(v)),
+        # ---- edit and cancel
+        Ask("event", prompt="staff.ask_event",
+            options=lambda v: tuple(event_option(e) for e in center_events(v)[:MAX_PICK]),
+            skip=lambda v: not picking(v)),
+        Ask("field", prompt=field_prompt, options=tuple(Option(f, f"staff.field.{f}") for f in FIELDS),
+            skip=lambda v: not editing(v)),
+        Ask("new_date", prompt="staff.ask_new_date", parse=parse_new_date, invalid="staff.invalid_date",
+            skip=lambda v: not editing(v, "date")),
+        Ask("new_time", prompt="staff.ask_new_time", parse=parse_new_time, invalid="staff.invalid_time",
+            skip=lambda v: not editing(v, "time")),
+        Ask("new_place", prompt="staff.ask_place", parse=parse_place, max_length=MAX_PLACE,
+            skip=lambda v: not editing(v, "place")),
+        Ask("new_capacity", prompt="staff.ask_capacity", options=(Option("none", "staff.no_limit"),),
+            parse=parse_capacity, typed_numbers=True, invalid="staff.invalid_capacity",
+            skip=lambda v: not editing(v, "capacity")),
+        Ask("change_ok", prompt=change_prompt,
+            options=(Option("yes", "staff.change_yes"), Option("no", "staff.change_no")),
+            skip=lambda v: not editing(v) or chosen(v) is None),
+        Ask("cancel_ok", prompt=cancel_prompt,
+            options=(Option("yes", "staff.cancel_yes"), Option("no", "staff.cancel_no")),
+            skip=lambda v: v.answers.get("task") != "cancel" or chosen(v) is None),
+    ),
+    finish=staff_finish,
+)
+
+FLOWS = (STAFF,)
+
+
+# ---- what the shell did, in the staff member's words -----------------------------------------
+@dataclass(frozen=True)
+class StaffResult:
+    """The shell's answer to a staff effect.
+
+    action: create | edit | cancel
+    status: done | not_allowed (the role no longer allows it) | unavailable (no such active event of
+            the center) | invalid (the storage refused the values)
+    """
+
+    action: str
+    status: str
+    title: str = ""
+    starts_at: datetime | None = None
+    told: int = 0  # cancel: people who were signed up (or waiting) and will be told
+
+
+RESULT_KEYS = {"create": "staff.created", "edit": "staff.edited", "cancel": "staff.cancelled"}
+
+
+def staff_result_replies(result: StaffResult) -> tuple[Outgoing, ...]:
+    if result.status != "done" or result.starts_at is None:
+        status = result.status if result.status in ("not_allowed", "unavailable") else "invalid"
+        return (Reply(parts=(Msg(f"staff.result.{status}"),)),)
+    params: dict[str, Any] = {"title": result.title, "when": result.starts_at}
+    key = RESULT_KEYS[result.action]
+    if result.action == "cancel" and result.told:
+        key, params = "staff.cancelled_people", {**params, "count": result.told}
+    return (Reply(parts=(Msg(key, params),)),)

@@ -1,0 +1,148 @@
+"""Staff in the chat, end to end on Telegram: the real PTB application long-polls the fake Bot API.
+A manager made staff with `midway staff add` adds an event through the bot, a participant sees it and
+signs up, the manager moves it (the reminders move with it) and cancels it (the participant is told
+by the scheduler); a participant and a promoter typing /staff find nothing there."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from bot.bootstrap import App
+from bot.channels.telegram_sender import TelegramSender
+from bot.scheduler import Scheduler
+from bot.staff_cli import staff_command
+from storage.models import Event, Signup
+from tests.conftest import FakeClock
+from tests.events_kit import at, job_rows, local_times, participant
+from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.test_telegram_e2e import ISOLATES, TelegramBot, TgPerson
+from tests.test_telegram_e2e import app as app  # noqa: F401 (fixtures)
+from tests.test_telegram_e2e import fake as fake  # noqa: F401
+from tests.test_telegram_e2e import telegram as telegram  # noqa: F401
+
+MANAGER, PROMOTER, RONIT = 2001, 2002, 1001
+
+
+@pytest.fixture
+def worker(app: App, fake: FakeTelegram) -> Iterator[Scheduler]:  # noqa: F811
+    sender = TelegramSender(TOKEN, app.catalogs, fake.url, per_second=0)
+    yield Scheduler(app.db, app.program, app.catalogs, app.clock, {"telegram": sender})
+    sender.close()
+
+
+def make_staff(app: App, user_id: int, role: str, center: str = "kfar-saba") -> None:  # noqa: F811
+    args = argparse.Namespace(action="add", channel="telegram", external_id=str(user_id), role=role,
+                              center=center, name=None)
+    assert staff_command(app, args) == 0
+
+
+def add_event_in_the_chat(dana: TgPerson) -> None:
+    dana.send("/staff")
+    assert "תפריט הצוות – מרכז כפר סבא" in dana.text()
+    dana.press("להוסיף אירוע").press("נטוורקינג מורחב").send("נטוורקינג מורחב").press("לא, רק עברית")
+    dana.send("3.12").send("6 בערב").send("אולם הכנסים").press("מפגש אחד").send("25")
+    dana.press("לכולם").press("כן, בהרשמה")
+    assert "יום חמישי, 3 בדצמבר 2026, 18:00" in dana.text() and "• מקומות: 25" in dana.text()
+    dana.press("כן, להוסיף")
+
+
+def the_event(app: App) -> Event:  # noqa: F811
+    with app.db.transaction() as s:
+        event = s.scalars(select(Event)).one()
+        s.expunge(event)
+        return event
+
+
+def test_a_manager_adds_moves_and_cancels_an_event_and_a_participant_signs_up_and_is_told(
+    telegram: TelegramBot,  # noqa: F811
+    app: App,  # noqa: F811
+    fake: FakeTelegram,  # noqa: F811
+    worker: Scheduler,
+    clock: FakeClock,
+) -> None:
+    make_staff(app, MANAGER, "manager")
+    dana = telegram.person(MANAGER, "דנה", "לוי")
+    add_event_in_the_chat(dana)
+    assert "✅ נוסף: נטוורקינג מורחב, יום חמישי, 3 בדצמבר 2026, 18:00" in dana.text()
+    assert "תפריט הצוות" in dana.text()  # and the staff menu again
+    event = the_event(app)
+    assert (event.kind, event.capacity, event.track, event.signup_required) == ("networking", 25, "all", True)
+    assert event.titles == {"he": "נטוורקינג מורחב"} and event.first_starts_at == at(2026, 12, 3, 18)
+
+    # a participant of the center finds it and signs up
+    ronit_id = participant(app, str(RONIT))
+    ronit = telegram.person(RONIT)
+    ronit.send("תפריט").press("אירועים וסדנאות").press("נטוורקינג מורחב")
+    assert "מקומות פנויים: 25" in ronit.text()
+    ronit.press("כן, לרשום אותי")
+    assert "נרשמתם לנטוורקינג מורחב" in ronit.text()
+    assert [s.document["filename"] for s in ronit.last if s.document] == [f"midway-e{event.id}.ics"]
+    assert local_times(job_rows(app, kind="reminder", person_id=ronit_id)) == [
+        at(2026, 12, 2, 18).replace(tzinfo=None), at(2026, 12, 3, 16).replace(tzinfo=None),
+    ]
+
+    # the manager sees the sign-up, then moves the event a week on: the reminders move with it
+    dana.send("/staff").press("האירועים הקרובים")
+    assert "נטוורקינג מורחב – יום חמישי, 3 בדצמבר 2026, 18:00, אולם הכנסים (רשומים: 1 מתוך 25)" in dana.text()
+    dana.press("לשנות אירוע").press("נטוורקינג מורחב").press("תאריך").send("10/12/2026")
+    assert "יעבור ל-יום חמישי, 10 בדצמבר 2026, 18:00" in dana.text()
+    assert "רשומים לאירוע (כולל רשימת ההמתנה): 1" in dana.text()
+    dana.press("כן, לשמור")
+    assert "✅ עודכן: נטוורקינג מורחב, יום חמישי, 10 בדצמבר 2026, 18:00" in dana.text()
+    pending = [r for r in job_rows(app, kind="reminder", person_id=ronit_id) if r.state == "pending"]
+    assert local_times(pending) == [
+        at(2026, 12, 9, 18).replace(tzinfo=None), at(2026, 12, 10, 16).replace(tzinfo=None),
+    ]
+
+    # and cancels it: Ronit is told by the scheduler, her reminders are dropped
+    dana.send("/staff").press("לבטל אירוע").press("נטוורקינג מורחב")
+    assert "רשומים אליו (כולל רשימת ההמתנה): 1. כולם יקבלו הודעה" in dana.text()
+    dana.press("כן, לבטל את האירוע")
+    assert "❌ בוטל: נטוורקינג מורחב" in dana.text() and "הרשומים (1) יקבלו הודעה על הביטול" in dana.text()
+    before = len(fake.sent_to(RONIT))
+    assert worker.run_until_idle().sent == 1
+    (notice,) = fake.sent_to(RONIT)[before:]
+    assert "עדכון: נטוורקינג מורחב" in notice.text.translate(ISOLATES) and "בוטל" in notice.text
+    assert [r.state for r in job_rows(app, kind="reminder", person_id=ronit_id) if r.state == "pending"] == []
+    with app.db.transaction() as s:
+        assert s.scalar(select(Event.status)) == "cancelled"
+        assert s.scalar(select(Signup.status)) == "cancelled"
+
+
+def test_a_participant_and_a_promoter_typing_staff_find_nothing_there(
+    telegram: TelegramBot,  # noqa: F811
+    app: App,  # noqa: F811
+) -> None:
+    participant(app, str(RONIT))
+    ronit = telegram.person(RONIT).send("/staff")
+    assert "לא הכרתי את הפקודה" in ronit.text() and "צוות" not in ronit.text()
+    assert not any("לצוות" in b for b in ronit.buttons())
+    ronit.send("צוות")
+    assert "תפריט הצוות" not in ronit.text()
+
+    make_staff(app, PROMOTER, "promoter")  # the shipped setting: managers and routers manage events
+    yossi = telegram.person(PROMOTER, "יוסי", "כהן").send("/staff")
+    assert "לא הכרתי את הפקודה" in yossi.text() and "תפריט הצוות" not in yossi.text()
+    with app.db.transaction() as s:
+        assert s.scalars(select(Event)).all() == []
+
+
+def test_a_manager_removed_from_staff_meanwhile_adds_nothing(
+    telegram: TelegramBot,  # noqa: F811
+    app: App,  # noqa: F811
+) -> None:
+    make_staff(app, MANAGER, "manager")
+    dana = telegram.person(MANAGER, "דנה", "לוי")
+    dana.send("/staff").press("להוסיף אירוע").press("סדנת פתיחה").send("סדנת פתיחה").press("לא, רק עברית")
+    dana.send("3.12").send("9:00").send("חדר 2").press("מפגש אחד").press("ללא הגבלה").press("לכולם")
+    dana.press("כן, בהרשמה")
+    args = argparse.Namespace(action="remove", channel="telegram", external_id=str(MANAGER))
+    assert staff_command(app, args) == 0
+    dana.press("כן, להוסיף")
+    assert "תפריט הצוות" not in dana.text()
+    with app.db.transaction() as s:
+        assert s.scalars(select(Event)).all() == []
