@@ -10,12 +10,12 @@ tests (tests/fake_telegram.py) on 127.0.0.1, in this process:
   SQLite file; PostgreSQL too when reachable: DATABASE_URL, else the tests' 127.0.0.1:5432/test, in
   a schema of its own that is dropped afterwards), logging at INFO to a file as in production.
 
-`--users` people are mid-conversation at once. Each walks the Hebrew pre-screen by typing (over and
-over: /start, consent, name, age, city, ... phone): sends, waits until the bot has finished with
-that message, sends the next. The echo bot gets the very same messages. Latency of a message = from
-the update being queued at the fake to the last reply for it received by the fake; throughput = the
-measured messages over the time from the first of them queued to the last answered. Warm-up steps
-(every person's first `--warmup` messages) are not measured.
+`--users` people are mid-conversation at once. Each walks the Hebrew pre-screen by typing (/start,
+consent, name, age, city, ... phone), then a newcomer takes their place: sends, waits until the bot
+has finished with that message, sends the next. The echo bot gets the very same messages.
+Latency of a message = from the update being queued at the fake to the last reply for it received
+by the fake; throughput = the measured messages over the time from the first of them queued to the
+last answered. Warm-up steps (every person's first `--warmup` messages) are not measured.
 """
 
 from __future__ import annotations
@@ -116,50 +116,57 @@ class FakeProcess:
 
 @dataclass
 class People:
-    """The people of one row and how far each is in their script; they send as the bot finishes."""
+    """The people of one row and how far each is in their script; they send as the bot finishes.
+
+    `count` people write at once. Each slot walks the pre-screen from `/start` to the phone number;
+    then a newcomer takes the slot (another Telegram id) and starts again, so every message is a
+    step of a pre-screen in progress, as in the first weeks of a center on the bot."""
 
     fake: FakeProcess
     count: int
-    sent: dict[int, int] = field(default_factory=dict)
+    sent: dict[int, int] = field(default_factory=dict)  # slot -> messages sent
     stop_at: int = 0
     measured: bool = False
     finished: set[int] = field(default_factory=set)
     all_finished: asyncio.Event = field(default_factory=asyncio.Event)
 
-    @property
-    def ids(self) -> range:
-        return range(FIRST_USER, FIRST_USER + self.count)
+    def ids(self, messages: int) -> range:
+        """Every Telegram id that `messages` messages per slot will use."""
+        rounds = -(-messages // len(SCRIPT))
+        return range(FIRST_USER, FIRST_USER + self.count * rounds)
 
-    def send_next(self, user: int) -> None:
-        step = self.sent.get(user, 0)
+    def send_next(self, slot: int) -> None:
+        step = self.sent.get(slot, 0)
         if step >= self.stop_at:
-            self.finished.add(user)
+            self.finished.add(slot)
             if len(self.finished) == self.count:
                 self.all_finished.set()
             return
-        self.sent[user] = step + 1
-        message = SCRIPT[step % len(SCRIPT)].format(number=user % 10_000_000)
+        self.sent[slot] = step + 1
+        round_, line = divmod(step, len(SCRIPT))
+        user = FIRST_USER + slot + round_ * self.count
+        message = SCRIPT[line].format(number=user % 10_000_000)
         self.fake.send("push", user, message, self.measured)
 
     async def run_until(self, steps: int, measured: bool) -> None:
         self.stop_at, self.measured, self.finished = steps, measured, set()
         self.all_finished.clear()
-        for user in self.ids:
-            self.send_next(user)
+        for slot in range(self.count):
+            self.send_next(slot)
         await self.all_finished.wait()
 
     # the last handler group: the bot is done with this person's message; they send the next one
     async def on_done(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user = update.effective_user
-        if user is not None and user.id in self.sent:
-            self.send_next(user.id)
+        if user is not None and user.id >= FIRST_USER:
+            self.send_next((user.id - FIRST_USER) % self.count)
 
 
 async def measure(name: str, build: Callable[[str], PtbApp], args: argparse.Namespace) -> Row:
     fake = FakeProcess()
     try:
         people = People(fake, args.users)
-        for user in people.ids:
+        for user in people.ids(args.warmup + args.steps):
             fake.send("person", user)
         application = build(fake.url)
         application.add_handler(TypeHandler(Update, people.on_done), group=99)
