@@ -14,6 +14,11 @@ LANGUAGES = ("he", "en", "ru", "ar")
 STAFF_ROLES = ("manager", "router", "promoter")  # the people on staff (a person's role); "participant" is not
 
 
+def role_rank(role: str | None) -> int:
+    """How privileged a role is: manager > router > promoter > participant (or anything else)."""
+    return len(STAFF_ROLES) - STAFF_ROLES.index(role) if role in STAFF_ROLES else 0
+
+
 @dataclass(frozen=True)
 class Eligibility:
     """Thresholds of the pre-screen. A value inside the `margin_*` band below a threshold sends

@@ -23,7 +23,7 @@ from flows.effects import (
     SetPhone,
     UpdateProfile,
 )
-from flows.program import Program
+from flows.program import Program, role_rank
 from flows.state import VERSION, State
 from storage import events as bookings
 from storage.models import (
@@ -267,7 +267,9 @@ def merge_people(session: Session, keep: Person, other: Person, now: datetime | 
     """Make `other` part of `keep`, in the caller's transaction: identities, answers, outcomes,
     decisions, requests and logs move over (every table with a person_id, found from the
     metadata); the profile is completed from the other's; the conversation is the one more
-    recently active; then `other` is deleted. Both rows are locked first (PostgreSQL), in id order.
+    recently active; the more privileged role (`flows.program.role_rank`: manager > router > promoter >
+    participant) stays with its staff center; then `other` is deleted. Both rows are locked first
+    (PostgreSQL), in id order.
     Sign-ups for an event both had are settled first (`events.merge_signups`: one per person and
     event; the better kept, a seat the other held goes to the waitlist).
 
@@ -289,6 +291,10 @@ def merge_people(session: Session, keep: Person, other: Person, now: datetime | 
     _merge_profile(session, keep.id, other.id)
     keep.display_name = keep.display_name or other.display_name
     keep.center_id = keep.center_id or other.center_id
+    if role_rank(other.role) > role_rank(keep.role):  # the more privileged role stays, with its center
+        keep.role, keep.staff_center_id = other.role, other.staff_center_id
+    elif keep.staff_center_id is None and keep.role == other.role:
+        keep.staff_center_id = other.staff_center_id
     keep.created_at = min(keep.created_at, other.created_at)
     if other.opted_out and not keep.opted_out:  # a "stop" on either channel stands
         keep.opted_out, keep.opted_out_at = True, other.opted_out_at

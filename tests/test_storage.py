@@ -26,7 +26,7 @@ from flows.effects import (
     UpdateProfile,
 )
 from flows.state import Frame, State
-from storage import outbox, repo
+from storage import outbox, repo, staff
 from storage.db import Database, alembic_config
 from storage.models import (
     Answer,
@@ -300,6 +300,43 @@ def test_language_and_phone(db: Database) -> None:
         assert person is not None and other is not None
         assert (person.language, person.phone) == ("ar", "+972501111111")
         assert other.phone is None
+
+
+def staff_or_participant(db: Database, external_id: str, role: str, center: str | None) -> int:
+    person_id = new_person(db, external_id)
+    if role != "participant":
+        assert center is not None
+        with db.transaction() as s:
+            staff.make_staff(s, "telegram", external_id, role, center, NOW)
+    return person_id
+
+
+@pytest.mark.parametrize(
+    ("keep", "other", "kept"),
+    [
+        (("participant", None), ("router", "modiin"), ("router", "modiin")),
+        (("promoter", "kfar-saba"), ("manager", "modiin"), ("manager", "modiin")),
+        (("manager", "kfar-saba"), ("promoter", "modiin"), ("manager", "kfar-saba")),
+        (("router", "kfar-saba"), ("participant", None), ("router", "kfar-saba")),
+        (("participant", None), ("participant", None), ("participant", None)),
+    ],
+)
+def test_joining_two_people_keeps_the_more_privileged_role_and_its_center(
+    db: Database, keep: tuple[str, str | None], other: tuple[str, str | None], kept: tuple[str, str | None]
+) -> None:
+    """manager > router > promoter > participant: a staff member whose number joins them to their
+    own participant record (or a lesser role) stays staff, at the center of the role that stays."""
+    keep_id = staff_or_participant(db, "100", *keep)
+    other_id = staff_or_participant(db, "200", *other)
+    with db.transaction() as s:
+        kept_person, other_person = s.get(Person, keep_id), s.get(Person, other_id)
+        assert kept_person is not None and other_person is not None
+        repo.merge_people(s, kept_person, other_person, LATER)
+    with db.transaction() as s:
+        person = s.get(Person, keep_id)
+        assert person is not None and s.get(Person, other_id) is None
+        center = s.get(Center, person.staff_center_id) if person.staff_center_id else None
+        assert (person.role, center.slug if center else None) == kept
 
 
 @pytest.fixture
