@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Integer, Select, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -153,26 +154,35 @@ def save_state(session: Session, person_id: int, state: State, now: datetime) ->
     session.add(row)
 
 
-def person_facts(session: Session, person: Person, channel: str, profile_name: str | None) -> PersonFacts:
+def _facts_statement() -> Select[Any]:
+    """One statement, always one row: the latest outcome, its center, the track, the center a staff
+    member works at (each may be NULL). Built once: it runs on every step."""
+    person_id = bindparam("person_id", type_=Integer)
+    staff_center_id = bindparam("staff_center_id", type_=Integer)
     latest = (
         select(PrescreenOutcome.outcome, Center.slug)
         .select_from(PrescreenOutcome)
         .outerjoin(Center, Center.id == PrescreenOutcome.center_id)
-        .where(PrescreenOutcome.person_id == person.id)
+        .where(PrescreenOutcome.person_id == person_id)
         .order_by(PrescreenOutcome.decided_at.desc(), PrescreenOutcome.id.desc())
         .limit(1)
     )
-    track = select(ParticipantProfile.track).where(ParticipantProfile.person_id == person.id)
-    staff_center = select(Center.slug).where(Center.id == person.staff_center_id)
-    # one statement, always one row: the latest outcome, its center, the track, the center a staff
-    # member works at (each may be NULL)
+    track = select(ParticipantProfile.track).where(ParticipantProfile.person_id == person_id)
+    staff_center = select(Center.slug).where(Center.id == staff_center_id)
+    return select(
+        latest.with_only_columns(PrescreenOutcome.outcome).scalar_subquery(),
+        latest.with_only_columns(Center.slug).scalar_subquery(),
+        track.scalar_subquery(),
+        staff_center.scalar_subquery(),
+    )
+
+
+_FACTS = _facts_statement()
+
+
+def person_facts(session: Session, person: Person, channel: str, profile_name: str | None) -> PersonFacts:
     outcome, center, track_value, staff_slug = session.execute(
-        select(
-            latest.with_only_columns(PrescreenOutcome.outcome).scalar_subquery(),
-            latest.with_only_columns(Center.slug).scalar_subquery(),
-            track.scalar_subquery(),
-            staff_center.scalar_subquery(),
-        )
+        _FACTS, {"person_id": person.id, "staff_center_id": person.staff_center_id}
     ).one()
     return PersonFacts(
         channel=channel,
