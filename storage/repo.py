@@ -73,6 +73,27 @@ def center_id(session: Session, slug: str | None) -> int | None:
 
 
 # ---- inbound log and identities --------------------------------------------------------------
+def _inbound_statement(insert: Any) -> Any:
+    return (
+        insert(InboundMessage)
+        .values({c: bindparam(c) for c in ("channel", "platform_message_id", "kind", "received_at",
+                                           "person_id")})
+        .on_conflict_do_nothing(index_elements=["channel", "platform_message_id"])
+        .returning(InboundMessage.id)
+    )
+
+
+# built once per dialect: they run on every step
+_INBOUND = {"postgresql": _inbound_statement(pg_insert), "sqlite": _inbound_statement(sqlite_insert)}
+_IDENTITY = (
+    select(ChannelIdentity)
+    .options(joinedload(ChannelIdentity.person, innerjoin=True))  # one statement, not two
+    .where(ChannelIdentity.channel == bindparam("channel"),
+           ChannelIdentity.external_id == bindparam("external_id"))
+    .with_for_update(of=ChannelIdentity)
+)
+
+
 def record_inbound(
     session: Session, channel: str, platform_id: str, kind: str, now: datetime, person_id: int | None = None
 ) -> bool:
@@ -80,15 +101,10 @@ def record_inbound(
 
     One statement (INSERT ... ON CONFLICT DO NOTHING): a concurrent delivery of the same update
     waits for the first one's transaction on PostgreSQL, then finds it logged."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(InboundMessage)
-        .values(channel=channel, platform_message_id=platform_id, kind=kind, received_at=now,
-                person_id=person_id)
-        .on_conflict_do_nothing(index_elements=["channel", "platform_message_id"])
-        .returning(InboundMessage.id)
-    )
-    return session.execute(statement).first() is not None
+    statement = _INBOUND[session.get_bind().dialect.name]
+    values = {"channel": channel, "platform_message_id": platform_id, "kind": kind, "received_at": now,
+              "person_id": person_id}
+    return session.execute(statement, values).first() is not None
 
 
 def find_or_create_person(
@@ -100,18 +116,13 @@ def find_or_create_person(
     `phone` is a number the channel vouches for (WhatsApp's sender): a first contact from it joins
     the person who already has that phone (shared on Telegram); a known identity whose person had
     no phone, or another, takes it, merging with its holder (`merge_people`)."""
-    query = (
-        select(ChannelIdentity)
-        .options(joinedload(ChannelIdentity.person, innerjoin=True))  # one statement, not two
-        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
-        .with_for_update(of=ChannelIdentity)
-    )
-    identity = session.scalar(query)
+    key = {"channel": channel, "external_id": external_id}
+    identity = session.scalar(_IDENTITY, key)
     if identity is not None:
         person = identity.person
         if phone and not (person.phone == phone and person.phone_verified):
             _set_phone(session, person, phone, verified=True, now=now)
-            identity = session.scalars(query).one()  # reloaded: a merge expires what the session held
+            identity = session.scalars(_IDENTITY, key).one()  # reloaded: a merge expired it
             person = identity.person
         return person, identity, False
     holder = None
@@ -127,7 +138,7 @@ def find_or_create_person(
             session.add(person)
             session.flush()
     except IntegrityError:  # created meanwhile by a concurrent first message
-        identity = session.scalars(query).one()
+        identity = session.scalars(_IDENTITY, key).one()
         return identity.person, identity, False
     if phone and holder is None:
         _set_phone(session, person, phone, verified=True, now=now)  # a typed claim to the number gives way
