@@ -13,7 +13,7 @@ import pytest
 
 from flows import PersonFacts, program_from_dict
 from flows.effects import RecordOutcome, SaveAnswer, SetLanguage, UpdateProfile
-from tests.kit import FlowChat
+from tests.kit import CATALOGS, FlowChat
 
 DUE = date(2026, 11, 29)
 RU_CATALOG = Path(__file__).resolve().parent.parent / "locales" / "ru" / "LC_MESSAGES" / "midway.po"
@@ -300,9 +300,11 @@ def test_an_unreadable_age_is_explained_and_asked_again() -> None:
     assert chat.state.top.node == "city"
 
 
-# ---- Russian (once the catalog exists) -------------------------------------------------------
-@pytest.mark.skipif(not RU_CATALOG.exists(), reason="the Russian catalog is not in locales/ yet")
+# ---- Russian ---------------------------------------------------------------------------------
 def test_a_russian_speaker_switches_language_and_answers_in_russian() -> None:
+    # The Russian catalog is required: without it the flow would quietly fall back to Hebrew.
+    assert RU_CATALOG.is_file(), f"the Russian catalog is missing: {RU_CATALOG}"
+    assert "prescreen.eligible" in CATALOGS.messages["ru"]
     chat = FlowChat()
     chat.send("Здравствуйте")
     chat.click("Language")
