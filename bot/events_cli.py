@@ -56,14 +56,14 @@ def add_commands(commands: Any) -> None:
     events.add_argument("--no-signup", action="store_true", help="drop-in: no sign-up needed")
     events.add_argument("--all", action="store_true", help="list: also past and cancelled events")
 
-    meetings = commands.add_parser("meetings", help="personal meetings: add, list, cancel, attendance")
-    meetings.add_argument("action", choices=["add", "list", "cancel", "attendance"])
+    meetings = commands.add_parser("meetings", help="personal meetings: add, list, move, cancel, attendance")
+    meetings.add_argument("action", choices=["add", "list", "move", "cancel", "attendance"])
     meetings.add_argument("id", nargs="?", type=int)
     meetings.add_argument("value", nargs="?", choices=["attended", "no_show", "late"])
     meetings.add_argument("--person", type=int)
     meetings.add_argument("--promoter")
     meetings.add_argument("--at", help='"YYYY-MM-DD HH:MM" (Israel time)')
-    meetings.add_argument("--place", default="")
+    meetings.add_argument("--place", help="add: where; move: a new place (else the same)")
     meetings.add_argument("--kind", choices=["personal", "intake"], default="personal")
     meetings.add_argument(
         "--forms-received",
@@ -202,7 +202,9 @@ def _events(app: App, args: argparse.Namespace) -> int:
                 clear_capacity=clear,
                 track=args.track,
             )
-            print(f"event #{event.id} updated; reminders rescheduled")
+            to_tell = ev.moved_notices_pending(session, event.id) if args.session else 0
+            print(f"event #{event.id} updated; reminders rescheduled"
+                  + (f"; {to_tell} signed-up people will be told of the change" if to_tell else ""))
             return 0
         told = ev.cancel_event(session, event_id, now, app.program)
         print(f"event #{event_id} cancelled; {len(told)} signed-up people will be told")
@@ -338,7 +340,7 @@ def _meetings(app: App, args: argparse.Namespace) -> int:
                 person_id=args.person,
                 promoter=args.promoter,
                 starts_at=local(day, clock),
-                place=args.place,
+                place=args.place or "",
                 kind=args.kind,
                 now=now,
                 program=app.program,
@@ -358,6 +360,13 @@ def _meetings(app: App, args: argparse.Namespace) -> int:
             return 0
         if args.id is None:
             raise ValueError("give the meeting id")
+        if args.action == "move":
+            if not args.at:
+                raise ValueError("move needs --at")
+            day, _, clock = args.at.partition(" ")
+            meeting = ev.move_meeting(session, args.id, local(day, clock), args.place, now, app.program)
+            print(f"meeting #{meeting.id} moved to {when(meeting.starts_at)}; the participant will be told")
+            return 0
         if args.action == "cancel":
             ev.cancel_meeting(session, args.id, now, app.program)
             print(f"meeting #{args.id} cancelled; the participant will be told")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from flows.context import EventOffer, MeetingFacts, SessionInfo
@@ -591,10 +591,15 @@ def create_meeting(
     return meeting
 
 
-def _meeting_messages(session: Session, meeting: Meeting, now: datetime, program: Program) -> None:
+def _meeting_messages(
+    session: Session, meeting: Meeting, now: datetime, program: Program, note: str = "scheduled"
+) -> None:
+    """Tell the person (`note`: scheduled | moved) and queue the meeting's reminders."""
     settings = program.scheduling
     subject = f"meeting:{meeting.id}"
     stamp = f"{meeting.starts_at.timestamp():.0f}"
+    if note != "scheduled":  # a move back to an earlier time is news again: keys of its own
+        stamp = f"{stamp}:{note}{now.timestamp():.0f}"
     told = settings.quiet_hours.allowed_moment(now, meeting.starts_at, now)
     if told is not None:
         jobs.enqueue(
@@ -603,7 +608,7 @@ def _meeting_messages(session: Session, meeting: Meeting, now: datetime, program
             person_id=meeting.person_id,
             due_at=told,
             now=now,
-            payload={"meeting": meeting.id, "note": "scheduled"},
+            payload={"meeting": meeting.id, "note": note},
             subject=subject,
             not_after=meeting.starts_at,
             dedupe_key=f"meet:{meeting.id}:{stamp}:told",
@@ -643,6 +648,39 @@ def cancel_meeting(session: Session, meeting_id: int, now: datetime, program: Pr
         program,
         f"meeting:{meeting.id}",
     )
+    return meeting
+
+
+def move_meeting(
+    session: Session,
+    meeting_id: int,
+    starts_at: datetime,
+    place: str | None,
+    now: datetime,
+    program: Program,
+) -> Meeting:
+    """Another time (and place): the person is told and asked again, the reminders follow, and a
+    request to reschedule it is settled (its task on the promoter's list is done)."""
+    meeting = session.get(Meeting, meeting_id, with_for_update=True)
+    if meeting is None or meeting.status not in MEETING_OPEN:
+        raise LookupError(f"no open meeting {meeting_id}")
+    if starts_at <= now:
+        raise ValueError("the meeting must be in the future")
+    meeting.starts_at = starts_at
+    if place is not None:
+        meeting.place = place
+    meeting.status = "scheduled"
+    meeting.reschedule_reason = None
+    meeting.responded_at = None
+    meeting.updated_at = now
+    jobs.drop_open(session, f"meeting:{meeting.id}", now)
+    session.execute(
+        update(StaffTask)
+        .where(StaffTask.reference == f"meeting:{meeting.id}", StaffTask.kind == "reschedule",
+               StaffTask.status == "open")
+        .values(status="done", done_at=now)
+    )
+    _meeting_messages(session, meeting, now, program, note="moved")
     return meeting
 
 

@@ -214,7 +214,7 @@ def cli(app: App, command: str, action: str, capsys, **values) -> str:  # type: 
         "person": None,
         "promoter": None,
         "at": None,
-        "place": "",
+        "place": None,
         "kind": "personal",
         "forms_received": False,
         "center": None,
@@ -246,6 +246,35 @@ def test_a_scheduled_meeting_is_told_and_can_be_rescheduled_with_a_reason(app: A
     assert "reschedule_requested" in listing and "ראיון עבודה" in listing
     tasks = cli(app, "tasks", "list", capsys)
     assert f"reschedule person {ruth}" in tasks and "for Dana: meeting_reschedule_requested" in tasks
+
+
+def test_staff_move_a_meeting_the_person_is_told_and_asked_again_and_reminders_follow(
+    app: App, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    ruth = participant(app, "1")
+    meeting_id = meeting(app, ruth, at(2026, 12, 3, 10))
+    sender = FakeSender()
+    scheduler(app, sender).run_until_idle()
+    told = sender.last_for(ruth)
+    Person_(app, "1").click("צריך מועד אחר", told.replies).send("אפשר בשבוע שאחרי?")
+    assert "reschedule person" in cli(app, "tasks", "list", capsys)
+
+    out = cli(app, "meetings", "move", capsys, id=meeting_id, at="2026-12-10 09:00", place="room 2")
+    assert "moved to" in out
+    scheduler(app, sender).run_until_idle()
+    moved = sender.last_for(ruth)
+    text = render(app, "he", moved.replies)
+    assert "הפגישה האישית שלכם עם Dana הועברה: יום חמישי, 10 בדצמבר 2026, 09:00, room 2" in text
+    assert moved.kind == "meeting.moved"
+    chat = Person_(app, "1").click("כן, אגיע", moved.replies)  # asked again, and confirmed
+    assert "הפגישה מאושרת" in chat.text()
+    with app.db.transaction() as s:
+        row = s.get(Meeting, meeting_id)
+        assert row is not None
+        assert (row.status, row.place, row.reschedule_reason) == ("confirmed", "room 2", None)
+    pending = [j.scheduled_for for j in job_rows(app, subject=f"meeting:{meeting_id}", state="pending")]
+    assert pending and all(at(2026, 12, 9, 0) <= due < at(2026, 12, 10, 9) for due in pending)  # new date
+    assert "no tasks" in cli(app, "tasks", "list", capsys)  # the request to reschedule is settled
 
 
 def test_a_meeting_is_confirmed_or_cancelled_in_english_from_the_menu(
