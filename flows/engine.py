@@ -53,6 +53,12 @@ def step(state: State, inp: Input, now: datetime, ctx: Context, flows: Mapping[s
     return Sprint(run.state, tuple(run.replies), tuple(run.effects))
 
 
+def unsupported_key(inp: Unsupported) -> str:
+    """What to say to something the engine cannot read: an edited message asks to send it anew
+    (it may be a corrected answer); stickers, photos, voice notes and the like get the general reply."""
+    return "common.edited" if inp.kind == "edited" else "common.unsupported"
+
+
 def open_flow(state: State, name: str, carry: dict[str, Any], now: datetime, ctx: Context,
               flows: Mapping[str, Flow]) -> Sprint:
     """Start `name` on top of whatever the person is in, without any input from them: a proactive
@@ -181,7 +187,7 @@ class _Run:
             self.take_contact(inp)
             return
         if isinstance(inp, Unsupported):
-            self.say("common.unsupported")
+            self.say(unsupported_key(inp))
         if self.newcomer():
             self.start("prescreen")
         else:
@@ -331,7 +337,7 @@ class _Run:
                 self.take_contact(inp)
             return
         if isinstance(inp, Unsupported):
-            self.say("common.unsupported")
+            self.say(unsupported_key(inp))
             self.reprompt()
             return
         assert isinstance(inp, Text)

@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from flows import PersonFacts, State
+from flows import PersonFacts, State, Unsupported
 from flows.effects import (
     DeleteMyData,
     RecordOutcome,
@@ -23,7 +23,7 @@ from flows.effects import (
     UpdateProfile,
 )
 from flows.state import Frame
-from tests.kit import FlowChat
+from tests.kit import CATALOGS, FlowChat
 
 AGE = {"he": "מה הגיל שלכם?", "en": "How old are you?"}
 AGE_HINT = {
@@ -304,6 +304,25 @@ def test_a_sticker_gets_a_kind_reply_and_the_same_question() -> None:
     chat.send_sticker()
     assert "מדבקות" in chat.last_text()
     assert asks_age_again(chat)
+
+
+@pytest.mark.parametrize("lang", ["he", "en"])
+def test_an_edited_message_is_asked_for_again_as_a_new_one_not_called_a_sticker(lang: str) -> None:
+    chat = at_age(lang)
+    before = len(chat.effects)
+    chat.feed(Unsupported("edited"))
+    edited = CATALOGS.translator(lang).render_key("common.edited")
+    assert chat.last_text().startswith(edited)
+    assert CATALOGS.translator(lang).render_key("common.unsupported") not in chat.last_text()
+    assert asks_age_again(chat)
+    assert new_effects(chat, before) == []
+
+
+def test_an_edited_message_when_nothing_is_asked_gets_the_same_kind_reply() -> None:
+    chat = FlowChat(lang="en", person=PersonFacts(outcome="eligible", center="kfar-saba"))
+    chat.feed(Unsupported("edited"))
+    assert chat.last_text().startswith(CATALOGS.translator("en").render_key("common.edited"))
+    assert chat.state.top is not None and chat.state.top.flow == "menu"
 
 
 @pytest.mark.parametrize("text", ["x" * 4000, "א" * 601])

@@ -424,7 +424,9 @@ def test_stickers_edits_long_and_emoji_messages_get_a_kind_reply_and_the_same_qu
     assert "מדבקות, תמונות והקלטות אני עדיין לא יודע לקרוא" in ronit.text()
     assert ronit.last[-1].text.endswith("מה הגיל שלכם? אפשר לכתוב גיל (למשל 57) או שנת לידה (למשל 1968).")
     ronit.edit("1968")  # correcting an earlier message does not answer the question
-    assert "מדבקות" in ronit.text() and "מה הגיל שלכם" in ronit.text()
+    assert "הודעה שערכתם אחרי השליחה אני לא יודע לקרוא – אפשר לשלוח אותה שוב כהודעה חדשה?" in ronit.text()
+    assert "מדבקות" not in ronit.text()
+    assert ronit.last[-1].text.endswith("מה הגיל שלכם? אפשר לכתוב גיל (למשל 57) או שנת לידה (למשל 1968).")
     ronit.send("א" * 4000)
     assert "ההודעה ארוכה מדי בשבילי" in ronit.text() and "מה הגיל שלכם" in ronit.text()
     ronit.send("😀👍")
