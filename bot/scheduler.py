@@ -417,12 +417,15 @@ class Scheduler:
 
 def message_kind(job_kind: str, data: Mapping[str, Any]) -> str:
     """The `Proactive.kind` (WhatsApp picks its approved template by it): reminder.event,
-    reminder.confirm, waitlist.offer, meeting.scheduled, meeting.reminder, notice.event_cancelled,
-    notice.meeting_cancelled."""
+    reminder.confirm, waitlist.offer, meeting.scheduled, meeting.moved, meeting.reminder,
+    notice.event_cancelled,
+    notice.event_moved, notice.meeting_cancelled."""
     if job_kind == "reminder":
         return "reminder.confirm" if data.get("confirm") else "reminder.event"
     if job_kind == "offer":
         return "waitlist.offer"
+    if job_kind == "event_moved":
+        return "notice.event_moved"
     if job_kind == "meeting":
         return f"meeting.{data.get('note', 'reminder')}"
     if job_kind == "notice":

@@ -14,12 +14,13 @@ here: the flows emit a booking effect, and the shell answers it with a `BookingR
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flows.calendar_file import ics_document
-from flows.context import EventOffer, MeetingFacts
+from flows.context import EventOffer, MeetingFacts, SessionInfo
 from flows.declare import Ask, Done, Flow, Option, View
 from flows.effects import (
     AnswerAttendance,
@@ -400,3 +401,29 @@ def reminder_replies(title: str, starts_at: datetime, place: str) -> tuple[Outgo
 def notice_replies(key: str, params: dict[str, Any]) -> tuple[Outgoing, ...]:
     values = {k: datetime.fromisoformat(v) if k == "when" else v for k, v in params.items()}
     return (Reply(parts=(Msg(key, values),)),)
+
+
+def moved_replies(data: Mapping[str, Any], lang: str) -> tuple[Outgoing, ...]:
+    """An event the person is on moved (its dates, times or place): the new dates written out, and
+    what it means for them. A held seat gets a fresh calendar file, as at sign-up; the waiting list
+    and an offered seat get none (no seat in the calendar yet).
+
+    `data` (JSON values): event (ref), title, sessions ([start, end or None, place], ISO times),
+    status (confirmed | offered | waitlisted)."""
+    sessions = tuple(
+        SessionInfo(datetime.fromisoformat(start), datetime.fromisoformat(end) if end else None, place or "")
+        for start, end, place in data["sessions"]
+    )
+    event = EventOffer(
+        ref=str(data["event"]),
+        title=str(data.get("title", "")),
+        starts_at=sessions[0].starts_at,
+        place=sessions[0].place,
+        sessions=sessions,
+    )
+    parts = (Msg("events.moved_notice", {"title": event.title}), sessions_msg(event))
+    status = data.get("status")
+    if status == "confirmed":
+        return (Reply(parts=(*parts, Msg("events.moved_calendar"))), ics_document(event, lang))
+    meaning = "events.moved_offered" if status == "offered" else "events.moved_waitlisted"
+    return (Reply(parts=(*parts, Msg(meaning))),)

@@ -16,7 +16,7 @@ from typing import Any
 from flows.context import Context
 from flows.declare import Flow
 from flows.engine import Sprint, open_flow
-from flows.events import notice_replies, reminder_replies
+from flows.events import moved_replies, notice_replies, reminder_replies
 from flows.registry import FLOWS
 from flows.state import State
 
@@ -43,6 +43,8 @@ def proactive_sprint(
         return Sprint(state, replies, ())
     if kind == "notice":
         return Sprint(state, notice_replies(str(data["key"]), dict(data.get("params", {}))), ())
+    if kind == "event_moved":
+        return Sprint(state, moved_replies(data, state.lang), ())
     raise ValueError(f"no proactive message for job kind {kind!r}")
 
 

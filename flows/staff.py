@@ -11,7 +11,8 @@
 Only staff whose role the program allows (`[staff] event_roles`, per center) are ever here; for
 anyone else the flow does not exist (`Flow.allowed`). The shell checks the role again when it
 applies the effect, with the same storage functions as `midway events add|edit|cancel` (reminders
-move or are dropped, signed-up people are told of a cancellation), and answers with a `StaffResult`.
+move or are dropped; signed-up people are told of a new date, time or place, and of a cancellation),
+and answers with a `StaffResult`.
 """
 
 from __future__ import annotations
@@ -283,8 +284,8 @@ def change_prompt(view: View) -> tuple[Msg, ...]:
         parts = [Msg("staff.confirm_move", {"title": event.title, "when": sessions[0].starts_at})]
         if len(sessions) > 1:
             parts.append(Msg("staff.confirm_move_all", {"count": len(sessions)}))
-    if event.taken or event.waiting:
-        parts.append(Msg("staff.reminders_follow", {"count": event.taken + event.waiting}))
+    if field != "capacity" and (event.taken or event.waiting):  # a new date, time or place: they are told
+        parts.append(Msg("staff.people_told", {"count": event.taken + event.waiting}))
     return (*parts, Msg("staff.ask_change"))
 
 

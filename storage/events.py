@@ -27,6 +27,7 @@ from storage.models import (
     Meeting,
     ParticipantProfile,
     Person,
+    ScheduledJob,
     Signup,
     StaffTask,
 )
@@ -119,6 +120,7 @@ def edit_event(
     event = locked_event(session, event_id)
     if event is None or event.status != "active":
         raise LookupError(f"no active event {event_id}")
+    was = where_and_when(event.sessions)
     if titles:
         event.titles = {**event.titles, **titles}
     if track is not None:
@@ -140,8 +142,68 @@ def edit_event(
         select(Signup).where(Signup.event_id == event.id, Signup.status == "confirmed")
     ):
         schedule_reminders(session, signup, event, now, program)
+    if sessions is not None:
+        tell_moved(session, event, was, now, program)
     promote_waitlist(session, event, now, program)  # a larger capacity frees seats
     return event
+
+
+def where_and_when(sessions: list[EventSession]) -> list[list[Any]]:
+    """What people signed up for were told of an event's sessions: each start and place (JSON
+    values, in order). A changed end alone is not a move: nobody is told of it."""
+    return sorted([round(s.starts_at.timestamp()), s.place or ""] for s in sessions)
+
+
+def tell_moved(session: Session, event: Event, was: list[list[Any]], now: datetime, program: Program) -> int:
+    """After an event's sessions changed (`was`: as they were): everyone on it (confirmed, offered,
+    waitlisted) gets a notice with the new dates, at the first allowed moment before the next session.
+
+    One notice per person however many edits come before it goes out: a notice still pending is moved
+    to the new due moment (it reads the event when it is sent, so it says the latest times); it
+    remembers what the person last heard, so an edit back to that is no move, and the notice is
+    dropped. A notice already sent (or being sent) stands, and a new one follows. Returns how many
+    people will be told."""
+    subject = f"event:{event.id}"
+    now_known = where_and_when(event.sessions)
+    upcoming = [s.starts_at for s in event.sessions if s.starts_at > now]
+    not_after = min(upcoming) if upcoming else None
+    pending = {
+        job.person_id: job
+        for job in session.scalars(
+            select(ScheduledJob).where(
+                ScheduledJob.subject == subject,
+                ScheduledJob.kind == "event_moved",
+                ScheduledJob.state == "pending",
+            )
+        )
+    }
+    quiet = program.scheduling.quiet_hours
+    told = 0
+    for signup in session.scalars(
+        select(Signup).where(Signup.event_id == event.id, Signup.status.in_(ACTIVE)).order_by(Signup.id)
+    ):
+        job = pending.get(signup.person_id)
+        known = job.payload.get("was", was) if job is not None else was
+        due = None
+        if not_after is not None and known != now_known:
+            due = quiet.allowed_moment(now, not_after, now)
+        if job is not None and due is None:
+            jobs.settle(job, "dropped", now, "superseded")
+        elif job is not None and due is not None:
+            job.due_at, job.not_after, job.updated_at = due, not_after, now
+        elif due is not None:
+            jobs.enqueue(
+                session,
+                kind="event_moved",
+                person_id=signup.person_id,
+                due_at=due,
+                now=now,
+                payload={"signup": signup.id, "was": was},
+                subject=subject,  # dropped with the event's other pending work if it is cancelled
+                not_after=not_after,
+            )  # no dedupe key: edits of one event queue on its row lock; a pending notice is reused
+        told += due is not None
+    return told
 
 
 def cancel_event(session: Session, event_id: int, now: datetime, program: Program) -> list[int]:
@@ -171,6 +233,22 @@ def cancel_event(session: Session, event_id: int, now: datetime, program: Progra
             f"cancel:{event.id}:{signup.person_id}",
         )
     return told
+
+
+def moved_notices_pending(session: Session, event_id: int) -> int:
+    """How many people are still to be told that the event moved (`tell_moved`)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(ScheduledJob)
+            .where(
+                ScheduledJob.subject == f"event:{event_id}",
+                ScheduledJob.kind == "event_moved",
+                ScheduledJob.state == "pending",
+            )
+        )
+        or 0
+    )
 
 
 def list_events(
@@ -943,6 +1021,25 @@ def proactive_data(session: Session, kind: str, payload: dict[str, Any], lang: s
             "place": meeting.place,
             "promoter": meeting.promoter,
             "note": payload.get("note", "details"),
+        }
+    if kind == "event_moved":
+        moved = session.get(Signup, int(payload["signup"]))
+        event = session.get(Event, moved.event_id) if moved is not None else None
+        if moved is None or event is None or event.status != "active" or moved.status not in ACTIVE:
+            return None
+        if where_and_when(event.sessions) == payload.get("was"):  # moved back meanwhile
+            return None
+        ordered = sorted(event.sessions, key=lambda s: s.starts_at)
+        return {
+            "event": f"e{event.id}",
+            "title": title_in(event.titles, lang),
+            "when": ordered[0].starts_at.isoformat(),
+            "place": ordered[0].place,
+            "sessions": [
+                [s.starts_at.isoformat(), s.ends_at.isoformat() if s.ends_at else None, s.place]
+                for s in ordered
+            ],
+            "status": moved.status,
         }
     if kind == "notice":
         params = dict(payload.get("params", {}))

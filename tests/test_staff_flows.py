@@ -201,6 +201,7 @@ def test_moving_a_multi_meeting_workshop_moves_every_meeting_by_the_same_days() 
     text = chat.last_text()
     assert "סדנת פתיחה יעבור ל-יום שני, 7 בדצמבר 2026, 09:00" in text
     assert "כל 3 המפגשים יזוזו בהתאם" in text and "רשומים לאירוע (כולל רשימת ההמתנה): 12" in text
+    assert "כולם יקבלו הודעה עם הפרטים החדשים" in text
     chat.click("כן, לשמור")
     [edit] = chat.effects_of(EditEvent)
     assert edit.event == "e7" and edit.capacity is None and not edit.clear_capacity
@@ -221,7 +222,7 @@ def test_place_and_capacity_changes_and_a_warning_below_the_seats_taken() -> Non
     assert "המקום של סדנת פתיחה ישתנה ל: אולם הכנסים" in chat.last_text()
     chat.click("כן, לשמור")
     chat.click("לשנות אירוע").click("סדנת פתיחה").click("מספר מקומות").send("10")
-    assert "כבר רשומים 12" in chat.last_text()
+    assert "כבר רשומים 12" in chat.last_text() and "יקבלו הודעה" not in chat.last_text()  # seats: no notice
     chat.click("כן, לשמור")
     chat.click("לשנות אירוע").click("נטוורקינג").click("מספר מקומות").click("ללא הגבלה").click("כן, לשמור")
     first, second, third = chat.effects_of(EditEvent)

@@ -1,7 +1,8 @@
 """Staff in the chat, end to end on Telegram: the real PTB application long-polls the fake Bot API.
 A manager made staff with `midway staff add` adds an event through the bot, a participant sees it and
-signs up, the manager moves it (the reminders move with it) and cancels it (the participant is told
-by the scheduler); a participant and a promoter typing /staff find nothing there."""
+signs up, the manager moves it (the participant is told, and the reminders move with it) and cancels
+it (the participant is told by the scheduler); a participant and a promoter typing /staff find nothing
+there."""
 
 from __future__ import annotations
 
@@ -97,6 +98,12 @@ def test_a_manager_adds_moves_and_cancels_an_event_and_a_participant_signs_up_an
     assert local_times(pending) == [
         at(2026, 12, 9, 18).replace(tzinfo=None), at(2026, 12, 10, 16).replace(tzinfo=None),
     ]
+    # and Ronit is told, with a calendar file for the new date
+    before = len(fake.sent_to(RONIT))
+    assert worker.run_until_idle().sent == 1
+    told = fake.sent_to(RONIT)[before:]
+    assert "יום חמישי, 10 בדצמבר 2026, 18:00" in told[0].text.translate(ISOLATES)
+    assert [s.document["filename"] for s in told if s.document] == [f"midway-e{event.id}.ics"]
 
     # and cancels it: Ronit is told by the scheduler, her reminders are dropped
     dana.send("/staff").press("לבטל אירוע").press("נטוורקינג מורחב")
