@@ -1,0 +1,241 @@
+"""Events and personal meetings on Telegram, end to end, in Russian (and one Arabic speaker on the
+waiting list): the real PTB application long-polls the fake Bot API, the scheduler sends its
+proactive messages through `TelegramSender` to the same fake, and the clock is moved by hand.
+
+Browsing, signing up (with the .ics file), the waiting list with its positions, a cancellation
+that offers the seat to the first on the list, who takes it in time; a meeting confirmed, another
+rescheduled with a reason that reaches the promoter, a third cancelled. We check what each phone
+shows and what the database holds."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from icalendar import Calendar
+from sqlalchemy import select
+
+from bot.bootstrap import App
+from bot.scheduler import Scheduler
+from storage import events as ev
+from storage.models import Meeting, ScheduledJob, Signup, StaffTask
+from tests.conftest import FakeClock
+from tests.events_kit import at, participant, signup_status
+from tests.fake_telegram import FakeTelegram, Sent
+from tests.test_events import cli
+from tests.test_events_telegram import worker as worker  # noqa: F401 (fixtures)
+from tests.test_telegram_e2e import ISOLATES, TelegramBot, TgPerson
+from tests.test_telegram_e2e import app as app  # noqa: F401
+from tests.test_telegram_e2e import fake as fake  # noqa: F401
+from tests.test_telegram_e2e import telegram as telegram  # noqa: F401
+
+TITLES = {"he": "סדנת פתיחה", "en": "Opening workshop", "ru": "Вводный семинар", "ar": "ورشة افتتاحية"}
+NETWORKING = {"he": "נטוורקינג", "en": "Networking", "ru": "Нетворкинг", "ar": "التشبيك"}
+
+
+def workshop(app: App, starts: datetime, titles: dict[str, str], capacity: int | None) -> int:
+    with app.db.transaction() as s:
+        row = ev.create_event(
+            s,
+            center="kfar-saba",
+            kind="opening_workshop",
+            titles=titles,
+            sessions=[ev.NewSession(starts, starts + timedelta(hours=3), "зал 2")],
+            capacity=capacity,
+            track="all",
+            signup_required=None,
+            now=app.clock(),
+        )
+        return row.id
+
+
+def meeting(app: App, person_id: int, starts: datetime) -> int:
+    with app.db.transaction() as s:
+        row = ev.create_meeting(
+            s,
+            person_id=person_id,
+            promoter="Dana",
+            starts_at=starts,
+            place="room 4",
+            kind="personal",
+            now=app.clock(),
+            program=app.program,
+        )
+        return row.id
+
+
+def shown(message: Sent) -> str:
+    return message.text.translate(ISOLATES)
+
+
+def calendar_titles(person: TgPerson) -> list[str]:
+    (document,) = [s.document for s in person.last if s.document]
+    assert document["filename"].endswith(".ics") and document["mime_type"] == "text/calendar"
+    return [str(e["summary"]) for e in Calendar.from_ical(document["content"]).walk("VEVENT")]
+
+
+def open_events(person: TgPerson) -> TgPerson:
+    return person.send("меню").press("Мероприятия и семинары")
+
+
+def open_bookings(person: TgPerson) -> TgPerson:
+    return person.send("меню").press("Мои записи и встречи")
+
+
+def test_browse_sign_up_waitlist_and_a_freed_seat_taken_in_time_in_russian(
+    telegram: TelegramBot,  # noqa: F811
+    app: App,  # noqa: F811
+    fake: FakeTelegram,  # noqa: F811
+    worker: Scheduler,  # noqa: F811
+    clock: FakeClock,
+) -> None:
+    olga_id, boris_id = participant(app, "3001", lang="ru"), participant(app, "3002", lang="ru")
+    amal_id = participant(app, "3003", lang="ar")
+    seminar = workshop(app, at(2026, 12, 13, 9), TITLES, capacity=1)
+    workshop(app, at(2026, 12, 15, 17), NETWORKING, capacity=None)
+    olga = telegram.person(3001, "Ольга", None, lang="ru")
+    boris = telegram.person(3002, "Борис", None, lang="ru")
+    amal = telegram.person(3003, "Amal", None, lang="ar")
+
+    # browsing: the center's events, in Russian, with dates written out in Russian
+    open_events(olga)
+    assert "Ближайшие занятия в вашем центре" in olga.text()
+    assert olga.buttons() == [
+        "Вводный семинар – воскресенье, 13 декабря 2026\u202fг., 09:00",
+        "Нетворкинг – вторник, 15 декабря 2026\u202fг., 17:00",
+    ]
+    olga.press("Вводный семинар")
+    assert "📅 Вводный семинар" in olga.text() and "Свободных мест: 1" in olga.text()
+    assert olga.buttons() == ["Да, записать меня", "Не сейчас", "↩ Назад"]
+    olga.press("Да, записать меня")
+    assert "Вы записаны: Вводный семинар. ✓ Даты:" in olga.text()
+    assert "воскресенье, 13 декабря 2026\u202fг., 09:00 – зал 2" in olga.text()
+    assert calendar_titles(olga) == ["Вводный семинар"]
+    assert signup_status(app, olga_id, seminar) == "confirmed"
+
+    # the event is full: the waiting list, with each one's place in it
+    open_events(boris).press("Вводный семинар")
+    assert "Все места заняты, но можно записаться в лист ожидания." in boris.text()
+    boris.press("Да, в лист ожидания")
+    assert "мы добавили вас в лист ожидания: вы под номером 1" in boris.text()
+    amal.send("القائمة").press("فعاليات وورشات").press("ورشة افتتاحية")
+    amal.press("نعم، إلى قائمة الانتظار")
+    assert "أضفناكم إلى قائمة الانتظار: رقمكم 2." in amal.text()
+    assert (signup_status(app, boris_id, seminar), signup_status(app, amal_id, seminar)) == (
+        "waitlisted",
+        "waitlisted",
+    )
+
+    # Olga cancels: the seat is offered to Boris, first on the list
+    open_bookings(olga)
+    assert olga.buttons()[0] == (
+        "Вводный семинар – воскресенье, 13 декабря 2026\u202fг., 09:00 (Вы записаны на это занятие. ✓)"
+    )
+    olga.press("Вводный семинар").press("Отменить запись")
+    assert "Мы отменили вашу запись на «Вводный семинар»" in olga.text()
+    assert signup_status(app, olga_id, seminar) == "cancelled"
+    assert signup_status(app, boris_id, seminar) == "offered"
+
+    assert worker.run_until_idle().sent == 1
+    offer = fake.sent_to(3002)[-1]
+    assert "Хорошая новость: для вас освободилось место – «Вводный семинар»" in shown(offer)
+    assert "понедельник, 23 ноября 2026\u202fг., 10:00" in shown(offer)  # 24 hours to take it
+    assert [b.translate(ISOLATES) for b in offer.buttons] == ["Да, я приду", "Нет, пусть перейдёт дальше"]
+    assert fake.sent_to(3003)[-1].message_id < offer.message_id  # nothing new for Amal
+
+    clock.advance(hours=23)  # in time
+    boris.press("Да, я приду")
+    assert "Вы записаны: Вводный семинар. ✓" in boris.text()
+    assert calendar_titles(boris) == ["Вводный семинар"]
+    assert signup_status(app, boris_id, seminar) == "confirmed"
+
+    clock.advance(hours=2)  # past the offer's limit: the accepted seat stays Boris's
+    worker.run_until_idle()
+    assert signup_status(app, boris_id, seminar) == "confirmed"
+    assert signup_status(app, amal_id, seminar) == "waitlisted"
+    with app.db.transaction() as s:
+        expiries = s.scalars(select(ScheduledJob.state).where(ScheduledJob.kind == "offer_expiry")).all()
+        assert expiries and "sent" not in expiries
+        seats = s.scalars(select(Signup.status).where(Signup.event_id == seminar)).all()
+        assert sorted(seats) == ["cancelled", "confirmed", "waitlisted"]
+    amal.send("القائمة").press("تسجيلاتي ولقاءاتي")  # now next in line
+    assert amal.buttons()[0].endswith("(أنتم في قائمة الانتظار، رقم 1.)"), amal.buttons()
+
+
+def test_a_meeting_confirmed_rescheduled_with_a_reason_and_cancelled_in_russian(
+    telegram: TelegramBot,  # noqa: F811
+    app: App,  # noqa: F811
+    fake: FakeTelegram,  # noqa: F811
+    worker: Scheduler,  # noqa: F811
+    clock: FakeClock,
+    capsys,  # type: ignore[no-untyped-def]
+) -> None:
+    olga_id = participant(app, "3001", lang="ru")
+    olga = telegram.person(3001, "Ольга", None, lang="ru")
+
+    # confirmed from the message that tells her of it
+    first = meeting(app, olga_id, at(2026, 11, 26, 10))
+    assert worker.run_until_idle().sent == 1
+    told = fake.sent_to(3001)[-1]
+    assert shown(told).startswith(
+        "Для вас назначена личная встреча с Dana: четверг, 26 ноября 2026\u202fг., 10:00, room 4."
+    )
+    assert "Вам подходит?" in shown(told)
+    assert [b.translate(ISOLATES) for b in told.buttons] == [
+        "Подтверждаю, приду",
+        "Нужно другое время",
+        "Отменить встречу",
+    ]
+    olga.press("Подтверждаю, приду")
+    assert olga.text() == "Спасибо! Встреча подтверждена. До встречи. ✓"
+
+    # another time asked for, with a reason that reaches the promoter
+    second = meeting(app, olga_id, at(2026, 11, 29, 12))
+    worker.run_until_idle()
+    olga.press("Нужно другое время")
+    assert "Напишите коротко, почему и когда вам удобно?" in olga.text()
+    olga.send("В воскресенье у меня собеседование, можно во вторник утром?")
+    assert "Спасибо, мы передали вашу просьбу." in olga.text()
+
+    # a third one cancelled from "my sign-ups and meetings"
+    third = meeting(app, olga_id, at(2026, 12, 3, 11))
+    open_bookings(olga)
+    assert olga.buttons() == [
+        "Личная встреча – четверг, 26 ноября 2026\u202fг., 10:00",
+        "Личная встреча – воскресенье, 29 ноября 2026\u202fг., 12:00",
+        "Личная встреча – четверг, 3 декабря 2026\u202fг., 11:00",
+    ]
+    olga.press("3 декабря")
+    assert "Личная встреча с Dana: четверг, 3 декабря 2026\u202fг., 11:00, room 4." in olga.text()
+    olga.press("Отменить встречу")
+    assert olga.text().startswith("Встреча отменена.")
+
+    with app.db.transaction() as s:
+        rows = {m.id: m for m in s.scalars(select(Meeting).where(Meeting.person_id == olga_id))}
+        assert rows[first].status == "confirmed"
+        assert (rows[second].status, rows[second].reschedule_reason) == (
+            "reschedule_requested",
+            "В воскресенье у меня собеседование, можно во вторник утром?",
+        )
+        assert rows[third].status == "cancelled"
+        (task,) = s.scalars(select(StaffTask)).all()
+        assert (task.person_id, task.assignee, task.kind, task.reference, task.status) == (
+            olga_id,
+            "Dana",
+            "reschedule",
+            f"meeting:{second}",
+            "open",
+        )
+        left = s.scalars(select(ScheduledJob.state).where(ScheduledJob.subject == f"meeting:{third}")).all()
+        assert left and "pending" not in left  # no reminders for the cancelled meeting
+    assert f"reschedule person {olga_id}" in (tasks := cli(app, "tasks", "list", capsys))
+    assert "for Dana: meeting_reschedule_requested" in tasks
+    listing = cli(app, "meetings", "list", capsys, promoter="Dana")
+    assert "можно во вторник утром" in listing and "reschedule_requested" in listing
+
+    # the day before, only the confirmed meeting is still reminded
+    clock.now = at(2026, 11, 25, 10)
+    worker.run_until_idle()
+    reminder = fake.sent_to(3001)[-1]
+    assert shown(reminder).startswith(
+        "Напоминание: личная встреча с Dana, четверг, 26 ноября 2026\u202fг., 10:00"
+    )
