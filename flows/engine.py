@@ -440,7 +440,13 @@ class _Run:
     def away_too_long(self) -> bool:
         last = self.state.last_active
         limit = timedelta(hours=self.ctx.program.resume_after_hours)
-        return last is not None and self.now - last > limit and self.top_flow() not in ("resume", "menu")
+        top = self.state.top
+        # A question a proactive message asked (`open_flow`: its frame carries the subject) is the
+        # last thing we said, and may be answered a day later (a seat offer, a meeting): a typed
+        # answer to it is an answer, not a return to a conversation left mid-way.
+        asked_by_us = top is not None and top.answers.get("subject") is not None
+        return (last is not None and self.now - last > limit and self.top_flow() not in ("resume", "menu")
+                and not asked_by_us)
 
     def say(self, key: str, **params: Any) -> None:
         self._pending.append(Msg(key, params))

@@ -197,3 +197,29 @@ def test_a_typed_answer_to_a_reminder_days_after_the_last_chat_is_an_answer() ->
     )
     chat.wait(hours=1).send("כן, אגיע")
     assert chat.effects_of(AnswerAttendance) == [AnswerAttendance("e5", True)]
+
+
+def test_a_typed_answer_to_a_seat_offer_or_a_meeting_hours_later_is_an_answer_not_a_welcome_back() -> None:
+    """On WhatsApp without buttons the answer is typed; a seat offer waits 24 hours and a meeting is
+    told days ahead, longer than the pause after which a conversation left mid-way is resumed."""
+    when = datetime(2026, 12, 13, 9, tzinfo=TZ).isoformat()
+    until = datetime(2026, 11, 23, 10, tzinfo=TZ).isoformat()
+    chat = EventsChat(lang="ru", person=PARTICIPANT)
+    offer = {"event": "e1", "title": "Вводный семинар", "when": when, "until": until}
+    chat.send("меню").proactive("offer", offer)
+    chat.wait(hours=20).send("1")
+    assert chat.effects_of(AnswerOffer) == [AnswerOffer("e1", True)]
+    assert "Здравствуйте ещё раз" not in chat.last_text()
+
+    data = {"meeting": "m3", "when": when, "place": "room 4", "promoter": "Dana", "note": "scheduled"}
+    chat = EventsChat(lang="en", person=PARTICIPANT).proactive("meeting", data)
+    chat.wait(days=2).send("I need another time")
+    assert "Hello again" not in chat.last_text() and "write briefly why" in chat.last_text()
+    chat.send("I have a job interview that morning")
+    reason = "I have a job interview that morning"
+    assert chat.effects_of(AnswerMeeting) == [AnswerMeeting("m3", "reschedule", reason)]
+
+    chat = EventsChat()  # a pre-screen left mid-way still offers to continue
+    chat.send("שלום").click("כן, נתחיל")
+    chat.wait(hours=13).send("רונית")
+    assert "להמשיך" in chat.last_text() and chat.state.top is not None and chat.state.top.flow == "resume"
