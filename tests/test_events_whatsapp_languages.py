@@ -1,0 +1,236 @@
+"""Events and meetings on WhatsApp, end to end, in Russian and Arabic: signed Twilio webhooks in, the
+real twilio client out to the fake REST server, the scheduler's proactive messages through
+`WhatsAppSender` inside the 24-hour window, and a clock moved by hand.
+
+Without Content templates every choice is a numbered list and people answer by number; with them,
+short choices are quick-reply buttons and people answer by the button's payload. Either way: a
+sign-up with the calendar link, the waiting list, a freed seat offered and taken in time, and a
+meeting confirmed."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.bootstrap import App
+from bot.scheduler import Scheduler
+from storage import events as ev
+from storage.models import Meeting
+from tests.conftest import FakeClock
+from tests.events_kit import at, participant, signup_status
+from tests.fake_twilio import Call, FakeTwilio
+from tests.test_whatsapp_e2e import HX
+from tests.test_whatsapp_e2e import app as app  # noqa: F401 (fixtures)
+from tests.test_whatsapp_e2e import fake as fake  # noqa: F401
+from tests.test_whatsapp_e2e import templates as templates  # noqa: F401
+from tests.test_whatsapp_e2e import wa as wa  # noqa: F401
+from tests.whatsapp_kit import PUBLIC, WaPerson, WhatsAppHarness, visible
+
+OLGA, BORIS = "+972501110001", "+972501110002"
+AMAL, SAMIR = "+972521110003", "+972521110004"
+TITLES = {"he": "סדנת פתיחה", "en": "Opening workshop", "ru": "Вводный семинар", "ar": "ورشة افتتاحية"}
+
+
+def workshop(app: App, starts: datetime, capacity: int | None) -> int:
+    with app.db.transaction() as s:
+        row = ev.create_event(
+            s,
+            center="kfar-saba",
+            kind="opening_workshop",
+            titles=TITLES,
+            sessions=[ev.NewSession(starts, starts + timedelta(hours=3), "room 2")],
+            capacity=capacity,
+            track="all",
+            signup_required=None,
+            now=app.clock(),
+        )
+        return row.id
+
+
+def meeting(app: App, person_id: int, starts: datetime) -> int:
+    with app.db.transaction() as s:
+        return ev.create_meeting(
+            s,
+            person_id=person_id,
+            promoter="Dana",
+            starts_at=starts,
+            place="room 4",
+            kind="personal",
+            now=app.clock(),
+            program=app.program,
+        ).id
+
+
+def meeting_status(app: App, meeting_id: int) -> str | None:
+    with app.db.transaction() as s:
+        return s.scalar(select(Meeting.status).where(Meeting.id == meeting_id))
+
+
+def number_of(person: WaPerson, label: str) -> str:
+    """The number in front of `label` in the last numbered list the person got."""
+    found = re.findall(rf"^(\d+)\. .*{re.escape(label)}", person.text(), flags=re.MULTILINE)
+    assert found, f"no numbered option {label!r} in {person.text()!r}"
+    return found[-1]
+
+
+def choose(person: WaPerson, label: str) -> WaPerson:
+    """Answer by the number of an option, as most people do."""
+    return person.send(number_of(person, label))
+
+
+def press(person: WaPerson, label: str, message: Call | None = None) -> WaPerson:
+    """Tap the quick-reply button titled `label` on the last message with buttons: Twilio sends its
+    id as ButtonPayload."""
+    with_buttons = [message] if message else [c for c in person.last if c.content_sid]
+    assert with_buttons, "no message with buttons"
+    variables = with_buttons[-1].variables
+    titles = {visible(variables[k]): variables[str(int(k) + 1)] for k in variables if int(k) % 2 == 0}
+    assert label in titles, f"no button {label!r} among {list(titles)}"
+    return person.press(titles[label], label)
+
+
+def scheduler(app: App, wa: WhatsAppHarness) -> Scheduler:  # noqa: F811
+    return Scheduler(app.db, app.program, app.catalogs, app.clock, {"whatsapp": wa.whatsapp.sender})
+
+
+def calendar_link(person: WaPerson) -> str:
+    (with_link,) = [c for c in person.last if PUBLIC + "/files/" in (c.body or "")]
+    url = (with_link.body or "").splitlines()[-1]
+    assert url.startswith(PUBLIC + "/files/") and url.endswith(".ics")
+    return url
+
+
+def test_in_russian_by_number_sign_up_waitlist_offer_taken_and_a_meeting_confirmed(
+    app: App,  # noqa: F811
+    wa: WhatsAppHarness,  # noqa: F811
+    fake: FakeTwilio,  # noqa: F811
+    clock: FakeClock,
+) -> None:
+    olga_id = participant(app, OLGA, lang="ru", channel="whatsapp", name="Ольга")
+    boris_id = participant(app, BORIS, lang="ru", channel="whatsapp", name="Борис")
+    seminar = workshop(app, at(2026, 12, 13, 9), capacity=1)
+    olga, boris = wa.person(OLGA, "Olga"), wa.person(BORIS, "Boris")
+
+    # sign-up by number, the calendar file as a link
+    olga.send("меню")
+    choose(olga, "Мероприятия и семинары")
+    assert "Ближайшие занятия в вашем центре" in olga.text()
+    assert "1. Вводный семинар – воскресенье, 13 декабря 2026\u202fг., 09:00" in olga.text()
+    olga.send("1")
+    assert "Свободных мест: 1" in olga.text() and "Записать вас?" in olga.text()
+    choose(olga, "Да, записать меня")
+    assert "Вы записаны: Вводный семинар. ✓ Даты:" in olga.text()
+    assert "воскресенье, 13 декабря 2026\u202fг., 09:00 – room 2" in olga.text()
+    response = wa.client.get(calendar_link(olga).removeprefix(PUBLIC))
+    assert response.status_code == 200 and "SUMMARY:Вводный семинар" in response.content.decode()
+    assert signup_status(app, olga_id, seminar) == "confirmed"
+
+    # full: the waiting list, by number too
+    boris.send("меню")
+    choose(boris, "Мероприятия и семинары")
+    boris.send("1")
+    assert "Все места заняты" in boris.text()
+    choose(boris, "Да, в лист ожидания")
+    assert "вы под номером 1" in boris.text()
+    assert signup_status(app, boris_id, seminar) == "waitlisted"
+
+    # Olga cancels; the scheduler offers the seat to Boris, who answers "1" in time
+    olga.send("меню")
+    choose(olga, "Мои записи и встречи")
+    choose(olga, "Вводный семинар")
+    choose(olga, "Отменить запись")
+    assert "Мы отменили вашу запись на «Вводный семинар»" in olga.text()
+    worker = scheduler(app, wa)
+    before = len(fake.sent_to(BORIS))
+    assert worker.run_until_idle().sent == 1
+    (offer,) = fake.sent_to(BORIS)[before:]
+    assert offer.content_sid is None  # inside the 24-hour window: free-form
+    text = visible(offer.body or "")
+    assert "Хорошая новость: для вас освободилось место – «Вводный семинар»" in text
+    assert "1. Да, я приду\n2. Нет, пусть перейдёт дальше" in text
+    clock.advance(hours=20)  # in time, though longer than the pause after which a chat is resumed
+    boris.send("1")
+    assert "Вы записаны: Вводный семинар. ✓" in boris.text()
+    assert calendar_link(boris)
+    assert signup_status(app, boris_id, seminar) == "confirmed"
+
+    # a meeting scheduled at 06:00 is told at 08:00 (quiet hours), and confirmed by number
+    assert clock.now == at(2026, 11, 23, 6)
+    talk = meeting(app, olga_id, at(2026, 11, 25, 11))
+    assert worker.run_until_idle().sent == 0
+    clock.now = at(2026, 11, 23, 8, 1)
+    olga.send("меню")  # she wrote within the last 24 hours: free-form is allowed
+    worker.run_until_idle()
+    told = visible(fake.sent_to(OLGA)[-1].body or "")
+    assert told.startswith(
+        "Для вас назначена личная встреча с Dana: среда, 25 ноября 2026\u202fг., 11:00, room 4."
+    )
+    assert "1. Подтверждаю, приду\n2. Нужно другое время\n3. Отменить встречу" in told
+    olga.send("1")
+    assert "Спасибо! Встреча подтверждена." in olga.text()
+    assert meeting_status(app, talk) == "confirmed"
+
+
+@pytest.mark.parametrize("templates", [True])
+def test_in_arabic_by_button_payload_sign_up_offer_taken_and_a_meeting_confirmed(
+    app: App,  # noqa: F811
+    wa: WhatsAppHarness,  # noqa: F811
+    fake: FakeTwilio,  # noqa: F811
+    clock: FakeClock,
+) -> None:
+    amal_id = participant(app, AMAL, lang="ar", channel="whatsapp", name="أمل")
+    samir_id = participant(app, SAMIR, lang="ar", channel="whatsapp", name="سمير")
+    seminar = workshop(app, at(2026, 12, 13, 9), capacity=1)
+    amal, samir = wa.person(AMAL, "Amal"), wa.person(SAMIR, "Samir")
+
+    amal.send("القائمة")
+    choose(amal, "فعاليات وورشات")  # labels too long for a list: numbers
+    choose(amal, "ورشة افتتاحية")
+    [question] = [c for c in amal.last if c.content_sid]
+    assert question.content_sid == HX["buttons_3"]  # sign me up / not now / back
+    assert "المقاعد المتبقية: 1" in visible(question.variables["1"])
+    press(amal, "نعم، سجّلوني")
+    assert "تم تسجيلكم في ورشة افتتاحية. ✓ المواعيد:" in amal.text()
+    assert "الأحد، 13 ديسمبر 2026، 09:00 – room 2" in amal.text()
+    assert calendar_link(amal)
+    assert signup_status(app, amal_id, seminar) == "confirmed"
+
+    samir.send("القائمة")
+    choose(samir, "فعاليات وورشات")
+    choose(samir, "ورشة افتتاحية")
+    choose(samir, "نعم، إلى قائمة الانتظار")  # longer than a WhatsApp button: numbers
+    assert "رقمكم 1" in samir.text()
+    assert signup_status(app, samir_id, seminar) == "waitlisted"
+
+    amal.send("القائمة")
+    choose(amal, "تسجيلاتي ولقاءاتي")
+    choose(amal, "ورشة افتتاحية")
+    press(amal, "إلغاء التسجيل")
+    assert "ورشة افتتاحية" in amal.text()
+    assert signup_status(app, amal_id, seminar) == "cancelled"
+    assert signup_status(app, samir_id, seminar) == "offered"
+
+    worker = scheduler(app, wa)
+    worker.run_until_idle()
+    offer = fake.sent_to(SAMIR)[-1]
+    assert offer.content_sid == HX["buttons_2"]  # take it / pass it on
+    assert visible(offer.variables["1"]).startswith("أخبار جيدة: تحرّر لكم مقعد في ورشة افتتاحية")
+    clock.advance(hours=23)  # in time: the buttons work after any pause
+    press(samir, "نعم، سأحضر", offer)
+    assert "تم تسجيلكم في ورشة افتتاحية. ✓" in samir.text() and calendar_link(samir)
+    assert signup_status(app, samir_id, seminar) == "confirmed"
+
+    talk = meeting(app, amal_id, at(2026, 11, 26, 11))
+    amal.send("القائمة")
+    worker.run_until_idle()
+    told = fake.sent_to(AMAL)[-1]
+    assert told.content_sid == HX["buttons_3"]  # confirm / another time / cancel
+    assert visible(told.variables["1"]).startswith(
+        "تم تحديد لقاء شخصي لكم مع Dana: الخميس، 26 نوفمبر 2026، 11:00"
+    )
+    press(amal, "أؤكّد، سأحضر", told)
+    assert "شكرًا! تم تأكيد اللقاء." in amal.text()
+    assert meeting_status(app, talk) == "confirmed"
