@@ -23,7 +23,7 @@ from flows.events import result_replies
 from flows.program import LANGUAGES
 from flows.staff import staff_result_replies
 from storage import events as bookings
-from storage import repo, staff
+from storage import inbox, repo, staff
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,9 @@ class Inbound:
     profile_name: str | None = None
     language_hint: str | None = None
     phone: str | None = None  # E.164, when the channel vouches for the sender's number (WhatsApp)
+    # The channel stored the message before answering the platform (storage/inbox.py: WhatsApp): the
+    # step takes that pending row instead of logging the id.
+    kept: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,19 @@ class Dispatcher:
             return self._step(inbound, now, lang)
         except Exception:
             log.exception("step failed on %s (message %s)", inbound.channel, inbound.message_id)
+            if inbound.kept:
+                self._give_up(inbound)
             return Delivery(lang=lang, replies=(Reply(parts=(Msg("common.apology"),)),))
+
+    def _give_up(self, inbound: Inbound) -> None:
+        """A kept message whose step failed is not stepped again: the apology asks for it again (as
+        on a channel that logs the id in the step, where the failed step leaves nothing)."""
+        assert inbound.message_id is not None
+        try:
+            with self.db.transaction() as session:
+                inbox.give_up(session, inbound.channel, inbound.message_id)
+        except Exception:  # e.g. the database is gone: the message stays pending and is stepped later
+            log.exception("kept %s message %s stays pending", inbound.channel, inbound.message_id)
 
     def _step(self, inbound: Inbound, now: datetime, lang: str) -> Delivery | None:
         try:
@@ -86,9 +101,7 @@ class Dispatcher:
         person, identity, created = repo.find_or_create_person(
             session, inbound.channel, inbound.external_id, lang, now, phone=inbound.phone
         )
-        if inbound.message_id is not None and not repo.record_inbound(
-            session, inbound.channel, inbound.message_id, type(inbound.input).__name__.lower(), now, person.id
-        ):
+        if inbound.message_id is not None and not self._first_time(session, inbound, now, person.id):
             raise _Redelivered
         identity.last_inbound_at = now
         identity.unreachable = False  # whoever writes can be answered
@@ -126,6 +139,15 @@ class Dispatcher:
                  type(inbound.input).__name__, len(sprint.replies),
                  ",".join(type(e).__name__ for e in sprint.effects) or "-")
         return Delivery(lang=sprint.state.lang, replies=replies, person_id=person_id)
+
+    @staticmethod
+    def _first_time(session: Session, inbound: Inbound, now: datetime, person_id: int) -> bool:
+        """Log the message's id, or take the row the channel kept; False when it was stepped before."""
+        assert inbound.message_id is not None
+        kind = type(inbound.input).__name__.lower()
+        if inbound.kept:
+            return inbox.take(session, inbound.channel, inbound.message_id, kind, person_id)
+        return repo.record_inbound(session, inbound.channel, inbound.message_id, kind, now, person_id)
 
 
 class _Redelivered(Exception):

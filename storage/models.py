@@ -1,7 +1,8 @@
 """The shared database: centers, people and their channels, conversations, answers and outcomes.
 
 Only what a flow asks is stored. Message bodies are never stored outside `answers.raw_text`
-(the reply to a question, which staff need); the inbound log keeps ids only.
+(the reply to a question, which staff need); the inbound log keeps ids only, except for a WhatsApp
+message between its webhook and its step (`InboundMessage.fields`, cleared by the step).
 """
 
 from __future__ import annotations
@@ -201,11 +202,17 @@ class HandoffRequest(Base):
 
 
 class InboundMessage(Base):
-    """Every inbound update by its platform id, so that a redelivery is processed once. No bodies."""
+    """Every inbound update by its platform id, so that a redelivery is processed once.
+
+    state: done (stepped, or logged by the step itself: Telegram) | pending (kept before the
+    platform got its answer, not stepped yet: WhatsApp, `storage/inbox.py`) | failed (its step
+    failed; the person got an apology). Only a pending row holds the message (`fields`: its text,
+    the sender's number); the step that takes it clears them in its own transaction."""
 
     __tablename__ = "inbound_messages"
     __table_args__ = (
         UniqueConstraint("channel", "platform_message_id", name="uq_inbound_messages_channel_platform_id"),
+        Index("ix_inbound_messages_state_received", "state", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -214,6 +221,8 @@ class InboundMessage(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(16))
     received_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), default="done", server_default="done")
+    fields: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class OutboundMessage(Base):

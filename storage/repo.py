@@ -403,8 +403,9 @@ def delete_person(session: Session, person_id: int) -> None:
     for model in (ManagerDecision, PrescreenOutcome, Answer, HandoffRequest, Conversation, ParticipantProfile,
                   OutboundMessage, Signup, Meeting, ScheduledJob, StaffTask, ChannelIdentity):
         session.execute(delete(model).where(model.person_id == person_id))
-    session.execute(
-        update(InboundMessage).where(InboundMessage.person_id == person_id).values(person_id=None)
+    session.execute(  # the ids stay, so that a redelivery is still recognised; nothing of the message
+        update(InboundMessage).where(InboundMessage.person_id == person_id)
+        .values(person_id=None, fields=None)
     )
     session.execute(delete(Person).where(Person.id == person_id))
     session.expunge_all()
