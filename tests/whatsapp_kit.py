@@ -7,20 +7,30 @@
     ronit.press(payload) / ronit.pick(list_id) / ronit.send_location()
 
 Replies go out in a background task after the webhook's answer; Starlette's TestClient returns
-once that task is done, so every `send` is answered before it returns.
+once that task is done, so every `send` is answered before it returns. Messages stepped outside a
+request (kept by a process that stopped: stepped at start-up, or by a sweep) are waited for with
+`wa.settle()`.
 """
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from starlette.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
 from bot.bootstrap import App
-from bot.channels.whatsapp import STATUS_PATH, WEBHOOK_PATH, WhatsApp, build_whatsapp, whatsapp_channel
+from bot.channels.whatsapp import (
+    STATUS_PATH,
+    WEBHOOK_PATH,
+    Incoming,
+    WhatsApp,
+    build_whatsapp,
+    whatsapp_channel,
+)
 from bot.web import create_web_app
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, Call, FakeTwilio
 
@@ -60,13 +70,26 @@ class WhatsAppHarness:
         self.monotonic = FakeMonotonic()
         self.whatsapp: WhatsApp = build_whatsapp(app, monotonic=self.monotonic, sleep=self.monotonic.sleep)
         self.web = create_web_app(app, channels=[whatsapp_channel(app, self.whatsapp)])
+        self.incoming: Incoming = self.web.state.whatsapp_incoming
         self.client = TestClient(self.web, base_url=PUBLIC)
-        self.client.__enter__()
+        self.client.__enter__()  # the server starts: messages a stopped one kept are lined up
         self.validator = RequestValidator(AUTH_TOKEN)
         self._sids = itertools.count(1)
 
     def close(self) -> None:
         self.client.__exit__(None, None, None)
+
+    def settle(self) -> None:
+        """Wait until every message lined up outside a request (start-up, sweeps) is answered."""
+        assert self.client.portal is not None
+        self.client.portal.call(self.incoming.order.idle)
+
+    def sweep(self, older_than: timedelta) -> int:
+        """What the server does every minute: step the messages kept longer ago and not lined up."""
+        assert self.client.portal is not None
+        lined = self.client.portal.call(self.incoming.recover, older_than)
+        self.settle()
+        return lined
 
     def person(self, phone: str, profile_name: str | None = "Ruth") -> WaPerson:
         return WaPerson(self, phone, profile_name)
@@ -148,6 +171,13 @@ class WaPerson:
         )
 
     def deliver(self, fields: dict[str, str], message_sid: str | None = None) -> WaPerson:
+        return self.repeat(self.form_for(fields, message_sid))
+
+    def text_form(self, body: str, message_sid: str | None = None) -> dict[str, str]:
+        """The webhook's form for a typed message, not posted (to post it from another thread)."""
+        return self.form_for({"Body": body, "NumMedia": "0", "MessageType": "text"}, message_sid)
+
+    def form_for(self, fields: dict[str, str], message_sid: str | None = None) -> dict[str, str]:
         form = {
             "MessageSid": message_sid or self.harness.next_sid(),
             "AccountSid": ACCOUNT_SID,
@@ -160,7 +190,7 @@ class WaPerson:
         }
         if self.profile_name:
             form["ProfileName"] = self.profile_name
-        return self.repeat(form)
+        return form
 
     def repeat(self, form: dict[str, str]) -> WaPerson:
         """Post `form` (again: Twilio retrying a webhook sends the same MessageSid)."""

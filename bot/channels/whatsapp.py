@@ -1,6 +1,7 @@
 """The WhatsApp channel, through Twilio: webhooks in, REST calls out, with WhatsApp's rules.
 
-    POST /twilio/whatsapp  signature checked → empty TwiML at once → (background, worker thread)
+    POST /twilio/whatsapp  signature checked → kept (one short transaction) → empty TwiML →
+                           (background, worker thread, after the sender's previous message)
                            Dispatcher.handle → replies through `messages.create` → outbound_messages
     POST /twilio/status    signature checked → the message's delivery status in outbound_messages
 
@@ -10,6 +11,12 @@
   the engine's choice payload back; media and locations get the engine's kind "cannot read that".
 - Once: `MessageSid` is the id the dispatcher deduplicates on (Twilio retries a webhook that
   timed out or failed).
+- Kept, in order (`Incoming`): Twilio sends no webhook again after a 200, so the message is stored
+  as pending (`storage/inbox.py`: what it says, who sent it) before Twilio gets its answer; the step
+  takes that row and clears it in its own transaction. One person's messages are stepped and
+  answered in the order they reached us, different people's at once (`ArrivalOrder`). Messages a
+  stopped process left pending are stepped when the server starts, and any left longer than
+  `LEASE` every `SWEEP_EVERY`.
 - Choices: buttons or a list when a Content template for that shape is configured
   (`bot.channels.whatsapp_templates`), otherwise a numbered list (`bot.channels.numbered`); replies
   by number or by text are matched by the engine like any typed reply.
@@ -27,9 +34,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 from urllib.parse import parse_qsl
 
 from starlette.background import BackgroundTask
@@ -44,6 +53,7 @@ from twilio.request_validator import (
 )
 
 from bot.bootstrap import App
+from bot.channels.arrival_order import ArrivalOrder
 from bot.channels.numbered import numbered_text
 from bot.channels.telegram import split_text
 from bot.channels.twilio_rest import Created, TwilioMessages, build_messages
@@ -61,7 +71,7 @@ from bot.i18n import Translator
 from bot.outbound import Proactive, Recipient, SendResult, SendStatus
 from flows import Command, Document, Input, Outgoing, Pressed, Reply, Text, Unsupported
 from flows.parsing.phones import to_e164
-from storage import outbox
+from storage import inbox, outbox
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +85,11 @@ WINDOW = timedelta(hours=24)
 WINDOW_MARGIN = timedelta(minutes=10)  # a free-form message started at 23:59 may arrive after 24:00
 UNSUBSCRIBED = "21610"  # the person replied STOP to Twilio: no more messages from this sender
 OUTSIDE_WINDOW = "63016"  # free-form outside the 24-hour window
+LEASE = timedelta(minutes=5)  # a message pending longer, and not in this process's lines, was left
+SWEEP_EVERY = 60.0  # seconds between looks for such messages
+# What a message is rebuilt from (`to_inbound` reads these): kept with it until its step.
+MESSAGE_FIELDS = ("WaId", "From", "ProfileName", "Body", "ButtonText", "ButtonPayload", "ListId", "NumMedia",
+                  "MediaContentType0", "Latitude", "Longitude")
 
 
 # ---- webhooks in -----------------------------------------------------------------------------
@@ -266,6 +281,29 @@ class WhatsApp:
         except Exception:
             log.exception("whatsapp message %s: replying failed", inbound.message_id)
 
+    def keep(self, inbound: Inbound, form: Mapping[str, str]) -> bool:
+        """Store the message as pending, before Twilio gets its answer; False when this MessageSid
+        came before (Twilio retrying the webhook): nothing to do."""
+        assert inbound.message_id is not None
+        fields = {name: form[name] for name in MESSAGE_FIELDS if form.get(name)}
+        with self.app.db.transaction() as session:
+            return inbox.keep(session, CHANNEL, inbound.message_id, type(inbound.input).__name__.lower(),
+                              fields, self.app.clock())
+
+    def kept(self, received_before: datetime | None = None) -> list[Inbound]:
+        """The messages kept and not stepped yet, in the order they came, ready for `handle`."""
+        with self.app.db.transaction() as session:
+            waiting = inbox.waiting(session, CHANNEL, received_before)
+            found = []
+            for message in waiting:
+                inbound = to_inbound({**message.fields, "MessageSid": message.platform_id})
+                if inbound is None:  # cannot happen for what `keep` stored; not left pending forever
+                    inbox.give_up(session, CHANNEL, message.platform_id)
+                    log.warning("whatsapp message %s: kept, but not a message; dropped", message.platform_id)
+                else:
+                    found.append(replace(inbound, kept=True))
+        return found
+
     def send_all(self, phone: str, messages: Sequence[OutMessage]) -> list[tuple[OutMessage, Created]]:
         """Send in order; stop at the first failure (the rest would fail alike, or arrive out of order)."""
         done: list[tuple[OutMessage, Created]] = []
@@ -420,12 +458,94 @@ def build_whatsapp(app: App, *, monotonic: Callable[[], float] = time.monotonic,
     return WhatsApp(app, messages, templates, RequestValidator(s.twilio_auth_token), s.public_base_url)
 
 
+Step = Callable[[], Awaitable[object]]  # awaited by the webhook's response: the end of the message's step
+
+
+class Incoming:
+    """The webhook's side of a message: kept before Twilio's answer, then stepped in the sender's
+    line (`ArrivalOrder`); and, at start-up and every `SWEEP_EVERY`, the messages left pending."""
+
+    def __init__(self, wa: WhatsApp) -> None:
+        self.wa = wa
+        self.order = ArrivalOrder()
+        self._keeper: ThreadPoolExecutor | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+
+    @property
+    def keeper(self) -> ThreadPoolExecutor:
+        """Keeping runs in threads of its own: Twilio's answer never waits for a free worker thread
+        behind the steps (it still waits its turn at SQLite's one writer: a step, a few ms)."""
+        if self._keeper is None:
+            self._keeper = ThreadPoolExecutor(max_workers=2, thread_name_prefix="whatsapp-keep")
+        return self._keeper
+
+    async def receive(self, inbound: Inbound, form: Mapping[str, str]) -> Step | None:
+        """Keep the message and line its step up; what the response's background task awaits (the
+        step's end), or None when there is nothing to step. Raises when it could not be kept."""
+        if inbound.message_id is None:  # Twilio always sends one; without it, step at once, unkept
+            return partial(asyncio.to_thread, self.wa.handle_quietly, inbound)
+        place = self.order.line_up(inbound.external_id, inbound.message_id)  # before any await: the order
+        try:
+            fresh = await asyncio.get_running_loop().run_in_executor(self.keeper, self.wa.keep, inbound, form)
+        except BaseException:
+            self.order.leave(place)
+            raise
+        if not fresh:
+            self.order.leave(place)
+            log.info("whatsapp message %s came again; stepped once", inbound.message_id)
+            return None
+        task = self.order.start(place, partial(self.wa.handle_quietly, replace(inbound, kept=True)))
+        return partial(asyncio.wait, [task])  # never cancels the step, even if the request is
+
+    async def recover(self, older_than: timedelta | None = None) -> int:
+        """Line up the kept messages that no line here holds (all of them at start-up: the process
+        that kept them stopped; else those kept more than `older_than` ago). A message stepped
+        meanwhile, here or by another process, is not stepped again (`inbox.take`)."""
+        before = self.wa.app.clock() - older_than if older_than is not None else None
+        loop = asyncio.get_running_loop()
+        found = await loop.run_in_executor(self.keeper, self.wa.kept, before)
+        lined = 0
+        for inbound in found:
+            assert inbound.message_id is not None
+            if inbound.message_id in self.order.lined_up:
+                continue
+            place = self.order.line_up(inbound.external_id, inbound.message_id)
+            self.order.start(place, partial(self.wa.handle_quietly, inbound))
+            lined += 1
+        if lined:
+            log.warning("whatsapp: %d messages kept but not stepped are being stepped now", lined)
+        return lined
+
+    async def sweep(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_EVERY)
+            try:
+                await self.recover(LEASE)
+            except Exception:
+                log.exception("whatsapp: looking for messages left pending failed; trying again later")
+
+    async def startup(self) -> None:
+        if self.order.closing:  # started again (tests)
+            self.order = ArrivalOrder()
+        await self.recover()  # before the first webhook: a new message of someone waits for these
+        self._sweeper = asyncio.create_task(self.sweep())
+
+    async def shutdown(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        await self.order.close()  # lined-up messages not started stay pending for the next start
+        if self._keeper is not None:
+            self._keeper.shutdown(wait=True)
+            self._keeper = None
+
+
 def whatsapp_channel(app: App, whatsapp: WhatsApp | None = None):  # type: ignore[no-untyped-def]
-    """The web server's part: the two webhooks. Replies go out in a background task after Twilio
-    has its (empty) answer."""
+    """The web server's part: the two webhooks. A message is stored before Twilio gets its (empty)
+    answer; its step and replies follow in a background task, in the sender's order."""
     from bot.web import WebChannel
 
     wa = whatsapp or build_whatsapp(app)
+    messages = Incoming(wa)
 
     async def incoming(request: Request) -> Response:
         body = await request.body()
@@ -436,8 +556,14 @@ def whatsapp_channel(app: App, whatsapp: WhatsApp | None = None):  # type: ignor
             log.warning("web: twilio webhook with a wrong or missing signature refused")
             return Response(status_code=403)
         inbound = to_inbound(form)
-        task = BackgroundTask(asyncio.to_thread, wa.handle_quietly, inbound) if inbound is not None else None
-        return Response(EMPTY_TWIML, media_type="text/xml", background=task)
+        if inbound is None:
+            return Response(EMPTY_TWIML, media_type="text/xml")
+        try:
+            step = await messages.receive(inbound, form)
+        except Exception:  # not stored: Twilio must not think it was delivered
+            log.exception("whatsapp message %s could not be stored; Twilio gets 500", inbound.message_id)
+            return Response(status_code=500)
+        return Response(EMPTY_TWIML, media_type="text/xml", background=BackgroundTask(step) if step else None)
 
     async def status(request: Request) -> Response:
         body = await request.body()
@@ -451,4 +577,5 @@ def whatsapp_channel(app: App, whatsapp: WhatsApp | None = None):  # type: ignor
         return Response(status_code=204)
 
     routes = [Route(WEBHOOK_PATH, incoming, methods=["POST"]), Route(STATUS_PATH, status, methods=["POST"])]
-    return WebChannel("whatsapp", routes, state={"whatsapp": wa})
+    return WebChannel("whatsapp", routes, messages.startup, messages.shutdown,
+                      state={"whatsapp": wa, "whatsapp_incoming": messages})
