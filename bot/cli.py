@@ -6,6 +6,7 @@
     midway whatsapp held        proactive WhatsApp messages held back (no template outside the window)
     midway db upgrade           bring the database schema up to date
     midway decisions list|approve|reject   borderline pre-screens for the center manager
+    midway handoffs list|done              "talk to a person" requests (each with a call task)
     midway staff add|list|remove           who is staff (role, center); staff manage events in the chat
     midway events|meetings|tasks|jobs ...  events, meetings, call-them tasks, due work (bot/events_cli.py)
 """
@@ -44,6 +45,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     decisions.add_argument("--by", default="manager", help="who decides (name or role)")
     decisions.add_argument("--note", default=None)
 
+    handoffs = commands.add_parser("handoffs", help='"talk to a person" requests: list, done')
+    handoffs.add_argument("action", choices=["list", "done"])
+    handoffs.add_argument("id", nargs="?", type=int, help="request id (done)")
+    handoffs.add_argument("--center", help="list: only this center (slug)")
+    handoffs.add_argument("--all", action="store_true", help="list: also the requests already handled")
+    handoffs.add_argument("--note", default=None, help="done: what was agreed, for the team")
+    handoffs.add_argument("--by", default=None, help="done: who handled it (name or role)")
+
     staff = commands.add_parser("staff", help="staff members: add, list, remove (role and center)")
     staff.add_argument("action", choices=["add", "list", "remove"])
     staff.add_argument("--channel", choices=["telegram", "whatsapp", "console"], help="where they write")
@@ -63,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    quiet = args.command in ("chat", "events", "meetings", "tasks", "jobs", "staff")
+    quiet = args.command in ("chat", "events", "meetings", "tasks", "jobs", "staff", "handoffs")
     configure_logging("WARNING" if quiet else settings.log_level)
 
     if args.command == "db":
@@ -81,6 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.staff_cli import decisions_command
 
         return decisions_command(bootstrap(settings), args)
+    if args.command == "handoffs":
+        from bot.staff_cli import handoffs_command
+
+        return handoffs_command(bootstrap(settings), args)
     if args.command in ("events", "meetings", "tasks", "jobs"):
         from bot.events_cli import run_command
 

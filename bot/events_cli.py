@@ -11,8 +11,9 @@
     midway meetings list [--promoter NAME] [--person ID]
     midway meetings cancel ID
     midway meetings attendance ID attended|no_show|late
-    midway tasks list [--center SLUG] [--all]     "call them" tasks (reminders that did not get through)
-    midway tasks done ID
+    midway tasks list [--center SLUG] [--all]     "call them" tasks (reminders that did not get through,
+                                                "talk to a person" requests)
+    midway tasks done ID                        (a request's task closes the request too)
     midway jobs                                 due work by state
 
 Times are Israel time ("YYYY-MM-DD HH:MM").
@@ -32,7 +33,7 @@ from sqlalchemy import select
 from bot.bootstrap import App
 from flows.scheduling import TIMEZONE
 from storage import events as ev
-from storage import jobs
+from storage import handoffs, jobs
 from storage.models import Center, Event, Person, StaffTask
 
 SESSION = re.compile(
@@ -383,11 +384,9 @@ def _tasks(app: App, args: argparse.Namespace) -> int:
     now = app.clock()
     with app.db.transaction() as session:
         if args.action == "done":
-            task = session.get(StaffTask, args.id) if args.id else None
-            if task is None:
-                raise LookupError(f"no task {args.id}")
-            task.status, task.done_at = "done", now
-            print(f"task #{task.id} done")
+            task = handoffs.close_task(session, args.id or 0, now)  # a request's task closes the request
+            print(f"task #{task.id} done" + ("; its hand-off request is closed too"
+                                              if (task.reference or "").startswith(handoffs.PREFIX) else ""))
             return 0
         query = (
             select(StaffTask, Person).join(Person, Person.id == StaffTask.person_id).order_by(StaffTask.id)

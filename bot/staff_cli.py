@@ -1,12 +1,12 @@
-"""Staff commands in the terminal: the center manager's pending decisions, who is staff, and
-WhatsApp messages held back."""
+"""Staff commands in the terminal: the center manager's pending decisions, "talk to a person"
+requests, who is staff, and WhatsApp messages held back."""
 
 from __future__ import annotations
 
 import argparse
 
 from bot.bootstrap import App
-from storage import repo
+from storage import handoffs, repo
 
 
 def decisions_command(app: App, args: argparse.Namespace) -> int:
@@ -30,6 +30,41 @@ def decisions_command(app: App, args: argparse.Namespace) -> int:
             print(error)
             return 1
         print(f"decision #{decision.id}: {decision.status}")
+        return 0
+
+
+def handoffs_command(app: App, args: argparse.Namespace) -> int:
+    """`midway handoffs list|done`: "talk to a person" requests. Staff tooling: the phone is printed
+    here (never logged)."""
+    from bot.events_cli import when
+
+    now = app.clock()
+    with app.db.transaction() as session:
+        if args.action == "list":
+            rows = handoffs.list_requests(session, args.center, include_closed=args.all)
+            if not rows:
+                print("no open requests" if not args.all else "no requests")
+            for row in rows:
+                where = " > ".join(part for part in (row.flow, row.question) if part) or "idle"
+                closed = ""
+                if row.status != "open":
+                    closed = f"  [{row.status} {when(row.closed_at) if row.closed_at else ''}"
+                    closed += f" by {row.closed_by}" if row.closed_by else ""
+                    closed += f": {row.note}" if row.note else ""
+                    closed += "]"
+                print(f"#{row.id} {when(row.created_at)}  person {row.person_id} {row.name or '-'}  "
+                      f"{row.phone or 'no phone'}  {row.channel or '-'}  {row.center or 'no center'}  "
+                      f"at {where}{closed}")
+            return 0
+        if args.id is None:
+            print("give the request id: midway handoffs done ID")
+            return 2
+        try:
+            request = handoffs.close_request(session, args.id, now, by=args.by, note=args.note)
+        except LookupError as error:
+            print(error)
+            return 1
+        print(f"request #{request.id} handled; its call task is done too")
         return 0
 
 

@@ -189,9 +189,11 @@ class ManagerDecision(Base):
 
 
 class HandoffRequest(Base):
-    """"Talk to a person": a request in the staff queue."""
+    """"Talk to a person": a request in the staff queue (`midway handoffs`, the staff chat), with a
+    "call them" task beside it (`staff_tasks.reference` = "handoff:<id>"). status: open | done."""
 
     __tablename__ = "handoff_requests"
+    __table_args__ = (Index("ix_handoff_requests_status_center", "status", "center_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
@@ -199,6 +201,11 @@ class HandoffRequest(Base):
     question: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime]
+    # the person's center when they asked (None: not known yet; then their center when listed)
+    center_id: Mapped[int | None] = mapped_column(ForeignKey("centers.id", ondelete="SET NULL"))
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(120))
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class InboundMessage(Base):

@@ -27,6 +27,7 @@ from flows.effects import (
 from flows.program import Program, role_rank
 from flows.state import VERSION, State
 from storage import events as bookings
+from storage import handoffs
 from storage.models import (
     Answer,
     Base,
@@ -220,9 +221,8 @@ def apply_effects(session: Session, person: Person, effects: Iterable[Effect], n
             _update_profile(session, person, effect, now)
         elif isinstance(effect, RecordOutcome):
             _record_outcome(session, person, effect, now)
-        elif isinstance(effect, RequestHandoff):
-            session.add(HandoffRequest(person_id=person.id, flow=effect.flow, question=effect.question,
-                                       status="open", created_at=now))
+        elif isinstance(effect, RequestHandoff):  # in the staff queue, with a "call them" task
+            handoffs.open_request(session, person, effect.flow, effect.question, now)
         elif isinstance(effect, SetOptOut):
             person.opted_out = effect.opted_out
             person.opted_out_at = now if effect.opted_out else None

@@ -40,6 +40,7 @@ from storage.models import (
     ParticipantProfile,
     Person,
     PrescreenOutcome,
+    StaffTask,
 )
 from tests.kit import START
 
@@ -267,13 +268,18 @@ def test_not_eligible_keeps_reasons_and_referral(db: Database) -> None:
         assert count(s, ManagerDecision) == 0
 
 
-def test_a_handoff_request_enters_the_queue(db: Database) -> None:
+def test_a_handoff_request_enters_the_queue_with_a_call_task_once(db: Database) -> None:
     person_id = new_person(db)
-    apply(db, person_id, RequestHandoff("prescreen", "age"), RequestHandoff(None, None))
+    apply(db, person_id, RequestHandoff("prescreen", "age"))
+    apply(db, person_id, RequestHandoff(None, None), now=LATER)  # asked again: still one request
     with db.transaction() as s:
         rows = s.scalars(select(HandoffRequest).order_by(HandoffRequest.id)).all()
         assert [(r.person_id, r.flow, r.question, r.status, r.created_at) for r in rows] == [
-            (person_id, "prescreen", "age", "open", NOW), (person_id, None, None, "open", NOW),
+            (person_id, None, None, "open", NOW),  # waiting since the first time, where they are now
+        ]
+        tasks = s.scalars(select(StaffTask)).all()
+        assert [(t.person_id, t.kind, t.reason, t.reference, t.status) for t in tasks] == [
+            (person_id, "call", "handoff", f"handoff:{rows[0].id}", "open"),
         ]
 
 
