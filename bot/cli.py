@@ -5,7 +5,7 @@
     midway serve                the web server: Telegram webhook, WhatsApp (Twilio) webhooks
     midway whatsapp held        proactive WhatsApp messages held back (no template outside the window)
     midway db upgrade           bring the database schema up to date
-    midway decisions list|approve|reject   borderline pre-screens for the center manager
+    midway decisions list|approve|reject   borderline pre-screens for the center manager (the person is told)
     midway handoffs list|done              "talk to a person" requests (each with a call task)
     midway staff add|list|remove           who is staff (role, center); staff manage events in the chat
     midway events|meetings|tasks|jobs ...  events, meetings, call-them tasks, due work (bot/events_cli.py)
@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    quiet = args.command in ("chat", "events", "meetings", "tasks", "jobs", "staff", "handoffs")
+    quiet = args.command in ("chat", "events", "meetings", "tasks", "jobs", "staff", "handoffs", "decisions")
     configure_logging("WARNING" if quiet else settings.log_level)
 
     if args.command == "db":

@@ -34,8 +34,8 @@ from bot.i18n import Catalogs
 from bot.outbound import ChannelSender, Proactive, Recipient, SendResult, SendStatus
 from flows import Context, Msg, PersonFacts, Program, State
 from flows.proactive import proactive_sprint
+from storage import decisions, jobs, repo
 from storage import events as bookings
-from storage import jobs, repo
 from storage.db import Database
 from storage.models import (
     ChannelIdentity,
@@ -199,7 +199,11 @@ class Scheduler:
                 jobs.postpone(job, moment, now, "quiet_hours")
             return None
         state = repo.load_state(session, person.id) or State(lang=person.language)
-        data = bookings.proactive_data(session, job.kind, job.payload, state.lang)
+        if job.kind == decisions.KIND:  # the manager decided: approved (conferences) or declined (reasons)
+            data = decisions.proactive_data(session, job.payload, state.lang, now,
+                                            self.settings.exposure_buttons)
+        else:
+            data = bookings.proactive_data(session, job.kind, job.payload, state.lang)
         if data is None:
             jobs.settle(job, "dropped", now, "no_longer_relevant")
             return None
@@ -291,13 +295,15 @@ class Scheduler:
 
     def _variables(self, data: Mapping[str, Any], lang: str) -> dict[str, str]:
         """Plain strings for a WhatsApp template, in the person's language: title, when, place,
-        promoter, until (dates written out as in the chat)."""
+        promoter, until (dates written out as in the chat); name and center (a manager's decision)."""
         translator = self.catalogs.translator(lang)
         values = {**data, **dict(data.get("params") or {})}
         found: dict[str, str] = {}
-        for name in ("title", "place", "promoter"):
+        for name in ("title", "place", "promoter", "name"):
             if isinstance(values.get(name), str):
                 found[name] = values[name]
+        if isinstance(values.get("center_name"), str):  # the center, in the person's language
+            found["center"] = values["center_name"]
         for name in ("when", "until"):
             if isinstance(values.get(name), str) and values[name]:
                 moment = datetime.fromisoformat(values[name])
@@ -419,13 +425,15 @@ def message_kind(job_kind: str, data: Mapping[str, Any]) -> str:
     """The `Proactive.kind` (WhatsApp picks its approved template by it): reminder.event,
     reminder.confirm, waitlist.offer, meeting.scheduled, meeting.moved, meeting.reminder,
     notice.event_cancelled,
-    notice.event_moved, notice.meeting_cancelled."""
+    notice.event_moved, notice.meeting_cancelled, decision.approved, decision.declined."""
     if job_kind == "reminder":
         return "reminder.confirm" if data.get("confirm") else "reminder.event"
     if job_kind == "offer":
         return "waitlist.offer"
     if job_kind == "event_moved":
         return "notice.event_moved"
+    if job_kind == decisions.KIND:
+        return "decision.approved" if data.get("approved") else "decision.declined"
     if job_kind == "meeting":
         return f"meeting.{data.get('note', 'reminder')}"
     if job_kind == "notice":

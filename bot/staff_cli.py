@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from bot.bootstrap import App
-from storage import handoffs, repo
+from storage import decisions, handoffs, repo
 
 
 def decisions_command(app: App, args: argparse.Namespace) -> int:
@@ -25,11 +25,12 @@ def decisions_command(app: App, args: argparse.Namespace) -> int:
             print("give the decision id: midway decisions approve ID")
             return 2
         try:
-            decision = repo.decide(session, args.id, args.action == "approve", args.by, args.note, now)
+            decision = decisions.decide(session, args.id, args.action == "approve", args.by, args.note, now,
+                                        app.program)
         except LookupError as error:
             print(error)
             return 1
-        print(f"decision #{decision.id}: {decision.status}")
+        print(f"decision #{decision.id}: {decision.status}; the participant will be told")
         return 0
 
 

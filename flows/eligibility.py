@@ -12,6 +12,10 @@ from typing import Any
 from flows.program import Eligibility
 
 ELIGIBLE, NOT_ELIGIBLE, MANAGER = "eligible", "not_eligible", "manager_decision"
+# The reasons `evaluate` reports, each said in plain words by a `reason.<code>` message. A case the
+# manager decides may also carry "special_circumstances" (the person asked), which has no words.
+REASONS = ("age_below", "age_above", "not_in_area", "not_willing", "out_of_work_short", "out_of_work_long",
+           "job_share_low", "experience_low", "not_able")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from flows.parsing.normalize import has_letters_or_digits
 from flows.parsing.numbers import find_numbers, first_number
 from flows.parsing.phones import to_e164
 from flows.parsing.places import match_center
+from flows.program import Center, Eligibility
 from flows.workdays import add_working_days
 
 OTHER = "other"
@@ -212,9 +213,8 @@ STEPS = (
 
 
 # ---- the outcome -----------------------------------------------------------------------------
-def reason_msg(reason: str, view: View) -> Msg:
-    center = view.ctx.program.center(facts(view)["center"])
-    rules = center.eligibility if center else view.ctx.program.eligibility
+def plain_reason(reason: str, rules: Eligibility) -> Msg:
+    """Why the program does not fit, in plain words, with the center's thresholds."""
     params = {
         "min_age": rules.min_age, "max_age": rules.max_age, "days": rules.min_out_of_work_days,
         "years": rules.max_out_of_work_years, "percent": int(round(rules.min_job_share * 100)),
@@ -223,15 +223,24 @@ def reason_msg(reason: str, view: View) -> Msg:
     return Msg(f"reason.{reason}", params)
 
 
-def services_msgs(view: View) -> tuple[Msg, ...]:
-    center = view.ctx.program.center(facts(view)["center"]) or view.ctx.program.centers[0]
+def reason_msg(reason: str, view: View) -> Msg:
+    center = view.ctx.program.center(facts(view)["center"])
+    return plain_reason(reason, center.eligibility if center else view.ctx.program.eligibility)
+
+
+def center_services(center: Center, lang: str) -> tuple[Msg, ...]:
+    """The center's list of other community services, with an introduction."""
     lines = tuple(
-        Msg("common.service_line",
-            {"name": s.names.get(view.lang) or s.names.get("he", ""), "phone": s.phone})
+        Msg("common.service_line", {"name": s.names.get(lang) or s.names.get("he", ""), "phone": s.phone})
         for s in center.services
     )
-    intro = Msg("prescreen.services_intro", {"center": center.name(view.lang)})
+    intro = Msg("prescreen.services_intro", {"center": center.name(lang)})
     return (intro, Msg("common.list", {"items": MsgList(lines)}))
+
+
+def services_msgs(view: View) -> tuple[Msg, ...]:
+    center = view.ctx.program.center(facts(view)["center"]) or view.ctx.program.centers[0]
+    return center_services(center, view.lang)
 
 
 def finish(view: View) -> Done:

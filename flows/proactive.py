@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from flows.context import Context
+from flows.decision_notice import decision_sprint
 from flows.declare import Flow
 from flows.engine import Sprint, open_flow
 from flows.events import moved_replies, notice_replies, reminder_replies
@@ -45,6 +46,8 @@ def proactive_sprint(
         return Sprint(state, notice_replies(str(data["key"]), dict(data.get("params", {}))), ())
     if kind == "event_moved":
         return Sprint(state, moved_replies(data, state.lang), ())
+    if kind == "decision":  # the center manager decided a borderline pre-screen
+        return decision_sprint(state, data, now, ctx, flows)
     raise ValueError(f"no proactive message for job kind {kind!r}")
 
 

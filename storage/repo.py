@@ -437,9 +437,10 @@ def decide(
     decision.decided_at = now
     decision.decided_by = by
     decision.note = note
-    session.add(PrescreenOutcome(
+    session.add(PrescreenOutcome(  # the final outcome, for the reports: decided by the manager, and why
         person_id=decision.person_id, center_id=decision.center_id,
-        outcome="eligible" if approve else "not_eligible", reasons=["manager_decision"], decided_at=now,
+        outcome="eligible" if approve else "not_eligible", reasons=["manager_decision", *decision.reasons],
+        decided_at=now,
     ))
     if approve:
         _mark_joined(session, decision.person_id, now)

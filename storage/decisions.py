@@ -1,0 +1,114 @@
+"""The center manager's decision on a borderline pre-screen, and the message that tells the participant.
+
+    decide           `midway decisions approve|reject`, and the managers' staff chat: `repo.decide`
+                     (the decision, and the final outcome row the reports read), then a "decision"
+                     row of due work, at the first allowed moment (quiet hours)
+    proactive_data   what that message says, read when it goes out (bot/scheduler.py): approved → the
+                     next exposure conferences of the center; declined → the reasons
+                     (flows/decision_notice.py words it)
+
+Like every proactive message, it waits out quiet hours, is not sent to a person who wrote "stop",
+goes as an approved template outside WhatsApp's 24-hour window (kinds `decision.approved` and
+`decision.declined`), and when no channel reaches the person, becomes a "call them" task.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from flows.program import Program
+from storage import jobs, repo
+from storage.events import title_in
+from storage.models import Center, Event, ManagerDecision, Person, PrescreenOutcome
+
+KIND = "decision"  # scheduled_jobs.kind
+
+
+def decide(
+    session: Session,
+    decision_id: int,
+    approve: bool,
+    by: str,
+    note: str | None,
+    now: datetime,
+    program: Program,
+) -> ManagerDecision:
+    """Decide a pending case (LookupError if it is not pending) and have the participant told."""
+    decision = repo.decide(session, decision_id, approve, by, note, now)
+    tell(session, decision, now, program)
+    return decision
+
+
+def tell(session: Session, decision: ManagerDecision, now: datetime, program: Program) -> None:
+    due = program.scheduling.quiet_hours.allowed_moment(now, None, now)
+    if due is None:  # (never without an end to wait for; kept for the type)
+        return
+    jobs.enqueue(
+        session,
+        kind=KIND,
+        person_id=decision.person_id,
+        due_at=due,
+        now=now,
+        payload={"decision": decision.id},
+        subject=f"decision:{decision.id}",
+        dedupe_key=f"decision:{decision.id}",
+    )
+
+
+def proactive_data(
+    session: Session, payload: dict[str, Any], lang: str, now: datetime, conferences: int
+) -> dict[str, Any] | None:
+    """The message's data, fresh from the database (JSON values); None when it is no longer relevant:
+    the decision is gone, or the person has a newer outcome since (took the pre-screen again)."""
+    decision = session.get(ManagerDecision, int(payload["decision"]))
+    if decision is None or decision.status not in ("approved", "rejected") or decision.decided_at is None:
+        return None
+    newer = session.scalar(
+        select(PrescreenOutcome.id)
+        .where(PrescreenOutcome.person_id == decision.person_id,
+               PrescreenOutcome.decided_at > decision.decided_at)
+        .limit(1)
+    )
+    person = session.get(Person, decision.person_id)
+    if newer is not None or person is None:
+        return None
+    center = session.get(Center, decision.center_id) if decision.center_id is not None else None
+    approved = decision.status == "approved"
+    data: dict[str, Any] = {
+        "decision": f"d{decision.id}",
+        "approved": approved,
+        "name": person.display_name or "",
+        "center": center.slug if center else None,
+        "center_name": str(center.names.get(lang) or center.names.get("he") or center.slug) if center else "",
+        "reasons": [str(r) for r in decision.reasons],
+    }
+    if approved and center is not None:
+        upcoming = session.scalars(
+            select(Event)
+            .options(selectinload(Event.sessions))
+            .where(
+                Event.center_id == center.id,
+                Event.kind == "exposure_conference",
+                Event.status == "active",
+                Event.signup_required.is_(True),
+                Event.first_starts_at > now,
+            )
+            .order_by(Event.first_starts_at, Event.id)
+            .limit(conferences)
+        )
+        data["conferences"] = [
+            {
+                "ref": f"e{event.id}",
+                "title": title_in(event.titles, lang),
+                "when": event.first_starts_at.isoformat(),
+                "place": event.sessions[0].place if event.sessions else "",
+            }
+            for event in upcoming
+        ]
+        if data["conferences"]:
+            data["when"] = data["conferences"][0]["when"]  # the next conference, for a WhatsApp template
+    return data

@@ -1,0 +1,237 @@
+"""After the center manager decides a borderline pre-screen, the participant is told, through the
+durable scheduler on a fake clock (no sleeping): approved → the good news and the next exposure
+conferences of their center as buttons (a press signs them up); declined → the reasons in plain
+words and the center's other community services. Quiet hours, "stop", a person no channel reaches
+(a call task), a newer pre-screen meanwhile; the final outcome row; the WhatsApp template kind and
+values. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.bootstrap import App
+from bot.staff_cli import decisions_command
+from flows.effects import RecordOutcome, SetLanguage, SetOptOut, UpdateProfile
+from storage import repo
+from storage.models import ManagerDecision, PrescreenOutcome, ScheduledJob, Signup, StaffTask
+from tests.conftest import FakeClock, make_app
+from tests.events_kit import FakeSender, Person_, at, event, job_rows, render, scheduler
+
+DUE = date(2026, 11, 29)
+
+
+@pytest.fixture
+def app(db_url: str, clock: FakeClock, tmp_path: Path) -> Iterator[App]:
+    application = make_app(db_url, clock, tmp_path)
+    yield application
+    application.db.dispose()
+
+
+def borderline(
+    app: App,
+    external_id: str,
+    lang: str = "he",
+    center: str = "kfar-saba",
+    name: str = "דנה",
+    reasons: tuple[str, ...] = ("age_below",),
+    channel: str = "telegram",
+) -> tuple[int, int]:
+    """Someone whose pre-screen went to the center manager: (person id, decision id)."""
+    now = app.clock()
+    with app.db.transaction() as s:
+        person, _, _ = repo.find_or_create_person(s, channel, external_id, lang, now)
+        repo.apply_effects(s, person, [
+            UpdateProfile({"display_name": name, "center": center}), SetLanguage(lang),
+            RecordOutcome("manager_decision", center, reasons, decision_due=DUE),
+        ], now)
+        decision_id = s.scalar(select(ManagerDecision.id).where(ManagerDecision.person_id == person.id))
+        assert decision_id is not None
+        return person.id, decision_id
+
+
+def decide(app: App, decision_id: int, action: str, by: str = "Dana (manager)") -> int:
+    args = argparse.Namespace(action=action, id=decision_id, center=None, by=by, note=None)
+    return decisions_command(app, args)
+
+
+def conferences(app: App) -> tuple[int, int]:
+    first = event(app, at(2026, 12, 2, 18), kind="exposure_conference", title="כנס חשיפה",
+                  en="Exposure conference", place="אולם")
+    second = event(app, at(2026, 12, 9, 18), kind="exposure_conference", title="כנס חשיפה",
+                   en="Exposure conference", place="אולם")
+    event(app, at(2026, 12, 1, 18), kind="exposure_conference", center="modiin", title="כנס במודיעין")
+    event(app, at(2026, 12, 1, 9), kind="opening_workshop")  # not a conference
+    return first, second
+
+
+def outcomes(app: App, person_id: int) -> list[tuple[str, list[Any]]]:
+    with app.db.transaction() as s:
+        rows = s.scalars(select(PrescreenOutcome).where(PrescreenOutcome.person_id == person_id)
+                         .order_by(PrescreenOutcome.id))
+        return [(o.outcome, list(o.reasons)) for o in rows]
+
+
+# ---- approved -----------------------------------------------------------------------------------
+def test_approved_hears_the_news_with_the_next_conferences_as_buttons_and_signs_up_with_one(
+    app: App, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, _ = conferences(app)
+    dana, decision = borderline(app, "1001")
+    assert decide(app, decision, "approve") == 0
+    assert "approved; the participant will be told" in capsys.readouterr().out
+    [job] = job_rows(app, kind="decision")
+    assert (job.person_id, job.due_at, job.state, job.payload) == (
+        dana, clock.now, "pending", {"decision": decision})
+    assert outcomes(app, dana) == [
+        ("manager_decision", ["age_below"]), ("eligible", ["manager_decision", "age_below"])]
+
+    sender = FakeSender()
+    worker = scheduler(app, sender)
+    assert worker.tick().sent == 1
+    assert worker.tick().claimed == 0  # once
+    message = sender.last_for(dana)
+    text = render(app, "he", message.replies)
+    assert "שלום דנה, יש לנו חדשות טובות! 🎉 מנהל/ת מרכז כפר סבא בדק/ה את הפנייה שלכם ואישר/ה" in text
+    assert "הצעד הבא הוא כנס חשיפה" in text
+    ronit = Person_(app, "1001")
+    labels = [ronit.app.catalogs.translator("he").render(c.label).strip("\u2068\u2069")
+              for r in message.replies for c in r.choices]
+    assert labels == ["יום רביעי, 2 בדצמבר 2026, 18:00", "יום רביעי, 9 בדצמבר 2026, 18:00",
+                      "אבחר מועד מאוחר יותר"]
+    assert message.kind == "decision.approved"
+    values = {k: v.strip("\u2068\u2069") for k, v in message.variables.items()}  # (the date is isolated)
+    assert values == {"name": "דנה", "center": "כפר סבא", "when": "יום רביעי, 2 בדצמבר 2026, 18:00"}
+
+    clock.advance(minutes=20)
+    ronit.click("2 בדצמבר", replies=message.replies)
+    assert "נרשמתם לכנס חשיפה" in ronit.text() and ronit.documents()
+    with app.db.transaction() as s:
+        signup = s.scalar(select(Signup).where(Signup.person_id == dana))
+        assert signup is not None and (signup.event_id, signup.status) == (first, "confirmed")
+    assert "אירועים וסדנאות" in " ".join(ronit.send("תפריט").buttons())  # a participant now
+
+
+def test_approved_with_no_conference_scheduled_is_told_the_team_will_send_the_date(app: App) -> None:
+    dana, decision = borderline(app, "1001", lang="en", name="Dana")
+    decide(app, decision, "approve")
+    sender = FakeSender()
+    scheduler(app, sender).run_until_idle()
+    message = sender.last_for(dana)
+    text = render(app, "en", message.replies)
+    assert "Hello Dana, good news! 🎉 The manager of the Kfar Saba center has looked at your case" in text
+    assert "The next step is an exposure conference" in text
+    assert all(not r.choices for r in message.replies)
+
+
+# ---- declined -----------------------------------------------------------------------------------
+def test_declined_hears_the_reasons_in_plain_words_and_the_community_services(app: App) -> None:
+    ruth, decision = borderline(app, "1001", lang="en", name="Ruth", reasons=("age_below", "experience_low"))
+    assert decide(app, decision, "reject") == 0
+    sender = FakeSender()
+    assert scheduler(app, sender).run_until_idle().sent == 1
+    message = sender.last_for(ruth)
+    assert message.kind == "decision.declined"
+    text = render(app, "en", message.replies)
+    assert ("Hello Ruth. The manager of the Kfar Saba center has looked at your case, and unfortunately the "
+            "program is not a fit right now, because:") in text
+    assert "• The program is for people aged 45 and over." in text
+    assert "• The program is for people with at least 5 years of work experience." in text
+    assert "Other community services may help (near the Kfar Saba center):" in text
+    assert "• Employment Service – Kfar Saba office – *6070" in text
+    assert all(not r.choices for r in message.replies)  # no second review offered: the manager just decided
+    assert outcomes(app, ruth)[-1] == ("not_eligible", ["manager_decision", "age_below", "experience_low"])
+
+
+def test_a_case_with_no_reason_in_words_is_declined_without_a_dangling_because(app: App) -> None:
+    person, decision = borderline(app, "1001", reasons=("special_circumstances",))
+    decide(app, decision, "reject")
+    sender = FakeSender()
+    scheduler(app, sender).run_until_idle()
+    text = render(app, "he", sender.last_for(person).replies)
+    assert "ולצערנו התוכנית לא מתאימה כרגע." in text and "כי:" not in text
+    assert "יש שירותים אחרים בקהילה" in text
+
+
+# ---- when, and whether -----------------------------------------------------------------------
+def test_a_decision_made_at_night_is_told_in_the_morning(app: App, clock: FakeClock) -> None:
+    clock.now = at(2026, 11, 23, 22, 30)  # Monday night
+    person, decision = borderline(app, "1001")
+    decide(app, decision, "approve")
+    [job] = job_rows(app, kind="decision")
+    assert job.due_at == at(2026, 11, 24, 8)
+    sender = FakeSender()
+    worker = scheduler(app, sender)
+    assert worker.run_until_idle().claimed == 0
+    clock.now = at(2026, 11, 24, 8)
+    assert worker.run_until_idle().sent == 1 and sender.last_for(person).kind == "decision.approved"
+
+
+def test_a_decision_due_on_shabbat_waits_for_saturday_night(app: App, clock: FakeClock) -> None:
+    clock.now = at(2026, 11, 27, 15)  # Friday afternoon
+    _, decision = borderline(app, "1001")
+    decide(app, decision, "reject")
+    assert [j.due_at for j in job_rows(app, kind="decision")] == [at(2026, 11, 28, 20)]
+
+
+def test_a_person_who_wrote_stop_gets_no_message(app: App) -> None:
+    person, decision = borderline(app, "1001")
+    with app.db.transaction() as s:
+        found, _, _ = repo.find_or_create_person(s, "telegram", "1001", "he", app.clock())
+        repo.apply_effects(s, found, [SetOptOut(True)], app.clock())
+    decide(app, decision, "approve")
+    sender = FakeSender()
+    scheduler(app, sender).run_until_idle()
+    assert sender.sent == []
+    assert [(j.state, j.last_error) for j in job_rows(app, kind="decision")] == [("dropped", "opted_out")]
+
+
+def test_when_no_channel_reaches_the_person_staff_get_a_call_task(app: App) -> None:
+    person, decision = borderline(app, "1001", channel="whatsapp")
+    decide(app, decision, "reject")
+    scheduler(app, FakeSender(channel="telegram")).run_until_idle()  # WhatsApp is not connected here
+    with app.db.transaction() as s:
+        [task] = s.scalars(select(StaffTask)).all()
+        assert (task.person_id, task.kind, task.reason) == (person, "call", "decision:no_channel")
+    assert [j.state for j in job_rows(app, kind="decision")] == ["failed"]
+
+
+def test_a_person_who_took_the_pre_screen_again_meanwhile_is_not_told_the_old_decision(
+    app: App, clock: FakeClock
+) -> None:
+    clock.now = at(2026, 11, 23, 22, 30)
+    person, decision = borderline(app, "1001")
+    decide(app, decision, "reject")
+    clock.now = at(2026, 11, 23, 23, 0)
+    with app.db.transaction() as s:
+        found, _, _ = repo.find_or_create_person(s, "telegram", "1001", "he", clock.now)
+        repo.apply_effects(s, found, [RecordOutcome("eligible", "kfar-saba")], clock.now)
+    clock.now = at(2026, 11, 24, 8)
+    sender = FakeSender()
+    scheduler(app, sender).run_until_idle()
+    assert sender.sent == []
+    assert [j.state for j in job_rows(app, kind="decision")] == ["dropped"]
+
+
+def test_deciding_twice_tells_once(app: App, capsys: pytest.CaptureFixture[str]) -> None:
+    _, decision = borderline(app, "1001")
+    assert decide(app, decision, "approve") == 0
+    assert decide(app, decision, "reject") == 1
+    assert f"no pending decision {decision}" in capsys.readouterr().out
+    assert len(job_rows(app, kind="decision")) == 1
+
+
+def test_the_proactive_job_kind_is_the_decision(app: App) -> None:
+    _, decision = borderline(app, "1001")
+    decide(app, decision, "approve")
+    with app.db.transaction() as s:
+        [job] = s.scalars(select(ScheduledJob)).all()
+        assert (job.kind, job.subject, job.dedupe_key) == (
+            "decision", f"decision:{decision}", f"decision:{decision}")
+        assert isinstance(job.due_at, datetime)

@@ -1,0 +1,73 @@
+"""A borderline pre-screen, the manager's decision, and what the participant's phone shows, end to
+end on Telegram: the real PTB application long-polls the fake Bot API and the scheduler sends
+through `TelegramSender` to the same fake. In Hebrew, approved with `midway decisions approve`: the
+news with the next exposure conferences as buttons, and a press signs her up."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from bot.bootstrap import App
+from bot.channels.telegram_sender import TelegramSender
+from bot.scheduler import Scheduler
+from bot.staff_cli import decisions_command
+from storage.models import ManagerDecision, PrescreenOutcome, Signup
+from tests.conftest import FakeClock
+from tests.events_kit import at, event
+from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.test_telegram_e2e import ISOLATES, TelegramBot, begin, person_row, rows, type_answers
+from tests.test_telegram_e2e import app as app  # noqa: F401 (fixtures)
+from tests.test_telegram_e2e import fake as fake  # noqa: F401
+from tests.test_telegram_e2e import telegram as telegram  # noqa: F401
+
+
+@pytest.fixture
+def worker(app: App, fake: FakeTelegram) -> Iterator[Scheduler]:  # noqa: F811
+    sender = TelegramSender(TOKEN, app.catalogs, fake.url, per_second=0)
+    yield Scheduler(app.db, app.program, app.catalogs, app.clock, {"telegram": sender})
+    sender.close()
+
+
+def the_decision(app: App, person_id: int) -> ManagerDecision:  # noqa: F811
+    [decision] = rows(app, ManagerDecision, person_id)
+    return decision
+
+
+def test_approved_in_hebrew_she_hears_it_and_signs_up_for_a_conference_with_a_button(
+    telegram: TelegramBot,  # noqa: F811
+    app: App,  # noqa: F811
+    fake: FakeTelegram,  # noqa: F811
+    worker: Scheduler,
+    clock: FakeClock,
+) -> None:
+    conference = event(app, at(2026, 12, 2, 18), kind="exposure_conference", title="כנס חשיפה", place="אולם")
+    dana = telegram.person(1003, "דנה", "לוי")
+    type_answers(begin(dana), name="דנה", age="44")
+    dana.send("050-1234567")
+    assert "מנהל/ת המרכז" in dana.text()  # the case goes to the manager
+    person = person_row(app, 1003)
+    decision = the_decision(app, person.id)
+
+    clock.advance(days=1)  # Monday morning, the manager decides in the terminal
+    args = argparse.Namespace(action="approve", id=decision.id, center=None, by="Michal", note="experience")
+    assert decisions_command(app, args) == 0
+    assert worker.run_until_idle().sent == 1
+    news = fake.sent_to(1003)[-1]
+    text = news.text.translate(ISOLATES)
+    assert "שלום דנה, יש לנו חדשות טובות! 🎉 מנהל/ת מרכז כפר סבא בדק/ה את הפנייה שלכם ואישר/ה" in text
+    assert "הצעד הבא הוא כנס חשיפה" in text
+    assert [b.translate(ISOLATES) for b in news.buttons] == ["יום רביעי, 2 בדצמבר 2026, 18:00",
+                                                            "אבחר מועד מאוחר יותר"]
+
+    dana.press("2 בדצמבר")
+    assert "נרשמתם לכנס חשיפה" in dana.text() and "יום רביעי, 2 בדצמבר 2026, 18:00 – אולם" in dana.text()
+    assert [s.document["filename"] for s in dana.last if s.document] == [f"midway-e{conference}.ics"]
+    with app.db.transaction() as s:
+        signup = s.scalar(select(Signup).where(Signup.person_id == person.id))
+        assert signup is not None and (signup.event_id, signup.status) == (conference, "confirmed")
+    assert [(o.outcome, o.reasons) for o in rows(app, PrescreenOutcome, person.id)] == [
+        ("manager_decision", ["age_below"]), ("eligible", ["manager_decision", "age_below"])]
