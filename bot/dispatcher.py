@@ -17,13 +17,15 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.i18n import Catalogs
 from flows import FLOWS, Bookings, BookingsNotLoaded, Context, Input, Msg, Outgoing, Program, Reply, State
+from flows.context import StaffQueue
 from flows.effects import DeleteMyData
 from flows.engine import step
 from flows.events import result_replies
-from flows.program import LANGUAGES
+from flows.program import LANGUAGES, STAFF_ROLES
 from flows.staff import staff_result_replies
+from flows.staff_queue import queue_result_replies
 from storage import events as bookings
-from storage import inbox, repo, staff
+from storage import inbox, repo, staff, staff_queue
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -107,7 +109,9 @@ class Dispatcher:
         identity.unreachable = False  # whoever writes can be answered
         state = repo.load_state(session, person.id) or State(lang=person.language)
         facts = repo.person_facts(session, person, inbound.channel, inbound.profile_name)
-        ctx = Context(program=self.program, lexicon=self.catalogs, person=facts, bookings=None)
+        on_staff = facts.role in STAFF_ROLES  # their center's requests and cases: read when a step looks
+        ctx = Context(program=self.program, lexicon=self.catalogs, person=facts, bookings=None,
+                      staff_queue=None if on_staff else StaffQueue())
         try:
             sprint = step(state, inbound.input, now, ctx, FLOWS)
         except BookingsNotLoaded:  # this step looks at events or meetings: read them, step again
@@ -116,6 +120,9 @@ class Dispatcher:
                                           staff_center=facts.staff_center)
             ctx = replace(ctx, bookings=Bookings(offers.exposure, offers.events, offers.meetings,
                                                  offers.staff_events))
+            if on_staff:
+                ctx = replace(ctx, staff_queue=staff_queue.load_queue(session, facts.role, facts.staff_center,
+                                                                      self.program))
             sprint = step(state, inbound.input, now, ctx, FLOWS)
         person_id = person.id
         replies = sprint.replies
@@ -132,6 +139,9 @@ class Dispatcher:
             done = staff.apply_staff_effects(session, person, sprint.effects, now, self.program,
                                              sprint.state.lang)
             told += tuple(r for result in done for r in staff_result_replies(result))
+            # staff closing a "talk to a person" request, a manager deciding a case: as the CLI does
+            handled = staff_queue.apply_queue_effects(session, person, sprint.effects, now, self.program)
+            told += tuple(r for result in handled for r in queue_result_replies(result))
             asking = (i for i, r in enumerate(replies) if isinstance(r, Reply) and r.choices)
             at = next(asking, len(replies))
             replies = (*replies[:at], *told, *replies[at:])

@@ -4,7 +4,7 @@ person, and the lexicon (every language's rendering of a message, for matching t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from flows.program import Program
@@ -81,9 +81,45 @@ class Bookings:
     staff_events: tuple[EventOffer, ...] = ()  # staff: upcoming events of the center they work at
 
 
+@dataclass(frozen=True)
+class HandoffFacts:
+    """An open "talk to a person" request, as staff see it (staff-facing: the phone is shown)."""
+
+    ref: str  # "h12"
+    name: str  # the person's display name ("" when they never gave one)
+    asked_at: datetime
+    phone: str | None = None
+    channel: str | None = None  # where they last wrote: telegram | whatsapp | console
+    center: str | None = None  # None: the person has no center yet (asked before the pre-screen's end)
+    flow: str | None = None  # where they were when they asked
+    question: str | None = None
+
+
+@dataclass(frozen=True)
+class DecisionFacts:
+    """A borderline pre-screen waiting for the center manager."""
+
+    ref: str  # "d7"
+    name: str
+    created_at: datetime
+    reasons: tuple[str, ...] = ()
+    due_by: date | None = None
+    phone: str | None = None
+    center: str | None = None
+
+
+@dataclass(frozen=True)
+class StaffQueue:
+    """What waits for the staff of one center: read only for staff, only for a step that looks."""
+
+    handoffs: tuple[HandoffFacts, ...] = ()
+    decisions: tuple[DecisionFacts, ...] = ()
+
+
 class BookingsNotLoaded(LookupError):
-    """A step looked at bookings the shell had not loaded. Steps are pure, so the shell loads them
-    and runs the same step again; most steps (a pre-screen answer) never look, and skip the reads."""
+    """A step looked at bookings (or, for staff, the staff queue) the shell had not loaded. Steps are
+    pure, so the shell loads them and runs the same step again; most steps (a pre-screen answer)
+    never look, and skip the reads."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +128,7 @@ class Context:
     lexicon: Lexicon
     person: PersonFacts = field(default_factory=PersonFacts)
     bookings: Bookings | None = field(default_factory=Bookings)  # None: not loaded (BookingsNotLoaded)
+    staff_queue: StaffQueue | None = field(default_factory=StaffQueue)  # None: not loaded (as bookings)
 
     def _bookings(self) -> Bookings:
         if self.bookings is None:
@@ -115,6 +152,33 @@ class Context:
         return self._bookings().staff_events
 
     @property
+    def handoffs(self) -> tuple[HandoffFacts, ...]:
+        if self.staff_queue is None:
+            raise BookingsNotLoaded
+        return self.staff_queue.handoffs
+
+    @property
+    def decisions(self) -> tuple[DecisionFacts, ...]:
+        if self.staff_queue is None:
+            raise BookingsNotLoaded
+        return self.staff_queue.decisions
+
+    @property
     def manages_events(self) -> bool:
         """Staff whose role may add, edit and cancel their center's events (program configuration)."""
         return self.program.may_manage_events(self.person.role, self.person.staff_center)
+
+    @property
+    def handles_handoffs(self) -> bool:
+        """Staff whose role sees and closes their center's "talk to a person" requests."""
+        return self.program.may_handle_handoffs(self.person.role, self.person.staff_center)
+
+    @property
+    def decides_cases(self) -> bool:
+        """Staff whose role decides their center's borderline pre-screens in the chat."""
+        return self.program.may_decide(self.person.role, self.person.staff_center)
+
+    @property
+    def on_staff(self) -> bool:
+        """Staff with something to do in the staff menu (/staff); for anyone else it does not exist."""
+        return self.manages_events or self.handles_handoffs or self.decides_cases

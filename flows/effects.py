@@ -127,8 +127,26 @@ class CancelEvent:
     event: str
 
 
+# ---- staff in the chat: what waits for the center. The shell checks the role and the center again
+# and answers with a `flows.staff_queue.QueueResult` --------------------------------------------
+@dataclass(frozen=True)
+class CloseHandoff:
+    """A "talk to a person" request was handled (its "call them" task is closed with it)."""
+
+    handoff: str  # a `HandoffFacts.ref`
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class DecideCase:
+    """The center manager decides a borderline pre-screen; the participant is told by the scheduler."""
+
+    decision: str  # a `DecisionFacts.ref`
+    approve: bool
+
+
 Effect = (
     SaveAnswer | UpdateProfile | RecordOutcome | RequestHandoff | SetOptOut | SetLanguage | SetPhone
     | DeleteMyData | SignUp | CancelSignup | AnswerOffer | AnswerAttendance | AnswerMeeting
-    | CreateEvent | EditEvent | CancelEvent
+    | CreateEvent | EditEvent | CancelEvent | CloseHandoff | DecideCase
 )

@@ -419,8 +419,8 @@ class _Run:
         return flow is None or flow.allows(self.ctx)
 
     def newcomer(self) -> bool:
-        """Someone to greet with the pre-screen: no outcome yet, and not staff who run the center."""
-        return self.ctx.person.outcome is None and not self.ctx.manages_events
+        """Someone to greet with the pre-screen: no outcome yet, and not staff with a staff menu."""
+        return self.ctx.person.outcome is None and not self.ctx.on_staff
 
     def view(self, frame: Frame) -> View:
         return View(frame.answers, self.ctx, self.now, self.state.lang)

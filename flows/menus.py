@@ -14,7 +14,7 @@ def menu_options(view: View) -> tuple[Option, ...]:
     items: list[Option] = []
     if view.answers.get("can_continue"):
         items.append(Option("continue", "menu.continue"))
-    if view.ctx.manages_events:
+    if view.ctx.on_staff:
         items.append(Option("staff", "menu.staff"))
     if person.outcome is not None:
         items.append(Option("status", "menu.status"))

@@ -50,6 +50,8 @@ class StaffRules:
     """What staff may do in the chat, by role (`[staff]`, and per center under `[centers.staff]`)."""
 
     event_roles: tuple[str, ...] = ("manager", "router")  # add, edit and cancel the center's events
+    handoff_roles: tuple[str, ...] = STAFF_ROLES  # see and close the center's "talk to a person" requests
+    decision_roles: tuple[str, ...] = ("manager",)  # decide the center's borderline pre-screens
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,16 @@ class Program:
         found = self.center(center)
         return found is not None and role in found.staff.event_roles
 
+    def may_handle_handoffs(self, role: str | None, center: str | None) -> bool:
+        """Whether staff of `role` at `center` see and close that center's "talk to a person" requests."""
+        found = self.center(center)
+        return found is not None and role in found.staff.handoff_roles
+
+    def may_decide(self, role: str | None, center: str | None) -> bool:
+        """Whether staff of `role` at `center` decide that center's borderline pre-screens in the chat."""
+        found = self.center(center)
+        return found is not None and role in found.staff.decision_roles
+
 
 def _eligibility(data: dict[str, Any], base: Eligibility) -> Eligibility:
     known = {f.name for f in fields(Eligibility)}
@@ -99,11 +111,14 @@ def _staff(data: dict[str, Any], base: StaffRules, where: str) -> StaffRules:
     unknown = set(data) - {f.name for f in fields(StaffRules)}
     if unknown:
         raise ValueError(f"unknown [{where}] settings: {sorted(unknown)}")
-    roles = tuple(data.get("event_roles", base.event_roles))
-    wrong = [r for r in roles if r not in STAFF_ROLES]
-    if wrong:
-        raise ValueError(f"[{where}] event_roles: {wrong} are not staff roles ({', '.join(STAFF_ROLES)})")
-    return StaffRules(event_roles=roles)
+    chosen = {}
+    for setting in ("event_roles", "handoff_roles", "decision_roles"):
+        roles = tuple(data.get(setting, getattr(base, setting)))
+        wrong = [r for r in roles if r not in STAFF_ROLES]
+        if wrong:
+            raise ValueError(f"[{where}] {setting}: {wrong} are not staff roles ({', '.join(STAFF_ROLES)})")
+        chosen[setting] = roles
+    return StaffRules(**chosen)
 
 
 def program_from_dict(data: dict[str, Any]) -> Program:

@@ -7,9 +7,12 @@
       list    the center's upcoming events with the seats taken and the waiting list
       edit    which event → date, time, place or capacity → the new value → confirm  → EditEvent
       cancel  which event → confirm (how many are signed up and will be told)   → CancelEvent
+      handoffs, decisions   the center's "talk to a person" requests and borderline cases
+                            (flows/staff_queue.py)
 
-Only staff whose role the program allows (`[staff] event_roles`, per center) are ever here; for
-anyone else the flow does not exist (`Flow.allowed`). The shell checks the role again when it
+The event tasks are offered to the roles the program allows (`[staff] event_roles`, per center), the
+requests and the cases to `handoff_roles` and `decision_roles`; for staff with none of them, and for
+anyone else, the flow does not exist (`Flow.allowed`). The shell checks the role again when it
 applies the effect, with the same storage functions as `midway events add|edit|cancel` (reminders
 move or are dropped; signed-up people are told of a new date, time or place, and of a cancellation),
 and answers with a `StaffResult`.
@@ -30,6 +33,7 @@ from flows.messages import Msg, MsgList, Outgoing, Reply
 from flows.parsing.dates import parse_clock, parse_day
 from flows.parsing.numbers import first_number
 from flows.scheduling import TIMEZONE
+from flows.staff_queue import JUST_DONE, case_count, handoff_count
 
 OTHER_LANGUAGES = ("en", "ru", "ar")  # Hebrew is the title everyone sees when theirs is missing
 SKIP = "skip"
@@ -43,7 +47,22 @@ FIELDS = ("date", "time", "place", "capacity")
 
 
 def allowed(ctx: Context) -> bool:
-    return ctx.manages_events
+    return ctx.on_staff
+
+
+def task_options(view: View) -> tuple[Option, ...]:
+    """What this staff member may do: the center's events (`event_roles`), its "talk to a person"
+    requests (`handoff_roles`) and its borderline cases (`decision_roles`; flows/staff_queue.py)."""
+    ctx = view.ctx
+    done = tuple(view.answers.get(JUST_DONE, ()))
+    items: list[Option] = []
+    if ctx.manages_events:
+        items += [Option(task, f"staff.task.{task}") for task in ("add", "list", "edit", "cancel")]
+    if ctx.handles_handoffs:
+        items.append(Option("handoffs", "staff.task.handoffs", {"count": handoff_count(ctx, done)}))
+    if ctx.decides_cases:
+        items.append(Option("decisions", "staff.task.decisions", {"count": case_count(ctx, done)}))
+    return tuple(items)
 
 
 # ---- reading what staff type -----------------------------------------------------------------
@@ -330,6 +349,8 @@ def staff_finish(view: View) -> Done:
     a = view.answers
     task = a.get("task")
     again = "push:staff"  # back to what staff can do; "menu" or "back" leaves
+    if task in ("handoffs", "decisions"):  # flows/staff_queue.py, which come back here
+        return Done(then=f"push:staff_{task}")
     if task == "list":
         return Done(replies=list_replies(view), then=again)
     if task == "add":
@@ -372,12 +393,7 @@ STAFF = Flow(
         Ask(
             "task",
             prompt=lambda v: Msg("staff.ask_task", {"center": center_name(v)}),
-            options=(
-                Option("add", "staff.task.add"),
-                Option("list", "staff.task.list"),
-                Option("edit", "staff.task.edit"),
-                Option("cancel", "staff.task.cancel"),
-            ),
+            options=task_options,
         ),
         # ---- add
         Ask("kind", prompt="staff.ask_kind", options=tuple(Option(k, f"staff.kind.{k}") for k in KINDS),

@@ -3,7 +3,8 @@ durable scheduler on a fake clock (no sleeping): approved → the good news and 
 conferences of their center as buttons (a press signs them up); declined → the reasons in plain
 words and the center's other community services. Quiet hours, "stop", a person no channel reaches
 (a call task), a newer pre-screen meanwhile; the final outcome row; the WhatsApp template kind and
-values. On SQLite and PostgreSQL."""
+values; and managers deciding in the staff chat, their own center's cases only. On SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ from sqlalchemy import select
 
 from bot.bootstrap import App
 from bot.staff_cli import decisions_command
+from flows import Command
 from flows.effects import RecordOutcome, SetLanguage, SetOptOut, UpdateProfile
 from storage import repo
+from storage import staff as staff_store
 from storage.models import ManagerDecision, PrescreenOutcome, ScheduledJob, Signup, StaffTask
 from tests.conftest import FakeClock, make_app
 from tests.events_kit import FakeSender, Person_, at, event, job_rows, render, scheduler
@@ -225,6 +228,62 @@ def test_deciding_twice_tells_once(app: App, capsys: pytest.CaptureFixture[str])
     assert decide(app, decision, "reject") == 1
     assert f"no pending decision {decision}" in capsys.readouterr().out
     assert len(job_rows(app, kind="decision")) == 1
+
+
+# ---- the managers' staff chat --------------------------------------------------------------------
+def staff_menu(app: App, external_id: str) -> Person_:
+    return Person_(app, external_id).feed(Command("staff", ""))
+
+
+def make_staff(app: App, external_id: str, role: str, center: str, name: str) -> None:
+    with app.db.transaction() as s:
+        staff_store.make_staff(s, "telegram", external_id, role, center, app.clock(), name)
+
+
+def test_a_manager_decides_their_centers_cases_in_the_chat_and_the_participant_is_told(
+    app: App, clock: FakeClock
+) -> None:
+    conferences(app)
+    dana, decision = borderline(app, "1001", name="דנה")
+    borderline(app, "1002", center="modiin", name="אמל")
+    make_staff(app, "2001", "manager", "kfar-saba", "מיכל")
+    michal = staff_menu(app, "2001")
+    assert "⚖️ ממתינים להחלטה שלכם (1)" in michal.buttons()
+    michal.click("ממתינים להחלטה")
+    assert "ממתינים להחלטת מנהל/ת המרכז – מרכז כפר סבא: 1." in michal.text()
+    assert michal.buttons() == ["דנה – עד יום ראשון, 29 בנובמבר 2026"]  # not Modiin's
+    michal.click("דנה")
+    text = michal.text()
+    assert "דנה · טלפון: לא ידוע" in text and "• התוכנית מיועדת לבני 45 ומעלה." in text
+    assert "הבטחנו תשובה עד יום ראשון, 29 בנובמבר 2026." in text
+    michal.click("לאשר הצטרפות")
+    assert "לאשר את דנה? תישלח להם הודעה" in michal.text()
+    michal.click("כן")
+    assert "✅ אישרתם את דנה" in michal.text()
+    assert "⚖️ ממתינים להחלטה שלכם (0)" in michal.buttons()  # the staff menu again
+    with app.db.transaction() as s:
+        row = s.get(ManagerDecision, decision)
+        assert row is not None and (row.status, row.decided_by) == ("approved", "מיכל")
+    sender = FakeSender()
+    scheduler(app, sender).run_until_idle()
+    assert sender.last_for(dana).kind == "decision.approved"
+
+
+def test_not_now_changes_nothing_and_only_managers_decide(app: App) -> None:
+    _, decision = borderline(app, "1001")
+    make_staff(app, "2001", "manager", "kfar-saba", "מיכל")
+    michal = staff_menu(app, "2001").click("ממתינים להחלטה").click("דנה").click("לא לאשר").click("לא, לחזור")
+    assert "המקרה ממשיך לחכות להחלטה" in michal.text()
+    michal = staff_menu(app, "2001").click("ממתינים להחלטה").click("דנה").click("אחליט אחר כך")
+    assert "המקרה ממשיך לחכות להחלטה" in michal.text()
+    with app.db.transaction() as s:
+        row = s.get(ManagerDecision, decision)
+        assert row is not None and row.status == "pending"
+    assert job_rows(app, kind="decision") == []
+    make_staff(app, "2002", "router", "kfar-saba", "יוסי")  # the shipped setting: managers decide
+    assert not any("להחלטה" in b for b in staff_menu(app, "2002").buttons())
+    make_staff(app, "2003", "manager", "modiin", "סמיר")
+    assert "⚖️ ממתינים להחלטה שלכם (0)" in staff_menu(app, "2003").buttons()
 
 
 def test_the_proactive_job_kind_is_the_decision(app: App) -> None:

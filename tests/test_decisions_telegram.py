@@ -1,7 +1,8 @@
 """A borderline pre-screen, the manager's decision, and what the participant's phone shows, end to
 end on Telegram: the real PTB application long-polls the fake Bot API and the scheduler sends
 through `TelegramSender` to the same fake. In Hebrew, approved with `midway decisions approve`: the
-news with the next exposure conferences as buttons, and a press signs her up."""
+news with the next exposure conferences as buttons, and a press signs her up. In Russian, declined
+by the manager in the staff chat: the reasons in plain words and the center's community services."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from bot.bootstrap import App
 from bot.channels.telegram_sender import TelegramSender
 from bot.scheduler import Scheduler
-from bot.staff_cli import decisions_command
+from bot.staff_cli import decisions_command, staff_command
 from storage.models import ManagerDecision, PrescreenOutcome, Signup
 from tests.conftest import FakeClock
 from tests.events_kit import at, event
@@ -23,6 +24,8 @@ from tests.test_telegram_e2e import ISOLATES, TelegramBot, begin, person_row, ro
 from tests.test_telegram_e2e import app as app  # noqa: F401 (fixtures)
 from tests.test_telegram_e2e import fake as fake  # noqa: F401
 from tests.test_telegram_e2e import telegram as telegram  # noqa: F401
+
+MANAGER = 3001
 
 
 @pytest.fixture
@@ -71,3 +74,40 @@ def test_approved_in_hebrew_she_hears_it_and_signs_up_for_a_conference_with_a_bu
         assert signup is not None and (signup.event_id, signup.status) == (conference, "confirmed")
     assert [(o.outcome, o.reasons) for o in rows(app, PrescreenOutcome, person.id)] == [
         ("manager_decision", ["age_below"]), ("eligible", ["manager_decision", "age_below"])]
+
+
+def test_declined_in_the_staff_chat_she_hears_why_in_russian_and_where_else_to_turn(
+    telegram: TelegramBot,  # noqa: F811
+    app: App,  # noqa: F811
+    fake: FakeTelegram,  # noqa: F811
+    worker: Scheduler,
+) -> None:
+    olga = telegram.person(2001, "Ольга", "Петрова", lang="ru")
+    olga.send("Здравствуйте").press("Да, начнём").press("Ольга Петрова")
+    olga.send("44").send("Кфар-Саба").press("Да")
+    olga.send("3 месяца").press("Полставки").send("25").press("Да")
+    olga.press("Ничего из этого").press("Рассказал(а) знакомый")
+    olga.send("052-1112233")
+    assert "руководитель центра" in olga.text().lower()
+    person = person_row(app, 2001)
+
+    args = argparse.Namespace(action="add", channel="telegram", external_id=str(MANAGER), role="manager",
+                              center="kfar-saba", name="מיכל")
+    assert staff_command(app, args) == 0
+    michal = telegram.person(MANAGER, "מיכל", "כהן")
+    michal.send("/staff").press("ממתינים להחלטה")
+    assert michal.buttons() == ["Ольга Петрова – עד יום ראשון, 29 בנובמבר 2026"]
+    michal.press("Ольга Петрова")
+    assert "• התוכנית מיועדת לבני 45 ומעלה." in michal.text() and "+972521112233" in michal.text()
+    michal.press("לא לאשר").press("כן")
+    assert "ההחלטה נשמרה: Ольга Петрова לא יצטרפו לתוכנית כרגע" in michal.text()
+
+    assert worker.run_until_idle().sent == 1
+    told = fake.sent_to(2001)[-1].text.translate(ISOLATES)
+    assert ("Здравствуйте, Ольга Петрова. Руководитель центра Кфар-Саба рассмотрел(а) вашу заявку, и, к "
+            "сожалению, программа сейчас не подходит, потому что:") in told
+    assert "• Программа предназначена для людей от 45 лет." in told
+    assert "• Служба занятости – отделение Кфар-Сабы – *6070" in told
+    decision = the_decision(app, person.id)
+    assert (decision.status, decision.decided_by) == ("rejected", "מיכל")
+    assert [o.outcome for o in rows(app, PrescreenOutcome, person.id)] == ["manager_decision", "not_eligible"]

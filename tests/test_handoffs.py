@@ -1,8 +1,8 @@
 """"Talk to a person" reaches staff: the request appears in `midway handoffs list` (who, phone,
 channel, center, where they were) with a "call them" task in `midway tasks list`; `midway handoffs
-done` closes both, and closing the task closes the request; asking again makes no second one; the
-list by center. The phone is staff-facing output, never in the logs at INFO. On SQLite and
-PostgreSQL."""
+done` closes both, and closing the task closes the request; staff of the center see and close it in
+the chat (/staff); a participant, or staff of another center, can neither see nor close it. The phone
+is staff-facing output, never in the logs at INFO. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ from sqlalchemy import select
 from bot.bootstrap import App
 from bot.events_cli import run_command
 from bot.staff_cli import handoffs_command
-from flows.effects import SetPhone
-from storage import repo
+from flows import Command
+from flows.effects import CloseHandoff, SetPhone
+from storage import handoffs, repo, staff_queue
+from storage import staff as staff_store
 from storage.models import HandoffRequest, Person, StaffTask
 from tests.conftest import FakeClock, make_app
 from tests.events_kit import Person_, participant
@@ -51,6 +53,11 @@ def with_phone(app: App, person_id: int, phone: str = PHONE) -> None:
         repo.apply_effects(s, person, [SetPhone(phone)], app.clock())
 
 
+def make_staff(app: App, external_id: str, role: str, center: str, name: str) -> int:
+    with app.db.transaction() as s:
+        return staff_store.make_staff(s, "telegram", external_id, role, center, app.clock(), name).id
+
+
 def asks_for_a_person(app: App, external_id: str, lang: str = "he") -> Person_:
     """Opens the menu, then writes "talk to a person" in the middle of its question."""
     person = Person_(app, external_id, lang=lang)
@@ -58,6 +65,11 @@ def asks_for_a_person(app: App, external_id: str, lang: str = "he") -> Person_:
     person.send({"he": "נציג", "en": "human"}[lang])
     assert "handoff.ack" in person.said()
     return person
+
+
+def staff_menu(app: App, external_id: str) -> Person_:
+    """Writes /staff (the command, as Telegram delivers it)."""
+    return Person_(app, external_id).feed(Command("staff", ""))
 
 
 def requests(app: App) -> list[HandoffRequest]:
@@ -157,3 +169,86 @@ def test_the_list_by_center_shows_that_centers_requests_only(
     assert cli(app, "list") == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3 and "no phone  telegram  no center  at idle" in lines[2]
+
+
+# ---- the staff chat ----------------------------------------------------------------------------
+def test_staff_see_their_centers_requests_in_the_chat_and_mark_one_handled(
+    app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ronit = participant(app, "1001", name="רונית")
+    with_phone(app, ronit)
+    participant(app, "1002", center="modiin", name="אמל")
+    asks_for_a_person(app, "1001")
+    asks_for_a_person(app, "1002")
+    Person_(app, "1003").send("נציג")  # no center yet: every center's staff see it
+    make_staff(app, "2001", "promoter", "kfar-saba", "יוסי")
+
+    yossi = staff_menu(app, "2001")
+    assert "תפריט הצוות – מרכז כפר סבא" in yossi.text()
+    assert yossi.buttons() == ["📞 בקשות לשיחה עם הצוות (2)"]  # a promoter: no events, no decisions
+    yossi.click("בקשות לשיחה")
+    assert "בקשות פתוחות לשיחה עם אדם מהצוות – מרכז כפר סבא: 2." in yossi.text()
+    choices = yossi.buttons()
+    assert choices[0].startswith("רונית – יום ראשון, 22 בנובמבר 2026, 10:00")
+    assert "אמל" not in " ".join(choices)
+    assert choices[1].startswith("(בלי שם)")
+    yossi.click("רונית")
+    text = yossi.text()
+    for line in ("רונית ביקש/ה לדבר עם אדם מהצוות.", f"• טלפון: {PHONE}", "• ערוץ: telegram",
+                 "• מתי: יום ראשון, 22 בנובמבר 2026, 10:00", "• איפה היו בשיחה: menu › item"):
+        assert line in text, line
+    yossi.click("טיפלתי")
+    assert "הערה קצרה" in yossi.text()
+    yossi.send("דיברנו, תגיע לכנס")
+    assert "✅ סגרנו את הפנייה של רונית" in yossi.text()
+    assert yossi.buttons() == ["📞 בקשות לשיחה עם הצוות (1)"]  # the staff menu again
+
+    kfar_saba = next(r for r in requests(app) if r.person_id == ronit)
+    assert (kfar_saba.status, kfar_saba.closed_by, kfar_saba.note) == ("done", "יוסי", "דיברנו, תגיע לכנס")
+    assert [t.status for t in call_tasks(app) if t.person_id == ronit] == ["done"]
+    assert cli(app, "list", all=True) == 0
+    assert "[done 2026-11-22 10:00 by יוסי: דיברנו, תגיע לכנס]" in capsys.readouterr().out
+
+    # a router of Modiin sees Modiin's request and the newcomer's, never Ronit's
+    make_staff(app, "2002", "router", "modiin", "סמיר")
+    samir = staff_menu(app, "2002").click("בקשות לשיחה")
+    assert "מרכז מודיעין: 2." in samir.text() and "רונית" not in " ".join(samir.buttons())
+
+
+def test_leaving_a_request_open_and_one_handled_meanwhile_by_someone_else(app: App) -> None:
+    participant(app, "1001", name="רונית")
+    asks_for_a_person(app, "1001")
+    make_staff(app, "2001", "manager", "kfar-saba", "דנה")
+    dana = staff_menu(app, "2001").click("בקשות לשיחה").click("רונית").click("עדיין לא")
+    assert "הפנייה נשארת פתוחה" in dana.text() and [r.status for r in requests(app)] == ["open"]
+    dana.click("בקשות לשיחה").click("רונית")
+    [request] = requests(app)
+    with app.db.transaction() as s:  # meanwhile, someone closes it in the terminal
+        handoffs.close_request(s, request.id, app.clock(), by="Yossi")
+    dana.click("טיפלתי")  # the queue is read again: it is gone, so no note is asked for
+    assert "כבר טופלה" in dana.text() and "הערה" not in dana.text()
+    assert requests(app)[0].closed_by == "Yossi"
+
+
+def test_a_participant_and_staff_of_another_center_can_neither_see_nor_close_a_request(app: App) -> None:
+    participant(app, "1001", name="רונית")
+    asks_for_a_person(app, "1001")
+    [request] = requests(app)
+    participant(app, "1002", name="אורית")
+    orit = staff_menu(app, "1002")
+    assert "לא הכרתי את הפקודה" in orit.text() and "רונית" not in orit.text()
+    make_staff(app, "2002", "manager", "modiin", "סמיר")
+    with app.db.transaction() as s:  # what the shell loads for each of them
+        assert staff_queue.load_queue(s, "participant", None, app.program).handoffs == ()
+        assert staff_queue.load_queue(s, "manager", "modiin", app.program).handoffs == ()
+        assert [h.ref for h in staff_queue.load_queue(s, "promoter", "kfar-saba", app.program).handoffs] == [
+            f"h{request.id}"]
+    # a forged effect is refused: the role and the center are checked again when it is applied
+    for external_id, status in (("1002", "not_allowed"), ("2002", "unavailable")):
+        with app.db.transaction() as s:
+            person, _, _ = repo.find_or_create_person(s, "telegram", external_id, "he", app.clock())
+            forged = (CloseHandoff(f"h{request.id}"),)
+            [result] = staff_queue.apply_queue_effects(s, person, forged, app.clock(), app.program)
+            assert result.status == status
+    assert [r.status for r in requests(app)] == ["open"]
+    assert [t.status for t in call_tasks(app)] == ["open"]

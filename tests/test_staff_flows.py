@@ -70,7 +70,9 @@ def staff(person: PersonFacts = MANAGER, lang: str = "he", **kw: object) -> Staf
     return StaffChat(lang=lang, person=person, staff_events=(WORKSHOP, NETWORKING, CLUB, ELSEWHERE), **kw)
 
 
-STAFF_MENU = ["➕ להוסיף אירוע", "📋 האירועים הקרובים והרשמות", "✏️ לשנות אירוע", "❌ לבטל אירוע"]
+EVENT_TASKS = ["➕ להוסיף אירוע", "📋 האירועים הקרובים והרשמות", "✏️ לשנות אירוע", "❌ לבטל אירוע"]
+REQUESTS, CASES = "📞 בקשות לשיחה עם הצוות (0)", "⚖️ ממתינים להחלטה שלכם (0)"
+STAFF_MENU = [*EVENT_TASKS, REQUESTS, CASES]  # a manager's (flows/staff_queue.py: requests and cases)
 
 
 # ---- adding ----------------------------------------------------------------------------------
@@ -161,7 +163,7 @@ def test_menu_and_talk_to_a_person_work_in_the_middle_of_adding() -> None:
     chat.send("נציג")
     assert chat.effects_of(RequestHandoff) and "מה שם האירוע בעברית" in chat.last_text()
     chat.send("תפריט")
-    assert "🧑‍💼 לצוות: אירועי המרכז" in chat.buttons()
+    assert "🧑‍💼 תפריט הצוות" in chat.buttons()
     chat.click("להמשיך מאיפה שעצרנו")
     assert "מה שם האירוע בעברית" in chat.last_text()
 
@@ -289,17 +291,18 @@ def test_the_staff_keyword_and_a_forged_button_reveal_nothing_to_a_participant()
     assert all(f.flow != "staff" for f in chat.state.frames)
 
 
-def test_a_role_the_program_does_not_allow_gets_nothing_and_the_setting_decides() -> None:
-    promoter = staff(PROMOTER).send("/staff")
-    assert "לא הכרתי את הפקודה" in promoter.last_text()
-    assert all(f.flow != "staff" for f in promoter.state.frames)
+def test_each_role_finds_what_the_program_allows_it_and_the_setting_decides() -> None:
+    promoter = staff(PROMOTER).send("/staff")  # the shipped setting: events for managers and routers,
+    assert promoter.buttons() == [REQUESTS]  # requests for all staff, decisions for managers
     router = staff(ROUTER).send("/staff")
-    assert router.buttons() == STAFF_MENU  # the shipped setting: managers and routers
-    kfar_saba = replace(PROGRAM.centers[1], staff=StaffRules(event_roles=("manager", "promoter")))
+    assert router.buttons() == [*EVENT_TASKS, REQUESTS]
+    kfar_saba = replace(PROGRAM.centers[1], staff=StaffRules(event_roles=("manager", "promoter"),
+                                                             handoff_roles=("manager",)))
     assert kfar_saba.slug == "kfar-saba"
     program = replace(PROGRAM, centers=(PROGRAM.centers[0], kfar_saba, *PROGRAM.centers[2:]))
-    assert staff(PROMOTER, program=program).send("/staff").buttons() == STAFF_MENU
-    assert "לא הכרתי" in staff(ROUTER, program=program).send("/staff").last_text()
+    assert staff(PROMOTER, program=program).send("/staff").buttons() == EVENT_TASKS
+    nothing = staff(ROUTER, program=program).send("/staff")  # no task left for a router there
+    assert "לא הכרתי" in nothing.last_text() and all(f.flow != "staff" for f in nothing.state.frames)
 
 
 def test_someone_who_is_no_longer_staff_leaves_the_staff_flow_at_their_next_message() -> None:
@@ -317,16 +320,16 @@ def test_someone_who_is_no_longer_staff_leaves_the_staff_flow_at_their_next_mess
 def test_staff_who_never_took_the_pre_screen_are_greeted_with_the_menu_not_the_pre_screen() -> None:
     chat = staff().send("שלום")
     assert chat.state.top is not None and chat.state.top.flow == "menu"
-    assert chat.buttons()[0] == "🧑‍💼 לצוות: אירועי המרכז" and "בדיקת התאמה לתוכנית" in chat.buttons()
-    chat.click("לצוות")
+    assert chat.buttons()[0] == "🧑‍💼 תפריט הצוות" and "בדיקת התאמה לתוכנית" in chat.buttons()
+    chat.click("תפריט הצוות")
     assert chat.buttons() == STAFF_MENU
-    assert staff().send("/start").buttons()[0] == "🧑‍💼 לצוות: אירועי המרכז"
+    assert staff().send("/start").buttons()[0] == "🧑‍💼 תפריט הצוות"
 
 
 def test_the_staff_prompts_render_in_every_language_with_their_values() -> None:
     for lang in ("he", "en", "ru", "ar"):
         chat = staff(lang=lang).send("/staff")
-        assert len(chat.buttons()) == 4
+        assert len(chat.buttons()) == 6
         rendered = chat.render(Msg("staff.ask_task", {"center": "X"}))
         assert "X" in rendered
 

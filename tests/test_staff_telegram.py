@@ -1,8 +1,8 @@
 """Staff in the chat, end to end on Telegram: the real PTB application long-polls the fake Bot API.
 A manager made staff with `midway staff add` adds an event through the bot, a participant sees it and
 signs up, the manager moves it (the participant is told, and the reminders move with it) and cancels
-it (the participant is told by the scheduler); a participant and a promoter typing /staff find nothing
-there."""
+it (the participant is told by the scheduler); a participant typing /staff finds nothing there, a
+promoter only the requests to talk to a person."""
 
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ def test_a_manager_adds_moves_and_cancels_an_event_and_a_participant_signs_up_an
         assert s.scalar(select(Signup.status)) == "cancelled"
 
 
-def test_a_participant_and_a_promoter_typing_staff_find_nothing_there(
+def test_a_participant_finds_nothing_there_and_a_promoter_finds_only_the_requests(
     telegram: TelegramBot,  # noqa: F811
     app: App,  # noqa: F811
 ) -> None:
@@ -133,7 +133,8 @@ def test_a_participant_and_a_promoter_typing_staff_find_nothing_there(
 
     make_staff(app, PROMOTER, "promoter")  # the shipped setting: managers and routers manage events
     yossi = telegram.person(PROMOTER, "יוסי", "כהן").send("/staff")
-    assert "לא הכרתי את הפקודה" in yossi.text() and "תפריט הצוות" not in yossi.text()
+    assert "תפריט הצוות – מרכז כפר סבא" in yossi.text()
+    assert yossi.buttons() == ["📞 בקשות לשיחה עם הצוות (0)"]
     with app.db.transaction() as s:
         assert s.scalars(select(Event)).all() == []
 
