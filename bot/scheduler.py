@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 
 INTERNAL = ("offer_expiry", "delivery_check", "waitlist")  # rows that send nothing themselves
 REPORTS_DELIVERY = ("whatsapp",)  # channels whose platform reports delivery later (status callbacks)
+# answers a person is waiting for: when they wrote "stop", staff call them instead of nothing
+ANSWER_OWED = ("decision",)
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,10 @@ class Scheduler:
             self._unsent(session, job, "dropped", now, "passed")
             return None
         person = session.get(Person, job.person_id) if job.person_id else None
+        if person is not None and person.opted_out and job.kind in ANSWER_OWED:
+            # they wrote "stop", but they are waiting for this answer: staff tell them by phone
+            self._call_task(session, job, person, now, "opted_out", held=False)
+            return None
         if person is None or person.opted_out:
             self._unsent(session, job, "dropped", now, "opted_out" if person else "no_person")
             return None
@@ -337,6 +343,12 @@ class Scheduler:
         if self._identity(session, person.id, job) is not None:
             jobs.postpone(job, now, now, reason)
             return
+        self._call_task(session, job, person, now, reason, held)
+
+    def _call_task(
+        self, session: Any, job: ScheduledJob, person: Person, now: datetime, reason: str, held: bool
+    ) -> None:
+        """A "call them" task for the person's promoter (or their center) instead of this message."""
         profile = session.get(ParticipantProfile, person.id)
         center = person.center_id or (profile.center_id if profile else None)
         session.add(

@@ -183,7 +183,7 @@ def test_a_decision_due_on_shabbat_waits_for_saturday_night(app: App, clock: Fak
     assert [j.due_at for j in job_rows(app, kind="decision")] == [at(2026, 11, 28, 20)]
 
 
-def test_a_person_who_wrote_stop_gets_no_message(app: App) -> None:
+def test_a_person_who_wrote_stop_gets_no_message_but_a_call_from_staff(app: App) -> None:
     person, decision = borderline(app, "1001")
     with app.db.transaction() as s:
         found, _, _ = repo.find_or_create_person(s, "telegram", "1001", "he", app.clock())
@@ -191,8 +191,11 @@ def test_a_person_who_wrote_stop_gets_no_message(app: App) -> None:
     decide(app, decision, "approve")
     sender = FakeSender()
     scheduler(app, sender).run_until_idle()
-    assert sender.sent == []
-    assert [(j.state, j.last_error) for j in job_rows(app, kind="decision")] == [("dropped", "opted_out")]
+    assert sender.sent == []  # no proactive message after "stop"
+    assert [(j.state, j.last_error) for j in job_rows(app, kind="decision")] == [("failed", "opted_out")]
+    with app.db.transaction() as s:  # but they are owed the answer: a promoter phones them
+        [task] = s.scalars(select(StaffTask)).all()
+        assert (task.person_id, task.kind, task.reason) == (person, "call", "decision:opted_out")
 
 
 def test_when_no_channel_reaches_the_person_staff_get_a_call_task(app: App) -> None:
