@@ -5,7 +5,7 @@ Pure: the bytes are built from the event's data; nothing is read or written.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
@@ -14,6 +14,7 @@ from flows.context import EventOffer, SessionInfo
 from flows.messages import Document, Msg
 
 DEFAULT_LENGTH = timedelta(hours=2)  # a session stored without an end
+VERSIONS_FROM = datetime(2024, 1, 1, tzinfo=UTC)  # SEQUENCE: minutes since then (grows with each edit)
 
 
 def ics_bytes(event: EventOffer, lang: str) -> bytes:
@@ -27,7 +28,13 @@ def ics_bytes(event: EventOffer, lang: str) -> bytes:
         entry.add("summary", event.title)
         entry.add("dtstart", session.starts_at)
         entry.add("dtend", _end(session))
-        entry.add("dtstamp", session.starts_at)  # stable bytes for one event version
+        if event.revised_at is not None:
+            # a moved event's file replaces the earlier one in the calendar: same UID, later version
+            revised = event.revised_at if event.revised_at.tzinfo else event.revised_at.replace(tzinfo=UTC)
+            entry.add("sequence", int((revised - VERSIONS_FROM).total_seconds() // 60))
+            entry.add("dtstamp", revised)
+        else:
+            entry.add("dtstamp", session.starts_at)  # stable bytes for one event version
         if session.place or event.place:
             entry.add("location", session.place or event.place)
         calendar.add_component(entry)

@@ -57,6 +57,7 @@ class EventOffer:
     capacity: int | None = None
     taken: int = 0
     waiting: int = 0
+    revised_at: datetime | None = None  # the event's last change: its calendar file's version
 
 
 @dataclass(frozen=True)

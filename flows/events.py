@@ -409,7 +409,7 @@ def moved_replies(data: Mapping[str, Any], lang: str) -> tuple[Outgoing, ...]:
     and an offered seat get none (no seat in the calendar yet).
 
     `data` (JSON values): event (ref), title, sessions ([start, end or None, place], ISO times),
-    status (confirmed | offered | waitlisted)."""
+    status (confirmed | offered | waitlisted), revised (the event's last change, ISO time)."""
     sessions = tuple(
         SessionInfo(datetime.fromisoformat(start), datetime.fromisoformat(end) if end else None, place or "")
         for start, end, place in data["sessions"]
@@ -420,6 +420,7 @@ def moved_replies(data: Mapping[str, Any], lang: str) -> tuple[Outgoing, ...]:
         starts_at=sessions[0].starts_at,
         place=sessions[0].place,
         sessions=sessions,
+        revised_at=datetime.fromisoformat(data["revised"]) if data.get("revised") else None,
     )
     parts = (Msg("events.moved_notice", {"title": event.title}), sessions_msg(event))
     status = data.get("status")

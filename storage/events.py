@@ -870,6 +870,7 @@ def offer_of(
         capacity=event.capacity,
         taken=taken,
         waiting=waiting,
+        revised_at=event.updated_at,
     )
 
 
@@ -1040,6 +1041,7 @@ def proactive_data(session: Session, kind: str, payload: dict[str, Any], lang: s
                 for s in ordered
             ],
             "status": moved.status,
+            "revised": event.updated_at.isoformat(),  # the calendar file's version
         }
     if kind == "notice":
         params = dict(payload.get("params", {}))

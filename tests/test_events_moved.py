@@ -22,9 +22,10 @@ from bot.events_cli import add_commands, run_command
 from bot.outbound import Proactive, SendResult, SendStatus
 from bot.scheduler import Scheduler
 from flows import Document
+from flows.calendar_file import ics_document
 from storage import events as ev
 from storage import staff as staff_store
-from storage.models import ScheduledJob, StaffTask
+from storage.models import Event, ScheduledJob, StaffTask
 from tests.conftest import FakeClock, make_app
 from tests.events_kit import (
     FakeSender,
@@ -134,6 +135,27 @@ def test_a_move_with_the_cli_tells_everyone_on_it_once_in_their_language_at_an_a
         "place": "hall 3",
         "when": "Thursday, November 26, 2026, 17:00",
     }
+
+
+def test_the_moved_calendar_file_replaces_the_earlier_one_in_the_calendar(
+    app: App, clock: FakeClock, people: dict[str, int]
+) -> None:
+    with app.db.transaction() as s:  # the file Ruth got when she signed up
+        row = s.get(Event, people["event"])
+        assert row is not None
+        before = ics_document(ev.offer_of(row, "he", 0), "he")
+    clock.advance(hours=1)
+    assert midway_events(app, "edit", str(people["event"]), "--session", MOVED) == 0
+    clock.now = at(2026, 11, 23, 10)
+    sender = FakeSender()
+    scheduler(app, sender).run_until_idle()
+    (after,) = [r for r in dict(moved(sender))[people["ruth"]].replies if isinstance(r, Document)]
+    (old,) = Calendar.from_ical(before.content).walk("VEVENT")
+    (new,) = Calendar.from_ical(after.content).walk("VEVENT")
+    # the same event in the phone's calendar, a later version of it: calendars update, not duplicate
+    assert str(new["uid"]) == str(old["uid"])
+    assert int(new["sequence"]) > int(old["sequence"])
+    assert new.decoded("dtstamp") > old.decoded("dtstamp")
 
 
 def test_a_capacity_title_or_unchanged_edit_tells_nobody(
