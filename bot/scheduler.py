@@ -36,7 +36,7 @@ from flows import Context, Msg, PersonFacts, Program, State
 from flows.proactive import proactive_sprint
 from storage import decisions, jobs, repo
 from storage import events as bookings
-from storage.db import Database
+from storage.db import Database, locked
 from storage.models import (
     ChannelIdentity,
     Conversation,
@@ -413,7 +413,7 @@ class Scheduler:
         jobs.settle(job, "sent", now)
 
     def _check_delivery(self, session: Any, check: ScheduledJob, now: datetime) -> None:
-        original = session.get(ScheduledJob, int(check.payload["job"]), with_for_update=True)
+        original = locked(session, ScheduledJob, int(check.payload["job"]))
         reference = f"job:{check.payload['job']}"
         status = session.scalar(
             select(OutboundMessage.status)

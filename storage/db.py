@@ -6,10 +6,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -88,6 +90,13 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def locked(session: Session, model: type[T], ident: Any) -> T | None:
+    """The row, locked for this transaction (FOR UPDATE on PostgreSQL) and read afresh: an object the
+    session already holds would otherwise keep the values it had before the lock was granted, and
+    a check like "still open?" would pass for the second of two concurrent writers."""
+    return session.get(model, ident, with_for_update=True, populate_existing=True)
 
 
 def alembic_config(url: str):  # type: ignore[no-untyped-def]

@@ -20,6 +20,7 @@ from flows.event_kinds import KINDS, NO_SIGNUP_KINDS, TRACKS
 from flows.events import BookingResult
 from flows.program import Program
 from storage import jobs
+from storage.db import locked
 from storage.models import (
     Center,
     Event,
@@ -709,7 +710,7 @@ def _meeting_messages(
 
 
 def cancel_meeting(session: Session, meeting_id: int, now: datetime, program: Program) -> Meeting:
-    meeting = session.get(Meeting, meeting_id, with_for_update=True)
+    meeting = locked(session, Meeting, meeting_id)
     if meeting is None or meeting.status not in MEETING_OPEN:
         raise LookupError(f"no open meeting {meeting_id}")
     meeting.status = "cancelled_by_staff"
@@ -739,7 +740,7 @@ def move_meeting(
 ) -> Meeting:
     """Another time (and place): the person is told and asked again, the reminders follow, and a
     request to reschedule it is settled (its task on the promoter's list is done)."""
-    meeting = session.get(Meeting, meeting_id, with_for_update=True)
+    meeting = locked(session, Meeting, meeting_id)
     if meeting is None or meeting.status not in MEETING_OPEN:
         raise LookupError(f"no open meeting {meeting_id}")
     if starts_at <= now:
@@ -765,7 +766,7 @@ def move_meeting(
 def answer_meeting(
     session: Session, person_id: int, meeting_id: int, action: str, reason: str | None, now: datetime
 ) -> str:
-    meeting = session.get(Meeting, meeting_id, with_for_update=True)
+    meeting = locked(session, Meeting, meeting_id)
     if (
         meeting is None
         or meeting.person_id != person_id
@@ -806,7 +807,7 @@ def mark_attendance(
     session: Session, meeting_id: int, value: str, now: datetime, program: Program
 ) -> Meeting:
     """attended | no_show | late. A late arrival is not admitted when the program's rule says so."""
-    meeting = session.get(Meeting, meeting_id, with_for_update=True)
+    meeting = locked(session, Meeting, meeting_id)
     if meeting is None:
         raise LookupError(f"no meeting {meeting_id}")
     if value == "late":

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage import events as bookings
+from storage.db import locked
 from storage.models import Center, ChannelIdentity, HandoffRequest, ParticipantProfile, Person, StaffTask
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ def close_request(
 ) -> HandoffRequest:
     """Mark an open request handled, and its "call them" task done. With `check_center`, only a
     request of that center (or of a person with no center yet): staff close their own center's."""
-    request = session.get(HandoffRequest, request_id, with_for_update=True)
+    request = locked(session, HandoffRequest, request_id)
     if request is None or request.status != "open":
         raise LookupError(f"no open hand-off request {request_id}")
     if check_center:
@@ -161,13 +162,13 @@ def close_request(
 
 def close_task(session: Session, task_id: int, now: datetime, by: str | None = None) -> StaffTask:
     """`midway tasks done`: the task is done; when it is a request's task, the request is closed too."""
-    task = session.get(StaffTask, task_id, with_for_update=True)
+    task = locked(session, StaffTask, task_id)
     if task is None:
         raise LookupError(f"no task {task_id}")
     task.status, task.done_at = "done", now
     ref = task.reference or ""
     if ref.startswith(PREFIX) and ref[len(PREFIX):].isdigit():
-        request = session.get(HandoffRequest, int(ref[len(PREFIX):]), with_for_update=True)
+        request = locked(session, HandoffRequest, int(ref[len(PREFIX):]))
         if request is not None and request.status == "open":
             request.status, request.closed_at = "done", now
             request.closed_by = by[:120] if by else None

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from storage.db import locked
 from storage.models import ChannelIdentity, OutboundMessage, Person
 
 # Twilio's statuses in the order a message goes through them: a late callback for an earlier
@@ -91,7 +92,7 @@ def held_messages(session: Session, since: datetime | None = None) -> list[Outbo
 def mark_unsubscribed(session: Session, person_id: int, channel: str, now: datetime) -> None:
     """The platform said the person unsubscribed (Twilio 21610): opted out, and this channel
     cannot reach them until they write again."""
-    person = session.get(Person, person_id, with_for_update=True)
+    person = locked(session, Person, person_id)
     if person is not None and not person.opted_out:
         person.opted_out = True
         person.opted_out_at = now

@@ -28,6 +28,7 @@ from flows.program import Program, role_rank
 from flows.state import VERSION, State
 from storage import events as bookings
 from storage import handoffs
+from storage.db import locked
 from storage.models import (
     Answer,
     Base,
@@ -430,7 +431,7 @@ def decide(
     session: Session, decision_id: int, approve: bool, by: str, note: str | None, now: datetime
 ) -> ManagerDecision:
     # Locked (PostgreSQL), so that of two managers deciding at once the second sees it decided.
-    decision = session.get(ManagerDecision, decision_id, with_for_update=True)
+    decision = locked(session, ManagerDecision, decision_id)
     if decision is None or decision.status != "pending":
         raise LookupError(f"no pending decision {decision_id}")
     decision.status = "approved" if approve else "rejected"

@@ -21,7 +21,7 @@ from bot.bootstrap import App
 from bot.staff_cli import decisions_command
 from flows import Command
 from flows.effects import RecordOutcome, SetLanguage, SetOptOut, UpdateProfile
-from storage import repo
+from storage import decisions, repo
 from storage import staff as staff_store
 from storage.models import ManagerDecision, PrescreenOutcome, ScheduledJob, Signup, StaffTask
 from tests.conftest import FakeClock, make_app
@@ -297,3 +297,26 @@ def test_the_proactive_job_kind_is_the_decision(app: App) -> None:
         assert (job.kind, job.subject, job.dedupe_key) == (
             "decision", f"decision:{decision}", f"decision:{decision}")
         assert isinstance(job.due_at, datetime)
+
+
+@pytest.mark.postgres
+def test_two_managers_deciding_one_case_at_once_record_one_decision(
+    pg_url: str, clock: FakeClock, tmp_path: Path
+) -> None:
+    app = make_app(pg_url, clock, tmp_path)
+    try:
+        person, decision = borderline(app, "1001")
+        with app.db.sessions() as first, first.begin():
+            seen = first.get(ManagerDecision, decision)  # the case on her screen (read, not locked)
+            with app.db.transaction() as second:  # another manager approves it and commits
+                decisions.decide(second, decision, True, "Yossi", None, app.clock(), app.program)
+            with pytest.raises(LookupError):  # her lock reads the row afresh: already decided
+                decisions.decide(first, decision, False, "Dana", None, app.clock(), app.program)
+            assert seen is not None  # (held until here, as the step holds what it read)
+        with app.db.transaction() as s:
+            outcomes = s.scalars(select(PrescreenOutcome.outcome).where(PrescreenOutcome.person_id == person))
+            assert list(outcomes) == ["manager_decision", "eligible"]
+            row = s.get(ManagerDecision, decision)
+            assert row is not None and (row.status, row.decided_by) == ("approved", "Yossi")
+    finally:
+        app.db.dispose()

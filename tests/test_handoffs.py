@@ -252,3 +252,24 @@ def test_a_participant_and_staff_of_another_center_can_neither_see_nor_close_a_r
             assert result.status == status
     assert [r.status for r in requests(app)] == ["open"]
     assert [t.status for t in call_tasks(app)] == ["open"]
+
+
+@pytest.mark.postgres
+def test_two_staff_closing_one_request_at_once_the_second_finds_it_closed(
+    pg_url: str, clock: FakeClock, tmp_path: Path
+) -> None:
+    app = make_app(pg_url, clock, tmp_path)
+    try:
+        participant(app, "1001", name="רונית")
+        asks_for_a_person(app, "1001")
+        [request] = requests(app)
+        with app.db.sessions() as dana, dana.begin():
+            seen = dana.get(HandoffRequest, request.id)  # she opened it in the chat (read, not locked)
+            with app.db.transaction() as yossi:  # meanwhile Yossi closes it and commits
+                handoffs.close_request(yossi, request.id, app.clock(), by="Yossi")
+            with pytest.raises(LookupError):  # her lock reads the row afresh: already handled
+                handoffs.close_request(dana, request.id, app.clock(), by="Dana")
+            assert seen is not None  # (held until here, as the step holds what it read)
+        assert requests(app)[0].closed_by == "Yossi"
+    finally:
+        app.db.dispose()
