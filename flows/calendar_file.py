@@ -22,7 +22,7 @@ def ics_bytes(event: EventOffer, lang: str) -> bytes:
     calendar.add("prodid", "-//Midway//midway-assistant//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
-    for number, session in enumerate(_sessions(event), start=1):
+    for number, session in enumerate(event.all_sessions, start=1):
         entry = CalendarEvent()
         entry.add("uid", f"{event.ref}-{number}@midway")
         entry.add("summary", event.title)
@@ -47,12 +47,8 @@ def ics_document(event: EventOffer, lang: str) -> Document:
         content=ics_bytes(event, lang),
         mime_type="text/calendar",
         caption=Msg("events.ics_caption", {"title": event.title}),
-        useful_until=max(_end(session) for session in _sessions(event)),
+        useful_until=max(_end(session) for session in event.all_sessions),
     )
-
-
-def _sessions(event: EventOffer) -> tuple[SessionInfo, ...]:
-    return event.sessions or (SessionInfo(event.starts_at, None, event.place),)
 
 
 def _end(session: SessionInfo) -> datetime:

@@ -59,6 +59,11 @@ class EventOffer:
     waiting: int = 0
     revised_at: datetime | None = None  # the event's last change: its calendar file's version
 
+    @property
+    def all_sessions(self) -> tuple[SessionInfo, ...]:
+        """Its sessions; an event stored without any is one session at its start."""
+        return self.sessions or (SessionInfo(self.starts_at, None, self.place),)
+
 
 @dataclass(frozen=True)
 class MeetingFacts:

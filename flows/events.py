@@ -63,8 +63,8 @@ def find_event(view: View, ref: str | None) -> EventOffer | None:
 def sessions_msg(event: EventOffer) -> Msg:
     lines = tuple(
         Msg("events.session_line", {"when": s.starts_at, "place": s.place or event.place})
-        for s in event.sessions
-    ) or (Msg("events.session_line", {"when": event.starts_at, "place": event.place}),)
+        for s in event.all_sessions
+    )
     return Msg("common.list", {"items": MsgList(lines)})
 
 

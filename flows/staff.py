@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flows.context import Context, EventOffer, SessionInfo
-from flows.declare import Ask, Done, Flow, Invalid, Option, View
+from flows.context import Context, EventOffer
+from flows.declare import Ask, Done, Flow, Invalid, Option, View, yes_no
 from flows.effects import CancelEvent, CreateEvent, EditEvent, NewSessionSpec
 from flows.event_kinds import KINDS, TRACKS
 from flows.events import sessions_msg
@@ -33,7 +33,7 @@ from flows.messages import Msg, MsgList, Outgoing, Reply
 from flows.parsing.dates import parse_clock, parse_day
 from flows.parsing.numbers import first_number
 from flows.scheduling import TIMEZONE
-from flows.staff_queue import JUST_DONE, case_count, handoff_count
+from flows.staff_queue import JUST_DONE, case_count, center_name, handoff_count
 
 OTHER_LANGUAGES = ("en", "ru", "ar")  # Hebrew is the title everyone sees when theirs is missing
 SKIP = "skip"
@@ -133,11 +133,6 @@ def parse_capacity(text: str, view: View) -> int:
 
 
 # ---- the center's events ---------------------------------------------------------------------
-def center_name(view: View) -> str:
-    center = view.ctx.program.center(view.ctx.person.staff_center)
-    return center.name(view.lang) if center else ""
-
-
 def center_events(view: View) -> tuple[EventOffer, ...]:
     center = view.ctx.person.staff_center
     found = (e for e in view.ctx.staff_events if e.center == center and e.starts_at > view.now)
@@ -242,14 +237,10 @@ def create_effect(view: View) -> CreateEvent:
 
 
 # ---- edit: the event as it will be -----------------------------------------------------------
-def _sessions_of(event: EventOffer) -> tuple[SessionInfo, ...]:
-    return event.sessions or (SessionInfo(event.starts_at, None, event.place),)
-
-
 def changed_sessions(event: EventOffer, answers: Any) -> tuple[NewSessionSpec, ...]:
     """Every session after the change: a new date moves them all by as many days (the time of day
     stays), a new time sets it on each (the length stays), a new place is the place of each."""
-    sessions = _sessions_of(event)
+    sessions = event.all_sessions
     first_day = sessions[0].starts_at.astimezone(TIMEZONE).date()
     moved = []
     for s in sessions:
@@ -382,10 +373,6 @@ def _title_in(lang: str) -> Ask:
     )
 
 
-def _yes_no(yes: str, no: str) -> tuple[Option, ...]:
-    return (Option("yes", yes, synonyms="synonyms.yes"), Option("no", no, synonyms="synonyms.no"))
-
-
 STAFF = Flow(
     "staff",
     allowed=allowed,
@@ -401,7 +388,7 @@ STAFF = Flow(
         Ask("title", prompt="staff.ask_title", parse=parse_title, max_length=MAX_TITLE,
             skip=lambda v: not adding(v)),
         Ask("translate", prompt="staff.ask_translate",
-            options=_yes_no("staff.translate_yes", "staff.translate_no"), skip=lambda v: not adding(v)),
+            options=yes_no("staff.translate_yes", "staff.translate_no"), skip=lambda v: not adding(v)),
         *(_title_in(lang) for lang in OTHER_LANGUAGES),
         Ask("date", prompt="staff.ask_date", parse=parse_date, invalid="staff.invalid_date",
             skip=lambda v: not adding(v)),
@@ -417,7 +404,7 @@ STAFF = Flow(
             skip=lambda v: not adding(v)),
         Ask("track", prompt="staff.ask_track", options=tuple(Option(t, f"staff.track.{t}") for t in TRACKS),
             skip=lambda v: not adding(v)),
-        Ask("signup", prompt="staff.ask_signup", options=_yes_no("staff.signup_yes", "staff.signup_no"),
+        Ask("signup", prompt="staff.ask_signup", options=yes_no("staff.signup_yes", "staff.signup_no"),
             skip=lambda v: not adding(v)),
         Ask("approve", prompt=add_summary,
             options=(Option("yes", "staff.approve_yes"), Option("no", "staff.approve_no")),

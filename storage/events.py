@@ -26,7 +26,6 @@ from storage.models import (
     Event,
     EventSession,
     Meeting,
-    ParticipantProfile,
     Person,
     ScheduledJob,
     Signup,
@@ -841,10 +840,6 @@ def promoter_of(session: Session, person_id: int) -> str | None:
 
 
 # ---- what a step may consult ------------------------------------------------------------------
-def person_track(session: Session, person_id: int) -> str | None:
-    return session.scalar(select(ParticipantProfile.track).where(ParticipantProfile.person_id == person_id))
-
-
 def offer_of(
     event: Event,
     lang: str,
