@@ -12,6 +12,7 @@ them has none, and is listed under the center they have by then (or under none).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -168,8 +169,6 @@ def close_task(session: Session, task_id: int, now: datetime, by: str | None = N
     task.status, task.done_at = "done", now
     ref = task.reference or ""
     if ref.startswith(PREFIX) and ref[len(PREFIX):].isdigit():
-        request = locked(session, HandoffRequest, int(ref[len(PREFIX):]))
-        if request is not None and request.status == "open":
-            request.status, request.closed_at = "done", now
-            request.closed_by = by[:120] if by else None
+        with contextlib.suppress(LookupError):  # closed already: nothing more to do
+            close_request(session, int(ref[len(PREFIX):]), now, by=by)
     return task
