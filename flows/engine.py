@@ -292,6 +292,7 @@ class _Run:
                 choices=tuple(choices),
                 request_contact=question.contact and self.ctx.person.can_share_contact,
                 multi_select=question.multi,
+                typed_numbers=question.typed_numbers,
             )
         )
         self._pending.clear()

@@ -49,6 +49,9 @@ class Reply:
     request_contact: bool = False
     remove_keyboard: bool = False
     multi_select: bool = False
+    # A typed number is the answer itself ("12" seats), never the number of a choice: channels that
+    # number the choices (WhatsApp without templates, the console) list them without numbers.
+    typed_numbers: bool = False
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,8 @@ class ConsoleChannel:
         translator = self.catalogs.translator(delivery.lang)
         for item in delivery.replies:
             if isinstance(item, Reply):
-                if item.choices:
-                    self.choices = list(item.choices)
+                if item.choices:  # none to press by number where a typed number is the answer
+                    self.choices = [] if item.typed_numbers else list(item.choices)
                 print(numbered_text(translator, item), file=self.out)
             elif isinstance(item, Document):
                 print(f"[{item.filename}]", file=self.out)

@@ -20,6 +20,8 @@ def numbered_text(translator: Translator, reply: Reply) -> str:
     text = translator.text(reply)
     if not any(not c.payload.startswith("g:") for c in reply.choices):
         return text  # only navigation ("back"): typing the word works, a list would be noise
+    if reply.typed_numbers:  # "2" is two seats, so no choice may be number 2: answered by its words
+        return f"{text}\n\n" + "\n".join(f"• {translator.render(c.label)}" for c in reply.choices)
     lines = [f"{i}. {translator.render(c.label)}" for i, c in enumerate(reply.choices, start=1)]
     hint = translator.render_key("common.choose_number")
     return f"{text}\n\n{hint}\n" + "\n".join(lines)
