@@ -357,6 +357,9 @@ class _Run:
                     value = [] if NONE in many else many
             else:
                 value = match_choice(text, candidates, exact=question.suggestions)
+        if value is None and self.numbers_back(frame, question, options, text):
+            self.intent("back")  # the number the list gave "back" (WhatsApp, the console)
+            return
         if value is None and question.parse is not None and has_letters_or_digits(text):
             try:
                 value = question.parse(text, view)
@@ -404,6 +407,15 @@ class _Run:
                 texts += [part for t in lex.texts(option.synonyms) for part in t.split(",")]
             found.append(Candidate(option.value, tuple(t.strip() for t in texts if t.strip())))
         return found
+
+    def numbers_back(self, frame: Frame, question: Ask, options: tuple[Option, ...], text: str) -> bool:
+        """Is `text` the number of "back" in the numbered list `ask` showed? Choices are numbered in
+        the order `ask` adds them: the options, "done" (several answers), then "back" — as long as
+        there is an option to number (a lone "back" gets no number; a number is then an answer)."""
+        if not options or question.typed_numbers or not frame.history:
+            return False
+        digits = to_ascii_digits(text).strip().rstrip(".")
+        return digits.isdecimal() and int(digits) == len(options) + question.multi + 1
 
     def names_current_option(self, text: str) -> bool:
         frame = self.state.top

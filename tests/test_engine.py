@@ -103,6 +103,19 @@ def test_back_returns_to_the_previous_question_and_forgets_its_answer(lang: str,
     assert chat.state.top.answers["age"]["age"] == 62
 
 
+def test_on_a_numbered_list_the_number_of_back_goes_back_and_a_number_past_it_is_not_understood() -> None:
+    chat = at_age("en")
+    chat.send("57").send("Holon")  # "would you come to the meetings?": yes, no, then back
+    assert chat.buttons()[-1] == "↩ Back" and chat.state.top is not None
+    asked = chat.state.top.node
+    chat.send(str(len(chat.buttons())))  # WhatsApp shows the list numbered; the last is back
+    assert CITY["en"] in chat.last_text() and "city" not in chat.state.top.answers
+    chat.send("Holon").send(str(len(chat.buttons()) + 1))  # no such number: asked again
+    assert chat.state.top.node == asked and "willing" not in chat.state.top.answers
+    chat.send("1")  # the first option, as before
+    assert chat.state.top.answers.get("willing") == "yes"
+
+
 def test_back_twice_reaches_the_name_and_the_new_name_is_the_one_kept() -> None:
     chat = at_age("en")
     chat.send("57").send("back").send("back")
