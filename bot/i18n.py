@@ -7,6 +7,9 @@ are wrapped in Unicode isolates so they display in the right order on every phon
 from __future__ import annotations
 
 import logging
+import site
+import sys
+import sysconfig
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,7 +21,24 @@ from flows.messages import Msg, MsgList, Param, Reply
 from flows.program import LANGUAGES
 
 log = logging.getLogger(__name__)
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+SOURCE_LOCALES = Path(__file__).resolve().parent.parent / "locales"
+INSTALLED_LOCALES = Path("share") / "midway-assistant" / "locales"  # pyproject's data-files
+
+
+def find_locales() -> Path:
+    """The catalogs: the source tree's `locales/` (a checkout, an editable install), else the copy an
+    installed wheel put under the environment's data prefix (share/midway-assistant/locales)."""
+    candidates = [SOURCE_LOCALES]
+    for prefix in (sys.prefix, sysconfig.get_path("data"), site.getuserbase()):
+        if prefix:
+            candidates.append(Path(prefix) / INSTALLED_LOCALES)
+    for candidate in candidates:
+        if (candidate / "he" / "LC_MESSAGES" / "midway.po").exists():
+            return candidate
+    return SOURCE_LOCALES  # nothing found: each language warns and falls back to the keys
+
+
+LOCALES_DIR = find_locales()
 DOMAIN = "midway"
 RTL = ("he", "ar")
 FSI, PDI = "\u2068", "\u2069"
