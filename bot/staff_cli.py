@@ -116,7 +116,8 @@ def staff_command(app: App, args: argparse.Namespace) -> int:
                 person = staff.make_staff(session, args.channel, args.external_id, args.role, args.center,
                                           now, args.name)
                 may = app.program.may_manage_events(args.role, args.center)
-                print(f"person {person.id} is {args.role} at {args.center}; "
+                who = f"{args.channel}:{staff.staff_external_id(args.channel, args.external_id)}"
+                print(f"person {person.id} ({who}) is {args.role} at {args.center}; "
                       + ("can add, edit and cancel the center's events in the chat (/staff)" if may
                          else "events in the chat: not for this role ([staff] event_roles)"))
                 return 0

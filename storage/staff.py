@@ -18,11 +18,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.effects import CancelEvent, CreateEvent, EditEvent
+from flows.parsing.phones import to_e164
 from flows.program import STAFF_ROLES, Program
 from flows.staff import StaffResult
 from storage import events as ev
 from storage import repo
 from storage.models import Center, ChannelIdentity, Event, Person
+
+
+def staff_external_id(channel: str, external_id: str) -> str:
+    """The id as the channel's identity has it. WhatsApp identities are the sender's number in E.164
+    (bot/channels/whatsapp.py, `sender_phone`): "050-1234567" is stored as "+972501234567", or it
+    would never match the person when they write."""
+    external_id = external_id.strip()
+    if channel != "whatsapp":
+        return external_id
+    phone = to_e164(external_id)
+    if phone is None:
+        raise ValueError(f"{external_id!r} is not a phone number; give the WhatsApp number, "
+                         "e.g. +972501234567 or 050-1234567")
+    return phone
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,7 @@ def make_staff(
     center_id = repo.center_id(session, center)
     if center_id is None:
         raise ValueError(f"no center {center!r}")
+    external_id = staff_external_id(channel, external_id)
     person, _, _ = repo.find_or_create_person(session, channel, external_id, "he", now)
     person.role = role
     person.staff_center_id = center_id
@@ -60,6 +76,7 @@ def make_staff(
 
 def remove_staff(session: Session, channel: str, external_id: str) -> Person:
     """Back to a participant: the staff menu is gone at their next message."""
+    external_id = staff_external_id(channel, external_id)
     person = session.scalar(
         select(Person)
         .join(ChannelIdentity, ChannelIdentity.person_id == Person.id)

@@ -210,3 +210,25 @@ def test_more_seats_given_in_the_chat_go_to_the_waiting_list_as_with_the_cli(app
     dana.click("כן, לשמור")
     assert "✅ עודכן: סדנת פתיחה" in dana.text() and dana.buttons()[0] == "➕ להוסיף אירוע"
     assert signup_status(app, second, workshop) == "offered"  # the seat is offered, as `events edit` does
+
+
+def test_a_whatsapp_staff_number_is_stored_as_whatsapp_sends_it(
+    app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.channels.whatsapp import sender_phone
+
+    assert run(app, "add", channel="whatsapp", external_id="050-1234567", role="manager",
+               center="kfar-saba") == 0
+    assert "(whatsapp:+972501234567) is manager at kfar-saba" in capsys.readouterr().out
+    wrote = sender_phone({"WaId": "972501234567", "From": "whatsapp:+972501234567"})
+    assert person_of(app, wrote).role == "manager"  # the identity her messages arrive with
+
+    assert run(app, "add", channel="whatsapp", external_id="12", role="manager", center="kfar-saba") == 1
+    assert "'12' is not a phone number" in capsys.readouterr().out
+    with app.db.transaction() as s:
+        assert s.scalars(select(ChannelIdentity.external_id)).all() == ["+972501234567"]
+
+    assert run(app, "remove", channel="whatsapp", external_id="0501234567") == 0
+    assert person_of(app, wrote).role == "participant"
+    assert run(app, "remove", channel="whatsapp", external_id="abc") == 1
+    assert "'abc' is not a phone number" in capsys.readouterr().out
