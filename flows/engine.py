@@ -357,8 +357,13 @@ class _Run:
                     value = [] if NONE in many else many
             else:
                 value = match_choice(text, candidates, exact=question.suggestions)
-        if value is None and self.numbers_back(frame, question, options, text):
-            self.intent("back")  # the number the list gave "back" (WhatsApp, the console)
+        extra = None if value is not None else self.numbered_extra(frame, question, options, text)
+        if extra == "back":  # the number the list gave "back" (WhatsApp, the console)
+            self.intent("back")
+            return
+        if extra == DONE:  # the number of "done": what was ticked so far (nothing: none of them)
+            chosen = list(frame.answers.get(f"_{question.key}", []))
+            self.accept(frame, flow, question, chosen, ",".join(chosen))
             return
         if value is None and question.parse is not None and has_letters_or_digits(text):
             try:
@@ -408,14 +413,21 @@ class _Run:
             found.append(Candidate(option.value, tuple(t.strip() for t in texts if t.strip())))
         return found
 
-    def numbers_back(self, frame: Frame, question: Ask, options: tuple[Option, ...], text: str) -> bool:
-        """Is `text` the number of "back" in the numbered list `ask` showed? Choices are numbered in
-        the order `ask` adds them: the options, "done" (several answers), then "back" — as long as
-        there is an option to number (a lone "back" gets no number; a number is then an answer)."""
-        if not options or question.typed_numbers or not frame.history:
-            return False
+    def numbered_extra(
+        self, frame: Frame, question: Ask, options: tuple[Option, ...], text: str
+    ) -> str | None:
+        """DONE or "back" when `text` is the number the numbered list `ask` showed gave to one of
+        them. Choices are numbered in the order `ask` adds them: the options, "done" (several
+        answers), then "back" — as long as there is an option to number (a lone "back" gets no
+        number: a number is then an answer, an age or a count)."""
+        if not options or question.typed_numbers:
+            return None
         digits = to_ascii_digits(text).strip().rstrip(".")
-        return digits.isdecimal() and int(digits) == len(options) + question.multi + 1
+        if not digits.isdecimal():
+            return None
+        extras = [*([DONE] if question.multi else []), *(["back"] if frame.history else [])]
+        index = int(digits) - len(options) - 1
+        return extras[index] if 0 <= index < len(extras) else None
 
     def names_current_option(self, text: str) -> bool:
         frame = self.state.top

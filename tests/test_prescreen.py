@@ -252,6 +252,18 @@ def test_groups_typed_as_numbers(groups: str, referral: bool) -> None:
     assert outcomes(chat)[0].referral_suggested is referral
 
 
+def test_groups_the_number_of_done_finishes_with_what_was_ticked_and_the_one_after_it_goes_back() -> None:
+    chat = answer(begin(FlowChat()), until="groups")
+    chat.click("אדם עם מוגבלות")
+    labels = chat.buttons()  # as WhatsApp numbers them: the groups, "done", then "back"
+    assert labels[-2:] == ["סיימתי ✔", "↩ חזרה"]
+    chat.send(str(len(labels) - 1))  # "done"
+    groups = [a.value for a in chat.effects_of(SaveAnswer) if a.question == "groups"]
+    assert groups == [["disability"]]
+    chat.send(str(len(chat.buttons())))  # at the next question, its last number is "back"
+    assert chat.state.top is not None and chat.state.top.node == "groups"
+
+
 # ---- the phone and the contact button --------------------------------------------------------
 def test_the_phone_is_not_asked_when_it_is_already_known() -> None:
     chat = answer(begin(FlowChat(person=PersonFacts(phone="+972501234567"))))
