@@ -384,7 +384,13 @@ def _tasks(app: App, args: argparse.Namespace) -> int:
     now = app.clock()
     with app.db.transaction() as session:
         if args.action == "done":
-            task = handoffs.close_task(session, args.id or 0, now)  # a request's task closes the request
+            try:
+                task = handoffs.close_task(session, args.id or 0, now)  # a request's task closes the request
+            except handoffs.TaskAlreadyDone as already:
+                done_at = already.task.done_at
+                print(f"task #{already.task.id} was already done"
+                      + (f" on {when(done_at)}" if done_at else "") + "; nothing changed")
+                return 1
             print(f"task #{task.id} done" + ("; its hand-off request is closed too"
                                               if (task.reference or "").startswith(handoffs.PREFIX) else ""))
             return 0

@@ -161,11 +161,22 @@ def close_request(
     return request
 
 
+class TaskAlreadyDone(LookupError):
+    """`midway tasks done` on a task that is done: nothing is changed (its done_at stays)."""
+
+    def __init__(self, task: StaffTask) -> None:
+        super().__init__(f"task #{task.id} was already done; nothing changed")
+        self.task = task
+
+
 def close_task(session: Session, task_id: int, now: datetime, by: str | None = None) -> StaffTask:
-    """`midway tasks done`: the task is done; when it is a request's task, the request is closed too."""
+    """`midway tasks done`: the task is done; when it is a request's task, the request is closed too.
+    A task already done is left as it is (TaskAlreadyDone)."""
     task = locked(session, StaffTask, task_id)
     if task is None:
         raise LookupError(f"no task {task_id}")
+    if task.status == "done":
+        raise TaskAlreadyDone(task)
     task.status, task.done_at = "done", now
     ref = task.reference or ""
     if ref.startswith(PREFIX) and ref[len(PREFIX):].isdigit():

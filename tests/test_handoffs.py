@@ -155,6 +155,25 @@ def test_marking_the_call_task_done_closes_the_request(app: App, capsys: pytest.
     assert [t.status for t in call_tasks(app)] == ["done", "open"]
 
 
+def test_a_task_already_done_is_left_as_it_was(
+    app: App, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    participant(app, "1001")
+    asks_for_a_person(app, "1001")
+    [task] = call_tasks(app)
+    assert tasks(app, "done", id=task.id) == 0
+    done_at = clock.now
+    capsys.readouterr()
+    clock.advance(hours=2)
+    assert tasks(app, "done", id=task.id) == 1
+    out = capsys.readouterr().out
+    assert out == f"task #{task.id} was already done on 2026-11-22 10:00; nothing changed\n"
+    [task] = call_tasks(app)
+    assert (task.status, task.done_at) == ("done", done_at)
+    [request] = requests(app)
+    assert (request.status, request.closed_at) == ("done", done_at)
+
+
 def test_the_list_by_center_shows_that_centers_requests_only(
     app: App, capsys: pytest.CaptureFixture[str]
 ) -> None:
