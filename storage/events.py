@@ -35,6 +35,7 @@ from storage.models import (
 SEATED = ("confirmed", "offered")
 ACTIVE = ("confirmed", "waitlisted", "offered")
 MEETING_OPEN = ("scheduled", "confirmed", "reschedule_requested")
+ATTENDANCE = ("attended", "no_show", "late_not_admitted")  # a meeting's status once it was held
 
 
 @dataclass(frozen=True)
@@ -805,14 +806,20 @@ def answer_meeting(
 def mark_attendance(
     session: Session, meeting_id: int, value: str, now: datetime, program: Program
 ) -> Meeting:
-    """attended | no_show | late. A late arrival is not admitted when the program's rule says so."""
+    """attended | no_show | late. A late arrival is not admitted when the program's rule says so.
+    Only for a meeting still on (MEETING_OPEN) or to correct the attendance already marked: a
+    cancelled meeting stays cancelled."""
     meeting = locked(session, Meeting, meeting_id)
     if meeting is None:
         raise LookupError(f"no meeting {meeting_id}")
     if value == "late":
         value = "late_not_admitted" if program.scheduling.meetings.late_arrival_blocks_entry else "attended"
-    if value not in ("attended", "no_show", "late_not_admitted"):
+    if value not in ATTENDANCE:
         raise ValueError("attendance is one of: attended, no_show, late")
+    if meeting.status not in MEETING_OPEN + ATTENDANCE:
+        raise ValueError(f"meeting #{meeting.id} is {meeting.status}: attendance is marked only on a "
+                         "meeting that was on (scheduled, confirmed or reschedule_requested), or to "
+                         "correct one already marked")
     meeting.status = value
     meeting.updated_at = now
     jobs.drop_open(session, f"meeting:{meeting.id}", now)

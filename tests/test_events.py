@@ -303,6 +303,26 @@ def test_a_meeting_is_confirmed_or_cancelled_in_english_from_the_menu(
     assert "no_show" in cli(app, "meetings", "attendance", capsys, id=first, value="no_show")
 
 
+def test_attendance_is_not_marked_on_a_cancelled_meeting_but_can_be_corrected(
+    app: App, clock: FakeClock, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    ruth = participant(app, "1")
+    held, called_off = meeting(app, ruth), meeting(app, ruth, at(2026, 12, 3, 11))
+    cli(app, "meetings", "cancel", capsys, id=called_off)
+    clock.now = at(2026, 12, 3, 11, 5)
+    args = {**{k: None for k in ("person", "promoter", "at", "place")}, "kind": "personal",
+            "forms_received": False}
+    assert run_command(app, argparse.Namespace(
+        command="meetings", action="attendance", id=called_off, value="attended", **args)) == 1
+    assert f"meeting #{called_off} is cancelled_by_staff: attendance is marked only" in (
+        capsys.readouterr().out)
+    assert "attended" in cli(app, "meetings", "attendance", capsys, id=held, value="attended")
+    assert "no_show" in cli(app, "meetings", "attendance", capsys, id=held, value="no_show")  # corrected
+    with app.db.transaction() as s:
+        assert [s.get(Meeting, i).status for i in (held, called_off)] == [  # type: ignore[union-attr]
+            "no_show", "cancelled_by_staff"]
+
+
 def test_an_intake_waits_for_the_forms_when_the_rule_is_on(app: App, capsys) -> None:  # type: ignore[no-untyped-def]
     ruth = participant(app, "1")
     args = {
