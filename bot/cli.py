@@ -23,6 +23,18 @@ from flows.program import STAFF_ROLES
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; a wrong configuration file is one line on stderr and exit status 2."""
+    from bot.channels.whatsapp_templates import TemplateConfigError
+    from bot.program_config import ProgramConfigError
+
+    try:
+        return _main(argv)
+    except (ProgramConfigError, TemplateConfigError) as error:
+        print(f"midway: {error}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="midway", description="Midway assistant")
     commands = parser.add_subparsers(dest="command", required=True)
 

@@ -433,11 +433,17 @@ class Scheduler:
         self._fallback(session, original, person, now, f"undelivered:{status}", held=status == "held")
 
 
+# Every `Proactive.kind` that `message_kind` gives; a WhatsApp templates file may name only these.
+MESSAGE_KINDS = frozenset({
+    "reminder.event", "reminder.confirm", "waitlist.offer",
+    "meeting.scheduled", "meeting.moved", "meeting.reminder",
+    "notice.event_cancelled", "notice.event_moved", "notice.meeting_cancelled",
+    "decision.approved", "decision.declined",
+})
+
+
 def message_kind(job_kind: str, data: Mapping[str, Any]) -> str:
-    """The `Proactive.kind` (WhatsApp picks its approved template by it): reminder.event,
-    reminder.confirm, waitlist.offer, meeting.scheduled, meeting.moved, meeting.reminder,
-    notice.event_cancelled,
-    notice.event_moved, notice.meeting_cancelled, decision.approved, decision.declined."""
+    """The `Proactive.kind` (WhatsApp picks its approved template by it): one of MESSAGE_KINDS."""
     if job_kind == "reminder":
         return "reminder.confirm" if data.get("confirm") else "reminder.event"
     if job_kind == "offer":

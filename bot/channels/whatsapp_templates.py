@@ -18,17 +18,20 @@ en = "HX…"
 default = "HX…"     # optional: for a language with no template of its own
 ```
 
-A misspelled key stops the assistant at start, as a misspelled program setting does.
+A misspelled key, or a kind the scheduler never sends (`bot.scheduler.MESSAGE_KINDS`), stops the
+assistant at start, as a misspelled program setting does.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.scheduler import MESSAGE_KINDS
 from flows.program import LANGUAGES
 
 SHAPE = re.compile(r"(buttons_[1-3]|list_([1-9]|10))")
@@ -88,6 +91,10 @@ def load_templates(path: str | Path | None) -> Templates:
         _check_sid(path, f"[choices] {shape}", sid)
     kinds: dict[str, KindTemplate] = {}
     for kind, entry in data.get("kinds", {}).items():
+        if kind not in MESSAGE_KINDS:
+            close = difflib.get_close_matches(kind, sorted(MESSAGE_KINDS), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(MESSAGE_KINDS))}"
+            raise TemplateConfigError(f"{path}: [kinds]: unknown message kind {kind!r} ({hint})")
         if not isinstance(entry, dict):
             raise TemplateConfigError(f"{path}: [kinds.{kind!r}] must be a table")
         variables = entry.get("variables", [])
