@@ -42,7 +42,8 @@ def handoffs_command(app: App, args: argparse.Namespace) -> int:
     now = app.clock()
     with app.db.transaction() as session:
         if args.action == "list":
-            rows = handoffs.list_requests(session, args.center, include_closed=args.all)
+            # as the chat's staff queue: a center's list also has the people who have no center yet
+            rows = handoffs.list_requests(session, args.center, include_closed=args.all, with_unplaced=True)
             if not rows:
                 print("no open requests" if not args.all else "no requests")
             for row in rows:
@@ -54,7 +55,7 @@ def handoffs_command(app: App, args: argparse.Namespace) -> int:
                     closed += f": {row.note}" if row.note else ""
                     closed += "]"
                 print(f"#{row.id} {when(row.created_at)}  person {row.person_id} {row.name or '-'}  "
-                      f"{row.phone or 'no phone'}  {row.channel or '-'}  {row.center or 'no center'}  "
+                      f"{row.phone or 'no phone'}  {row.channel or '-'}  {row.center or 'no center yet'}  "
                       f"at {where}{closed}")
             return 0
         if args.id is None:
