@@ -60,7 +60,7 @@ def _main(argv: Sequence[str] | None) -> int:
     handoffs = commands.add_parser("handoffs", help='"talk to a person" requests: list, done')
     handoffs.add_argument("action", choices=["list", "done"])
     handoffs.add_argument("id", nargs="?", type=int, help="request id (done)")
-    handoffs.add_argument("--center", help="list: only this center (slug)")
+    handoffs.add_argument("--center", help="list: only this center (slug), and people with no center yet")
     handoffs.add_argument("--all", action="store_true", help="list: also the requests already handled")
     handoffs.add_argument("--note", default=None, help="done: what was agreed, for the team")
     handoffs.add_argument("--by", default=None, help="done: who handled it (name or role)")
