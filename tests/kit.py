@@ -78,9 +78,12 @@ class FlowChat:
         self.now += timedelta(**delta)
         return self
 
+    def context(self) -> Context:
+        """What the shell knows for a step; kits of other features add their facts."""
+        return Context(program=self.program, lexicon=CATALOGS, person=self.person)  # type: ignore[arg-type]
+
     def feed(self, inp: Input) -> FlowChat:
-        ctx = Context(program=self.program, lexicon=CATALOGS, person=self.person)  # type: ignore[arg-type]
-        sprint = step(self.state, inp, self.now, ctx)
+        sprint = step(self.state, inp, self.now, self.context())
         self.state = State.from_json(sprint.state.to_json())
         assert self.state.to_json() == sprint.state.to_json()
         self.last_batch = [r for r in sprint.replies if isinstance(r, Reply)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from flows import Context, EventOffer, Input, Msg, PersonFacts, Pressed, Reply, State, step
+from flows import Context, EventOffer, Msg, PersonFacts, Pressed, Reply
 from flows.context import Bookings, SessionInfo
 from flows.effects import CancelEvent, CreateEvent, EditEvent, NewSessionSpec, RequestHandoff
 from flows.program import StaffRules
@@ -52,18 +52,9 @@ ELSEWHERE = upcoming("e10", "כנס חשיפה", [at(4, 18)], center="modiin")
 class StaffChat(FlowChat):
     staff_events: tuple[EventOffer, ...] = ()
 
-    def feed(self, inp: Input) -> FlowChat:
-        ctx = Context(program=self.program, lexicon=CATALOGS, person=self.person,  # type: ignore[arg-type]
-                      bookings=Bookings(staff_events=self.staff_events))
-        sprint = step(self.state, inp, self.now, ctx)
-        self.state = State.from_json(sprint.state.to_json())
-        assert self.state.to_json() == sprint.state.to_json()
-        self.last_batch = [r for r in sprint.replies if isinstance(r, Reply)]
-        self.replies += self.last_batch
-        self.effects += sprint.effects
-        self._apply(sprint.effects)
-        self.now += timedelta(seconds=5)
-        return self
+    def context(self) -> Context:
+        return Context(program=self.program, lexicon=CATALOGS, person=self.person,  # type: ignore[arg-type]
+                       bookings=Bookings(staff_events=self.staff_events))
 
 
 def staff(person: PersonFacts = MANAGER, lang: str = "he", **kw: object) -> StaffChat:
