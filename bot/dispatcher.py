@@ -42,8 +42,8 @@ class Inbound:
     profile_name: str | None = None
     language_hint: str | None = None
     phone: str | None = None  # E.164, when the channel vouches for the sender's number (WhatsApp)
-    # The channel stored the message before answering the platform (storage/inbox.py: WhatsApp): the
-    # step takes that pending row instead of logging the id.
+    # The channel stored the message before answering the platform (storage/inbox.py: WhatsApp,
+    # Telegram by webhook): the step takes that pending row instead of logging the id.
     kept: bool = False
 
 

@@ -1,6 +1,7 @@
 """The web server (`midway serve`): webhooks from the messaging platforms, and a health check.
 
-    POST /telegram/webhook   Telegram updates (secret header checked), queued to the PTB application
+    POST /telegram/webhook   Telegram updates (secret header checked), kept (storage/inbox.py), then
+                             queued to the PTB application
     POST /twilio/whatsapp    WhatsApp messages through Twilio (signature checked; bot.channels.whatsapp)
     POST /twilio/status      Twilio's delivery status callbacks (signature checked)
     GET  /files/<token>/<f>  a file sent by link (WhatsApp's calendar files; bot.file_links), until it expires
@@ -11,14 +12,18 @@ Each channel brings a `WebChannel`: its routes plus what to start and stop with 
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
 import re
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -35,6 +40,8 @@ TELEGRAM_WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a secret_token
 MAX_BODY = 1_000_000  # bytes; a Telegram update is a few kilobytes
+LEASE = timedelta(minutes=5)  # a kept update pending longer, and not queued in this process, was left
+SWEEP_EVERY = 60.0  # seconds between looks for such updates
 
 
 class WebhookNotConfigured(RuntimeError):
@@ -95,9 +102,14 @@ async def healthz(request: Request) -> Response:
 
 # ---- Telegram --------------------------------------------------------------------------------
 def telegram_channel(app: App) -> WebChannel:
-    """Telegram by webhook: updates are checked, parsed and queued; PTB's application processes the
-    queue one update at a time (as with polling) and the handler sends the replies."""
-    from bot.channels.telegram import build_application
+    """Telegram by webhook: updates are checked, parsed, kept and queued; PTB's application processes
+    the queue (one person's updates one at a time, as with polling) and the handler sends the replies.
+
+    Telegram sends nothing again after a 200, so an update someone sent is stored as pending first
+    (one short transaction; 500 if it cannot be, and Telegram retries); its step takes the row
+    (`Inbound.kept`). Updates a stopped process left pending are queued at start-up, before the
+    first webhook, and those pending longer than `LEASE` and not queued here every `SWEEP_EVERY`."""
+    from bot.channels.telegram import KEPT, build_application, keep, kept_updates, to_inbound
 
     secret = app.settings.telegram_webhook_secret
     if not secret:
@@ -110,6 +122,42 @@ def telegram_channel(app: App) -> WebChannel:
                                    "at most 256 characters (Telegram's rule)")
     expected = secret.encode()
     ptb = build_application(app)
+    queued: set[int] = ptb.bot_data.setdefault(KEPT, set())  # kept, queued, not stepped yet
+    # Keeping runs in a thread of its own (the 200 never waits for a worker thread behind the steps),
+    # one update at a time under `order[0]`, so updates are queued in the order they were kept. The
+    # lock is made at start-up, on the server's event loop.
+    keeper: list[ThreadPoolExecutor] = []
+    order: list[asyncio.Lock] = []
+    sweeper: list[asyncio.Task[None]] = []
+
+    async def in_keeper(function: Callable[..., Any], *args: Any) -> Any:
+        if not keeper:
+            keeper.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="telegram-keep"))
+        return await asyncio.get_running_loop().run_in_executor(keeper[0], function, *args)
+
+    async def recover(older_than: timedelta | None = None) -> int:
+        """Queue the kept updates not queued here (all at start-up; else those older than `older_than`).
+        One stepped meanwhile is not stepped again (`inbox.take`)."""
+        before = app.clock() - older_than if older_than is not None else None
+        lined = 0
+        async with order[0]:
+            for update in await in_keeper(kept_updates, app, ptb.bot, before):
+                if update.update_id in queued:
+                    continue
+                queued.add(update.update_id)
+                await ptb.update_queue.put(update)
+                lined += 1
+        if lined:
+            log.warning("telegram: %d updates kept but not stepped are being stepped now", lined)
+        return lined
+
+    async def sweep() -> None:
+        while True:
+            await asyncio.sleep(SWEEP_EVERY)
+            try:
+                await recover(LEASE)
+            except Exception:
+                log.exception("telegram: looking for updates left pending failed; trying again later")
 
     async def webhook(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "").encode("latin-1")
@@ -126,12 +174,30 @@ def telegram_channel(app: App) -> WebChannel:
             update = None
         if update is None:
             return PlainTextResponse("not a Telegram update", status_code=400)
-        await ptb.update_queue.put(update)
+        inbound = to_inbound(update)
+        if inbound is None:  # nothing a person said (groups, service messages): nothing to keep
+            await ptb.update_queue.put(update)
+            return Response(status_code=200)
+        async with order[0]:
+            try:
+                fresh = await in_keeper(keep, app, inbound, data)
+            except Exception:  # not stored: Telegram must not think it was delivered
+                log.exception("telegram update %s could not be stored; Telegram gets 500", update.update_id)
+                return Response(status_code=500)
+            if not fresh:
+                log.info("telegram update %s came again; stepped once", update.update_id)
+                return Response(status_code=200)
+            queued.add(update.update_id)
+            await ptb.update_queue.put(update)
         return Response(status_code=200)
 
     async def startup() -> None:
         await ptb.initialize()
         await ptb.start()
+        queued.clear()  # started again (tests): what was queued before the stop is still pending
+        order[:] = [asyncio.Lock()]
+        await recover()  # before the first webhook: a new update of someone waits for these
+        sweeper.append(asyncio.create_task(sweep()))
         base = app.settings.public_base_url
         if base:
             await ptb.bot.set_webhook(url=f"{base}{TELEGRAM_WEBHOOK_PATH}", secret_token=secret,
@@ -141,12 +207,17 @@ def telegram_channel(app: App) -> WebChannel:
             log.warning("web: PUBLIC_BASE_URL is not set; the telegram webhook was not registered")
 
     async def shutdown() -> None:
+        while sweeper:
+            sweeper.pop().cancel()
         if ptb.running:
             await ptb.stop()
         await ptb.shutdown()
+        while keeper:
+            keeper.pop().shutdown(wait=True)
 
     route = Route(TELEGRAM_WEBHOOK_PATH, webhook, methods=["POST"])
-    return WebChannel("telegram", [route], startup, shutdown, state={"telegram": ptb})
+    return WebChannel("telegram", [route], startup, shutdown,
+                      state={"telegram": ptb, "telegram_recover": recover})
 
 
 # ---- running ---------------------------------------------------------------------------------

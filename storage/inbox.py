@@ -1,6 +1,6 @@
 """Messages kept before they are stepped: WhatsApp answers Twilio before the step, so the message
 is stored first, or a crash between the answer and the step would lose it (Twilio does not send a
-webhook again once it got 200).
+webhook again once it got 200). Telegram's webhook does the same (fields: the update's JSON).
 
     webhook ──▶ keep()     one short transaction: the row `pending`, with the form fields the
                            message is rebuilt from (its text, the sender's number) ──▶ 200 to Twilio
@@ -59,7 +59,7 @@ _GIVE_UP = _PENDING_ROW.values(state=FAILED, fields=None)
 
 
 def keep(
-    session: Session, channel: str, platform_id: str, kind: str, fields: dict[str, str], now: datetime
+    session: Session, channel: str, platform_id: str, kind: str, fields: dict[str, Any], now: datetime
 ) -> bool:
     """Store a message to step later; False when this (channel, id) is known (a redelivery)."""
     statement = _KEEP[session.get_bind().dialect.name]
@@ -95,7 +95,7 @@ def _changed(result: Any) -> bool:
 @dataclass(frozen=True)
 class Waiting:
     platform_id: str
-    fields: dict[str, str]
+    fields: dict[str, Any]
     received_at: datetime
 
 

@@ -211,10 +211,11 @@ class HandoffRequest(Base):
 class InboundMessage(Base):
     """Every inbound update by its platform id, so that a redelivery is processed once.
 
-    state: done (stepped, or logged by the step itself: Telegram) | pending (kept before the
-    platform got its answer, not stepped yet: WhatsApp, `storage/inbox.py`) | failed (its step
-    failed; the person got an apology). Only a pending row holds the message (`fields`: its text,
-    the sender's number); the step that takes it clears them in its own transaction."""
+    state: done (stepped, or logged by the step itself: Telegram polling) | pending (kept before the
+    platform got its answer, not stepped yet: WhatsApp, Telegram's webhook, `storage/inbox.py`) |
+    failed (its step failed; the person got an apology). Only a pending row holds the message
+    (`fields`: its text, the sender's number; the Telegram update's JSON); the step that takes it
+    clears them in its own transaction."""
 
     __tablename__ = "inbound_messages"
     __table_args__ = (

@@ -33,11 +33,14 @@ from starlette.exceptions import StarletteDeprecationWarning
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+import bot.channels.telegram as telegram_channel_module
 from bot.bootstrap import App, bootstrap
+from bot.channels.telegram import keep, to_inbound
 from bot.cli import main
+from bot.dispatcher import Inbound
 from bot.settings import Settings
-from bot.web import SECRET_HEADER, TELEGRAM_WEBHOOK_PATH, WebhookNotConfigured, create_web_app
-from storage import jobs
+from bot.web import LEASE, SECRET_HEADER, TELEGRAM_WEBHOOK_PATH, WebhookNotConfigured, create_web_app
+from storage import inbox, jobs
 from storage.models import ChannelIdentity, InboundMessage, Person, ScheduledJob
 from tests.conftest import FakeClock, make_app
 from tests.fake_telegram import TOKEN, FakeTelegram
@@ -180,11 +183,15 @@ def test_the_same_update_posted_twice_is_answered_once(
 ) -> None:
     update = fake.push_text(2004, "שלום")
     assert post(client, update) == 200
-    assert post(client, update) == 200  # Telegram retries when our answer was late
-    handled.wait(update, times=2)
+    assert post(client, update) == 200  # Telegram retries when our answer was late: kept once, queued once
+    handled.wait(update)
+    assert post(client, update) == 200  # and after its step
+    time.sleep(0.2)
 
+    assert handled.done[update["update_id"]] == 1
     assert len(fake.sent_to(2004)) == 1
     assert count(app, InboundMessage) == 1 and count(app, Person) == 1
+    assert kept_rows(app) == [(str(update["update_id"]), "done", None)]
 
 
 def test_what_is_not_an_update_is_refused_without_effect(
@@ -200,6 +207,114 @@ def test_what_is_not_an_update_is_refused_without_effect(
     assert post(client, genuine) == 200
     handled.wait(genuine)
     assert count(app, InboundMessage) == 1 and len(fake.calls_of("sendMessage")) == 1
+
+
+# ---- kept before the 200 ---------------------------------------------------------------------
+def kept_rows(app: App) -> list[tuple[str, str, Any]]:
+    with app.db.transaction() as s:
+        query = select(InboundMessage.platform_message_id, InboundMessage.state, InboundMessage.fields)
+        return [tuple(row) for row in s.execute(query.order_by(InboundMessage.id))]  # type: ignore[misc]
+
+
+class Crash(Exception):
+    """The process dies here: nothing after it runs (no apology, no giving up)."""
+
+
+def test_an_update_never_stepped_is_kept_and_answered_once_after_a_restart(
+    app: App, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 200 comes after the update is stored: a server that stops before the step loses nothing,
+    and Telegram's copies of it, before or after the restart, are not answered again."""
+
+    async def never(*args: Any, **kwargs: Any) -> None:  # the process stops before the step
+        return None
+
+    first = create_web_app(app)
+    seen = Handled(first.state.telegram)
+    with monkeypatch.context() as patch, TestClient(first) as client:
+        patch.setattr(telegram_channel_module, "handle_update", never)
+        update = fake.push_text(2010, "שלום")
+        assert post(client, update) == 200
+        assert post(client, update) == 200  # a copy while it is pending: not queued again
+        seen.wait(update)
+        time.sleep(0.2)
+        assert seen.done[update["update_id"]] == 1
+    assert fake.sent_to(2010) == []
+    [(update_id, state, fields)] = kept_rows(app)
+    assert (update_id, state, fields) == (str(update["update_id"]), "pending", update)
+
+    again = create_web_app(app)
+    handled = Handled(again.state.telegram)
+    with TestClient(again) as client:  # start-up steps what was left, before the first webhook
+        handled.wait(update)
+        assert post(client, update) == 200  # Telegram's copy after the restart
+        time.sleep(0.2)
+    assert len(fake.sent_to(2010)) == 1 and "נתחיל?" in fake.sent_to(2010)[0].text
+    assert handled.done[update["update_id"]] == 1
+    assert kept_rows(app) == [(str(update["update_id"]), "done", None)]  # nothing of the message is left
+    assert telegram_people(app) == ["2010"]
+
+
+def test_a_step_that_dies_before_its_commit_leaves_the_update_to_the_next_start(
+    app: App, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def dies(inbound: Inbound) -> None:  # takes the row, then the process dies before the commit
+        with app.db.transaction() as session:
+            assert inbox.take(session, inbound.channel, inbound.message_id or "", "text", 1)
+            raise Crash
+
+    fake.person(2011, "Dana", language_code="en")
+    first = create_web_app(app)
+    seen = Handled(first.state.telegram)
+    with monkeypatch.context() as patch, TestClient(first) as client:
+        patch.setattr(app.dispatcher, "handle", dies)
+        hello, more = fake.push_text(2011, "hello"), fake.push_text(2011, "/start")
+        assert post(client, hello) == 200 and post(client, more) == 200
+        seen.wait(more)
+    assert fake.sent_to(2011) == []
+    assert [state for _, state, _ in kept_rows(app)] == ["pending", "pending"]
+
+    again = create_web_app(app)
+    handled = Handled(again.state.telegram)
+    with TestClient(again):
+        handled.wait(more)
+    sent = fake.sent_to(2011)
+    assert len(sent) == 2 and all("Shall we start?" in m.text for m in sent)  # once each, in order
+    assert [(state, fields) for _, state, fields in kept_rows(app)] == [("done", None), ("done", None)]
+
+
+def test_an_update_left_pending_past_the_lease_is_stepped_by_the_sweep(
+    app: App, fake: FakeTelegram, handled: Handled, client: TestClient, clock: FakeClock, web: Starlette
+) -> None:
+    """Another process kept it and stopped; this one finds it when it is older than the lease."""
+    update = fake.push_text(2012, "שלום")
+    inbound = to_inbound(Update.de_json(update, None))
+    assert inbound is not None and keep(app, inbound, update)
+    recover, portal = web.state.telegram_recover, client.portal
+    assert portal is not None
+    assert portal.call(recover, LEASE) == 0  # still within its lease: perhaps being stepped
+    clock.advance(minutes=6)
+    assert portal.call(recover, LEASE) == 1
+    handled.wait(update)
+    assert portal.call(recover, LEASE) == 0
+    assert len(fake.sent_to(2012)) == 1
+    assert kept_rows(app) == [(str(update["update_id"]), "done", None)]
+
+
+def test_an_update_that_cannot_be_stored_gets_500_so_telegram_sends_it_again(
+    client: TestClient, fake: FakeTelegram, handled: Handled, app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> bool:
+        raise RuntimeError("database is gone")
+
+    update = fake.push_text(2013, "שלום")
+    with monkeypatch.context() as patch:
+        patch.setattr(inbox, "keep", broken)
+        assert post(client, update) == 500
+    assert kept_rows(app) == [] and fake.sent_to(2013) == []
+    assert post(client, update) == 200  # Telegram's retry
+    handled.wait(update)
+    assert len(fake.sent_to(2013)) == 1
 
 
 def test_healthz(client: TestClient) -> None:

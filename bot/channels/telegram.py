@@ -9,6 +9,11 @@ in the order Telegram numbered them (`OnePersonAtATime`).
 
 The update id is the message id the dispatcher deduplicates on: Telegram redelivers an update
 (after a webhook timeout, or a restart before polling confirmed it) with the same id.
+
+By webhook, Telegram sends nothing again after a 200, so `bot.web` keeps the update first (`keep`:
+`storage/inbox.py`, the update's JSON as the row's fields) and marks it in `bot_data[KEPT]`; its step
+then takes that row (`Inbound.kept`) and clears it. `kept_updates` rebuilds what a stopped process
+left pending. Polling confirms an update only after it was handled, so it keeps nothing.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import (
@@ -40,6 +46,7 @@ from bot.bootstrap import App
 from bot.dispatcher import Delivery, Inbound
 from bot.i18n import Catalogs, Translator
 from flows import Command, Contact, Document, Input, Pressed, Reply, Text, Unsupported
+from storage import inbox
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +62,7 @@ UNSUPPORTED_KINDS = (
 
 Action = Callable[[], Awaitable[object]]
 OPEN_KEYBOARDS = "open_inline_keyboards"  # key in PTB's bot_data
+KEPT = "kept_update_ids"  # key in PTB's bot_data: updates stored before Telegram got its 200, not stepped yet
 
 
 # ---- updates in ------------------------------------------------------------------------------
@@ -106,6 +114,33 @@ def _text_input(text: str) -> Input:
         if name:
             return Command(name, args.strip())
     return Text(text)
+
+
+# ---- updates kept (webhook) ----------------------------------------------------------------
+def keep(app: App, inbound: Inbound, data: Mapping[str, Any]) -> bool:
+    """Store an update (its JSON) as pending before Telegram gets its 200; False when its id is
+    known already (a redelivery: stepped, or pending)."""
+    assert inbound.message_id is not None
+    kind = type(inbound.input).__name__.lower()
+    with app.db.transaction() as session:
+        return inbox.keep(session, CHANNEL, inbound.message_id, kind, dict(data), app.clock())
+
+
+def kept_updates(app: App, bot: Bot, received_before: datetime | None = None) -> list[Update]:
+    """The updates kept and not stepped yet, rebuilt, in the order they came (`inbox.waiting`)."""
+    found: list[Update] = []
+    with app.db.transaction() as session:
+        for message in inbox.waiting(session, CHANNEL, received_before):
+            try:
+                update = Update.de_json(message.fields, bot) if message.fields else None
+            except (ValueError, TypeError, KeyError, AttributeError):
+                update = None
+            if update is None or to_inbound(update) is None:  # not what `keep` stores; not pending forever
+                inbox.give_up(session, CHANNEL, message.platform_id)
+                log.warning("telegram update %s: kept, but not a message; dropped", message.platform_id)
+            else:
+                found.append(update)
+    return found
 
 
 # ---- replies out -----------------------------------------------------------------------------
@@ -288,7 +323,12 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
     )
 
     async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await handle_update(app, update, context.bot, context.bot_data.setdefault(OPEN_KEYBOARDS, {}))
+        kept: set[int] = context.bot_data.setdefault(KEPT, set())  # only the webhook adds to it
+        try:
+            await handle_update(app, update, context.bot, context.bot_data.setdefault(OPEN_KEYBOARDS, {}),
+                                kept=update.update_id in kept)
+        finally:
+            kept.discard(update.update_id)
 
     application.add_handler(TypeHandler(Update, on_update))
     application.add_error_handler(_log_error)
@@ -296,13 +336,14 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
 
 
 async def handle_update(
-    app: App, update: Update, bot: Bot, open_keyboards: dict[int, int] | None = None
+    app: App, update: Update, bot: Bot, open_keyboards: dict[int, int] | None = None, kept: bool = False
 ) -> None:
     """One update: acknowledge a press, step the conversation, send the replies.
 
     `open_keyboards` remembers, per chat, the last message whose inline buttons are still shown;
     they are taken away when the conversation moves on, so only the current question has buttons.
     (A button left over after a restart is still safe: the engine answers it as no longer active.)
+    `kept`: the webhook stored the update as pending (`keep`); the step takes that row.
     """
     open_keyboards = {} if open_keyboards is None else open_keyboards
     inbound = to_inbound(update)
@@ -312,6 +353,8 @@ async def handle_update(
     if inbound is None:
         log.debug("telegram update %s ignored", update.update_id)
         return
+    if kept:
+        inbound = replace(inbound, kept=True)
     delivery = await asyncio.to_thread(app.dispatcher.handle, inbound)
     if delivery is None:
         return  # a redelivery, already answered
