@@ -34,17 +34,15 @@ from bot.i18n import Catalogs
 from bot.outbound import ChannelSender, Proactive, Recipient, SendResult, SendStatus
 from flows import Context, Msg, PersonFacts, Program, State
 from flows.proactive import proactive_sprint
-from storage import decisions, jobs, repo
+from storage import decisions, handoffs, jobs, repo
 from storage import events as bookings
 from storage.db import Database, locked
 from storage.models import (
     ChannelIdentity,
     Conversation,
     OutboundMessage,
-    ParticipantProfile,
     Person,
     ScheduledJob,
-    StaffTask,
 )
 
 log = logging.getLogger(__name__)
@@ -349,20 +347,7 @@ class Scheduler:
         self, session: Any, job: ScheduledJob, person: Person, now: datetime, reason: str, held: bool
     ) -> None:
         """A "call them" task for the person's promoter (or their center) instead of this message."""
-        profile = session.get(ParticipantProfile, person.id)
-        center = person.center_id or (profile.center_id if profile else None)
-        session.add(
-            StaffTask(
-                person_id=person.id,
-                center_id=center,
-                assignee=bookings.promoter_of(session, person.id),
-                kind="call",
-                reason=f"{job.kind}:{reason}"[:64],
-                reference=f"job:{job.id}",
-                status="open",
-                created_at=now,
-            )
-        )
+        handoffs.add_call_task(session, person, f"{job.kind}:{reason}", f"job:{job.id}", now)
         self._unsent(session, job, "held" if held else "failed", now, reason)
         log.info("scheduler: job %s could not reach person %s; call task created", job.id, person.id)
 

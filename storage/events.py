@@ -288,8 +288,14 @@ def signups_of(session: Session, event_id: int) -> list[tuple[Signup, Person]]:
 
 
 # ---- sign-ups and the waitlist ---------------------------------------------------------------
+def ref_id(ref: str, prefix: str) -> int | None:
+    """The row id in a reference the flows carry ("e12" for event 12, "m3", "h7", ...)."""
+    rest = ref[len(prefix):]
+    return int(rest) if ref.startswith(prefix) and rest.isdigit() else None
+
+
 def _event_id(ref: str) -> int | None:
-    return int(ref[1:]) if ref.startswith("e") and ref[1:].isdigit() else None
+    return ref_id(ref, "e")
 
 
 def _taken(session: Session, event_id: int) -> int:
@@ -966,7 +972,7 @@ def apply_bookings(
     results = []
     for effect in effects:
         if isinstance(effect, AnswerMeeting):
-            meeting_id = int(effect.meeting[1:]) if effect.meeting[1:].isdigit() else 0
+            meeting_id = ref_id(effect.meeting, "m") or 0
             status = answer_meeting(session, person.id, meeting_id, effect.action, effect.reason, now)
             results.append(BookingResult("meeting", status))
             continue

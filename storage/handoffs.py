@@ -59,6 +59,22 @@ def person_center(session: Session, person: Person) -> int | None:
     return session.scalar(profile)
 
 
+def add_call_task(session: Session, person: Person, reason: str, reference: str, now: datetime) -> StaffTask:
+    """A "call them" task for the person's promoter (or, with none, their center)."""
+    task = StaffTask(
+        person_id=person.id,
+        center_id=person_center(session, person),
+        assignee=bookings.promoter_of(session, person.id),
+        kind="call",
+        reason=reason[:64],
+        reference=reference,
+        status="open",
+        created_at=now,
+    )
+    session.add(task)
+    return task
+
+
 def open_request(
     session: Session, person: Person, flow: str | None, question: str | None, now: datetime
 ) -> HandoffRequest:
@@ -78,16 +94,7 @@ def open_request(
                              center_id=center)
     session.add(request)
     session.flush()
-    session.add(StaffTask(
-        person_id=person.id,
-        center_id=center,
-        assignee=bookings.promoter_of(session, person.id),
-        kind="call",
-        reason="handoff",
-        reference=reference(request.id),
-        status="open",
-        created_at=now,
-    ))
+    add_call_task(session, person, "handoff", reference(request.id), now)
     log.info("handoff request %s from person %s; call task created", request.id, person.id)
     return request
 
@@ -178,8 +185,8 @@ def close_task(session: Session, task_id: int, now: datetime, by: str | None = N
     if task.status == "done":
         raise TaskAlreadyDone(task)
     task.status, task.done_at = "done", now
-    ref = task.reference or ""
-    if ref.startswith(PREFIX) and ref[len(PREFIX):].isdigit():
+    request_id = bookings.ref_id(task.reference or "", PREFIX)
+    if request_id is not None:
         with contextlib.suppress(LookupError):  # closed already: nothing more to do
-            close_request(session, int(ref[len(PREFIX):]), now, by=by)
+            close_request(session, request_id, now, by=by)
     return task

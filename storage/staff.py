@@ -161,7 +161,8 @@ def _apply(
         )
         return StaffResult(action, "done", ev.title_in(event.titles, lang), event.first_starts_at)
     ref = effect.event
-    found = session.get(Event, int(ref[1:])) if ref.startswith("e") and ref[1:].isdigit() else None
+    event_id = ev.ref_id(ref, "e")
+    found = session.get(Event, event_id) if event_id is not None else None
     if found is None or found.center_id != person.staff_center_id or found.status != "active":
         raise LookupError(effect.event)
     if isinstance(effect, CancelEvent):

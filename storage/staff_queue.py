@@ -23,6 +23,7 @@ from flows.effects import CloseHandoff, DecideCase
 from flows.program import Program
 from flows.staff_queue import QueueResult
 from storage import decisions, handoffs, repo
+from storage.events import ref_id
 from storage.models import Center, HandoffRequest, ManagerDecision, Person
 
 
@@ -51,10 +52,6 @@ def load_queue(session: Session, role: str, staff_center: str | None, program: P
     return StaffQueue(found_handoffs, found_cases)
 
 
-def _id(ref: str, prefix: str) -> int | None:
-    return int(ref[1:]) if ref.startswith(prefix) and ref[1:].isdigit() else None
-
-
 def apply_queue_effects(
     session: Session, person: Person, effects: tuple[Any, ...], now: datetime, program: Program
 ) -> list[QueueResult]:
@@ -68,7 +65,7 @@ def apply_queue_effects(
             if not program.may_handle_handoffs(person.role, center):
                 results.append(QueueResult("handoff", "not_allowed"))
                 continue
-            request_id = _id(effect.handoff, "h")
+            request_id = ref_id(effect.handoff, "h")
             request = session.get(HandoffRequest, request_id) if request_id is not None else None
             owner = session.get(Person, request.person_id) if request is not None else None
             name = (owner.display_name or "") if owner is not None else ""
@@ -83,7 +80,7 @@ def apply_queue_effects(
         if not program.may_decide(person.role, center):
             results.append(QueueResult("decision", "not_allowed"))
             continue
-        decision_id = _id(effect.decision, "d")
+        decision_id = ref_id(effect.decision, "d")
         case = session.get(ManagerDecision, decision_id) if decision_id is not None else None
         owner = session.get(Person, case.person_id) if case is not None else None
         name = (owner.display_name or "") if owner is not None else ""
