@@ -145,7 +145,7 @@ def _main(argv: Sequence[str] | None) -> int:
             else:
                 from bot.web import serve as serve_web
 
-                serve_web(app, args.host, args.port, web_app)
+                serve_web(web_app, args.host, args.port)
         finally:
             scheduler.shutdown()
         return 0

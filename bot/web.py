@@ -17,7 +17,6 @@ import hmac
 import json
 import logging
 import re
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -221,15 +220,9 @@ def telegram_channel(app: App) -> WebChannel:
 
 
 # ---- running ---------------------------------------------------------------------------------
-def serve(app: App, host: str, port: int, web_app: Starlette | None = None) -> None:
-    """`midway serve`: uvicorn with this app (or `web_app`, already built), logging through our
-    configuration."""
+def serve(web_app: Starlette, host: str, port: int) -> None:
+    """`midway serve`: uvicorn with the web app (built, and its settings checked, by the CLI before
+    anything starts), logging through our configuration."""
     import uvicorn
 
-    if web_app is None:
-        try:
-            web_app = create_web_app(app)
-        except WebhookNotConfigured as error:
-            print(f"midway serve: {error}", file=sys.stderr)
-            raise SystemExit(2) from None
     uvicorn.run(web_app, host=host, port=port, log_config=None, access_log=False, proxy_headers=True)
