@@ -18,11 +18,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from flows.program import Program
 from storage import jobs, repo
-from storage.events import title_in
+from storage.events import EXPOSURE_OPEN, title_in, upcoming_events
 from storage.models import Center, Event, ManagerDecision, Person, PrescreenOutcome
 
 KIND = "decision"  # scheduled_jobs.kind
@@ -88,16 +88,7 @@ def proactive_data(
     }
     if approved and center is not None:
         upcoming = session.scalars(
-            select(Event)
-            .options(selectinload(Event.sessions))
-            .where(
-                Event.center_id == center.id,
-                Event.kind == "exposure_conference",
-                Event.status == "active",
-                Event.signup_required.is_(True),
-                Event.first_starts_at > now,
-            )
-            .order_by(Event.first_starts_at, Event.id)
+            upcoming_events(now).where(Event.center_id == center.id, *EXPOSURE_OPEN)
             .limit(conferences)
         )
         data["conferences"] = [

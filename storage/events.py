@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from flows.context import EventOffer, MeetingFacts, SessionInfo
@@ -288,6 +288,20 @@ def signups_of(session: Session, event_id: int) -> list[tuple[Signup, Person]]:
 
 
 # ---- sign-ups and the waitlist ---------------------------------------------------------------
+def upcoming_events(now: datetime) -> Select[Event]:
+    """Active events not yet begun, soonest first, with their sessions."""
+    return (
+        select(Event)
+        .options(selectinload(Event.sessions))
+        .where(Event.status == "active", Event.first_starts_at > now)
+        .order_by(Event.first_starts_at, Event.id)
+    )
+
+
+# the exposure conferences a person can sign up for (offered after an eligible pre-screen)
+EXPOSURE_OPEN = (Event.kind == "exposure_conference", Event.signup_required.is_(True))
+
+
 def ref_id(ref: str, prefix: str) -> int | None:
     """The row id in a reference the flows carry ("e12" for event 12, "m3", "h7", ...)."""
     rest = ref[len(prefix):]
@@ -901,17 +915,10 @@ def event_facts(
     staff_center: str | None = None,
 ) -> EventFacts:
     slugs = dict(session.execute(select(Center.id, Center.slug)).all())
-    upcoming = (
-        select(Event)
-        .options(selectinload(Event.sessions))
-        .where(Event.status == "active", Event.first_starts_at > now)
-        .order_by(Event.first_starts_at, Event.id)
-    )
+    upcoming = upcoming_events(now)
     exposure_rows = list(
         session.scalars(
-            upcoming.where(Event.kind == "exposure_conference", Event.signup_required).limit(
-                exposure_limit * max(len(slugs), 1)
-            )
+            upcoming.where(*EXPOSURE_OPEN).limit(exposure_limit * max(len(slugs), 1))
         )
     )
     center_id = next((i for i, s in slugs.items() if s == center), None)
