@@ -9,23 +9,17 @@ inside the transaction, nothing of it is stored and the person gets an apology, 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.i18n import Catalogs
-from flows import FLOWS, Bookings, BookingsNotLoaded, Context, Input, Msg, Outgoing, Program, Reply, State
-from flows.context import StaffQueue
-from flows.effects import DeleteMyData
-from flows.engine import step
-from flows.events import result_replies
-from flows.program import LANGUAGES, STAFF_ROLES
-from flows.staff import staff_result_replies
-from flows.staff_queue import queue_result_replies
-from storage import events as bookings
-from storage import inbox, repo, staff, staff_queue
+from bot.stepping import run_step
+from flows import Input, Msg, Outgoing, Program, Reply, State
+from flows.program import LANGUAGES
+from storage import inbox, repo
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -109,42 +103,9 @@ class Dispatcher:
         identity.unreachable = False  # whoever writes can be answered
         state = repo.load_state(session, person.id) or State(lang=person.language)
         facts = repo.person_facts(session, person, inbound.channel, inbound.profile_name)
-        on_staff = facts.role in STAFF_ROLES  # their center's requests and cases: read when a step looks
-        ctx = Context(program=self.program, lexicon=self.catalogs, person=facts, bookings=None,
-                      staff_queue=None if on_staff else StaffQueue())
-        try:
-            sprint = step(state, inbound.input, now, ctx, FLOWS)
-        except BookingsNotLoaded:  # this step looks at events or meetings: read them, step again
-            offers = bookings.event_facts(session, person.id, facts.center, state.lang, now,
-                                          self.program.scheduling.scheduler.exposure_buttons,
-                                          staff_center=facts.staff_center)
-            ctx = replace(ctx, bookings=Bookings(offers.exposure, offers.events, offers.meetings,
-                                                 offers.staff_events))
-            if on_staff:
-                ctx = replace(ctx, staff_queue=staff_queue.load_queue(session, facts.role, facts.staff_center,
-                                                                      self.program))
-            sprint = step(state, inbound.input, now, ctx, FLOWS)
         person_id = person.id
-        replies = sprint.replies
-        if any(isinstance(e, DeleteMyData) for e in sprint.effects):
-            bookings.release_seats(session, person.id, now, self.program)  # the waitlist gets them
-        if repo.apply_effects(session, person, sprint.effects, now):
-            repo.save_state(session, person_id, sprint.state, now)
-            # sign-ups and meeting answers: decided here, under the event's lock; told in the
-            # person's words before the next question (if the flow below asks one again)
-            results = bookings.apply_bookings(session, person, sprint.effects, now, self.program,
-                                              sprint.state.lang)
-            told = tuple(r for result in results for r in result_replies(result, sprint.state.lang))
-            # staff adding, editing or cancelling an event: the same storage functions as the CLI
-            done = staff.apply_staff_effects(session, person, sprint.effects, now, self.program,
-                                             sprint.state.lang)
-            told += tuple(r for result in done for r in staff_result_replies(result))
-            # staff closing a "talk to a person" request, a manager deciding a case: as the CLI does
-            handled = staff_queue.apply_queue_effects(session, person, sprint.effects, now, self.program)
-            told += tuple(r for result in handled for r in queue_result_replies(result))
-            asking = (i for i, r in enumerate(replies) if isinstance(r, Reply) and r.choices)
-            at = next(asking, len(replies))
-            replies = (*replies[:at], *told, *replies[at:])
+        stepped = run_step(session, person, facts, state, inbound.input, now, self.program, self.catalogs)
+        sprint, replies = stepped.sprint, stepped.replies
         log.info("step %s person=%s in=%s out=%d effects=%s", inbound.channel, person_id,
                  type(inbound.input).__name__, len(sprint.replies),
                  ",".join(type(e).__name__ for e in sprint.effects) or "-")

@@ -32,7 +32,9 @@ from sqlalchemy import select
 from bot.clock import Clock
 from bot.i18n import Catalogs
 from bot.outbound import ChannelSender, Proactive, Recipient, SendResult, SendStatus
+from bot.stepping import run_step
 from flows import Context, Msg, PersonFacts, Program, State
+from flows.inputs import Timeout
 from flows.proactive import proactive_sprint
 from storage import decisions, handoffs, jobs, repo
 from storage import events as bookings
@@ -202,6 +204,8 @@ class Scheduler:
             else:
                 jobs.postpone(job, moment, now, "quiet_hours")
             return None
+        if job.kind == repo.TIMEOUT_JOB:
+            return self._prepare_timeout(session, job, person, lease_until, now)
         state = repo.load_state(session, person.id) or State(lang=person.language)
         if job.kind == decisions.KIND:  # the manager decided: approved (conferences) or declined (reasons)
             data = decisions.proactive_data(session, job.payload, state.lang, now,
@@ -241,6 +245,34 @@ class Scheduler:
         )
         recipient = Recipient(person.id, identity.channel, identity.external_id, identity.last_inbound_at)
         return Prepared(job.id, lease_until, recipient, message, state_before, state_after)
+
+    def _prepare_timeout(
+        self, session: Any, job: ScheduledJob, person: Person, lease_until: datetime, now: datetime
+    ) -> Prepared | None:
+        """A question waited in vain: the person's conversation takes the `Timeout` as an input (its
+        flow decides: a reminder, a hand-off, letting go), effects applied as for a message."""
+        seq = int(job.payload["seq"])
+        before = session.get(Conversation, person.id)
+        state_before = before.state if before is not None else None
+        state = repo.load_state(session, person.id) or State(lang=person.language)
+        waited = next((f.flow for f in state.frames if f.asked == seq), None)
+        if waited is None:  # answered, or asked anew, since: nothing is waiting for this any more
+            jobs.settle(job, "dropped", now, "answered")
+            return None
+        identity = self._identity(session, person.id, job)
+        facts = repo.person_facts(session, person, identity.channel if identity else "console", None)
+        stepped = run_step(session, person, facts, state, Timeout(seq), now, self.program, self.catalogs)
+        if not stepped.replies or not stepped.kept:
+            jobs.settle(job, "sent", now, "nothing_to_say")
+            return None
+        if identity is None:
+            self._fallback(session, job, person, now, "no_channel", held=False)
+            return None
+        job.channel = identity.channel
+        message = Proactive(person_id=person.id, kind=f"timeout.{waited}", lang=stepped.sprint.state.lang,
+                            replies=stepped.replies, variables={}, reference=f"job:{job.id}")
+        recipient = Recipient(person.id, identity.channel, identity.external_id, identity.last_inbound_at)
+        return Prepared(job.id, lease_until, recipient, message, state_before, stepped.sprint.state.to_json())
 
     def record(self, session: Any, prepared: Prepared, result: SendResult) -> None:
         now = self.clock()

@@ -21,10 +21,11 @@ from typing import Any
 from flows.context import Bookings, Context, EventOffer
 from flows.declare import Flow
 from flows.eligibility import REASONS
-from flows.engine import Sprint, open_flow
+from flows.engine import Sprint, trigger
 from flows.messages import Msg, MsgList, Reply
 from flows.prescreen import center_services, plain_reason
 from flows.state import State
+from flows.triggers import Trigger
 
 
 def conferences_of(data: Mapping[str, Any], center: str | None) -> tuple[EventOffer, ...]:
@@ -48,8 +49,8 @@ def decision_sprint(
         offers = conferences_of(data, slug)
         if offers:
             with_offers = replace(ctx, bookings=Bookings(exposure=offers))
-            carry = {"center": slug, "subject": str(data.get("decision", ""))}
-            sprint = open_flow(state, "conference", carry, now, with_offers, flows)
+            start = Trigger("conference", {"center": slug}, key=str(data.get("decision", "")))
+            sprint = trigger(state, start, now, with_offers, flows)
             first, *rest = sprint.replies
             if isinstance(first, Reply):  # one message: the news, then the dates as buttons
                 first = replace(first, parts=(head, *first.parts))

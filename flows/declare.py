@@ -1,16 +1,24 @@
-"""The vocabulary flows are declared in: a flow is a list of questions and a finish.
+"""The vocabulary flows are declared in: a flow is a small graph of steps and a finish.
 
     Flow("language", steps=(Ask("lang", prompt="language.ask", options=...),), finish=...)
 
-A question is asked unless its `skip` says otherwise; the finish turns the answers into replies,
-effects and what happens next. Everything here is data plus pure functions of a `View`.
+Steps run in the order declared unless one says where to go next:
+
+- `Ask` — a question; `next` routes on the answer (a step's key, `END`, or a function of the view),
+  `timeout` says what happens when nobody answers in time (the host delivers an `inputs.Timeout`);
+- `Call` — another flow runs here and what it returns (`Done.result`) becomes this step's answer;
+  with `repeat` it runs again while `repeat(view)` says so, the results collected in a list;
+- `Branch` — no question: goes where its function of the answers says.
+
+A step is passed over when its `skip` says so; the finish turns the answers into replies, effects and
+what happens next. Everything here is data plus pure functions of a `View`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flows.context import Context
@@ -48,6 +56,24 @@ class Option:
 Options = tuple[Option, ...] | Callable[[View], tuple[Option, ...]]
 Prompt = str | Callable[[View], Msg | tuple[Msg, ...]]
 
+END = "__end"  # a route to the flow's finish
+# Where a step goes next: a step's key, END, or a function of the view giving one (None: the next
+# step in the order declared).
+Route = str | Callable[[View], str | None]
+
+
+@dataclass(frozen=True)
+class Timeout:
+    """A question that waits at most `after` (a function of the view may say how long, or None for
+    no limit). When nobody answered in time the flow goes to `go` (a step's key or END); the answers
+    then hold `TIMED_OUT` = the key of the question that waited."""
+
+    after: timedelta | Callable[[View], timedelta | None]
+    go: Route = END
+
+
+TIMED_OUT = "_timed_out"
+
 
 @dataclass(frozen=True)
 class Ask:
@@ -65,6 +91,36 @@ class Ask:
     suggestions: bool = False
     # A typed number is the answer itself ("12" seats), never the number of an option.
     typed_numbers: bool = False
+    next: Route | None = None  # where the answer leads (None: the next step declared)
+    timeout: Timeout | None = None
+
+
+@dataclass(frozen=True)
+class Call:
+    """Run the flow `flow` here (handed `carry(view)` as its first answers); its `Done.result` is
+    this step's answer. With `repeat`, it is called again while `repeat(view)` is true after each
+    return, and the answer is the list of results (several jobs, several tasks)."""
+
+    key: str
+    flow: str
+    carry: Callable[[View], dict[str, Any]] | None = None
+    skip: Callable[[View], bool] | None = None
+    next: Route | None = None
+    repeat: Callable[[View], bool] | None = None
+
+
+@dataclass(frozen=True)
+class Branch:
+    """A step with no question: goes to the step (or END) that `to` names."""
+
+    key: str
+    to: Callable[[View], str]
+    skip: Callable[[View], bool] | None = None
+
+    next = None
+
+
+Step = Ask | Call | Branch
 
 
 @dataclass(frozen=True)
@@ -72,22 +128,26 @@ class Done:
     """How a flow ends. `then` is one of:
 
     - "pop": back to the flow underneath (its question is asked again), idle if none;
+    - "leave": back to the flow underneath without asking it again (nothing more is said);
     - "idle": every flow ends;
     - "reset": every flow ends and nothing of the person is kept (after a deletion);
     - "restart-below": the flow underneath starts over;
     - "start:NAME": every flow ends and NAME starts; "push:NAME": NAME starts on top.
+
+    `result` is what a flow started by a `Call` step hands back to its caller (with "pop").
     """
 
     replies: tuple[Outgoing | Msg, ...] = ()
     effects: tuple[Effect, ...] = ()
     then: str = "pop"
     carry: dict[str, Any] = field(default_factory=dict)  # answers handed to the next flow
+    result: Any = None
 
 
 @dataclass(frozen=True)
 class Flow:
     name: str
-    steps: tuple[Ask, ...]
+    steps: tuple[Step, ...]
     finish: Callable[[View], Done]
     record: bool = False  # store every answer (SaveAnswer) — for flows that collect facts
     # Who may be in this flow (staff flows); for anyone else it does not exist: not opened, and a
@@ -97,8 +157,12 @@ class Flow:
     def allows(self, ctx: Context) -> bool:
         return self.allowed is None or self.allowed(ctx)
 
-    def step(self, key: str | None) -> Ask | None:
+    def step(self, key: str | None) -> Step | None:
         return next((s for s in self.steps if s.key == key), None)
+
+    def question(self, key: str | None) -> Ask | None:
+        found = self.step(key)
+        return found if isinstance(found, Ask) else None
 
     def index(self, key: str) -> int:
         return next(i for i, s in enumerate(self.steps) if s.key == key)

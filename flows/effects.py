@@ -55,6 +55,16 @@ class SetPhone:
 
 
 @dataclass(frozen=True)
+class ArmTimeout:
+    """A question waits with a time limit: at `at`, deliver `inputs.Timeout(seq)` to the person's
+    conversation (the shell's durable scheduler does, like any due job). A timeout whose question
+    was answered meanwhile changes nothing."""
+
+    at: datetime
+    seq: int
+
+
+@dataclass(frozen=True)
 class DeleteMyData:
     """Erase the person: profile, answers, outcomes, identities, conversation."""
 
@@ -76,6 +86,13 @@ class AnswerOffer:
 
     event: str
     accept: bool
+
+
+@dataclass(frozen=True)
+class LetOfferLapse:
+    """Nobody took the offered seat in time: it passes to the next in line."""
+
+    event: str
 
 
 @dataclass(frozen=True)
@@ -147,6 +164,7 @@ class DecideCase:
 
 Effect = (
     SaveAnswer | UpdateProfile | RecordOutcome | RequestHandoff | SetOptOut | SetLanguage | SetPhone
-    | DeleteMyData | SignUp | CancelSignup | AnswerOffer | AnswerAttendance | AnswerMeeting
+    | ArmTimeout | DeleteMyData | SignUp | CancelSignup | AnswerOffer | LetOfferLapse | AnswerAttendance
+    | AnswerMeeting
     | CreateEvent | EditEvent | CancelEvent | CloseHandoff | DecideCase
 )

@@ -12,20 +12,22 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flows.context import Context
-from flows.declare import Ask, Done, Flow, Invalid, Option, View
-from flows.effects import Effect, RequestHandoff, SaveAnswer, SetLanguage, SetOptOut, SetPhone
-from flows.inputs import Command, Contact, Input, Pressed, Text, Unsupported
+from flows.declare import END, TIMED_OUT, Ask, Branch, Call, Done, Flow, Invalid, Option, Route, View
+from flows.effects import ArmTimeout, Effect, RequestHandoff, SaveAnswer, SetLanguage, SetOptOut, SetPhone
+from flows.inputs import Command, Contact, Input, Pressed, Text, Timeout, Unsupported
 from flows.messages import Choice, Msg, Outgoing, Reply
 from flows.parsing.choices import Candidate, match_choice, match_many
 from flows.parsing.normalize import has_letters_or_digits, normalize
 from flows.parsing.numbers import to_ascii_digits
 from flows.parsing.phones import to_e164
 from flows.state import Frame, State
+from flows.triggers import Trigger
 
 GLOBAL = "g:"
 DONE = "__done"
 NONE = "none"  # in a multi-choice question: "none of these", chosen alone
 MAX_RAW = 500  # longest raw answer we keep
+MAX_HOPS = 200  # steps passed over or branched through in one go: more is a loop in a declaration
 
 # Slash commands and the intent each one means.
 COMMANDS = {
@@ -48,8 +50,11 @@ class Sprint:
 
 def step(state: State, inp: Input, now: datetime, ctx: Context, flows: Mapping[str, Flow]) -> Sprint:
     run = _Run(State.from_json(state.to_json()), ctx, now, flows)
-    run.handle(inp)
-    run.state.last_active = now
+    if isinstance(inp, Timeout):  # the clock, not the person: their last activity stays as it was
+        run.timed_out(inp.seq)
+    else:
+        run.handle(inp)
+        run.state.last_active = now
     return Sprint(run.state, tuple(run.replies), tuple(run.effects))
 
 
@@ -59,19 +64,16 @@ def unsupported_key(inp: Unsupported) -> str:
     return "common.edited" if inp.kind == "edited" else "common.unsupported"
 
 
-def open_flow(state: State, name: str, carry: dict[str, Any], now: datetime, ctx: Context,
-              flows: Mapping[str, Flow]) -> Sprint:
-    """Start `name` on top of whatever the person is in, without any input from them: a proactive
+def trigger(state: State, start: Trigger, now: datetime, ctx: Context, flows: Mapping[str, Flow]) -> Sprint:
+    """Start a flow on top of whatever the person is in, without any input from them: a proactive
     message that asks something (a reminder's "will you come?"). The first question's buttons carry
     the new sequence number, so the person's press is matched like any other answer; when the flow
-    ends, the question underneath is asked again. A frame of the same flow for the same subject
-    (`carry["subject"]`) is replaced rather than stacked."""
+    ends, the question underneath is asked again. A frame of the same flow and key is replaced
+    rather than stacked."""
     run = _Run(State.from_json(state.to_json()), ctx, now, flows)
-    subject = carry.get("subject")
-    same = [f for f in run.state.frames
-            if f.flow == name and subject is not None and f.answers.get("subject") == subject]
-    run.state.frames = [f for f in run.state.frames if f not in same]
-    run.start(name, carry=carry)
+    if start.key is not None:
+        run.state.frames = [f for f in run.state.frames if not (f.flow == start.flow and f.key == start.key)]
+    run.start(start.flow, carry=start.values, key=start.key)
     run.state.last_active = now  # a typed answer to it is an answer, not a return after a long pause
     return Sprint(run.state, tuple(run.replies), tuple(run.effects))
 
@@ -194,10 +196,11 @@ class _Run:
             self.start("menu", greeting="common.welcome_back")
 
     # ---- moving through flows ----------------------------------------------------------------
-    def start(self, name: str, greeting: str | None = None, carry: dict[str, Any] | None = None) -> None:
+    def start(self, name: str, greeting: str | None = None, carry: dict[str, Any] | None = None,
+              key: str | None = None) -> None:
         if greeting:
             self.say(greeting)
-        self.state.frames.append(Frame(flow=name, answers=dict(carry or {})))
+        self.state.frames.append(Frame(flow=name, answers=dict(carry or {}), key=key))
         self.advance()
 
     def push(self, name: str) -> None:
@@ -206,16 +209,60 @@ class _Run:
         self.start(name, carry=carry)
 
     def advance(self) -> None:
+        """Go on from the top frame's step: where its route says, else to the next one declared."""
         frame = self.state.frames[-1]
         flow = self.flows[frame.flow]
-        begin = 0 if frame.node is None else flow.index(frame.node) + 1
-        view = self.view(frame)
-        for candidate in flow.steps[begin:]:
-            if candidate.skip is None or not candidate.skip(view):
-                frame.node = candidate.key
-                self.ask(frame, candidate)
+        if frame.node is None:
+            self.go(frame, flow, flow.steps[0].key if flow.steps else END)
+            return
+        current = flow.step(frame.node)
+        self.go(frame, flow, self.route(current.next if current else None, frame), after=frame.node)
+
+    def route(self, route: Route | None, frame: Frame) -> str | None:
+        return route(self.view(frame)) if callable(route) else route
+
+    def go(self, frame: Frame, flow: Flow, target: str | None, after: str | None = None) -> None:
+        """Arrive at `target` (None: the step declared after `after`): ask it, call it, branch on,
+        or finish at END. A step whose `skip` says so is passed over to the one declared after it."""
+        for _ in range(MAX_HOPS):
+            if target is None:
+                index = flow.index(after) + 1 if after is not None else 0
+                target = flow.steps[index].key if index < len(flow.steps) else END
+            if target == END:
+                self.finish(frame, flow)
                 return
-        self.finish(frame, flow)
+            found = flow.step(target)
+            if found is None:
+                raise ValueError(f"flow {flow.name!r} routes to {target!r}, which it does not declare")
+            view = self.view(frame)
+            if found.skip is not None and found.skip(view):
+                target, after = None, found.key
+                continue
+            frame.node = found.key
+            if isinstance(found, Branch):
+                target, after = found.to(view), found.key
+                continue
+            if isinstance(found, Call):
+                self.call(frame, found)
+            else:
+                self.ask(frame, found)
+            return
+        raise ValueError(f"flow {flow.name!r} goes round in circles")
+
+    def call(self, frame: Frame, call: Call) -> None:
+        carry = call.carry(self.view(frame)) if call.carry is not None else {}
+        self.start(call.flow, carry=carry)
+
+    def returned(self, frame: Frame, call: Call, result: Any) -> None:
+        """The flow a `Call` started is done: its result is the call's answer (or one more of them)."""
+        if call.repeat is not None:
+            results = [*frame.answers.get(f"_{call.key}", []), result]
+            frame.answers[f"_{call.key}"] = results
+            if call.repeat(self.view(frame)):
+                self.call(frame, call)
+                return
+            result = results
+        self.accept(frame, self.flows[frame.flow], call, result, "")
 
     def finish(self, frame: Frame, flow: Flow) -> None:
         done: Done = flow.finish(self.view(frame))
@@ -232,9 +279,16 @@ class _Run:
                 self.state.lang = effect.lang
         then = done.then
         if then == "pop":
-            self.reprompt()
+            below = self.state.top
+            call = self.flows[below.flow].step(below.node) if below else None
+            if below is not None and isinstance(call, Call):
+                self.returned(below, call, done.result)
+            else:
+                self.reprompt()
         elif then == "idle":
             self.state.frames.clear()
+        elif then == "leave":  # nothing more is said: what the person was in stays as it stood
+            pass
         elif then == "reset":
             self.state = State(lang=self.state.lang, seq=self.state.seq)
         elif then == "restart-below":
@@ -256,23 +310,60 @@ class _Run:
         if frame.history:
             key = frame.history.pop()
             flow = self.flows[frame.flow]
-            for later in flow.steps[flow.index(key):]:
-                frame.answers.pop(later.key, None)
-                frame.answers.pop(f"_{later.key}", None)
+            # forget that answer and everything after it (declared later, or the question now open),
+            # but not what is still behind it on the way here (a route may have come back to it)
+            kept = set(frame.history)
+            later = {s.key for s in flow.steps[flow.index(key):]} - kept
+            for name in {key, *later, frame.node or key}:
+                frame.answers.pop(name, None)
+                frame.answers.pop(f"_{name}", None)
             frame.node = key
-            self.ask(frame, flow.steps[flow.index(key)])
+            self.arrive(frame, flow.steps[flow.index(key)])
         elif len(self.state.frames) > 1:
             self.state.frames.pop()
-            self.reprompt()
+            below = self.state.top
+            if below is not None and isinstance(self.flows[below.flow].step(below.node), Call):
+                self.back()  # back from a called flow's first question: before the call, in the caller
+            else:
+                self.reprompt()
         elif frame.flow != "menu":
             self.push("menu")
         else:
             self.reprompt()
 
     # ---- questions and answers ---------------------------------------------------------------
+    def arrive(self, frame: Frame, found: Ask | Call | Branch) -> None:
+        """Stand at `found` again (back, or a question asked anew): ask it, or call it afresh."""
+        if isinstance(found, Ask):
+            self.ask(frame, found)
+        else:
+            self.go(frame, self.flows[frame.flow], found.key)
+
+    def timed_out(self, seq: int) -> None:
+        """Nobody answered the question asked at `seq`: its timeout decides. The frame that waited
+        comes to the top (a menu opened on top of it stays underneath); a question answered since, or
+        asked anew, is not waiting any more, and nothing happens."""
+        frame = next((f for f in self.state.frames if f.asked == seq), None)
+        flow = self.flows.get(frame.flow) if frame else None
+        question = flow.question(frame.node) if flow and frame else None
+        if frame is None or flow is None or question is None or question.timeout is None:
+            return
+        self.state.frames.remove(frame)
+        self.state.frames.append(frame)
+        frame.asked = None
+        frame.answers[TIMED_OUT] = question.key
+        self.go(frame, flow, self.route(question.timeout.go, frame), after=question.key)
+        self.flush()
+
     def ask(self, frame: Frame, question: Ask) -> None:
         self.state.seq += 1
+        frame.asked = self.state.seq
         view = self.view(frame)
+        if question.timeout is not None:
+            wait = question.timeout.after
+            after = wait(view) if callable(wait) else wait
+            if after is not None:
+                self.effects.append(ArmTimeout(self.now + max(after, timedelta(0)), self.state.seq))
         prompt = question.prompt(view) if callable(question.prompt) else Msg(question.prompt)
         parts = prompt if isinstance(prompt, tuple) else (prompt,)
         choices: list[Choice] = []
@@ -284,7 +375,7 @@ class _Run:
             choices.append(Choice(f"{self.state.seq}:{option.value}", label))
         if question.multi:
             choices.append(Choice(f"{self.state.seq}:{DONE}", Msg("common.done")))
-        if frame.history:
+        if self.can_go_back(frame):
             choices.append(Choice(f"{GLOBAL}back", Msg("common.back")))
         self.replies.append(
             Reply(
@@ -300,7 +391,7 @@ class _Run:
     def answer(self, inp: Input) -> None:
         frame = self.state.frames[-1]
         flow = self.flows.get(frame.flow)
-        question = flow.step(frame.node) if flow else None
+        question = flow.question(frame.node) if flow else None
         if flow is None or question is None:  # a deploy removed what this person was in
             self.state.frames.clear()
             self.say("common.lost_place")
@@ -381,11 +472,13 @@ class _Run:
             return
         self.accept(frame, flow, question, value, text)
 
-    def accept(self, frame: Frame, flow: Flow, question: Ask, value: Any, raw: str) -> None:
+    def accept(self, frame: Frame, flow: Flow, question: Ask | Call, value: Any, raw: str) -> None:
         frame.answers[question.key] = value
         frame.answers.pop(f"_{question.key}", None)
+        frame.answers.pop(TIMED_OUT, None)
         frame.history.append(question.key)
-        if flow.record:
+        frame.asked = None
+        if flow.record and isinstance(question, Ask):
             self.effects.append(SaveAnswer(flow.name, question.key, raw[:MAX_RAW], value))
         self.advance()
 
@@ -425,18 +518,27 @@ class _Run:
         digits = to_ascii_digits(text).strip().rstrip(".")
         if not digits.isdecimal():
             return None
-        extras = [*([DONE] if question.multi else []), *(["back"] if frame.history else [])]
+        extras = [*([DONE] if question.multi else []), *(["back"] if self.can_go_back(frame) else [])]
         index = int(digits) - len(options) - 1
         return extras[index] if 0 <= index < len(extras) else None
 
     def names_current_option(self, text: str) -> bool:
         frame = self.state.top
-        question = self.flows[frame.flow].step(frame.node) if frame and frame.flow in self.flows else None
+        question = self.flows[frame.flow].question(frame.node) if frame and frame.flow in self.flows else None
         if question is None:
             return False
         reply = normalize(text)
         options = self.options(question, self.view(frame))  # type: ignore[arg-type]
         return any(reply == normalize(t) for c in self.candidates(options) for t in c.texts)
+
+    def can_go_back(self, frame: Frame) -> bool:
+        """An answer of this frame to take back, or a caller it returns to (a `Call` started it)."""
+        return bool(frame.history) or self.called(frame)
+
+    def called(self, frame: Frame) -> bool:
+        at = next((i for i, f in enumerate(self.state.frames) if f is frame), 0)
+        below = self.state.frames[at - 1] if at > 0 else None
+        return below is not None and isinstance(self.flows[below.flow].step(below.node), Call)
 
     def available(self, intent: str) -> bool:
         """An intent that opens a flow (menu, language, staff...) exists only for who may be in it."""
@@ -466,10 +568,10 @@ class _Run:
         last = self.state.last_active
         limit = timedelta(hours=self.ctx.program.resume_after_hours)
         top = self.state.top
-        # A question a proactive message asked (`open_flow`: its frame carries the subject) is the
-        # last thing we said, and may be answered a day later (a seat offer, a meeting): a typed
+        # A question a proactive message asked (`trigger`: its frame carries the trigger's key) is
+        # the last thing we said, and may be answered a day later (a seat offer, a meeting): a typed
         # answer to it is an answer, not a return to a conversation left mid-way.
-        asked_by_us = top is not None and top.answers.get("subject") is not None
+        asked_by_us = top is not None and top.key is not None
         return (last is not None and self.now - last > limit and self.top_flow() not in ("resume", "menu")
                 and not asked_by_us)
 
@@ -494,11 +596,11 @@ class _Run:
         if frame is None:
             self.flush()
             return
-        question = self.flows[frame.flow].step(frame.node)
-        if question is None:
+        found = self.flows[frame.flow].step(frame.node)
+        if found is None:
             self.flush()
             return
-        self.ask(frame, question)
+        self.arrive(frame, found)
 
     def reprompt_or_menu(self) -> None:
         if self.state.frames:

@@ -21,13 +21,14 @@ from typing import Any
 
 from flows.calendar_file import ics_document
 from flows.context import EventOffer, MeetingFacts, SessionInfo
-from flows.declare import Ask, Done, Flow, Option, View
+from flows.declare import TIMED_OUT, Ask, Done, Flow, Option, Timeout, View
 from flows.effects import (
     AnswerAttendance,
     AnswerMeeting,
     AnswerOffer,
     CancelSignup,
     Effect,
+    LetOfferLapse,
     SignUp,
     UpdateProfile,
 )
@@ -313,6 +314,13 @@ def offer_prompt(view: View) -> Msg:
     )
 
 
+def offer_finish(view: View) -> Done:
+    event = view.answers["event"]
+    if view.answers.get(TIMED_OUT):  # the time to take the seat is up: it passes on, without a word
+        return Done(effects=(LetOfferLapse(event),), then="leave")
+    return Done(effects=(AnswerOffer(event, view.answers["answer"] == "take"),))
+
+
 OFFER = Flow(
     "offer",
     steps=(
@@ -323,9 +331,10 @@ OFFER = Flow(
                 Option("take", "waitlist.take", synonyms="synonyms.yes"),
                 Option("decline", "waitlist.decline", synonyms="synonyms.no"),
             ),
+            timeout=Timeout(after=lambda v: when(v, "until") - v.now),
         ),
     ),
-    finish=lambda v: Done(effects=(AnswerOffer(v.answers["event"], v.answers["answer"] == "take"),)),
+    finish=offer_finish,
 )
 
 

@@ -40,4 +40,13 @@ class Unsupported:
     kind: str
 
 
-Input = Text | Pressed | Contact | Command | Unsupported
+
+@dataclass(frozen=True)
+class Timeout:
+    """Nobody answered the question asked at sequence number `seq` in time (delivered by the
+    host's scheduler, like a message; see `declare.Timeout`)."""
+
+    seq: int
+
+
+Input = Text | Pressed | Contact | Command | Unsupported | Timeout

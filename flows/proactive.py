@@ -16,10 +16,11 @@ from typing import Any
 from flows.context import Context
 from flows.decision_notice import decision_sprint
 from flows.declare import Flow
-from flows.engine import Sprint, open_flow
+from flows.engine import Sprint, trigger
 from flows.events import moved_replies, notice_replies, reminder_replies
 from flows.registry import FLOWS
 from flows.state import State
+from flows.triggers import Trigger
 
 ASKING = {"offer": "offer", "meeting": "meeting"}  # job kind → flow; reminders ask only if `confirm`
 
@@ -34,9 +35,9 @@ def proactive_sprint(
 ) -> Sprint:
     """The replies of one proactive message, and the person's state after it."""
     if kind == "reminder" and data.get("confirm"):
-        return open_flow(state, "attendance", _carry(data), now, ctx, flows)
+        return trigger(state, _trigger("attendance", data), now, ctx, flows)
     if kind in ASKING:
-        return open_flow(state, ASKING[kind], _carry(data), now, ctx, flows)
+        return trigger(state, _trigger(ASKING[kind], data), now, ctx, flows)
     if kind == "reminder":
         replies = reminder_replies(
             str(data.get("title", "")), datetime.fromisoformat(data["when"]), str(data.get("place", ""))
@@ -51,7 +52,7 @@ def proactive_sprint(
     raise ValueError(f"no proactive message for job kind {kind!r}")
 
 
-def _carry(data: Mapping[str, Any]) -> dict[str, Any]:
-    carry = {k: v for k, v in data.items() if k != "confirm"}
-    carry["subject"] = data.get("event") or data.get("meeting")
-    return carry
+def _trigger(flow: str, data: Mapping[str, Any]) -> Trigger:
+    about = data.get("event") or data.get("meeting")
+    values = {k: v for k, v in data.items() if k != "confirm"}
+    return Trigger(flow, values, key=None if about is None else str(about))

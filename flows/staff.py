@@ -20,12 +20,13 @@ and answers with a `StaffResult`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flows.context import Context, EventOffer
-from flows.declare import Ask, Done, Flow, Invalid, Option, View, yes_no
+from flows.declare import END, Ask, Branch, Call, Done, Flow, Invalid, Option, View, yes_no
 from flows.effects import CancelEvent, CreateEvent, EditEvent, NewSessionSpec
 from flows.event_kinds import KINDS, TRACKS
 from flows.events import sessions_msg
@@ -34,6 +35,7 @@ from flows.parsing.dates import parse_clock, parse_day
 from flows.parsing.numbers import first_number
 from flows.scheduling import TIMEZONE
 from flows.staff_queue import JUST_DONE, case_count, center_name, handoff_count
+from flows.state import upgrades_frames
 
 OTHER_LANGUAGES = ("en", "ru", "ar")  # Hebrew is the title everyone sees when theirs is missing
 SKIP = "skip"
@@ -322,55 +324,18 @@ def cancel_prompt(view: View) -> tuple[Msg, ...]:
     return (*event_details(event), ask)
 
 
-# ---- the flow --------------------------------------------------------------------------------
-def adding(view: View) -> bool:
-    return view.answers.get("task") == "add"
-
-
-def picking(view: View) -> bool:
-    return view.answers.get("task") in ("edit", "cancel") and bool(center_events(view))
-
-
-def editing(view: View, field: str | None = None) -> bool:
-    a = view.answers
-    return a.get("task") == "edit" and "event" in a and (field is None or a.get("field") == field)
+# ---- the flow: what would you like to do? → one sub-flow per task, then back here -------------
+TASK_FLOWS = {"add": "staff_add", "edit": "staff_edit", "cancel": "staff_cancel"}
+AGAIN = "push:staff"  # after a task, back to what staff can do; "menu" or "back" leaves
 
 
 def staff_finish(view: View) -> Done:
-    a = view.answers
-    task = a.get("task")
-    again = "push:staff"  # back to what staff can do; "menu" or "back" leaves
+    task = view.answers.get("task")
     if task in ("handoffs", "decisions"):  # flows/staff_queue.py, which come back here
         return Done(then=f"push:staff_{task}")
     if task == "list":
-        return Done(replies=list_replies(view), then=again)
-    if task == "add":
-        if a.get("approve") != "yes":
-            return Done(replies=(Msg("staff.not_added"),), then=again)
-        return Done(effects=(create_effect(view),), then=again)
-    event = chosen(view)
-    if event is None:  # none to choose from, or the chosen one is gone meanwhile (cancelled, started)
-        gone = Msg("staff.result.unavailable") if a.get("event") else None
-        return Done(replies=(gone or Msg("staff.no_events", {"center": center_name(view)}),), then=again)
-    if task == "edit":
-        if a.get("change_ok") != "yes":
-            return Done(replies=(Msg("staff.not_changed"),), then=again)
-        return Done(effects=(edit_effect(view, event),), then=again)
-    if a.get("cancel_ok") != "yes":
-        return Done(replies=(Msg("staff.not_cancelled"),), then=again)
-    return Done(effects=(CancelEvent(event.ref),), then=again)
-
-
-def _title_in(lang: str) -> Ask:
-    return Ask(
-        f"title_{lang}",
-        prompt=lambda v: Msg("staff.ask_title_in", {"language": Msg(f"language.name.{lang}")}),
-        options=(Option(SKIP, "staff.skip_language"),),
-        suggestions=True,
-        parse=parse_title,
-        max_length=MAX_TITLE,
-        skip=lambda v: not adding(v) or v.answers.get("translate") != "yes",
-    )
+        return Done(replies=list_replies(view), then=AGAIN)
+    return Done(then=AGAIN)  # a task's sub-flow said and did what it had to
 
 
 STAFF = Flow(
@@ -381,60 +346,150 @@ STAFF = Flow(
             "task",
             prompt=lambda v: Msg("staff.ask_task", {"center": center_name(v)}),
             options=task_options,
+            next=lambda v: v.answers["task"] if v.answers["task"] in TASK_FLOWS else END,
         ),
-        # ---- add
-        Ask("kind", prompt="staff.ask_kind", options=tuple(Option(k, f"staff.kind.{k}") for k in KINDS),
-            skip=lambda v: not adding(v)),
-        Ask("title", prompt="staff.ask_title", parse=parse_title, max_length=MAX_TITLE,
-            skip=lambda v: not adding(v)),
-        Ask("translate", prompt="staff.ask_translate",
-            options=yes_no("staff.translate_yes", "staff.translate_no"), skip=lambda v: not adding(v)),
-        *(_title_in(lang) for lang in OTHER_LANGUAGES),
-        Ask("date", prompt="staff.ask_date", parse=parse_date, invalid="staff.invalid_date",
-            skip=lambda v: not adding(v)),
-        Ask("time", prompt="staff.ask_time", parse=parse_time, invalid="staff.invalid_time",
-            skip=lambda v: not adding(v)),
-        Ask("place", prompt="staff.ask_place", parse=parse_place, max_length=MAX_PLACE,
-            skip=lambda v: not adding(v)),
-        Ask("sessions", prompt="staff.ask_sessions", options=(Option("1", "staff.one_session"),),
-            parse=parse_sessions, typed_numbers=True, invalid="staff.invalid_sessions",
-            skip=lambda v: not adding(v)),
-        Ask("capacity", prompt="staff.ask_capacity", options=(Option("none", "staff.no_limit"),),
-            parse=parse_capacity, typed_numbers=True, invalid="staff.invalid_capacity",
-            skip=lambda v: not adding(v)),
-        Ask("track", prompt="staff.ask_track", options=tuple(Option(t, f"staff.track.{t}") for t in TRACKS),
-            skip=lambda v: not adding(v)),
-        Ask("signup", prompt="staff.ask_signup", options=yes_no("staff.signup_yes", "staff.signup_no"),
-            skip=lambda v: not adding(v)),
-        Ask("approve", prompt=add_summary,
-            options=(Option("yes", "staff.approve_yes"), Option("no", "staff.approve_no")),
-            skip=lambda v: not adding(v)),
-        # ---- edit and cancel
-        Ask("event", prompt="staff.ask_event",
-            options=lambda v: tuple(event_option(e) for e in center_events(v)[:MAX_PICK]),
-            skip=lambda v: not picking(v)),
-        Ask("field", prompt=field_prompt, options=tuple(Option(f, f"staff.field.{f}") for f in FIELDS),
-            skip=lambda v: not editing(v)),
-        Ask("new_date", prompt="staff.ask_new_date", parse=parse_new_date, invalid="staff.invalid_date",
-            skip=lambda v: not editing(v, "date")),
-        Ask("new_time", prompt="staff.ask_new_time", parse=parse_new_time, invalid="staff.invalid_time",
-            skip=lambda v: not editing(v, "time")),
-        Ask("new_place", prompt="staff.ask_place", parse=parse_place, max_length=MAX_PLACE,
-            skip=lambda v: not editing(v, "place")),
-        Ask("new_capacity", prompt="staff.ask_capacity", options=(Option("none", "staff.no_limit"),),
-            parse=parse_capacity, typed_numbers=True, invalid="staff.invalid_capacity",
-            skip=lambda v: not editing(v, "capacity")),
-        Ask("change_ok", prompt=change_prompt,
-            options=(Option("yes", "staff.change_yes"), Option("no", "staff.change_no")),
-            skip=lambda v: not editing(v) or chosen(v) is None),
-        Ask("cancel_ok", prompt=cancel_prompt,
-            options=(Option("yes", "staff.cancel_yes"), Option("no", "staff.cancel_no")),
-            skip=lambda v: v.answers.get("task") != "cancel" or chosen(v) is None),
+        *(Call(task, flow=name, next=END) for task, name in TASK_FLOWS.items()),
     ),
     finish=staff_finish,
 )
 
-FLOWS = (STAFF,)
+
+# ---- add -------------------------------------------------------------------------------------
+def add_finish(view: View) -> Done:
+    if view.answers.get("approve") != "yes":
+        return Done(replies=(Msg("staff.not_added"),))
+    return Done(effects=(create_effect(view),))
+
+
+def _title_in(lang: str) -> Ask:
+    return Ask(
+        f"title_{lang}",
+        prompt=lambda v: Msg("staff.ask_title_in", {"language": Msg(f"language.name.{lang}")}),
+        options=(Option(SKIP, "staff.skip_language"),),
+        suggestions=True,
+        parse=parse_title,
+        max_length=MAX_TITLE,
+    )
+
+
+ADD = Flow(
+    "staff_add",
+    allowed=allowed,
+    steps=(
+        Ask("kind", prompt="staff.ask_kind", options=tuple(Option(k, f"staff.kind.{k}") for k in KINDS)),
+        Ask("title", prompt="staff.ask_title", parse=parse_title, max_length=MAX_TITLE),
+        Ask("translate", prompt="staff.ask_translate",
+            options=yes_no("staff.translate_yes", "staff.translate_no"),
+            next=lambda v: "title_en" if v.answers["translate"] == "yes" else "date"),
+        *(_title_in(lang) for lang in OTHER_LANGUAGES),
+        Ask("date", prompt="staff.ask_date", parse=parse_date, invalid="staff.invalid_date"),
+        Ask("time", prompt="staff.ask_time", parse=parse_time, invalid="staff.invalid_time"),
+        Ask("place", prompt="staff.ask_place", parse=parse_place, max_length=MAX_PLACE),
+        Ask("sessions", prompt="staff.ask_sessions", options=(Option("1", "staff.one_session"),),
+            parse=parse_sessions, typed_numbers=True, invalid="staff.invalid_sessions"),
+        Ask("capacity", prompt="staff.ask_capacity", options=(Option("none", "staff.no_limit"),),
+            parse=parse_capacity, typed_numbers=True, invalid="staff.invalid_capacity"),
+        Ask("track", prompt="staff.ask_track", options=tuple(Option(t, f"staff.track.{t}") for t in TRACKS)),
+        Ask("signup", prompt="staff.ask_signup", options=yes_no("staff.signup_yes", "staff.signup_no")),
+        Ask("approve", prompt=add_summary,
+            options=(Option("yes", "staff.approve_yes"), Option("no", "staff.approve_no"))),
+    ),
+    finish=add_finish,
+)
+
+
+# ---- edit and cancel: which event → ... ------------------------------------------------------
+def pick_event(view: View) -> str:
+    return "event" if center_events(view) else END
+
+
+def gone(view: View) -> Done:
+    """None to choose from, or the chosen one is gone meanwhile (cancelled, started)."""
+    said = Msg("staff.result.unavailable") if view.answers.get("event") else None
+    return Done(replies=(said or Msg("staff.no_events", {"center": center_name(view)}),))
+
+
+def pick_steps() -> tuple[Branch, Ask]:
+    return (
+        Branch("pick", to=pick_event),
+        Ask("event", prompt="staff.ask_event",
+            options=lambda v: tuple(event_option(e) for e in center_events(v)[:MAX_PICK])),
+    )
+
+
+def edit_finish(view: View) -> Done:
+    event = chosen(view)
+    if event is None:
+        return gone(view)
+    if view.answers.get("change_ok") != "yes":
+        return Done(replies=(Msg("staff.not_changed"),))
+    return Done(effects=(edit_effect(view, event),))
+
+
+def chosen_or_end(key: str) -> Callable[[View], str]:
+    return lambda v: key if chosen(v) is not None else END
+
+
+EDIT = Flow(
+    "staff_edit",
+    allowed=allowed,
+    steps=(
+        *pick_steps(),
+        Ask("field", prompt=field_prompt, options=tuple(Option(f, f"staff.field.{f}") for f in FIELDS),
+            next=lambda v: f"new_{v.answers['field']}"),
+        Ask("new_date", prompt="staff.ask_new_date", parse=parse_new_date, invalid="staff.invalid_date",
+            next=chosen_or_end("change_ok")),
+        Ask("new_time", prompt="staff.ask_new_time", parse=parse_new_time, invalid="staff.invalid_time",
+            next=chosen_or_end("change_ok")),
+        Ask("new_place", prompt="staff.ask_place", parse=parse_place, max_length=MAX_PLACE,
+            next=chosen_or_end("change_ok")),
+        Ask("new_capacity", prompt="staff.ask_capacity", options=(Option("none", "staff.no_limit"),),
+            parse=parse_capacity, typed_numbers=True, invalid="staff.invalid_capacity",
+            next=chosen_or_end("change_ok")),
+        Ask("change_ok", prompt=change_prompt,
+            options=(Option("yes", "staff.change_yes"), Option("no", "staff.change_no")), next=END),
+    ),
+    finish=edit_finish,
+)
+
+
+def cancel_finish(view: View) -> Done:
+    event = chosen(view)
+    if event is None:
+        return gone(view)
+    if view.answers.get("cancel_ok") != "yes":
+        return Done(replies=(Msg("staff.not_cancelled"),))
+    return Done(effects=(CancelEvent(event.ref),))
+
+
+CANCEL = Flow(
+    "staff_cancel",
+    allowed=allowed,
+    steps=(
+        *pick_steps(),
+        Branch("still_there", to=chosen_or_end("cancel_ok")),
+        Ask("cancel_ok", prompt=cancel_prompt,
+            options=(Option("yes", "staff.cancel_yes"), Option("no", "staff.cancel_no"))),
+    ),
+    finish=cancel_finish,
+)
+
+FLOWS = (STAFF, ADD, EDIT, CANCEL)
+
+
+@upgrades_frames(2)
+def split_task_frame(frame: dict[str, Any]) -> list[dict[str, Any]]:
+    """Before version 2 the staff flow was one list of questions: a frame saved in the middle of a
+    task becomes the menu waiting at that task's call, and the task's sub-flow where it stood."""
+    answers = dict(frame.get("answers", {}))
+    name = TASK_FLOWS.get(str(answers.get("task")))
+    if frame.get("flow") != "staff" or name is None or frame.get("node") in (None, "task"):
+        return [frame]
+    task = answers.pop("task")
+    steps = {s.key for s in next(f for f in FLOWS if f.name == name).steps}
+    menu = {**frame, "node": task, "answers": {"task": task}, "history": ["task"], "asked": None}
+    history = [key for key in frame.get("history", []) if key in steps]
+    return [menu, {**frame, "flow": name, "answers": answers, "history": history, "key": None}]
 
 
 # ---- what the shell did, in the staff member's words -----------------------------------------

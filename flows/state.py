@@ -7,11 +7,14 @@ deploy never strands a conversation.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-VERSION = 1
+VERSION = 2
+# 1 → 2: a frame opened by a trigger carries the trigger's `key` (was `answers["subject"]`), and
+# `asked`, the sequence number its current question was asked at (a timeout names it).
 
 
 @dataclass
@@ -22,6 +25,10 @@ class Frame:
     node: str | None = None
     answers: dict[str, Any] = field(default_factory=dict)
     history: list[str] = field(default_factory=list)
+    # What a trigger opened this frame about ("e12": an event, "m3": a meeting); a second trigger
+    # with the same flow and key replaces it. None: the person opened it.
+    key: str | None = None
+    asked: int | None = None  # the state's `seq` when the current question was asked
 
 
 @dataclass
@@ -59,9 +66,38 @@ class State:
         )
 
 
+FrameUpgrade = Callable[[dict[str, Any]], list[dict[str, Any]]]
+# version → how a flow whose shape changed in that version rewrites a frame saved before it (one
+# frame may become several: a flow split into a menu and sub-flows). Flows register their own.
+FRAME_UPGRADES: dict[int, list[FrameUpgrade]] = {}
+
+
+def upgrades_frames(version: int) -> Callable[[FrameUpgrade], FrameUpgrade]:
+    def register(upgrade: FrameUpgrade) -> FrameUpgrade:
+        FRAME_UPGRADES.setdefault(version, []).append(upgrade)
+        return upgrade
+
+    return register
+
+
+def _upgrade_frames(data: dict[str, Any], version: int) -> dict[str, Any]:
+    frames = list(data.get("frames", []))
+    for upgrade in FRAME_UPGRADES.get(version, []):
+        frames = [new for frame in frames for new in upgrade(frame)]
+    return {**data, "frames": frames}
+
+
 def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
-    """Bring an older stored state up to `VERSION` (no older shapes exist yet)."""
-    if int(data.get("version", VERSION)) > VERSION:
+    """Bring an older stored state up to `VERSION`, one version at a time."""
+    version = int(data.get("version", 1))
+    if version > VERSION:
         # A newer deploy wrote this state and we were rolled back: start clean rather than guess.
         return {"lang": data.get("lang", "he")}
+    if version < 2:
+        frames = []
+        for frame in data.get("frames", []):
+            answers = dict(frame.get("answers", {}))
+            subject = answers.pop("subject", None)
+            frames.append({**frame, "answers": answers, "key": None if subject is None else str(subject)})
+        data = _upgrade_frames({**data, "frames": frames, "version": 2}, 2)
     return data

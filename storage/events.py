@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from flows.context import EventOffer, MeetingFacts, SessionInfo
-from flows.effects import AnswerAttendance, AnswerMeeting, AnswerOffer, CancelSignup, SignUp
+from flows.effects import AnswerAttendance, AnswerMeeting, AnswerOffer, CancelSignup, LetOfferLapse, SignUp
 from flows.event_kinds import KINDS, NO_SIGNUP_KINDS, TRACKS
 from flows.events import BookingResult
 from flows.program import Program
@@ -535,6 +535,12 @@ def expire_offer(session: Session, signup_id: int, now: datetime, program: Progr
     return True
 
 
+def lapse_offer(session: Session, person_id: int, event_id: int, now: datetime, program: Program) -> bool:
+    """The offer's question timed out (`flows.events.OFFER`): the seat goes to the next in line."""
+    signup = session.scalar(select(Signup).where(Signup.event_id == event_id, Signup.person_id == person_id))
+    return signup is not None and withdraw_offer(session, signup.id, now, program)
+
+
 def withdraw_offer(session: Session, signup_id: int, now: datetime, program: Program) -> bool:
     """The offer could not reach the person (no channel, quiet until the event): the seat goes on."""
     signup = session.get(Signup, signup_id)
@@ -982,6 +988,11 @@ def apply_bookings(
             meeting_id = ref_id(effect.meeting, "m") or 0
             status = answer_meeting(session, person.id, meeting_id, effect.action, effect.reason, now)
             results.append(BookingResult("meeting", status))
+            continue
+        if isinstance(effect, LetOfferLapse):  # said nothing: the seat passes on quietly
+            event_id = _event_id(effect.event)
+            if event_id is not None:
+                lapse_offer(session, person.id, event_id, now, program)
             continue
         if not isinstance(effect, (SignUp, CancelSignup, AnswerOffer, AnswerAttendance)):
             continue

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from flows.context import PersonFacts
 from flows.effects import (
+    ArmTimeout,
     DeleteMyData,
     Effect,
     RecordOutcome,
@@ -27,7 +28,7 @@ from flows.effects import (
 from flows.program import Program, role_rank
 from flows.state import VERSION, State
 from storage import events as bookings
-from storage import handoffs
+from storage import handoffs, jobs
 from storage.db import locked
 from storage.models import (
     Answer,
@@ -231,10 +232,16 @@ def apply_effects(session: Session, person: Person, effects: Iterable[Effect], n
             person.language = effect.lang
         elif isinstance(effect, SetPhone):  # shared through the platform (Telegram's contact button)
             _set_phone(session, person, effect.phone, verified=True, now=now)
+        elif isinstance(effect, ArmTimeout):  # the scheduler delivers the timeout like any due job
+            jobs.enqueue(session, kind=TIMEOUT_JOB, person_id=person.id, due_at=effect.at, now=now,
+                         payload={"seq": effect.seq}, dedupe_key=f"timeout:{person.id}:{effect.seq}")
         elif isinstance(effect, DeleteMyData):
             delete_person(session, person.id)
             return False
     return True
+
+
+TIMEOUT_JOB = "timeout"  # a due `flows.inputs.Timeout` for a question that waits with a time limit
 
 
 PHONE_ATTEMPTS = 3  # looks at who holds a number; each retry follows a concurrent writer's commit

@@ -358,10 +358,10 @@ def test_any_conversation_stays_sound(data: st.DataObject, person: PersonFacts, 
             else:  # the question is on top, with its buttons, for this event or meeting
                 top = chat.state.top
                 assert top is not None and top.flow == flow
-                assert top.answers["subject"] == (payload.get("event") or payload.get("meeting"))
+                assert top.key == str(payload.get("event") or payload.get("meeting"))
                 assert replies[-1].choices and chat.state.seq > before.seq
                 assert [f for f in chat.state.frames if f.flow == flow and
-                        f.answers.get("subject") == top.answers["subject"]] == [top]  # replaced, not stacked
+                        f.key == top.key] == [top]  # replaced, not stacked
         else:
             wild = data.draw(st.integers(0, 99), label="wild") >= 100 - chaos
             press = data.draw(st.integers(0, 3), label="press") == 3
