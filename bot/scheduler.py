@@ -35,7 +35,8 @@ from bot.outbound import ChannelSender, Proactive, Recipient, SendResult, SendSt
 from bot.stepping import run_step
 from flows import Context, Msg, PersonFacts, Program, State
 from flows.inputs import Timeout
-from flows.proactive import proactive_sprint
+from flows.proactive import TIMEOUT, proactive_sprint
+from flows.registry import message_kind
 from storage import decisions, handoffs, jobs, repo
 from storage import events as bookings
 from storage.db import Database, locked
@@ -230,6 +231,7 @@ class Scheduler:
         before = session.get(Conversation, person.id)
         state_before = before.state if before is not None else None
         sprint = proactive_sprint(state, job.kind, data, now, ctx)
+        repo.apply_effects(session, person, sprint.effects, now)  # a question's timeout, armed
         state_after = None
         if sprint.state.to_json() != state.to_json():
             repo.save_state(session, person.id, sprint.state, now)
@@ -269,7 +271,8 @@ class Scheduler:
             self._fallback(session, job, person, now, "no_channel", held=False)
             return None
         job.channel = identity.channel
-        message = Proactive(person_id=person.id, kind=f"timeout.{waited}", lang=stepped.sprint.state.lang,
+        message = Proactive(person_id=person.id, kind=TIMEOUT.message_kind({"flow": waited}),
+                            lang=stepped.sprint.state.lang,
                             replies=stepped.replies, variables={}, reference=f"job:{job.id}")
         recipient = Recipient(person.id, identity.channel, identity.external_id, identity.last_inbound_at)
         return Prepared(job.id, lease_until, recipient, message, state_before, stepped.sprint.state.to_json())
@@ -448,33 +451,6 @@ class Scheduler:
             "tried": [*original.payload.get("tried", []), check.payload["channel"]],
         }
         self._fallback(session, original, person, now, f"undelivered:{status}", held=status == "held")
-
-
-# Every `Proactive.kind` that `message_kind` gives; a WhatsApp templates file may name only these.
-MESSAGE_KINDS = frozenset({
-    "reminder.event", "reminder.confirm", "waitlist.offer",
-    "meeting.scheduled", "meeting.moved", "meeting.reminder",
-    "notice.event_cancelled", "notice.event_moved", "notice.meeting_cancelled",
-    "decision.approved", "decision.declined",
-})
-
-
-def message_kind(job_kind: str, data: Mapping[str, Any]) -> str:
-    """The `Proactive.kind` (WhatsApp picks its approved template by it): one of MESSAGE_KINDS."""
-    if job_kind == "reminder":
-        return "reminder.confirm" if data.get("confirm") else "reminder.event"
-    if job_kind == "offer":
-        return "waitlist.offer"
-    if job_kind == "event_moved":
-        return "notice.event_moved"
-    if job_kind == decisions.KIND:
-        return "decision.approved" if data.get("approved") else "decision.declined"
-    if job_kind == "meeting":
-        return f"meeting.{data.get('note', 'reminder')}"
-    if job_kind == "notice":
-        return {"events.cancelled_notice": "notice.event_cancelled",
-                "meetings.cancelled_notice": "notice.meeting_cancelled"}.get(str(data.get("key")), "notice")
-    return job_kind
 
 
 def build_senders(app: Any) -> dict[str, ChannelSender]:

@@ -24,6 +24,7 @@ from flows.eligibility import REASONS
 from flows.engine import Sprint, trigger
 from flows.messages import Msg, MsgList, Reply
 from flows.prescreen import center_services, plain_reason
+from flows.proactive import ProactiveKind
 from flows.state import State
 from flows.triggers import Trigger
 
@@ -66,3 +67,10 @@ def decision_sprint(
         said = (Msg("decision.declined_plain", greeting),)
     services = center_services(center or ctx.program.centers[0], lang)
     return Sprint(state, (Reply(parts=(*said, *services, Msg("common.menu_hint"))),), ())
+
+
+PROACTIVE = (
+    ProactiveKind("decision", decision_sprint,
+                  lambda data: "decision.approved" if data.get("approved") else "decision.declined",
+                  frozenset({"decision.approved", "decision.declined"})),
+)

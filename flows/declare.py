@@ -62,14 +62,19 @@ END = "__end"  # a route to the flow's finish
 Route = str | Callable[[View], str | None]
 
 
+STAY = "__stay"  # a timeout's route: the question stays asked as it was, nothing is said
+
+
 @dataclass(frozen=True)
 class Timeout:
     """A question that waits at most `after` (a function of the view may say how long, or None for
-    no limit). When nobody answered in time the flow goes to `go` (a step's key or END); the answers
-    then hold `TIMED_OUT` = the key of the question that waited."""
+    no limit). When nobody answered in time, `effects` (a function of the view) are applied and the
+    flow goes to `go`: a step's key, END, or STAY. The answers then hold `TIMED_OUT` = the key of
+    the question that waited."""
 
     after: timedelta | Callable[[View], timedelta | None]
     go: Route = END
+    effects: Callable[[View], tuple[Effect, ...]] | None = None
 
 
 TIMED_OUT = "_timed_out"
@@ -128,7 +133,6 @@ class Done:
     """How a flow ends. `then` is one of:
 
     - "pop": back to the flow underneath (its question is asked again), idle if none;
-    - "leave": back to the flow underneath without asking it again (nothing more is said);
     - "idle": every flow ends;
     - "reset": every flow ends and nothing of the person is kept (after a deletion);
     - "restart-below": the flow underneath starts over;

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flows.context import Context
-from flows.declare import END, TIMED_OUT, Ask, Branch, Call, Done, Flow, Invalid, Option, Route, View
+from flows.declare import END, STAY, TIMED_OUT, Ask, Branch, Call, Done, Flow, Invalid, Option, Route, View
 from flows.effects import ArmTimeout, Effect, RequestHandoff, SaveAnswer, SetLanguage, SetOptOut, SetPhone
 from flows.inputs import Command, Contact, Input, Pressed, Text, Timeout, Unsupported
 from flows.messages import Choice, Msg, Outgoing, Reply
@@ -287,8 +287,7 @@ class _Run:
                 self.reprompt()
         elif then == "idle":
             self.state.frames.clear()
-        elif then == "leave":  # nothing more is said: what the person was in stays as it stood
-            pass
+
         elif then == "reset":
             self.state = State(lang=self.state.lang, seq=self.state.seq)
         elif then == "restart-below":
@@ -341,18 +340,25 @@ class _Run:
 
     def timed_out(self, seq: int) -> None:
         """Nobody answered the question asked at `seq`: its timeout decides. The frame that waited
-        comes to the top (a menu opened on top of it stays underneath); a question answered since, or
-        asked anew, is not waiting any more, and nothing happens."""
+        comes to the top (a menu opened on top of it stays underneath) unless the timeout leaves the
+        question as it stood (STAY); a question answered since, or asked anew, is not waiting any
+        more, and nothing happens."""
         frame = next((f for f in self.state.frames if f.asked == seq), None)
         flow = self.flows.get(frame.flow) if frame else None
         question = flow.question(frame.node) if flow and frame else None
         if frame is None or flow is None or question is None or question.timeout is None:
             return
-        self.state.frames.remove(frame)
-        self.state.frames.append(frame)
         frame.asked = None
         frame.answers[TIMED_OUT] = question.key
-        self.go(frame, flow, self.route(question.timeout.go, frame), after=question.key)
+        timeout = question.timeout
+        if timeout.effects is not None:
+            self.effects.extend(timeout.effects(self.view(frame)))
+        target = self.route(timeout.go, frame)
+        if target == STAY:
+            return
+        self.state.frames.remove(frame)
+        self.state.frames.append(frame)
+        self.go(frame, flow, target, after=question.key)
         self.flush()
 
     def ask(self, frame: Frame, question: Ask) -> None:
@@ -475,7 +481,6 @@ class _Run:
     def accept(self, frame: Frame, flow: Flow, question: Ask | Call, value: Any, raw: str) -> None:
         frame.answers[question.key] = value
         frame.answers.pop(f"_{question.key}", None)
-        frame.answers.pop(TIMED_OUT, None)
         frame.history.append(question.key)
         frame.asked = None
         if flow.record and isinstance(question, Ask):

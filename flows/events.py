@@ -20,8 +20,8 @@ from datetime import datetime
 from typing import Any
 
 from flows.calendar_file import ics_document
-from flows.context import EventOffer, MeetingFacts, SessionInfo
-from flows.declare import TIMED_OUT, Ask, Done, Flow, Option, Timeout, View
+from flows.context import Context, EventOffer, MeetingFacts, SessionInfo
+from flows.declare import STAY, Ask, Done, Flow, Option, Timeout, View
 from flows.effects import (
     AnswerAttendance,
     AnswerMeeting,
@@ -32,7 +32,10 @@ from flows.effects import (
     SignUp,
     UpdateProfile,
 )
+from flows.engine import Sprint
 from flows.messages import Msg, MsgList, Outgoing, Reply
+from flows.proactive import Data, ProactiveKind, asking
+from flows.state import State
 
 TRACKS = ("employees", "self_employed", "all")
 MAX_LISTED = 8  # events offered as buttons at once
@@ -314,13 +317,6 @@ def offer_prompt(view: View) -> Msg:
     )
 
 
-def offer_finish(view: View) -> Done:
-    event = view.answers["event"]
-    if view.answers.get(TIMED_OUT):  # the time to take the seat is up: it passes on, without a word
-        return Done(effects=(LetOfferLapse(event),), then="leave")
-    return Done(effects=(AnswerOffer(event, view.answers["answer"] == "take"),))
-
-
 OFFER = Flow(
     "offer",
     steps=(
@@ -331,10 +327,15 @@ OFFER = Flow(
                 Option("take", "waitlist.take", synonyms="synonyms.yes"),
                 Option("decline", "waitlist.decline", synonyms="synonyms.no"),
             ),
-            timeout=Timeout(after=lambda v: when(v, "until") - v.now),
+            # the time to take the seat is up: it passes on, without a word; a late press is told so
+            timeout=Timeout(
+                after=lambda v: when(v, "until") - v.now,
+                go=STAY,
+                effects=lambda v: (LetOfferLapse(v.answers["event"]),),
+            ),
         ),
     ),
-    finish=offer_finish,
+    finish=lambda v: Done(effects=(AnswerOffer(v.answers["event"], v.answers["answer"] == "take"),)),
 )
 
 
@@ -437,3 +438,57 @@ def moved_replies(data: Mapping[str, Any], lang: str) -> tuple[Outgoing, ...]:
         return (Reply(parts=(*parts, Msg("events.moved_calendar"))), ics_document(event, lang))
     meaning = "events.moved_offered" if status == "offered" else "events.moved_waitlisted"
     return (Reply(parts=(*parts, Msg(meaning))),)
+
+
+# ---- the proactive messages of events and meetings (looked up by job kind: flows/registry.py) ---
+def _reminder(state: State, data: Data, now: datetime, ctx: Context, flows: Mapping[str, Flow]) -> Sprint:
+    if data.get("confirm"):  # "will you come?"
+        return asking("attendance")(state, data, now, ctx, flows)
+    replies = reminder_replies(
+        str(data.get("title", "")), datetime.fromisoformat(data["when"]), str(data.get("place", ""))
+    )
+    return Sprint(state, replies, ())
+
+
+def _moved(state: State, data: Data, now: datetime, ctx: Context, flows: Mapping[str, Flow]) -> Sprint:
+    return Sprint(state, moved_replies(data, state.lang), ())
+
+
+def _notice(state: State, data: Data, now: datetime, ctx: Context, flows: Mapping[str, Flow]) -> Sprint:
+    return Sprint(state, notice_replies(str(data["key"]), dict(data.get("params", {}))), ())
+
+
+NOTICE_KINDS = {
+    "events.cancelled_notice": "notice.event_cancelled",
+    "meetings.cancelled_notice": "notice.meeting_cancelled",
+}
+
+PROACTIVE = (
+    ProactiveKind(
+        "reminder",
+        _reminder,
+        lambda data: "reminder.confirm" if data.get("confirm") else "reminder.event",
+        frozenset({"reminder.event", "reminder.confirm"}),
+    ),
+    ProactiveKind("offer", asking("offer"), lambda data: "waitlist.offer", frozenset({"waitlist.offer"})),
+    ProactiveKind(
+        "meeting",
+        asking("meeting"),
+        lambda data: f"meeting.{data.get('note', 'reminder')}",
+        frozenset({"meeting.scheduled", "meeting.moved", "meeting.reminder"}),
+    ),
+    ProactiveKind(
+        "event_moved",
+        lambda state, data, now, ctx, flows: Sprint(state, moved_replies(data, state.lang), ()),
+        lambda data: "notice.event_moved",
+        frozenset({"notice.event_moved"}),
+    ),
+    ProactiveKind(
+        "notice",
+        lambda state, data, now, ctx, flows: Sprint(
+            state, notice_replies(str(data["key"]), dict(data.get("params", {}))), ()
+        ),
+        lambda data: NOTICE_KINDS.get(str(data.get("key")), "notice"),
+        frozenset(NOTICE_KINDS.values()),
+    ),
+)

@@ -2,57 +2,82 @@
 
 The scheduler (in `bot/`) calls `proactive_sprint` inside the transaction that prepares a due row:
 a question (a reminder asking "will you come?", a seat offered from the waitlist, a meeting to
-confirm) is pushed as a flow frame onto the person's state, which the scheduler saves before
-sending; the buttons carry the state's sequence number, so the person's press is an ordinary
+confirm) is a `Trigger` that opens its flow on top of the person's state, which the scheduler saves
+before sending; the buttons carry the state's sequence number, so the person's press is an ordinary
 answer to the engine. Time comes in as `now`; all data comes in as `data` (JSON values).
+
+Each kind of due job that says something is a `ProactiveKind` declared by its feature (events and
+meetings in `flows/events.py`, the manager's decision in `flows/decision_notice.py`, a question's
+timeout here) and collected by `flows/registry.py`: the scheduler looks a job's kind up there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flows.context import Context
-from flows.decision_notice import decision_sprint
 from flows.declare import Flow
-from flows.engine import Sprint, trigger
-from flows.events import moved_replies, notice_replies, reminder_replies
-from flows.registry import FLOWS
+from flows.engine import Sprint, step, trigger
+from flows.inputs import Timeout
 from flows.state import State
 from flows.triggers import Trigger
 
-ASKING = {"offer": "offer", "meeting": "meeting"}  # job kind → flow; reminders ask only if `confirm`
+Data = Mapping[str, Any]
+SprintOf = Callable[[State, Data, datetime, Context, Mapping[str, Flow]], Sprint]
+
+
+@dataclass(frozen=True)
+class ProactiveKind:
+    """A kind of due job (`scheduled_jobs.kind`) that says something to a person.
+
+    `message_kind` names the message for the channel (WhatsApp picks its approved template by it);
+    `message_kinds` is every name it can give, the only ones a templates file may configure."""
+
+    kind: str
+    sprint: SprintOf
+    message_kind: Callable[[Data], str]
+    message_kinds: frozenset[str]
+
+
+def asking(flow: str) -> SprintOf:
+    """A message that asks something: its flow opened by a trigger about the event or meeting."""
+
+    def sprint(state: State, data: Data, now: datetime, ctx: Context, flows: Mapping[str, Flow]) -> Sprint:
+        return trigger(state, about(flow, data), now, ctx, flows)
+
+    return sprint
+
+
+def about(flow: str, data: Data) -> Trigger:
+    subject = data.get("event") or data.get("meeting")
+    values = {k: v for k, v in data.items() if k != "confirm"}
+    return Trigger(flow, values, key=None if subject is None else str(subject))
+
+
+def _timed_out(state: State, data: Data, now: datetime, ctx: Context, flows: Mapping[str, Flow]) -> Sprint:
+    return step(state, Timeout(int(data["seq"])), now, ctx, flows)
+
+
+# A question that waited in vain (`declare.Timeout`): the flow that waited says what follows. The
+# scheduler steps it with `bot.stepping.run_step` (its effects are applied as for a message).
+TIMEOUT = ProactiveKind("timeout", _timed_out, lambda data: f"timeout.{data.get('flow', '')}", frozenset())
 
 
 def proactive_sprint(
     state: State,
     kind: str,
-    data: Mapping[str, Any],
+    data: Data,
     now: datetime,
     ctx: Context,
-    flows: Mapping[str, Flow] = FLOWS,
+    flows: Mapping[str, Flow] | None = None,
 ) -> Sprint:
     """The replies of one proactive message, and the person's state after it."""
-    if kind == "reminder" and data.get("confirm"):
-        return trigger(state, _trigger("attendance", data), now, ctx, flows)
-    if kind in ASKING:
-        return trigger(state, _trigger(ASKING[kind], data), now, ctx, flows)
-    if kind == "reminder":
-        replies = reminder_replies(
-            str(data.get("title", "")), datetime.fromisoformat(data["when"]), str(data.get("place", ""))
-        )
-        return Sprint(state, replies, ())
-    if kind == "notice":
-        return Sprint(state, notice_replies(str(data["key"]), dict(data.get("params", {}))), ())
-    if kind == "event_moved":
-        return Sprint(state, moved_replies(data, state.lang), ())
-    if kind == "decision":  # the center manager decided a borderline pre-screen
-        return decision_sprint(state, data, now, ctx, flows)
-    raise ValueError(f"no proactive message for job kind {kind!r}")
+    from flows.registry import FLOWS, PROACTIVE  # the registry collects the features, this among them
 
-
-def _trigger(flow: str, data: Mapping[str, Any]) -> Trigger:
-    about = data.get("event") or data.get("meeting")
-    values = {k: v for k, v in data.items() if k != "confirm"}
-    return Trigger(flow, values, key=None if about is None else str(about))
+    found = PROACTIVE.get(kind)
+    if found is None:
+        raise ValueError(f"no proactive message for job kind {kind!r}")
+    return found.sprint(state, data, now, ctx, FLOWS if flows is None else flows)

@@ -1,17 +1,43 @@
-"""Every flow the engine knows, by name."""
+"""Every flow the engine knows, by name, and every kind of proactive message, by job kind."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
+from flows.decision_notice import PROACTIVE as DECISION_PROACTIVE
 from flows.declare import Flow
 from flows.events import FLOWS as BOOKING_FLOWS
+from flows.events import PROACTIVE as BOOKING_PROACTIVE
 from flows.menus import LANGUAGE, MENU, PRIVACY, RESUME
 from flows.prescreen import APPEAL, PRESCREEN
+from flows.proactive import TIMEOUT, ProactiveKind
 from flows.staff import FLOWS as STAFF_FLOWS
 from flows.staff_queue import FLOWS as STAFF_QUEUE_FLOWS
 
 FLOWS: Mapping[str, Flow] = {
-    f.name: f for f in (PRESCREEN, APPEAL, MENU, LANGUAGE, PRIVACY, RESUME, *BOOKING_FLOWS, *STAFF_FLOWS,
-                        *STAFF_QUEUE_FLOWS)
+    f.name: f
+    for f in (
+        PRESCREEN,
+        APPEAL,
+        MENU,
+        LANGUAGE,
+        PRIVACY,
+        RESUME,
+        *BOOKING_FLOWS,
+        *STAFF_FLOWS,
+        *STAFF_QUEUE_FLOWS,
+    )
 }
+
+PROACTIVE: Mapping[str, ProactiveKind] = {
+    p.kind: p for p in (*BOOKING_PROACTIVE, *DECISION_PROACTIVE, TIMEOUT)
+}
+# Every `Proactive.kind` the scheduler can give; a WhatsApp templates file may name only these.
+MESSAGE_KINDS = frozenset(kind for p in PROACTIVE.values() for kind in p.message_kinds)
+
+
+def message_kind(job_kind: str, data: Mapping[str, Any]) -> str:
+    """The `Proactive.kind` of a due job's message (WhatsApp picks its approved template by it)."""
+    found = PROACTIVE.get(job_kind)
+    return found.message_kind(data) if found else job_kind

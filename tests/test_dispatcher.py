@@ -152,7 +152,7 @@ def test_a_failing_step_apologises_and_leaves_everything_as_it_was(
     if broken == "flows.engine.step":
         def fail(*args: object, **kwargs: object) -> None:
             raise RuntimeError("engine broke")
-        monkeypatch.setattr("bot.dispatcher.step", fail)
+        monkeypatch.setattr("bot.stepping.step", fail)
     else:
         real = repo.apply_effects
 

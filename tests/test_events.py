@@ -178,6 +178,32 @@ def test_an_offer_not_taken_in_time_passes_to_the_next(app: App, clock: FakeCloc
     assert "הזמן לאישור המקום עבר" in late.text()
 
 
+def test_an_offers_question_times_out_and_the_seat_passes_on_without_the_sweep(
+    app: App, clock: FakeClock
+) -> None:
+    workshop = event(app, at(2026, 12, 13, 9), capacity=1)
+    ruth, dana, avi = (participant(app, n) for n in ("1", "2", "3"))
+    for who in (ruth, dana, avi):
+        sign_up(app, who, workshop)
+    with app.db.transaction() as s:
+        ev.cancel_signup(s, ruth, workshop, clock(), app.program)
+    sender = FakeSender()
+    worker = scheduler(app, sender)
+    worker.run_until_idle()
+    pending = job_rows(app, person_id=dana, state="pending")
+    assert sorted(j.kind for j in pending) == ["offer_expiry", "timeout"]
+    with app.db.transaction() as s:  # only the question's own timeout is left to pass the seat on
+        for job in s.scalars(select(ScheduledJob).where(ScheduledJob.kind == "offer_expiry")):
+            s.delete(job)
+    clock.advance(hours=23)
+    worker.run_until_idle()
+    assert signup_status(app, dana, workshop) == "offered"
+    clock.advance(hours=1, seconds=1)
+    worker.run_until_idle()
+    assert (signup_status(app, dana, workshop), signup_status(app, avi, workshop)) == ("expired", "offered")
+    assert [m.kind for r, m in sender.sent if r.person_id == dana] == ["waitlist.offer"]  # nothing more said
+
+
 def test_an_offer_can_be_declined_and_the_seat_moves_on(app: App, clock: FakeClock) -> None:
     workshop = event(app, at(2026, 12, 13, 9), capacity=1)
     ruth, dana, avi = (participant(app, n, lang="en") for n in ("1", "2", "3"))

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from flows import FLOWS, Command, Context, Input, PersonFacts, Pressed, Reply, State, Text
-from flows.declare import END, TIMED_OUT, Ask, Branch, Call, Done, Flow, Option, Timeout, View, yes_no
+from flows.declare import END, STAY, TIMED_OUT, Ask, Branch, Call, Done, Flow, Timeout, View, yes_no
 from flows.effects import ArmTimeout, Effect, SaveAnswer
 from flows.engine import Sprint, step, trigger
 from flows.inputs import Timeout as TimedOut
@@ -42,7 +42,9 @@ class Run:
     last: tuple[Any, ...] = ()
 
     def ctx(self) -> Context:
-        return Context(program=PROGRAM, lexicon=CATALOGS, person=PersonFacts(outcome="eligible", center="kfar_saba"))
+        return Context(
+            program=PROGRAM, lexicon=CATALOGS, person=PersonFacts(outcome="eligible", center="kfar_saba")
+        )
 
     def _keep(self, sprint: Sprint) -> Run:
         self.state = State.from_json(sprint.state.to_json())
@@ -51,7 +53,9 @@ class Run:
         return self
 
     def start(self, flow: str, key: str | None = None, **values: Any) -> Run:
-        return self._keep(trigger(self.state, Trigger(flow, values, key=key), self.now, self.ctx(), self.flows))
+        return self._keep(
+            trigger(self.state, Trigger(flow, values, key=key), self.now, self.ctx(), self.flows)
+        )
 
     def feed(self, inp: Input) -> Run:
         return self._keep(step(self.state, inp, self.now, self.ctx(), self.flows))
@@ -84,8 +88,12 @@ def run(*flows: Flow) -> Run:
 STATUS = Flow(
     "t_status",
     steps=(
-        Ask("working", prompt="t.ask_working", options=yes_no(),
-            next=lambda v: "since" if v.answers["working"] == "yes" else "looking"),
+        Ask(
+            "working",
+            prompt="t.ask_working",
+            options=yes_no(),
+            next=lambda v: "since" if v.answers["working"] == "yes" else "looking",
+        ),
         free("since", next="percent"),
         Ask("looking", prompt="t.ask_looking", options=yes_no(), next=END),
         Branch("percent_or_not", to=lambda v: "percent" if v.answers.get("since") != "today" else END),
@@ -122,8 +130,11 @@ def test_back_after_a_branch_returns_to_the_question_that_branched() -> None:
 
 
 def test_a_branch_step_routes_without_asking() -> None:
-    flow = Flow("t_b", steps=(free("a"), Branch("route", to=lambda v: END if v.answers["a"] == "x" else "b"),
-                              free("b")), finish=result_of)
+    flow = Flow(
+        "t_b",
+        steps=(free("a"), Branch("route", to=lambda v: END if v.answers["a"] == "x" else "b"), free("b")),
+        finish=result_of,
+    )
     assert run(flow).start("t_b").say("x").said() == ["t.done"]
     assert run(flow).start("t_b").say("y").asked() == "t.ask_b"
 
@@ -135,14 +146,19 @@ def test_a_route_to_an_undeclared_step_is_a_declaration_error() -> None:
 
 
 def test_routes_that_go_round_without_asking_are_a_declaration_error() -> None:
-    flow = Flow("t_loop", steps=(Branch("a", to=lambda v: "b"), Branch("b", to=lambda v: "a")), finish=result_of)
+    flow = Flow(
+        "t_loop", steps=(Branch("a", to=lambda v: "b"), Branch("b", to=lambda v: "a")), finish=result_of
+    )
     with pytest.raises(ValueError, match="circles"):
         run(flow).start("t_loop")
 
 
 # ---- sub-flows that return a value -------------------------------------------------------------
-PICKER = Flow("t_picker", steps=(free("title"), Ask("sure", prompt="t.ask_sure", options=yes_no())),
-              finish=lambda v: Done(result=v.answers["title"] if v.answers["sure"] == "yes" else None))
+PICKER = Flow(
+    "t_picker",
+    steps=(free("title"), Ask("sure", prompt="t.ask_sure", options=yes_no())),
+    finish=lambda v: Done(result=v.answers["title"] if v.answers["sure"] == "yes" else None),
+)
 JOB = Flow(
     "t_job",
     steps=(
@@ -181,8 +197,11 @@ def test_a_menu_opened_inside_a_called_flow_returns_to_it() -> None:
 
 
 # ---- repeating a group ------------------------------------------------------------------------
-ONE_JOB = Flow("t_one", steps=(free("title"), Ask("more", prompt="t.ask_more", options=yes_no())),
-               finish=lambda v: Done(result={"title": v.answers["title"], "more": v.answers["more"] == "yes"}))
+ONE_JOB = Flow(
+    "t_one",
+    steps=(free("title"), Ask("more", prompt="t.ask_more", options=yes_no())),
+    finish=lambda v: Done(result={"title": v.answers["title"], "more": v.answers["more"] == "yes"}),
+)
 JOBS = Flow(
     "t_jobs",
     steps=(Call("jobs", flow="t_one", repeat=lambda v: v.answers["_jobs"][-1]["more"]), free("note")),
@@ -200,7 +219,7 @@ def test_a_repeated_group_collects_one_result_per_round() -> None:
 
 # ---- a question that waits with a timeout -------------------------------------------------------
 def remind_or_give_up(view: View) -> Done:
-    if view.answers.get(TIMED_OUT):
+    if view.answers.get(TIMED_OUT) == "reminder":  # the reminder went unanswered too
         return Done(replies=(Msg("t.gave_up"),), effects=(SaveAnswer("t_wait", "gave_up", "", True),))
     return Done(replies=(Msg("t.thanks"),))
 
@@ -208,10 +227,19 @@ def remind_or_give_up(view: View) -> Done:
 WAIT = Flow(
     "t_wait",
     steps=(
-        Ask("answer", prompt="t.ask_answer", options=yes_no(), next=END,
-            timeout=Timeout(after=timedelta(days=3), go="reminder")),
-        Ask("reminder", prompt="t.ask_again", options=yes_no(),
-            timeout=Timeout(after=lambda v: timedelta(days=2))),
+        Ask(
+            "answer",
+            prompt="t.ask_answer",
+            options=yes_no(),
+            next=END,
+            timeout=Timeout(after=timedelta(days=3), go="reminder"),
+        ),
+        Ask(
+            "reminder",
+            prompt="t.ask_again",
+            options=yes_no(),
+            timeout=Timeout(after=lambda v: timedelta(days=2)),
+        ),
     ),
     finish=remind_or_give_up,
 )
@@ -261,6 +289,36 @@ def test_a_timeout_reaches_the_waiting_question_under_a_menu() -> None:
     assert [f.flow for f in chat.state.frames] == ["menu", "t_wait"]
 
 
+LAPSE = Flow(
+    "t_lapse",
+    steps=(
+        Ask(
+            "answer",
+            prompt="t.ask_answer",
+            options=yes_no(),
+            timeout=Timeout(
+                after=timedelta(hours=24),
+                go=STAY,
+                effects=lambda v: (SaveAnswer("t_lapse", "lapsed", "", v.answers["event"]),),
+            ),
+        ),
+    ),
+    finish=lambda v: Done(replies=(Msg("t.answered", {"late": bool(v.answers.get(TIMED_OUT))}),)),
+)
+
+
+def test_a_timeout_may_apply_effects_and_leave_the_question_as_it_stood() -> None:
+    chat = run(LAPSE).start("t_lapse", key="e1", event="e1")
+    (timer,) = armed(chat)
+    seq = chat.state.seq
+    chat.now = timer.at
+    chat.feed(TimedOut(timer.seq))
+    assert chat.last == () and chat.state.seq == seq  # nothing said, the buttons still the same
+    assert [(e.question, e.value) for e in chat.effects if isinstance(e, SaveAnswer)] == [("lapsed", "e1")]
+    chat.press("yes")  # a late press is still an answer, and the flow knows it came late
+    assert chat.last[0].parts[0].params == {"late": True}
+
+
 # ---- proactive starts ---------------------------------------------------------------------------
 def test_a_trigger_starts_its_flow_on_top_and_replaces_one_about_the_same_thing() -> None:
     chat = run(WAIT)
@@ -268,7 +326,11 @@ def test_a_trigger_starts_its_flow_on_top_and_replaces_one_about_the_same_thing(
     chat.start("t_wait", key="e1", event="e1")
     chat.start("t_wait", key="e2", event="e2")
     chat.start("t_wait", key="e1", event="e1")
-    assert [(f.flow, f.key) for f in chat.state.frames] == [("menu", None), ("t_wait", "e2"), ("t_wait", "e1")]
+    assert [(f.flow, f.key) for f in chat.state.frames] == [
+        ("menu", None),
+        ("t_wait", "e2"),
+        ("t_wait", "e1"),
+    ]
     assert chat.state.top.answers == {"event": "e1"}
 
 

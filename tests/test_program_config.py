@@ -12,8 +12,8 @@ import pytest
 from bot.channels.whatsapp_templates import TemplateConfigError, load_templates
 from bot.cli import main
 from bot.program_config import DEFAULT_CONFIG, ProgramConfigError, check_keys, load_program
-from bot.scheduler import MESSAGE_KINDS, message_kind
 from flows.event_kinds import KINDS
+from flows.registry import MESSAGE_KINDS, message_kind
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = DEFAULT_CONFIG.read_text(encoding="utf-8")

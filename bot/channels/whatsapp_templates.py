@@ -18,7 +18,7 @@ en = "HX…"
 default = "HX…"     # optional: for a language with no template of its own
 ```
 
-A misspelled key, or a kind the scheduler never sends (`bot.scheduler.MESSAGE_KINDS`), stops the
+A misspelled key, or a kind the scheduler never sends (`flows.registry.MESSAGE_KINDS`), stops the
 assistant at start, as a misspelled program setting does.
 """
 
@@ -31,8 +31,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.scheduler import MESSAGE_KINDS
 from flows.program import LANGUAGES
+from flows.registry import MESSAGE_KINDS
 
 SHAPE = re.compile(r"(buttons_[1-3]|list_([1-9]|10))")
 CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}")
