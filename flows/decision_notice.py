@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from flows.context import Bookings, Context, EventOffer
-from flows.declare import Flow
+from flows.declare import Flows
 from flows.eligibility import REASONS
 from flows.engine import Sprint, trigger
 from flows.messages import Msg, MsgList, Reply
@@ -39,7 +39,7 @@ def conferences_of(data: Mapping[str, Any], center: str | None) -> tuple[EventOf
 
 
 def decision_sprint(
-    state: State, data: Mapping[str, Any], now: datetime, ctx: Context, flows: Mapping[str, Flow]
+    state: State, data: Mapping[str, Any], now: datetime, ctx: Context, flows: Flows
 ) -> Sprint:
     slug = data.get("center")
     center = ctx.program.center(slug)

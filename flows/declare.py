@@ -16,7 +16,7 @@ what happens next. Everything here is data plus pure functions of a `View`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -174,3 +174,38 @@ class Flow:
 
 def yes_no(yes: str = "common.yes", no: str = "common.no") -> tuple[Option, ...]:
     return (Option("yes", yes, synonyms="synonyms.yes"), Option("no", no, synonyms="synonyms.no"))
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Which flows play the parts the engine knows; the registry names them, the engine names none."""
+
+    newcomer: str  # where someone new starts (and "start over" goes)
+    menu: str  # the main menu: "menu", idle input from someone known, "back" at the bottom
+    resume: str  # after a long pause mid-flow: carry on or start over?
+    # an intent that opens a flow ("language", "privacy", "staff") → that flow
+    intents: Mapping[str, str] = field(default_factory=dict)
+
+
+class Flows(Mapping[str, Flow]):
+    """Every flow by name, with the roles they play."""
+
+    def __init__(self, flows: Iterable[Flow], roles: Roles) -> None:
+        self._by_name = {f.name: f for f in flows}
+        self.roles = roles
+        missing = {roles.newcomer, roles.menu, roles.resume, *roles.intents.values()} - set(self._by_name)
+        if missing:
+            raise ValueError(f"roles name flows that are not declared: {sorted(missing)}")
+
+    def __getitem__(self, name: str) -> Flow:
+        return self._by_name[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_name)
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def adding(self, *flows: Flow) -> Flows:
+        """These flows and `flows` (a test's, or a feature tried out on its own)."""
+        return Flows((*self._by_name.values(), *flows), self.roles)

@@ -6,13 +6,27 @@ state and then sends the replies. Nothing here does I/O or reads the clock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from flows.context import Context
-from flows.declare import END, STAY, TIMED_OUT, Ask, Branch, Call, Done, Flow, Invalid, Option, Route, View
+from flows.declare import (
+    END,
+    STAY,
+    TIMED_OUT,
+    Ask,
+    Branch,
+    Call,
+    Done,
+    Flow,
+    Flows,
+    Invalid,
+    Option,
+    Roles,
+    Route,
+    View,
+)
 from flows.effects import ArmTimeout, Effect, RequestHandoff, SaveAnswer, SetLanguage, SetOptOut, SetPhone
 from flows.inputs import Command, Contact, Input, Pressed, Text, Timeout, Unsupported
 from flows.messages import Choice, Msg, Outgoing, Reply
@@ -48,7 +62,7 @@ class Sprint:
     effects: tuple[Effect, ...]
 
 
-def step(state: State, inp: Input, now: datetime, ctx: Context, flows: Mapping[str, Flow]) -> Sprint:
+def step(state: State, inp: Input, now: datetime, ctx: Context, flows: Flows) -> Sprint:
     run = _Run(State.from_json(state.to_json()), ctx, now, flows)
     if isinstance(inp, Timeout):  # the clock, not the person: their last activity stays as it was
         run.timed_out(inp.seq)
@@ -64,7 +78,7 @@ def unsupported_key(inp: Unsupported) -> str:
     return "common.edited" if inp.kind == "edited" else "common.unsupported"
 
 
-def trigger(state: State, start: Trigger, now: datetime, ctx: Context, flows: Mapping[str, Flow]) -> Sprint:
+def trigger(state: State, start: Trigger, now: datetime, ctx: Context, flows: Flows) -> Sprint:
     """Start a flow on top of whatever the person is in, without any input from them: a proactive
     message that asks something (a reminder's "will you come?"). The first question's buttons carry
     the new sequence number, so the person's press is matched like any other answer; when the flow
@@ -83,7 +97,7 @@ class _Run:
     state: State
     ctx: Context
     now: datetime
-    flows: Mapping[str, Flow]
+    flows: Flows
     replies: list[Outgoing] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
     _pending: list[Msg] = field(default_factory=list)  # said before the next question
@@ -123,7 +137,7 @@ class _Run:
             self.idle_input(inp)
             return
         if isinstance(inp, Text) and self.away_too_long():
-            self.push("resume")
+            self.push(self.flows.roles.resume)
             return
         self.answer(inp)
 
@@ -134,20 +148,21 @@ class _Run:
             self.state.frames.clear()
             if person.opted_out:
                 self.effects.append(SetOptOut(False))
-            self.start("prescreen" if self.newcomer() else "menu", greeting="common.welcome_back"
-                       if person.outcome else None)
+            self.start(self.roles.newcomer if self.newcomer() else self.roles.menu,
+                       greeting="common.welcome_back" if person.outcome else None)
         elif name == "menu":
-            if self.top_flow() == "menu":
+            if self.top_flow() == self.roles.menu:
                 self.reprompt_or_menu()
             else:
-                self.push("menu")
+                self.push(self.roles.menu)
         elif name == "back":
             self.back()
-        elif name in ("language", "privacy", "staff"):
-            if self.top_flow() == name:
+        elif name in self.roles.intents:
+            opens = self.roles.intents[name]
+            if self.top_flow() == opens:
                 self.reprompt_or_menu()
             else:
-                self.push(name)
+                self.push(opens)
         elif name == "human":
             top = self.state.top
             self.effects.append(RequestHandoff(top.flow if top else None, top.node if top else None))
@@ -162,7 +177,7 @@ class _Run:
                 self.say("optout.resumed")
             if not self.state.frames and person.outcome is None:
                 # English "start" is the opt-in word, and the idle hint says to write it to begin
-                self.start("prescreen")
+                self.start(self.roles.newcomer)
             else:
                 self.reprompt_or_menu()
         elif name == "help":
@@ -191,9 +206,9 @@ class _Run:
         if isinstance(inp, Unsupported):
             self.say(unsupported_key(inp))
         if self.newcomer():
-            self.start("prescreen")
+            self.start(self.roles.newcomer)
         else:
-            self.start("menu", greeting="common.welcome_back")
+            self.start(self.roles.menu, greeting="common.welcome_back")
 
     # ---- moving through flows ----------------------------------------------------------------
     def start(self, name: str, greeting: str | None = None, carry: dict[str, Any] | None = None,
@@ -205,7 +220,7 @@ class _Run:
 
     def push(self, name: str) -> None:
         # The menu offers "continue where we stopped" when it opens on top of another flow.
-        carry = {"can_continue": True} if name == "menu" and self.state.frames else None
+        carry = {"can_continue": True} if name == self.roles.menu and self.state.frames else None
         self.start(name, carry=carry)
 
     def advance(self) -> None:
@@ -291,7 +306,7 @@ class _Run:
         elif then == "reset":
             self.state = State(lang=self.state.lang, seq=self.state.seq)
         elif then == "restart-below":
-            below = self.state.frames.pop().flow if self.state.frames else "prescreen"
+            below = self.state.frames.pop().flow if self.state.frames else self.roles.newcomer
             self.state.frames.clear()
             self.start(below)
         elif then.startswith("start:"):
@@ -304,7 +319,7 @@ class _Run:
     def back(self) -> None:
         frame = self.state.top
         if frame is None:
-            self.start("menu")
+            self.start(self.roles.menu)
             return
         if frame.history:
             key = frame.history.pop()
@@ -325,8 +340,8 @@ class _Run:
                 self.back()  # back from a called flow's first question: before the call, in the caller
             else:
                 self.reprompt()
-        elif frame.flow != "menu":
-            self.push("menu")
+        elif frame.flow != self.roles.menu:
+            self.push(self.roles.menu)
         else:
             self.reprompt()
 
@@ -545,9 +560,14 @@ class _Run:
         below = self.state.frames[at - 1] if at > 0 else None
         return below is not None and isinstance(self.flows[below.flow].step(below.node), Call)
 
+    @property
+    def roles(self) -> Roles:
+        return self.flows.roles
+
     def available(self, intent: str) -> bool:
         """An intent that opens a flow (menu, language, staff...) exists only for who may be in it."""
-        flow = self.flows.get(intent)
+        opens = {**self.roles.intents, "menu": self.roles.menu}.get(intent)
+        flow = self.flows.get(opens) if opens else None
         return flow is None or flow.allows(self.ctx)
 
     def newcomer(self) -> bool:
@@ -577,8 +597,9 @@ class _Run:
         # the last thing we said, and may be answered a day later (a seat offer, a meeting): a typed
         # answer to it is an answer, not a return to a conversation left mid-way.
         asked_by_us = top is not None and top.key is not None
-        return (last is not None and self.now - last > limit and self.top_flow() not in ("resume", "menu")
-                and not asked_by_us)
+        here = self.top_flow()
+        waiting_anyway = here in (self.roles.resume, self.roles.menu) or asked_by_us
+        return last is not None and self.now - last > limit and not waiting_anyway
 
     def say(self, key: str, **params: Any) -> None:
         self._pending.append(Msg(key, params))
@@ -614,7 +635,7 @@ class _Run:
             self.say("common.start_hint")
             self.flush()
         else:
-            self.start("menu")
+            self.start(self.roles.menu)
 
 
 class _Blank(dict):  # type: ignore[type-arg]

@@ -21,7 +21,7 @@ from typing import Any
 
 from flows.calendar_file import ics_document
 from flows.context import Context, EventOffer, MeetingFacts, SessionInfo
-from flows.declare import STAY, Ask, Done, Flow, Option, Timeout, View
+from flows.declare import STAY, Ask, Done, Flow, Flows, Option, Timeout, View
 from flows.effects import (
     AnswerAttendance,
     AnswerMeeting,
@@ -441,7 +441,7 @@ def moved_replies(data: Mapping[str, Any], lang: str) -> tuple[Outgoing, ...]:
 
 
 # ---- the proactive messages of events and meetings (looked up by job kind: flows/registry.py) ---
-def _reminder(state: State, data: Data, now: datetime, ctx: Context, flows: Mapping[str, Flow]) -> Sprint:
+def _reminder(state: State, data: Data, now: datetime, ctx: Context, flows: Flows) -> Sprint:
     if data.get("confirm"):  # "will you come?"
         return asking("attendance")(state, data, now, ctx, flows)
     replies = reminder_replies(
@@ -450,11 +450,11 @@ def _reminder(state: State, data: Data, now: datetime, ctx: Context, flows: Mapp
     return Sprint(state, replies, ())
 
 
-def _moved(state: State, data: Data, now: datetime, ctx: Context, flows: Mapping[str, Flow]) -> Sprint:
+def _moved(state: State, data: Data, now: datetime, ctx: Context, flows: Flows) -> Sprint:
     return Sprint(state, moved_replies(data, state.lang), ())
 
 
-def _notice(state: State, data: Data, now: datetime, ctx: Context, flows: Mapping[str, Flow]) -> Sprint:
+def _notice(state: State, data: Data, now: datetime, ctx: Context, flows: Flows) -> Sprint:
     return Sprint(state, notice_replies(str(data["key"]), dict(data.get("params", {}))), ())
 
 

@@ -19,14 +19,14 @@ from datetime import datetime
 from typing import Any
 
 from flows.context import Context
-from flows.declare import Flow
+from flows.declare import Flows
 from flows.engine import Sprint, step, trigger
 from flows.inputs import Timeout
 from flows.state import State
 from flows.triggers import Trigger
 
 Data = Mapping[str, Any]
-SprintOf = Callable[[State, Data, datetime, Context, Mapping[str, Flow]], Sprint]
+SprintOf = Callable[[State, Data, datetime, Context, Flows], Sprint]
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class ProactiveKind:
 def asking(flow: str) -> SprintOf:
     """A message that asks something: its flow opened by a trigger about the event or meeting."""
 
-    def sprint(state: State, data: Data, now: datetime, ctx: Context, flows: Mapping[str, Flow]) -> Sprint:
+    def sprint(state: State, data: Data, now: datetime, ctx: Context, flows: Flows) -> Sprint:
         return trigger(state, about(flow, data), now, ctx, flows)
 
     return sprint
@@ -57,7 +57,7 @@ def about(flow: str, data: Data) -> Trigger:
     return Trigger(flow, values, key=None if subject is None else str(subject))
 
 
-def _timed_out(state: State, data: Data, now: datetime, ctx: Context, flows: Mapping[str, Flow]) -> Sprint:
+def _timed_out(state: State, data: Data, now: datetime, ctx: Context, flows: Flows) -> Sprint:
     return step(state, Timeout(int(data["seq"])), now, ctx, flows)
 
 
@@ -72,7 +72,7 @@ def proactive_sprint(
     data: Data,
     now: datetime,
     ctx: Context,
-    flows: Mapping[str, Flow] | None = None,
+    flows: Flows | None = None,
 ) -> Sprint:
     """The replies of one proactive message, and the person's state after it."""
     from flows.registry import FLOWS, PROACTIVE  # the registry collects the features, this among them

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flows.decision_notice import PROACTIVE as DECISION_PROACTIVE
-from flows.declare import Flow
+from flows.declare import Flows, Roles
 from flows.events import FLOWS as BOOKING_FLOWS
 from flows.events import PROACTIVE as BOOKING_PROACTIVE
 from flows.menus import LANGUAGE, MENU, PRIVACY, RESUME
@@ -15,20 +15,11 @@ from flows.proactive import TIMEOUT, ProactiveKind
 from flows.staff import FLOWS as STAFF_FLOWS
 from flows.staff_queue import FLOWS as STAFF_QUEUE_FLOWS
 
-FLOWS: Mapping[str, Flow] = {
-    f.name: f
-    for f in (
-        PRESCREEN,
-        APPEAL,
-        MENU,
-        LANGUAGE,
-        PRIVACY,
-        RESUME,
-        *BOOKING_FLOWS,
-        *STAFF_FLOWS,
-        *STAFF_QUEUE_FLOWS,
-    )
-}
+FLOWS = Flows(
+    (PRESCREEN, APPEAL, MENU, LANGUAGE, PRIVACY, RESUME, *BOOKING_FLOWS, *STAFF_FLOWS, *STAFF_QUEUE_FLOWS),
+    Roles(newcomer=PRESCREEN.name, menu=MENU.name, resume=RESUME.name,
+          intents={"language": LANGUAGE.name, "privacy": PRIVACY.name, "staff": "staff"}),
+)
 
 PROACTIVE: Mapping[str, ProactiveKind] = {
     p.kind: p for p in (*BOOKING_PROACTIVE, *DECISION_PROACTIVE, TIMEOUT)

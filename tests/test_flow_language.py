@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from flows import FLOWS, Command, Context, Input, PersonFacts, Pressed, Reply, State, Text
-from flows.declare import END, STAY, TIMED_OUT, Ask, Branch, Call, Done, Flow, Timeout, View, yes_no
+from flows.declare import END, STAY, TIMED_OUT, Ask, Branch, Call, Done, Flow, Flows, Timeout, View, yes_no
 from flows.effects import ArmTimeout, Effect, SaveAnswer
 from flows.engine import Sprint, step, trigger
 from flows.inputs import Timeout as TimedOut
@@ -35,7 +35,7 @@ def result_of(view: View) -> Done:
 class Run:
     """One person in a set of flows; the state goes through JSON after every step."""
 
-    flows: dict[str, Flow]
+    flows: Flows
     now: datetime = START
     state: State = field(default_factory=State)
     effects: list[Effect] = field(default_factory=list)
@@ -81,7 +81,7 @@ class Run:
 
 
 def run(*flows: Flow) -> Run:
-    return Run({**FLOWS, **{f.name: f for f in flows}})
+    return Run(FLOWS.adding(*flows))
 
 
 # ---- branching ---------------------------------------------------------------------------------
