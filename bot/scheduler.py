@@ -32,6 +32,7 @@ from sqlalchemy import select
 from bot.clock import Clock
 from bot.i18n import Catalogs
 from bot.outbound import ChannelSender, Proactive, Recipient, SendResult, SendStatus
+from bot.registry import EFFECT_HANDLERS
 from bot.stepping import run_step
 from flows import Context, Msg, PersonFacts, Program, State
 from flows.inputs import Timeout
@@ -40,6 +41,8 @@ from flows.registry import message_kind
 from storage import decisions, handoffs, jobs, repo
 from storage import events as bookings
 from storage.db import Database, locked
+from storage.effects import Applying
+from storage.effects import apply as apply_effects
 from storage.models import (
     ChannelIdentity,
     Conversation,
@@ -231,7 +234,9 @@ class Scheduler:
         before = session.get(Conversation, person.id)
         state_before = before.state if before is not None else None
         sprint = proactive_sprint(state, job.kind, data, now, ctx)
-        repo.apply_effects(session, person, sprint.effects, now)  # a question's timeout, armed
+        # a question's timeout armed, as for a step (the table of bot/registry.py)
+        applying = Applying(session, person, now, self.program, state.lang)
+        apply_effects(applying, sprint.effects, EFFECT_HANDLERS)
         state_after = None
         if sprint.state.to_json() != state.to_json():
             repo.save_state(session, person.id, sprint.state, now)

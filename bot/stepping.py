@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.registry import EFFECT_HANDLERS
 from flows import (
     FLOWS,
     Bookings,
@@ -26,14 +27,13 @@ from flows import (
     State,
 )
 from flows.context import Lexicon, StaffQueue
-from flows.effects import DeleteMyData
 from flows.engine import Sprint, step
-from flows.events import result_replies
 from flows.program import STAFF_ROLES
-from flows.staff import staff_result_replies
-from flows.staff_queue import queue_result_replies
+from flows.registry import told
+from storage import effects as storage_effects
 from storage import events as bookings
-from storage import repo, staff, staff_queue
+from storage import repo, staff_queue
+from storage.effects import Applying
 from storage.models import Person
 
 
@@ -62,21 +62,15 @@ def run_step(session: Session, person: Person, facts: PersonFacts, state: State,
                                                                   program))
         sprint = step(state, inp, now, ctx, FLOWS)
     replies = sprint.replies
-    if any(isinstance(e, DeleteMyData) for e in sprint.effects):
-        bookings.release_seats(session, person.id, now, program)  # the waitlist gets them
-    if not repo.apply_effects(session, person, sprint.effects, now):
+    # every effect through the one table (bot/registry.py): sign-ups and meeting answers decided
+    # here, under the event's lock; staff actions with the same storage functions as the CLI
+    applying = Applying(session, person, now, program, sprint.state.lang)
+    applied = storage_effects.apply(applying, sprint.effects, EFFECT_HANDLERS)
+    if not applied.kept:
         return Stepped(sprint, replies, kept=False)
     repo.save_state(session, person.id, sprint.state, now)
-    # sign-ups and meeting answers: decided here, under the event's lock; told in the person's words
-    # before the next question (if the flow below asks one again)
-    results = bookings.apply_bookings(session, person, sprint.effects, now, program, sprint.state.lang)
-    told = tuple(r for result in results for r in result_replies(result, sprint.state.lang))
-    # staff adding, editing or cancelling an event: the same storage functions as the CLI
-    done = staff.apply_staff_effects(session, person, sprint.effects, now, program, sprint.state.lang)
-    told += tuple(r for result in done for r in staff_result_replies(result))
-    # staff closing a "talk to a person" request, a manager deciding a case: as the CLI does
-    handled = staff_queue.apply_queue_effects(session, person, sprint.effects, now, program)
-    told += tuple(r for result in handled for r in queue_result_replies(result))
+    # told in the person's words before the next question (if the flow below asks one again)
+    said = told(applied.results, sprint.state.lang)
     asking = (i for i, r in enumerate(replies) if isinstance(r, Reply) and r.choices)
     at = next(asking, len(replies))
-    return Stepped(sprint, (*replies[:at], *told, *replies[at:]), kept=True)
+    return Stepped(sprint, (*replies[:at], *said, *replies[at:]), kept=True)

@@ -7,6 +7,7 @@ BEGIN IMMEDIATE), then counts the seats taken (confirmed + offered) and decides.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from flows.events import BookingResult
 from flows.program import Program
 from storage import jobs
 from storage.db import locked
+from storage.effects import Applying, Handler
 from storage.models import (
     Center,
     Event,
@@ -979,41 +981,63 @@ def event_facts(
 
 
 # ---- applying a step's booking effects ---------------------------------------------------------
-def apply_bookings(
-    session: Session, person: Person, effects: tuple[Any, ...], now: datetime, program: Program, lang: str
-) -> list[BookingResult]:
-    results = []
-    for effect in effects:
-        if isinstance(effect, AnswerMeeting):
-            meeting_id = ref_id(effect.meeting, "m") or 0
-            status = answer_meeting(session, person.id, meeting_id, effect.action, effect.reason, now)
-            results.append(BookingResult("meeting", status))
-            continue
-        if isinstance(effect, LetOfferLapse):  # said nothing: the seat passes on quietly
-            event_id = _event_id(effect.event)
-            if event_id is not None:
-                lapse_offer(session, person.id, event_id, now, program)
-            continue
-        if not isinstance(effect, (SignUp, CancelSignup, AnswerOffer, AnswerAttendance)):
-            continue
+def _meeting_answer(a: Applying, effect: AnswerMeeting) -> BookingResult:
+    meeting_id = ref_id(effect.meeting, "m") or 0
+    return BookingResult("meeting", answer_meeting(a.session, a.person.id, meeting_id, effect.action,
+                                                   effect.reason, a.now))
+
+
+def _offer_lapsed(a: Applying, effect: LetOfferLapse) -> None:
+    """Said nothing: the seat passes on quietly."""
+    event_id = _event_id(effect.event)
+    if event_id is not None:
+        lapse_offer(a.session, a.person.id, event_id, a.now, _program(a))
+
+
+def _program(a: Applying) -> Program:
+    assert a.program is not None, "booking effects are applied with the program's rules"
+    return a.program
+
+
+def _on_event(action: str, decide: Callable[[Applying, Any, int], tuple[str, int | None]]) -> Handler:
+    """A booking on one event: decided under the event's lock, told with the event as it is now."""
+
+    def handle(a: Applying, effect: Any) -> BookingResult:
         event_id = _event_id(effect.event)
-        position = None
         if event_id is None:
-            action, status = "signup", "unavailable"
-        elif isinstance(effect, SignUp):
-            action = "signup"
-            status, position = sign_up(session, person.id, event_id, now, program)
-        elif isinstance(effect, CancelSignup):
-            action, status = "cancel", cancel_signup(session, person.id, event_id, now, program)
-        elif isinstance(effect, AnswerOffer):
-            action, status = "offer", answer_offer(session, person.id, event_id, effect.accept, now, program)
-        else:
-            action = "attendance"
-            status = answer_attendance(session, person.id, event_id, effect.coming, now, program)
-        event = session.get(Event, event_id) if event_id is not None else None
-        offer = offer_of(event, lang, _taken(session, event.id)) if event is not None else None
-        results.append(BookingResult(action, status, offer, position))
-    return results
+            return BookingResult("signup", "unavailable")
+        status, position = decide(a, effect, event_id)
+        event = a.session.get(Event, event_id)
+        offer = offer_of(event, a.lang, _taken(a.session, event.id)) if event is not None else None
+        return BookingResult(action, status, offer, position)
+
+    return handle
+
+
+def _sign_up(a: Applying, effect: SignUp, event_id: int) -> tuple[str, int | None]:
+    return sign_up(a.session, a.person.id, event_id, a.now, _program(a))
+
+
+def _cancel(a: Applying, effect: CancelSignup, event_id: int) -> tuple[str, int | None]:
+    return cancel_signup(a.session, a.person.id, event_id, a.now, _program(a)), None
+
+
+def _offer(a: Applying, effect: AnswerOffer, event_id: int) -> tuple[str, int | None]:
+    return answer_offer(a.session, a.person.id, event_id, effect.accept, a.now, _program(a)), None
+
+
+def _attendance(a: Applying, effect: AnswerAttendance, event_id: int) -> tuple[str, int | None]:
+    return answer_attendance(a.session, a.person.id, event_id, effect.coming, a.now, _program(a)), None
+
+
+HANDLERS: dict[type, Handler] = {
+    SignUp: _on_event("signup", _sign_up),
+    CancelSignup: _on_event("cancel", _cancel),
+    AnswerOffer: _on_event("offer", _offer),
+    AnswerAttendance: _on_event("attendance", _attendance),
+    AnswerMeeting: _meeting_answer,
+    LetOfferLapse: _offer_lapsed,
+}
 
 
 # ---- what a proactive message needs, read when it is about to go out --------------------------

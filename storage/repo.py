@@ -30,6 +30,7 @@ from flows.state import VERSION, State
 from storage import events as bookings
 from storage import handoffs, jobs
 from storage.db import locked
+from storage.effects import GONE, Applying, Handler, apply
 from storage.models import (
     Answer,
     Base,
@@ -214,31 +215,55 @@ def person_facts(session: Session, person: Person, channel: str, profile_name: s
 
 # ---- applying a step's effects ---------------------------------------------------------------
 def apply_effects(session: Session, person: Person, effects: Iterable[Effect], now: datetime) -> bool:
-    """Store what a step decided. Returns False when the person was deleted."""
-    for effect in effects:
-        if isinstance(effect, SaveAnswer):
-            session.add(Answer(person_id=person.id, flow=effect.flow, question=effect.question,
-                               raw_text=effect.raw, value=effect.value, answered_at=now))
-        elif isinstance(effect, UpdateProfile):
-            _update_profile(session, person, effect, now)
-        elif isinstance(effect, RecordOutcome):
-            _record_outcome(session, person, effect, now)
-        elif isinstance(effect, RequestHandoff):  # in the staff queue, with a "call them" task
-            handoffs.open_request(session, person, effect.flow, effect.question, now)
-        elif isinstance(effect, SetOptOut):
-            person.opted_out = effect.opted_out
-            person.opted_out_at = now if effect.opted_out else None
-        elif isinstance(effect, SetLanguage):
-            person.language = effect.lang
-        elif isinstance(effect, SetPhone):  # shared through the platform (Telegram's contact button)
-            _set_phone(session, person, effect.phone, verified=True, now=now)
-        elif isinstance(effect, ArmTimeout):  # the scheduler delivers the timeout like any due job
-            jobs.enqueue(session, kind=TIMEOUT_JOB, person_id=person.id, due_at=effect.at, now=now,
-                         payload={"seq": effect.seq}, dedupe_key=f"timeout:{person.id}:{effect.seq}")
-        elif isinstance(effect, DeleteMyData):
-            delete_person(session, person.id)
-            return False
-    return True
+    """Store what a step decided about the person (the effects of `HANDLERS`; the dispatcher applies
+    every effect through the whole table, `bot/registry.py`). False when the person was deleted."""
+    return apply(Applying(session, person, now), effects, HANDLERS).kept
+
+
+def _save_answer(a: Applying, effect: SaveAnswer) -> None:
+    a.session.add(Answer(person_id=a.person.id, flow=effect.flow, question=effect.question,
+                         raw_text=effect.raw, value=effect.value, answered_at=a.now))
+
+
+def _set_opt_out(a: Applying, effect: SetOptOut) -> None:
+    a.person.opted_out = effect.opted_out
+    a.person.opted_out_at = a.now if effect.opted_out else None
+
+
+def _set_language(a: Applying, effect: SetLanguage) -> None:
+    a.person.language = effect.lang
+
+
+def _request_handoff(a: Applying, effect: RequestHandoff) -> None:
+    """In the staff queue, with a "call them" task."""
+    handoffs.open_request(a.session, a.person, effect.flow, effect.question, a.now)
+
+
+def _arm_timeout(a: Applying, effect: ArmTimeout) -> None:
+    """The scheduler delivers the timeout like any due job."""
+    jobs.enqueue(a.session, kind=TIMEOUT_JOB, person_id=a.person.id, due_at=effect.at, now=a.now,
+                 payload={"seq": effect.seq}, dedupe_key=f"timeout:{a.person.id}:{effect.seq}")
+
+
+def _delete_my_data(a: Applying, effect: DeleteMyData) -> object:
+    if a.program is not None:  # a seat they held goes to the waitlist (it needs the program's rules)
+        bookings.release_seats(a.session, a.person.id, a.now, a.program)
+    delete_person(a.session, a.person.id)
+    return GONE
+
+
+HANDLERS: dict[type, Handler] = {
+    SaveAnswer: _save_answer,
+    UpdateProfile: lambda a, e: _update_profile(a.session, a.person, e, a.now),
+    RecordOutcome: lambda a, e: _record_outcome(a.session, a.person, e, a.now),
+    RequestHandoff: _request_handoff,
+    SetOptOut: _set_opt_out,
+    SetLanguage: _set_language,
+    # shared through the platform (Telegram's contact button)
+    SetPhone: lambda a, e: _set_phone(a.session, a.person, e.phone, verified=True, now=a.now),
+    ArmTimeout: _arm_timeout,
+    DeleteMyData: _delete_my_data,
+}
 
 
 TIMEOUT_JOB = "timeout"  # a due `flows.inputs.Timeout` for a question that waits with a time limit

@@ -23,6 +23,7 @@ from flows.program import STAFF_ROLES, Program
 from flows.staff import StaffResult
 from storage import events as ev
 from storage import repo
+from storage.effects import Applying, Handler
 from storage.models import Center, ChannelIdentity, Event, Person
 
 
@@ -181,3 +182,12 @@ def _apply(
         clear_capacity=effect.clear_capacity,
     )
     return StaffResult(action, "done", ev.title_in(edited.titles, lang), edited.first_starts_at)
+
+
+def _staff_effect(a: Applying, effect: CreateEvent | EditEvent | CancelEvent) -> StaffResult:
+    assert a.program is not None, "staff effects are applied with the program's rules"
+    (result,) = apply_staff_effects(a.session, a.person, (effect,), a.now, a.program, a.lang)
+    return result
+
+
+HANDLERS: dict[type, Handler] = {kind: _staff_effect for kind in ACTIONS}

@@ -23,6 +23,7 @@ from flows.effects import CloseHandoff, DecideCase
 from flows.program import Program
 from flows.staff_queue import QueueResult
 from storage import decisions, handoffs, repo
+from storage.effects import Applying, Handler
 from storage.events import ref_id
 from storage.models import Center, HandoffRequest, ManagerDecision, Person
 
@@ -94,3 +95,12 @@ def apply_queue_effects(
             continue
         results.append(QueueResult("decision", "done", name, approved=effect.approve))
     return results
+
+
+def _queue_effect(a: Applying, effect: CloseHandoff | DecideCase) -> QueueResult:
+    assert a.program is not None, "staff effects are applied with the program's rules"
+    (result,) = apply_queue_effects(a.session, a.person, (effect,), a.now, a.program)
+    return result
+
+
+HANDLERS: dict[type, Handler] = {CloseHandoff: _queue_effect, DecideCase: _queue_effect}

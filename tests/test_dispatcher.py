@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from bot.bootstrap import App
 from bot.dispatcher import Delivery, Inbound
 from flows import Command, Input, Pressed, Reply, State, Text
-from storage import repo
+from storage import effects as storage_effects
 from storage.db import Database
 from storage.models import (
     Answer,
@@ -138,7 +138,7 @@ def test_a_redelivery_after_deleting_ones_data_does_not_bring_the_person_back(ap
     assert dump(app.db) == before  # no new person, no identity, no conversation
 
 
-@pytest.mark.parametrize("broken", ["flows.engine.step", "storage.repo.apply_effects"])
+@pytest.mark.parametrize("broken", ["flows.engine.step", "storage.effects.apply"])
 def test_a_failing_step_apologises_and_leaves_everything_as_it_was(
     app: App, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, broken: str
 ) -> None:
@@ -154,13 +154,13 @@ def test_a_failing_step_apologises_and_leaves_everything_as_it_was(
             raise RuntimeError("engine broke")
         monkeypatch.setattr("bot.stepping.step", fail)
     else:
-        real = repo.apply_effects
+        real = storage_effects.apply
 
-        def fail(session, person, effects, now):  # type: ignore[no-untyped-def]
-            real(session, person, effects, now)  # the answer is written in the transaction...
-            session.flush()
+        def fail(applying, effects, handlers):  # type: ignore[no-untyped-def]
+            real(applying, effects, handlers)  # the answer is written in the transaction...
+            applying.session.flush()
             raise RuntimeError("database broke")  # ...and must not survive it
-        monkeypatch.setattr("storage.repo.apply_effects", fail)
+        monkeypatch.setattr("storage.effects.apply", fail)
 
     delivery = chat.send("רונית", message_id="tg-7")
     assert delivery is not None
@@ -361,14 +361,14 @@ def test_a_database_error_is_logged_without_what_the_person_wrote(
     chat = Chat(app)
     chat.send("שלום")
     chat.click("כן, נתחיל")
-    real = repo.apply_effects
+    real = storage_effects.apply
 
-    def fail(session, person, effects, now):  # type: ignore[no-untyped-def]
-        real(session, person, effects, now)
-        session.add(Answer(person_id=-1, flow="prescreen", question="name", raw_text="רונית כהן-לוי",
-                           value="רונית כהן-לוי", answered_at=now))  # no such person: the flush fails
-        session.flush()
-    monkeypatch.setattr("storage.repo.apply_effects", fail)
+    def fail(applying, effects, handlers):  # type: ignore[no-untyped-def]
+        real(applying, effects, handlers)
+        applying.session.add(Answer(person_id=-1, flow="prescreen", question="name", raw_text="רונית כהן-לוי",
+                                    value="רונית כהן-לוי", answered_at=applying.now))  # no such person
+        applying.session.flush()  # the flush fails
+    monkeypatch.setattr("storage.effects.apply", fail)
 
     with caplog.at_level(logging.ERROR):
         chat.send("רונית כהן-לוי")

@@ -456,7 +456,7 @@ def test_a_failing_step_apologises_keeps_everything_and_the_button_still_works(
     def broken(*args: object, **kwargs: object) -> bool:
         raise RuntimeError("database broke")
 
-    monkeypatch.setattr("storage.repo.apply_effects", broken)
+    monkeypatch.setattr("storage.effects.apply", broken)
     ronit.press("כן, נתחיל")
     apology = app.catalogs.translator("he").render_key("common.apology")
     assert ronit.text() == apology
