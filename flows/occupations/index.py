@@ -1,0 +1,234 @@
+"""The occupation search: built once from the list, then `search(query)` → the best few, best first.
+
+Pure and read-only after it is built, so one index serves every conversation and the CLI. Each
+occupation is found by any of its names (Hebrew masculine and feminine, English, Russian, Arabic, and
+the colloquial names people use). A query is split into words, and each word is looked up among the
+words of all the names, from strict to loose:
+
+    the same word                              1.00
+    the same by ear (phonetic key)             0.92
+    the start of a word ("נהג" → "נהגת")       0.80–0.95, more for more of the word
+    a typo (edit distance on the phonetic key) up to 0.90, only for words of four letters or more,
+                                               and only when nothing above matched
+    any of the above after taking off one or two Hebrew prefixes (ה ו ב ל מ ש כ): × 0.96
+
+A name scores the mean of its query words' best matches, scaled by how much of the name they cover
+(a name of exactly the query ranks above a longer one that contains it). The occupation's score is
+its best name's. When nothing matches well, the text is read as typed with the wrong keyboard layout
+too, a little lower. Results below MIN_SCORE are not shown: a short word that matches nothing well matches nothing, not everything.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from itertools import chain
+
+from rapidfuzz import fuzz
+
+from flows.occupations.normalize import layout_variants, normalize, phonetic, without_prefixes
+
+LANGUAGES = ("he", "en", "ru", "ar")
+MIN_SCORE = 0.6
+PHONETIC = 0.92
+PREFIX_BASE, PREFIX_SPAN = 0.80, 0.15
+TYPO_WEIGHT = 0.90
+STRIPPED = 0.96  # a word found only after taking its Hebrew prefix off
+OTHER_LAYOUT = 0.95  # found only when read as typed on the other keyboard layout
+COVERAGE_WEIGHT = 0.25
+GOOD_ENOUGH = 0.9  # a result this good: the other keyboard layouts are not tried
+
+
+@dataclass(frozen=True)
+class Occupation:
+    """One ISCO-08 unit group as the list names it."""
+
+    code: str  # ISCO-08 unit group, four digits
+    he_m: str
+    he_f: str
+    en: str
+    ru: str
+    ar: str
+    synonyms: tuple[str, ...] = ()
+
+    def title(self, lang: str) -> str:
+        """Its name in `lang`; in Hebrew both forms ("נהג / נהגת") unless they are the same."""
+        if lang == "he":
+            return self.he_m if self.he_m == self.he_f else f"{self.he_m} / {self.he_f}"
+        return str(getattr(self, lang))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.he_m, self.he_f, self.en, self.ru, self.ar, *self.synonyms)
+
+
+@dataclass(frozen=True)
+class Match:
+    occupation: Occupation
+    score: float  # 0–1
+    matched: str  # the name that matched best, as the list writes it
+
+    @property
+    def code(self) -> str:
+        return self.occupation.code
+
+
+@dataclass(frozen=True)
+class _Name:
+    occupation: int  # index into the list
+    text: str
+    size: int  # how many words
+
+
+class _Typos:
+    """Words of the list within a typo or two of a word, on their phonetic keys. Candidates are the
+    keys that share enough letter pairs with the word (a typo breaks at most three pairs) and differ
+    in length by two letters at most; only those are compared, so a query costs microseconds."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self._keys = list(keys)
+        self._by_pair: dict[str, list[int]] = {}
+        for number, key in enumerate(self._keys):
+            for pair in set(_pairs(key)):
+                self._by_pair.setdefault(pair, []).append(number)
+
+    def near(self, key: str, cutoff: float) -> list[tuple[int, float]]:
+        """(key number, rapidfuzz ratio 0–100) of each key at least `cutoff` alike."""
+        pairs = set(_pairs(key))
+        need = max(1, len(pairs) - 3)
+        shared = Counter(chain.from_iterable(self._by_pair.get(pair, ()) for pair in pairs))
+        found = []
+        for number, count in shared.items():
+            if count < need or abs(len(self._keys[number]) - len(key)) > 2:
+                continue
+            ratio = fuzz.ratio(key, self._keys[number], score_cutoff=cutoff)
+            if ratio:
+                found.append((number, ratio))
+        return found
+
+
+def _pairs(key: str) -> list[str]:
+    padded = f" {key} "
+    return [padded[i : i + 2] for i in range(len(padded) - 1)]
+
+
+def _typo_cutoff(length: int) -> float | None:
+    """How alike (rapidfuzz ratio, 0–100) a word must be to count as a typo of one in the list."""
+    if length < 4:
+        return None  # "נהג" and "נגר" are one letter apart and nothing alike
+    return 75.0 if length < 8 else 70.0
+
+
+class OccupationIndex:
+    def __init__(self, occupations: Iterable[Occupation]) -> None:
+        self.occupations: tuple[Occupation, ...] = tuple(occupations)
+        self._names: list[_Name] = []
+        self._postings: dict[str, list[tuple[int, int]]] = {}  # word → (name, position in it)
+        seen: set[tuple[int, str]] = set()
+        for number, occupation in enumerate(self.occupations):
+            for name in occupation.names:
+                words = normalize(name).split()
+                if not words or (number, " ".join(words)) in seen:
+                    continue
+                seen.add((number, " ".join(words)))
+                name_id = len(self._names)
+                self._names.append(_Name(number, name, len(words)))
+                for position, word in enumerate(words):
+                    self._postings.setdefault(word, []).append((name_id, position))
+        self._words = sorted(self._postings)
+        by_sound: dict[str, list[str]] = {}
+        for word in self._words:
+            by_sound.setdefault(phonetic(word), []).append(word)
+        self._by_sound = by_sound
+        self._sounds = list(by_sound)
+        self._sound_words = [by_sound[key] for key in self._sounds]
+        self._typos = _Typos(self._sounds)
+
+    def __len__(self) -> int:
+        return len(self.occupations)
+
+    def by_code(self, code: str) -> Occupation | None:
+        return next((o for o in self.occupations if o.code == code), None)
+
+    def search(self, query: str, limit: int = 5) -> list[Match]:
+        """The best `limit` occupations for what a person typed, best first; [] when none is close."""
+        best: dict[int, tuple[float, int]] = {}  # occupation → (score, name)
+
+        def take(text: str, weight: float) -> None:
+            for name_id, score in self._score_names(text.split()).items():
+                occupation = self._names[name_id].occupation
+                score *= weight
+                if score > best.get(occupation, (0.0, 0))[0]:
+                    best[occupation] = (score, name_id)
+
+        take(normalize(query), 1.0)
+        if max((score for score, _ in best.values()), default=0.0) < GOOD_ENOUGH:
+            for variant in layout_variants(query):
+                take(normalize(variant), OTHER_LAYOUT)
+        ranked = sorted(
+            ((score, occupation, name_id) for occupation, (score, name_id) in best.items() if score >= MIN_SCORE),
+            key=lambda row: (-row[0], row[1]),
+        )
+        return [
+            Match(self.occupations[occupation], round(score, 4), self._names[name_id].text)
+            for score, occupation, name_id in ranked[:limit]
+        ]
+
+    def _score_names(self, words: Sequence[str]) -> dict[int, float]:
+        if not words:
+            return {}
+        # name → per query word: (its best score in the name, the position of the name's word it matched)
+        best: dict[int, list[tuple[float, int]]] = {}
+        for i, word in enumerate(words):
+            for listed, score in self._word_matches(word).items():
+                for name_id, position in self._postings[listed]:
+                    row = best.get(name_id)
+                    if row is None:
+                        row = best[name_id] = [(0.0, -1)] * len(words)
+                    if score > row[i][0]:
+                        row[i] = (score, position)
+        scores = {}
+        for name_id, row in best.items():
+            coverage = len({position for _, position in row if position >= 0}) / self._names[name_id].size
+            mean = sum(score for score, _ in row) / len(words)
+            scores[name_id] = mean * (1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * coverage)
+        return scores
+
+    def _word_matches(self, word: str) -> dict[str, float]:
+        """Words of the list that `word` may stand for, each with how surely."""
+        found: dict[str, float] = {}
+
+        def offer(listed: str, score: float) -> None:
+            if score > found.get(listed, 0.0):
+                found[listed] = score
+
+        forms = [(word, 1.0)] + [(stripped, STRIPPED) for stripped in without_prefixes(word)]
+        for form, weight in forms:
+            self._direct_matches(form, weight, offer)
+        if max(found.values(), default=0.0) < PHONETIC * STRIPPED:
+            for form, weight in forms:
+                self._typo_matches(form, weight, offer)
+        return found
+
+    def _direct_matches(self, word: str, weight: float, offer: Callable[[str, float], None]) -> None:
+        if word in self._postings:
+            offer(word, weight)
+        for listed in self._by_sound.get(phonetic(word), ()):
+            offer(listed, PHONETIC * weight)
+        if len(word) >= 3:
+            start = bisect.bisect_left(self._words, word)
+            for listed in self._words[start:]:
+                if not listed.startswith(word):
+                    break
+                offer(listed, (PREFIX_BASE + PREFIX_SPAN * len(word) / len(listed)) * weight)
+
+    def _typo_matches(self, word: str, weight: float, offer: Callable[[str, float], None]) -> None:
+        sound = phonetic(word)
+        cutoff = _typo_cutoff(len(word))
+        if cutoff is None or len(sound) < 3:
+            return
+        for key, ratio in self._typos.near(sound, cutoff):
+            for listed in self._sound_words[key]:
+                offer(listed, TYPO_WEIGHT * ratio / 100 * weight)
