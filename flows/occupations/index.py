@@ -15,7 +15,8 @@ words of all the names, from strict to loose:
 A name scores the mean of its query words' best matches, scaled by how much of the name they cover
 (a name of exactly the query ranks above a longer one that contains it). The occupation's score is
 its best name's. When nothing matches well, the text is read as typed with the wrong keyboard layout
-too, a little lower. Results below MIN_SCORE are not shown: a short word that matches nothing well matches nothing, not everything.
+too, a little lower. Results below MIN_SCORE are not shown: a short word that matches nothing well
+matches nothing, not everything.
 """
 
 from __future__ import annotations
@@ -168,7 +169,11 @@ class OccupationIndex:
             for variant in layout_variants(query):
                 take(normalize(variant), OTHER_LAYOUT)
         ranked = sorted(
-            ((score, occupation, name_id) for occupation, (score, name_id) in best.items() if score >= MIN_SCORE),
+            (
+                (score, occupation, name_id)
+                for occupation, (score, name_id) in best.items()
+                if score >= MIN_SCORE
+            ),
             key=lambda row: (-row[0], row[1]),
         )
         return [

@@ -60,7 +60,6 @@ def parse_occupations(text: str, source: str = "occupations.toml") -> list[Occup
         synonyms = entry.get("synonyms", [])
         if not isinstance(synonyms, list) or not all(isinstance(s, str) and s.strip() for s in synonyms):
             raise OccupationListError(f"{where}: synonyms must be a list of non-empty strings")
-        occupations.append(
-            Occupation(code, *(entry[key].strip() for key in REQUIRED[1:]), tuple(s.strip() for s in synonyms))
-        )
+        he_m, he_f, en, ru, ar = (entry[key].strip() for key in REQUIRED[1:])
+        occupations.append(Occupation(code, he_m, he_f, en, ru, ar, tuple(s.strip() for s in synonyms)))
     return occupations

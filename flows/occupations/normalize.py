@@ -6,7 +6,9 @@ secondary key on top of it for the Hebrew letters people confuse when they spell
 ס/ש, א/ע) and for spelling with or without the vowel letters ו and י. `layout_variants` reads Latin
 letters as the Hebrew or Russian they were meant to be on an English keyboard ("nbvk" → "מנהל"), and
 Hebrew letters as the English typed on a Hebrew one. rapidfuzz's default processor is not used: it
-drops the niqqud's combining marks as "non-alphanumeric" in a way that splits pointed words apart.
+turns the niqqud's combining marks, as "non-alphanumeric", into spaces and so splits pointed words.
+The answers' normaliser (flows/parsing/normalize.py) is not used either: it splits abbreviations at
+their gershayim ("מנכ ל") where a name needs them joined, and its NFKD turns Russian й into и.
 """
 
 from __future__ import annotations
