@@ -7,10 +7,11 @@ words of all the names, from strict to loose:
 
     the same word                              1.00
     the same by ear (phonetic key)             0.92
-    the start of a word ("נהג" → "נהגת")       0.80–0.95, more for more of the word
+    after taking off one or two Hebrew prefixes (ה ו ב ל מ ש כ): × 0.96 of the above
+    (a word found as it is stops here: nothing looser is tried for it)
+    the start of a word ("חשבו" → "חשבונות")   0.80–0.95, more for more of the word
     a typo (edit distance on the phonetic key) up to 0.90, only for words of four letters or more,
                                                and only when nothing above matched
-    any of the above after taking off one or two Hebrew prefixes (ה ו ב ל מ ש כ): × 0.96
 
 A name scores the mean of its query words' best matches, scaled by how much of the name they cover
 (a name of exactly the query ranks above a longer one that contains it). The occupation's score is
@@ -101,8 +102,8 @@ class _Typos:
         need = max(1, len(pairs) - 3)
         shared = Counter(chain.from_iterable(self._by_pair.get(pair, ()) for pair in pairs))
         found = []
-        for number, count in shared.items():
-            if count < need or abs(len(self._keys[number]) - len(key)) > 2:
+        for number in [number for number, count in shared.items() if count >= need]:
+            if abs(len(self._keys[number]) - len(key)) > 2:
                 continue
             ratio = fuzz.ratio(key, self._keys[number], score_cutoff=cutoff)
             if ratio:
@@ -139,6 +140,7 @@ class OccupationIndex:
                 for position, word in enumerate(words):
                     self._postings.setdefault(word, []).append((name_id, position))
         self._words = sorted(self._postings)
+        self._sizes = [name.size for name in self._names]
         by_sound: dict[str, list[str]] = {}
         for word in self._words:
             by_sound.setdefault(phonetic(word), []).append(word)
@@ -184,25 +186,36 @@ class OccupationIndex:
     def _score_names(self, words: Sequence[str]) -> dict[int, float]:
         if not words:
             return {}
-        # name → per query word: (its best score in the name, the position of the name's word it matched)
-        best: dict[int, list[tuple[float, int]]] = {}
-        for i, word in enumerate(words):
+        # per query word: name → (the word's best score in it, the position of the name's word it matched)
+        per_word: list[dict[int, tuple[float, int]]] = []
+        for word in words:
+            hits: dict[int, tuple[float, int]] = {}
             for listed, score in self._word_matches(word).items():
                 for name_id, position in self._postings[listed]:
-                    row = best.get(name_id)
-                    if row is None:
-                        row = best[name_id] = [(0.0, -1)] * len(words)
-                    if score > row[i][0]:
-                        row[i] = (score, position)
+                    before = hits.get(name_id)
+                    if before is None or score > before[0]:
+                        hits[name_id] = (score, position)
+            per_word.append(hits)
+        keep = 1 - COVERAGE_WEIGHT
+        sizes = self._sizes
+        if len(per_word) == 1:
+            return {name_id: score * (keep + COVERAGE_WEIGHT / sizes[name_id])
+                    for name_id, (score, _) in per_word[0].items()}
         scores = {}
-        for name_id, row in best.items():
-            coverage = len({position for _, position in row if position >= 0}) / self._names[name_id].size
-            mean = sum(score for score, _ in row) / len(words)
-            scores[name_id] = mean * (1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * coverage)
+        least = MIN_SCORE * len(words)  # below this sum a name cannot reach MIN_SCORE
+        for name_id in set().union(*per_word):
+            row = [hits[name_id] for hits in per_word if name_id in hits]
+            total = sum(score for score, _ in row)
+            if total < least:
+                continue
+            coverage = len({position for _, position in row}) / sizes[name_id]
+            scores[name_id] = total / len(words) * (keep + COVERAGE_WEIGHT * coverage)
         return scores
 
     def _word_matches(self, word: str) -> dict[str, float]:
-        """Words of the list that `word` may stand for, each with how surely."""
+        """Words of the list that `word` may stand for, each with how surely. Looser readings are
+        tried only when the stricter ones found nothing: a word that is in the list is that word
+        (the start of a longer word, or a typo, would only add noise and time)."""
         found: dict[str, float] = {}
 
         def offer(listed: str, score: float) -> None:
@@ -211,17 +224,23 @@ class OccupationIndex:
 
         forms = [(word, 1.0)] + [(stripped, STRIPPED) for stripped in without_prefixes(word)]
         for form, weight in forms:
-            self._direct_matches(form, weight, offer)
+            self._same_or_by_ear(form, weight, offer)
+        if word in found:
+            return found
+        for form, weight in forms:
+            self._starts(form, weight, offer)
         if max(found.values(), default=0.0) < PHONETIC * STRIPPED:
             for form, weight in forms:
                 self._typo_matches(form, weight, offer)
         return found
 
-    def _direct_matches(self, word: str, weight: float, offer: Callable[[str, float], None]) -> None:
+    def _same_or_by_ear(self, word: str, weight: float, offer: Callable[[str, float], None]) -> None:
         if word in self._postings:
             offer(word, weight)
         for listed in self._by_sound.get(phonetic(word), ()):
             offer(listed, PHONETIC * weight)
+
+    def _starts(self, word: str, weight: float, offer: Callable[[str, float], None]) -> None:
         if len(word) >= 3:
             start = bisect.bisect_left(self._words, word)
             for listed in self._words[start:]:

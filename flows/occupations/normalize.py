@@ -28,6 +28,7 @@ _INVISIBLE = dict.fromkeys(
 )
 # quote-like marks inside abbreviations (מנכ"ל, מנכ״ל, ג'נרל) are dropped: the letters join up
 _JOINING = dict.fromkeys([ord(c) for c in "'\"`\u05F3\u05F4\u2018\u2019\u201C\u201D\u00B4\u02BC"])
+_DROPPED = {**_MARKS, **_INVISIBLE, **_JOINING}
 _LETTERS = str.maketrans(
     {
         # Hebrew final forms
@@ -54,8 +55,7 @@ ARABIC_ARTICLE = "ال"
 def normalize(text: str) -> str:
     """The comparable form of `text`: lower case, unpointed, final letters folded, one space between
     words and none at either end."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_MARKS)
-    text = text.translate(_JOINING).casefold().translate(_LETTERS)
+    text = unicodedata.normalize("NFKC", text).translate(_DROPPED).casefold().translate(_LETTERS)
     return " ".join(_SEPARATORS.split(text)).strip()
 
 
