@@ -40,7 +40,8 @@ TYPO_WEIGHT = 0.90
 STRIPPED = 0.96  # a word found only after taking its Hebrew prefix off
 OTHER_LAYOUT = 0.95  # found only when read as typed on the other keyboard layout
 COVERAGE_WEIGHT = 0.25
-GOOD_ENOUGH = 0.9  # a result this good: the other keyboard layouts are not tried
+MAX_LENGTH_CHANGE = 2  # a typo adds or drops two letters at most
+GOOD_ENOUGH = 0.8  # a result this good: the other keyboard layouts are not tried
 
 
 @dataclass(frozen=True)
@@ -91,20 +92,22 @@ class _Typos:
 
     def __init__(self, keys: Sequence[str]) -> None:
         self._keys = list(keys)
-        self._by_pair: dict[str, list[int]] = {}
+        # (letter pair, key length) → keys: a look-up reads only keys of a length within reach
+        self._by_pair: dict[tuple[str, int], list[int]] = {}
         for number, key in enumerate(self._keys):
             for pair in set(_pairs(key)):
-                self._by_pair.setdefault(pair, []).append(number)
+                self._by_pair.setdefault((pair, len(key)), []).append(number)
 
     def near(self, key: str, cutoff: float) -> list[tuple[int, float]]:
         """(key number, rapidfuzz ratio 0–100) of each key at least `cutoff` alike."""
         pairs = set(_pairs(key))
         need = max(1, len(pairs) - 3)
-        shared = Counter(chain.from_iterable(self._by_pair.get(pair, ()) for pair in pairs))
+        lengths = range(max(1, len(key) - MAX_LENGTH_CHANGE), len(key) + MAX_LENGTH_CHANGE + 1)
+        shared = Counter(
+            chain.from_iterable(self._by_pair.get((pair, n), ()) for pair in pairs for n in lengths)
+        )
         found = []
         for number in [number for number, count in shared.items() if count >= need]:
-            if abs(len(self._keys[number]) - len(key)) > 2:
-                continue
             ratio = fuzz.ratio(key, self._keys[number], score_cutoff=cutoff)
             if ratio:
                 found.append((number, ratio))
@@ -159,17 +162,23 @@ class OccupationIndex:
         """The best `limit` occupations for what a person typed, best first; [] when none is close."""
         best: dict[int, tuple[float, int]] = {}  # occupation → (score, name)
 
-        def take(text: str, weight: float) -> None:
-            for name_id, score in self._score_names(text.split()).items():
+        def take(text: str, weight: float, typos: bool = True) -> None:
+            for name_id, score in self._score_names(text.split(), typos).items():
                 occupation = self._names[name_id].occupation
                 score *= weight
                 if score > best.get(occupation, (0.0, 0))[0]:
                     best[occupation] = (score, name_id)
 
+        def good_enough() -> bool:
+            return max((score for score, _ in best.values()), default=0.0) >= GOOD_ENOUGH
+
         take(normalize(query), 1.0)
-        if max((score for score, _ in best.values()), default=0.0) < GOOD_ENOUGH:
-            for variant in layout_variants(query):
-                take(normalize(variant), OTHER_LAYOUT)
+        variants = [] if good_enough() else [normalize(variant) for variant in layout_variants(query)]
+        for variant in variants:  # typed words first: looking for typos in gibberish is the slow part
+            take(variant, OTHER_LAYOUT, typos=False)
+        if not good_enough():
+            for variant in variants:
+                take(variant, OTHER_LAYOUT)
         ranked = sorted(
             (
                 (score, occupation, name_id)
@@ -183,14 +192,14 @@ class OccupationIndex:
             for score, occupation, name_id in ranked[:limit]
         ]
 
-    def _score_names(self, words: Sequence[str]) -> dict[int, float]:
+    def _score_names(self, words: Sequence[str], typos: bool = True) -> dict[int, float]:
         if not words:
             return {}
         # per query word: name → (the word's best score in it, the position of the name's word it matched)
         per_word: list[dict[int, tuple[float, int]]] = []
         for word in words:
             hits: dict[int, tuple[float, int]] = {}
-            for listed, score in self._word_matches(word).items():
+            for listed, score in self._word_matches(word, typos).items():
                 for name_id, position in self._postings[listed]:
                     before = hits.get(name_id)
                     if before is None or score > before[0]:
@@ -212,7 +221,7 @@ class OccupationIndex:
             scores[name_id] = total / len(words) * (keep + COVERAGE_WEIGHT * coverage)
         return scores
 
-    def _word_matches(self, word: str) -> dict[str, float]:
+    def _word_matches(self, word: str, typos: bool = True) -> dict[str, float]:
         """Words of the list that `word` may stand for, each with how surely. Looser readings are
         tried only when the stricter ones found nothing: a word that is in the list is that word
         (the start of a longer word, or a typo, would only add noise and time)."""
@@ -229,7 +238,7 @@ class OccupationIndex:
             return found
         for form, weight in forms:
             self._starts(form, weight, offer)
-        if max(found.values(), default=0.0) < PHONETIC * STRIPPED:
+        if typos and max(found.values(), default=0.0) < PHONETIC * STRIPPED:
             for form, weight in forms:
                 self._typo_matches(form, weight, offer)
         return found
