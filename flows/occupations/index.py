@@ -129,6 +129,7 @@ def _typo_cutoff(length: int) -> float | None:
 class OccupationIndex:
     def __init__(self, occupations: Iterable[Occupation]) -> None:
         self.occupations: tuple[Occupation, ...] = tuple(occupations)
+        self._by_code = {occupation.code: occupation for occupation in self.occupations}
         self._names: list[_Name] = []
         self._postings: dict[str, list[tuple[int, int]]] = {}  # word → (name, position in it)
         seen: set[tuple[int, str]] = set()
@@ -156,7 +157,7 @@ class OccupationIndex:
         return len(self.occupations)
 
     def by_code(self, code: str) -> Occupation | None:
-        return next((o for o in self.occupations if o.code == code), None)
+        return self._by_code.get(code)
 
     def search(self, query: str, limit: int = 5) -> list[Match]:
         """The best `limit` occupations for what a person typed, best first; [] when none is close."""
