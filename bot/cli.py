@@ -81,8 +81,13 @@ def _main(argv: Sequence[str] | None) -> int:
     from bot.events_cli import add_commands
 
     add_commands(commands)  # events, meetings, tasks, jobs
+    from bot.occupations_cli import add_parser, occupations_command
+
+    add_parser(commands)  # occupations search
 
     args = parser.parse_args(argv)
+    if args.command == "occupations":  # the list ships with the package: no settings, no database
+        return occupations_command(args)
     settings = Settings.from_env()
     quiet = args.command in ("chat", "events", "meetings", "tasks", "jobs", "staff", "handoffs", "decisions")
     configure_logging("WARNING" if quiet else settings.log_level)
