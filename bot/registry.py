@@ -1,24 +1,35 @@
-"""Every feature's effect handlers in one table, checked against what the flows can yield.
-
-The flows' side of each feature (its flows, proactive kinds, results) is collected in
-`flows/registry.py`; this is the shell's side: the storage handlers of each effect type.
+"""The shell's side of every feature, found from its declaration (`flows/registry.FEATURES`): the
+storage handlers of its effects (`storage.<module>.HANDLERS`) and the loaders of the facts its steps
+read (`FACTS`), each joined into one table and checked: every effect a step may yield has exactly
+one handler, every fact a feature reads has a loader.
 """
 
 from __future__ import annotations
 
+import importlib
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 from flows import effects
-from storage import events, repo, staff, staff_queue
+from flows.context import PersonFacts
+from flows.program import Program
+from flows.registry import FEATURES
 from storage.effects import Handler
 
-FEATURE_HANDLERS: tuple[Mapping[type, Handler], ...] = (
-    repo.HANDLERS,  # the person: answers, profile, outcome, hand-off, opt-out, language, phone, deletion
-    events.HANDLERS,  # sign-ups, the waiting list, attendance, meetings
-    staff.HANDLERS,  # staff adding, editing and cancelling events in the chat
-    staff_queue.HANDLERS,  # staff closing requests, managers deciding cases
-)
+FactLoader = Callable[[Session, int, PersonFacts, str, datetime, Program], dict[str, Any]]
+
+
+def _storage_modules() -> tuple[Any, ...]:
+    names = dict.fromkeys(f.storage for f in FEATURES if f.storage)
+    return tuple(importlib.import_module(f"storage.{name}") for name in names)
+
+
+STORAGE = _storage_modules()
+FEATURE_HANDLERS: tuple[Mapping[type, Handler], ...] = tuple(m.HANDLERS for m in STORAGE)
 
 
 def _joined() -> dict[type, Handler]:
@@ -31,5 +42,16 @@ def _joined() -> dict[type, Handler]:
     return table
 
 
+def _loaders() -> dict[str, FactLoader]:
+    found: dict[str, FactLoader] = {}
+    for module in STORAGE:
+        found.update(getattr(module, "FACTS", {}))
+    missing = {fact for f in FEATURES for fact in f.facts} - set(found)
+    if missing:
+        raise ValueError(f"no storage loads the facts {sorted(missing)}")
+    return found
+
+
 EFFECT_HANDLERS: Mapping[type, Handler] = _joined()
 EFFECT_TYPES = frozenset(typing.get_args(effects.Effect))  # every effect a step may yield
+FACT_LOADERS: Mapping[str, FactLoader] = _loaders()

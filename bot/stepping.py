@@ -1,9 +1,10 @@
 """One conversation step inside an open transaction, and everything it decided stored.
 
 The dispatcher calls it for a person's message; the scheduler for a question's `Timeout`. Both get
-the same reading of bookings on demand (a pure step that looks at them raises `BookingsNotLoaded`
-and runs again with them), the same effects applied, and the outcomes of sign-ups and staff actions
-said in the person's words before the next question.
+the same reading of facts on demand (a pure step that looks at them raises `FactsNotLoaded` and
+runs again with them, read by the loader `bot/registry.py` has for that fact), the same effects
+applied, and the outcomes of sign-ups and staff actions said in the person's words before the
+next question.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.registry import EFFECT_HANDLERS
+from bot.registry import EFFECT_HANDLERS, FACT_LOADERS
 from flows import (
     FLOWS,
-    Bookings,
-    BookingsNotLoaded,
     Context,
+    FactsNotLoaded,
     Input,
     Outgoing,
     PersonFacts,
@@ -31,8 +31,7 @@ from flows.engine import Sprint, step
 from flows.program import STAFF_ROLES
 from flows.registry import told
 from storage import effects as storage_effects
-from storage import events as bookings
-from storage import repo, staff_queue
+from storage import repo
 from storage.effects import Applying
 from storage.models import Person
 
@@ -49,18 +48,15 @@ def run_step(session: Session, person: Person, facts: PersonFacts, state: State,
     on_staff = facts.role in STAFF_ROLES  # their center's requests and cases: read when a step looks
     ctx = Context(program=program, lexicon=lexicon, person=facts, bookings=None,
                   staff_queue=None if on_staff else StaffQueue())
-    try:
-        sprint = step(state, inp, now, ctx, FLOWS)
-    except BookingsNotLoaded:  # this step looks at events or meetings: read them, step again
-        offers = bookings.event_facts(session, person.id, facts.center, state.lang, now,
-                                      program.scheduling.scheduler.exposure_buttons,
-                                      staff_center=facts.staff_center)
-        ctx = replace(ctx, bookings=Bookings(offers.exposure, offers.events, offers.meetings,
-                                             offers.staff_events))
-        if on_staff:
-            ctx = replace(ctx, staff_queue=staff_queue.load_queue(session, facts.role, facts.staff_center,
-                                                                  program))
-        sprint = step(state, inp, now, ctx, FLOWS)
+    for _ in range(len(FACT_LOADERS) + 1):
+        try:
+            sprint = step(state, inp, now, ctx, FLOWS)
+            break
+        except FactsNotLoaded as missing:  # this step looks at events, meetings...: read them, step again
+            loaded = FACT_LOADERS[missing.fact](session, person.id, facts, state.lang, now, program)
+            ctx = replace(ctx, **loaded)
+    else:
+        raise RuntimeError("a step kept asking for facts that were loaded")
     replies = sprint.replies
     # every effect through the one table (bot/registry.py): sign-ups and meeting answers decided
     # here, under the event's lock; staff actions with the same storage functions as the CLI

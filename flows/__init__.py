@@ -3,7 +3,7 @@
 No I/O, no clock, no database and no channel types in this package.
 """
 
-from flows.context import Bookings, BookingsNotLoaded, Context, EventOffer, Lexicon, PersonFacts
+from flows.context import Bookings, Context, EventOffer, FactsNotLoaded, Lexicon, PersonFacts
 from flows.engine import Sprint
 from flows.engine import step as _step
 from flows.inputs import Command, Contact, Input, Pressed, Text, Unsupported
@@ -19,7 +19,7 @@ def step(state: State, inp: Input, now, ctx: Context) -> Sprint:  # type: ignore
 
 
 __all__ = [
-    "Bookings", "BookingsNotLoaded",
+    "Bookings", "FactsNotLoaded",
     "Choice", "Command", "Contact", "Context", "Document", "EventOffer", "FLOWS", "Input", "LANGUAGES",
     "Lexicon", "Msg", "MsgList", "Outgoing", "PersonFacts", "Pressed", "Program", "Reply", "Sprint", "State",
     "Text", "Unsupported", "program_from_dict", "step",

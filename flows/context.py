@@ -122,10 +122,15 @@ class StaffQueue:
     decisions: tuple[DecisionFacts, ...] = ()
 
 
-class BookingsNotLoaded(LookupError):
-    """A step looked at bookings (or, for staff, the staff queue) the shell had not loaded. Steps are
-    pure, so the shell loads them and runs the same step again; most steps (a pre-screen answer)
-    never look, and skip the reads."""
+class FactsNotLoaded(LookupError):
+    """A step looked at facts the shell had not loaded (`fact`: "bookings", or for staff
+    "staff_queue"). Steps are pure, so the shell loads them (its loader for that fact,
+    `bot/registry.py`) and runs the same step again; most steps (a pre-screen answer) never look,
+    and skip the reads."""
+
+    def __init__(self, fact: str) -> None:
+        super().__init__(fact)
+        self.fact = fact
 
 
 @dataclass(frozen=True)
@@ -133,12 +138,12 @@ class Context:
     program: Program
     lexicon: Lexicon
     person: PersonFacts = field(default_factory=PersonFacts)
-    bookings: Bookings | None = field(default_factory=Bookings)  # None: not loaded (BookingsNotLoaded)
+    bookings: Bookings | None = field(default_factory=Bookings)  # None: not loaded (FactsNotLoaded)
     staff_queue: StaffQueue | None = field(default_factory=StaffQueue)  # None: not loaded (as bookings)
 
     def _bookings(self) -> Bookings:
         if self.bookings is None:
-            raise BookingsNotLoaded
+            raise FactsNotLoaded("bookings")
         return self.bookings
 
     @property
@@ -160,13 +165,13 @@ class Context:
     @property
     def handoffs(self) -> tuple[HandoffFacts, ...]:
         if self.staff_queue is None:
-            raise BookingsNotLoaded
+            raise FactsNotLoaded("staff_queue")
         return self.staff_queue.handoffs
 
     @property
     def decisions(self) -> tuple[DecisionFacts, ...]:
         if self.staff_queue is None:
-            raise BookingsNotLoaded
+            raise FactsNotLoaded("staff_queue")
         return self.staff_queue.decisions
 
     @property

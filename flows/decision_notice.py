@@ -22,6 +22,7 @@ from flows.context import Bookings, Context, EventOffer
 from flows.declare import Flows
 from flows.eligibility import REASONS
 from flows.engine import Sprint, trigger
+from flows.feature import Feature
 from flows.messages import Msg, MsgList, Reply
 from flows.prescreen import center_services, plain_reason
 from flows.proactive import ProactiveKind
@@ -74,3 +75,6 @@ PROACTIVE = (
                   lambda data: "decision.approved" if data.get("approved") else "decision.declined",
                   frozenset({"decision.approved", "decision.declined"})),
 )
+
+
+FEATURE = Feature("decision_notice", proactive=PROACTIVE)

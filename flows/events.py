@@ -33,6 +33,7 @@ from flows.effects import (
     UpdateProfile,
 )
 from flows.engine import Sprint
+from flows.feature import Feature
 from flows.messages import Msg, MsgList, Outgoing, Reply
 from flows.proactive import Data, ProactiveKind, asking
 from flows.state import State
@@ -491,4 +492,14 @@ PROACTIVE = (
         lambda data: NOTICE_KINDS.get(str(data.get("key")), "notice"),
         frozenset(NOTICE_KINDS.values()),
     ),
+)
+
+
+FEATURE = Feature(
+    "events",
+    flows=FLOWS,
+    proactive=PROACTIVE,
+    results={BookingResult: result_replies},
+    facts=("bookings",),
+    storage="events",
 )

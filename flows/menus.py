@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flows.declare import Ask, Done, Flow, Option, View
 from flows.effects import DeleteMyData, RequestHandoff, SetLanguage
+from flows.feature import Feature
 from flows.messages import Msg
 from flows.program import LANGUAGES
 
@@ -87,4 +88,13 @@ RESUME = Flow(
     steps=(Ask("choice", prompt="resume.ask",
                options=(Option("continue", "resume.continue"), Option("restart", "resume.restart"))),),
     finish=lambda view: Done(then="restart-below" if view.answers.get("choice") == "restart" else "pop"),
+)
+
+
+FEATURE = Feature(
+    "menus",
+    flows=(MENU, LANGUAGE, PRIVACY, RESUME),
+    roles={"menu": MENU.name, "resume": RESUME.name, "intent:language": LANGUAGE.name,
+           "intent:privacy": PRIVACY.name},
+    storage="repo",
 )

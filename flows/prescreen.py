@@ -21,6 +21,7 @@ from flows.eligibility import (
     bucket_for_days,
     evaluate,
 )
+from flows.feature import Feature
 from flows.messages import Msg, MsgList
 from flows.parsing.durations import YEAR, parse_duration_days
 from flows.parsing.normalize import has_letters_or_digits
@@ -305,3 +306,6 @@ APPEAL = Flow(
                         Option("no", "appeal.no", synonyms="synonyms.no"))),),
     finish=appeal_finish,
 )
+
+
+FEATURE = Feature("prescreen", flows=(PRESCREEN, APPEAL), roles={"newcomer": PRESCREEN.name}, storage="repo")

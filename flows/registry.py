@@ -1,49 +1,67 @@
-"""Every flow the engine knows, by name, and every kind of proactive message, by job kind."""
+"""Every feature, and what the engine and the shell look up in them: flows by name (with the roles
+they play), proactive kinds by job kind, and how each result of the shell is told.
+
+Adding a feature is one line here (see docs/architecture.md, "Adding a feature").
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from flows.decision_notice import PROACTIVE as DECISION_PROACTIVE
+from flows import decision_notice, events, menus, prescreen, staff, staff_queue
 from flows.declare import Flows, Roles
-from flows.events import FLOWS as BOOKING_FLOWS
-from flows.events import PROACTIVE as BOOKING_PROACTIVE
-from flows.events import BookingResult, result_replies
-from flows.menus import LANGUAGE, MENU, PRIVACY, RESUME
+from flows.feature import Feature, ResultReplies
 from flows.messages import Outgoing
-from flows.prescreen import APPEAL, PRESCREEN
 from flows.proactive import TIMEOUT, ProactiveKind
-from flows.staff import FLOWS as STAFF_FLOWS
-from flows.staff import StaffResult, staff_result_replies
-from flows.staff_queue import FLOWS as STAFF_QUEUE_FLOWS
-from flows.staff_queue import QueueResult, queue_result_replies
 
-FLOWS = Flows(
-    (PRESCREEN, APPEAL, MENU, LANGUAGE, PRIVACY, RESUME, *BOOKING_FLOWS, *STAFF_FLOWS, *STAFF_QUEUE_FLOWS),
-    Roles(newcomer=PRESCREEN.name, menu=MENU.name, resume=RESUME.name,
-          intents={"language": LANGUAGE.name, "privacy": PRIVACY.name, "staff": "staff"}),
+FEATURES: tuple[Feature, ...] = (
+    prescreen.FEATURE,
+    menus.FEATURE,
+    events.FEATURE,
+    staff.FEATURE,
+    staff_queue.FEATURE,
+    decision_notice.FEATURE,
 )
 
-PROACTIVE: Mapping[str, ProactiveKind] = {
-    p.kind: p for p in (*BOOKING_PROACTIVE, *DECISION_PROACTIVE, TIMEOUT)
-}
+
+def _roles(features: tuple[Feature, ...]) -> Roles:
+    found: dict[str, str] = {}
+    for feature in features:
+        for role, flow in feature.roles.items():
+            if role in found:
+                raise ValueError(f"two features play the role {role!r}")
+            found[role] = flow
+    intents = {role.removeprefix("intent:"): flow for role, flow in found.items()
+               if role.startswith("intent:")}
+    return Roles(newcomer=found["newcomer"], menu=found["menu"], resume=found["resume"], intents=intents)
+
+
+def _one_each(pairs: list[tuple[Any, Any]], what: str) -> dict[Any, Any]:
+    table: dict[Any, Any] = {}
+    for key, value in pairs:
+        if key in table:
+            raise ValueError(f"two features declare the {what} {key!r}")
+        table[key] = value
+    return table
+
+
+FLOWS = Flows((flow for f in FEATURES for flow in f.flows), _roles(FEATURES))
+PROACTIVE: Mapping[str, ProactiveKind] = _one_each(
+    [(p.kind, p) for f in FEATURES for p in f.proactive] + [(TIMEOUT.kind, TIMEOUT)], "proactive kind"
+)
 # Every `Proactive.kind` the scheduler can give; a WhatsApp templates file may name only these.
 MESSAGE_KINDS = frozenset(kind for p in PROACTIVE.values() for kind in p.message_kinds)
+# What the shell decided for an effect (a `storage` handler's result), in the person's words.
+RESULT_REPLIES: Mapping[type, ResultReplies] = _one_each(
+    [(kind, told) for f in FEATURES for kind, told in f.results.items()], "result"
+)
 
 
 def message_kind(job_kind: str, data: Mapping[str, Any]) -> str:
     """The `Proactive.kind` of a due job's message (WhatsApp picks its approved template by it)."""
     found = PROACTIVE.get(job_kind)
     return found.message_kind(data) if found else job_kind
-
-
-# What the shell decided for an effect (a `storage` handler's result), in the person's words.
-RESULT_REPLIES: Mapping[type, Callable[[Any, str], tuple[Outgoing, ...]]] = {
-    BookingResult: result_replies,
-    StaffResult: lambda result, lang: staff_result_replies(result),
-    QueueResult: lambda result, lang: queue_result_replies(result),
-}
 
 
 def told(results: tuple[object, ...], lang: str) -> tuple[Outgoing, ...]:

@@ -30,6 +30,7 @@ from flows.declare import END, Ask, Branch, Call, Done, Flow, Invalid, Option, V
 from flows.effects import CancelEvent, CreateEvent, EditEvent, NewSessionSpec
 from flows.event_kinds import KINDS, TRACKS
 from flows.events import sessions_msg
+from flows.feature import Feature
 from flows.messages import Msg, MsgList, Outgoing, Reply
 from flows.parsing.dates import parse_clock, parse_day
 from flows.parsing.numbers import first_number
@@ -521,3 +522,13 @@ def staff_result_replies(result: StaffResult) -> tuple[Outgoing, ...]:
     if result.action == "cancel" and result.told:
         key, params = "staff.cancelled_people", {**params, "count": result.told}
     return (Reply(parts=(Msg(key, params),)),)
+
+
+FEATURE = Feature(
+    "staff",
+    flows=FLOWS,
+    results={StaffResult: lambda result, lang: staff_result_replies(result)},
+    facts=("bookings",),
+    roles={"intent:staff": STAFF.name},
+    storage="staff",
+)

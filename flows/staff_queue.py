@@ -21,6 +21,7 @@ from flows.context import Context, DecisionFacts, HandoffFacts
 from flows.declare import Ask, Done, Flow, Option, View
 from flows.effects import CloseHandoff, DecideCase
 from flows.eligibility import REASONS
+from flows.feature import Feature
 from flows.messages import Msg, MsgList, Outgoing, Reply
 from flows.prescreen import plain_reason
 
@@ -259,3 +260,12 @@ def queue_result_replies(result: QueueResult) -> tuple[Outgoing, ...]:
     else:
         key = "decisions.approved_done" if result.approved else "decisions.declined_done"
     return (Reply(parts=(Msg(key, {"name": name}),)),)
+
+
+FEATURE = Feature(
+    "staff_queue",
+    flows=FLOWS,
+    results={QueueResult: lambda result, lang: queue_result_replies(result)},
+    facts=("staff_queue",),
+    storage="staff_queue",
+)

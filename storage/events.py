@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from flows.context import EventOffer, MeetingFacts, SessionInfo
+from flows.context import Bookings, EventOffer, MeetingFacts, PersonFacts, SessionInfo
 from flows.effects import AnswerAttendance, AnswerMeeting, AnswerOffer, CancelSignup, LetOfferLapse, SignUp
 from flows.event_kinds import KINDS, NO_SIGNUP_KINDS, TRACKS
 from flows.events import BookingResult
@@ -1103,3 +1103,14 @@ def proactive_data(session: Session, kind: str, payload: dict[str, Any], lang: s
             params["when"] = event.first_starts_at.isoformat() if event else ""
         return {"key": payload["key"], "params": params}
     return None
+
+
+def load_bookings(session: Session, person_id: int, facts: PersonFacts, lang: str, now: datetime,
+                  program: Program) -> dict[str, Any]:
+    """The `bookings` fact of a step's context: events, sign-ups, meetings (and staff's events)."""
+    offers = event_facts(session, person_id, facts.center, lang, now,
+                         program.scheduling.scheduler.exposure_buttons, staff_center=facts.staff_center)
+    return {"bookings": Bookings(offers.exposure, offers.events, offers.meetings, offers.staff_events)}
+
+
+FACTS = {"bookings": load_bookings}

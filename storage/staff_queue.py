@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from flows.context import DecisionFacts, HandoffFacts, StaffQueue
+from flows.context import DecisionFacts, HandoffFacts, PersonFacts, StaffQueue
 from flows.effects import CloseHandoff, DecideCase
 from flows.program import Program
 from flows.staff_queue import QueueResult
@@ -104,3 +104,12 @@ def _queue_effect(a: Applying, effect: CloseHandoff | DecideCase) -> QueueResult
 
 
 HANDLERS: dict[type, Handler] = {CloseHandoff: _queue_effect, DecideCase: _queue_effect}
+
+
+def load_staff_queue(session: Session, person_id: int, facts: PersonFacts, lang: str, now: datetime,
+                     program: Program) -> dict[str, Any]:
+    """The `staff_queue` fact of a step's context (only staff steps ever look)."""
+    return {"staff_queue": load_queue(session, facts.role, facts.staff_center, program)}
+
+
+FACTS = {"staff_queue": load_staff_queue}

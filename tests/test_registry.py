@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.registry import EFFECT_HANDLERS, EFFECT_TYPES, FEATURE_HANDLERS, _joined
+from bot.registry import EFFECT_HANDLERS, EFFECT_TYPES, FACT_LOADERS, FEATURE_HANDLERS, _joined
 from flows.declare import Flows, Roles
 from flows.registry import FLOWS, MESSAGE_KINDS, PROACTIVE
 from storage import events
@@ -30,3 +30,9 @@ def test_roles_must_name_declared_flows() -> None:
     with pytest.raises(ValueError, match="nowhere"):
         Flows(FLOWS.values(), Roles(newcomer="nowhere", menu="menu", resume="resume"))
     assert FLOWS.roles.newcomer == "prescreen" and FLOWS.roles.intents["staff"] == "staff"
+
+
+def test_every_fact_a_feature_reads_has_a_loader() -> None:
+    from flows.registry import FEATURES
+
+    assert {fact for f in FEATURES for fact in f.facts} <= set(FACT_LOADERS)

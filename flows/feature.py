@@ -1,0 +1,38 @@
+"""A feature's pure side, declared in one place: what `flows/registry.py` collects from it.
+
+    FEATURE = Feature(
+        "events",
+        flows=(EVENTS, BOOKINGS, ...),           # its conversations
+        proactive=PROACTIVE,                     # kinds of due job that say something
+        results={BookingResult: result_replies}, # what the shell decided, in the person's words
+        facts=("bookings",),                     # what its steps read that the shell loads on demand
+        storage="events",                        # storage.events.HANDLERS applies its effects
+    )
+
+The shell's side (the storage handlers, fact loaders, CLI) is found from it by `bot/registry.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flows.declare import Flow
+from flows.messages import Outgoing
+from flows.proactive import ProactiveKind
+
+ResultReplies = Callable[[Any, str], tuple[Outgoing, ...]]
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    flows: tuple[Flow, ...] = ()
+    proactive: tuple[ProactiveKind, ...] = ()
+    results: Mapping[type, ResultReplies] = field(default_factory=dict)
+    facts: tuple[str, ...] = ()
+    # the parts the engine knows that this feature's flows play: newcomer, menu, resume, and
+    # "intent:NAME" for a flow an intent opens ("intent:language")
+    roles: Mapping[str, str] = field(default_factory=dict)
+    storage: str | None = None  # the `storage` module whose HANDLERS apply this feature's effects
