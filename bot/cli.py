@@ -40,7 +40,8 @@ def _main(argv: Sequence[str] | None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     chat = commands.add_parser("chat", help="talk to the assistant in this terminal")
-    chat.add_argument("--user", default="local", help="who you are in the console channel (default: local)")
+    chat.add_argument("--user", default="local",
+                      help="who you are in the console: each name is a person of their own (default: local)")
     chat.add_argument("--lang", default=None, help="first language: he, en, ru or ar (default: he)")
     chat.add_argument("--now", default=None, metavar='"YYYY-MM-DD HH:MM"',
                       help="start the console's clock at this Israel time, and run on from there "
