@@ -1,6 +1,7 @@
 """The `midway` command.
 
-    midway chat                 talk to the assistant in this terminal (SQLite, no tokens)
+    midway chat                 talk to the assistant in this terminal (SQLite, no tokens); what
+                                falls due for you (reminders, offers, decisions) is printed too
     midway run                  Telegram with long polling
     midway serve                the web server: Telegram webhook, WhatsApp (Twilio) webhooks
     midway whatsapp held        proactive WhatsApp messages held back (no template outside the window)
@@ -39,8 +40,12 @@ def _main(argv: Sequence[str] | None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     chat = commands.add_parser("chat", help="talk to the assistant in this terminal")
-    chat.add_argument("--user", default="local", help="who you are in the console channel (default: local)")
+    chat.add_argument("--user", default="local",
+                      help="who you are in the console: each name is a person of their own (default: local)")
     chat.add_argument("--lang", default=None, help="first language: he, en, ru or ar (default: he)")
+    chat.add_argument("--now", default=None, metavar='"YYYY-MM-DD HH:MM"',
+                      help="start the console's clock at this Israel time, and run on from there "
+                           "(to see the reminders and offers due then)")
 
     commands.add_parser("run", help="run the Telegram bot with long polling")
     serve = commands.add_parser("serve", help="run the web server for webhooks")
@@ -97,12 +102,7 @@ def _main(argv: Sequence[str] | None) -> int:
         print("database is up to date")
         return 0
     if args.command == "chat":
-        from bot.channels.console import ConsoleChannel
-
-        app = bootstrap(settings)
-        console = ConsoleChannel(app.dispatcher, app.catalogs, user=args.user, lang=args.lang)
-        console.run(sys.stdin, interactive=sys.stdin.isatty())
-        return 0
+        return _chat(settings, args)
     if args.command == "decisions":
         from bot.staff_cli import decisions_command
 
@@ -155,6 +155,30 @@ def _main(argv: Sequence[str] | None) -> int:
             scheduler.shutdown()
         return 0
     return 1
+
+
+def _chat(settings: Settings, args: argparse.Namespace) -> int:
+    """The console, with the scheduler for its user: what falls due for them is printed too."""
+    from bot.channels.console import ConsoleChannel, console_scheduler, files_dir
+    from bot.clock import local_moment, running_from, system_clock
+
+    clock = system_clock
+    if args.now is not None:
+        try:
+            clock = running_from(local_moment(args.now))
+        except ValueError as error:
+            print(f"midway chat: --now {error}", file=sys.stderr)
+            return 2
+    app = bootstrap(settings, clock=clock)
+    console = ConsoleChannel(app.dispatcher, app.catalogs, user=args.user, lang=args.lang,
+                             files_dir=files_dir(app))
+    try:
+        console.run(sys.stdin, interactive=sys.stdin.isatty(), scheduler=console_scheduler(app, console))
+    except KeyboardInterrupt:  # Ctrl+C at the prompt ends the session like Ctrl+D
+        pass
+    finally:
+        app.db.dispose()
+    return 0
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.clock import Clock
+from bot.clock import Clock, system_clock
 from bot.i18n import Catalogs
 from bot.outbound import ChannelSender, Proactive, Recipient, SendResult, SendStatus
 from bot.registry import EFFECT_HANDLERS
@@ -84,12 +84,16 @@ class Scheduler:
         catalogs: Catalogs,
         clock: Clock,
         senders: Mapping[str, ChannelSender],
+        identity: tuple[str, str] | None = None,
     ) -> None:
+        """`identity` (channel, external id): claim only that person's work (and no one's in
+        particular): the console's scheduler, for the person at the terminal (`jobs.claim`)."""
         self.db = db
         self.program = program
         self.catalogs = catalogs
         self.clock = clock
         self.senders = dict(senders)
+        self.identity = identity
         self.settings = program.scheduling.scheduler
         self._apscheduler: Any = None
         self._lock = threading.Lock()  # one tick at a time in this process
@@ -111,7 +115,7 @@ class Scheduler:
             id="midway-tick",
             max_instances=1,
             coalesce=True,
-            next_run_time=self.clock(),
+            next_run_time=system_clock(),  # APScheduler runs on real time, even when `clock` is moved
         )
         scheduler.start()
         self._apscheduler = scheduler
@@ -147,7 +151,11 @@ class Scheduler:
             now = self.clock()
             with self.db.transaction() as session:
                 claimed = jobs.claim(
-                    session, now, timedelta(seconds=self.settings.lease_seconds), self.settings.batch_size
+                    session,
+                    now,
+                    timedelta(seconds=self.settings.lease_seconds),
+                    self.settings.batch_size,
+                    self.identity,
                 )
             report = TickReport(claimed=len(claimed))
             if claimed:

@@ -69,6 +69,13 @@ class Database:
             self._writer = threading.RLock()
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
+    def folder(self) -> Path | None:
+        """The folder of the SQLite file; None for a server (or in-memory) database."""
+        name = self.engine.url.database
+        if self.engine.dialect.name != "sqlite" or not name or name == ":memory:":
+            return None
+        return Path(name).resolve().parent
+
     @property
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"

@@ -22,11 +22,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import ScheduledJob
+from storage.models import ChannelIdentity, ScheduledJob
 
 OPEN_STATES = ("pending", "claimed")
 
@@ -72,13 +72,24 @@ def enqueue(
     return job
 
 
-def claim(session: Session, now: datetime, lease: timedelta, limit: int) -> list[int]:
-    """Claim up to `limit` due rows (and rows whose claim expired); commit right after."""
+def claim(
+    session: Session, now: datetime, lease: timedelta, limit: int, identity: tuple[str, str] | None = None
+) -> list[int]:
+    """Claim up to `limit` due rows (and rows whose claim expired); commit right after.
+
+    `identity` (channel, external id): only the rows of the person behind it, and rows for no one in
+    particular (a freed seat to pass on) — a console claims its own user's work and leaves everyone
+    else's for their own terminal or for `midway serve`."""
     lease_until = now + lease
+    query = select(ScheduledJob.id).where(ScheduledJob.state.in_(OPEN_STATES), ScheduledJob.due_at <= now)
+    if identity is not None:
+        channel, external_id = identity
+        theirs = select(ChannelIdentity.person_id).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+        )
+        query = query.where(or_(ScheduledJob.person_id.in_(theirs), ScheduledJob.person_id.is_(None)))
     due = (
-        select(ScheduledJob.id)
-        .where(ScheduledJob.state.in_(OPEN_STATES), ScheduledJob.due_at <= now)
-        .order_by(ScheduledJob.due_at)
+        query.order_by(ScheduledJob.due_at)
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite renders nothing and relies on BEGIN IMMEDIATE
         .scalar_subquery()

@@ -1,11 +1,13 @@
-"""Helpers for the events, meetings and scheduler tests: participants made in one step, events,
-a fake channel sender that records what it was asked to send, and a scheduler on a fake clock."""
+"""Helpers for the events, meetings and scheduler tests: participants made in one step (and
+borderline cases, decided as the manager would), events, a fake channel sender that records what
+it was asked to send, and a scheduler on a fake clock."""
 
 from __future__ import annotations
 
+import argparse
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -14,12 +16,13 @@ from bot.bootstrap import App
 from bot.dispatcher import Delivery, Inbound
 from bot.outbound import Proactive, Recipient, SendResult, SendStatus
 from bot.scheduler import Scheduler
+from bot.staff_cli import decisions_command
 from flows import Input, Pressed, Reply, Text
 from flows.effects import RecordOutcome, SetLanguage, UpdateProfile
 from flows.scheduling import TIMEZONE
 from storage import events as ev
 from storage import repo
-from storage.models import ChannelIdentity, Person, ScheduledJob, Signup
+from storage.models import ChannelIdentity, ManagerDecision, Person, ScheduledJob, Signup
 
 TZ = TIMEZONE
 _ids = iter(range(1, 10**9))
@@ -50,6 +53,37 @@ def participant(
             s, person, [UpdateProfile(fields), RecordOutcome("eligible", center), SetLanguage(lang)], now
         )
         return person.id
+
+
+DECISION_DUE = date(2026, 11, 29)
+
+
+def borderline(
+    app: App,
+    external_id: str,
+    lang: str = "he",
+    center: str = "kfar-saba",
+    name: str = "דנה",
+    reasons: tuple[str, ...] = ("age_below",),
+    channel: str = "telegram",
+) -> tuple[int, int]:
+    """Someone whose pre-screen went to the center manager: (person id, decision id)."""
+    now = app.clock()
+    with app.db.transaction() as s:
+        person, _, _ = repo.find_or_create_person(s, channel, external_id, lang, now)
+        repo.apply_effects(s, person, [
+            UpdateProfile({"display_name": name, "center": center}), SetLanguage(lang),
+            RecordOutcome("manager_decision", center, reasons, decision_due=DECISION_DUE),
+        ], now)
+        decision_id = s.scalar(select(ManagerDecision.id).where(ManagerDecision.person_id == person.id))
+        assert decision_id is not None
+        return person.id, decision_id
+
+
+def decide(app: App, decision_id: int, action: str, by: str = "Dana (manager)") -> int:
+    """The center manager decides, as `midway decisions approve|reject ID` does."""
+    args = argparse.Namespace(action=action, id=decision_id, center=None, by=by, note=None)
+    return decisions_command(app, args)
 
 
 def add_identity(app: App, person_id: int, channel: str, external_id: str) -> None:

@@ -8,9 +8,8 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +17,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App
-from bot.staff_cli import decisions_command
 from flows import Command
-from flows.effects import RecordOutcome, SetLanguage, SetOptOut, UpdateProfile
+from flows.effects import RecordOutcome, SetOptOut
 from storage import decisions, repo
 from storage import staff as staff_store
 from storage.models import ManagerDecision, PrescreenOutcome, ScheduledJob, Signup, StaffTask
 from tests.conftest import FakeClock, make_app
-from tests.events_kit import FakeSender, Person_, at, event, job_rows, render, scheduler
-
-DUE = date(2026, 11, 29)
+from tests.events_kit import FakeSender, Person_, at, borderline, decide, event, job_rows, render, scheduler
 
 
 @pytest.fixture
@@ -35,33 +31,6 @@ def app(db_url: str, clock: FakeClock, tmp_path: Path) -> Iterator[App]:
     application = make_app(db_url, clock, tmp_path)
     yield application
     application.db.dispose()
-
-
-def borderline(
-    app: App,
-    external_id: str,
-    lang: str = "he",
-    center: str = "kfar-saba",
-    name: str = "דנה",
-    reasons: tuple[str, ...] = ("age_below",),
-    channel: str = "telegram",
-) -> tuple[int, int]:
-    """Someone whose pre-screen went to the center manager: (person id, decision id)."""
-    now = app.clock()
-    with app.db.transaction() as s:
-        person, _, _ = repo.find_or_create_person(s, channel, external_id, lang, now)
-        repo.apply_effects(s, person, [
-            UpdateProfile({"display_name": name, "center": center}), SetLanguage(lang),
-            RecordOutcome("manager_decision", center, reasons, decision_due=DUE),
-        ], now)
-        decision_id = s.scalar(select(ManagerDecision.id).where(ManagerDecision.person_id == person.id))
-        assert decision_id is not None
-        return person.id, decision_id
-
-
-def decide(app: App, decision_id: int, action: str, by: str = "Dana (manager)") -> int:
-    args = argparse.Namespace(action=action, id=decision_id, center=None, by=by, note=None)
-    return decisions_command(app, args)
 
 
 def conferences(app: App) -> tuple[int, int]:
