@@ -1,8 +1,10 @@
 """Helpers for the events, meetings and scheduler tests: participants made in one step, events,
-a fake channel sender that records what it was asked to send, and a scheduler on a fake clock."""
+a fake channel sender that records what it was asked to send, a scheduler on a fake clock, and the
+staff commands run as typed (`midway(app, "events", "add", ...)`)."""
 
 from __future__ import annotations
 
+import argparse
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -12,6 +14,7 @@ from sqlalchemy import select
 
 from bot.bootstrap import App
 from bot.dispatcher import Delivery, Inbound
+from bot.events_cli import add_commands, run_command
 from bot.outbound import Proactive, Recipient, SendResult, SendStatus
 from bot.scheduler import Scheduler
 from flows import Input, Pressed, Reply, Text
@@ -215,3 +218,11 @@ def person_row(app: App, person_id: int) -> Person:
         person = s.get(Person, person_id)
         assert person is not None
         return person
+
+
+def midway(app: App, *argv: str) -> int:
+    """`midway events|meetings|tasks|jobs …` on this app (its clock), parsed as the command line
+    parses it."""
+    parser = argparse.ArgumentParser()
+    add_commands(parser.add_subparsers(dest="command"))
+    return run_command(app, parser.parse_args(list(argv)))
