@@ -45,13 +45,14 @@ def borderline(
     name: str = "דנה",
     reasons: tuple[str, ...] = ("age_below",),
     channel: str = "telegram",
+    answers: dict[str, Any] | None = None,
 ) -> tuple[int, int]:
     """Someone whose pre-screen went to the center manager: (person id, decision id)."""
     now = app.clock()
     with app.db.transaction() as s:
         person, _, _ = repo.find_or_create_person(s, channel, external_id, lang, now)
         repo.apply_effects(s, person, [
-            UpdateProfile({"display_name": name, "center": center}), SetLanguage(lang),
+            UpdateProfile({"display_name": name, "center": center, **(answers or {})}), SetLanguage(lang),
             RecordOutcome("manager_decision", center, reasons, decision_due=DUE),
         ], now)
         decision_id = s.scalar(select(ManagerDecision.id).where(ManagerDecision.person_id == person.id))
@@ -79,6 +80,19 @@ def outcomes(app: App, person_id: int) -> list[tuple[str, list[Any]]]:
         rows = s.scalars(select(PrescreenOutcome).where(PrescreenOutcome.person_id == person_id)
                          .order_by(PrescreenOutcome.id))
         return [(o.outcome, list(o.reasons)) for o in rows]
+
+
+def test_the_list_shows_each_reason_with_the_answer_behind_it(
+    app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dana, decision = borderline(app, "1001", reasons=("age_below", "job_share_low"),
+                                answers={"birth_year": 1983, "job_share": 0.2})
+    args = argparse.Namespace(action="list", id=None, center=None, by="manager", note=None)
+    assert decisions_command(app, args) == 0
+    assert capsys.readouterr().out == (
+        f"#{decision}  due {DUE.isoformat()}  person {dana} דנה  why: "
+        "The program is for people aged 45 and over. (their answer: 43) "
+        "The program is for people looking for at least 25% of a full-time job. (their answer: 20%)\n")
 
 
 # ---- approved -----------------------------------------------------------------------------------
