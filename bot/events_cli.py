@@ -273,13 +273,15 @@ def _exists(session: Any, item: dict[str, Any]) -> bool:
 def read_schedule(path: Path) -> list[dict[str, Any]]:
     suffix = path.suffix.lower()
     if suffix not in (".yaml", ".yml", ".csv"):
-        raise ValueError(f"{path.name}: the schedule file must be .yaml, .yml or .csv")
+        raise ValueError(f"{str(path)!r}: the schedule file must be .yaml, .yml or .csv")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ValueError(f"no file {str(path)!r}") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ValueError(f"cannot read {str(path)!r}: {getattr(error, 'strerror', None) or error}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"cannot read {str(path)!r}: it is not UTF-8 text (save it as UTF-8)") from None
+    except OSError as error:
+        raise ValueError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
     if suffix == ".csv":
         return _csv_events(text, path.name)
     import yaml
