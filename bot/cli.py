@@ -15,12 +15,24 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from bot.bootstrap import bootstrap, configure_logging
 from bot.settings import Settings
 from flows.program import STAFF_ROLES
+
+LANGUAGES = ("he", "en", "ru", "ar")
+
+
+class Parser(argparse.ArgumentParser):
+    """A wrong argument is one line (what is wrong, and where to read more), not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see: {self.prog} --help)\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,10 +45,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ProgramConfigError, TemplateConfigError) as error:
         print(f"midway: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `midway events list | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except Exception as error:  # the last resort: one line, the details for whoever debugs
+        logging.getLogger("midway.cli").debug("command failed", exc_info=True)
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"midway: the command failed: {reason} (MIDWAY_LOG_LEVEL=DEBUG shows the details)",
+              file=sys.stderr)
+        return 1
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = argparse.ArgumentParser(prog="midway", description="Midway assistant")
+    parser = Parser(prog="midway", description="Midway assistant")
     commands = parser.add_subparsers(dest="command", required=True)
 
     chat = commands.add_parser("chat", help="talk to the assistant in this terminal")
@@ -47,13 +70,26 @@ def _main(argv: Sequence[str] | None) -> int:
                       help="start the console's clock at this Israel time, and run on from there "
                            "(to see the reminders and offers due then)")
 
-    commands.add_parser("run", help="run the Telegram bot with long polling")
-    serve = commands.add_parser("serve", help="run the web server for webhooks")
-    serve.add_argument("--host", default="0.0.0.0")
-    serve.add_argument("--port", type=int, default=8080)
+    commands.add_parser(
+        "run", help="run the Telegram bot with long polling",
+        description="Telegram with long polling (no public address needed), and the scheduler that sends "
+        "reminders and notices. Needs TELEGRAM_BOT_TOKEN.",
+    )
+    serve = commands.add_parser(
+        "serve", help="run the web server for webhooks",
+        description="The web server: the Telegram webhook (TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET, "
+        "PUBLIC_BASE_URL), the WhatsApp webhooks when TWILIO_* are set, calendar-file links, "
+        "/healthz, and the scheduler.",
+    )
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default: 0.0.0.0)")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
 
-    db = commands.add_parser("db", help="database maintenance")
-    db.add_argument("action", choices=["upgrade"])
+    db = commands.add_parser(
+        "db", help="database maintenance",
+        description="Every command brings the schema up to date when it starts; `db upgrade` does only "
+        "that (once after a deploy, before the processes start).",
+    )
+    db.add_argument("action", choices=["upgrade"], help="upgrade: bring the schema up to date")
 
     decisions = commands.add_parser("decisions", help="borderline cases waiting for the center manager")
     decisions.add_argument("action", choices=["list", "approve", "reject"])
@@ -94,9 +130,15 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "occupations":  # the list ships with the package: no settings, no database
         return occupations_command(args)
     settings = Settings.from_env()
-    quiet = args.command in ("chat", "events", "meetings", "tasks", "jobs", "staff", "handoffs", "decisions")
-    configure_logging("WARNING" if quiet else settings.log_level)
+    quiet = args.command in (
+        "chat", "events", "meetings", "tasks", "jobs", "staff", "handoffs", "decisions", "whatsapp", "db"
+    )
+    configure_logging("WARNING" if quiet and settings.log_level != "DEBUG" else settings.log_level)
 
+    if args.command == "chat" and args.lang is not None and args.lang not in LANGUAGES:
+        print(f"midway chat: the language {args.lang!r} is not available; "
+              f"choose one of {', '.join(LANGUAGES)}", file=sys.stderr)
+        return 2
     if args.command == "db":
         app = bootstrap(settings)
         print("database is up to date")

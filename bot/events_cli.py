@@ -23,22 +23,32 @@ from __future__ import annotations
 
 import argparse
 import csv
-import re
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from bot.bootstrap import App
+from bot.cli_text import (
+    UnknownCenter,
+    check_capacity,
+    check_event,
+    check_meeting,
+    check_sessions,
+    check_titles,
+    counted,
+    known_center,
+    local,
+    parse_at,
+    parse_session,
+    parse_titles,
+    quiet_warnings,
+    when,
+)
 from flows.scheduling import TIMEZONE
 from storage import events as ev
 from storage import handoffs, jobs
 from storage.models import Center, Event, Person, StaffTask
-
-SESSION = re.compile(
-    r"^\s*(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2})(?:\s*-\s*(\d{1,2}:\d{2}))?\s*(?:@\s*(.*))?$"
-)
 
 
 def add_commands(commands: Any) -> None:
@@ -78,7 +88,13 @@ def add_commands(commands: Any) -> None:
     tasks.add_argument("--center")
     tasks.add_argument("--all", action="store_true")
 
-    commands.add_parser("jobs", help="due work (scheduled messages) by state")
+    jobs_parser = commands.add_parser(
+        "jobs", help="due work (scheduled messages): how many in each state, or list them",
+        description="Due work: reminders, notices and offers waiting to go out, sent, dropped or held.",
+    )
+    jobs_parser.add_argument("action", nargs="?", choices=["counts", "list"], default="counts",
+                             help="counts (default): how many in each state; list: each one")
+    jobs_parser.add_argument("--state", choices=jobs.STATES, help="list: only this state")
 
 
 def run_command(app: App, args: argparse.Namespace) -> int:
@@ -89,42 +105,13 @@ def run_command(app: App, args: argparse.Namespace) -> int:
             return _meetings(app, args)
         if args.command == "tasks":
             return _tasks(app, args)
-        with app.db.transaction() as session:
-            for state, n in sorted(jobs.counts(session).items()):
-                print(f"{state:10} {n}")
-        return 0
+        return _jobs(app, args)
+    except UnknownCenter as error:
+        print(f"error: {error}")
+        return 2
     except (ValueError, LookupError) as error:
         print(f"error: {error}")
         return 1
-
-
-# ---- parsing ---------------------------------------------------------------------------------
-def local(day: str | date, clock: str | time) -> datetime:
-    d = date.fromisoformat(day) if isinstance(day, str) else day
-    t = time.fromisoformat(clock if len(clock) == 5 else f"0{clock}") if isinstance(clock, str) else clock
-    return datetime.combine(d, t, TIMEZONE)
-
-
-def parse_session(text: str) -> ev.NewSession:
-    found = SESSION.match(text)
-    if not found:
-        raise ValueError(f'a session looks like "2026-12-06 09:00-13:00 @ room 2", not {text!r}')
-    day, start, end, place = found.groups()
-    return ev.NewSession(local(day, start), local(day, end) if end else None, (place or "").strip())
-
-
-def parse_titles(items: list[str]) -> dict[str, str]:
-    titles = {}
-    for item in items:
-        lang, sep, text = item.partition("=")
-        if not sep or lang not in ("he", "en", "ru", "ar"):
-            raise ValueError(f"a title is LANG=TEXT with LANG one of he, en, ru, ar, not {item!r}")
-        titles[lang] = text.strip()
-    return titles
-
-
-def when(moment: datetime) -> str:
-    return moment.astimezone(TIMEZONE).strftime("%Y-%m-%d %H:%M")
 
 
 # ---- events ----------------------------------------------------------------------------------
@@ -139,24 +126,27 @@ def _events(app: App, args: argparse.Namespace) -> int:
         if action == "add":
             if not (args.center and args.kind and args.session):
                 raise ValueError("add needs --center, --kind, --title he=... and at least one --session")
+            titles, sessions = parse_titles(args.title), [parse_session(s) for s in args.session]
+            check_event(titles, sessions, args.capacity, now)
             event = ev.create_event(
                 session,
-                center=args.center,
+                center=known_center(session, args.center) or "",
                 kind=args.kind,
-                titles=parse_titles(args.title),
-                sessions=[parse_session(s) for s in args.session],
+                titles=titles,
+                sessions=sessions,
                 capacity=args.capacity,
                 track=args.track or "all",
                 signup_required=False if args.no_signup else None,
                 now=now,
             )
+            _warn_quiet(app, [s.starts_at for s in sessions])
             print(
                 f"event #{event.id} added: {ev.title_in(event.titles, 'he')}, "
-                f"{len(event.sessions)} session(s)"
+                f"{counted(len(event.sessions), 'session', 'sessions')}"
             )
             return 0
         if action == "list":
-            rows = ev.list_events(session, now, args.center, include_past=args.all)
+            rows = ev.list_events(session, now, known_center(session, args.center), include_past=args.all)
             counts = ev.seat_counts(session, [e.id for e in rows])
             slugs = dict(session.execute(select(Center.id, Center.slug)).all())
             if not rows:
@@ -192,45 +182,75 @@ def _events(app: App, args: argparse.Namespace) -> int:
             return 0
         if action == "edit":
             clear = bool(args.no_limit)
+            titles = parse_titles(args.title)
+            sessions = [parse_session(s) for s in args.session]
+            if "he" in titles:
+                check_titles(titles)
+            check_capacity(args.capacity)
+            check_sessions(sessions, now)
             event = ev.edit_event(
                 session,
                 event_id,
                 now,
                 app.program,
-                titles=parse_titles(args.title) or None,
-                sessions=[parse_session(s) for s in args.session] or None,
+                titles=titles or None,
+                sessions=sessions or None,
                 capacity=args.capacity,
                 clear_capacity=clear,
                 track=args.track,
             )
+            _warn_quiet(app, [s.starts_at for s in sessions])
             to_tell = ev.moved_notices_pending(session, event.id) if args.session else 0
             print(f"event #{event.id} updated; reminders rescheduled"
-                  + (f"; {to_tell} signed-up people will be told of the change" if to_tell else ""))
+                  + (f"; {people(to_tell)} signed up will be told of the change" if to_tell else ""))
             return 0
         told = ev.cancel_event(session, event_id, now, app.program)
-        print(f"event #{event_id} cancelled; {len(told)} signed-up people will be told")
+        print(f"event #{event_id} cancelled; {people(len(told))} signed up will be told")
         return 0
 
 
 def _id(target: str | None) -> int:
-    if not target or not target.isdigit():
-        raise ValueError("give the event id")
+    if not target or not target.strip().isdigit():
+        raise ValueError(f"give the event id (a number), not {target!r}" if target else "give the event id")
     return int(target)
 
 
+def people(n: int) -> str:
+    return counted(n, "person", "people")
+
+
+def _warn_quiet(app: App, moments: list[Any]) -> None:
+    for warning in quiet_warnings(moments, app.program.scheduling.quiet_hours):
+        print(warning)
+
+
 def import_file(app: App, path: Path) -> int:
-    """A term's schedule from YAML or CSV (see docs/examples/events.yaml and events.csv)."""
+    """A term's schedule from YAML or CSV (see docs/examples/events.yaml and events.csv). Every event
+    is checked as `events add` checks it before any is added: a file with a mistake adds nothing."""
     items = read_schedule(path)
     now = app.clock()
     added = skipped = 0
     with app.db.transaction() as session:
         for item in items:
-            if _exists(session, item):
+            try:
+                if not item["center"]:
+                    raise ValueError("it has no center (give center: at the top, or in the event)")
+                known_center(session, item["center"])
+                check_event(item["titles"], item["sessions"], item["capacity"], now)
+                if item["kind"] not in ev.KINDS:
+                    raise ValueError(f"unknown kind {item['kind']!r} (one of: {', '.join(ev.KINDS)})")
+                if item["track"] not in ev.TRACKS:
+                    raise ValueError(f"unknown track {item['track']!r} (one of: {', '.join(ev.TRACKS)})")
+            except ValueError as error:
+                raise ValueError(f"{path.name}, {item['where']}: {error}") from None
+            _warn_quiet(app, [s.starts_at for s in item["sessions"]])
+            fields = {k: v for k, v in item.items() if k != "where"}
+            if _exists(session, fields):
                 skipped += 1
                 continue
-            ev.create_event(session, now=now, **item)
+            ev.create_event(session, now=now, **fields)
             added += 1
-    print(f"{path.name}: {added} events added, {skipped} already there")
+    print(f"{path.name}: {counted(added, 'event', 'events')} added, {skipped} already there")
     return 0
 
 
@@ -251,74 +271,127 @@ def _exists(session: Any, item: dict[str, Any]) -> bool:
 
 
 def read_schedule(path: Path) -> list[dict[str, Any]]:
-    if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
-
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return [_yaml_event(raw, data, n) for n, raw in enumerate(data.get("events", []), start=1)]
-    if path.suffix.lower() == ".csv":
-        return _csv_events(path)
-    raise ValueError("the schedule file must be .yaml, .yml or .csv")
-
-
-def _yaml_event(raw: dict[str, Any], defaults: dict[str, Any], n: int) -> dict[str, Any]:
+    suffix = path.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".csv"):
+        raise ValueError(f"{str(path)!r}: the schedule file must be .yaml, .yml or .csv")
     try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ValueError(f"no file {str(path)!r}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"cannot read {str(path)!r}: it is not UTF-8 text (save it as UTF-8)") from None
+    except OSError as error:
+        raise ValueError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
+    if suffix == ".csv":
+        return _csv_events(text, path.name)
+    import yaml
+
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" near line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or "it cannot be read"
+        raise ValueError(f"{path.name} is not valid YAML{line}: {problem}") from None
+    except ValueError as error:  # a date YAML recognises but the calendar has not, like 2026-13-01
+        raise ValueError(f"{path.name} has a date that does not exist ({error})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("events", []), list):
+        raise ValueError(f"{path.name}: the file has center, place and a list of events "
+                         "(see docs/examples/events.yaml)")
+    return [_yaml_event(raw, data, n, path.name) for n, raw in enumerate(data.get("events", []), start=1)]
+
+
+def _yaml_event(raw: Any, defaults: dict[str, Any], n: int, name: str) -> dict[str, Any]:
+    where = f"event {n}"
+    try:
+        if not isinstance(raw, dict):
+            raise ValueError("each event has kind, title and sessions")
+        for needed in ("kind", "title", "sessions"):
+            if raw.get(needed) in (None, "", [], {}):
+                raise ValueError(f"it has no {needed}")
+        if not isinstance(raw["sessions"], list) or not all(isinstance(s, dict) for s in raw["sessions"]):
+            raise ValueError("sessions is a list, each with date, start, end and (or the default) place")
         place = raw.get("place", defaults.get("place", ""))
-        sessions = [
-            ev.NewSession(
-                local(s["date"], str(s["start"])),
-                local(s["date"], str(s["end"])) if s.get("end") else None,
-                str(s.get("place", place)),
-            )
-            for s in raw["sessions"]
-        ]
+        sessions = []
+        for s in raw["sessions"]:
+            if "date" not in s or "start" not in s:
+                raise ValueError("every session has a date and a start")
+            sessions.append(ev.NewSession(
+                local(s["date"], s["start"]),
+                local(s["date"], s["end"]) if s.get("end") else None,
+                str(s.get("place") or place or ""),
+            ))
         title = raw["title"]
         titles = {str(k): str(v) for k, v in title.items()} if isinstance(title, dict) else {"he": str(title)}
         return {
-            "center": raw.get("center", defaults.get("center")),
-            "kind": raw["kind"],
+            "where": where,
+            "center": str(raw.get("center", defaults.get("center")) or ""),
+            "kind": str(raw["kind"]),
             "titles": titles,
             "sessions": sessions,
-            "capacity": raw.get("capacity"),
-            "track": raw.get("track", "all"),
-            "signup_required": raw.get("signup"),
+            "capacity": _capacity(raw.get("capacity")),
+            "track": str(raw.get("track", "all")),
+            "signup_required": _yes_no(raw.get("signup")),
         }
-    except (KeyError, TypeError, ValueError) as error:
-        raise ValueError(f"event {n} in the file: {error!r}") from error
+    except ValueError as error:
+        raise ValueError(f"{name}, {where}: {error}") from None
 
 
-def _csv_events(path: Path) -> list[dict[str, Any]]:
+def _capacity(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not str(value).strip().isdigit():
+        raise ValueError(f"capacity is a whole number (or left out for no limit), not {value!r}")
+    return int(value)
+
+
+def _yes_no(value: Any) -> bool | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("yes", "true", "1"):
+        return True
+    if text in ("no", "false", "0"):
+        return False
+    raise ValueError(f"signup is yes or no, not {value!r}")
+
+
+def _csv_events(text: str, name: str) -> list[dict[str, Any]]:
     """One row per session; rows with the same `group` are the sessions of one event."""
     events: dict[str, dict[str, Any]] = {}
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        for n, row in enumerate(csv.DictReader(handle), start=2):
-            try:
-                key = row.get("group") or f"row{n}"
-                session = ev.NewSession(
-                    local(row["date"], row["start"]),
-                    local(row["date"], row["end"]) if row.get("end") else None,
-                    row.get("place", ""),
-                )
-                if key in events:
-                    events[key]["sessions"].append(session)
-                    continue
-                titles = {
-                    lang: row[f"title_{lang}"]
-                    for lang in ("he", "en", "ru", "ar")
-                    if row.get(f"title_{lang}")
-                }
-                signup = (row.get("signup") or "").strip().lower()
-                events[key] = {
-                    "center": row["center"],
-                    "kind": row["kind"],
-                    "titles": titles,
-                    "sessions": [session],
-                    "capacity": int(row["capacity"]) if row.get("capacity") else None,
-                    "track": row.get("track") or "all",
-                    "signup_required": None if not signup else signup in ("yes", "true", "1"),
-                }
-            except (KeyError, ValueError) as error:
-                raise ValueError(f"line {n} of {path.name}: {error!r}") from error
+    reader = csv.DictReader(text.splitlines())
+    missing = [c for c in ("center", "kind", "date", "start") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValueError(f"{name}: no column {', '.join(missing)} (see docs/examples/events.csv)")
+    for n, row in enumerate(reader, start=2):
+        where = f"line {n}"
+        try:
+            key = row.get("group") or f"row{n}"
+            session = ev.NewSession(
+                local(row["date"], row["start"]),
+                local(row["date"], row["end"]) if row.get("end") else None,
+                row.get("place") or "",
+            )
+            if key in events:
+                events[key]["sessions"].append(session)
+                continue
+            titles = {
+                lang: row[f"title_{lang}"] for lang in ("he", "en", "ru", "ar") if row.get(f"title_{lang}")
+            }
+            events[key] = {
+                "where": where,
+                "center": row["center"] or "",
+                "kind": row["kind"] or "",
+                "titles": titles,
+                "sessions": [session],
+                "capacity": _capacity(row.get("capacity")),
+                "track": row.get("track") or "all",
+                "signup_required": _yes_no(row.get("signup")),
+            }
+        except ValueError as error:
+            raise ValueError(f"{name}, {where}: {error}") from None
     return list(events.values())
 
 
@@ -335,28 +408,31 @@ def _meetings(app: App, args: argparse.Namespace) -> int:
                     "the intake meeting waits for the required forms (program rule): "
                     "add --forms-received once they are in"
                 )
-            day, _, clock = args.at.partition(" ")
+            starts_at = parse_at(args.at)
+            check_meeting(args.promoter, args.place or "")
             meeting = ev.create_meeting(
                 session,
                 person_id=args.person,
-                promoter=args.promoter,
-                starts_at=local(day, clock),
-                place=args.place or "",
+                promoter=args.promoter.strip(),
+                starts_at=starts_at,
+                place=args.place.strip(),
                 kind=args.kind,
                 now=now,
                 program=app.program,
             )
-            print(f"meeting #{meeting.id} on {when(meeting.starts_at)}; the participant will be told")
+            _warn_quiet(app, [starts_at])
+            print(f"meeting #{meeting.id} on {when(meeting.starts_at)} at {meeting.place}; "
+                  "the participant will be told")
             return 0
         if args.action == "list":
             rows = ev.list_meetings(session, args.promoter, args.person)
             if not rows:
                 print("no meetings")
-            for m in rows:
+            for m, name in rows:
                 reason = f"  reason: {m.reschedule_reason}" if m.reschedule_reason else ""
                 print(
-                    f"#{m.id} {when(m.starts_at)} person {m.person_id} with {m.promoter} ({m.kind}) "
-                    f"{m.status}{reason}"
+                    f"#{m.id} {when(m.starts_at)} at {m.place or 'no place'}  person {m.person_id} "
+                    f"{name or '-'} with {m.promoter} ({m.kind}) {m.status}{reason}"
                 )
             return 0
         if args.id is None:
@@ -364,8 +440,11 @@ def _meetings(app: App, args: argparse.Namespace) -> int:
         if args.action == "move":
             if not args.at:
                 raise ValueError("move needs --at")
-            day, _, clock = args.at.partition(" ")
-            meeting = ev.move_meeting(session, args.id, local(day, clock), args.place, now, app.program)
+            starts_at = parse_at(args.at)
+            if args.place is not None:
+                check_meeting("-", args.place)
+            meeting = ev.move_meeting(session, args.id, starts_at, args.place, now, app.program)
+            _warn_quiet(app, [starts_at])
             print(f"meeting #{meeting.id} moved to {when(meeting.starts_at)}; the participant will be told")
             return 0
         if args.action == "cancel":
@@ -374,8 +453,9 @@ def _meetings(app: App, args: argparse.Namespace) -> int:
             return 0
         if args.value is None:
             raise ValueError("attendance is one of: attended, no_show, late")
-        meeting = ev.mark_attendance(session, args.id, args.value, now, app.program)
-        print(f"meeting #{meeting.id}: {meeting.status}")
+        meeting, was = ev.mark_attendance(session, args.id, args.value, now, app.program)
+        replaced = f" (replaces {was})" if was in ev.ATTENDANCE and was != meeting.status else ""
+        print(f"meeting #{meeting.id}: {meeting.status}{replaced}")
         return 0
 
 
@@ -384,8 +464,10 @@ def _tasks(app: App, args: argparse.Namespace) -> int:
     now = app.clock()
     with app.db.transaction() as session:
         if args.action == "done":
+            if args.id is None:
+                raise ValueError("give the task id: midway tasks done ID")
             try:
-                task = handoffs.close_task(session, args.id or 0, now)  # a request's task closes the request
+                task = handoffs.close_task(session, args.id, now)  # a request's task closes the request
             except handoffs.TaskAlreadyDone as already:
                 done_at = already.task.done_at
                 print(f"task #{already.task.id} was already done"
@@ -400,6 +482,7 @@ def _tasks(app: App, args: argparse.Namespace) -> int:
         if not args.all:
             query = query.where(StaffTask.status == "open")
         if args.center:
+            known_center(session, args.center)
             query = query.join(Center, Center.id == StaffTask.center_id).where(Center.slug == args.center)
         rows = session.execute(query).all()
         if not rows:
@@ -410,4 +493,25 @@ def _tasks(app: App, args: argparse.Namespace) -> int:
                 f"{person.phone or ''} for {task.assignee or 'the center'}: {task.reason} "
                 f"({when(task.created_at)})"
             )
+        return 0
+
+
+# ---- due work --------------------------------------------------------------------------------
+def _jobs(app: App, args: argparse.Namespace) -> int:
+    with app.db.transaction() as session:
+        if getattr(args, "action", "counts") == "list":
+            rows = jobs.listing(session, getattr(args, "state", None))
+            if not rows:
+                print("no due work" + (f" in state {args.state}" if getattr(args, "state", None) else ""))
+            for job in rows:
+                person = f"person {job.person_id}" if job.person_id else "-"
+                print(f"#{job.id} {job.state:8} due {when(job.due_at)}  {job.kind}  {person}  "
+                      f"{job.subject or ''}".rstrip())
+            return 0
+        counts = jobs.counts(session)
+        if not counts:
+            print("no due work: nothing scheduled yet (reminders appear once people sign up or meetings "
+                  "are set)")
+        for state, n in sorted(counts.items()):
+            print(f"{state:10} {n}")
         return 0

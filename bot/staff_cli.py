@@ -5,21 +5,36 @@ from __future__ import annotations
 
 import argparse
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from bot.bootstrap import App
+from bot.cli_text import UnknownCenter, known_center, when
+from flows.staff_queue import reasons_with_answers
 from storage import decisions, handoffs, repo
+from storage.models import Center
 
 
 def decisions_command(app: App, args: argparse.Namespace) -> int:
     now = app.clock()
     with app.db.transaction() as session:
         if args.action == "list":
+            if not _center_known(session, args.center):
+                return 2
             rows = repo.pending_decisions(session, args.center)
             if not rows:
                 print("no pending decisions")
+            english = app.catalogs.translator("en")
+            slugs = dict(session.execute(select(Center.id, Center.slug)).all())
             for decision, person in rows:
                 due = decision.due_by.isoformat() if decision.due_by else "-"
+                center = app.program.center(slugs.get(decision.center_id))
+                rules = center.eligibility if center else app.program.eligibility
+                answers = decisions.answers_of(session, person.id, decision.created_at)
+                why = [english.render(m)
+                       for m in reasons_with_answers(tuple(decision.reasons), answers, rules)]
                 print(f"#{decision.id}  due {due}  person {person.id} {person.display_name or ''}  "
-                      f"reasons: {', '.join(decision.reasons)}")
+                      f"why: {' '.join(why)}")
             return 0
         if args.id is None:
             print("give the decision id: midway decisions approve ID")
@@ -37,17 +52,17 @@ def decisions_command(app: App, args: argparse.Namespace) -> int:
 def handoffs_command(app: App, args: argparse.Namespace) -> int:
     """`midway handoffs list|done`: "talk to a person" requests. Staff tooling: the phone is printed
     here (never logged)."""
-    from bot.events_cli import when
-
     now = app.clock()
     with app.db.transaction() as session:
         if args.action == "list":
+            if not _center_known(session, args.center):
+                return 2
             # as the chat's staff queue: a center's list also has the people who have no center yet
             rows = handoffs.list_requests(session, args.center, include_closed=args.all, with_unplaced=True)
             if not rows:
                 print("no open requests" if not args.all else "no requests")
             for row in rows:
-                where = " > ".join(part for part in (row.flow, row.question) if part) or "idle"
+                where = where_they_were(row.flow, row.question)
                 closed = ""
                 if row.status != "open":
                     closed = f"  [{row.status} {when(row.closed_at) if row.closed_at else ''}"
@@ -56,7 +71,7 @@ def handoffs_command(app: App, args: argparse.Namespace) -> int:
                     closed += "]"
                 print(f"#{row.id} {when(row.created_at)}  person {row.person_id} {row.name or '-'}  "
                       f"{row.phone or 'no phone'}  {row.channel or '-'}  {row.center or 'no center yet'}  "
-                      f"at {where}{closed}")
+                      f"{where}{closed}")
             return 0
         if args.id is None:
             print("give the request id: midway handoffs done ID")
@@ -68,6 +83,35 @@ def handoffs_command(app: App, args: argparse.Namespace) -> int:
             return 1
         print(f"request #{request.id} handled; its call task is done too")
         return 0
+
+
+# Where a person was when they asked, as staff say it (flows and questions are named in code).
+FLOW_WORDS = {
+    "menu": "at the main menu",
+    "prescreen": "in the pre-screen",
+    "language": "choosing a language",
+    "privacy": "in the privacy screen",
+    "resume": "deciding whether to continue where they stopped",
+    "events": "signing up for an event",
+    "bookings": "looking at their sign-ups and meetings",
+    "conference": "choosing an exposure conference",
+    "attendance": 'answering "will you come?"',
+    "offer": "answering a seat offered from the waiting list",
+    "meeting": "answering about a personal meeting",
+    "appeal": "asking for the center manager's review",
+}
+QUESTION_WORDS = {"out_of_work": "time out of work", "job_share": "job share", "able": "able to work",
+                  "willing": "willing to attend", "source": "how they heard of us"}
+
+
+def where_they_were(flow: str | None, question: str | None) -> str:
+    if not flow:
+        return "not in the middle of a conversation"
+    words = FLOW_WORDS.get(flow, f"in {flow.replace('_', ' ')}")
+    if flow == "prescreen" and question:
+        asked = QUESTION_WORDS.get(question, question.replace("_", " "))
+        words = f"at the {asked} question of the pre-screen"
+    return words
 
 
 def whatsapp_command(app: App, args: argparse.Namespace) -> int:
@@ -97,6 +141,8 @@ def staff_command(app: App, args: argparse.Namespace) -> int:
     now = app.clock()
     with app.db.transaction() as session:
         if args.action == "list":
+            if not _center_known(session, args.center):
+                return 2
             members = staff.list_staff(session, args.center)
             if not members:
                 print("no staff")
@@ -128,3 +174,13 @@ def staff_command(app: App, args: argparse.Namespace) -> int:
         except (ValueError, LookupError) as error:
             print(f"error: {error}")
             return 1
+
+
+def _center_known(session: Session, slug: str | None) -> bool:
+    """`--center` names a center, or the command says so (a typo must not read as "none waiting")."""
+    try:
+        known_center(session, slug)
+    except UnknownCenter as error:
+        print(f"error: {error}")
+        return False
+    return True

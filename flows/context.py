@@ -112,6 +112,9 @@ class DecisionFacts:
     due_by: date | None = None
     phone: str | None = None
     center: str | None = None
+    # what the person answered, behind the reasons: age, city, out_of_work (a bucket), job_share,
+    # experience, willing, able (flows.staff_queue.reason_answer words them)
+    answers: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

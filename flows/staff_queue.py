@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from flows.context import Context, DecisionFacts, HandoffFacts
 from flows.declare import Ask, Done, Flow, Option, View
 from flows.effects import CloseHandoff, DecideCase
-from flows.eligibility import REASONS
+from flows.eligibility import OUT_OF_WORK_BUCKETS, REASONS
 from flows.feature import Feature
 from flows.messages import Msg, MsgList, Outgoing, Reply
 from flows.prescreen import plain_reason
+from flows.program import Eligibility
 
 MAX_PICK = 10  # requests or cases offered as buttons at once (the longest waiting)
 MAX_NOTE = 500
@@ -162,14 +163,49 @@ def case_option(case: DecisionFacts) -> Option:
     return Option(case.ref, "decisions.option", {"name": who(case.name), "due": case.due_by})
 
 
+# Which answer stands behind each reason (flows/eligibility.py), so the manager sees "age 40", not
+# only the rule the participant would read.
+REASON_ANSWERS = {
+    "age_below": "age", "age_above": "age", "not_in_area": "city", "not_willing": "willing",
+    "out_of_work_short": "out_of_work", "out_of_work_long": "out_of_work", "job_share_low": "job_share",
+    "experience_low": "experience", "not_able": "able",
+}
+
+
+def reason_answer(reason: str, answers: dict[str, object]) -> str | Msg | None:
+    """What the person answered, behind `reason` (40, "Kfar Saba", "no"), or None if not known."""
+    key = REASON_ANSWERS.get(reason)
+    value = answers.get(key) if key else None
+    if value is None:
+        return None
+    if key == "out_of_work":
+        label = next((b.label for b in OUT_OF_WORK_BUCKETS if b.value == value), None)
+        return Msg(label) if label else str(value)
+    if key == "job_share" and isinstance(value, float):
+        return f"{int(round(value * 100))}%"
+    if isinstance(value, bool):
+        return Msg("common.yes" if value else "common.no")
+    return str(value)
+
+
 def case_reasons(view: View, case: DecisionFacts) -> tuple[Msg, ...]:
-    """Why the case is borderline, in the words the participant would read."""
     center = view.ctx.program.center(case.center)
-    rules = center.eligibility if center else view.ctx.program.eligibility
-    said = []
-    for reason in case.reasons:
+    return reasons_with_answers(case.reasons, case.answers, center.eligibility if center else
+                                view.ctx.program.eligibility)
+
+
+def reasons_with_answers(
+    reasons: tuple[str, ...], answers: dict[str, object], rules: Eligibility
+) -> tuple[Msg, ...]:
+    """Why a case is borderline, in the words the participant would read, each with the answer behind
+    it (the staff chat, and `midway decisions list`)."""
+    said: list[Msg] = []
+    for reason in reasons:
         if reason in REASONS:
-            said.append(plain_reason(reason, rules))
+            answer = reason_answer(reason, answers)
+            rule = plain_reason(reason, rules)
+            said.append(Msg("decisions.reason_and_answer", {"reason": rule, "answer": answer})
+                        if answer is not None else rule)
         elif reason == "special_circumstances":
             said.append(Msg("decisions.special_circumstances"))
         else:

@@ -23,9 +23,23 @@ from sqlalchemy.orm import Session
 from flows.program import Program
 from storage import jobs, repo
 from storage.events import EXPOSURE_OPEN, title_in, upcoming_events
-from storage.models import Center, Event, ManagerDecision, Person, PrescreenOutcome
+from storage.models import Center, Event, ManagerDecision, ParticipantProfile, Person, PrescreenOutcome
 
 KIND = "decision"  # scheduled_jobs.kind
+
+
+def answers_of(session: Session, person_id: int, asked_at: datetime) -> dict[str, object]:
+    """The pre-screen answers behind a case's reasons, as `flows.context.DecisionFacts.answers`."""
+    profile = session.get(ParticipantProfile, person_id)
+    if profile is None:
+        return {}
+    found: dict[str, object] = {
+        "age": asked_at.year - profile.birth_year if profile.birth_year else None,
+        "city": profile.city, "out_of_work": profile.out_of_work, "job_share": profile.job_share,
+        "experience": profile.experience_years, "willing": profile.willing_to_attend,
+        "able": profile.able_to_work,
+    }
+    return {key: value for key, value in found.items() if value is not None}
 
 
 def decide(

@@ -20,6 +20,7 @@ from flows.effects import AnswerAttendance, AnswerMeeting, AnswerOffer, CancelSi
 from flows.event_kinds import KINDS, NO_SIGNUP_KINDS, TRACKS
 from flows.events import BookingResult
 from flows.program import Program
+from flows.scheduling import TIMEZONE
 from storage import jobs
 from storage.db import locked
 from storage.effects import Applying, Handler
@@ -833,13 +834,16 @@ def answer_meeting(
 
 def mark_attendance(
     session: Session, meeting_id: int, value: str, now: datetime, program: Program
-) -> Meeting:
-    """attended | no_show | late. A late arrival is not admitted when the program's rule says so.
-    Only for a meeting still on (MEETING_OPEN) or to correct the attendance already marked: a
-    cancelled meeting stays cancelled."""
+) -> tuple[Meeting, str]:
+    """attended | no_show | late, and the status it replaces. A late arrival is not admitted when the
+    program's rule says so. Only for a meeting that has begun and was still on (MEETING_OPEN), or to
+    correct the attendance already marked: a cancelled meeting stays cancelled."""
     meeting = locked(session, Meeting, meeting_id)
     if meeting is None:
         raise LookupError(f"no meeting {meeting_id}")
+    if meeting.starts_at > now:
+        raise ValueError(f"meeting #{meeting.id} is on {_local_text(meeting.starts_at)}: attendance is "
+                         "marked once it has begun")
     if value == "late":
         value = "late_not_admitted" if program.scheduling.meetings.late_arrival_blocks_entry else "attended"
     if value not in ATTENDANCE:
@@ -848,21 +852,31 @@ def mark_attendance(
         raise ValueError(f"meeting #{meeting.id} is {meeting.status}: attendance is marked only on a "
                          "meeting that was on (scheduled, confirmed or reschedule_requested), or to "
                          "correct one already marked")
+    was = meeting.status
     meeting.status = value
     meeting.updated_at = now
     jobs.drop_open(session, f"meeting:{meeting.id}", now)
-    return meeting
+    return meeting, was
+
+
+def _local_text(moment: datetime) -> str:
+    return moment.astimezone(TIMEZONE).strftime("%Y-%m-%d %H:%M")
 
 
 def list_meetings(
     session: Session, promoter: str | None = None, person_id: int | None = None
-) -> list[Meeting]:
-    query = select(Meeting).order_by(Meeting.starts_at, Meeting.id)
+) -> list[tuple[Meeting, str | None]]:
+    """Meetings with the person's name; `promoter` matches whatever the case ("dana" finds "Dana")."""
+    query = (
+        select(Meeting, Person.display_name)
+        .join(Person, Person.id == Meeting.person_id)
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
     if promoter:
-        query = query.where(Meeting.promoter == promoter)
+        query = query.where(func.lower(Meeting.promoter) == promoter.strip().lower())
     if person_id:
         query = query.where(Meeting.person_id == person_id)
-    return list(session.scalars(query))
+    return [(m, name) for m, name in session.execute(query).all()]
 
 
 def promoter_of(session: Session, person_id: int) -> str | None:

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from storage.models import ChannelIdentity, ScheduledJob
 
 OPEN_STATES = ("pending", "claimed")
+STATES = (*OPEN_STATES, "sent", "failed", "dropped", "held")
 
 
 def enqueue(
@@ -159,3 +160,11 @@ def drop_open(
 def counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(ScheduledJob.state, func.count()).group_by(ScheduledJob.state)).all()
     return {state: int(n) for state, n in rows}
+
+
+def listing(session: Session, state: str | None = None, limit: int = 200) -> list[ScheduledJob]:
+    """Rows for staff to read (`midway jobs list`): the soonest due first."""
+    query = select(ScheduledJob).order_by(ScheduledJob.due_at, ScheduledJob.id).limit(limit)
+    if state is not None:
+        query = query.where(ScheduledJob.state == state)
+    return list(session.scalars(query))

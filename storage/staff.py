@@ -10,6 +10,7 @@ what the person's facts allowed when the step began, and a conversation may outl
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,9 @@ def staff_external_id(channel: str, external_id: str) -> str:
     (bot/channels/whatsapp.py, `sender_phone`): "050-1234567" is stored as "+972501234567", or it
     would never match the person when they write."""
     external_id = external_id.strip()
+    if channel == "telegram" and not re.fullmatch(r"[0-9]+", external_id):
+        raise ValueError(f"{external_id!r} is not a Telegram user id: it is a number, e.g. 123456789 "
+                         "(the person can get theirs from a bot such as @userinfobot)")
     if channel != "whatsapp":
         return external_id
     phone = to_e164(external_id)

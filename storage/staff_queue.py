@@ -46,7 +46,7 @@ def load_queue(session: Session, role: str, staff_center: str | None, program: P
             DecisionFacts(
                 ref=f"d{decision.id}", name=person.display_name or "", created_at=decision.created_at,
                 reasons=tuple(str(r) for r in decision.reasons), due_by=decision.due_by, phone=person.phone,
-                center=staff_center,
+                center=staff_center, answers=decisions.answers_of(session, person.id, decision.created_at),
             )
             for decision, person in repo.pending_decisions(session, staff_center)
         )

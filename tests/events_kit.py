@@ -1,6 +1,7 @@
 """Helpers for the events, meetings and scheduler tests: participants made in one step (and
 borderline cases, decided as the manager would), events, a fake channel sender that records what
-it was asked to send, and a scheduler on a fake clock."""
+it was asked to send, a scheduler on a fake clock, and the staff commands run as typed
+(`midway(app, "events", "add", ...)`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from bot.bootstrap import App
 from bot.dispatcher import Delivery, Inbound
+from bot.events_cli import add_commands, run_command
 from bot.outbound import Proactive, Recipient, SendResult, SendStatus
 from bot.scheduler import Scheduler
 from bot.staff_cli import decisions_command
@@ -66,13 +68,14 @@ def borderline(
     name: str = "דנה",
     reasons: tuple[str, ...] = ("age_below",),
     channel: str = "telegram",
+    answers: dict[str, Any] | None = None,
 ) -> tuple[int, int]:
     """Someone whose pre-screen went to the center manager: (person id, decision id)."""
     now = app.clock()
     with app.db.transaction() as s:
         person, _, _ = repo.find_or_create_person(s, channel, external_id, lang, now)
         repo.apply_effects(s, person, [
-            UpdateProfile({"display_name": name, "center": center}), SetLanguage(lang),
+            UpdateProfile({"display_name": name, "center": center, **(answers or {})}), SetLanguage(lang),
             RecordOutcome("manager_decision", center, reasons, decision_due=DECISION_DUE),
         ], now)
         decision_id = s.scalar(select(ManagerDecision.id).where(ManagerDecision.person_id == person.id))
@@ -249,3 +252,11 @@ def person_row(app: App, person_id: int) -> Person:
         person = s.get(Person, person_id)
         assert person is not None
         return person
+
+
+def midway(app: App, *argv: str) -> int:
+    """`midway events|meetings|tasks|jobs …` on this app (its clock), parsed as the command line
+    parses it."""
+    parser = argparse.ArgumentParser()
+    add_commands(parser.add_subparsers(dest="command"))
+    return run_command(app, parser.parse_args(list(argv)))

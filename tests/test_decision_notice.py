@@ -8,6 +8,7 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -17,12 +18,14 @@ import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App
+from bot.staff_cli import decisions_command
 from flows import Command
 from flows.effects import RecordOutcome, SetOptOut
 from storage import decisions, repo
 from storage import staff as staff_store
 from storage.models import ManagerDecision, PrescreenOutcome, ScheduledJob, Signup, StaffTask
 from tests.conftest import FakeClock, make_app
+from tests.events_kit import DECISION_DUE as DUE
 from tests.events_kit import FakeSender, Person_, at, borderline, decide, event, job_rows, render, scheduler
 
 
@@ -48,6 +51,19 @@ def outcomes(app: App, person_id: int) -> list[tuple[str, list[Any]]]:
         rows = s.scalars(select(PrescreenOutcome).where(PrescreenOutcome.person_id == person_id)
                          .order_by(PrescreenOutcome.id))
         return [(o.outcome, list(o.reasons)) for o in rows]
+
+
+def test_the_list_shows_each_reason_with_the_answer_behind_it(
+    app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dana, decision = borderline(app, "1001", reasons=("age_below", "job_share_low"),
+                                answers={"birth_year": 1983, "job_share": 0.2})
+    args = argparse.Namespace(action="list", id=None, center=None, by="manager", note=None)
+    assert decisions_command(app, args) == 0
+    assert capsys.readouterr().out == (
+        f"#{decision}  due {DUE.isoformat()}  person {dana} דנה  why: "
+        "The program is for people aged 45 and over. (their answer: 43) "
+        "The program is for people looking for at least 25% of a full-time job. (their answer: 20%)\n")
 
 
 # ---- approved -----------------------------------------------------------------------------------

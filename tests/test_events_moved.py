@@ -8,7 +8,6 @@ no sleeping."""
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +17,6 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from bot.bootstrap import App
-from bot.events_cli import add_commands, run_command
 from bot.outbound import Proactive, SendResult, SendStatus
 from bot.scheduler import Scheduler
 from flows import Document
@@ -33,6 +31,7 @@ from tests.events_kit import (
     at,
     event,
     job_rows,
+    midway,
     participant,
     plain,
     render,
@@ -55,9 +54,7 @@ NEW_TIMES = {
 
 def midway_events(app: App, *argv: str) -> int:
     """`midway events …`, parsed as the command line parses it."""
-    parser = argparse.ArgumentParser()
-    add_commands(parser.add_subparsers(dest="command"))
-    return run_command(app, parser.parse_args(["events", *argv]))
+    return midway(app, "events", *argv)
 
 
 def moved(sender: FakeSender) -> list[tuple[int, Proactive]]:
@@ -102,7 +99,7 @@ def test_a_move_with_the_cli_tells_everyone_on_it_once_in_their_language_at_an_a
 ) -> None:
     clock.now = at(2026, 11, 22, 21, 30)  # staff work late: the notices wait for the morning
     assert midway_events(app, "edit", str(people["event"]), "--session", MOVED) == 0
-    assert "4 signed-up people will be told of the change" in capsys.readouterr().out
+    assert "4 people signed up will be told of the change" in capsys.readouterr().out
     sender = FakeSender()
     worker = scheduler(app, sender)
     assert worker.run_until_idle().sent == 0

@@ -102,7 +102,7 @@ def test_the_request_appears_for_staff_with_who_where_and_how_to_reach_them(
     [line] = capsys.readouterr().out.splitlines()
     assert line.startswith(
         f"#{request.id} 2026-11-22 10:00  person {ronit} רונית  {PHONE}  telegram  kfar-saba")
-    assert line.endswith("at menu > item")
+    assert line.endswith("at the main menu")
 
     # and the promoters' task list has it, to call them
     [task] = call_tasks(app)
@@ -186,13 +186,33 @@ def test_the_list_by_center_shows_that_centers_requests_only(
     lines = capsys.readouterr().out.splitlines()
     assert f"person {modiin} אמל" in lines[0] and f"person {kfar_saba}" not in "\n".join(lines)
     # the newcomer too, as in the chat's staff queue: every center may take them
-    assert len(lines) == 2 and "no phone  telegram  no center yet  at idle" in lines[1]
+    unplaced = "no phone  telegram  no center yet  not in the middle of a conversation"
+    assert len(lines) == 2 and unplaced in lines[1]
     assert cli(app, "list") == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 3 and "no phone  telegram  no center yet  at idle" in lines[2]
+    assert len(lines) == 3 and unplaced in lines[2]
 
 
 # ---- the staff chat ----------------------------------------------------------------------------
+def test_the_list_says_in_words_where_in_the_pre_screen_they_asked(
+    app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    newcomer = Person_(app, "1004")
+    for text in ("שלום", "1", "רונית", "נציג"):  # "talk to a person" at the age question
+        newcomer.send(text)
+    assert cli(app, "list") == 0
+    assert capsys.readouterr().out.rstrip().endswith("at the age question of the pre-screen")
+
+
+def test_an_unknown_center_is_said_not_taken_for_no_requests(
+    app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asks_for_a_person(app, "1001")
+    assert cli(app, "list", center="nowhere") == 2
+    assert capsys.readouterr().out == (
+        "error: unknown center 'nowhere'; the centers are: kfar-saba, modiin, tel-aviv\n")
+
+
 def test_staff_see_their_centers_requests_in_the_chat_and_mark_one_handled(
     app: App, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -101,6 +101,71 @@ def test_the_midway_command_takes_staff_arguments(
 
 
 # ---- the role setting --------------------------------------------------------------------------
+def test_a_telegram_id_is_a_number_and_a_center_must_exist_to_list_it(
+    app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(app, "add", external_id="abc", role="manager", center="kfar-saba") == 1
+    assert "'abc' is not a Telegram user id: it is a number" in capsys.readouterr().out
+    assert run(app, "add", external_id="555", role="manager", center="kfar-saba") == 0
+    capsys.readouterr()
+    assert run(app, "list", center="nowhere") == 2
+    assert capsys.readouterr().out == (
+        "error: unknown center 'nowhere'; the centers are: kfar-saba, modiin, tel-aviv\n")
+
+
+@pytest.fixture
+def fresh_clone(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The `midway` command as on a fresh clone: SQLite under a data directory of its own."""
+    for key in ("DATABASE_URL", "MIDWAY_CONFIG", "MIDWAY_LOG_LEVEL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("MIDWAY_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+@pytest.mark.parametrize(("argv", "status", "said_what"), [
+    (["events", "import", "nosuch.yaml"], 1, "error: no file 'nosuch.yaml'"),
+    (["events", "edit", "3", "--capacity", "abc"], 2, "argument --capacity: invalid int value: 'abc'"),
+    (["meetings", "add", "--person", "1", "--promoter", "Dana", "--at", "tomorrow", "--place", "x"], 1,
+     '--at is a date and a time, "YYYY-MM-DD HH:MM"'),
+    (["decisions", "list", "--center", "nowhere"], 2, "unknown center 'nowhere'"),
+    (["tasks", "done"], 1, "give the task id"),
+    (["chat", "--lang", "fr"], 2, "the language 'fr' is not available; choose one of he, en, ru, ar"),
+])
+def test_every_mistake_on_the_command_line_is_one_plain_line(
+    fresh_clone: Path, capsys: pytest.CaptureFixture[str], argv: list[str], status: int, said_what: str
+) -> None:
+    try:
+        got = main(argv)
+    except SystemExit as stop:  # argparse's own refusals
+        got = int(stop.code or 0)
+    out = capsys.readouterr()
+    said = (out.out + out.err).strip()
+    assert got == status and said_what in said and len(said.splitlines()) == 1, said
+    assert "Traceback" not in said and "usage:" not in said
+
+
+@pytest.mark.parametrize(("command", "said_what"), [
+    ("run", "TELEGRAM_BOT_TOKEN"), ("serve", "PUBLIC_BASE_URL"),
+    ("db", "upgrade: bring the schema up to date"),
+])
+def test_run_serve_and_db_explain_themselves(
+    capsys: pytest.CaptureFixture[str], command: str, said_what: str
+) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    assert said_what in capsys.readouterr().out
+
+
+def test_db_upgrade_says_one_line(fresh_clone: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], capture_output=True, text=True,
+                          env={**os.environ}, cwd=fresh_clone, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "database is up to date\n", "")
+
+
 def config(**sections: Any) -> dict[str, Any]:
     center = {"slug": "kfar-saba", "names": {"he": "כפר סבא"}, "cities": ["כפר סבא"]}
     center.update(sections.pop("center", {}))

@@ -28,7 +28,7 @@ RONIT = HandoffFacts("h1", "רונית", START - timedelta(hours=3), "+972501234
 NEWCOMER = HandoffFacts("h2", "", START - timedelta(hours=1), None, "whatsapp", None)
 AMAL = HandoffFacts("h3", "אמל", START - timedelta(hours=5), None, "telegram", "modiin", "menu", "item")
 DANA = DecisionFacts("d1", "דנה", START - timedelta(days=1), ("age_below", "special_circumstances"),
-                     date(2026, 11, 27), None, "kfar-saba")
+                     date(2026, 11, 27), None, "kfar-saba", answers={"age": 43})
 OLGA = DecisionFacts("d2", "Ольга", START - timedelta(days=2), ("experience_low",), date(2026, 11, 25), None,
                      "modiin")
 QUEUE = StaffQueue((RONIT, NEWCOMER, AMAL), (DANA, OLGA))
@@ -96,7 +96,7 @@ def test_a_manager_sees_why_a_case_is_borderline_and_decides_after_a_confirmatio
     assert chat.buttons()[-1] == "⚖️ ממתינים להחלטה שלכם (1)"  # Dana's; Olga is Modiin's
     chat.click("ממתינים להחלטה").click("דנה")
     text = chat.last_text()
-    assert "• התוכנית מיועדת לבני 45 ומעלה." in text
+    assert "• התוכנית מיועדת לבני 45 ומעלה. (מה שענו: 43)" in text  # the rule, and the answer behind it
     assert "• ביקשו שתשקלו את המקרה שלהם בגלל נסיבות מיוחדות." in text
     assert "הבטחנו תשובה עד יום שישי, 27 בנובמבר 2026." in text
     assert chat.buttons() == ["✅ לאשר הצטרפות", "❌ לא לאשר", "אחליט אחר כך", "↩ חזרה"]
