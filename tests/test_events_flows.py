@@ -86,7 +86,7 @@ def test_browsing_and_signing_up_in_hebrew() -> None:
     chat.click("נטוורקינג")
     assert "כל המקומות תפוסים" in chat.last_text() and chat.buttons()[0] == "כן, לרשימת ההמתנה"
     chat.click("↩ חזרה").click("סדנת פתיחה")
-    assert "נשארו ⁨10⁩ מקומות פנויים." in chat.last_text()
+    assert "נשארו 10 מקומות פנויים." in chat.last_text()
     chat.click("כן, לרשום אותי")
     assert chat.effects_of(SignUp) == [SignUp("e1")]
 
