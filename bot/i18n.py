@@ -100,12 +100,12 @@ class Catalogs:
             with path.open("rb") as handle:
                 catalog = read_po(handle, locale=lang, domain=DOMAIN)
             for m in catalog:
-                if not m.id or m.fuzzy:
+                if not m.id or m.fuzzy or not m.string:
                     continue
-                if m.pluralizable and all(m.string):
-                    self.plurals[lang][m.id[0]] = (m.id[1], tuple(m.string))
-                elif not m.pluralizable and m.string:
+                if isinstance(m.id, str) and isinstance(m.string, str):
                     self.messages[lang][m.id] = m.string
+                elif not isinstance(m.id, str) and not isinstance(m.string, str) and all(m.string):
+                    self.plurals[lang][m.id[0]] = (m.id[1], tuple(m.string))
             self.gettext[lang] = _compiled(catalog)
 
     def template(self, key: str, lang: str, params: Mapping[str, Any] | None = None) -> str:
