@@ -2,19 +2,34 @@
 
 Hebrew is the source language. Parameters inside right-to-left text (numbers, Latin names, dates)
 are wrapped in Unicode isolates so they display in the right order on every phone.
+
+A message that counts something is a gettext plural entry, chosen with `ngettext` by the language's
+Plural-Forms rule (Arabic has six forms, Russian three, Hebrew four: 2 days are "יומיים"). Its
+`msgid_plural` names the parameter that holds the number, so flows stay unaware of plurals:
+
+    msgid "handoff.ack"
+    msgid_plural "{days}"
+    msgstr[0] "… בתוך יום עבודה אחד."
+    msgstr[1] "… בתוך יומיים …"
 """
 
 from __future__ import annotations
 
+import gettext
 import logging
 import site
 import sys
 import sysconfig
+from collections.abc import Mapping
 from datetime import date, datetime
+from io import BytesIO
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_datetime_format
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from flows.messages import Msg, MsgList, Param, Reply
@@ -49,32 +64,85 @@ class MissingMessage(KeyError):
     pass
 
 
+class MissingCount(KeyError):
+    """A counted message rendered without its number."""
+
+
+def _compiled(catalog: Catalog) -> gettext.GNUTranslations:
+    """The catalog as gettext itself reads it (an in-memory .mo), for its `ngettext`."""
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def counted_parameter(msgid_plural: str) -> str:
+    """`{days}` → `days`: the parameter a plural entry counts."""
+    return msgid_plural.strip().strip("{}")
+
+
 class Catalogs:
     """Every language's messages, loaded once. Also the flows' `Lexicon`."""
 
     def __init__(self, root: Path = LOCALES_DIR, strict: bool = False) -> None:
         self.strict = strict
         self.messages: dict[str, dict[str, str]] = {}
+        # counted messages: key → (msgid_plural, every form), and gettext's reading of the catalog
+        self.plurals: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {}
+        self.gettext: dict[str, gettext.NullTranslations] = {}
         for lang in LANGUAGES:
+            self.messages[lang], self.plurals[lang] = {}, {}
+            self.gettext[lang] = gettext.NullTranslations()
             path = root / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
             if not path.exists():
                 log.warning("no %s catalog at %s; Hebrew is used instead", lang, path)
-                self.messages[lang] = {}
                 continue
             with path.open("rb") as handle:
                 catalog = read_po(handle, locale=lang, domain=DOMAIN)
-            self.messages[lang] = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+            for m in catalog:
+                if not m.id or m.fuzzy or not m.string:
+                    continue
+                if isinstance(m.id, str) and isinstance(m.string, str):
+                    self.messages[lang][m.id] = m.string
+                elif not isinstance(m.id, str) and not isinstance(m.string, str) and all(m.string):
+                    self.plurals[lang][m.id[0]] = (m.id[1], tuple(m.string))
+            self.gettext[lang] = _compiled(catalog)
 
-    def template(self, key: str, lang: str) -> str:
-        found = self.messages.get(lang, {}).get(key) or self.messages["he"].get(key)
-        if found is None:
-            if self.strict:
-                raise MissingMessage(key)
-            return key
-        return found
+    def template(self, key: str, lang: str, params: Mapping[str, Any] | None = None) -> str:
+        """The message in `lang` (else in Hebrew); for a counted one, the form its number takes."""
+        for source in dict.fromkeys((lang, "he")):
+            plural = self.plurals.get(source, {}).get(key)
+            if plural is not None:
+                return self._form(source, key, plural, params or {})
+            found = self.messages.get(source, {}).get(key)
+            if found is not None:
+                return found
+        if self.strict:
+            raise MissingMessage(key)
+        return key
+
+    def _form(
+        self, lang: str, key: str, plural: tuple[str, tuple[str, ...]], params: Mapping[str, Any]
+    ) -> str:
+        msgid_plural, forms = plural
+        number = params.get(counted_parameter(msgid_plural))
+        if isinstance(number, int) and not isinstance(number, bool):
+            return self.gettext[lang].ngettext(key, msgid_plural, number)
+        if self.strict:
+            raise MissingCount(key)
+        return forms[-1]  # the form most numbers take
+
+    def knows(self, key: str, lang: str = "he") -> bool:
+        return key in self.messages.get(lang, {}) or key in self.plurals.get(lang, {})
 
     def texts(self, key: str) -> tuple[str, ...]:
-        return tuple(self.messages[lang][key] for lang in LANGUAGES if key in self.messages[lang])
+        """Every wording of a message in every language (each form of a counted one)."""
+        found: list[str] = []
+        for lang in LANGUAGES:
+            if key in self.messages[lang]:
+                found.append(self.messages[lang][key])
+            found.extend(self.plurals[lang].get(key, ("", ()))[1])
+        return tuple(found)
 
     def translator(self, lang: str) -> Translator:
         return Translator(self, lang if lang in LANGUAGES else "he")
@@ -86,12 +154,12 @@ class Translator:
         self.lang = lang
 
     def render(self, msg: Msg) -> str:
-        template = self.catalogs.template(msg.key, self.lang)
+        template = self.catalogs.template(msg.key, self.lang, msg.params)
         if not msg.params:
             return template
         values = {name: self._param(value) for name, value in msg.params.items()}
         try:
-            return template.format_map(values)
+            return _one_full_stop(template, values).format_map(values)
         except (KeyError, IndexError, ValueError):
             if self.catalogs.strict:
                 raise
@@ -119,3 +187,11 @@ class Translator:
         else:
             text = str(value)
         return f"{FSI}{text}{PDI}" if self.lang in RTL else text
+
+
+def _one_full_stop(template: str, values: Mapping[str, str]) -> str:
+    """A sentence that ends in a value ending with a full stop ("29 ноября 2026 г.") takes no second one."""
+    for name, value in values.items():
+        if value.rstrip(FSI + PDI).endswith("."):
+            template = template.replace(f"{{{name}}}.", f"{{{name}}}")
+    return template

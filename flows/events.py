@@ -138,6 +138,11 @@ def status_msg(event: EventOffer) -> Msg:
     return Msg(f"events.status.{event.my_status}", {"position": event.my_position or 0})
 
 
+def status_label(event: EventOffer) -> Msg:
+    """The sign-up's status in a few words, for a button (`status_msg` is a sentence)."""
+    return Msg(f"bookings.status.{event.my_status}", {"position": event.my_position or 0})
+
+
 EVENTS = Flow(
     "events",
     steps=(
@@ -171,7 +176,7 @@ def my_meetings(view: View) -> tuple[MeetingFacts, ...]:
 def booking_options(view: View) -> tuple[Option, ...]:
     events = tuple(
         Option(
-            e.ref, "bookings.option_event", {"title": e.title, "when": e.starts_at, "status": status_msg(e)}
+            e.ref, "bookings.option_event", {"title": e.title, "when": e.starts_at, "status": status_label(e)}
         )
         for e in my_events(view)
     )

@@ -86,7 +86,7 @@ def test_approved_hears_the_news_with_the_next_conferences_as_buttons_and_signs_
     assert worker.tick().claimed == 0  # once
     message = sender.last_for(dana)
     text = render(app, "he", message.replies)
-    assert "שלום דנה, יש לנו חדשות טובות! 🎉 מנהל/ת מרכז כפר סבא בדק/ה את הפנייה שלכם ואישר/ה" in text
+    assert "שלום דנה, יש לנו חדשות טובות! 🎉 הנהלת מרכז כפר סבא בדקה את הפנייה שלכם ואישרה" in text
     assert "הצעד הבא הוא כנס חשיפה" in text
     ronit = Person_(app, "1001")
     labels = [ronit.app.catalogs.translator("he").render(c.label).strip("\u2068\u2069")
@@ -238,14 +238,14 @@ def test_a_manager_decides_their_centers_cases_in_the_chat_and_the_participant_i
     michal = staff_menu(app, "2001")
     assert "⚖️ ממתינים להחלטה שלכם (1)" in michal.buttons()
     michal.click("ממתינים להחלטה")
-    assert "ממתינים להחלטת מנהל/ת המרכז – מרכז כפר סבא: 1." in michal.text()
+    assert "ממתינים להחלטת הנהלת המרכז – מרכז כפר סבא: 1." in michal.text()
     assert michal.buttons() == ["דנה – עד יום ראשון, 29 בנובמבר 2026"]  # not Modiin's
     michal.click("דנה")
     text = michal.text()
     assert "דנה · טלפון: לא ידוע" in text and "• התוכנית מיועדת לבני 45 ומעלה." in text
     assert "הבטחנו תשובה עד יום ראשון, 29 בנובמבר 2026." in text
     michal.click("לאשר הצטרפות")
-    assert "לאשר את דנה? תישלח להם הודעה" in michal.text()
+    assert "לאשר את דנה? תישלח הודעה" in michal.text()
     michal.click("כן")
     assert "✅ אישרתם את דנה" in michal.text()
     assert "⚖️ ממתינים להחלטה שלכם (0)" in michal.buttons()  # the staff menu again

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 
 import pytest
 
@@ -22,6 +23,7 @@ from flows.effects import (
     SetPhone,
     UpdateProfile,
 )
+from flows.program import LANGUAGES
 from flows.state import Frame
 from tests.kit import CATALOGS, FlowChat
 
@@ -180,7 +182,7 @@ def test_asking_for_a_person_is_recorded_and_the_question_stays(lang: str, word:
     before = len(chat.effects)
     chat.send(word)
     assert new_effects(chat, before) == [RequestHandoff("prescreen", "age")]
-    assert ("בתוך 2 ימי עבודה" if lang == "he" else "within 2 working days") in chat.last_text()
+    assert ("בתוך יומיים (ימי עבודה)" if lang == "he" else "within 2 working days") in chat.last_text()
     assert asks_age_again(chat)
 
 
@@ -208,6 +210,20 @@ def test_joining_again_after_stop() -> None:
     assert new_effects(chat, before) == [SetOptOut(False)]
     assert "נחזור לשלוח לכם" in chat.last_text()
     assert asks_age_again(chat)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_word_the_stop_reply_gives_for_joining_again_joins_again(lang: str) -> None:
+    """In Hebrew it is the plural "הצטרפו", as the rest of the text addresses people."""
+    chat = FlowChat(lang=lang)
+    chat.send({"he": "שלום", "en": "hello", "ru": "Здравствуйте", "ar": "مرحبا"}[lang])
+    chat.send({"he": "הסר", "en": "stop", "ru": "стоп", "ar": "توقف"}[lang])
+    [word] = re.findall(r'["«]([^"»]+)["»]', chat.last_text())
+    if lang == "he":
+        assert word == "הצטרפו"
+    before = len(chat.effects)
+    chat.send(word)
+    assert new_effects(chat, before) == [SetOptOut(False)]
 
 
 def test_joining_when_not_opted_out_changes_nothing() -> None:

@@ -86,7 +86,7 @@ def test_browsing_and_signing_up_in_hebrew() -> None:
     chat.click("נטוורקינג")
     assert "כל המקומות תפוסים" in chat.last_text() and chat.buttons()[0] == "כן, לרשימת ההמתנה"
     chat.click("↩ חזרה").click("סדנת פתיחה")
-    assert "מקומות פנויים: 10" in chat.last_text()
+    assert "נשארו 10 מקומות פנויים." in chat.last_text()
     chat.click("כן, לרשום אותי")
     assert chat.effects_of(SignUp) == [SignUp("e1")]
 
@@ -112,11 +112,26 @@ def test_my_place_on_the_waitlist_is_shown_and_a_sign_up_cancelled_in_english() 
     chat = EventsChat(lang="en", person=PARTICIPANT, events=events)
     chat.send("menu").click("My sign-ups")
     assert chat.buttons()[:2] == [
-        "Opening workshop – Sunday, November 29, 2026, 09:00 (You are signed up for this activity. ✓)",
-        "Networking – Tuesday, December 1, 2026, 09:00 (You are on the waiting list, number 3.)",
+        "Opening workshop – Sunday, November 29, 2026, 09:00 (signed up ✓)",
+        "Networking – Tuesday, December 1, 2026, 09:00 (waiting list, number 3)",
     ]
     chat.click("Opening workshop").click("Cancel my sign-up")
     assert chat.effects_of(CancelSignup) == [CancelSignup("e1")]
+
+
+def test_my_sign_ups_say_their_status_in_a_few_words_not_a_sentence_inside_the_button() -> None:
+    events = (
+        offer("e1", "סדנת פתיחה", 7, status="confirmed"),
+        offer("e2", "נטוורקינג", 9, seats=0, status="waitlisted", position=3),
+    )
+    chat = EventsChat(person=PARTICIPANT, events=events)
+    chat.send("תפריט").click("ההרשמות והפגישות שלי")
+    assert chat.buttons()[:2] == [
+        "סדנת פתיחה – יום ראשון, 29 בנובמבר 2026, 09:00 (רשומים ✓)",
+        "נטוורקינג – יום שלישי, 1 בדצמבר 2026, 09:00 (ברשימת ההמתנה, מקום 3)",
+    ]
+    chat.click("סדנת פתיחה")  # the details still say it in a sentence
+    assert "אתם רשומים לפעילות הזו. ✓" in chat.last_text()
 
 
 def test_an_offered_seat_is_taken_from_my_bookings() -> None:

@@ -38,7 +38,7 @@ def test_signing_up_with_buttons_brings_the_confirmation_and_the_calendar_file(
     workshop = event(app, at(2026, 12, 13, 9), title="סדנת פתיחה", capacity=12)
     ronit = telegram.person(1001)
     ronit.send("תפריט").press("אירועים וסדנאות").press("סדנת פתיחה")
-    assert "מקומות פנויים: 12" in ronit.text()
+    assert "נשארו 12 מקומות פנויים." in ronit.text()
     ronit.press("כן, לרשום אותי")
     assert "נרשמתם לסדנת פתיחה" in ronit.text()
     assert "יום ראשון, 13 בדצמבר 2026, 09:00 – room 2" in ronit.text()

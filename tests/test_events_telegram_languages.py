@@ -104,7 +104,7 @@ def test_browse_sign_up_waitlist_and_a_freed_seat_taken_in_time_in_russian(
         "Нетворкинг – вторник, 15 декабря 2026\u202fг., 17:00",
     ]
     olga.press("Вводный семинар")
-    assert "📅 Вводный семинар" in olga.text() and "Свободных мест: 1" in olga.text()
+    assert "📅 Вводный семинар" in olga.text() and "Осталось 1 свободное место." in olga.text()
     assert olga.buttons() == ["Да, записать меня", "Не сейчас", "↩ Назад"]
     olga.press("Да, записать меня")
     assert "Вы записаны: Вводный семинар. ✓ Даты:" in olga.text()
@@ -128,7 +128,7 @@ def test_browse_sign_up_waitlist_and_a_freed_seat_taken_in_time_in_russian(
     # Olga cancels: the seat is offered to Boris, first on the list
     open_bookings(olga)
     assert olga.buttons()[0] == (
-        "Вводный семинар – воскресенье, 13 декабря 2026\u202fг., 09:00 (Вы записаны на это занятие. ✓)"
+        "Вводный семинар – воскресенье, 13 декабря 2026\u202fг., 09:00 (вы записаны ✓)"
     )
     olga.press("Вводный семинар").press("Отменить запись")
     assert "Мы отменили вашу запись на «Вводный семинар»" in olga.text()
@@ -158,7 +158,7 @@ def test_browse_sign_up_waitlist_and_a_freed_seat_taken_in_time_in_russian(
         seats = s.scalars(select(Signup.status).where(Signup.event_id == seminar)).all()
         assert sorted(seats) == ["cancelled", "confirmed", "waitlisted"]
     amal.send("القائمة").press("تسجيلاتي ولقاءاتي")  # now next in line
-    assert amal.buttons()[0].endswith("(أنتم في قائمة الانتظار، رقم 1.)"), amal.buttons()
+    assert amal.buttons()[0].endswith("(قائمة الانتظار، رقم 1)"), amal.buttons()
 
 
 def test_a_meeting_confirmed_rescheduled_with_a_reason_and_cancelled_in_russian(

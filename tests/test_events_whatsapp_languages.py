@@ -120,7 +120,7 @@ def test_in_russian_by_number_sign_up_waitlist_offer_taken_and_a_meeting_confirm
     assert "Ближайшие занятия в вашем центре" in olga.text()
     assert "1. Вводный семинар – воскресенье, 13 декабря 2026\u202fг., 09:00" in olga.text()
     olga.send("1")
-    assert "Свободных мест: 1" in olga.text() and "Записать вас?" in olga.text()
+    assert "Осталось 1 свободное место." in olga.text() and "Записать вас?" in olga.text()
     choose(olga, "Да, записать меня")
     assert "Вы записаны: Вводный семинар. ✓ Даты:" in olga.text()
     assert "воскресенье, 13 декабря 2026\u202fг., 09:00 – room 2" in olga.text()
@@ -191,7 +191,7 @@ def test_in_arabic_by_button_payload_sign_up_offer_taken_and_a_meeting_confirmed
     choose(amal, "ورشة افتتاحية")
     [question] = [c for c in amal.last if c.content_sid]
     assert question.content_sid == HX["buttons_3"]  # sign me up / not now / back
-    assert "المقاعد المتبقية: 1" in visible(question.variables["1"])
+    assert "بقي مقعد واحد." in visible(question.variables["1"])
     press(amal, "نعم، سجّلوني")
     assert "تم تسجيلكم في ورشة افتتاحية. ✓ المواعيد:" in amal.text()
     assert "الأحد، 13 ديسمبر 2026، 09:00 – room 2" in amal.text()

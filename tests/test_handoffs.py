@@ -235,7 +235,7 @@ def test_staff_see_their_centers_requests_in_the_chat_and_mark_one_handled(
     assert choices[1].startswith("(בלי שם)")
     yossi.click("רונית")
     text = yossi.text()
-    for line in ("רונית ביקש/ה לדבר עם אדם מהצוות.", f"• טלפון: {PHONE}", "• ערוץ: telegram",
+    for line in ("בקשה לשיחה עם אדם מהצוות: רונית.", f"• טלפון: {PHONE}", "• ערוץ: telegram",
                  "• מתי: יום ראשון, 22 בנובמבר 2026, 10:00", "• איפה היו בשיחה: menu › item"):
         assert line in text, line
     yossi.click("טיפלתי")

@@ -42,14 +42,29 @@ KEY_KEYWORDS = {"prompt", "invalid", "synonyms", "label", "greeting", "key", "ca
 OTHERS = [lang for lang in LANGUAGES if lang != "he"]
 
 
-def read_catalog(lang: str) -> dict[str, str]:
-    """msgid → msgstr, with empty and fuzzy translations as "" (Catalogs drops them)."""
+def read_catalog(lang: str) -> tuple[dict[str, str], dict[str, tuple[str, tuple[str, ...]]]]:
+    """msgid → msgstr, with empty and fuzzy translations as "" (Catalogs drops them); a counted
+    message stands there by its last form (the one most numbers take), and in the second dict as
+    (the parameter it counts, every form)."""
     with (LOCALES / lang / "LC_MESSAGES" / "midway.po").open("rb") as handle:
         catalog = read_po(handle, locale=lang, domain="midway")
-    return {m.id: ("" if m.fuzzy else m.string) for m in catalog if m.id}
+    texts: dict[str, str] = {}
+    plurals: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for m in catalog:
+        if not m.id:
+            continue
+        if m.pluralizable:
+            forms = tuple("" if m.fuzzy else form for form in m.string)
+            plurals[m.id[0]] = (m.id[1].strip("{}"), forms)
+            texts[m.id[0]] = forms[-1] if all(forms) else ""
+        else:
+            texts[m.id] = "" if m.fuzzy else m.string
+    return texts, plurals
 
 
-CATALOG = {lang: read_catalog(lang) for lang in LANGUAGES}
+CATALOG, PLURAL = {}, {}
+for _lang in LANGUAGES:
+    CATALOG[_lang], PLURAL[_lang] = read_catalog(_lang)
 NAMESPACES = {key.split(".")[0] for key in CATALOG["he"]}
 CATALOGS = Catalogs()
 
@@ -202,6 +217,18 @@ def test_placeholders_are_the_same_in_every_language(lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_form_of_a_counted_message_has_the_same_placeholders(lang: str) -> None:
+    """A form may spell its number out ("יומיים", "يومين"), never drop or add anything else."""
+    differ = {}
+    for key, (counted, forms) in PLURAL[lang].items():
+        expected = placeholders(CATALOG["he"][key]) - {counted}
+        for index, form in enumerate(forms):
+            if placeholders(form) - {counted} != expected or not placeholders(form) <= expected | {counted}:
+                differ[(key, index)] = sorted(placeholders(form))
+    assert differ == {}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_message_renders_with_its_placeholders_filled(lang: str) -> None:
     """No stray brace or positional `{}` that would make str.format fail in front of a person."""
     strict = Catalogs(strict=True)
@@ -209,9 +236,99 @@ def test_every_message_renders_with_its_placeholders_filled(lang: str) -> None:
     for key, template in CATALOG[lang].items():
         if not template:
             continue
-        params = {name: "X" for name in placeholders(template)}
+        params: dict[str, object] = {name: "X" for name in placeholders(template)}
+        if key in PLURAL[lang]:
+            params[PLURAL[lang][key][0]] = 3
         assert translator.render(Msg(key, params)).strip(), key
         assert all(name.isidentifier() for name in params), (key, params)
+
+
+# ---- counting ----------------------------------------------------------------------------------
+NUMBERS = {"days", "years", "experience", "count", "taken", "waiting", "capacity", "min_age", "max_age",
+           "position", "high", "percent"}
+# Where a number stands on its own, no word agrees with it: a label ("מקומות: 3", "(3)"), a place in
+# line, a range, a percentage.
+STANDALONE = {
+    "staff.seats", "staff.seats_waiting", "staff.seats_open", "staff.summary_capacity",
+    "staff.task.handoffs", "staff.task.decisions", "handoffs.list_title", "decisions.list_title",
+    "events.status.waitlisted", "events.waitlisted", "bookings.status.waitlisted",
+    "staff.invalid_sessions", "staff.invalid_capacity", "reason.job_share_low",
+}
+NPLURALS = {"he": 4, "en": 2, "ru": 3, "ar": 6}
+# the form each language takes for 1, 2, 3, 11, 100 (the order of the forms: each catalog's header)
+FORM_OF = {
+    "he": {1: 0, 2: 1, 3: 3, 11: 3, 100: 2},
+    "en": {1: 0, 2: 1, 3: 1, 11: 1, 100: 1},
+    "ru": {1: 0, 2: 1, 3: 1, 11: 2, 100: 2},
+    "ar": {1: 1, 2: 2, 3: 3, 11: 5, 100: 4},
+}
+
+
+def test_every_message_with_a_number_counts_it_unless_the_number_stands_alone() -> None:
+    numbered = {key for key, text in CATALOG["he"].items() if placeholders(text) & NUMBERS}
+    assert sorted(numbered - STANDALONE) == sorted(PLURAL["he"])
+    assert {"handoff.ack", "reason.out_of_work_short", "events.seats_left", "staff.people_told"} <= set(
+        PLURAL["he"])
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_counted_message_is_a_plural_entry_with_each_form_of_the_language(lang: str) -> None:
+    assert {key: counted for key, (counted, _) in PLURAL[lang].items()} == {
+        key: counted for key, (counted, _) in PLURAL["he"].items()}
+    assert {key: len(forms) for key, (_, forms) in PLURAL[lang].items() if len(forms) != NPLURALS[lang]
+            or not all(form.strip() for form in forms)} == {}
+
+
+@pytest.mark.parametrize("number", [1, 2, 3, 11, 100])
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_counted_message_takes_the_form_of_its_number(lang: str, number: int) -> None:
+    translator = Catalogs(strict=True).translator(lang)
+    isolated = (lambda text: f"{FSI}{text}{PDI}") if lang in ("he", "ar") else str
+    for key, (counted, forms) in PLURAL[lang].items():
+        others = {name: "X" for name in placeholders(forms[-1]) if name != counted}
+        form = forms[FORM_OF[lang][number]]
+        expected = form.format_map({**{name: isolated("X") for name in others}, counted: isolated(number)})
+        assert translator.render(Msg(key, {**others, counted: number})) == expected, (key, number)
+
+
+@pytest.mark.parametrize(("lang", "days", "says"), [
+    ("he", 1, "בתוך יום עבודה אחד."), ("he", 2, "בתוך יומיים (ימי עבודה)."),
+    ("he", 3, f"בתוך {FSI}3{PDI} ימי עבודה."), ("he", 11, f"בתוך {FSI}11{PDI} ימי עבודה."),
+    ("he", 100, f"בתוך {FSI}100{PDI} ימי עבודה."),
+    ("ar", 1, "خلال يوم عمل واحد."), ("ar", 2, "خلال يومَي عمل."), ("ar", 3, f"خلال {FSI}3{PDI} أيام عمل."),
+    ("ar", 11, f"خلال {FSI}11{PDI} يوم عمل."), ("ar", 100, f"خلال {FSI}100{PDI} يوم عمل."),
+    ("ru", 1, "в течение 1 рабочего дня."), ("ru", 2, "в течение 2 рабочих дней."),
+    ("ru", 3, "в течение 3 рабочих дней."), ("ru", 11, "в течение 11 рабочих дней."),
+    ("ru", 21, "в течение 21 рабочего дня."), ("ru", 100, "в течение 100 рабочих дней."),
+    ("en", 1, "within 1 working day."), ("en", 2, "within 2 working days."),
+    ("en", 100, "within 100 working days."),
+])
+def test_the_promised_call_counts_its_working_days_in_each_language(lang: str, days: int, says: str) -> None:
+    assert CATALOGS.translator(lang).render(Msg("handoff.ack", {"days": days})).endswith(says)
+
+
+@pytest.mark.parametrize(("lang", "age", "says"), [
+    ("ru", 45, "для людей от 45 лет."), ("ru", 41, "для людей от 41 года."),
+    ("ar", 75, f"عن {FSI}75{PDI} عامًا."), ("ar", 10, f"عن {FSI}10{PDI} أعوام."),
+])
+def test_ages_are_counted_in_years_as_the_language_counts_them(lang: str, age: int, says: str) -> None:
+    key, name = ("reason.age_below", "min_age") if lang == "ru" else ("reason.age_above", "max_age")
+    assert CATALOGS.translator(lang).render(Msg(key, {name: age})).endswith(says)
+
+
+def test_a_sentence_ending_in_a_russian_date_has_one_full_stop() -> None:
+    """The Russian date ends with "г." itself: the sentence takes no second full stop after it."""
+    text = CATALOGS.translator("ru").render(Msg("appeal.sent", {"date": date(2026, 11, 29)}))
+    assert text.endswith("к этой дате: воскресенье, 29 ноября 2026\u202fг.")
+    he = CATALOGS.translator("he").render(Msg("appeal.sent", {"date": date(2026, 11, 29)}))
+    assert he.endswith(f"עד {FSI}יום ראשון, 29 בנובמבר 2026{PDI}.")
+
+
+@pytest.mark.parametrize("key", ["prescreen.manager", "appeal.sent", "decisions.due"])
+def test_an_arabic_deadline_reads_no_later_than_not_until(key: str) -> None:
+    text = CATALOGS.translator("ar").render(Msg(key, {"name": "X", "date": date(2026, 11, 29),
+                                                      "due": date(2026, 11, 29)}))
+    assert "في موعد أقصاه" in text and "حتى" not in text
 
 
 # ---- keywords ----------------------------------------------------------------------------------

@@ -271,7 +271,7 @@ def test_more_seats_given_in_the_chat_go_to_the_waiting_list_as_with_the_cli(app
 
     dana = Person_(app, "555")
     dana.send("/staff").click("לשנות אירוע").click("סדנת פתיחה").click("מספר מקומות").send("2")
-    assert "בסדנת פתיחה יהיו 2 מקומות" in dana.text()
+    assert "בסדנת פתיחה יהיו שני מקומות." in dana.text()
     dana.click("כן, לשמור")
     assert "✅ עודכן: סדנת פתיחה" in dana.text() and dana.buttons()[0] == "➕ להוסיף אירוע"
     assert signup_status(app, second, workshop) == "offered"  # the seat is offered, as `events edit` does

@@ -192,8 +192,8 @@ def test_moving_a_multi_meeting_workshop_moves_every_meeting_by_the_same_days() 
     assert "📅 סדנת פתיחה (רשומים: 12 מתוך 20)" in chat.last_text()
     chat.click("תאריך").send("7.12")
     text = chat.last_text()
-    assert "סדנת פתיחה יעבור ל-יום שני, 7 בדצמבר 2026, 09:00" in text
-    assert "כל 3 המפגשים יזוזו בהתאם" in text and "רשומים לאירוע (כולל רשימת ההמתנה): 12" in text
+    assert "האירוע סדנת פתיחה יעבור ליום שני, 7 בדצמבר 2026, 09:00" in text
+    assert "כל 3 המפגשים יזוזו בהתאם" in text and "רשומים לאירוע 12 אנשים (כולל רשימת ההמתנה)." in text
     assert "כולם יקבלו הודעה עם הפרטים החדשים" in text
     chat.click("כן, לשמור")
     [edit] = chat.effects_of(EditEvent)
@@ -215,7 +215,8 @@ def test_place_and_capacity_changes_and_a_warning_below_the_seats_taken() -> Non
     assert "המקום של סדנת פתיחה ישתנה ל: אולם הכנסים" in chat.last_text()
     chat.click("כן, לשמור")
     chat.click("לשנות אירוע").click("סדנת פתיחה").click("מספר מקומות").send("10")
-    assert "כבר רשומים 12" in chat.last_text() and "יקבלו הודעה" not in chat.last_text()  # seats: no notice
+    text = chat.last_text()
+    assert "כבר נרשמו 12 אנשים" in text and "יקבלו הודעה" not in text  # seats: no notice
     chat.click("כן, לשמור")
     chat.click("לשנות אירוע").click("נטוורקינג").click("מספר מקומות").click("ללא הגבלה").click("כן, לשמור")
     first, second, third = chat.effects_of(EditEvent)
@@ -230,8 +231,8 @@ def test_moving_an_event_into_the_past_is_refused_and_declining_changes_nothing(
     chat.send("22.11")  # today, at the event's 10:00 — a moment already gone
     assert "המועד הזה כבר עבר" in chat.last_text()
     chat.send("23.11")
-    assert "נטוורקינג יעבור ל-יום שני, 23 בנובמבר 2026, 10:00" in chat.last_text()
-    assert "רשומים לאירוע (כולל רשימת ההמתנה): 13" in chat.last_text()
+    assert "האירוע נטוורקינג יעבור ליום שני, 23 בנובמבר 2026, 10:00" in chat.last_text()
+    assert "רשומים לאירוע 13 אנשים (כולל רשימת ההמתנה)" in chat.last_text()
     chat.click("לא לשנות")
     assert "לא שינינו דבר" in chat.last_text() and chat.effects_of(EditEvent) == []
 
@@ -239,7 +240,7 @@ def test_moving_an_event_into_the_past_is_refused_and_declining_changes_nothing(
 # ---- cancelling ------------------------------------------------------------------------------
 def test_cancelling_says_how_many_will_be_told_and_needs_a_yes() -> None:
     chat = staff().send("/staff").click("לבטל אירוע").click("נטוורקינג")
-    assert "רשומים אליו (כולל רשימת ההמתנה): 13. כולם יקבלו הודעה על הביטול" in chat.last_text()
+    assert "רשומים אליו 13 אנשים (כולל רשימת ההמתנה). כולם יקבלו הודעה על הביטול" in chat.last_text()
     chat.click("לא לבטל")
     assert "האירוע לא בוטל" in chat.last_text() and chat.effects_of(CancelEvent) == []
     chat.click("לבטל אירוע").click("ג'וב קלאב")
@@ -257,7 +258,7 @@ def test_what_the_shell_did_is_said_in_the_staff_members_words() -> None:
     assert said(StaffResult("create", "done", "סדנה", at(3, 18))) == (
         "✅ נוסף: סדנה, יום חמישי, 3 בדצמבר 2026, 18:00. משתתפי המרכז כבר יכולים להירשם.")
     cancelled = said(StaffResult("cancel", "done", "X", at(3, 18), 2), "en")
-    assert "Those signed up (2) will be told" in cancelled
+    assert "The 2 people signed up will be told" in cancelled
     assert "Nobody was signed up" in said(StaffResult("cancel", "done", "X", at(3, 18)), "en")
     assert "does not allow" in said(StaffResult("edit", "not_allowed"), "en")
     assert "no longer active" in said(StaffResult("edit", "unavailable"), "en")

@@ -86,7 +86,7 @@ def test_no_requests_says_so_and_many_show_the_longest_waiting() -> None:
     many = tuple(replace(RONIT, ref=f"h{i}", name=f"n{i}", asked_at=START - timedelta(minutes=i))
                  for i in range(12))
     chat = staff(queue=StaffQueue(many)).send("/staff").click("בקשות לשיחה")
-    assert "מוצגות כאן 10 הראשונות" in chat.last_text()
+    assert "מוצגים כאן 10 הראשונים בתור" in chat.last_text()
     assert [b.split(" – ")[0] for b in chat.buttons()] == [f"n{i}" for i in range(11, 1, -1)]
 
 
@@ -97,7 +97,7 @@ def test_a_manager_sees_why_a_case_is_borderline_and_decides_after_a_confirmatio
     chat.click("ממתינים להחלטה").click("דנה")
     text = chat.last_text()
     assert "• התוכנית מיועדת לבני 45 ומעלה. (מה שענו: 43)" in text  # the rule, and the answer behind it
-    assert "• ביקשו שתשקלו את המקרה שלהם בגלל נסיבות מיוחדות." in text
+    assert "• יש בקשה לשקול את המקרה בגלל נסיבות מיוחדות." in text
     assert "הבטחנו תשובה עד יום שישי, 27 בנובמבר 2026." in text
     assert chat.buttons() == ["✅ לאשר הצטרפות", "❌ לא לאשר", "אחליט אחר כך", "↩ חזרה"]
     chat.click("לא לאשר")
