@@ -352,7 +352,11 @@ class _Run:
         candidates = self.candidates(options)
         if options and not (question.typed_numbers and to_ascii_digits(text).strip().isdecimal()):
             if question.multi:
-                many = match_many(text, candidates)
+                # "done" is a choice too: the prompt tells people to type its word ("סיימתי")
+                many = match_many(text, [*candidates, self.done_candidate()])
+                if many is not None and DONE in many:
+                    ticked = frame.answers.get(f"_{question.key}", [])
+                    many = [*ticked, *(v for v in many if v not in ticked and v != DONE)]
                 if many is not None:
                     value = [] if NONE in many else many
             else:
@@ -412,6 +416,12 @@ class _Run:
                 texts += [part for t in lex.texts(option.synonyms) for part in t.split(",")]
             found.append(Candidate(option.value, tuple(t.strip() for t in texts if t.strip())))
         return found
+
+    def done_candidate(self) -> Candidate:
+        """What finishes a multi-choice question when typed: its button's words or a synonym."""
+        lex = self.ctx.lexicon
+        texts = [*lex.texts("common.done"), *(p for t in lex.texts("synonyms.done") for p in t.split(","))]
+        return Candidate(DONE, tuple(t.strip() for t in texts if t.strip()))
 
     def numbered_extra(
         self, frame: Frame, question: Ask, options: tuple[Option, ...], text: str

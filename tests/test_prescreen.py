@@ -6,6 +6,8 @@ Sunday 2026-11-29, the date a center manager's decision is promised by.
 
 from __future__ import annotations
 
+import copy
+import re
 from datetime import date
 from pathlib import Path
 
@@ -262,6 +264,47 @@ def test_groups_the_number_of_done_finishes_with_what_was_ticked_and_the_one_aft
     assert groups == [["disability"]]
     chat.send(str(len(chat.buttons())))  # at the next question, its last number is "back"
     assert chat.state.top is not None and chat.state.top.node == "groups"
+
+
+@pytest.mark.parametrize("word", ["סיימתי", "סיימתי ✔", "Готово", "done", "انتهيت"])
+def test_groups_typing_the_word_the_question_says_finishes_with_what_was_ticked(word: str) -> None:
+    chat = answer(begin(FlowChat()), until="groups")
+    assert '"סיימתי"' in chat.last_text()
+    chat.click("אדם עם מוגבלות")
+    chat.send(word)
+    groups = [a.value for a in chat.effects_of(SaveAnswer) if a.question == "groups"]
+    assert groups == [["disability"]]
+    assert chat.state.top is not None and chat.state.top.node == "source"
+
+
+QUOTED = re.compile(r'"([^"]+)"|«([^»]+)»|“([^”]+)”')
+
+
+def walk_by_payload(chat: FlowChat) -> None:
+    """Answer the question on the screen without words of any language: a button, or digits and names."""
+    node = chat.state.top.node  # type: ignore[union-attr]
+    typed = {"name": "Dana", "age": "57", "city": "Kfar Saba", "experience": "25", "phone": "050-1234567"}
+    pressed = {"consent": "yes", "willing": "yes", "out_of_work": "2m1y", "job_share": "0.5", "able": "yes",
+               "groups": "none", "source": "friend", "summary": "correct"}
+    chat.send(typed[node]) if node in typed else choose(chat, pressed[node])
+
+
+@pytest.mark.parametrize("lang", ["he", "en", "ru", "ar"])
+def test_every_word_a_pre_screen_question_tells_people_to_type_is_understood(lang: str) -> None:
+    chat = FlowChat(lang=lang)
+    chat.send("hello")
+    asked = []
+    while (top := chat.state.top) is not None and top.flow == "prescreen":
+        said = [chat.render(p) for p in chat.last_batch[-1].parts if p.key != "prescreen.intro"]  # the name
+        for groups in QUOTED.findall("\n".join(said)):
+            word = next(g for g in groups if g)
+            typed = copy.deepcopy(chat).send(word)
+            after = typed.state.top
+            moved = after is None or (after.flow, after.node) != (top.flow, top.node)
+            assert moved, f"{lang} {top.node}: typing {word!r} got {typed.last_text()!r}"
+            asked.append(top.node)
+        walk_by_payload(chat)
+    assert "groups" in asked and "out_of_work" in asked
 
 
 # ---- the phone and the contact button --------------------------------------------------------
