@@ -53,10 +53,13 @@ def step(state: State, inp: Input, now: datetime, ctx: Context, flows: Mapping[s
     return Sprint(run.state, tuple(run.replies), tuple(run.effects))
 
 
-def unsupported_key(inp: Unsupported) -> str:
+def unsupported_key(inp: Unsupported, buttons: bool = True) -> str:
     """What to say to something the engine cannot read: an edited message asks to send it anew
-    (it may be a corrected answer); stickers, photos, voice notes and the like get the general reply."""
-    return "common.edited" if inp.kind == "edited" else "common.unsupported"
+    (it may be a corrected answer); stickers, photos, voice notes and the like get the general reply,
+    which mentions buttons only where there are some."""
+    if inp.kind == "edited":
+        return "common.edited"
+    return "common.unsupported" if buttons else "common.unsupported_typed"
 
 
 def open_flow(state: State, name: str, carry: dict[str, Any], now: datetime, ctx: Context,
@@ -338,7 +341,7 @@ class _Run:
                 self.take_contact(inp)
             return
         if isinstance(inp, Unsupported):
-            self.say(unsupported_key(inp))
+            self.say(unsupported_key(inp, buttons=bool(options)))
             self.reprompt()
             return
         assert isinstance(inp, Text)
@@ -377,7 +380,10 @@ class _Run:
                 self.reprompt()
                 return
         if value is None:
-            self.say(question.invalid if has_letters_or_digits(text) else "common.not_understood")
+            if has_letters_or_digits(text):
+                self.say(question.invalid)
+            else:  # "👍" or "!!!": only a question with buttons may point to them
+                self.say("common.not_understood" if options else "common.no_words")
             self.reprompt()
             return
         if isinstance(value, str) and value.startswith(GLOBAL):

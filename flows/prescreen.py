@@ -37,11 +37,27 @@ SOURCES = ("employment_service", "friend", "municipal_center", "social_networks"
 
 
 # ---- parsers ---------------------------------------------------------------------------------
+AGES = (16, 110)  # a typed number outside these is not taken as an age, nor a year of birth that gives one
+MAX_EXPERIENCE_YEARS = 70
+
+
+def not_a_question(text: str) -> None:
+    """A free answer that ends in a question mark asks something: "מה?" is not a name, nor a city."""
+    if text.rstrip().endswith(("?", "؟")):
+        raise Invalid("common.looks_like_question")
+
+
 def parse_name(text: str, view: View) -> str:
+    not_a_question(text)
     name = " ".join(text.split())
     if not 2 <= len(name) <= 60 or not any(ch.isalpha() for ch in name):
         raise Invalid("prescreen.invalid_name")
     return name
+
+
+def shown(number: float) -> int | float:
+    """A typed number as it is said back: 150, not 150.0."""
+    return int(number) if number == int(number) else number
 
 
 def parse_age(text: str, view: View) -> dict[str, int]:
@@ -50,14 +66,18 @@ def parse_age(text: str, view: View) -> dict[str, int]:
         raise Invalid("prescreen.invalid_age")
     value = int(number)
     this_year = view.now.year
-    if 1900 <= value <= this_year - 10:
+    youngest, oldest = AGES
+    if this_year - oldest <= value <= this_year - youngest:
         return {"age": this_year - value, "birth_year": value}
-    if 16 <= value <= 110:
+    if youngest <= value <= oldest:
         return {"age": value, "birth_year": this_year - value}
-    raise Invalid("prescreen.invalid_age")
+    if 1000 <= value <= this_year:  # a year of birth, but not a likely one (1900: 126 years old)
+        raise Invalid("prescreen.birth_year_out_of_range", year=value, age=this_year - value)
+    raise Invalid("prescreen.age_out_of_range", number=shown(number))
 
 
 def parse_city(text: str, view: View) -> dict[str, Any]:
+    not_a_question(text)
     if not any(ch.isalpha() for ch in text):
         raise Invalid("prescreen.invalid_city")
     cities = ((c.slug, c.cities + tuple(c.names.values())) for c in view.ctx.program.centers)
@@ -84,8 +104,10 @@ def parse_job_share(text: str, view: View) -> str:
 def parse_years(text: str, view: View) -> int:
     days = parse_duration_days(text)
     number = days / YEAR if days is not None else first_number(text)
-    if number is None or not 0 <= number <= 70:
+    if number is None:
         raise Invalid("prescreen.invalid_years")
+    if not 0 <= number <= MAX_EXPERIENCE_YEARS:
+        raise Invalid("prescreen.years_out_of_range", number=shown(number))
     return int(round(number))
 
 

@@ -355,6 +355,57 @@ def test_an_unreadable_age_is_explained_and_asked_again() -> None:
     assert chat.state.top.node == "city"
 
 
+def test_a_question_instead_of_a_name_is_not_taken_as_the_name() -> None:
+    chat = begin(FlowChat()).send("מה?")
+    assert "נראה שזו שאלה" in chat.last_text()
+    assert chat.state.top.node == "name" and "name" not in chat.state.top.answers
+    chat.send("רונית")
+    assert chat.state.top.node == "age"
+    assert [a.value for a in chat.effects_of(SaveAnswer) if a.question == "name"] == ["רונית"]
+
+
+@pytest.mark.parametrize("reply", ["👍", "😀😀", "!!!", "?", "🙏", "מה?"])
+def test_a_question_without_buttons_never_mentions_buttons(reply: str) -> None:
+    at_name = begin(FlowChat())
+    at_age = begin(FlowChat()).send("רונית")
+    at_city = begin(FlowChat()).send("רונית").send("57")
+    at_experience = answer(begin(FlowChat()), until="experience")
+    for chat in (at_name, at_age, at_city, at_experience):
+        asked = chat.state.top.node
+        assert not chat.last_choices() or chat.buttons() == ["↩ חזרה"]
+        chat.send(reply)
+        assert chat.state.top.node == asked and asked not in chat.state.top.answers
+        assert "כפתור" not in chat.last_text(), (asked, chat.last_text())
+    at_age.send_sticker()
+    assert "כפתור" not in at_age.last_text()
+
+
+def test_an_emoji_for_the_name_or_the_age_says_it_needs_words_or_digits() -> None:
+    chat = begin(FlowChat()).send("👍")
+    assert "בלי מילים" in chat.last_text() and chat.state.top.node == "name"
+    chat.send("רונית").send("😀")
+    assert "בלי מילים" in chat.last_text() and chat.state.top.node == "age"
+
+
+@pytest.mark.parametrize(("reply", "said"), [("150", "150"), ("12", "12"), ("1900", "126"), ("2020", "6")])
+def test_an_age_out_of_range_says_what_was_wrong_with_it(reply: str, said: str) -> None:
+    chat = begin(FlowChat()).send("רונית").send(reply)
+    text = chat.last_text()
+    assert said in text and "נא לכתוב מספר" not in text
+    assert "לא הצלחתי להבין" not in text  # it was understood: a number, but not a likely age
+    assert chat.state.top.node == "age" and "age" not in chat.state.top.answers
+    chat.send("1968")
+    assert chat.state.top.node == "city"
+
+
+def test_years_of_experience_out_of_range_says_what_was_wrong_with_it() -> None:
+    chat = answer(begin(FlowChat()), until="experience").send("100")
+    assert "100" in chat.last_text() and "נא לכתוב מספר" not in chat.last_text()
+    assert chat.state.top.node == "experience"
+    chat.send("25")
+    assert chat.state.top.node == "able"
+
+
 # ---- Russian ---------------------------------------------------------------------------------
 def test_a_russian_speaker_switches_language_and_answers_in_russian() -> None:
     # The Russian catalog is required: without it the flow would quietly fall back to Hebrew.
