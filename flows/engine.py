@@ -26,6 +26,7 @@ GLOBAL = "g:"
 DONE = "__done"
 NONE = "none"  # in a multi-choice question: "none of these", chosen alone
 MAX_RAW = 500  # longest raw answer we keep
+REVISIT = "__revisit"  # in a frame's answers: a `goto` answer sent the person back to change one answer
 
 # Slash commands and the intent each one means.
 COMMANDS = {
@@ -213,7 +214,10 @@ class _Run:
         flow = self.flows[frame.flow]
         begin = 0 if frame.node is None else flow.index(frame.node) + 1
         view = self.view(frame)
+        revisiting = frame.answers.get(REVISIT)
         for candidate in flow.steps[begin:]:
+            if revisiting and candidate.key in frame.answers:
+                continue  # changing one answer: the others stand
             if candidate.skip is None or not candidate.skip(view):
                 frame.node = candidate.key
                 self.ask(frame, candidate)
@@ -397,7 +401,19 @@ class _Run:
         frame.history.append(question.key)
         if flow.record:
             self.effects.append(SaveAnswer(flow.name, question.key, raw[:MAX_RAW], value))
+        if question.goto and flow.step(value) is not None:
+            self.revisit(frame, flow, value, question.goto)
+            return
         self.advance()
+
+    def revisit(self, frame: Frame, flow: Flow, key: str, back_to: str) -> None:
+        """Ask `key` again; then the questions not answered, from `back_to` (the summary) on."""
+        for stale in (key, *flow.depends.get(key, ()), *(s.key for s in flow.steps[flow.index(back_to):])):
+            frame.answers.pop(stale, None)
+            frame.answers.pop(f"_{stale}", None)
+        frame.answers[REVISIT] = True
+        frame.node = key
+        self.ask(frame, flow.steps[flow.index(key)])
 
     def take_contact(self, inp: Contact) -> None:
         phone = to_e164(inp.phone)

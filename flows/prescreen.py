@@ -2,7 +2,11 @@
 
 Privacy notice and consent → name → age → city (→ center) → willing to come → time out of work →
 job scope sought → years of experience → able to work → special groups (optional) → how they heard
-of us → phone (only if staff will need to call) → one of three outcomes.
+of us → a summary of the answers ("correct" / "change something": pick one, answer it again, back to
+the summary) → phone (only if staff will need to call) → one of three outcomes.
+
+An age far outside the range (`early_end_age_years`) ends it once the place is known: the reason,
+that center's services and the offer of a review by its manager, without the other questions.
 """
 
 from __future__ import annotations
@@ -144,15 +148,33 @@ def facts(view: View) -> dict[str, Any]:
     }
 
 
+def rules_for(view: View) -> Eligibility:
+    center = view.ctx.program.center(facts(view)["center"])
+    return center.eligibility if center else view.ctx.program.eligibility
+
+
 def verdict(view: View) -> Verdict:
-    f = facts(view)
-    center = view.ctx.program.center(f["center"])
-    rules = center.eligibility if center else view.ctx.program.eligibility
-    return evaluate(f, rules)
+    return evaluate(facts(view), rules_for(view))
 
 
 def declined(view: View) -> bool:
     return view.answers.get("consent") == "no"
+
+
+def far_out(view: View) -> bool:
+    """An age so far outside the center's range (`early_end_age_years`) that no other answer could
+    change the outcome: the pre-screen ends once the place is known (the reason comes with that
+    center's services, and a review goes to its manager)."""
+    age = (view.answers.get("age") or {}).get("age")
+    if age is None or declined(view):
+        return False
+    rules = rules_for(view)
+    return not rules.min_age - rules.early_end_age_years <= age <= rules.max_age + rules.early_end_age_years
+
+
+def ended(view: View) -> bool:
+    """No more questions: they said no to starting, or the answers so far already rule them out."""
+    return declined(view) or far_out(view)
 
 
 def center_name(view: View) -> str:
@@ -191,6 +213,48 @@ def phone_needed(view: View) -> bool:
     return not view.ctx.person.phone and verdict(view).outcome != NOT_ELIGIBLE
 
 
+# ---- the summary before the outcome ----------------------------------------------------------
+SUMMARISED = ("name", "age", "city", "center", "willing", "out_of_work", "job_share", "experience", "able",
+              "groups", "source")
+
+
+def answer_value(view: View, key: str) -> Any:
+    """An answer as the summary shows it: the option's label, or what was typed."""
+    value = view.answers[key]
+    if key == "age":
+        return value["age"]
+    if key == "city":
+        return value["text"]
+    question = PRESCREEN.step(key)
+    assert question is not None
+    options = question.options(view) if callable(question.options) else question.options
+    labels = {o.value: Msg(o.label, dict(o.params)) for o in options}
+    if question.multi:  # "a, b, c", with each language's comma
+        shown_labels = [labels[v] for v in (value or ["none"]) if v in labels]
+        joined = shown_labels[0]
+        for label in shown_labels[1:]:
+            joined = Msg("prescreen.summary_join", {"first": joined, "next": label})
+        return joined
+    return labels.get(value, value)
+
+
+def answered(view: View) -> tuple[str, ...]:
+    return tuple(k for k in SUMMARISED if k in view.answers)
+
+
+def summary_prompt(view: View) -> tuple[Msg, ...]:
+    lines = tuple(Msg("prescreen.summary_line", {"field": Msg(f"prescreen.field.{k}"),
+                                                 "value": answer_value(view, k)}) for k in answered(view))
+    return (Msg("prescreen.summary_intro"), Msg("common.list", {"items": MsgList(lines)}),
+            Msg("prescreen.summary_ask"))
+
+
+def fix_options(view: View) -> tuple[Option, ...]:
+    # The city stands for the place: changing it asks the center and "can you come" again (`depends`),
+    # and keeps the list within the ten rows of a WhatsApp list, "back" included.
+    return tuple(Option(k, f"prescreen.field.{k}") for k in answered(view) if k not in ("center", "willing"))
+
+
 ASK_CONSENT = Ask(
     "consent",
     prompt=consent_prompt,
@@ -211,26 +275,33 @@ STEPS = (
     Ask("center", prompt="prescreen.ask_center", options=center_options,
         skip=lambda v: declined(v) or city_known(v)),
     Ask("willing", prompt=willing_prompt, options=yes_no(),
-        skip=lambda v: declined(v) or facts(v)["center"] is None),
+        skip=lambda v: ended(v) or facts(v)["center"] is None),
     Ask("out_of_work", prompt="prescreen.ask_out_of_work",
         options=tuple(Option(b.value, b.label) for b in OUT_OF_WORK_BUCKETS),
-        parse=parse_out_of_work, invalid="prescreen.invalid_duration", skip=declined),
+        parse=parse_out_of_work, invalid="prescreen.invalid_duration", skip=ended),
     Ask("job_share", prompt="prescreen.ask_job_share",
         options=tuple(Option(v, f"prescreen.share.{k}") for v, k in JOB_SHARES),
-        parse=parse_job_share, invalid="prescreen.invalid_job_share", skip=declined),
+        parse=parse_job_share, invalid="prescreen.invalid_job_share", skip=ended),
     Ask("experience", prompt="prescreen.ask_experience", parse=parse_years, invalid="prescreen.invalid_years",
-        skip=declined),
-    Ask("able", prompt="prescreen.ask_able", options=yes_no(), skip=declined),
+        skip=ended),
+    Ask("able", prompt="prescreen.ask_able", options=yes_no(), skip=ended),
     Ask("groups", prompt="prescreen.ask_groups", multi=True,
         options=(*(Option(g, f"prescreen.group.{g}", synonyms=f"synonyms.group.{g}") for g in SPECIAL_GROUPS),
                  Option("none", "prescreen.group.none", synonyms="synonyms.group.none")),
-        skip=declined),
+        skip=ended),
     Ask("source", prompt="prescreen.ask_source",
         options=tuple(Option(s, f"prescreen.source.{s}", synonyms=f"synonyms.source.{s}") for s in SOURCES),
-        skip=declined),
+        skip=ended),
+    # before the outcome, what we understood, to correct a slip of the finger
+    Ask("summary", prompt=summary_prompt,
+        options=(Option("correct", "prescreen.summary_correct", synonyms="synonyms.yes"),
+                 Option("change", "prescreen.summary_change")),
+        skip=ended),
+    Ask("fix", prompt="prescreen.fix_ask", options=fix_options, goto="summary",
+        skip=lambda v: ended(v) or v.answers.get("summary") != "change"),
     Ask("phone", prompt="prescreen.ask_phone", options=(Option("skip", "prescreen.phone_skip"),),
         parse=parse_phone, invalid="prescreen.invalid_phone", contact=True,
-        skip=lambda v: declined(v) or not phone_needed(v)),
+        skip=lambda v: ended(v) or not phone_needed(v)),
 )
 
 
@@ -299,13 +370,15 @@ def finish(view: View) -> Done:
         replies = (Msg("prescreen.manager", {**greeting, "date": due}), Msg("common.menu_hint"))
         return Done(replies=replies, effects=(profile, outcome), then="idle")
     reasons = MsgList(tuple(reason_msg(r, view) for r in v.failed))
-    replies = (Msg("prescreen.not_eligible", greeting), Msg("common.list", {"items": reasons}),
+    early = (Msg("prescreen.ended_early"),) if far_out(view) else ()
+    replies = (Msg("prescreen.not_eligible", greeting), Msg("common.list", {"items": reasons}), *early,
                *services_msgs(view))
     carry = {"reasons": list(v.failed), "center": f["center"]}
     return Done(replies=replies, effects=(profile, outcome), then="start:appeal", carry=carry)
 
 
-PRESCREEN = Flow("prescreen", steps=STEPS, finish=finish, record=True)
+PRESCREEN = Flow("prescreen", steps=STEPS, finish=finish, record=True,
+                 depends={"city": ("center", "willing"), "center": ("willing",)})
 
 
 # ---- asking the manager to reconsider --------------------------------------------------------

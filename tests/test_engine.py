@@ -123,7 +123,7 @@ def test_back_twice_reaches_the_name_and_the_new_name_is_the_one_kept() -> None:
     chat.send("57").send("back").send("back")
     assert "What should we call you?" in chat.last_text()
     chat.send("Ruthie")
-    for reply in ("57", "Holon", "yes", "3 months", "half", "25", "yes", "none of these", "friend"):
+    for reply in ("57", "Holon", "yes", "3 months", "half", "25", "yes", "none of these", "friend", "yes"):
         chat.send(reply)
     chat.click("No phone for now")
     assert "Thank you, Ruthie!" in chat.last_text()
@@ -470,6 +470,7 @@ def test_outcome_is_not_recorded_twice_when_the_last_answer_is_repeated() -> Non
         chat.send(reply)
     friend = next(c for c in chat.last_choices() if c.payload.endswith(":friend"))
     chat.press(friend.payload)
+    chat.send("yes")  # the summary is right
     assert "the program suits you" in chat.last_text()
     chat.press(friend.payload)  # the same button pressed again (a double tap)
     assert len(chat.effects_of(RecordOutcome)) == 1

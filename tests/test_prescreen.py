@@ -23,9 +23,10 @@ RU_CATALOG = Path(__file__).resolve().parent.parent / "locales" / "ru" / "LC_MES
 # Everything that makes a Hebrew speaker eligible at Kfar Saba, in question order after consent.
 HE = {"name": "רונית", "age": "1968", "city": "כפר סבא", "willing": "כן", "out_of_work": "3 חודשים",
       "job_share": "חצי משרה", "experience": "25", "able": "כן", "groups": "אף אחד מאלה",
-      "source": "חבר מביא חבר"}
+      "source": "חבר מביא חבר", "summary": "כן"}
 EN = {"name": "Ruth", "age": "57", "city": "Kfar Saba", "willing": "yes", "out_of_work": "3 months",
-      "job_share": "half", "experience": "25", "able": "yes", "groups": "none of these", "source": "friend"}
+      "job_share": "half", "experience": "25", "able": "yes", "groups": "none of these", "source": "friend",
+      "summary": "yes"}
 
 
 def begin(chat: FlowChat) -> FlowChat:
@@ -80,6 +81,8 @@ def test_eligible_in_hebrew_invites_to_the_kfar_saba_center() -> None:
     chat.click("כן")
     chat.click("אף אחד מאלה")
     chat.click("חבר מביא חבר")
+    assert "לפני שנסיים, זה מה שרשמנו" in chat.last_text()
+    chat.click("כן, הכול נכון")
     assert "טלפון" in chat.last_text()
     chat.send("050-1234567")
 
@@ -138,7 +141,7 @@ def test_not_eligible_at_30_lists_kfar_saba_services_and_a_review_goes_to_the_ma
 
 
 def test_not_eligible_in_english_and_no_review_wanted() -> None:
-    chat = answer(begin(FlowChat(lang="en")), age="30", experience="1")
+    chat = answer(begin(FlowChat(lang="en")), age="43", experience="1")
     text = chat.last_text()
     assert "The program is for people aged 45 and over." in text
     assert "The program is for people with at least 5 years of work experience." in text
@@ -148,6 +151,74 @@ def test_not_eligible_in_english_and_no_review_wanted() -> None:
     chat.send("no thanks")
     assert "We wish you every success" in chat.last_text()
     assert len(outcomes(chat)) == 1
+
+
+# ---- a clear no comes early -------------------------------------------------------------------
+@pytest.mark.parametrize("age", ["30", "85"])
+def test_an_age_far_outside_the_range_ends_once_the_place_is_known(age: str) -> None:
+    chat = begin(FlowChat()).send("רונית").send(age)
+    assert chat.state.top.node == "city"  # the center's services and manager follow from the place
+    chat.send("כפר סבא")
+    text = chat.last_text()
+    assert "התוכנית לא מתאימה כרגע" in text and "אין צורך בשאר השאלות" in text
+    assert ("45 ומעלה" if age == "30" else "75 לכל היותר") in text
+    assert "המחלקה לשירותים חברתיים, עיריית כפר סבא – 106" in text
+    assert chat.buttons() == ["כן, לבקש בדיקה", "לא, תודה"]
+    assert [a.question for a in chat.effects_of(SaveAnswer)] == ["consent", "name", "age", "city"]
+    [recorded] = outcomes(chat)
+    assert (recorded.outcome, recorded.center) == ("not_eligible", "kfar-saba")
+    chat.click("כן, לבקש בדיקה")
+    assert outcomes(chat)[1].outcome == "manager_decision"
+
+
+def test_an_age_near_the_range_is_asked_everything() -> None:
+    chat = answer(begin(FlowChat()), age="43")
+    asked = [a.question for a in chat.effects_of(SaveAnswer)]
+    assert "experience" in asked and "summary" in asked
+    assert "אין צורך בשאר השאלות" not in chat.last_text()
+    assert outcomes(chat)[0].reasons == ("age_below",)
+
+
+# ---- the summary before the outcome ----------------------------------------------------------
+def test_the_summary_shows_the_answers_and_one_can_be_changed() -> None:
+    chat = answer(begin(FlowChat()), until="summary", groups="1, 4")
+    text = chat.last_text()
+    for line in ("שם: רונית", "גיל: 58", "עיר: כפר סבא", "זמן בלי עבודה: חודשיים עד שנה",
+                 "היקף משרה: חצי משרה", "שנות ניסיון: 25", "קבוצות: אדם עם מוגבלות, הורה יחיד/ה",
+                 "איך שמעתם עלינו: חבר מביא חבר"):
+        assert line in text, line
+    assert chat.buttons()[:2] == ["כן, הכול נכון", "לשנות משהו"]
+    assert outcomes(chat) == []
+    chat.click("לשנות משהו")
+    assert "מה תרצו לשנות?" in chat.last_text() and "שנות ניסיון" in chat.buttons()
+    assert len(chat.buttons()) <= 10  # "back" included: a WhatsApp list holds ten rows
+    chat.click("שנות ניסיון")
+    assert "כמה שנות ניסיון" in chat.last_text()
+    chat.send("30")
+    assert "שנות ניסיון: 30" in chat.last_text() and "גיל: 58" in chat.last_text()  # back at the summary
+    chat.click("כן, הכול נכון").send("050-1234567")
+    assert outcomes(chat)[0].outcome == "eligible"
+    assert profile(chat)["experience_years"] == 30
+
+
+def test_changing_the_city_asks_what_depends_on_it_and_returns_to_the_summary() -> None:
+    chat = answer(begin(FlowChat()), until="summary")
+    chat.click("לשנות משהו").click("עיר")
+    chat.send("ירושלים")
+    assert "לא מצאתי מרכז" in chat.last_text()
+    chat.click("תל אביב")
+    assert "הפעילויות מתקיימות במרכז תל אביב" in chat.last_text()
+    chat.click("כן")
+    assert "עיר: ירושלים" in chat.last_text() and "מרכז: תל אביב" in chat.last_text()
+    chat.click("כן, הכול נכון").send("050-1234567")
+    assert outcomes(chat)[0].center == "tel-aviv"
+
+
+def test_changing_the_age_to_one_far_out_ends_with_the_reason() -> None:
+    chat = answer(begin(FlowChat()), until="summary")
+    chat.click("לשנות משהו").click("גיל").send("30")
+    assert "אין צורך בשאר השאלות" in chat.last_text()
+    assert outcomes(chat)[0].reasons == ("age_below",)
 
 
 # ---- the center manager decides --------------------------------------------------------------
@@ -425,6 +496,8 @@ def test_a_russian_speaker_switches_language_and_answers_in_russian() -> None:
     choose(chat, "yes")
     choose(chat, "none")
     choose(chat, "friend")
+    assert "Всё верно?" in chat.last_text()
+    choose(chat, "correct")
     chat.send("050-1234567")
 
     assert outcomes(chat) == [RecordOutcome("eligible", "modiin", (), False, None)]

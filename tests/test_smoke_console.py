@@ -13,7 +13,7 @@ from storage.models import ParticipantProfile, Person, PrescreenOutcome
 def test_scripted_console_session_reaches_eligible_and_stores_it(app) -> None:  # type: ignore[no-untyped-def]
     out = io.StringIO()
     console = ConsoleChannel(app.dispatcher, app.catalogs, user="ronit", out=out)
-    lines = ["שלום", "1", "רונית", "1968", "כפר סבא", "כן", "3 חודשים", "חצי משרה", "25", "כן", "5", "2",
+    lines = ["שלום", "1", "רונית", "1968", "כפר סבא", "כן", "3 חודשים", "חצי משרה", "25", "כן", "5", "2", "1",
              "050-1234567"]
     console.run(lines, interactive=False)
     text = out.getvalue()
@@ -34,7 +34,7 @@ def test_a_number_after_a_reply_means_the_list_on_the_screen_or_the_open_questio
     number goes to the question still open (the menu), or, with none open, brings the menu."""
     out = io.StringIO()
     console = ConsoleChannel(app.dispatcher, app.catalogs, user="ronit", out=out)
-    lines = ["שלום", "1", "רונית", "1968", "כפר סבא", "כן", "3 חודשים", "חצי משרה", "25", "כן", "5", "2",
+    lines = ["שלום", "1", "רונית", "1968", "כפר סבא", "כן", "3 חודשים", "חצי משרה", "25", "כן", "5", "2", "1",
              "050-1234567"]
     console.run(lines, interactive=False)
     after_outcome = len(out.getvalue())
