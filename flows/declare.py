@@ -98,6 +98,10 @@ class Ask:
     typed_numbers: bool = False
     next: Route | None = None  # where the answer leads (None: the next step declared)
     timeout: Timeout | None = None
+    # The answer names an earlier question to answer again ("change something" after a summary):
+    # that question is asked, the answered ones after it are passed over, and the flow goes on
+    # from the step named here (the summary), whose answer and those after it are cleared.
+    goto: str | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,9 @@ class Flow:
     steps: tuple[Step, ...]
     finish: Callable[[View], Done]
     record: bool = False  # store every answer (SaveAnswer) — for flows that collect facts
+    # Answers that lose their meaning when another is changed through a `goto` (a new city: its center
+    # and whether one can come there are asked again).
+    depends: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Who may be in this flow (staff flows); for anyone else it does not exist: not opened, and a
     # frame of it left from before (the person's role changed) is dropped.
     allowed: Callable[[Context], bool] | None = None

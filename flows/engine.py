@@ -42,6 +42,7 @@ DONE = "__done"
 NONE = "none"  # in a multi-choice question: "none of these", chosen alone
 MAX_RAW = 500  # longest raw answer we keep
 MAX_HOPS = 200  # steps passed over or branched through in one go: more is a loop in a declaration
+REVISIT = "__revisit"  # in a frame's answers: a `goto` answer sent the person back to change one answer
 
 # Slash commands and the intent each one means.
 COMMANDS = {
@@ -72,10 +73,13 @@ def step(state: State, inp: Input, now: datetime, ctx: Context, flows: Flows) ->
     return Sprint(run.state, tuple(run.replies), tuple(run.effects))
 
 
-def unsupported_key(inp: Unsupported) -> str:
+def unsupported_key(inp: Unsupported, buttons: bool = True) -> str:
     """What to say to something the engine cannot read: an edited message asks to send it anew
-    (it may be a corrected answer); stickers, photos, voice notes and the like get the general reply."""
-    return "common.edited" if inp.kind == "edited" else "common.unsupported"
+    (it may be a corrected answer); stickers, photos, voice notes and the like get the general reply,
+    which mentions buttons only where there are some."""
+    if inp.kind == "edited":
+        return "common.edited"
+    return "common.unsupported" if buttons else "common.unsupported_typed"
 
 
 def trigger(state: State, start: Trigger, now: datetime, ctx: Context, flows: Flows) -> Sprint:
@@ -250,7 +254,9 @@ class _Run:
             if found is None:
                 raise ValueError(f"flow {flow.name!r} routes to {target!r}, which it does not declare")
             view = self.view(frame)
-            if found.skip is not None and found.skip(view):
+            # passed over: its `skip` says so, or it stands answered while one answer is changed
+            revisited = frame.answers.get(REVISIT) and found.key in frame.answers
+            if revisited or (found.skip is not None and found.skip(view)):
                 target, after = None, found.key
                 continue
             frame.node = found.key
@@ -450,7 +456,7 @@ class _Run:
                 self.take_contact(inp)
             return
         if isinstance(inp, Unsupported):
-            self.say(unsupported_key(inp))
+            self.say(unsupported_key(inp, buttons=bool(options)))
             self.reprompt()
             return
         assert isinstance(inp, Text)
@@ -464,7 +470,11 @@ class _Run:
         candidates = self.candidates(options)
         if options and not (question.typed_numbers and to_ascii_digits(text).strip().isdecimal()):
             if question.multi:
-                many = match_many(text, candidates)
+                # "done" is a choice too: the prompt tells people to type its word ("סיימתי")
+                many = match_many(text, [*candidates, self.done_candidate()])
+                if many is not None and DONE in many:
+                    ticked = frame.answers.get(f"_{question.key}", [])
+                    many = [*ticked, *(v for v in many if v not in ticked and v != DONE)]
                 if many is not None:
                     value = [] if NONE in many else many
             else:
@@ -485,7 +495,10 @@ class _Run:
                 self.reprompt()
                 return
         if value is None:
-            self.say(question.invalid if has_letters_or_digits(text) else "common.not_understood")
+            if has_letters_or_digits(text):
+                self.say(question.invalid)
+            else:  # "👍" or "!!!": only a question with buttons may point to them
+                self.say("common.not_understood" if options else "common.no_words")
             self.reprompt()
             return
         if isinstance(value, str) and value.startswith(GLOBAL):
@@ -500,7 +513,19 @@ class _Run:
         frame.asked = None
         if flow.record and isinstance(question, Ask):
             self.effects.append(SaveAnswer(flow.name, question.key, raw[:MAX_RAW], value))
+        if isinstance(question, Ask) and question.goto and flow.step(value) is not None:
+            self.revisit(frame, flow, value, question.goto)
+            return
         self.advance()
+
+    def revisit(self, frame: Frame, flow: Flow, key: str, back_to: str) -> None:
+        """Ask `key` again; then the questions not answered, from `back_to` (the summary) on."""
+        for stale in (key, *flow.depends.get(key, ()), *(s.key for s in flow.steps[flow.index(back_to):])):
+            frame.answers.pop(stale, None)
+            frame.answers.pop(f"_{stale}", None)
+        frame.answers[REVISIT] = True
+        frame.node = key
+        self.arrive(frame, flow.steps[flow.index(key)])
 
     def take_contact(self, inp: Contact) -> None:
         phone = to_e164(inp.phone)
@@ -525,6 +550,12 @@ class _Run:
                 texts += [part for t in lex.texts(option.synonyms) for part in t.split(",")]
             found.append(Candidate(option.value, tuple(t.strip() for t in texts if t.strip())))
         return found
+
+    def done_candidate(self) -> Candidate:
+        """What finishes a multi-choice question when typed: its button's words or a synonym."""
+        lex = self.ctx.lexicon
+        texts = [*lex.texts("common.done"), *(p for t in lex.texts("synonyms.done") for p in t.split(","))]
+        return Candidate(DONE, tuple(t.strip() for t in texts if t.strip()))
 
     def numbered_extra(
         self, frame: Frame, question: Ask, options: tuple[Option, ...], text: str

@@ -13,8 +13,6 @@ from flows.program import LANGUAGES
 def menu_options(view: View) -> tuple[Option, ...]:
     person = view.ctx.person
     items: list[Option] = []
-    if view.answers.get("can_continue"):
-        items.append(Option("continue", "menu.continue"))
     if view.ctx.on_staff:
         items.append(Option("staff", "menu.staff"))
     if person.outcome is not None:
@@ -28,6 +26,9 @@ def menu_options(view: View) -> tuple[Option, ...]:
         Option("language", "menu.language"),
         Option("privacy", "menu.privacy"),
     ]
+    # Last, so that every other entry keeps its number whether or not a question is pending.
+    if view.answers.get("can_continue"):
+        items.append(Option("continue", "menu.continue"))
     return tuple(items)
 
 
@@ -36,12 +37,15 @@ def menu_finish(view: View) -> Done:
     person = view.ctx.person
     if item == "prescreen":
         return Done(then="start:prescreen")
+    # An entry that only tells something shows the same menu again under it: its numbers stay the
+    # ones on the screen, and a question left pending comes back only with "continue".
+    again = {"can_continue": True} if view.answers.get("can_continue") else {}
     if item == "status":
-        return Done(replies=(Msg(f"status.{person.outcome}"),), then="pop")
+        return Done(replies=(Msg(f"status.{person.outcome}"),), then="push:menu", carry=again)
     if item == "human":
         return Done(
             replies=(Msg("handoff.ack", {"days": view.ctx.program.handoff_reply_working_days}),),
-            effects=(RequestHandoff("menu", None),),
+            effects=(RequestHandoff("menu", None),), then="push:menu", carry=again,
         )
     if item in ("language", "privacy", "events", "bookings", "staff"):
         return Done(then=f"push:{item}")

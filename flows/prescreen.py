@@ -2,7 +2,11 @@
 
 Privacy notice and consent → name → age → city (→ center) → willing to come → time out of work →
 job scope sought → years of experience → able to work → special groups (optional) → how they heard
-of us → phone (only if staff will need to call) → one of three outcomes.
+of us → a summary of the answers ("correct" / "change something": pick one, answer it again, back to
+the summary) → phone (only if staff will need to call) → one of three outcomes.
+
+An age far outside the range (`early_end_age_years`) ends it once the place is known: the reason,
+that center's services and the offer of a review by its manager, without the other questions.
 """
 
 from __future__ import annotations
@@ -38,11 +42,27 @@ SOURCES = ("employment_service", "friend", "municipal_center", "social_networks"
 
 
 # ---- parsers ---------------------------------------------------------------------------------
+AGES = (16, 110)  # a typed number outside these is not taken as an age, nor a year of birth that gives one
+MAX_EXPERIENCE_YEARS = 70
+
+
+def not_a_question(text: str) -> None:
+    """A free answer that ends in a question mark asks something: "מה?" is not a name, nor a city."""
+    if text.rstrip().endswith(("?", "؟")):
+        raise Invalid("common.looks_like_question")
+
+
 def parse_name(text: str, view: View) -> str:
+    not_a_question(text)
     name = " ".join(text.split())
     if not 2 <= len(name) <= 60 or not any(ch.isalpha() for ch in name):
         raise Invalid("prescreen.invalid_name")
     return name
+
+
+def shown(number: float) -> int | float:
+    """A typed number as it is said back: 150, not 150.0."""
+    return int(number) if number == int(number) else number
 
 
 def parse_age(text: str, view: View) -> dict[str, int]:
@@ -51,14 +71,18 @@ def parse_age(text: str, view: View) -> dict[str, int]:
         raise Invalid("prescreen.invalid_age")
     value = int(number)
     this_year = view.now.year
-    if 1900 <= value <= this_year - 10:
+    youngest, oldest = AGES
+    if this_year - oldest <= value <= this_year - youngest:
         return {"age": this_year - value, "birth_year": value}
-    if 16 <= value <= 110:
+    if youngest <= value <= oldest:
         return {"age": value, "birth_year": this_year - value}
-    raise Invalid("prescreen.invalid_age")
+    if 1000 <= value <= this_year:  # a year of birth, but not a likely one (1900: 126 years old)
+        raise Invalid("prescreen.birth_year_out_of_range", year=value, age=this_year - value)
+    raise Invalid("prescreen.age_out_of_range", number=shown(number))
 
 
 def parse_city(text: str, view: View) -> dict[str, Any]:
+    not_a_question(text)
     if not any(ch.isalpha() for ch in text):
         raise Invalid("prescreen.invalid_city")
     cities = ((c.slug, c.cities + tuple(c.names.values())) for c in view.ctx.program.centers)
@@ -85,8 +109,10 @@ def parse_job_share(text: str, view: View) -> str:
 def parse_years(text: str, view: View) -> int:
     days = parse_duration_days(text)
     number = days / YEAR if days is not None else first_number(text)
-    if number is None or not 0 <= number <= 70:
+    if number is None:
         raise Invalid("prescreen.invalid_years")
+    if not 0 <= number <= MAX_EXPERIENCE_YEARS:
+        raise Invalid("prescreen.years_out_of_range", number=shown(number))
     return int(round(number))
 
 
@@ -123,15 +149,33 @@ def facts(view: View) -> dict[str, Any]:
     }
 
 
+def rules_for(view: View) -> Eligibility:
+    center = view.ctx.program.center(facts(view)["center"])
+    return center.eligibility if center else view.ctx.program.eligibility
+
+
 def verdict(view: View) -> Verdict:
-    f = facts(view)
-    center = view.ctx.program.center(f["center"])
-    rules = center.eligibility if center else view.ctx.program.eligibility
-    return evaluate(f, rules)
+    return evaluate(facts(view), rules_for(view))
 
 
 def declined(view: View) -> bool:
     return view.answers.get("consent") == "no"
+
+
+def far_out(view: View) -> bool:
+    """An age so far outside the center's range (`early_end_age_years`) that no other answer could
+    change the outcome: the pre-screen ends once the place is known (the reason comes with that
+    center's services, and a review goes to its manager)."""
+    age = (view.answers.get("age") or {}).get("age")
+    if age is None or declined(view):
+        return False
+    rules = rules_for(view)
+    return not rules.min_age - rules.early_end_age_years <= age <= rules.max_age + rules.early_end_age_years
+
+
+def ended(view: View) -> bool:
+    """No more questions: they said no to starting, or the answers so far already rule them out."""
+    return declined(view) or far_out(view)
 
 
 def center_name(view: View) -> str:
@@ -170,6 +214,48 @@ def phone_needed(view: View) -> bool:
     return not view.ctx.person.phone and verdict(view).outcome != NOT_ELIGIBLE
 
 
+# ---- the summary before the outcome ----------------------------------------------------------
+SUMMARISED = ("name", "age", "city", "center", "willing", "out_of_work", "job_share", "experience", "able",
+              "groups", "source")
+
+
+def answer_value(view: View, key: str) -> Any:
+    """An answer as the summary shows it: the option's label, or what was typed."""
+    value = view.answers[key]
+    if key == "age":
+        return value["age"]
+    if key == "city":
+        return value["text"]
+    question = PRESCREEN.step(key)
+    assert question is not None
+    options = question.options(view) if callable(question.options) else question.options
+    labels = {o.value: Msg(o.label, dict(o.params)) for o in options}
+    if question.multi:  # "a, b, c", with each language's comma
+        shown_labels = [labels[v] for v in (value or ["none"]) if v in labels]
+        joined = shown_labels[0]
+        for label in shown_labels[1:]:
+            joined = Msg("prescreen.summary_join", {"first": joined, "next": label})
+        return joined
+    return labels.get(value, value)
+
+
+def answered(view: View) -> tuple[str, ...]:
+    return tuple(k for k in SUMMARISED if k in view.answers)
+
+
+def summary_prompt(view: View) -> tuple[Msg, ...]:
+    lines = tuple(Msg("prescreen.summary_line", {"field": Msg(f"prescreen.field.{k}"),
+                                                 "value": answer_value(view, k)}) for k in answered(view))
+    return (Msg("prescreen.summary_intro"), Msg("common.list", {"items": MsgList(lines)}),
+            Msg("prescreen.summary_ask"))
+
+
+def fix_options(view: View) -> tuple[Option, ...]:
+    # The city stands for the place: changing it asks the center and "can you come" again (`depends`),
+    # and keeps the list within the ten rows of a WhatsApp list, "back" included.
+    return tuple(Option(k, f"prescreen.field.{k}") for k in answered(view) if k not in ("center", "willing"))
+
+
 ASK_CONSENT = Ask(
     "consent",
     prompt=consent_prompt,
@@ -190,26 +276,33 @@ STEPS = (
     Ask("center", prompt="prescreen.ask_center", options=center_options,
         skip=lambda v: declined(v) or city_known(v)),
     Ask("willing", prompt=willing_prompt, options=yes_no(),
-        skip=lambda v: declined(v) or facts(v)["center"] is None),
+        skip=lambda v: ended(v) or facts(v)["center"] is None),
     Ask("out_of_work", prompt="prescreen.ask_out_of_work",
         options=tuple(Option(b.value, b.label) for b in OUT_OF_WORK_BUCKETS),
-        parse=parse_out_of_work, invalid="prescreen.invalid_duration", skip=declined),
+        parse=parse_out_of_work, invalid="prescreen.invalid_duration", skip=ended),
     Ask("job_share", prompt="prescreen.ask_job_share",
         options=tuple(Option(v, f"prescreen.share.{k}") for v, k in JOB_SHARES),
-        parse=parse_job_share, invalid="prescreen.invalid_job_share", skip=declined),
+        parse=parse_job_share, invalid="prescreen.invalid_job_share", skip=ended),
     Ask("experience", prompt="prescreen.ask_experience", parse=parse_years, invalid="prescreen.invalid_years",
-        skip=declined),
-    Ask("able", prompt="prescreen.ask_able", options=yes_no(), skip=declined),
+        skip=ended),
+    Ask("able", prompt="prescreen.ask_able", options=yes_no(), skip=ended),
     Ask("groups", prompt="prescreen.ask_groups", multi=True,
         options=(*(Option(g, f"prescreen.group.{g}", synonyms=f"synonyms.group.{g}") for g in SPECIAL_GROUPS),
                  Option("none", "prescreen.group.none", synonyms="synonyms.group.none")),
-        skip=declined),
+        skip=ended),
     Ask("source", prompt="prescreen.ask_source",
         options=tuple(Option(s, f"prescreen.source.{s}", synonyms=f"synonyms.source.{s}") for s in SOURCES),
-        skip=declined),
+        skip=ended),
+    # before the outcome, what we understood, to correct a slip of the finger
+    Ask("summary", prompt=summary_prompt,
+        options=(Option("correct", "prescreen.summary_correct", synonyms="synonyms.yes"),
+                 Option("change", "prescreen.summary_change")),
+        skip=ended),
+    Ask("fix", prompt="prescreen.fix_ask", options=fix_options, goto="summary",
+        skip=lambda v: ended(v) or v.answers.get("summary") != "change"),
     Ask("phone", prompt="prescreen.ask_phone", options=(Option("skip", "prescreen.phone_skip"),),
         parse=parse_phone, invalid="prescreen.invalid_phone", contact=True,
-        skip=lambda v: declined(v) or not phone_needed(v)),
+        skip=lambda v: ended(v) or not phone_needed(v)),
 )
 
 
@@ -278,13 +371,15 @@ def finish(view: View) -> Done:
         replies = (Msg("prescreen.manager", {**greeting, "date": due}), Msg("common.menu_hint"))
         return Done(replies=replies, effects=(profile, outcome), then="idle")
     reasons = MsgList(tuple(reason_msg(r, view) for r in v.failed))
-    replies = (Msg("prescreen.not_eligible", greeting), Msg("common.list", {"items": reasons}),
+    early = (Msg("prescreen.ended_early"),) if far_out(view) else ()
+    replies = (Msg("prescreen.not_eligible", greeting), Msg("common.list", {"items": reasons}), *early,
                *services_msgs(view))
     carry = {"reasons": list(v.failed), "center": f["center"]}
     return Done(replies=replies, effects=(profile, outcome), then="start:appeal", carry=carry)
 
 
-PRESCREEN = Flow("prescreen", steps=STEPS, finish=finish, record=True)
+PRESCREEN = Flow("prescreen", steps=STEPS, finish=finish, record=True,
+                 depends={"city": ("center", "willing"), "center": ("willing",)})
 
 
 # ---- asking the manager to reconsider --------------------------------------------------------

@@ -35,6 +35,9 @@ class Eligibility:
     margin_age_years: int = 1
     margin_experience_years: int = 2
     margin_job_share: float = 0.1
+    # An age more than this many years outside [min_age, max_age] ends the pre-screen early (30 with
+    # 45–75: the other questions could not change the answer); closer ones are asked everything.
+    early_end_age_years: int = 5
 
 
 @dataclass(frozen=True)

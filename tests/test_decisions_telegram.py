@@ -86,7 +86,7 @@ def test_declined_in_the_staff_chat_she_hears_why_in_russian_and_where_else_to_t
     olga.send("Здравствуйте").press("Да, начнём").press("Ольга Петрова")
     olga.send("44").send("Кфар-Саба").press("Да")
     olga.send("3 месяца").press("Полставки").send("25").press("Да")
-    olga.press("Ничего из этого").press("От знакомых")
+    olga.press("Ничего из этого").press("От знакомых").press("Да, всё верно")
     olga.send("052-1112233")
     assert "руководство центра" in olga.text().lower()
     person = person_row(app, 2001)

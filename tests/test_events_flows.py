@@ -91,6 +91,29 @@ def test_browsing_and_signing_up_in_hebrew() -> None:
     assert chat.effects_of(SignUp) == [SignUp("e1")]
 
 
+def test_menu_numbers_mean_the_same_entry_with_a_question_pending_and_it_waits_for_continue() -> None:
+    chat = EventsChat(
+        person=PARTICIPANT, events=(offer("e1", "סדנת פתיחה", 7), offer("e2", "נטוורקינג", 9))
+    )
+    chat.send("תפריט")
+    learned = chat.buttons()
+    assert learned[1] == "📅 אירועים וסדנאות – הרשמה"
+    chat.send("2").send("1")  # events, the first one
+    assert "לרשום" in chat.last_text()
+    chat.send("תפריט")
+    assert chat.buttons() == [*learned, "להמשיך מאיפה שעצרנו"]  # "continue" comes last, the rest in place
+    chat.send("1")  # "my status", as always
+    assert "עברתם את בדיקת ההתאמה" in chat.last_text()
+    assert chat.buttons() == [*learned, "להמשיך מאיפה שעצרנו"]  # the same menu, not the pending question
+    chat.send("1")  # a second "1" is "my status" again, not "yes, sign me up"
+    assert chat.effects_of(SignUp) == []
+    chat.send("2")
+    assert chat.buttons()[:2] == ["סדנת פתיחה – יום ראשון, 29 בנובמבר 2026, 09:00",
+                                  "נטוורקינג – יום שלישי, 1 בדצמבר 2026, 09:00"]
+    chat.send("תפריט").send(str(len(learned) + 1))  # continue: the events list, where the person was
+    assert chat.buttons()[0].startswith("סדנת פתיחה")
+
+
 def test_the_track_is_asked_when_events_differ_by_track_and_filters_the_list_in_english() -> None:
     events = (
         offer("e1", "Back to work", 7, track="employees"),

@@ -99,7 +99,8 @@ ANSWERS = {
     "out_of_work": ["3 חודשים", "a year and a half", "שנתיים", "שבוע"],
     "job_share": ["חצי", "full time", "10%"],
     "experience": ["25", "30", "4"], "able": ["yes", "כן", "לא"], "groups": ["5", "אף אחד מאלה", "1, 2"],
-    "source": ["2", "friend"], "phone": ["050-1234567", "12345"], "review": ["כן", "no"],
+    "source": ["2", "friend"], "summary": ["כן", "yes", "2"], "fix": ["2", "גיל", "1"],
+    "phone": ["050-1234567", "12345"], "review": ["כן", "no"],
     "item": ["1", "2", "3", "4", "אירועים וסדנאות", "My sign-ups and meetings", "Мероприятия и семинары"],
     "lang": ["English", "עברית", "4"],
     # staff: adding, editing and cancelling an event

@@ -459,10 +459,10 @@ def test_a_russian_speaker_typing_every_answer_hears_why_not_and_where_else_to_t
     assert chat.buttons()[:2] == ["Да, начнём", "Не сейчас"]
     chat.click("Да, начнём")
     assert "Как к вам обращаться?" in chat.last_text()
-    for reply in ("Ольга", "тридцать", "Кфар-Саба"):
+    for reply in ("Ольга", "сорок три", "Кфар-Саба"):  # near 45: asked everything
         chat.send(reply)
     assert "Занятия проходят в центре Кфар-Саба" in chat.last_text()
-    for reply in ("да", "3 месяца", "полставки", "20", "да", "ничего из этого", "знакомый"):
+    for reply in ("да", "3 месяца", "полставки", "20", "да", "ничего из этого", "знакомый", "да"):
         chat.send(reply)
 
     text = chat.last_text()
@@ -490,6 +490,8 @@ def test_an_arabic_speaker_at_44_is_told_the_manager_decides_by_a_date_written_i
         chat.send(reply)
     assert "كيف سمعتم عن البرنامج؟" in chat.last_text()
     chat.click("صديق أخبرني")
+    assert "هل كل شيء صحيح؟" in chat.last_text()
+    chat.click("نعم، كل شيء صحيح")
     chat.send("050-1234567")
 
     text = chat.last_text()

@@ -6,6 +6,8 @@ Sunday 2026-11-29, the date a center manager's decision is promised by.
 
 from __future__ import annotations
 
+import copy
+import re
 from datetime import date
 from pathlib import Path
 
@@ -21,9 +23,10 @@ RU_CATALOG = Path(__file__).resolve().parent.parent / "locales" / "ru" / "LC_MES
 # Everything that makes a Hebrew speaker eligible at Kfar Saba, in question order after consent.
 HE = {"name": "רונית", "age": "1968", "city": "כפר סבא", "willing": "כן", "out_of_work": "3 חודשים",
       "job_share": "חצי משרה", "experience": "25", "able": "כן", "groups": "אף אחד מאלה",
-      "source": "חבר מביא חבר"}
+      "source": "חבר מביא חבר", "summary": "כן"}
 EN = {"name": "Ruth", "age": "57", "city": "Kfar Saba", "willing": "yes", "out_of_work": "3 months",
-      "job_share": "half", "experience": "25", "able": "yes", "groups": "none of these", "source": "friend"}
+      "job_share": "half", "experience": "25", "able": "yes", "groups": "none of these", "source": "friend",
+      "summary": "yes"}
 
 
 def begin(chat: FlowChat) -> FlowChat:
@@ -78,6 +81,8 @@ def test_eligible_in_hebrew_invites_to_the_kfar_saba_center() -> None:
     chat.click("כן")
     chat.click("אף אחד מאלה")
     chat.click("חבר מביא חבר")
+    assert "לפני שנסיים, זה מה שרשמנו" in chat.last_text()
+    chat.click("כן, הכול נכון")
     assert "טלפון" in chat.last_text()
     chat.send("050-1234567")
 
@@ -136,7 +141,7 @@ def test_not_eligible_at_30_lists_kfar_saba_services_and_a_review_goes_to_the_ma
 
 
 def test_not_eligible_in_english_and_no_review_wanted() -> None:
-    chat = answer(begin(FlowChat(lang="en")), age="30", experience="1")
+    chat = answer(begin(FlowChat(lang="en")), age="43", experience="1")
     text = chat.last_text()
     assert "The program is for people aged 45 and over." in text
     assert "The program is for people with at least 5 years of work experience." in text
@@ -146,6 +151,74 @@ def test_not_eligible_in_english_and_no_review_wanted() -> None:
     chat.send("no thanks")
     assert "We wish you every success" in chat.last_text()
     assert len(outcomes(chat)) == 1
+
+
+# ---- a clear no comes early -------------------------------------------------------------------
+@pytest.mark.parametrize("age", ["30", "85"])
+def test_an_age_far_outside_the_range_ends_once_the_place_is_known(age: str) -> None:
+    chat = begin(FlowChat()).send("רונית").send(age)
+    assert chat.state.top.node == "city"  # the center's services and manager follow from the place
+    chat.send("כפר סבא")
+    text = chat.last_text()
+    assert "התוכנית לא מתאימה כרגע" in text and "אין צורך בשאר השאלות" in text
+    assert ("45 ומעלה" if age == "30" else "75 לכל היותר") in text
+    assert "המחלקה לשירותים חברתיים, עיריית כפר סבא – 106" in text
+    assert chat.buttons() == ["כן, לבקש בדיקה", "לא, תודה"]
+    assert [a.question for a in chat.effects_of(SaveAnswer)] == ["consent", "name", "age", "city"]
+    [recorded] = outcomes(chat)
+    assert (recorded.outcome, recorded.center) == ("not_eligible", "kfar-saba")
+    chat.click("כן, לבקש בדיקה")
+    assert outcomes(chat)[1].outcome == "manager_decision"
+
+
+def test_an_age_near_the_range_is_asked_everything() -> None:
+    chat = answer(begin(FlowChat()), age="43")
+    asked = [a.question for a in chat.effects_of(SaveAnswer)]
+    assert "experience" in asked and "summary" in asked
+    assert "אין צורך בשאר השאלות" not in chat.last_text()
+    assert outcomes(chat)[0].reasons == ("age_below",)
+
+
+# ---- the summary before the outcome ----------------------------------------------------------
+def test_the_summary_shows_the_answers_and_one_can_be_changed() -> None:
+    chat = answer(begin(FlowChat()), until="summary", groups="1, 4")
+    text = chat.last_text()
+    for line in ("שם: רונית", "גיל: 58", "עיר: כפר סבא", "זמן בלי עבודה: חודשיים עד שנה",
+                 "היקף משרה: חצי משרה", "שנות ניסיון: 25", "קבוצות: אדם עם מוגבלות, הורה יחיד/ה",
+                 "איך שמעתם עלינו: חבר מביא חבר"):
+        assert line in text, line
+    assert chat.buttons()[:2] == ["כן, הכול נכון", "לשנות משהו"]
+    assert outcomes(chat) == []
+    chat.click("לשנות משהו")
+    assert "מה תרצו לשנות?" in chat.last_text() and "שנות ניסיון" in chat.buttons()
+    assert len(chat.buttons()) <= 10  # "back" included: a WhatsApp list holds ten rows
+    chat.click("שנות ניסיון")
+    assert "כמה שנות ניסיון" in chat.last_text()
+    chat.send("30")
+    assert "שנות ניסיון: 30" in chat.last_text() and "גיל: 58" in chat.last_text()  # back at the summary
+    chat.click("כן, הכול נכון").send("050-1234567")
+    assert outcomes(chat)[0].outcome == "eligible"
+    assert profile(chat)["experience_years"] == 30
+
+
+def test_changing_the_city_asks_what_depends_on_it_and_returns_to_the_summary() -> None:
+    chat = answer(begin(FlowChat()), until="summary")
+    chat.click("לשנות משהו").click("עיר")
+    chat.send("ירושלים")
+    assert "לא מצאתי מרכז" in chat.last_text()
+    chat.click("תל אביב")
+    assert "הפעילויות מתקיימות במרכז תל אביב" in chat.last_text()
+    chat.click("כן")
+    assert "עיר: ירושלים" in chat.last_text() and "מרכז: תל אביב" in chat.last_text()
+    chat.click("כן, הכול נכון").send("050-1234567")
+    assert outcomes(chat)[0].center == "tel-aviv"
+
+
+def test_changing_the_age_to_one_far_out_ends_with_the_reason() -> None:
+    chat = answer(begin(FlowChat()), until="summary")
+    chat.click("לשנות משהו").click("גיל").send("30")
+    assert "אין צורך בשאר השאלות" in chat.last_text()
+    assert outcomes(chat)[0].reasons == ("age_below",)
 
 
 # ---- the center manager decides --------------------------------------------------------------
@@ -264,6 +337,47 @@ def test_groups_the_number_of_done_finishes_with_what_was_ticked_and_the_one_aft
     assert chat.state.top is not None and chat.state.top.node == "groups"
 
 
+@pytest.mark.parametrize("word", ["סיימתי", "סיימתי ✔", "Готово", "done", "انتهيت"])
+def test_groups_typing_the_word_the_question_says_finishes_with_what_was_ticked(word: str) -> None:
+    chat = answer(begin(FlowChat()), until="groups")
+    assert '"סיימתי"' in chat.last_text()
+    chat.click("אדם עם מוגבלות")
+    chat.send(word)
+    groups = [a.value for a in chat.effects_of(SaveAnswer) if a.question == "groups"]
+    assert groups == [["disability"]]
+    assert chat.state.top is not None and chat.state.top.node == "source"
+
+
+QUOTED = re.compile(r'"([^"]+)"|«([^»]+)»|“([^”]+)”')
+
+
+def walk_by_payload(chat: FlowChat) -> None:
+    """Answer the question on the screen without words of any language: a button, or digits and names."""
+    node = chat.state.top.node  # type: ignore[union-attr]
+    typed = {"name": "Dana", "age": "57", "city": "Kfar Saba", "experience": "25", "phone": "050-1234567"}
+    pressed = {"consent": "yes", "willing": "yes", "out_of_work": "2m1y", "job_share": "0.5", "able": "yes",
+               "groups": "none", "source": "friend", "summary": "correct"}
+    chat.send(typed[node]) if node in typed else choose(chat, pressed[node])
+
+
+@pytest.mark.parametrize("lang", ["he", "en", "ru", "ar"])
+def test_every_word_a_pre_screen_question_tells_people_to_type_is_understood(lang: str) -> None:
+    chat = FlowChat(lang=lang)
+    chat.send("hello")
+    asked = []
+    while (top := chat.state.top) is not None and top.flow == "prescreen":
+        said = [chat.render(p) for p in chat.last_batch[-1].parts if p.key != "prescreen.intro"]  # the name
+        for groups in QUOTED.findall("\n".join(said)):
+            word = next(g for g in groups if g)
+            typed = copy.deepcopy(chat).send(word)
+            after = typed.state.top
+            moved = after is None or (after.flow, after.node) != (top.flow, top.node)
+            assert moved, f"{lang} {top.node}: typing {word!r} got {typed.last_text()!r}"
+            asked.append(top.node)
+        walk_by_payload(chat)
+    assert "groups" in asked and "out_of_work" in asked
+
+
 # ---- the phone and the contact button --------------------------------------------------------
 def test_the_phone_is_not_asked_when_it_is_already_known() -> None:
     chat = answer(begin(FlowChat(person=PersonFacts(phone="+972501234567"))))
@@ -312,6 +426,57 @@ def test_an_unreadable_age_is_explained_and_asked_again() -> None:
     assert chat.state.top.node == "city"
 
 
+def test_a_question_instead_of_a_name_is_not_taken_as_the_name() -> None:
+    chat = begin(FlowChat()).send("מה?")
+    assert "נראה שזו שאלה" in chat.last_text()
+    assert chat.state.top.node == "name" and "name" not in chat.state.top.answers
+    chat.send("רונית")
+    assert chat.state.top.node == "age"
+    assert [a.value for a in chat.effects_of(SaveAnswer) if a.question == "name"] == ["רונית"]
+
+
+@pytest.mark.parametrize("reply", ["👍", "😀😀", "!!!", "?", "🙏", "מה?"])
+def test_a_question_without_buttons_never_mentions_buttons(reply: str) -> None:
+    at_name = begin(FlowChat())
+    at_age = begin(FlowChat()).send("רונית")
+    at_city = begin(FlowChat()).send("רונית").send("57")
+    at_experience = answer(begin(FlowChat()), until="experience")
+    for chat in (at_name, at_age, at_city, at_experience):
+        asked = chat.state.top.node
+        assert not chat.last_choices() or chat.buttons() == ["↩ חזרה"]
+        chat.send(reply)
+        assert chat.state.top.node == asked and asked not in chat.state.top.answers
+        assert "כפתור" not in chat.last_text(), (asked, chat.last_text())
+    at_age.send_sticker()
+    assert "כפתור" not in at_age.last_text()
+
+
+def test_an_emoji_for_the_name_or_the_age_says_it_needs_words_or_digits() -> None:
+    chat = begin(FlowChat()).send("👍")
+    assert "בלי מילים" in chat.last_text() and chat.state.top.node == "name"
+    chat.send("רונית").send("😀")
+    assert "בלי מילים" in chat.last_text() and chat.state.top.node == "age"
+
+
+@pytest.mark.parametrize(("reply", "said"), [("150", "150"), ("12", "12"), ("1900", "126"), ("2020", "6")])
+def test_an_age_out_of_range_says_what_was_wrong_with_it(reply: str, said: str) -> None:
+    chat = begin(FlowChat()).send("רונית").send(reply)
+    text = chat.last_text()
+    assert said in text and "נא לכתוב מספר" not in text
+    assert "לא הצלחתי להבין" not in text  # it was understood: a number, but not a likely age
+    assert chat.state.top.node == "age" and "age" not in chat.state.top.answers
+    chat.send("1968")
+    assert chat.state.top.node == "city"
+
+
+def test_years_of_experience_out_of_range_says_what_was_wrong_with_it() -> None:
+    chat = answer(begin(FlowChat()), until="experience").send("100")
+    assert "100" in chat.last_text() and "נא לכתוב מספר" not in chat.last_text()
+    assert chat.state.top.node == "experience"
+    chat.send("25")
+    assert chat.state.top.node == "able"
+
+
 # ---- Russian ---------------------------------------------------------------------------------
 def test_a_russian_speaker_switches_language_and_answers_in_russian() -> None:
     # The Russian catalog is required: without it the flow would quietly fall back to Hebrew.
@@ -331,6 +496,8 @@ def test_a_russian_speaker_switches_language_and_answers_in_russian() -> None:
     choose(chat, "yes")
     choose(chat, "none")
     choose(chat, "friend")
+    assert "Всё верно?" in chat.last_text()
+    choose(chat, "correct")
     chat.send("050-1234567")
 
     assert outcomes(chat) == [RecordOutcome("eligible", "modiin", (), False, None)]

@@ -228,11 +228,12 @@ def begin(person: TgPerson) -> TgPerson:
 
 HE_TYPED = {"name": "רונית", "age": "1968", "city": "כפר סבא", "willing": "כן", "out_of_work": "3 חודשים",
             "job_share": "חצי משרה", "experience": "25", "able": "כן", "groups": "אף אחד מאלה",
-            "source": "חבר מביא חבר"}
+            "source": "חבר מביא חבר", "summary": "כן"}
 
 
 def type_answers(person: TgPerson, **changes: str) -> TgPerson:
-    """Type every pre-screen answer after consent, from name to how they heard of us."""
+    """Type every pre-screen answer after consent, from name to how they heard of us, and confirm the
+    summary."""
     for answer in {**HE_TYPED, **changes}.values():
         person.send(answer)
     return person
@@ -263,6 +264,8 @@ def test_eligible_in_hebrew_with_buttons_typing_and_the_contact_button(
     assert "✓ משפחה חד-הורית" in ronit.buttons()
     ronit.press("סיימתי")
     ronit.press("חבר מביא חבר")
+    assert "זה מה שרשמנו" in ronit.text() and "קבוצות:" in ronit.text()
+    ronit.press("כן, הכול נכון")
 
     [phone_question] = ronit.last
     assert "מספר הטלפון" in phone_question.text
@@ -277,7 +280,7 @@ def test_eligible_in_hebrew_with_buttons_typing_and_the_contact_button(
     assert ronit.last[-1].removes_keyboard  # the contact keyboard goes away
 
     # every press was acknowledged, and no old keyboard can be pressed again
-    assert len(telegram.fake.calls_of("answerCallbackQuery")) == 8
+    assert len(telegram.fake.calls_of("answerCallbackQuery")) == 9
     shown = [telegram.fake.shown(1001, s.message_id) for s in telegram.fake.sent_to(1001)]
     assert [s.inline for s in shown] == [[]] * len(shown)
 
@@ -293,7 +296,7 @@ def test_eligible_in_hebrew_with_buttons_typing_and_the_contact_button(
     assert outcome.reasons == []
     assert [a.question for a in rows(app, Answer, person.id)] == [
         "consent", "name", "age", "city", "willing", "out_of_work", "job_share", "experience", "able",
-        "groups", "source", "phone",
+        "groups", "source", "summary", "phone",
     ]
     assert rows(app, ManagerDecision, person.id) == []
 
@@ -302,7 +305,7 @@ def test_not_eligible_at_30_hears_why_and_where_else_to_turn_and_can_ask_for_rev
     telegram: TelegramBot, app: App
 ) -> None:
     moshe = telegram.person(1002, "משה", None)
-    type_answers(begin(moshe), name="משה", age="30")
+    begin(moshe).send("משה").send("30").send("כפר סבא")  # a clear no: it ends once the place is known
 
     text = moshe.text()
     assert "התוכנית לא מתאימה כרגע" in text
@@ -360,7 +363,8 @@ def test_a_whole_pre_screen_in_english(telegram: TelegramBot, app: App) -> None:
     ruth.send("hello")
     assert "Midway" in ruth.text() and ruth.buttons()[:2] == ["Yes, let's start", "Not now"]
     ruth.press("Yes, let's start")
-    for answer in ("Ruth", "57", "Holon", "yes", "3 months", "half", "25", "yes", "none of these", "friend"):
+    for answer in ("Ruth", "57", "Holon", "yes", "3 months", "half", "25", "yes", "none of these", "friend",
+                   "yes"):
         ruth.send(answer)
     assert "So that the team can contact you" in ruth.text()
     assert [b["text"] for b in ruth.last[-1].keyboard] == ["📞 Share my phone number", "No phone for now"]

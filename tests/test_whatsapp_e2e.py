@@ -168,6 +168,7 @@ def test_a_whole_pre_screen_in_hebrew_answered_by_number_and_by_forgiving_text(
     ronit.send("כֵּן")  # niqqud
     ronit.send("אף אחד מאלה")
     ronit.send("חבר מביא חבר")
+    ronit.send("כן")  # the summary is right
 
     # WhatsApp vouches for her number: she is not asked for it
     assert "התוכנית מתאימה לכם" in ronit.text() and "במרכז כפר סבא" in ronit.text()
@@ -188,6 +189,7 @@ def test_a_whole_pre_screen_in_hebrew_answered_by_number_and_by_forgiving_text(
         "able",
         "groups",
         "source",
+        "summary",
     ]
     assert center_of(app, person.id) == "kfar-saba"
     # every reply is in the delivery log, by Twilio's id, without its text
@@ -257,7 +259,8 @@ def test_a_whole_pre_screen_in_english_after_choosing_the_language(wa: WhatsAppH
     ruth.send("English")
     assert "Shall we start?" in ruth.text() or "start" in ruth.text().lower()
     ruth.send("yes")
-    for answer in ("Ruth", "57", "Holon", "yes", "3 months", "half", "25", "yes", "none of these", "friend"):
+    for answer in ("Ruth", "57", "Holon", "yes", "3 months", "half", "25", "yes", "none of these", "friend",
+                   "yes"):
         ruth.send(answer)
     assert "the program suits you" in ruth.text() and "the Modiin center" in ruth.text()
     person = person_of(app, "+972529876543")

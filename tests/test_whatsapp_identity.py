@@ -135,6 +135,7 @@ def test_sharing_on_telegram_the_number_of_someone_known_on_whatsapp_makes_them_
     ronit = wa.person(PHONE, "Ronit")
     ronit.send("שלום").send("1").send("רונית").send("1968").send("כפר סבא").send("כן").send("3 חודשים")
     ronit.send("חצי").send("25").send("כן").send("אף אחד מאלה").send("חבר מביא חבר")
+    ronit.send("כן")  # the summary is right
     assert "התוכנית מתאימה לכם" in ronit.text()
     [whatsapp_person] = people(app)
     sent_before = len(wa.fake.sent_to(PHONE))
@@ -162,6 +163,7 @@ def test_sharing_on_telegram_the_number_of_someone_known_on_whatsapp_makes_them_
         "able",
         "groups",
         "source",
+        "summary",
     ]
     with app.db.transaction() as s:
         [outcome] = s.scalars(select(PrescreenOutcome).where(PrescreenOutcome.person_id == person.id))

@@ -74,8 +74,11 @@ class ConsoleChannel:
         with self._printing:
             for item in replies:
                 if isinstance(item, Reply):
-                    if item.choices:  # none to press by number where a typed number is the answer
-                        self.choices = [] if item.typed_numbers else list(item.choices)
+                    # A number presses a choice of the last message only: after one with no list
+                    # ("stop", an outcome) it goes to the flows as typed, which read it against the
+                    # question still open, as on WhatsApp. None to press where a typed number is the
+                    # answer.
+                    self.choices = [] if item.typed_numbers else list(item.choices)
                     print(numbered_text(translator, item), file=self.out)
                 elif isinstance(item, Document):
                     if item.caption is not None:
