@@ -17,7 +17,7 @@ from flows.engine import KEYWORD_INTENTS, _Run
 from flows.parsing.choices import Candidate, match_choice, match_many
 from flows.parsing.durations import parse_duration_days
 from flows.parsing.normalize import normalize
-from flows.parsing.numbers import first_number
+from flows.parsing.numbers import find_numbers, first_number, words_number
 from flows.parsing.phones import to_e164
 from flows.prescreen import PRESCREEN, parse_age, parse_city, parse_job_share, parse_out_of_work, parse_years
 from flows.registry import FLOWS
@@ -63,6 +63,16 @@ def test_first_number_prefers_digits_over_words() -> None:
     assert first_number("nothing here") is None
 
 
+def test_with_several_numbers_in_one_reply_the_first_is_the_answer() -> None:
+    assert find_numbers("2,5 ו-3.5") == [2.5, 3.5]
+    assert find_numbers("٥٧ או 12") == [57, 12]
+    assert parse_age("57, נולדתי ב-1969", VIEW)["age"] == 57
+    assert parse_age("1968 or 1969", VIEW) == {"age": 58, "birth_year": 1968}
+    assert parse_job_share("50 או 75 אחוז", VIEW) == "0.5"
+    assert parse_years("25 years, maybe 26", VIEW) == 25
+    assert words_number("fifty and seven") == 57 and words_number("seven dogs and three cats") == 7
+
+
 # ---- durations -------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("reply", "days"),
@@ -76,6 +86,19 @@ def test_first_number_prefers_digits_over_words() -> None:
     ],
 )
 def test_durations_in_days(reply: str, days: int) -> None:
+    assert parse_duration_days(reply) == days
+
+
+@pytest.mark.parametrize(
+    ("reply", "days"),
+    [
+        ("בשנה האחרונה", 365), ("כבר בשנתיים האחרונות", 730), ("בחודש", 30),  # "in the last year": ב + unit
+        ("half a month", 15), ("חצי חודש", 15), ("a month and a half", 45),  # half a unit, or one and a half
+        ("2,5 שנים", 912), ("1,5 years", 548),  # a decimal comma, as many write it
+        ("3 או 4 חודשים", 90), ("between 2 and 3 years", 730),  # several numbers: the first one counts
+    ],
+)
+def test_durations_with_a_prefix_a_half_or_more_than_one_number(reply: str, days: int) -> None:
     assert parse_duration_days(reply) == days
 
 
@@ -208,6 +231,33 @@ def test_several_groups_at_once_by_number() -> None:
     assert match_many("١،٣", groups) == ["disability", "released_prisoner"]
     assert match_many("1 9", groups) is None  # one number is not an option: nothing is guessed
     assert match_many("אף אחד מאלה", groups) == ["none"]
+
+    assert match_many("0", groups) is None and match_many("0 1", groups) is None  # the list starts at 1
+    assert match_many("2, 0", groups) is None
+
+
+TRADES = [Candidate(v, (v,)) for v in ("painter", "printer", "gardener", "carpenter", "bookkeeper", "driver")]
+
+
+@pytest.mark.parametrize(
+    ("reply", "value"),
+    [
+        ("paintr", "painter"), ("bokkeepar", "bookkeeper"),  # 92 and 84 of 100 alike: close enough
+        ("driwer", None),  # 83 of 100: too far from "driver" to guess
+        ("pianter", None), ("prainter", None),  # as close to "painter" as to "printer": not a guess
+        ("garpener", "gardener"),  # "carpenter" is more than 5 points behind: no rival
+        ("0", None), ("7", None), ("6", "driver"),
+    ],
+)
+def test_a_misspelling_is_guessed_only_when_close_and_without_a_rival(reply: str, value: str | None) -> None:
+    assert match_choice(reply, TRADES) == value
+
+
+def test_two_spellings_of_one_option_are_not_rivals() -> None:
+    candidates = [Candidate("painter", ("painter", "paintor")), Candidate("driver", ("driver",))]
+    assert match_choice("paintr", candidates) == "painter"
+    assert match_choice("paintor", candidates, exact=True) == "painter"
+    assert match_choice("paintr", candidates, exact=True) is None  # exact: no guessing
 
 
 
