@@ -94,7 +94,7 @@ def test_durations_in_days(reply: str, days: int) -> None:
     [
         ("בשנה האחרונה", 365), ("כבר בשנתיים האחרונות", 730), ("בחודש", 30),  # "in the last year": ב + unit
         ("half a month", 15), ("חצי חודש", 15), ("a month and a half", 45),  # half a unit, or one and a half
-        ("2,5 שנים", 912), ("1,5 years", 548),  # a decimal comma, as many write it
+        ("2,5 שנים", 912), ("1,5 years", 548), ("٢٫٥ سنة", 912),  # a decimal comma, or the Arabic one
         ("3 או 4 חודשים", 90), ("between 2 and 3 years", 730),  # several numbers: the first one counts
     ],
 )
