@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from bot.bootstrap import App, bootstrap
 from bot.settings import Settings
@@ -19,6 +19,8 @@ from tests.kit import START
 
 PG_ADMIN_URL = os.environ.get("MIDWAY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("MIDWAY_REQUIRE_POSTGRES") == "1" or os.environ.get("CI") == "true"
+# why every PostgreSQL test skips (the address without a password, should the URL carry one)
+NO_PG = f"PostgreSQL not reachable at {make_url(PG_ADMIN_URL).render_as_string(hide_password=True)}"
 
 
 @dataclass
@@ -72,7 +74,7 @@ def pg_url() -> Iterator[str]:
     if not postgres_available():
         if REQUIRE_PG:
             pytest.fail(f"PostgreSQL is required here but unreachable at {PG_ADMIN_URL}")
-        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432")
+        pytest.skip(NO_PG)
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_ADMIN_URL)
     with admin.begin() as conn:
@@ -82,6 +84,19 @@ def pg_url() -> Iterator[str]:
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say it plainly when the PostgreSQL tests did not run: they skip quietly, the run still passes,
+    and among them are all the tests of simultaneous sign-ups and schedulers."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", [])
+               if isinstance(r.longrepr, tuple) and NO_PG in str(r.longrepr[2])]
+    if skipped:
+        terminalreporter.write_sep("=", f"{len(skipped)} PostgreSQL tests skipped", yellow=True, bold=True)
+        terminalreporter.write_line(
+            f"{len(skipped)} tests (the concurrency tests among them) did not run: {NO_PG}. "
+            "Start PostgreSQL to run them; MIDWAY_REQUIRE_POSTGRES=1 makes its absence a failure."
+        )
 
 
 @pytest.fixture

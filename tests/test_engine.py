@@ -141,6 +141,16 @@ def test_back_at_the_first_question_opens_the_menu() -> None:
     assert "Shall we start?" in chat.last_text()
 
 
+def test_back_from_a_menu_opened_at_a_question_returns_to_that_question() -> None:
+    chat = at_age("en")
+    chat.send("menu")
+    assert "What would you like to do?" in chat.last_text()
+    before = len(chat.effects)
+    chat.send("back")  # the menu has nothing answered: back closes it, the pre-screen is below
+    assert asks_age_again(chat)
+    assert [f.flow for f in chat.state.frames] == ["prescreen"] and new_effects(chat, before) == []
+
+
 # ---- restart ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(("lang", "word"), [("he", "/start"), ("he", "התחל מחדש"), ("en", "start over"),
                                             ("en", "/restart")])
@@ -236,6 +246,17 @@ def test_joining_when_not_opted_out_changes_nothing() -> None:
     assert chat.last_text().startswith(AGE["he"])
 
 
+@pytest.mark.parametrize("word", ["/start", "start over"])
+def test_starting_over_after_stop_also_joins_again(word: str) -> None:
+    chat = at_age("en")
+    chat.send("stop")
+    assert chat.person.opted_out
+    before = len(chat.effects)
+    chat.send(word)
+    assert new_effects(chat, before) == [SetOptOut(False)] and not chat.person.opted_out
+    assert "Shall we start?" in chat.last_text()
+
+
 def test_start_in_english_begins_the_pre_screen_as_the_hints_say() -> None:
     chat = FlowChat(lang="en")
     chat.send("help")
@@ -312,6 +333,22 @@ def test_a_button_from_an_earlier_question_is_refused_and_not_recorded() -> None
     assert new_effects(chat, before) == []
 
 
+def test_a_yes_from_an_earlier_yes_no_question_is_refused_at_a_later_one() -> None:
+    chat = at_age("en")
+    chat.send("57").send("Holon")  # "would you come to the meetings?": yes / no
+    willing_yes = next(c.payload for c in chat.last_choices() if c.payload.endswith(":yes"))
+    chat.press(willing_yes)
+    for reply in ("3 months", "half", "25"):
+        chat.send(reply)
+    assert chat.state.top is not None and chat.state.top.node == "able"  # yes / no again
+    assert willing_yes.split(":")[1] in {c.payload.split(":")[-1] for c in chat.last_choices()}
+    before = len(chat.effects)
+    chat.press(willing_yes)  # the same "yes" is an option here too, but it answered another question
+    assert chat.last_text().startswith("That button is no longer active.")
+    assert chat.state.top.node == "able" and "able" not in chat.state.top.answers
+    assert new_effects(chat, before) == []
+
+
 RANDOM_64_BYTES = bytes(random.Random(7).getrandbits(8) for _ in range(64)).decode("latin-1")
 
 
@@ -372,6 +409,35 @@ def test_a_name_longer_than_the_name_question_allows() -> None:
     chat.send("Ruth " * 20)
     assert chat.last_text().startswith("That message is too long for me.")
     assert "What should we call you?" in chat.last_text()
+
+
+def test_an_answer_of_500_characters_is_read_and_one_more_is_too_long() -> None:
+    chat = at_age("en")
+    chat.send("57 " + "y" * 498)  # 501 characters
+    assert chat.last_text().startswith("That message is too long for me.") and asks_age_again(chat)
+    chat.send("57 " + "y" * 497)  # 500
+    assert CITY["en"] in chat.last_text() and chat.state.top.answers["age"]["age"] == 57
+    [saved] = [e for e in chat.effects_of(SaveAnswer) if e.question == "age"]
+    assert len(saved.raw) == 500
+
+
+def test_a_message_of_600_characters_is_taken_and_one_more_is_refused_before_anything_else() -> None:
+    chat = FlowChat(lang="en")
+    chat.send("y" * 601)
+    assert chat.last_text().startswith("That message is too long for me.")
+    chat = FlowChat(lang="en")
+    chat.send("y" * 600)  # nothing is asked yet: any message begins the conversation
+    assert "too long" not in chat.last_text() and "Shall we start?" in chat.last_text()
+
+
+@pytest.mark.parametrize(("length", "reply"), [
+    (60, "How old are you?"), (61, "Please write"), (80, "Please write"), (81, "That message is too long"),
+])
+def test_the_limits_of_a_name(length: int, reply: str) -> None:
+    chat = FlowChat(lang="en")
+    chat.send("hello").click("Yes")
+    chat.send(("Ruth Adler-" * 10)[:length])
+    assert reply in chat.last_text()
 
 
 @pytest.mark.parametrize("text", ["😀😀", "!!!", "   ", "🙏"])

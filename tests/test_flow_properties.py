@@ -265,6 +265,7 @@ def proactive_messages(chat: BookingsChat) -> st.SearchStrategy[tuple[str, dict[
 
 
 BOOKING_EFFECTS = (SignUp, CancelSignup, AnswerOffer, AnswerAttendance, AnswerMeeting)
+WAITING_AHEAD = 4  # how many are already waiting for a full event the person signs up for
 ASKS = {"offer": "offer", "meeting": "meeting"}  # and a reminder with `confirm`: "attendance"
 
 
@@ -304,13 +305,22 @@ class BookingsChat(FlowChat):
             if isinstance(e, UpdateProfile) and "track" in e.fields:
                 self.person = replace(self.person, track=e.fields["track"])
             elif isinstance(e, SignUp | CancelSignup | AnswerOffer | AnswerAttendance):
-                kept = {SignUp: True, CancelSignup: False}.get(type(e))
-                if kept is None:
-                    kept = e.accept if isinstance(e, AnswerOffer) else e.coming  # type: ignore[union-attr]
-                status = "confirmed" if kept else None
                 self.bookings = replace(self.bookings, events=tuple(
-                    replace(ev, my_status=status, my_position=None) if ev.ref == e.event else ev
-                    for ev in self.bookings.events))
+                    _booked(ev, e) if ev.ref == e.event else ev for ev in self.bookings.events))
+
+
+def _booked(offer: EventOffer, e: Effect) -> EventOffer:
+    """The event as the database leaves it after the effect: a sign-up for a full event joins the end of
+    its waiting list; a sign-up with a seat left takes it; a seat given up goes to those waiting."""
+    if isinstance(e, SignUp):
+        if offer.seats_left == 0:
+            return replace(offer, my_status="waitlisted", my_position=WAITING_AHEAD + 1)
+        seats = None if offer.seats_left is None else offer.seats_left - 1
+        return replace(offer, my_status="confirmed", my_position=None, seats_left=seats)
+    kept = e.accept if isinstance(e, AnswerOffer) else isinstance(e, AnswerAttendance) and e.coming
+    if kept:
+        return replace(offer, my_status="confirmed", my_position=None)
+    return replace(offer, my_status=None, my_position=None)
 
 
 def check_booking_effects(effects: list[Effect], ctx: Bookings, told: set[str]) -> None:

@@ -5,8 +5,6 @@ Each case is a reply someone could really send, in one of the program's four lan
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,7 +15,7 @@ from flows.engine import KEYWORD_INTENTS, _Run
 from flows.parsing.choices import Candidate, match_choice, match_many
 from flows.parsing.durations import parse_duration_days
 from flows.parsing.normalize import normalize
-from flows.parsing.numbers import first_number
+from flows.parsing.numbers import find_numbers, first_number, words_number
 from flows.parsing.phones import to_e164
 from flows.prescreen import PRESCREEN, parse_age, parse_city, parse_job_share, parse_out_of_work, parse_years
 from flows.registry import FLOWS
@@ -77,6 +75,16 @@ def test_first_number_prefers_digits_over_words() -> None:
     assert first_number("nothing here") is None
 
 
+def test_with_several_numbers_in_one_reply_the_first_is_the_answer() -> None:
+    assert find_numbers("2,5 ו-3.5") == [2.5, 3.5]
+    assert find_numbers("٥٧ או 12") == [57, 12]
+    assert parse_age("57, נולדתי ב-1969", VIEW)["age"] == 57
+    assert parse_age("1968 or 1969", VIEW) == {"age": 58, "birth_year": 1968}
+    assert parse_job_share("50 או 75 אחוז", VIEW) == "0.5"
+    assert parse_years("25 years, maybe 26", VIEW) == 25
+    assert words_number("fifty and seven") == 57 and words_number("seven dogs and three cats") == 7
+
+
 # ---- durations -------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("reply", "days"),
@@ -90,6 +98,19 @@ def test_first_number_prefers_digits_over_words() -> None:
     ],
 )
 def test_durations_in_days(reply: str, days: int) -> None:
+    assert parse_duration_days(reply) == days
+
+
+@pytest.mark.parametrize(
+    ("reply", "days"),
+    [
+        ("בשנה האחרונה", 365), ("כבר בשנתיים האחרונות", 730), ("בחודש", 30),  # "in the last year": ב + unit
+        ("half a month", 15), ("חצי חודש", 15), ("a month and a half", 45),  # half a unit, or one and a half
+        ("2,5 שנים", 912), ("1,5 years", 548), ("٢٫٥ سنة", 912),  # a decimal comma, or the Arabic one
+        ("3 או 4 חודשים", 90), ("between 2 and 3 years", 730),  # several numbers: the first one counts
+    ],
+)
+def test_durations_with_a_prefix_a_half_or_more_than_one_number(reply: str, days: int) -> None:
     assert parse_duration_days(reply) == days
 
 
@@ -223,6 +244,33 @@ def test_several_groups_at_once_by_number() -> None:
     assert match_many("1 9", groups) is None  # one number is not an option: nothing is guessed
     assert match_many("אף אחד מאלה", groups) == ["none"]
 
+    assert match_many("0", groups) is None and match_many("0 1", groups) is None  # the list starts at 1
+    assert match_many("2, 0", groups) is None
+
+
+TRADES = [Candidate(v, (v,)) for v in ("painter", "printer", "gardener", "carpenter", "bookkeeper", "driver")]
+
+
+@pytest.mark.parametrize(
+    ("reply", "value"),
+    [
+        ("paintr", "painter"), ("bokkeepar", "bookkeeper"),  # 92 and 84 of 100 alike: close enough
+        ("driwer", None),  # 83 of 100: too far from "driver" to guess
+        ("pianter", None), ("prainter", None),  # as close to "painter" as to "printer": not a guess
+        ("garpener", "gardener"),  # "carpenter" is more than 5 points behind: no rival
+        ("0", None), ("7", None), ("6", "driver"),
+    ],
+)
+def test_a_misspelling_is_guessed_only_when_close_and_without_a_rival(reply: str, value: str | None) -> None:
+    assert match_choice(reply, TRADES) == value
+
+
+def test_two_spellings_of_one_option_are_not_rivals() -> None:
+    candidates = [Candidate("painter", ("painter", "paintor")), Candidate("driver", ("driver",))]
+    assert match_choice("paintr", candidates) == "painter"
+    assert match_choice("paintor", candidates, exact=True) == "painter"
+    assert match_choice("paintr", candidates, exact=True) is None  # exact: no guessing
+
 
 
 @pytest.mark.parametrize(
@@ -299,7 +347,65 @@ def test_typed_replies_never_crash_the_parsers(text: str) -> None:
         assert many is None or set(many) <= {c.value for c in candidates}
     days = parse_duration_days(text)
     assert days is None or days >= 0
-    to_e164(text)
-    for parser in (parse_age, parse_city, parse_job_share, parse_years):
-        with contextlib.suppress(Invalid):
-            parser(text, VIEW)
+    phone = to_e164(text)
+    assert phone is None or (phone.startswith("+") and phone[1:].isdecimal())
+    # each parser answers with a value it can stand behind, or asks again with its own message
+    age = refused_or(parse_age, text, "prescreen.invalid_age")
+    assert age is None or (16 <= age["age"] <= 110 and age["age"] + age["birth_year"] == START.year)
+    share = refused_or(parse_job_share, text, "prescreen.invalid_job_share")
+    assert share is None or share in {c.value for c in offered("job_share")}
+    years = refused_or(parse_years, text, "prescreen.invalid_years")
+    assert years is None or 0 <= years <= 70
+    city = refused_or(parse_city, text, "prescreen.invalid_city")
+    assert city is None or city["center"] in {None, *(c.slug for c in PROGRAM.centers)}
+
+
+def refused_or(parser, text: str, key: str):  # type: ignore[no-untyped-def]
+    """What `parser` makes of `text`, or None when it refuses it with the message `key`."""
+    try:
+        return parser(text, VIEW)
+    except Invalid as error:
+        assert error.key == key
+        return None
+
+
+# A number written as people write it reads back as itself.
+ENGLISH_TENS = {20: "twenty", 30: "thirty", 40: "forty", 50: "fifty", 60: "sixty", 70: "seventy",
+                80: "eighty"}
+ENGLISH_ONES = ("", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+HEBREW_TENS = {20: "עשרים", 30: "שלושים", 40: "ארבעים", 50: "חמישים", 60: "שישים", 70: "שבעים", 80: "שמונים"}
+HEBREW_ONES = ("", "אחת", "שתיים", "שלוש", "ארבע", "חמש", "שש", "שבע", "שמונה", "תשע")
+RUSSIAN_TENS = {20: "двадцать", 30: "тридцать", 40: "сорок", 50: "пятьдесят", 60: "шестьдесят",
+                70: "семьдесят", 80: "восемьдесят"}
+RUSSIAN_ONES = ("", "один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(20, 89), st.sampled_from(["en", "he", "ru"]))
+def test_an_age_in_words_reads_back_as_that_age(age: int, lang: str) -> None:
+    tens, ones = {"en": (ENGLISH_TENS, ENGLISH_ONES), "he": (HEBREW_TENS, HEBREW_ONES),
+                  "ru": (RUSSIAN_TENS, RUSSIAN_ONES)}[lang]
+    one = ones[age % 10]
+    joiner = {"en": "-", "he": " ו", "ru": " "}[lang]  # fifty-seven, חמישים ושבע, пятьдесят семь
+    words = tens[age - age % 10] + (joiner + one if one else "")
+    assert words_number(words) == age
+    assert parse_age(words, VIEW)["age"] == age
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(16, 110), st.sampled_from(["{}", "בן {}", "I am {}", "{} שנים", "мне {}"]),
+       st.booleans())
+def test_an_age_in_digits_reads_back_as_that_age(age: int, phrase: str, arabic_digits: bool) -> None:
+    digits = str(age).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")) if arabic_digits else str(age)
+    assert parse_age(phrase.format(digits), VIEW) == {"age": age, "birth_year": START.year - age}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 60), st.sampled_from([
+    ("days", 1), ("ימים", 1), ("дней", 1), ("weeks", 7), ("שבועות", 7), ("months", 30), ("חודשים", 30),
+    ("месяцев", 30), ("أشهر", 30), ("years", 365), ("שנים", 365), ("лет", 365), ("سنوات", 365),
+]))
+def test_a_count_of_units_reads_back_as_that_many_days(count: int, unit: tuple[str, int]) -> None:
+    word, days = unit
+    assert parse_duration_days(f"{count} {word}") == count * days
+    assert parse_duration_days(f"{count},5 {word}") == round((count + 0.5) * days)

@@ -115,6 +115,18 @@ def post(client: TestClient, update: dict[str, Any], secret: str | None = SECRET
     return client.post(TELEGRAM_WEBHOOK_PATH, content=json.dumps(update), headers=headers).status_code
 
 
+def after_what_came_before(
+    client: TestClient, fake: FakeTelegram, handled: Handled, chat: int
+) -> dict[str, Any]:
+    """A sync point instead of a pause: a later message of the same person. The updates of one person
+    are stepped one after the other in the order they came, so once it is handled, anything of theirs
+    queued before it (a copy that should not have been) has been handled too."""
+    later = fake.push_text(chat, "עזרה")
+    assert post(client, later) == 200
+    handled.wait(later)
+    return later
+
+
 def count(app: App, model: type) -> int:
     with app.db.transaction() as s:
         return s.scalar(select(func.count()).select_from(model)) or 0
@@ -186,12 +198,12 @@ def test_the_same_update_posted_twice_is_answered_once(
     assert post(client, update) == 200  # Telegram retries when our answer was late: kept once, queued once
     handled.wait(update)
     assert post(client, update) == 200  # and after its step
-    time.sleep(0.2)
+    marker = after_what_came_before(client, fake, handled, 2004)
 
     assert handled.done[update["update_id"]] == 1
-    assert len(fake.sent_to(2004)) == 1
-    assert count(app, InboundMessage) == 1 and count(app, Person) == 1
-    assert kept_rows(app) == [(str(update["update_id"]), "done", None)]
+    assert len(fake.sent_to(2004)) == 2  # one answer to the update, one to the later message
+    assert count(app, InboundMessage) == 2 and count(app, Person) == 1
+    assert kept_rows(app) == [(str(u["update_id"]), "done", None) for u in (update, marker)]
 
 
 def test_what_is_not_an_update_is_refused_without_effect(
@@ -237,21 +249,24 @@ def test_an_update_never_stepped_is_kept_and_answered_once_after_a_restart(
         assert post(client, update) == 200
         assert post(client, update) == 200  # a copy while it is pending: not queued again
         seen.wait(update)
-        time.sleep(0.2)
+        first_later = after_what_came_before(client, fake, seen, 2010)
         assert seen.done[update["update_id"]] == 1
     assert fake.sent_to(2010) == []
-    [(update_id, state, fields)] = kept_rows(app)
-    assert (update_id, state, fields) == (str(update["update_id"]), "pending", update)
+    kept = kept_rows(app)
+    assert kept == [(str(u["update_id"]), "pending", u) for u in (update, first_later)]
 
     again = create_web_app(app)
     handled = Handled(again.state.telegram)
     with TestClient(again) as client:  # start-up steps what was left, before the first webhook
         handled.wait(update)
+        handled.wait(first_later)
         assert post(client, update) == 200  # Telegram's copy after the restart
-        time.sleep(0.2)
-    assert len(fake.sent_to(2010)) == 1 and "נתחיל?" in fake.sent_to(2010)[0].text
+        marker = after_what_came_before(client, fake, handled, 2010)
+    # the greeting, then an answer to each later message
+    assert len(fake.sent_to(2010)) == 3 and "נתחיל?" in fake.sent_to(2010)[0].text
     assert handled.done[update["update_id"]] == 1
-    assert kept_rows(app) == [(str(update["update_id"]), "done", None)]  # nothing of the message is left
+    # nothing of the messages is left
+    assert kept_rows(app) == [(str(u["update_id"]), "done", None) for u in (update, first_later, marker)]
     assert telegram_people(app) == ["2010"]
 
 

@@ -38,7 +38,8 @@ _add(60, "sixty", "שישים", "шестьдесят", "ستون", "ستين")
 _add(70, "seventy", "שבעים", "семьдесят", "سبعون", "سبعين")
 _add(80, "eighty", "שמונים", "восемьдесят", "ثمانون", "ثمانين")
 
-_ARABIC_INDIC = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+# Arabic-Indic digits, and the Arabic decimal separator (٢٫٥ is 2.5, not 2 then 5)
+_ARABIC_INDIC = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫", "01234567890123456789.")
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
 _CONJUNCTIONS = ("ו", "و")  # "and" prefixes: חמישים ושבע, سبعة وخمسون
 
