@@ -33,7 +33,7 @@ from flows.effects import (
     UpdateProfile,
 )
 from flows.engine import Sprint
-from flows.feature import Feature
+from flows.feature import Feature, MenuEntry
 from flows.messages import Msg, MsgList, Outgoing, Reply
 from flows.proactive import Data, ProactiveKind, asking
 from flows.state import State
@@ -507,4 +507,13 @@ FEATURE = Feature(
     results={BookingResult: result_replies},
     facts=("bookings",),
     storage="events",
+    menu=(
+        MenuEntry("events", "menu.events", lambda v: may_book(v), order=40, then="push:events"),
+        MenuEntry("bookings", "menu.bookings", lambda v: may_book(v), order=41, then="push:bookings"),
+    ),
 )
+
+
+def may_book(view: View) -> bool:
+    """Eligible, with a center: events to sign up for, and sign-ups to see."""
+    return view.ctx.person.outcome == "eligible" and bool(view.ctx.person.center)

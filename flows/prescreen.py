@@ -25,7 +25,7 @@ from flows.eligibility import (
     bucket_for_days,
     evaluate,
 )
-from flows.feature import Feature
+from flows.feature import Feature, MenuEntry
 from flows.messages import Msg, MsgList
 from flows.parsing.durations import YEAR, parse_duration_days
 from flows.parsing.normalize import has_letters_or_digits
@@ -403,4 +403,11 @@ APPEAL = Flow(
 )
 
 
-FEATURE = Feature("prescreen", flows=(PRESCREEN, APPEAL), roles={"newcomer": PRESCREEN.name}, storage="repo")
+FEATURE = Feature(
+    "prescreen",
+    flows=(PRESCREEN, APPEAL),
+    roles={"newcomer": PRESCREEN.name},
+    storage="repo",
+    menu=(MenuEntry("prescreen", "menu.prescreen", lambda v: v.ctx.person.outcome in (None, "not_eligible"),
+                    order=30, then="start:prescreen"),),
+)

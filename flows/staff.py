@@ -30,7 +30,7 @@ from flows.declare import END, Ask, Branch, Call, Done, Flow, Invalid, Option, V
 from flows.effects import CancelEvent, CreateEvent, EditEvent, NewSessionSpec
 from flows.event_kinds import KINDS, TRACKS
 from flows.events import sessions_msg
-from flows.feature import Feature
+from flows.feature import Feature, MenuEntry
 from flows.messages import Msg, MsgList, Outgoing, Reply
 from flows.parsing.dates import parse_clock, parse_day
 from flows.parsing.numbers import first_number
@@ -531,4 +531,5 @@ FEATURE = Feature(
     facts=("bookings",),
     roles={"intent:staff": STAFF.name},
     storage="staff",
+    menu=(MenuEntry("staff", "menu.staff", lambda v: v.ctx.on_staff, order=10, then="push:staff"),),
 )
