@@ -194,7 +194,8 @@ STEPS = (
         options=tuple(Option(b.value, b.label) for b in OUT_OF_WORK_BUCKETS),
         parse=parse_out_of_work, invalid="prescreen.invalid_duration", skip=declined),
     Ask("job_share", prompt="prescreen.ask_job_share",
-        options=tuple(Option(v, f"prescreen.share.{k}") for v, k in JOB_SHARES),
+        options=tuple(Option(v, f"prescreen.share.{k}", synonyms=f"synonyms.share.{k}")
+                      for v, k in JOB_SHARES),
         parse=parse_job_share, invalid="prescreen.invalid_job_share", skip=declined),
     Ask("experience", prompt="prescreen.ask_experience", parse=parse_years, invalid="prescreen.invalid_years",
         skip=declined),
@@ -206,7 +207,8 @@ STEPS = (
     Ask("source", prompt="prescreen.ask_source",
         options=tuple(Option(s, f"prescreen.source.{s}", synonyms=f"synonyms.source.{s}") for s in SOURCES),
         skip=declined),
-    Ask("phone", prompt="prescreen.ask_phone", options=(Option("skip", "prescreen.phone_skip"),),
+    Ask("phone", prompt="prescreen.ask_phone",
+        options=(Option("skip", "prescreen.phone_skip", synonyms="synonyms.skip"),),
         parse=parse_phone, invalid="prescreen.invalid_phone", contact=True,
         skip=lambda v: declined(v) or not phone_needed(v)),
 )
