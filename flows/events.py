@@ -231,7 +231,7 @@ def bookings_finish(view: View) -> Done:
 
 
 MEETING_ACTIONS = (
-    Option("confirm", "meetings.confirm"),
+    Option("confirm", "meetings.confirm", synonyms="synonyms.yes"),  # a typed "yes" confirms
     Option("reschedule", "meetings.reschedule"),
     Option("cancel", "meetings.cancel"),
 )

@@ -281,7 +281,8 @@ STEPS = (
         options=tuple(Option(b.value, b.label) for b in OUT_OF_WORK_BUCKETS),
         parse=parse_out_of_work, invalid="prescreen.invalid_duration", skip=ended),
     Ask("job_share", prompt="prescreen.ask_job_share",
-        options=tuple(Option(v, f"prescreen.share.{k}") for v, k in JOB_SHARES),
+        options=tuple(Option(v, f"prescreen.share.{k}", synonyms=f"synonyms.share.{k}")
+                      for v, k in JOB_SHARES),
         parse=parse_job_share, invalid="prescreen.invalid_job_share", skip=ended),
     Ask("experience", prompt="prescreen.ask_experience", parse=parse_years, invalid="prescreen.invalid_years",
         skip=ended),
@@ -300,7 +301,8 @@ STEPS = (
         skip=ended),
     Ask("fix", prompt="prescreen.fix_ask", options=fix_options, goto="summary",
         skip=lambda v: ended(v) or v.answers.get("summary") != "change"),
-    Ask("phone", prompt="prescreen.ask_phone", options=(Option("skip", "prescreen.phone_skip"),),
+    Ask("phone", prompt="prescreen.ask_phone",
+        options=(Option("skip", "prescreen.phone_skip", synonyms="synonyms.skip"),),
         parse=parse_phone, invalid="prescreen.invalid_phone", contact=True,
         skip=lambda v: ended(v) or not phone_needed(v)),
 )

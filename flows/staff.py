@@ -366,7 +366,7 @@ def _title_in(lang: str) -> Ask:
     return Ask(
         f"title_{lang}",
         prompt=lambda v: Msg("staff.ask_title_in", {"language": Msg(f"language.name.{lang}")}),
-        options=(Option(SKIP, "staff.skip_language"),),
+        options=(Option(SKIP, "staff.skip_language", synonyms="synonyms.skip"),),
         suggestions=True,
         parse=parse_title,
         max_length=MAX_TITLE,

@@ -271,6 +271,16 @@ def test_start_in_english_begins_the_pre_screen_as_the_hints_say() -> None:
     assert "Shall we start?" in opted_out.last_text()
 
 
+@pytest.mark.parametrize("never", ["أبدًا", "أبدا", "ابدا", "ابداً"])
+def test_never_in_arabic_does_not_opt_back_in_though_it_looks_like_start(never: str) -> None:
+    """The Arabic opt-in word is "ابدأ" (start); "أبدًا" (never) without diacritics used to read the same."""
+    chat = FlowChat(lang="ar", person=PersonFacts(opted_out=True, outcome="eligible"))
+    chat.send(never)
+    assert SetOptOut(False) not in chat.effects
+    chat.send("ابدأ")
+    assert chat.effects[-1:] == [SetOptOut(False)]
+
+
 # ---- privacy ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(("lang", "word", "delete", "confirm"), [
     ("he", "פרטיות", "למחוק את המידע שלי", "כן, למחוק הכול"),
