@@ -75,7 +75,7 @@ ANSWERS = [{"center": "kfar-saba", "can_continue": True, "subject": "e1", "event
 
 
 def questions() -> list[tuple[str, Ask]]:
-    return [(name, ask) for name, flow in FLOWS.items() for ask in flow.steps]
+    return [(name, ask) for name, flow in FLOWS.items() for ask in flow.steps if isinstance(ask, Ask)]
 
 
 def shown(ask: Ask, view: View, checked: bool, back: bool) -> tuple[Choice, ...]:
