@@ -33,6 +33,7 @@ from bot.clock import Clock
 from bot.i18n import Catalogs
 from bot.outbound import ChannelSender, Proactive, Recipient, SendResult, SendStatus
 from flows import Context, Msg, PersonFacts, Program, State
+from flows.messages import TimeSpan
 from flows.proactive import proactive_sprint
 from storage import decisions, handoffs, jobs, repo
 from storage import events as bookings
@@ -311,7 +312,9 @@ class Scheduler:
         for name in ("when", "until"):
             if isinstance(values.get(name), str) and values[name]:
                 moment = datetime.fromisoformat(values[name])
-                found[name] = translator.render(Msg("conference.option", {"when": moment}))
+                ends = values.get("ends") if name == "when" else None  # a session: until its end
+                span = TimeSpan(moment, datetime.fromisoformat(ends) if isinstance(ends, str) else None)
+                found[name] = translator.render(Msg("conference.option", {"when": span}))
         return found
 
     # ---- when a message cannot get through ---------------------------------------------------

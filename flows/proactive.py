@@ -38,10 +38,7 @@ def proactive_sprint(
     if kind in ASKING:
         return open_flow(state, ASKING[kind], _carry(data), now, ctx, flows)
     if kind == "reminder":
-        replies = reminder_replies(
-            str(data.get("title", "")), datetime.fromisoformat(data["when"]), str(data.get("place", ""))
-        )
-        return Sprint(state, replies, ())
+        return Sprint(state, reminder_replies(data), ())
     if kind == "notice":
         return Sprint(state, notice_replies(str(data["key"]), dict(data.get("params", {}))), ())
     if kind == "event_moved":

@@ -25,7 +25,7 @@ from storage import decisions, repo
 from storage import staff as staff_store
 from storage.models import ManagerDecision, PrescreenOutcome, ScheduledJob, Signup, StaffTask
 from tests.conftest import FakeClock, make_app
-from tests.events_kit import FakeSender, Person_, at, event, job_rows, render, scheduler
+from tests.events_kit import FakeSender, Person_, at, event, job_rows, plain, render, scheduler
 
 DUE = date(2026, 11, 29)
 
@@ -104,13 +104,13 @@ def test_approved_hears_the_news_with_the_next_conferences_as_buttons_and_signs_
     assert "שלום דנה, יש לנו חדשות טובות! 🎉 מנהל/ת מרכז כפר סבא בדק/ה את הפנייה שלכם ואישר/ה" in text
     assert "הצעד הבא הוא כנס חשיפה" in text
     ronit = Person_(app, "1001")
-    labels = [ronit.app.catalogs.translator("he").render(c.label).strip("\u2068\u2069")
+    labels = [plain(ronit.app.catalogs.translator("he").render(c.label))
               for r in message.replies for c in r.choices]
-    assert labels == ["יום רביעי, 2 בדצמבר 2026, 18:00", "יום רביעי, 9 בדצמבר 2026, 18:00",
+    assert labels == ["יום רביעי, 2 בדצמבר 2026, 18:00–20:00", "יום רביעי, 9 בדצמבר 2026, 18:00–20:00",
                       "אבחר מועד מאוחר יותר"]
     assert message.kind == "decision.approved"
-    values = {k: v.strip("\u2068\u2069") for k, v in message.variables.items()}  # (the date is isolated)
-    assert values == {"name": "דנה", "center": "כפר סבא", "when": "יום רביעי, 2 בדצמבר 2026, 18:00"}
+    values = {k: plain(v) for k, v in message.variables.items()}  # (the date is isolated)
+    assert values == {"name": "דנה", "center": "כפר סבא", "when": "יום רביעי, 2 בדצמבר 2026, 18:00–20:00"}
 
     clock.advance(minutes=20)
     ronit.click("2 בדצמבר", replies=message.replies)
