@@ -14,6 +14,7 @@ from typing import Any
 from flows.context import Context
 from flows.declare import Ask, Done, Flow, Invalid, Option, View
 from flows.effects import Effect, RequestHandoff, SaveAnswer, SetLanguage, SetOptOut, SetPhone
+from flows.handoff import phone_needed
 from flows.inputs import Command, Contact, Input, Pressed, Text, Unsupported
 from flows.messages import Choice, Msg, Outgoing, Reply
 from flows.parsing.choices import Candidate, match_choice, match_many
@@ -147,10 +148,17 @@ class _Run:
             else:
                 self.push(name)
         elif name == "human":
+            if self.top_flow() == "handoff":  # asked again at its phone question: made already
+                self.reprompt()
+                return
             top = self.state.top
+            # the request is made now, so that leaving the phone question below keeps it
             self.effects.append(RequestHandoff(top.flow if top else None, top.node if top else None))
-            self.say("handoff.ack", days=self.ctx.program.handoff_reply_working_days)
-            self.reprompt()
+            if phone_needed(self.ctx):  # staff will call: the number first, then the promise
+                self.start("handoff")
+            else:
+                self.say("handoff.ack", days=self.ctx.program.handoff_reply_working_days)
+                self.reprompt()
         elif name == "stop":
             self.effects.append(SetOptOut(True))
             self.reply(Msg("optout.done"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flows.declare import Ask, Done, Flow, Option, View
 from flows.effects import DeleteMyData, RequestHandoff, SetLanguage
+from flows.handoff import phone_needed
 from flows.messages import Msg
 from flows.program import LANGUAGES
 
@@ -38,10 +39,11 @@ def menu_finish(view: View) -> Done:
     if item == "status":
         return Done(replies=(Msg(f"status.{person.outcome}"),), then="pop")
     if item == "human":
-        return Done(
-            replies=(Msg("handoff.ack", {"days": view.ctx.program.handoff_reply_working_days}),),
-            effects=(RequestHandoff("menu", None),),
-        )
+        request = RequestHandoff("menu", None)
+        if phone_needed(view.ctx):  # the number first, then the promise (flows/handoff.py)
+            return Done(effects=(request,), then="push:handoff")
+        days = view.ctx.program.handoff_reply_working_days
+        return Done(replies=(Msg("handoff.ack", {"days": days}),), effects=(request,))
     if item in ("language", "privacy", "events", "bookings", "staff"):
         return Done(then=f"push:{item}")
     return Done()  # continue
