@@ -32,7 +32,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from flows.messages import Msg, MsgList, Param, Reply
+from flows.messages import Msg, MsgList, Param, Reply, TimeSpan
 from flows.program import LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -194,14 +194,12 @@ class Translator:
             return self.render(value)
         if isinstance(value, MsgList):
             return "\n".join(f"{value.bullet} {self.render(item)}" for item in value.items)
-        if self.date_style is not None and isinstance(value, date):
-            text = self._short_date(value)
+        if self.date_style is not None and isinstance(value, (date, TimeSpan)):
+            text = self._short_date(value.starts_at if isinstance(value, TimeSpan) else value)
+        elif isinstance(value, TimeSpan):
+            text = self._moment(value.starts_at, value.ends_at)
         elif isinstance(value, datetime):
-            local = value.astimezone(TIMEZONE) if value.tzinfo else value
-            day = format_date(local.date(), "full", locale=self.lang)
-            # the language's own glue between date and time (Arabic has its own comma), as Babel does
-            glue = get_datetime_format("full", locale=self.lang).replace("'", "")
-            text = glue.replace("{0}", format_time(local, "HH:mm", locale=self.lang)).replace("{1}", day)
+            text = self._moment(value)
         elif isinstance(value, date):
             text = format_date(value, "full", locale=self.lang)
         else:
@@ -216,9 +214,30 @@ class Translator:
             text += " " + format_time(local, "HH:mm", locale=self.lang)
         return text
 
+    def _moment(self, starts_at: datetime, ends_at: datetime | None = None) -> str:
+        """The day and the time ("…, 10:00"), or the time span when it ends that same day
+        ("…, 10:00–13:00")."""
+        local = _local(starts_at)
+        day = format_date(local.date(), "full", locale=self.lang)
+        time = format_time(local, "HH:mm", locale=self.lang)
+        end = _local(ends_at) if ends_at is not None else None
+        if end is not None and end.date() == local.date() and end > local:
+            until = format_time(end, "HH:mm", locale=self.lang)
+            time = self.render_key("common.time_span").format(start=time, end=until)
+            if self.lang in RTL:  # digits alone: isolated, the span reads left to right (10:00 first)
+                time = f"{FSI}{time}{PDI}"
+        # the language's own glue between date and time (Arabic has its own comma), as Babel does
+        glue = get_datetime_format("full", locale=self.lang).replace("'", "")
+        return glue.replace("{0}", time).replace("{1}", day)
+
+
 def _one_full_stop(template: str, values: Mapping[str, str]) -> str:
     """A sentence that ends in a value ending with a full stop ("29 ноября 2026 г.") takes no second one."""
     for name, value in values.items():
         if value.rstrip(FSI + PDI).endswith("."):
             template = template.replace(f"{{{name}}}.", f"{{{name}}}")
     return template
+
+
+def _local(moment: datetime) -> datetime:
+    return moment.astimezone(TIMEZONE) if moment.tzinfo else moment

@@ -28,6 +28,7 @@ from flows.declare import (
     View,
 )
 from flows.effects import ArmTimeout, Effect, RequestHandoff, SaveAnswer, SetLanguage, SetOptOut, SetPhone
+from flows.handoff import phone_needed
 from flows.inputs import Command, Contact, Input, Pressed, Text, Timeout, Unsupported
 from flows.messages import Choice, Msg, Outgoing, Reply
 from flows.parsing.choices import Candidate, match_choice, match_many
@@ -161,17 +162,25 @@ class _Run:
                 self.push(self.roles.menu)
         elif name == "back":
             self.back()
+        elif name == "human":
+            # asked again at its phone question: the request is made already
+            if self.top_flow() == self.roles.intents["human"]:
+                self.reprompt()
+                return
+            top = self.state.top
+            # the request is made now, so that leaving the phone question below keeps it
+            self.effects.append(RequestHandoff(top.flow if top else None, top.node if top else None))
+            if phone_needed(self.ctx):  # staff will call: the number first, then the promise
+                self.start(self.roles.intents["human"])
+            else:
+                self.say("handoff.ack", days=self.ctx.program.handoff_reply_working_days)
+                self.reprompt()
         elif name in self.roles.intents:
             opens = self.roles.intents[name]
             if self.top_flow() == opens:
                 self.reprompt_or_menu()
             else:
                 self.push(opens)
-        elif name == "human":
-            top = self.state.top
-            self.effects.append(RequestHandoff(top.flow if top else None, top.node if top else None))
-            self.say("handoff.ack", days=self.ctx.program.handoff_reply_working_days)
-            self.reprompt()
         elif name == "stop":
             self.effects.append(SetOptOut(True))
             self.reply(Msg("optout.done"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flows.declare import Ask, Done, Flow, Option, View
 from flows.effects import DeleteMyData, RequestHandoff, SetLanguage
 from flows.feature import Feature, MenuEntry
+from flows.handoff import phone_needed
 from flows.messages import Msg
 from flows.program import LANGUAGES
 
@@ -30,10 +31,12 @@ def menu_finish(view: View) -> Done:
     if item == "status":
         return Done(replies=(Msg(f"status.{person.outcome}"),), then="push:menu", carry=again)
     if item == "human":
-        return Done(
-            replies=(Msg("handoff.ack", {"days": view.ctx.program.handoff_reply_working_days}),),
-            effects=(RequestHandoff("menu", None),), then="push:menu", carry=again,
-        )
+        request = RequestHandoff("menu", None)
+        if phone_needed(view.ctx):  # the number first, then the promise (flows/handoff.py)
+            return Done(effects=(request,), then="push:handoff")
+        days = view.ctx.program.handoff_reply_working_days
+        return Done(replies=(Msg("handoff.ack", {"days": days}),), effects=(request,), then="push:menu",
+                    carry=again)
     return Done()  # continue
 
 

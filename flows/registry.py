@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flows import decision_notice, events, menus, prescreen, staff, staff_queue
+from flows import decision_notice, events, handoff, menus, prescreen, staff, staff_queue
 from flows.declare import Flows, Roles
 from flows.feature import Feature, MenuEntry, ResultReplies
 from flows.messages import Outgoing
@@ -18,6 +18,7 @@ from flows.proactive import TIMEOUT, ProactiveKind
 FEATURES: tuple[Feature, ...] = (
     prescreen.FEATURE,
     menus.FEATURE,
+    handoff.FEATURE,
     events.FEATURE,
     staff.FEATURE,
     staff_queue.FEATURE,

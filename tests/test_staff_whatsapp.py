@@ -269,7 +269,7 @@ def test_the_manager_moves_the_event_at_night_and_the_participant_is_told_in_the
     assert all(c.content_sid is None for c in told)  # inside the window: free-form
     text = visible(told[0].body or "")
     assert text.startswith("Обновление: «Расширенный нетворкинг» переносится. Новые данные:")
-    assert f"• четверг, 10 декабря 2026\u202fг., 18:00 – {HALL}" in text
+    assert f"• четверг, 10 декабря 2026\u202fг., 18:00–21:00 – {HALL}" in text
     assert "Ваше место сохранено, напоминания придут по новому времени." in text
     # the fresh calendar file, by link: the new date, a later version of the same entry
     (with_link,) = [c for c in told if PUBLIC + "/files/" in (c.body or "")]
