@@ -317,13 +317,12 @@ class _Run:
                 self.reprompt()
         elif then == "idle":
             self.state.frames.clear()
-
         elif then == "reset":
             self.state = State(lang=self.state.lang, seq=self.state.seq)
         elif then == "restart-below":
-            below = self.state.frames.pop().flow if self.state.frames else self.roles.newcomer
+            underneath = self.state.frames.pop().flow if self.state.frames else self.roles.newcomer
             self.state.frames.clear()
-            self.start(below)
+            self.start(underneath)
         elif then.startswith("start:"):
             self.state.frames.clear()
             self.start(then.removeprefix("start:"), carry=done.carry)

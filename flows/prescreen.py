@@ -226,7 +226,7 @@ def answer_value(view: View, key: str) -> Any:
         return value["age"]
     if key == "city":
         return value["text"]
-    question = PRESCREEN.step(key)
+    question = PRESCREEN.question(key)
     assert question is not None
     options = question.options(view) if callable(question.options) else question.options
     labels = {o.value: Msg(o.label, dict(o.params)) for o in options}

@@ -1072,7 +1072,7 @@ def proactive_data(session: Session, kind: str, payload: dict[str, Any], lang: s
         if event is None or event.status != "active" or signup.status != wanted:
             return None
         ses = next((s for s in event.sessions if s.id == payload.get("session")), event.sessions[0])
-        data = {
+        data: dict[str, Any] = {
             "event": f"e{event.id}",
             "title": title_in(event.titles, lang),
             "when": ses.starts_at.isoformat(),
