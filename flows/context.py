@@ -206,3 +206,9 @@ class Context:
     def on_staff(self) -> bool:
         """Staff with something to do in the staff menu (/staff); for anyone else it does not exist."""
         return self.manages_events or self.handles_handoffs or self.decides_cases
+
+
+def phone_needed(ctx: Context) -> bool:
+    """Staff answer a "talk to a person" request by calling: without a number on file (WhatsApp has
+    one), it is asked for first (flows/handoff.py)."""
+    return not ctx.person.phone

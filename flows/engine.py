@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flows.context import Context
+from flows.context import Context, phone_needed
 from flows.declare import (
     END,
     STAY,
@@ -28,7 +28,6 @@ from flows.declare import (
     View,
 )
 from flows.effects import ArmTimeout, Effect, RequestHandoff, SaveAnswer, SetLanguage, SetOptOut, SetPhone
-from flows.handoff import phone_needed
 from flows.inputs import Command, Contact, Input, Pressed, Text, Timeout, Unsupported
 from flows.messages import Choice, Msg, Outgoing, Reply
 from flows.parsing.choices import Candidate, match_choice, match_many

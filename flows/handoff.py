@@ -11,7 +11,6 @@ number given here goes on their record, where the request shows it to staff.
 
 from __future__ import annotations
 
-from flows.context import Context
 from flows.declare import Ask, Done, Flow, Option, View
 from flows.effects import UpdateProfile
 from flows.feature import Feature
@@ -19,11 +18,6 @@ from flows.messages import Msg
 from flows.prescreen import parse_phone
 
 SKIP = "skip"
-
-
-def phone_needed(ctx: Context) -> bool:
-    """Staff answer a request by calling: without a number on file (WhatsApp has one), ask for it."""
-    return not ctx.person.phone
 
 
 def handoff_finish(view: View) -> Done:

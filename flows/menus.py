@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from flows.context import phone_needed
 from flows.declare import Ask, Done, Flow, Option, View
 from flows.effects import DeleteMyData, RequestHandoff, SetLanguage
 from flows.feature import Feature, MenuEntry
-from flows.handoff import phone_needed
 from flows.messages import Msg
 from flows.program import LANGUAGES
 
