@@ -168,7 +168,7 @@ def layout(g: Graph) -> Layout:
             continue
         lay.pairs += [(a, b)] if boxes[b].layer == boxes[a].layer + 1 else []
         for layer in range(boxes[a].layer + 1, boxes[b].layer):
-            dummy = Box(f"_d{i}_{layer}", "dummy", [], 8.0, 0.0, dummy=True, layer=layer)
+            dummy = Box(f"_d{i}_{layer}", "dummy", [], 16.0, 0.0, dummy=True, layer=layer)
             boxes[dummy.id] = dummy
             lay.layers[layer].append(dummy.id)
             chain.append(dummy.id)
@@ -238,6 +238,8 @@ def place(lay: Layout) -> None:
         height = max(boxes[b].height for b in ids)
         for b in ids:
             boxes[b].x += MARGIN - left
+            if boxes[b].dummy:  # the edge passes the whole layer straight down
+                boxes[b].height = height
             boxes[b].y = top + (height - boxes[b].height) / 2
         top += height + GAP_Y
 
@@ -285,11 +287,15 @@ def edge_path(lay: Layout, index: int, e: Edge, back_offset: float) -> tuple[str
         y1, y2 = a.y + a.height / 2, b.y + b.height / 2
         d = f"M{num(a.right)},{num(y1)} L{num(out)},{num(y1)} L{num(out)},{num(y2)} L{num(b.right)},{num(y2)}"
         return d, out + 4, (y1 + y2) / 2, "start"
-    points = [(a.x, a.y + a.height)] + [(boxes[c].x, boxes[c].y) for c in lay.chains[index]] + [(b.x, b.y)]
+    waypoints = [boxes[c] for c in lay.chains[index]]
+    points = [(a.x, a.y + a.height), *((w.x, y) for w in waypoints for y in (w.y, w.y + w.height)), (b.x, b.y)]
     d = f"M{num(points[0][0])},{num(points[0][1])}"
     for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
         bend = (y1 - y0) / 2
-        d += f" C{num(x0)},{num(y0 + bend)} {num(x1)},{num(y1 - bend)} {num(x1)},{num(y1)}"
+        if x0 == x1:  # through a layer
+            d += f" L{num(x1)},{num(y1)}"
+        else:
+            d += f" C{num(x0)},{num(y0 + bend)} {num(x1)},{num(y1 - bend)} {num(x1)},{num(y1)}"
     (x0, y0), (x1, y1) = points[0], points[1]
     return d, x0 + (x1 - x0) * 0.45, y0 + min(26.0, (y1 - y0) * 0.45) + 4, "middle"
 
