@@ -287,8 +287,8 @@ def edge_path(lay: Layout, index: int, e: Edge, back_offset: float) -> tuple[str
         y1, y2 = a.y + a.height / 2, b.y + b.height / 2
         d = f"M{num(a.right)},{num(y1)} L{num(out)},{num(y1)} L{num(out)},{num(y2)} L{num(b.right)},{num(y2)}"
         return d, out + 4, (y1 + y2) / 2, "start"
-    waypoints = [boxes[c] for c in lay.chains[index]]
-    points = [(a.x, a.y + a.height), *((w.x, y) for w in waypoints for y in (w.y, w.y + w.height)), (b.x, b.y)]
+    through = [(w.x, y) for w in (boxes[c] for c in lay.chains[index]) for y in (w.y, w.y + w.height)]
+    points = [(a.x, a.y + a.height), *through, (b.x, b.y)]
     d = f"M{num(points[0][0])},{num(points[0][1])}"
     for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
         bend = (y1 - y0) / 2

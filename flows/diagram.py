@@ -105,7 +105,7 @@ def ask_lines(ask: Ask, text: Callable[[str], str]) -> tuple[str, ...]:
         lines.append("(or typed)" if ask.options else "(typed)")
     if ask.multi:
         lines.append("(several may be chosen)")
-    return tuple(lines)
+    return tuple(part for line in lines for part in line.splitlines() or [""])  # a label is lines
 
 
 def step_node(step: Step, text: Callable[[str], str]) -> Node:
@@ -167,8 +167,8 @@ def escape(text: str) -> str:
 
 def mermaid(g: Graph, link: Callable[[str], str] = lambda name: f"{name}.svg") -> str:
     """`flowchart TD` text of the graph; a call's node links to `link(flow)`."""
-    out = [f"%% The flow {g.name!r}, drawn from its declaration: midway flows diagram {g.name}",
-           "flowchart TD"]
+    title = f"The flow {g.name!r}, drawn from its declaration: midway flows diagram {g.name}"
+    out = ["flowchart TD", f"    %% {title}"]
     for n in g.nodes:
         opening, closing = SHAPES[n.kind]
         out.append(f"    {n.id}{opening}{'<br/>'.join(escape(line) for line in n.lines)}{closing}")

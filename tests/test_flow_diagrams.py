@@ -72,7 +72,7 @@ def hebrew(key: str) -> str:
 
 def test_a_diagram_shows_questions_in_hebrew_routes_calls_skips_timeouts_and_the_finish() -> None:
     text = mermaid(graph(SAMPLE, hebrew))
-    assert text.startswith("%%") and "\nflowchart TD\n" in text
+    assert text.startswith("flowchart TD\n    %% The flow 'sample'")
     assert CATALOGS.template("common.yes", "he") in text  # the option's label, as people read it
     consent, jobs, check, offer, held = (node_id(k) for k in ("consent", "jobs", "check", "offer", "held"))
     assert f"    {consent} --> {jobs}" in text and f"    {consent} --> {FINISH}" in text  # its targets
@@ -169,6 +169,9 @@ def watched(flows: Flows, seen: Seen) -> Flows:
                 s = replace(s, to=watch(flow, s, s.to, s.targets))
             elif callable(s.next):
                 s = replace(s, next=watch(flow, s, s.next, s.targets))
+            if isinstance(s, Ask) and s.timeout is not None and callable(s.timeout.go):
+                go = watch(flow, s, s.timeout.go, s.timeout.targets)
+                s = replace(s, timeout=replace(s.timeout, go=go))
             steps.append(s)
         changed.append(replace(flow, steps=tuple(steps)))
     return Flows(changed, flows.roles)
