@@ -305,7 +305,7 @@ def borderline_in_russian(olga: WaPerson) -> None:
         "Да",  # the summary is right
     ):
         olga.send(answer)
-    assert "Некоторые ответы должно проверить руководство центра" in olga.text()
+    assert "Некоторые ваши ответы должно рассмотреть руководство центра" in olga.text()
 
 
 def in_english(person: WaPerson) -> None:
