@@ -194,7 +194,7 @@ def test_asking_for_a_person_is_recorded_and_the_question_stays(lang: str, word:
     before = len(chat.effects)
     chat.send(word)
     assert new_effects(chat, before) == [RequestHandoff("prescreen", "age")]
-    assert ("בתוך יומיים (ימי עבודה)" if lang == "he" else "within 2 working days") in chat.last_text()
+    assert ("בתוך שני ימי עבודה" if lang == "he" else "within 2 working days") in chat.last_text()
     assert asks_age_again(chat)
 
 

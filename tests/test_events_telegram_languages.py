@@ -192,7 +192,7 @@ def test_a_meeting_confirmed_rescheduled_with_a_reason_and_cancelled_in_russian(
     second = meeting(app, olga_id, at(2026, 11, 29, 12))
     worker.run_until_idle()
     olga.press("Нужно другое время")
-    assert "Напишите коротко, почему и когда вам удобно?" in olga.text()
+    assert "Напишите, пожалуйста, коротко: почему и когда вам было бы удобно." in olga.text()
     olga.send("В воскресенье у меня собеседование, можно во вторник утром?")
     assert "Спасибо, мы передали вашу просьбу." in olga.text()
 

@@ -217,7 +217,7 @@ def test_in_arabic_by_button_payload_sign_up_offer_taken_and_a_meeting_confirmed
     worker.run_until_idle()
     offer = fake.sent_to(SAMIR)[-1]
     assert offer.content_sid == HX["buttons_2"]  # take it / pass it on
-    assert visible(offer.variables["1"]).startswith("أخبار جيدة: تحرّر لكم مقعد في ورشة افتتاحية")
+    assert visible(offer.variables["1"]).startswith("أخبار جيدة: توفّر لكم مقعد في ورشة افتتاحية")
     clock.advance(hours=23)  # in time: the buttons work after any pause
     press(samir, "نعم، سأحضر", offer)
     assert "تم تسجيلكم في ورشة افتتاحية. ✓" in samir.text() and calendar_link(samir)

@@ -293,7 +293,7 @@ def test_every_counted_message_takes_the_form_of_its_number(lang: str, number: i
 
 
 @pytest.mark.parametrize(("lang", "days", "says"), [
-    ("he", 1, "בתוך יום עבודה אחד."), ("he", 2, "בתוך יומיים (ימי עבודה)."),
+    ("he", 1, "בתוך יום עבודה אחד."), ("he", 2, "בתוך שני ימי עבודה."),
     ("he", 3, f"בתוך {FSI}3{PDI} ימי עבודה."), ("he", 11, f"בתוך {FSI}11{PDI} ימי עבודה."),
     ("he", 100, f"בתוך {FSI}100{PDI} ימי עבודה."),
     ("ar", 1, "خلال يوم عمل واحد."), ("ar", 2, "خلال يومَي عمل."), ("ar", 3, f"خلال {FSI}3{PDI} أيام عمل."),
@@ -320,7 +320,7 @@ def test_ages_are_counted_in_years_as_the_language_counts_them(lang: str, age: i
 def test_a_sentence_ending_in_a_russian_date_has_one_full_stop() -> None:
     """The Russian date ends with "г." itself: the sentence takes no second full stop after it."""
     text = CATALOGS.translator("ru").render(Msg("appeal.sent", {"date": date(2026, 11, 29)}))
-    assert text.endswith("к этой дате: воскресенье, 29 ноября 2026\u202fг.")
+    assert text.endswith("Срок ответа — воскресенье, 29 ноября 2026\u202fг.")
     he = CATALOGS.translator("he").render(Msg("appeal.sent", {"date": date(2026, 11, 29)}))
     assert he.endswith(f"עד {FSI}יום ראשון, 29 בנובמבר 2026{PDI}.")
 

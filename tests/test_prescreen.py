@@ -161,7 +161,7 @@ def test_an_age_far_outside_the_range_ends_once_the_place_is_known(age: str) -> 
     chat.send("כפר סבא")
     text = chat.last_text()
     assert "התוכנית לא מתאימה כרגע" in text and "אין צורך בשאר השאלות" in text
-    assert ("45 ומעלה" if age == "30" else "75 לכל היותר") in text
+    assert ("45 ומעלה" if age == "30" else "עד גיל 75") in text
     assert "המחלקה לשירותים חברתיים, עיריית כפר סבא – 106" in text
     assert chat.buttons() == ["כן, לבקש בדיקה", "לא, תודה"]
     assert [a.question for a in chat.effects_of(SaveAnswer)] == ["consent", "name", "age", "city"]

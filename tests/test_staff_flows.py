@@ -260,7 +260,7 @@ def test_what_the_shell_did_is_said_in_the_staff_members_words() -> None:
     assert said(StaffResult("create", "done", "סדנה", at(3, 18))) == (
         "✅ נוסף: סדנה, יום חמישי, 3 בדצמבר 2026, 18:00. משתתפי המרכז כבר יכולים להירשם.")
     cancelled = said(StaffResult("cancel", "done", "X", at(3, 18), 2), "en")
-    assert "The 2 people signed up will be told" in cancelled
+    assert "The 2 people who signed up will be told" in cancelled
     assert "Nobody was signed up" in said(StaffResult("cancel", "done", "X", at(3, 18)), "en")
     assert "does not allow" in said(StaffResult("edit", "not_allowed"), "en")
     assert "no longer active" in said(StaffResult("edit", "unavailable"), "en")

@@ -305,7 +305,7 @@ def borderline_in_russian(olga: WaPerson) -> None:
         "Да",  # the summary is right
     ):
         olga.send(answer)
-    assert "Некоторые ответы должно проверить руководство центра" in olga.text()
+    assert "Некоторые ваши ответы должно рассмотреть руководство центра" in olga.text()
 
 
 def in_english(person: WaPerson) -> None:
@@ -327,7 +327,7 @@ def test_in_english_a_router_closes_her_request_and_the_manager_approves_her_cas
     olga = wa.person(OLGA, "Ольга Петрова")
     borderline_in_russian(olga)
     olga.send("человек")  # talk to a person
-    assert "Сотрудник команды свяжется с вами в течение 2 рабочих дней" in olga.text()
+    assert "Наш сотрудник свяжется с вами в течение 2 рабочих дней" in olga.text()
     olga_id = person_of(app, OLGA).id
 
     # the router, in English, finds the request and marks it handled
