@@ -21,7 +21,7 @@ from tests.test_events_flows import EventsChat
 # against every language's labels), up to the phone question of an eligible person.
 ON_THE_WAY = {"consent": "1", "name": "Dana", "age": "57", "city": "Kfar Saba", "willing": "1",
               "out_of_work": "3 months", "job_share": "1", "experience": "25", "able": "1", "groups": "5",
-              "source": "2"}
+              "source": "2", "summary": "1"}  # the summary: "yes, all correct"
 
 
 def typed_to(lang: str, question: str, phrase: str) -> object:
