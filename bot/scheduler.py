@@ -36,8 +36,8 @@ from bot.registry import EFFECT_HANDLERS
 from bot.stepping import run_step
 from flows import Context, Msg, PersonFacts, Program, State
 from flows.inputs import Timeout
-from flows.proactive import TIMEOUT, proactive_sprint
-from flows.registry import message_kind
+from flows.proactive import TIMEOUT
+from flows.registry import message_kind, proactive_sprint
 from storage import decisions, handoffs, jobs, repo
 from storage import events as bookings
 from storage.db import Database, locked

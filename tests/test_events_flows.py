@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from flows import Context, EventOffer, Input, PersonFacts, Reply, State, step
 from flows.context import Bookings, MeetingFacts, SessionInfo
 from flows.effects import AnswerAttendance, AnswerMeeting, AnswerOffer, CancelSignup, SignUp, UpdateProfile
-from flows.proactive import proactive_sprint
+from flows.registry import proactive_sprint
 from tests.kit import CATALOGS, START, TZ, FlowChat
 from tests.test_prescreen import answer, begin
 
