@@ -37,7 +37,7 @@ class Parser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command; a wrong configuration file is one line on stderr and exit status 2."""
-    from bot.channels.whatsapp_templates import TemplateConfigError
+    from bot.channels.whatsapp.templates import TemplateConfigError
     from bot.program_config import ProgramConfigError
 
     try:
@@ -171,14 +171,13 @@ def _main(argv: Sequence[str] | None) -> int:
                   file=sys.stderr)
             return 2
         app = bootstrap(settings)
-        from bot.scheduler import build_scheduler
-        from bot.web import WebhookNotConfigured, create_web_app
+        from bot.server import WebhookNotConfigured, create_web_app
 
         # Everything the settings decide is built, and refused, before anything starts: a refused
         # `serve` must not have claimed (or sent) any due work.
         try:
             web_app = create_web_app(app) if args.command == "serve" else None
-            scheduler = build_scheduler(app)  # reminders and other due work, beside the channels
+            scheduler = app.scheduler()  # reminders and other due work, beside the channels
         except WebhookNotConfigured as error:
             print(f"midway {args.command}: {error}", file=sys.stderr)
             app.db.dispose()
@@ -186,11 +185,11 @@ def _main(argv: Sequence[str] | None) -> int:
         scheduler.start()
         try:
             if web_app is None:
-                from bot.channels.telegram import run_polling
+                from bot.channels.telegram.adapter import run_polling
 
                 run_polling(app)
             else:
-                from bot.web import serve as serve_web
+                from bot.server import serve as serve_web
 
                 serve_web(web_app, args.host, args.port)
         finally:
@@ -201,7 +200,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _chat(settings: Settings, args: argparse.Namespace) -> int:
     """The console, with the scheduler for its user: what falls due for them is printed too."""
-    from bot.channels.console import ConsoleChannel, console_scheduler, files_dir
+    from bot.channels.console.adapter import ConsoleChannel, console_scheduler, files_dir
     from bot.clock import local_moment, running_from, system_clock
 
     clock = system_clock

@@ -1,10 +1,11 @@
 """What a proactive message says, and the conversation frame it opens when it asks something.
 
-The scheduler (in `bot/`) calls `flows.registry.proactive_sprint` inside the transaction that prepares a due row:
-a question (a reminder asking "will you come?", a seat offered from the waitlist, a meeting to
-confirm) is a `Trigger` that opens its flow on top of the person's state, which the scheduler saves
-before sending; the buttons carry the state's sequence number, so the person's press is an ordinary
-answer to the engine. Time comes in as `now`; all data comes in as `data` (JSON values).
+The scheduler (in `bot/`) calls `proactive_sprint` (flows/registry.py) inside the transaction that
+prepares a due row: a question (a reminder asking "will you come?", a seat offered from the
+waitlist, a meeting to confirm) is a `Trigger` that opens its flow on top of the person's state,
+which the scheduler saves before sending; the buttons carry the state's sequence number, so the
+person's press is an ordinary answer to the engine. Time comes in as `now`; all data comes in as
+`data` (JSON values).
 
 Each kind of due job that says something is a `ProactiveKind` declared by its feature (events and
 meetings in `flows/events.py`, the manager's decision in `flows/decision_notice.py`, a question's
