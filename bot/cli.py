@@ -99,14 +99,14 @@ def _main(argv: Sequence[str] | None) -> int:
     )
     db.add_argument("action", choices=["upgrade"], help="upgrade: bring the schema up to date")
 
-    for feature in FEATURE_CLIS:
+    for module in FEATURE_CLIS:
         before = set(commands.choices)
-        feature.add_parser(commands)
+        module.add_parser(commands)
         for name in commands.choices.keys() - before:
-            commands.choices[name].set_defaults(feature=feature)
+            commands.choices[name].set_defaults(feature=module)
 
     args = parser.parse_args(argv)
-    feature = getattr(args, "feature", None)
+    feature: ModuleType | None = getattr(args, "feature", None)
     if feature is not None and not getattr(feature, "NEEDS_APP", True):
         return int(feature.run(None, args))
     settings = Settings.from_env()
