@@ -40,7 +40,7 @@ from sqlalchemy import create_engine, insert, text, update
 
 from bench.harness import machine, percentile
 from bot.bootstrap import App, bootstrap
-from bot.channels.telegram_sender import TelegramSender
+from bot.channels.telegram.sender import TelegramSender
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from storage import events as ev

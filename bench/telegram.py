@@ -46,7 +46,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageH
 
 from bench.harness import Row, Timeline, machine, report, row_from
 from bot.bootstrap import bootstrap
-from bot.channels.telegram import build_application, start_polling, stop_polling
+from bot.channels.telegram.adapter import build_application, start_polling, stop_polling
 from bot.settings import Settings
 from tests.fake_telegram import TOKEN, Call, FakeTelegram
 

@@ -31,10 +31,10 @@ from twilio.request_validator import RequestValidator
 
 from bench.harness import Row, Timeline, machine, report, row_from
 from bot.bootstrap import bootstrap, configure_logging
-from bot.channels.whatsapp import WEBHOOK_PATH, WhatsApp
+from bot.channels.whatsapp.adapter import WEBHOOK_PATH, WhatsApp
 from bot.dispatcher import Delivery, Inbound
+from bot.server import create_web_app
 from bot.settings import Settings
-from bot.web import create_web_app
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
 
 CONVERSATION = ("שלום", "1", "1", "57", "כפר סבא", "כן", "3 חודשים", "חצי", "25", "כן", "אף אחד מאלה",

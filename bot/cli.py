@@ -4,13 +4,19 @@
                                 falls due for you (reminders, offers, decisions) is printed too
     midway run                  Telegram with long polling
     midway serve                the web server: Telegram webhook, WhatsApp (Twilio) webhooks
-    midway whatsapp held        proactive WhatsApp messages held back (no template outside the window)
     midway db upgrade           bring the database schema up to date
-    midway decisions list|approve|reject   borderline pre-screens for the center manager (the person is told)
-    midway handoffs list|done              "talk to a person" requests (each with a call task)
-    midway staff add|list|remove           who is staff (role, center); staff manage events in the chat
-    midway events|meetings|tasks|jobs ...  events, meetings, call-them tasks, due work (bot/events_cli.py)
-    midway flows diagram [NAME] [--out DIR]  the flows drawn as Mermaid and SVG (bot/flows_cli.py)
+
+and the commands of each feature, from its CLI module (`FEATURE_CLIS`):
+
+    midway decisions|handoffs|staff|whatsapp ...  the staff's side (bot/staff_cli.py)
+    midway events|meetings|tasks|jobs ...         events, meetings, call-them tasks, due work
+                                                  (bot/events_cli.py)
+    midway occupations search ...                 the occupation list (bot/occupations_cli.py)
+    midway flows diagram [NAME] [--out DIR]       the flows drawn as Mermaid and SVG (bot/flows_cli.py)
+
+A feature's CLI module has `add_parser(subparsers)`, which adds its commands, and
+`run(app, args)`, which runs one of them with the bootstrapped app (`NEEDS_APP = False`: with
+None, before any settings or database).
 """
 
 from __future__ import annotations
@@ -20,13 +26,15 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 from typing import NoReturn
 
+from bot import events_cli, flows_cli, occupations_cli, staff_cli
 from bot.bootstrap import bootstrap, configure_logging
 from bot.settings import Settings
-from flows.program import STAFF_ROLES
 
 LANGUAGES = ("he", "en", "ru", "ar")
+FEATURE_CLIS: tuple[ModuleType, ...] = (staff_cli, events_cli, occupations_cli, flows_cli)  # `--help`'s order
 
 
 class Parser(argparse.ArgumentParser):
@@ -38,7 +46,7 @@ class Parser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command; a wrong configuration file is one line on stderr and exit status 2."""
-    from bot.channels.whatsapp_templates import TemplateConfigError
+    from bot.channels.whatsapp.templates import TemplateConfigError
     from bot.program_config import ProgramConfigError
 
     try:
@@ -92,99 +100,45 @@ def _main(argv: Sequence[str] | None) -> int:
     )
     db.add_argument("action", choices=["upgrade"], help="upgrade: bring the schema up to date")
 
-    decisions = commands.add_parser("decisions", help="borderline cases waiting for the center manager")
-    decisions.add_argument("action", choices=["list", "approve", "reject"])
-    decisions.add_argument("id", nargs="?", type=int, help="decision id (approve/reject)")
-    decisions.add_argument("--center", help="only this center (slug)")
-    decisions.add_argument("--by", default="manager", help="who decides (name or role)")
-    decisions.add_argument("--note", default=None)
-
-    handoffs = commands.add_parser("handoffs", help='"talk to a person" requests: list, done')
-    handoffs.add_argument("action", choices=["list", "done"])
-    handoffs.add_argument("id", nargs="?", type=int, help="request id (done)")
-    handoffs.add_argument("--center", help="list: only this center (slug), and people with no center yet")
-    handoffs.add_argument("--all", action="store_true", help="list: also the requests already handled")
-    handoffs.add_argument("--note", default=None, help="done: what was agreed, for the team")
-    handoffs.add_argument("--by", default=None, help="done: who handled it (name or role)")
-
-    staff = commands.add_parser("staff", help="staff members: add, list, remove (role and center)")
-    staff.add_argument("action", choices=["add", "list", "remove"])
-    staff.add_argument("--channel", choices=["telegram", "whatsapp", "console"], help="where they write")
-    staff.add_argument("--id", dest="external_id",
-                       help="their id on that channel: Telegram user id, WhatsApp number (+972...)")
-    staff.add_argument("--role", choices=list(STAFF_ROLES))
-    staff.add_argument("--center", help="the center they work at (slug); list: only this center")
-    staff.add_argument("--name", help="add: their name, as staff lists show it")
-
-    whatsapp = commands.add_parser("whatsapp", help="WhatsApp: messages held back, for staff to follow up")
-    whatsapp.add_argument("action", choices=["held"])
-    whatsapp.add_argument("--days", type=int, default=7, help="how far back (default: 7 days)")
-
-    from bot.events_cli import add_commands
-
-    add_commands(commands)  # events, meetings, tasks, jobs
-    from bot.occupations_cli import add_parser, occupations_command
-
-    add_parser(commands)  # occupations search
-    from bot import flows_cli
-
-    flows_cli.add_parser(commands)  # flows diagram
+    for module in FEATURE_CLIS:
+        before = set(commands.choices)
+        module.add_parser(commands)
+        for name in commands.choices.keys() - before:
+            commands.choices[name].set_defaults(feature=module)
 
     args = parser.parse_args(argv)
-    if args.command == "occupations":  # the list ships with the package: no settings, no database
-        return occupations_command(args)
-    if args.command == "flows":  # drawn from the declarations: no settings, no database
-        return flows_cli.flows_command(args)
+    feature: ModuleType | None = getattr(args, "feature", None)
+    if feature is not None and not getattr(feature, "NEEDS_APP", True):
+        return int(feature.run(None, args))
     settings = Settings.from_env()
-    quiet = args.command in (
-        "chat", "events", "meetings", "tasks", "jobs", "staff", "handoffs", "decisions", "whatsapp", "db"
-    )
+    quiet = args.command not in ("run", "serve")  # a terminal command prints its own lines only
     configure_logging("WARNING" if quiet and settings.log_level != "DEBUG" else settings.log_level)
 
+    if feature is not None:
+        return int(feature.run(bootstrap(settings), args))
     if args.command == "chat" and args.lang is not None and args.lang not in LANGUAGES:
         print(f"midway chat: the language {args.lang!r} is not available; "
               f"choose one of {', '.join(LANGUAGES)}", file=sys.stderr)
         return 2
     if args.command == "db":
-        app = bootstrap(settings)
+        bootstrap(settings)
         print("database is up to date")
         return 0
     if args.command == "chat":
         return _chat(settings, args)
-    if args.command == "decisions":
-        from bot.staff_cli import decisions_command
-
-        return decisions_command(bootstrap(settings), args)
-    if args.command == "handoffs":
-        from bot.staff_cli import handoffs_command
-
-        return handoffs_command(bootstrap(settings), args)
-    if args.command in ("events", "meetings", "tasks", "jobs"):
-        from bot.events_cli import run_command
-
-        return run_command(bootstrap(settings), args)
-    if args.command == "staff":
-        from bot.staff_cli import staff_command
-
-        return staff_command(bootstrap(settings), args)
-    if args.command == "whatsapp":
-        from bot.staff_cli import whatsapp_command
-
-        return whatsapp_command(bootstrap(settings), args)
     if args.command in ("run", "serve"):
         if not settings.telegram_token and not (args.command == "serve" and settings.whatsapp_enabled):
             print("TELEGRAM_BOT_TOKEN is not set. To try the assistant without Telegram, run: midway chat",
                   file=sys.stderr)
             return 2
         app = bootstrap(settings)
-        from bot.scheduler import build_scheduler
-        from bot.web import WebhookNotConfigured, create_web_app
+        from bot.server import WebhookNotConfigured, create_web_app
 
         # Everything the settings decide is built, and refused, before anything starts: a refused
         # `serve` must not have claimed (or sent) any due work.
         try:
             web_app = create_web_app(app) if args.command == "serve" else None
-            scheduler = build_scheduler(app)  # reminders and other due work, beside the channels
+            scheduler = app.scheduler()  # reminders and other due work, beside the channels
         except WebhookNotConfigured as error:
             print(f"midway {args.command}: {error}", file=sys.stderr)
             app.db.dispose()
@@ -192,11 +146,11 @@ def _main(argv: Sequence[str] | None) -> int:
         scheduler.start()
         try:
             if web_app is None:
-                from bot.channels.telegram import run_polling
+                from bot.channels.telegram.adapter import run_polling
 
                 run_polling(app)
             else:
-                from bot.web import serve as serve_web
+                from bot.server import serve as serve_web
 
                 serve_web(web_app, args.host, args.port)
         finally:
@@ -207,7 +161,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _chat(settings: Settings, args: argparse.Namespace) -> int:
     """The console, with the scheduler for its user: what falls due for them is printed too."""
-    from bot.channels.console import ConsoleChannel, console_scheduler, files_dir
+    from bot.channels.console.adapter import ConsoleChannel, console_scheduler, files_dir
     from bot.clock import local_moment, running_from, system_clock
 
     clock = system_clock

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.bootstrap import App
+from bot.app import App
 from bot.clock import Clock
 from flows import Document
 from storage import hosted_files

@@ -25,6 +25,9 @@ REGENERATE = "midway flows diagram --out docs/flows"
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "flows"
 
 
+NEEDS_APP = False  # drawn from the declarations: no settings, no database
+
+
 def add_parser(commands: Any) -> None:
     flows = commands.add_parser("flows", help="the conversation flows: diagram")
     flows.add_argument("action", choices=["diagram"])
@@ -92,6 +95,10 @@ def write(out: Path, files: Mapping[str, str]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for file, text in files.items():
         (out / file).write_text(text, encoding="utf-8")
+
+
+def run(app: object, args: argparse.Namespace) -> int:
+    return flows_command(args)
 
 
 def flows_command(args: argparse.Namespace, flows: Flows | None = None) -> int:

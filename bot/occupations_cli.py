@@ -15,6 +15,7 @@ from flows.occupations import OccupationListError
 from flows.occupations.index import LANGUAGES
 
 TOP = 5
+NEEDS_APP = False  # `run` gets no app: no settings, no database
 
 
 def add_parser(commands: Any) -> None:
@@ -22,6 +23,10 @@ def add_parser(commands: Any) -> None:
     occupations.add_argument("action", choices=["search"])
     occupations.add_argument("text", nargs="+", help="what to look for, as people type it")
     occupations.add_argument("--lang", choices=LANGUAGES, default="he", help="titles in (default: he)")
+
+
+def run(app: object, args: argparse.Namespace) -> int:
+    return occupations_command(args)
 
 
 def occupations_command(args: argparse.Namespace) -> int:

@@ -37,8 +37,8 @@ from bot.stepping import run_step
 from flows import Context, Msg, PersonFacts, Program, State
 from flows.inputs import Timeout
 from flows.messages import TimeSpan
-from flows.proactive import TIMEOUT, proactive_sprint
-from flows.registry import message_kind
+from flows.proactive import TIMEOUT
+from flows.registry import message_kind, proactive_sprint
 from storage import decisions, handoffs, jobs, repo
 from storage import events as bookings
 from storage.db import Database, locked
@@ -468,28 +468,3 @@ class Scheduler:
         }
         self._fallback(session, original, person, now, f"undelivered:{status}", held=status == "held")
 
-
-def build_senders(app: Any) -> dict[str, ChannelSender]:
-    """A sender for every channel the settings enable (the scheduler picks one per person)."""
-    senders: dict[str, ChannelSender] = {}
-    settings = app.settings
-    if settings.telegram_token:
-        from bot.channels.telegram_sender import TelegramSender
-
-        senders["telegram"] = TelegramSender(
-            settings.telegram_token,
-            app.catalogs,
-            settings.telegram_api_base_url,
-            per_second=app.program.scheduling.scheduler.telegram_per_second,
-        )
-    if getattr(settings, "whatsapp_enabled", False):
-        from bot.channels.whatsapp import WhatsAppSender, build_whatsapp
-
-        senders["whatsapp"] = WhatsAppSender(build_whatsapp(app))
-    return senders
-
-
-def build_scheduler(app: Any, senders: Mapping[str, ChannelSender] | None = None) -> Scheduler:
-    return Scheduler(
-        app.db, app.program, app.catalogs, app.clock, build_senders(app) if senders is None else senders
-    )

@@ -1,18 +1,66 @@
 """Staff commands in the terminal: the center manager's pending decisions, "talk to a person"
-requests, who is staff, and WhatsApp messages held back."""
+requests, who is staff, and WhatsApp messages held back.
+
+    midway decisions list|approve|reject   borderline pre-screens for the center manager (the person
+                                           is told)
+    midway handoffs list|done              "talk to a person" requests (each with a call task)
+    midway staff add|list|remove           who is staff (role, center); staff manage events in the chat
+    midway whatsapp held                   proactive WhatsApp messages held back (no template outside
+                                           the window)
+"""
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.bootstrap import App
+from bot.app import App
 from bot.cli_text import UnknownCenter, known_center, when
+from flows.program import STAFF_ROLES
 from flows.staff_queue import reasons_with_answers
 from storage import decisions, handoffs, repo
 from storage.models import Center
+
+
+def add_parser(commands: Any) -> None:
+    decisions_parser = commands.add_parser("decisions",
+                                           help="borderline cases waiting for the center manager")
+    decisions_parser.add_argument("action", choices=["list", "approve", "reject"])
+    decisions_parser.add_argument("id", nargs="?", type=int, help="decision id (approve/reject)")
+    decisions_parser.add_argument("--center", help="only this center (slug)")
+    decisions_parser.add_argument("--by", default="manager", help="who decides (name or role)")
+    decisions_parser.add_argument("--note", default=None)
+
+    handoffs_parser = commands.add_parser("handoffs", help='"talk to a person" requests: list, done')
+    handoffs_parser.add_argument("action", choices=["list", "done"])
+    handoffs_parser.add_argument("id", nargs="?", type=int, help="request id (done)")
+    handoffs_parser.add_argument("--center",
+                                 help="list: only this center (slug), and people with no center yet")
+    handoffs_parser.add_argument("--all", action="store_true", help="list: also the requests already handled")
+    handoffs_parser.add_argument("--note", default=None, help="done: what was agreed, for the team")
+    handoffs_parser.add_argument("--by", default=None, help="done: who handled it (name or role)")
+
+    staff = commands.add_parser("staff", help="staff members: add, list, remove (role and center)")
+    staff.add_argument("action", choices=["add", "list", "remove"])
+    staff.add_argument("--channel", choices=["telegram", "whatsapp", "console"], help="where they write")
+    staff.add_argument("--id", dest="external_id",
+                       help="their id on that channel: Telegram user id, WhatsApp number (+972...)")
+    staff.add_argument("--role", choices=list(STAFF_ROLES))
+    staff.add_argument("--center", help="the center they work at (slug); list: only this center")
+    staff.add_argument("--name", help="add: their name, as staff lists show it")
+
+    whatsapp = commands.add_parser("whatsapp", help="WhatsApp: messages held back, for staff to follow up")
+    whatsapp.add_argument("action", choices=["held"])
+    whatsapp.add_argument("--days", type=int, default=7, help="how far back (default: 7 days)")
+
+
+def run(app: App, args: argparse.Namespace) -> int:
+    command = {"decisions": decisions_command, "handoffs": handoffs_command, "staff": staff_command,
+               "whatsapp": whatsapp_command}[args.command]
+    return command(app, args)
 
 
 def decisions_command(app: App, args: argparse.Namespace) -> int:

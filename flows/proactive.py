@@ -1,10 +1,11 @@
 """What a proactive message says, and the conversation frame it opens when it asks something.
 
-The scheduler (in `bot/`) calls `proactive_sprint` inside the transaction that prepares a due row:
-a question (a reminder asking "will you come?", a seat offered from the waitlist, a meeting to
-confirm) is a `Trigger` that opens its flow on top of the person's state, which the scheduler saves
-before sending; the buttons carry the state's sequence number, so the person's press is an ordinary
-answer to the engine. Time comes in as `now`; all data comes in as `data` (JSON values).
+The scheduler (in `bot/`) calls `proactive_sprint` (flows/registry.py) inside the transaction that
+prepares a due row: a question (a reminder asking "will you come?", a seat offered from the
+waitlist, a meeting to confirm) is a `Trigger` that opens its flow on top of the person's state,
+which the scheduler saves before sending; the buttons carry the state's sequence number, so the
+person's press is an ordinary answer to the engine. Time comes in as `now`; all data comes in as
+`data` (JSON values).
 
 Each kind of due job that says something is a `ProactiveKind` declared by its feature (events and
 meetings in `flows/events.py`, the manager's decision in `flows/decision_notice.py`, a question's
@@ -65,19 +66,3 @@ def _timed_out(state: State, data: Data, now: datetime, ctx: Context, flows: Flo
 # scheduler steps it with `bot.stepping.run_step` (its effects are applied as for a message).
 TIMEOUT = ProactiveKind("timeout", _timed_out, lambda data: f"timeout.{data.get('flow', '')}", frozenset())
 
-
-def proactive_sprint(
-    state: State,
-    kind: str,
-    data: Data,
-    now: datetime,
-    ctx: Context,
-    flows: Flows | None = None,
-) -> Sprint:
-    """The replies of one proactive message, and the person's state after it."""
-    from flows.registry import FLOWS, PROACTIVE  # the registry collects the features, this among them
-
-    found = PROACTIVE.get(kind)
-    if found is None:
-        raise ValueError(f"no proactive message for job kind {kind!r}")
-    return found.sprint(state, data, now, ctx, FLOWS if flows is None else flows)

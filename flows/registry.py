@@ -7,13 +7,17 @@ Adding a feature is one line here (see docs/architecture.md, "Adding a feature")
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from flows import decision_notice, events, handoff, menus, prescreen, staff, staff_queue
+from flows.context import Context
 from flows.declare import Flows, Roles
+from flows.engine import Sprint
 from flows.feature import Feature, MenuEntry, ResultReplies
 from flows.messages import Outgoing
-from flows.proactive import TIMEOUT, ProactiveKind
+from flows.proactive import TIMEOUT, Data, ProactiveKind
+from flows.state import State
 
 FEATURES: tuple[Feature, ...] = (
     prescreen.FEATURE,
@@ -69,6 +73,21 @@ def message_kind(job_kind: str, data: Mapping[str, Any]) -> str:
     """The `Proactive.kind` of a due job's message (WhatsApp picks its approved template by it)."""
     found = PROACTIVE.get(job_kind)
     return found.message_kind(data) if found else job_kind
+
+
+def proactive_sprint(
+    state: State,
+    kind: str,
+    data: Data,
+    now: datetime,
+    ctx: Context,
+    flows: Flows | None = None,
+) -> Sprint:
+    """The replies of one proactive message (a job of `kind`), and the person's state after it."""
+    found = PROACTIVE.get(kind)
+    if found is None:
+        raise ValueError(f"no proactive message for job kind {kind!r}")
+    return found.sprint(state, data, now, ctx, FLOWS if flows is None else flows)
 
 
 def told(results: tuple[object, ...], lang: str) -> tuple[Outgoing, ...]:

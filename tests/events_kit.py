@@ -181,9 +181,7 @@ class FakeSender:
 
 
 def scheduler(app: App, *senders: FakeSender) -> Scheduler:
-    return Scheduler(
-        app.db, app.program, app.catalogs, app.clock, {s.channel: s for s in senders or (FakeSender(),)}
-    )
+    return app.scheduler({s.channel: s for s in senders or (FakeSender(),)})
 
 
 # ---- a person writing, through the dispatcher --------------------------------------------------

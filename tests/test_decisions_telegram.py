@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App
-from bot.channels.telegram_sender import TelegramSender
+from bot.channels.telegram.sender import TelegramSender
 from bot.scheduler import Scheduler
 from bot.staff_cli import decisions_command, staff_command
 from storage.models import ManagerDecision, PrescreenOutcome, Signup
@@ -31,7 +31,7 @@ MANAGER = 3001
 @pytest.fixture
 def worker(app: App, fake: FakeTelegram) -> Iterator[Scheduler]:  # noqa: F811
     sender = TelegramSender(TOKEN, app.catalogs, fake.url, per_second=0)
-    yield Scheduler(app.db, app.program, app.catalogs, app.clock, {"telegram": sender})
+    yield app.scheduler({"telegram": sender})
     sender.close()
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App
-from bot.channels.whatsapp import WhatsAppSender, build_whatsapp
+from bot.channels.whatsapp.adapter import WhatsAppSender, build_whatsapp
 from bot.scheduler import Scheduler
 from flows.effects import RecordOutcome, SetLanguage, UpdateProfile
 from storage import decisions, repo
@@ -66,7 +66,7 @@ def decided(app: App, phone: str, approve: bool) -> int:
 def worker(app: App) -> Scheduler:
     monotonic = FakeMonotonic()
     sender = WhatsAppSender(build_whatsapp(app, monotonic=monotonic, sleep=monotonic.sleep))
-    return Scheduler(app.db, app.program, app.catalogs, app.clock, {"whatsapp": sender})
+    return app.scheduler({"whatsapp": sender})
 
 
 def test_approved_outside_the_window_goes_as_its_template_with_name_center_and_the_next_conference(

@@ -10,7 +10,7 @@ from flows import Context, EventOffer, Input, PersonFacts, Reply, State, step
 from flows.context import Bookings, MeetingFacts, SessionInfo
 from flows.effects import AnswerAttendance, AnswerMeeting, AnswerOffer, CancelSignup, SignUp, UpdateProfile
 from flows.events import BookingResult, result_replies
-from flows.proactive import proactive_sprint
+from flows.registry import proactive_sprint
 from tests.kit import CATALOGS, START, TZ, FlowChat
 from tests.test_prescreen import answer, begin
 

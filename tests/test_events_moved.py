@@ -18,7 +18,6 @@ from sqlalchemy import select
 
 from bot.bootstrap import App
 from bot.outbound import Proactive, SendResult, SendStatus
-from bot.scheduler import Scheduler
 from flows import Document
 from flows.calendar_file import ics_document
 from storage import events as ev
@@ -351,7 +350,7 @@ def test_on_whatsapp_the_notice_is_text_and_a_calendar_link_in_the_window_and_a_
     ruth = participant(app, phone, channel="whatsapp")
     workshop = event(app, THURSDAY)
     sign_up(app, ruth, workshop)
-    worker = Scheduler(app.db, app.program, app.catalogs, app.clock, {"whatsapp": wa.whatsapp.sender})
+    worker = app.scheduler({"whatsapp": wa.whatsapp.sender})
 
     clock.now = at(2026, 11, 22, 12)  # two hours after Ruth wrote: inside the window
     edit(app, workshop, MOVED)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App
-from bot.channels.telegram_sender import TelegramSender
+from bot.channels.telegram.sender import TelegramSender
 from bot.scheduler import Scheduler
 from storage.models import ChannelIdentity, Signup, StaffTask
 from tests.conftest import FakeClock
@@ -26,7 +26,7 @@ from tests.test_telegram_e2e import telegram as telegram  # noqa: F401
 @pytest.fixture
 def worker(app: App, fake: FakeTelegram) -> Iterator[Scheduler]:  # noqa: F811
     sender = TelegramSender(TOKEN, app.catalogs, fake.url, per_second=0)
-    yield Scheduler(app.db, app.program, app.catalogs, app.clock, {"telegram": sender})
+    yield app.scheduler({"telegram": sender})
     sender.close()
 
 

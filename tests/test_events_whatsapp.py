@@ -7,7 +7,6 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.bootstrap import App
-from bot.scheduler import Scheduler
 from flows.effects import RecordOutcome, UpdateProfile
 from storage import repo
 from storage.models import ChannelIdentity, Person, ScheduledJob, StaffTask
@@ -48,7 +47,7 @@ def test_a_reminder_inside_the_window_goes_out_on_whatsapp(
     ronit = whatsapp_participant(app, wa)
     sign_up(app, ronit, event(app, at(2026, 11, 23, 12), title="סדנת פתיחה"))
     clock.now = at(2026, 11, 22, 12)  # the day before, two hours after Ronit wrote: inside the window
-    worker = Scheduler(app.db, app.program, app.catalogs, app.clock, {"whatsapp": wa.whatsapp.sender})
+    worker = app.scheduler({"whatsapp": wa.whatsapp.sender})
     assert worker.run_until_idle().sent == 1
     assert "תזכורת: סדנת פתיחה" in visible(fake.sent_to(RONIT)[-1].text)
 
@@ -62,7 +61,7 @@ def test_outside_the_window_with_no_template_a_call_task_is_made(
     ronit = whatsapp_participant(app, wa)
     sign_up(app, ronit, event(app, at(2026, 11, 26, 10), title="סדנת פתיחה"))
     clock.now = at(2026, 11, 25, 10)  # three days after Ronit last wrote
-    worker = Scheduler(app.db, app.program, app.catalogs, app.clock, {"whatsapp": wa.whatsapp.sender})
+    worker = app.scheduler({"whatsapp": wa.whatsapp.sender})
     assert worker.run_until_idle().sent == 0
     with app.db.transaction() as s:
         (task,) = s.scalars(select(StaffTask)).all()

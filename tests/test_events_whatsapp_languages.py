@@ -93,7 +93,7 @@ def press(person: WaPerson, label: str, message: Call | None = None) -> WaPerson
 
 
 def scheduler(app: App, wa: WhatsAppHarness) -> Scheduler:  # noqa: F811
-    return Scheduler(app.db, app.program, app.catalogs, app.clock, {"whatsapp": wa.whatsapp.sender})
+    return app.scheduler({"whatsapp": wa.whatsapp.sender})
 
 
 def calendar_link(person: WaPerson) -> str:

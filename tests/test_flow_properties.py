@@ -53,8 +53,7 @@ from flows.effects import (
 )
 from flows.engine import COMMANDS
 from flows.parsing.normalize import normalize
-from flows.proactive import proactive_sprint
-from flows.registry import FLOWS
+from flows.registry import FLOWS, proactive_sprint
 from tests.kit import CATALOGS, PROGRAM, START, FlowChat
 from tests.test_staff_flows import CLUB, NETWORKING, WORKSHOP
 

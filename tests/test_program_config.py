@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.whatsapp_templates import TemplateConfigError, load_templates
+from bot.channels.whatsapp.templates import TemplateConfigError, load_templates
 from bot.cli import main
 from bot.program_config import DEFAULT_CONFIG, ProgramConfigError, check_keys, load_program
 from flows.event_kinds import KINDS

@@ -468,7 +468,7 @@ def test_proactive_messages_name_their_kind_and_carry_template_variables_in_the_
 def test_the_scheduler_gets_a_sender_for_every_enabled_channel(
     sqlite_url: str, clock: FakeClock, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
-    from bot.scheduler import build_scheduler
+    from bot.bootstrap import build_scheduler
 
     bare = make_app(sqlite_url, clock, tmp_path)
     assert build_scheduler(bare).senders == {}

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App
-from bot.channels.console import ConsoleChannel, console_scheduler, files_dir
+from bot.channels.console.adapter import ConsoleChannel, console_scheduler, files_dir
 from bot.cli import main
 from storage.models import ParticipantProfile, Person, PrescreenOutcome, Signup
 from tests.conftest import FakeClock

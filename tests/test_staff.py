@@ -280,7 +280,7 @@ def test_more_seats_given_in_the_chat_go_to_the_waiting_list_as_with_the_cli(app
 def test_a_whatsapp_staff_number_is_stored_as_whatsapp_sends_it(
     app: App, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.channels.whatsapp import sender_phone
+    from bot.channels.whatsapp.adapter import sender_phone
 
     assert run(app, "add", channel="whatsapp", external_id="050-1234567", role="manager",
                center="kfar-saba") == 0

@@ -76,7 +76,7 @@ def staff_add(app: App, phone: str, role: str, name: str) -> None:  # noqa: F811
 
 
 def scheduler(app: App, wa: WhatsAppHarness) -> Scheduler:  # noqa: F811
-    return Scheduler(app.db, app.program, app.catalogs, app.clock, {"whatsapp": wa.whatsapp.sender})
+    return app.scheduler({"whatsapp": wa.whatsapp.sender})
 
 
 def networking(app: App, starts: datetime) -> int:  # noqa: F811

@@ -27,7 +27,7 @@ from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
 from bot.bootstrap import App
-from bot.channels.telegram import (
+from bot.channels.telegram.adapter import (
     OnePersonAtATime,
     build_application,
     send_delivery,

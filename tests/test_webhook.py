@@ -33,13 +33,14 @@ from starlette.exceptions import StarletteDeprecationWarning
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-import bot.channels.telegram as telegram_channel_module
+import bot.channels.telegram.adapter as telegram_channel_module
 from bot.bootstrap import App, bootstrap
-from bot.channels.telegram import keep, to_inbound
+from bot.channels.telegram.adapter import keep, to_inbound
+from bot.channels.telegram.webhook import LEASE, SECRET_HEADER, TELEGRAM_WEBHOOK_PATH
 from bot.cli import main
 from bot.dispatcher import Inbound
+from bot.server import WebhookNotConfigured, create_web_app
 from bot.settings import Settings
-from bot.web import LEASE, SECRET_HEADER, TELEGRAM_WEBHOOK_PATH, WebhookNotConfigured, create_web_app
 from storage import inbox, jobs
 from storage.models import ChannelIdentity, InboundMessage, Person, ScheduledJob
 from tests.conftest import FakeClock, make_app

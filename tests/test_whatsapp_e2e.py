@@ -20,10 +20,10 @@ from sqlalchemy import func, select
 
 from bot import staff_cli
 from bot.bootstrap import App
-from bot.channels.whatsapp import to_inbound
-from bot.channels.whatsapp_templates import TemplateConfigError, load_templates
+from bot.channels.whatsapp.adapter import to_inbound
+from bot.channels.whatsapp.templates import TemplateConfigError, load_templates
 from bot.outbound import Proactive, Recipient, SendStatus
-from bot.web import WebhookNotConfigured, create_web_app
+from bot.server import WebhookNotConfigured, create_web_app
 from flows import Command, Msg, Pressed, Reply, Text, Unsupported
 from storage import outbox
 from storage.models import (

@@ -14,8 +14,8 @@ from icalendar import Calendar
 from twilio.request_validator import RequestValidator
 
 from bot.bootstrap import App
-from bot.channels.whatsapp import WhatsApp, render
-from bot.channels.whatsapp_templates import Templates
+from bot.channels.whatsapp.adapter import WhatsApp, render
+from bot.channels.whatsapp.templates import Templates
 from bot.file_links import MAX_LIFETIME, MIN_LIFETIME, expires_at
 from bot.i18n import FSI, PDI, Catalogs
 from bot.outbound import Proactive, Recipient, SendStatus

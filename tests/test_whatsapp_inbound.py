@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App
-from bot.channels.whatsapp import LEASE, WEBHOOK_PATH
+from bot.channels.whatsapp.adapter import LEASE, WEBHOOK_PATH
 from bot.dispatcher import Delivery, Inbound
 from flows import Text
 from storage import inbox

@@ -23,7 +23,7 @@ from starlette.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
 from bot.bootstrap import App
-from bot.channels.whatsapp import (
+from bot.channels.whatsapp.adapter import (
     STATUS_PATH,
     WEBHOOK_PATH,
     Incoming,
@@ -31,7 +31,7 @@ from bot.channels.whatsapp import (
     build_whatsapp,
     whatsapp_channel,
 )
-from bot.web import create_web_app
+from bot.server import create_web_app
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, Call, FakeTwilio
 
 PUBLIC = "https://bot.example.org"

@@ -2,15 +2,15 @@
 
     Telegram update → `to_inbound` → Dispatcher.handle (in a worker thread: DB work) → `send_delivery`
 
-PTB receives (long polling or the webhook in `bot.web`) and sends; it keeps no conversation state —
-the dispatcher does. Different people's updates are handled concurrently (while one step waits for
-the database or for Telegram, another person's can run); one person's are handled one at a time,
-in the order Telegram numbered them (`OnePersonAtATime`).
+PTB receives (long polling, or the webhook in `bot.channels.telegram.webhook`) and sends; it keeps
+no conversation state — the dispatcher does. Different people's updates are handled concurrently
+(while one step waits for the database or for Telegram, another person's can run); one person's are
+handled one at a time, in the order Telegram numbered them (`OnePersonAtATime`).
 
 The update id is the message id the dispatcher deduplicates on: Telegram redelivers an update
 (after a webhook timeout, or a restart before polling confirmed it) with the same id.
 
-By webhook, Telegram sends nothing again after a 200, so `bot.web` keeps the update first (`keep`:
+By webhook, Telegram sends nothing again after a 200, so the webhook keeps the update first (`keep`:
 `storage/inbox.py`, the update's JSON as the row's fields) and marks it in `bot_data[KEPT]`; its step
 then takes that row (`Inbound.kept`) and clears it. `kept_updates` rebuilds what a stopped process
 left pending. Polling confirms an update only after it was handled, so it keeps nothing.
@@ -42,13 +42,13 @@ from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.bootstrap import App
+from bot.app import App
 from bot.dispatcher import Delivery, Inbound
 from bot.i18n import Catalogs, Translator
 from flows import Command, Contact, Document, Input, Pressed, Reply, Text, Unsupported
 from storage import inbox
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.channels.telegram")  # the channel's logger (its package), as operators filter it
 
 CHANNEL = "telegram"
 GLOBAL = "g:"  # choices that are navigation ("back"), not answers

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot.bootstrap import App
+from bot.app import App
 from bot.channels.numbered import choice_for_number, numbered_text
 from bot.dispatcher import Delivery, Dispatcher, Inbound
 from bot.i18n import Catalogs
@@ -121,8 +121,7 @@ class ConsoleChannel:
 def console_scheduler(app: App, console: ConsoleChannel) -> Scheduler:
     """The durable scheduler, claiming only the work of the person at this terminal (and of no one
     in particular); everyone else's stays due for their own terminal, or for `run` / `serve`."""
-    return Scheduler(app.db, app.program, app.catalogs, app.clock, {CHANNEL: console},
-                     identity=(CHANNEL, console.user))
+    return app.scheduler({CHANNEL: console}, identity=(CHANNEL, console.user))
 
 
 def files_dir(app: App) -> Path:

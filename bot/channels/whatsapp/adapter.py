@@ -18,7 +18,7 @@
   stopped process left pending are stepped when the server starts, and any left longer than
   `LEASE` every `SWEEP_EVERY`.
 - Choices: buttons or a list when a Content template for that shape is configured
-  (`bot.channels.whatsapp_templates`), otherwise a numbered list (`bot.channels.numbered`); replies
+  (`bot.channels.whatsapp.templates`), otherwise a numbered list (`bot.channels.numbered`); replies
   by number or by text are matched by the engine like any typed reply.
 - Proactive messages (`WhatsAppSender`): free-form inside the 24-hour window, an approved template
   outside it, held for staff when there is none; never to a person who opted out.
@@ -52,13 +52,13 @@ from twilio.request_validator import (
     get_signature_algorithm,
 )
 
-from bot.bootstrap import App
+from bot.app import App
 from bot.channels.arrival_order import ArrivalOrder
+from bot.channels.base import WebChannel, WebhookNotConfigured
 from bot.channels.labels import fit_labels
 from bot.channels.numbered import numbered_text
-from bot.channels.telegram import split_text
-from bot.channels.twilio_rest import Created, TwilioMessages, build_messages
-from bot.channels.whatsapp_templates import (
+from bot.channels.telegram.adapter import split_text
+from bot.channels.whatsapp.templates import (
     BUTTON_TITLE_MAX,
     INTERACTIVE_BODY_MAX,
     LIST_ITEM_MAX,
@@ -66,6 +66,7 @@ from bot.channels.whatsapp_templates import (
     Templates,
     load_templates,
 )
+from bot.channels.whatsapp.twilio_rest import Created, TwilioMessages, build_messages
 from bot.dispatcher import Delivery, Inbound
 from bot.file_links import FileLinks
 from bot.i18n import Translator
@@ -74,7 +75,7 @@ from flows import Command, Document, Input, Outgoing, Pressed, Reply, Text, Unsu
 from flows.parsing.phones import to_e164
 from storage import inbox, outbox
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.channels.whatsapp")  # the channel's logger (its package), as operators filter it
 
 CHANNEL = "whatsapp"
 WEBHOOK_PATH = "/twilio/whatsapp"
@@ -435,8 +436,6 @@ def _result(sent: Sequence[tuple[OutMessage, Created]]) -> SendResult:
 # ---- wiring ----------------------------------------------------------------------------------
 def build_whatsapp(app: App, *, monotonic: Callable[[], float] = time.monotonic,
                    sleep: Callable[[float], None] = time.sleep) -> WhatsApp:
-    from bot.web import WebhookNotConfigured
-
     s = app.settings
     if not (s.twilio_account_sid and s.twilio_auth_token):
         raise WebhookNotConfigured("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are needed for WhatsApp")
@@ -542,11 +541,9 @@ class Incoming:
             self._keeper = None
 
 
-def whatsapp_channel(app: App, whatsapp: WhatsApp | None = None):  # type: ignore[no-untyped-def]
+def whatsapp_channel(app: App, whatsapp: WhatsApp | None = None) -> WebChannel:
     """The web server's part: the two webhooks. A message is stored before Twilio gets its (empty)
     answer; its step and replies follow in a background task, in the sender's order."""
-    from bot.web import WebChannel
-
     wa = whatsapp or build_whatsapp(app)
     messages = Incoming(wa)
 

@@ -1,14 +1,5 @@
-"""The web server (`midway serve`): webhooks from the messaging platforms, and a health check.
-
-    POST /telegram/webhook   Telegram updates (secret header checked), kept (storage/inbox.py), then
-                             queued to the PTB application
-    POST /twilio/whatsapp    WhatsApp messages through Twilio (signature checked; bot.channels.whatsapp)
-    POST /twilio/status      Twilio's delivery status callbacks (signature checked)
-    GET  /files/<token>/<f>  a file sent by link (WhatsApp's calendar files; bot.file_links), until it expires
-    GET  /healthz            "ok"
-
-Each channel brings a `WebChannel`: its routes plus what to start and stop with the server.
-"""
+"""Telegram's part of the web server (`midway serve`): POST /telegram/webhook, the secret header
+checked, each update kept (storage/inbox.py) and then queued to the PTB application."""
 
 from __future__ import annotations
 
@@ -17,21 +8,19 @@ import hmac
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import Route
 from telegram import Update
 
-from bot.bootstrap import App
-from bot.file_links import files_route
+from bot.app import App
+from bot.channels.base import WebChannel, WebhookNotConfigured
+from bot.channels.telegram.adapter import KEPT, build_application, keep, kept_updates, to_inbound
 
 log = logging.getLogger(__name__)
 
@@ -43,63 +32,6 @@ LEASE = timedelta(minutes=5)  # a kept update pending longer, and not queued in 
 SWEEP_EVERY = 60.0  # seconds between looks for such updates
 
 
-class WebhookNotConfigured(RuntimeError):
-    """The server cannot safely accept webhooks with the settings it was given."""
-
-
-async def _nothing() -> None:
-    return None
-
-
-@dataclass(frozen=True)
-class WebChannel:
-    """One platform's part of the web server."""
-
-    name: str
-    routes: Sequence[BaseRoute]
-    startup: Callable[[], Awaitable[None]] = _nothing
-    shutdown: Callable[[], Awaitable[None]] = _nothing
-    state: dict[str, object] = field(default_factory=dict)  # exposed on `web_app.state` (tests, admin)
-
-
-def create_web_app(app: App, channels: Sequence[WebChannel] | None = None) -> Starlette:
-    """The ASGI app: the health check and every channel's routes; channels start with the server."""
-    if channels is None:
-        chosen = [telegram_channel(app)] if app.settings.telegram_token else []
-        if app.settings.whatsapp_enabled:
-            from bot.channels.whatsapp import whatsapp_channel
-
-            chosen.append(whatsapp_channel(app))
-        channels = chosen
-
-    @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        started: list[WebChannel] = []
-        try:
-            for channel in channels:
-                await channel.startup()
-                started.append(channel)
-                log.info("web: %s channel started", channel.name)
-            yield
-        finally:
-            for channel in reversed(started):
-                await channel.shutdown()
-
-    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]), files_route(app)]
-    for channel in channels:
-        routes.extend(channel.routes)
-    web_app = Starlette(routes=routes, lifespan=lifespan)
-    for channel in channels:
-        for key, value in channel.state.items():
-            setattr(web_app.state, key, value)
-    return web_app
-
-
-async def healthz(request: Request) -> Response:
-    return PlainTextResponse("ok")
-
-
-# ---- Telegram --------------------------------------------------------------------------------
 def telegram_channel(app: App) -> WebChannel:
     """Telegram by webhook: updates are checked, parsed, kept and queued; PTB's application processes
     the queue (one person's updates one at a time, as with polling) and the handler sends the replies.
@@ -108,8 +40,6 @@ def telegram_channel(app: App) -> WebChannel:
     (one short transaction; 500 if it cannot be, and Telegram retries); its step takes the row
     (`Inbound.kept`). Updates a stopped process left pending are queued at start-up, before the
     first webhook, and those pending longer than `LEASE` and not queued here every `SWEEP_EVERY`."""
-    from bot.channels.telegram import KEPT, build_application, keep, kept_updates, to_inbound
-
     secret = app.settings.telegram_webhook_secret
     if not secret:
         raise WebhookNotConfigured(
@@ -217,12 +147,3 @@ def telegram_channel(app: App) -> WebChannel:
     route = Route(TELEGRAM_WEBHOOK_PATH, webhook, methods=["POST"])
     return WebChannel("telegram", [route], startup, shutdown,
                       state={"telegram": ptb, "telegram_recover": recover})
-
-
-# ---- running ---------------------------------------------------------------------------------
-def serve(web_app: Starlette, host: str, port: int) -> None:
-    """`midway serve`: uvicorn with the web app (built, and its settings checked, by the CLI before
-    anything starts), logging through our configuration."""
-    import uvicorn
-
-    uvicorn.run(web_app, host=host, port=port, log_config=None, access_log=False, proxy_headers=True)

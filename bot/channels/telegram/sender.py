@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from bot.channels.telegram import reply_markup, split_text
+from bot.channels.telegram.adapter import reply_markup, split_text
 from bot.i18n import Catalogs
 from bot.outbound import Proactive, Recipient, SendResult, SendStatus
 from flows import Document, Reply
