@@ -10,37 +10,37 @@ from flows.messages import Msg
 from flows.program import LANGUAGES
 
 
-# ---- main menu: every feature's entries (flows/registry.MENU_ENTRIES), in their fixed order ----
-def menu_options(view: View) -> tuple[Option, ...]:
-    from flows.registry import MENU_ENTRIES  # the registry collects this module too
+# ---- main menu: every feature's entries, in their fixed order --------------------------------
+def main_menu(entries: tuple[MenuEntry, ...]) -> Flow:
+    """The main menu of these entries (`flows/registry.py` builds it from every feature's)."""
 
-    return tuple(Option(entry.value, entry.label) for entry in MENU_ENTRIES if entry.shown(view))
+    def options(view: View) -> tuple[Option, ...]:
+        return tuple(Option(entry.value, entry.label) for entry in entries if entry.shown(view))
+
+    def finish(view: View) -> Done:
+        item = view.answers.get("item")
+        person = view.ctx.person
+        entry = next((e for e in entries if e.value == item), None)
+        if entry is not None and entry.then is not None:
+            return Done(then=entry.then)
+        # An entry that only tells something shows the same menu again under it: its numbers stay
+        # the ones on the screen, and a question left pending comes back only with "continue".
+        again = {"can_continue": True} if view.answers.get("can_continue") else {}
+        if item == "status":
+            return Done(replies=(Msg(f"status.{person.outcome}"),), then="push:menu", carry=again)
+        if item == "human":
+            request = RequestHandoff("menu", None)
+            if phone_needed(view.ctx):  # the number first, then the promise (flows/handoff.py)
+                return Done(effects=(request,), then="push:handoff")
+            days = view.ctx.program.handoff_reply_working_days
+            return Done(replies=(Msg("handoff.ack", {"days": days}),), effects=(request,), then="push:menu",
+                        carry=again)
+        return Done()  # continue
+
+    return Flow(MENU_NAME, steps=(Ask("item", prompt="menu.ask", options=options),), finish=finish)
 
 
-def menu_finish(view: View) -> Done:
-    from flows.registry import MENU_ENTRIES
-
-    item = view.answers.get("item")
-    person = view.ctx.person
-    entry = next((e for e in MENU_ENTRIES if e.value == item), None)
-    if entry is not None and entry.then is not None:
-        return Done(then=entry.then)
-    # An entry that only tells something shows the same menu again under it: its numbers stay the
-    # ones on the screen, and a question left pending comes back only with "continue".
-    again = {"can_continue": True} if view.answers.get("can_continue") else {}
-    if item == "status":
-        return Done(replies=(Msg(f"status.{person.outcome}"),), then="push:menu", carry=again)
-    if item == "human":
-        request = RequestHandoff("menu", None)
-        if phone_needed(view.ctx):  # the number first, then the promise (flows/handoff.py)
-            return Done(effects=(request,), then="push:handoff")
-        days = view.ctx.program.handoff_reply_working_days
-        return Done(replies=(Msg("handoff.ack", {"days": days}),), effects=(request,), then="push:menu",
-                    carry=again)
-    return Done()  # continue
-
-
-MENU = Flow("menu", steps=(Ask("item", prompt="menu.ask", options=menu_options),), finish=menu_finish)
+MENU_NAME = "menu"
 
 
 # ---- language --------------------------------------------------------------------------------
@@ -85,8 +85,8 @@ RESUME = Flow(
 
 FEATURE = Feature(
     "menus",
-    flows=(MENU, LANGUAGE, PRIVACY, RESUME),
-    roles={"menu": MENU.name, "resume": RESUME.name, "intent:language": LANGUAGE.name,
+    flows=(LANGUAGE, PRIVACY, RESUME),  # and the main menu, built of every feature's entries
+    roles={"menu": MENU_NAME, "resume": RESUME.name, "intent:language": LANGUAGE.name,
            "intent:privacy": PRIVACY.name},
     storage="repo",
     menu=(

@@ -51,7 +51,14 @@ def _one_each(pairs: list[tuple[Any, Any]], what: str) -> dict[Any, Any]:
     return table
 
 
-FLOWS = Flows((flow for f in FEATURES for flow in f.flows), _roles(FEATURES))
+# The main menu: every feature's entries, by their fixed order (two at one place are refused).
+MENU_ENTRIES: tuple[MenuEntry, ...] = tuple(
+    sorted(_one_each([(e.order, e) for f in FEATURES for e in f.menu], "menu place").values(),
+           key=lambda e: e.order)
+)
+FLOWS = Flows(
+    (*(flow for f in FEATURES for flow in f.flows), menus.main_menu(MENU_ENTRIES)), _roles(FEATURES)
+)
 PROACTIVE: Mapping[str, ProactiveKind] = _one_each(
     [(p.kind, p) for f in FEATURES for p in f.proactive] + [(TIMEOUT.kind, TIMEOUT)], "proactive kind"
 )
@@ -60,12 +67,6 @@ MESSAGE_KINDS = frozenset(kind for p in PROACTIVE.values() for kind in p.message
 # What the shell decided for an effect (a `storage` handler's result), in the person's words.
 RESULT_REPLIES: Mapping[type, ResultReplies] = _one_each(
     [(kind, told) for f in FEATURES for kind, told in f.results.items()], "result"
-)
-
-# The main menu: every feature's entries, by their fixed order (two at one place are refused).
-MENU_ENTRIES: tuple[MenuEntry, ...] = tuple(
-    sorted(_one_each([(e.order, e) for f in FEATURES for e in f.menu], "menu place").values(),
-           key=lambda e: e.order)
 )
 
 
