@@ -366,14 +366,17 @@ def test_typed_replies_never_crash_the_parsers(text: str) -> None:
     assert phone is None or (phone.startswith("+") and phone[1:].isdecimal())
     # each parser answers with a value it can stand behind, or asks again with its own message
     age = refused_or(parse_age, text, "prescreen.invalid_age", "prescreen.age_out_of_range",
-                     "prescreen.birth_year_out_of_range")  # not an age, or one no person has
+                     "prescreen.birth_year_out_of_range", QUESTION)  # not an age, or one no person has
     assert age is None or (16 <= age["age"] <= 110 and age["age"] + age["birth_year"] == START.year)
-    share = refused_or(parse_job_share, text, "prescreen.invalid_job_share")
+    share = refused_or(parse_job_share, text, "prescreen.invalid_job_share", QUESTION)
     assert share is None or share in {c.value for c in offered("job_share")}
-    years = refused_or(parse_years, text, "prescreen.invalid_years")
+    years = refused_or(parse_years, text, "prescreen.invalid_years", "prescreen.years_out_of_range", QUESTION)
     assert years is None or 0 <= years <= 70
-    city = refused_or(parse_city, text, "prescreen.invalid_city")
+    city = refused_or(parse_city, text, "prescreen.invalid_city", QUESTION)
     assert city is None or city["center"] in {None, *(c.slug for c in PROGRAM.centers)}
+
+
+QUESTION = "common.looks_like_question"  # "מה?" is asked back, not taken for an answer
 
 
 def refused_or(parser, text: str, *keys: str):  # type: ignore[no-untyped-def]
