@@ -45,6 +45,7 @@ from bot.cli_text import (
     quiet_warnings,
     when,
 )
+from flows.event_kinds import KINDS, TRACKS
 from flows.scheduling import TIMEZONE
 from storage import events as ev
 from storage import handoffs, jobs
@@ -56,14 +57,14 @@ def add_commands(commands: Any) -> None:
     events.add_argument("action", choices=["add", "list", "show", "edit", "cancel", "import"])
     events.add_argument("target", nargs="?", help="event id (show/edit/cancel) or file (import)")
     events.add_argument("--center")
-    events.add_argument("--kind", choices=ev.KINDS)
+    events.add_argument("--kind", choices=KINDS)
     events.add_argument("--title", action="append", default=[], help="LANG=TEXT, repeatable (he required)")
     events.add_argument(
         "--session", action="append", default=[], help='"YYYY-MM-DD HH:MM[-HH:MM] @ place", repeatable'
     )
     events.add_argument("--capacity", type=int)
     events.add_argument("--no-limit", action="store_true", help="edit: remove the capacity limit")
-    events.add_argument("--track", choices=ev.TRACKS)
+    events.add_argument("--track", choices=TRACKS)
     events.add_argument("--no-signup", action="store_true", help="drop-in: no sign-up needed")
     events.add_argument("--all", action="store_true", help="list: also past and cancelled events")
 
@@ -237,10 +238,10 @@ def import_file(app: App, path: Path) -> int:
                     raise ValueError("it has no center (give center: at the top, or in the event)")
                 known_center(session, item["center"])
                 check_event(item["titles"], item["sessions"], item["capacity"], now)
-                if item["kind"] not in ev.KINDS:
-                    raise ValueError(f"unknown kind {item['kind']!r} (one of: {', '.join(ev.KINDS)})")
-                if item["track"] not in ev.TRACKS:
-                    raise ValueError(f"unknown track {item['track']!r} (one of: {', '.join(ev.TRACKS)})")
+                if item["kind"] not in KINDS:
+                    raise ValueError(f"unknown kind {item['kind']!r} (one of: {', '.join(KINDS)})")
+                if item["track"] not in TRACKS:
+                    raise ValueError(f"unknown track {item['track']!r} (one of: {', '.join(TRACKS)})")
             except ValueError as error:
                 raise ValueError(f"{path.name}, {item['where']}: {error}") from None
             _warn_quiet(app, [s.starts_at for s in item["sessions"]])

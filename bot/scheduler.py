@@ -39,10 +39,10 @@ from flows.inputs import Timeout
 from flows.proactive import TIMEOUT, proactive_sprint
 from flows.registry import message_kind
 from storage import decisions, handoffs, jobs, repo
-from storage import events as bookings
 from storage.db import Database, locked
 from storage.effects import Applying
 from storage.effects import apply as apply_effects
+from storage.events import catalog, proactive, signups
 from storage.models import (
     ChannelIdentity,
     Conversation,
@@ -223,7 +223,7 @@ class Scheduler:
             data = decisions.proactive_data(session, job.payload, state.lang, now,
                                             self.settings.exposure_buttons)
         else:
-            data = bookings.proactive_data(session, job.kind, job.payload, state.lang)
+            data = proactive.proactive_data(session, job.kind, job.payload, state.lang)
         if data is None:
             jobs.settle(job, "dropped", now, "no_longer_relevant")
             return None
@@ -310,7 +310,7 @@ class Scheduler:
         if status is SendStatus.SENT:
             jobs.settle(job, "sent", now)
             if job.kind == "offer":
-                bookings.offer_sent(session, int(job.payload["signup"]), now, self.program)
+                signups.offer_sent(session, int(job.payload["signup"]), now, self.program)
             if channel in REPORTS_DELIVERY:
                 check = now + timedelta(minutes=self.settings.undelivered_after_minutes)
                 jobs.enqueue(
@@ -368,7 +368,7 @@ class Scheduler:
         offered is not held for nobody: it passes to the next in line."""
         jobs.settle(job, state, now, reason)
         if job.kind == "offer":
-            bookings.withdraw_offer(session, int(job.payload["signup"]), now, self.program)
+            signups.withdraw_offer(session, int(job.payload["signup"]), now, self.program)
 
     def _identity(self, session: Any, person_id: int, job: ScheduledJob) -> ChannelIdentity | None:
         tried = set(job.payload.get("tried", []))
@@ -436,13 +436,13 @@ class Scheduler:
 
     def _internal(self, session: Any, job: ScheduledJob, now: datetime) -> None:
         if job.kind == "offer_expiry":
-            bookings.expire_offer(session, int(job.payload["signup"]), now, self.program)
+            signups.expire_offer(session, int(job.payload["signup"]), now, self.program)
         elif job.kind == "delivery_check":
             self._check_delivery(session, job, now)
         elif job.kind == "waitlist":  # a seat freed outside a step (two people joined): offer it on
-            event = bookings.locked_event(session, int(job.payload["event"]))
+            event = catalog.locked_event(session, int(job.payload["event"]))
             if event is not None:
-                bookings.promote_waitlist(session, event, now, self.program)
+                signups.promote_waitlist(session, event, now, self.program)
         jobs.settle(job, "sent", now)
 
     def _check_delivery(self, session: Any, check: ScheduledJob, now: datetime) -> None:

@@ -20,8 +20,9 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage import events as bookings
 from storage.db import locked
+from storage.events.catalog import ref_id
+from storage.events.meetings import promoter_of
 from storage.models import Center, ChannelIdentity, HandoffRequest, ParticipantProfile, Person, StaffTask
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ def add_call_task(session: Session, person: Person, reason: str, reference: str,
     task = StaffTask(
         person_id=person.id,
         center_id=person_center(session, person),
-        assignee=bookings.promoter_of(session, person.id),
+        assignee=promoter_of(session, person.id),
         kind="call",
         reason=reason[:64],
         reference=reference,
@@ -185,7 +186,7 @@ def close_task(session: Session, task_id: int, now: datetime, by: str | None = N
     if task.status == "done":
         raise TaskAlreadyDone(task)
     task.status, task.done_at = "done", now
-    request_id = bookings.ref_id(task.reference or "", PREFIX)
+    request_id = ref_id(task.reference or "", PREFIX)
     if request_id is not None:
         with contextlib.suppress(LookupError):  # closed already: nothing more to do
             close_request(session, request_id, now, by=by)

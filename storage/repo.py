@@ -27,10 +27,10 @@ from flows.effects import (
 )
 from flows.program import Program, role_rank
 from flows.state import VERSION, State
-from storage import events as bookings
 from storage import handoffs, jobs
 from storage.db import locked
 from storage.effects import GONE, Applying, Handler, apply
+from storage.events import signups
 from storage.models import (
     Answer,
     Base,
@@ -247,7 +247,7 @@ def _arm_timeout(a: Applying, effect: ArmTimeout) -> None:
 
 def _delete_my_data(a: Applying, effect: DeleteMyData) -> object:
     if a.program is not None:  # a seat they held goes to the waitlist (it needs the program's rules)
-        bookings.release_seats(a.session, a.person.id, a.now, a.program)
+        signups.release_seats(a.session, a.person.id, a.now, a.program)
     delete_person(a.session, a.person.id)
     return GONE
 
@@ -324,7 +324,7 @@ def merge_people(session: Session, keep: Person, other: Person, now: datetime | 
     recently active; the more privileged role (`flows.program.role_rank`: manager > router > promoter >
     participant) stays with its staff center; then `other` is deleted. Both rows are locked first
     (PostgreSQL), in id order.
-    Sign-ups for an event both had are settled first (`events.merge_signups`: one per person and
+    Sign-ups for an event both had are settled first (`events.signups.merge_signups`: one per person and
     event; the better kept, a seat the other held goes to the waitlist).
 
     `keep` is the person the current message belongs to, so the step in progress stays valid.
@@ -332,7 +332,7 @@ def merge_people(session: Session, keep: Person, other: Person, now: datetime | 
     ids = sorted((keep.id, other.id))
     session.flush()
     session.execute(select(Person.id).where(Person.id.in_(ids)).order_by(Person.id).with_for_update())
-    bookings.merge_signups(session, keep.id, other.id, now)
+    signups.merge_signups(session, keep.id, other.id, now)
     people_id = Base.metadata.tables["people"].c.id
     for table in Base.metadata.sorted_tables:
         if table.name in PER_PERSON:
