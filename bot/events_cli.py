@@ -26,8 +26,6 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.bootstrap import App
 from bot.cli_text import (
     UnknownCenter,
@@ -48,8 +46,7 @@ from bot.cli_text import (
 from flows.event_kinds import KINDS, TRACKS
 from flows.scheduling import TIMEZONE
 from storage import events as ev
-from storage import handoffs, jobs
-from storage.models import Center, Event, Person, StaffTask
+from storage import handoffs, jobs, repo
 
 
 def add_commands(commands: Any) -> None:
@@ -149,7 +146,7 @@ def _events(app: App, args: argparse.Namespace) -> int:
         if action == "list":
             rows = ev.list_events(session, now, known_center(session, args.center), include_past=args.all)
             counts = ev.seat_counts(session, [e.id for e in rows])
-            slugs = dict(session.execute(select(Center.id, Center.slug)).all())
+            slugs = repo.center_slugs(session)
             if not rows:
                 print("no events")
             for event in rows:
@@ -165,7 +162,7 @@ def _events(app: App, args: argparse.Namespace) -> int:
             return 0
         event_id = _id(args.target)
         if action == "show":
-            shown = session.get(Event, event_id)
+            shown = ev.find_event(session, event_id)
             if shown is None:
                 raise LookupError(f"no event {event_id}")
             print(f"#{shown.id} {shown.kind} {shown.status} capacity {shown.capacity or 'none'}")
@@ -257,18 +254,7 @@ def import_file(app: App, path: Path) -> int:
 
 def _exists(session: Any, item: dict[str, Any]) -> bool:
     first = min(s.starts_at for s in item["sessions"])
-    center_id = session.scalar(select(Center.id).where(Center.slug == item["center"]))
-    for event in session.scalars(
-        select(Event).where(
-            Event.center_id == center_id,
-            Event.kind == item["kind"],
-            Event.first_starts_at == first,
-            Event.status == "active",
-        )
-    ):
-        if event.titles.get("he") == item["titles"].get("he"):
-            return True
-    return False
+    return ev.already_listed(session, item["center"], item["kind"], first, item["titles"].get("he"))
 
 
 def read_schedule(path: Path) -> list[dict[str, Any]]:
@@ -477,15 +463,8 @@ def _tasks(app: App, args: argparse.Namespace) -> int:
             print(f"task #{task.id} done" + ("; its hand-off request is closed too"
                                               if (task.reference or "").startswith(handoffs.PREFIX) else ""))
             return 0
-        query = (
-            select(StaffTask, Person).join(Person, Person.id == StaffTask.person_id).order_by(StaffTask.id)
-        )
-        if not args.all:
-            query = query.where(StaffTask.status == "open")
-        if args.center:
-            known_center(session, args.center)
-            query = query.join(Center, Center.id == StaffTask.center_id).where(Center.slug == args.center)
-        rows = session.execute(query).all()
+        center = known_center(session, args.center) if args.center else None
+        rows = handoffs.list_tasks(session, center, include_done=args.all)
         if not rows:
             print("no tasks")
         for task, person in rows:

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import argparse
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.bootstrap import App
 from bot.cli_text import UnknownCenter, known_center, when
 from flows.staff_queue import reasons_with_answers
 from storage import decisions, handoffs, repo
-from storage.models import Center
 
 
 def decisions_command(app: App, args: argparse.Namespace) -> int:
@@ -25,7 +23,7 @@ def decisions_command(app: App, args: argparse.Namespace) -> int:
             if not rows:
                 print("no pending decisions")
             english = app.catalogs.translator("en")
-            slugs = dict(session.execute(select(Center.id, Center.slug)).all())
+            slugs = repo.center_slugs(session)
             for decision, person in rows:
                 due = decision.due_by.isoformat() if decision.due_by else "-"
                 center = app.program.center(slugs.get(decision.center_id))

@@ -100,6 +100,19 @@ def open_request(
     return request
 
 
+def list_tasks(
+    session: Session, center: str | None = None, include_done: bool = False
+) -> list[tuple[StaffTask, Person]]:
+    """Staff tasks in the order they were made, with their person: the open ones (all with
+    `include_done`), of every center or of `center`."""
+    query = select(StaffTask, Person).join(Person, Person.id == StaffTask.person_id).order_by(StaffTask.id)
+    if not include_done:
+        query = query.where(StaffTask.status == "open")
+    if center is not None:
+        query = query.join(Center, Center.id == StaffTask.center_id).where(Center.slug == center)
+    return [(task, person) for task, person in session.execute(query).all()]
+
+
 def list_requests(
     session: Session,
     center: str | None = None,

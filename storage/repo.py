@@ -63,6 +63,11 @@ def sync_centers(session: Session, program: Program) -> None:
         existing[center.slug].parent_id = parent.id if parent else None
 
 
+def center_slugs(session: Session) -> dict[int, str]:
+    """Every center's slug by its id, in the order of the slugs."""
+    return dict(session.execute(select(Center.id, Center.slug).order_by(Center.slug)).all())
+
+
 def center_id(session: Session, slug: str | None) -> int | None:
     if not slug:
         return None
@@ -142,7 +147,37 @@ def find_or_create_person(
     return person, identity, holder is None
 
 
+def find_person(session: Session, person_id: int | None) -> Person | None:
+    return session.get(Person, person_id) if person_id else None
+
+
+def identities_of(session: Session, person_id: int) -> list[ChannelIdentity]:
+    """The channels a person wrote from, in the order they first did."""
+    query = select(ChannelIdentity).where(ChannelIdentity.person_id == person_id).order_by(ChannelIdentity.id)
+    return list(session.scalars(query))
+
+
 # ---- conversation state ----------------------------------------------------------------------
+def saved_state(session: Session, person_id: int) -> dict[str, Any] | None:
+    """The person's conversation as saved (its JSON), None when there is none."""
+    row = session.get(Conversation, person_id)
+    return row.state if row is not None else None
+
+
+def take_back_state(
+    session: Session, person_id: int, sent: dict[str, Any], before: dict[str, Any] | None
+) -> None:
+    """A message that asked something did not go out: the state saved with it (`sent`) goes back to
+    what it was (`before`; None: there was no conversation), unless the person moved on since."""
+    row = session.get(Conversation, person_id)
+    if row is None or row.state != sent:
+        return
+    if before is None:
+        session.delete(row)
+    else:
+        row.state = before
+
+
 def load_state(session: Session, person_id: int) -> State | None:
     row = session.get(Conversation, person_id)
     if row is None:

@@ -17,7 +17,7 @@ import the module that holds what they need.
 """
 
 from storage.events.admin import NewSession, cancel_event, create_event, edit_event
-from storage.events.catalog import list_events, seat_counts, signups_of, title_in
+from storage.events.catalog import already_listed, find_event, list_events, seat_counts, signups_of, title_in
 from storage.events.facts import FACTS
 from storage.events.handlers import HANDLERS
 from storage.events.meetings import (
@@ -36,12 +36,14 @@ __all__ = [
     "FACTS",
     "HANDLERS",
     "NewSession",
+    "already_listed",
     "cancel_event",
     "cancel_meeting",
     "cancel_signup",
     "create_event",
     "create_meeting",
     "edit_event",
+    "find_event",
     "list_events",
     "list_meetings",
     "mark_attendance",

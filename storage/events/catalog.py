@@ -22,6 +22,22 @@ def locked_event(session: Session, event_id: int) -> Event | None:
     )
 
 
+def find_event(session: Session, event_id: int) -> Event | None:
+    return session.get(Event, event_id)
+
+
+def already_listed(session: Session, center: str, kind: str, starts_at: datetime, title: str | None) -> bool:
+    """Is there an active event of the center, of this kind, starting then, with this Hebrew title?
+    (A schedule imported again adds nothing twice.)"""
+    query = (
+        select(Event)
+        .join(Center, Center.id == Event.center_id)
+        .where(Center.slug == center, Event.kind == kind, Event.first_starts_at == starts_at,
+               Event.status == "active")
+    )
+    return any(event.titles.get("he") == title for event in session.scalars(query))
+
+
 def list_events(
     session: Session, now: datetime, center: str | None = None, include_past: bool = False
 ) -> list[Event]:
