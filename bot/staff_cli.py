@@ -26,7 +26,7 @@ def decisions_command(app: App, args: argparse.Namespace) -> int:
             slugs = repo.center_slugs(session)
             for decision, person in rows:
                 due = decision.due_by.isoformat() if decision.due_by else "-"
-                center = app.program.center(slugs.get(decision.center_id))
+                center = app.program.center(slugs.get(decision.center_id or 0))  # 0: no center
                 rules = center.eligibility if center else app.program.eligibility
                 answers = decisions.answers_of(session, person.id, decision.created_at)
                 why = [english.render(m)

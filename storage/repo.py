@@ -158,14 +158,14 @@ def identities_of(session: Session, person_id: int) -> list[ChannelIdentity]:
 
 
 # ---- conversation state ----------------------------------------------------------------------
-def saved_state(session: Session, person_id: int) -> dict[str, Any] | None:
-    """The person's conversation as saved (its JSON), None when there is none."""
+def saved_state(session: Session, person_id: int) -> str | None:
+    """The person's conversation as saved (its JSON text), None when there is none."""
     row = session.get(Conversation, person_id)
     return row.state if row is not None else None
 
 
 def take_back_state(
-    session: Session, person_id: int, sent: dict[str, Any], before: dict[str, Any] | None
+    session: Session, person_id: int, sent: str, before: str | None
 ) -> None:
     """A message that asked something did not go out: the state saved with it (`sent`) goes back to
     what it was (`before`; None: there was no conversation), unless the person moved on since."""

@@ -93,8 +93,9 @@ def event_facts(
 
     def offer(event: Event) -> EventOffer:
         signup = mine.get(event.id)
-        waiting_in_line = signup is not None and signup.status == "waitlisted"
-        position = waitlist_position(session, signup) if waiting_in_line else None
+        position = None
+        if signup is not None and signup.status == "waitlisted":
+            position = waitlist_position(session, signup)
         return offer_of(event, lang, taken.get(event.id, 0), signup, position, slugs.get(event.center_id),
                         counts.get(event.id, {}).get("waitlisted", 0))
 
