@@ -21,9 +21,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.db import locked
-from storage.events.catalog import ref_id
 from storage.events.meetings import promoter_of
 from storage.models import Center, ChannelIdentity, HandoffRequest, ParticipantProfile, Person, StaffTask
+from storage.refs import ref_id
 
 log = logging.getLogger(__name__)
 

@@ -166,7 +166,7 @@ def _apply(
         )
         return StaffResult(action, "done", catalog.title_in(event.titles, lang), event.first_starts_at)
     ref = effect.event
-    event_id = catalog.ref_id(ref, "e")
+    event_id = catalog.event_id_of(ref)
     found = session.get(Event, event_id) if event_id is not None else None
     if found is None or found.center_id != person.staff_center_id or found.status != "active":
         raise LookupError(effect.event)

@@ -24,8 +24,8 @@ from flows.program import Program
 from flows.results import QueueResult
 from storage import decisions, handoffs, repo
 from storage.effects import Applying, Handler
-from storage.events.catalog import ref_id
 from storage.models import Center, HandoffRequest, ManagerDecision, Person
+from storage.refs import ref_id
 
 
 def load_queue(session: Session, role: str, staff_center: str | None, program: Program) -> StaffQueue:

@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import Center, Event, Person, Signup
+from storage.refs import ref_id
 
 
 def title_in(titles: dict[str, Any], lang: str) -> str:
@@ -85,12 +86,6 @@ def upcoming_events(now: datetime) -> Select[Event]:
 
 # the exposure conferences a person can sign up for (offered after an eligible pre-screen)
 EXPOSURE_OPEN = (Event.kind == "exposure_conference", Event.signup_required.is_(True))
-
-
-def ref_id(ref: str, prefix: str) -> int | None:
-    """The row id in a reference the flows carry ("e12" for event 12, "m3", "h7", ...)."""
-    rest = ref[len(prefix):]
-    return int(rest) if ref.startswith(prefix) and rest.isdigit() else None
 
 
 def event_id_of(ref: str) -> int | None:

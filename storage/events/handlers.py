@@ -10,7 +10,7 @@ from flows.effects import AnswerAttendance, AnswerMeeting, AnswerOffer, CancelSi
 from flows.program import Program
 from flows.results import BookingResult
 from storage.effects import Applying, Handler
-from storage.events.catalog import event_id_of, ref_id
+from storage.events.catalog import event_id_of
 from storage.events.facts import offer_of
 from storage.events.meetings import answer_meeting
 from storage.events.signups import (
@@ -22,6 +22,7 @@ from storage.events.signups import (
     sign_up,
 )
 from storage.models import Event
+from storage.refs import ref_id
 
 
 def _meeting_answer(a: Applying, effect: AnswerMeeting) -> BookingResult:
