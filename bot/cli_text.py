@@ -21,12 +21,11 @@ from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.scheduling import TIMEZONE, QuietHours
 from storage import events as ev
-from storage.models import Center
+from storage import repo
 
 LANGUAGES = ("he", "en", "ru", "ar")
 SESSION = re.compile(
@@ -147,7 +146,7 @@ def known_center(session: Session, slug: str | None) -> str | None:
     """The slug as given, if a center has it (None stays None: every center)."""
     if slug is None:
         return None
-    slugs = list(session.scalars(select(Center.slug).order_by(Center.slug)))
+    slugs = list(repo.center_slugs(session).values())
     if slug not in slugs:
         raise UnknownCenter(f"unknown center {slug!r}; the centers are: {', '.join(slugs)}")
     return slug

@@ -26,8 +26,6 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.app import App
 from bot.cli_text import (
     UnknownCenter,
@@ -45,10 +43,10 @@ from bot.cli_text import (
     quiet_warnings,
     when,
 )
+from flows.event_kinds import KINDS, TRACKS
 from flows.scheduling import TIMEZONE
 from storage import events as ev
-from storage import handoffs, jobs
-from storage.models import Center, Event, Person, StaffTask
+from storage import handoffs, jobs, repo
 
 
 def add_parser(commands: Any) -> None:
@@ -56,14 +54,14 @@ def add_parser(commands: Any) -> None:
     events.add_argument("action", choices=["add", "list", "show", "edit", "cancel", "import"])
     events.add_argument("target", nargs="?", help="event id (show/edit/cancel) or file (import)")
     events.add_argument("--center")
-    events.add_argument("--kind", choices=ev.KINDS)
+    events.add_argument("--kind", choices=KINDS)
     events.add_argument("--title", action="append", default=[], help="LANG=TEXT, repeatable (he required)")
     events.add_argument(
         "--session", action="append", default=[], help='"YYYY-MM-DD HH:MM[-HH:MM] @ place", repeatable'
     )
     events.add_argument("--capacity", type=int)
     events.add_argument("--no-limit", action="store_true", help="edit: remove the capacity limit")
-    events.add_argument("--track", choices=ev.TRACKS)
+    events.add_argument("--track", choices=TRACKS)
     events.add_argument("--no-signup", action="store_true", help="drop-in: no sign-up needed")
     events.add_argument("--all", action="store_true", help="list: also past and cancelled events")
 
@@ -154,7 +152,7 @@ def _events(app: App, args: argparse.Namespace) -> int:
         if action == "list":
             rows = ev.list_events(session, now, known_center(session, args.center), include_past=args.all)
             counts = ev.seat_counts(session, [e.id for e in rows])
-            slugs = dict(session.execute(select(Center.id, Center.slug)).all())
+            slugs = repo.center_slugs(session)
             if not rows:
                 print("no events")
             for event in rows:
@@ -170,7 +168,7 @@ def _events(app: App, args: argparse.Namespace) -> int:
             return 0
         event_id = _id(args.target)
         if action == "show":
-            shown = session.get(Event, event_id)
+            shown = ev.find_event(session, event_id)
             if shown is None:
                 raise LookupError(f"no event {event_id}")
             print(f"#{shown.id} {shown.kind} {shown.status} capacity {shown.capacity or 'none'}")
@@ -243,10 +241,10 @@ def import_file(app: App, path: Path) -> int:
                     raise ValueError("it has no center (give center: at the top, or in the event)")
                 known_center(session, item["center"])
                 check_event(item["titles"], item["sessions"], item["capacity"], now)
-                if item["kind"] not in ev.KINDS:
-                    raise ValueError(f"unknown kind {item['kind']!r} (one of: {', '.join(ev.KINDS)})")
-                if item["track"] not in ev.TRACKS:
-                    raise ValueError(f"unknown track {item['track']!r} (one of: {', '.join(ev.TRACKS)})")
+                if item["kind"] not in KINDS:
+                    raise ValueError(f"unknown kind {item['kind']!r} (one of: {', '.join(KINDS)})")
+                if item["track"] not in TRACKS:
+                    raise ValueError(f"unknown track {item['track']!r} (one of: {', '.join(TRACKS)})")
             except ValueError as error:
                 raise ValueError(f"{path.name}, {item['where']}: {error}") from None
             _warn_quiet(app, [s.starts_at for s in item["sessions"]])
@@ -262,18 +260,7 @@ def import_file(app: App, path: Path) -> int:
 
 def _exists(session: Any, item: dict[str, Any]) -> bool:
     first = min(s.starts_at for s in item["sessions"])
-    center_id = session.scalar(select(Center.id).where(Center.slug == item["center"]))
-    for event in session.scalars(
-        select(Event).where(
-            Event.center_id == center_id,
-            Event.kind == item["kind"],
-            Event.first_starts_at == first,
-            Event.status == "active",
-        )
-    ):
-        if event.titles.get("he") == item["titles"].get("he"):
-            return True
-    return False
+    return ev.already_listed(session, item["center"], item["kind"], first, item["titles"].get("he"))
 
 
 def read_schedule(path: Path) -> list[dict[str, Any]]:
@@ -482,15 +469,8 @@ def _tasks(app: App, args: argparse.Namespace) -> int:
             print(f"task #{task.id} done" + ("; its hand-off request is closed too"
                                               if (task.reference or "").startswith(handoffs.PREFIX) else ""))
             return 0
-        query = (
-            select(StaffTask, Person).join(Person, Person.id == StaffTask.person_id).order_by(StaffTask.id)
-        )
-        if not args.all:
-            query = query.where(StaffTask.status == "open")
-        if args.center:
-            known_center(session, args.center)
-            query = query.join(Center, Center.id == StaffTask.center_id).where(Center.slug == args.center)
-        rows = session.execute(query).all()
+        center = known_center(session, args.center) if args.center else None
+        rows = handoffs.list_tasks(session, center, include_done=args.all)
         if not rows:
             print("no tasks")
         for task, person in rows:

@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.clock import Clock, system_clock
 from bot.i18n import Catalogs
 from bot.outbound import ChannelSender, Proactive, Recipient, SendResult, SendStatus
@@ -39,15 +37,13 @@ from flows.inputs import Timeout
 from flows.messages import TimeSpan
 from flows.proactive import TIMEOUT
 from flows.registry import message_kind, proactive_sprint
-from storage import decisions, handoffs, jobs, repo
-from storage import events as bookings
+from storage import decisions, handoffs, jobs, outbox, repo
 from storage.db import Database, locked
 from storage.effects import Applying
 from storage.effects import apply as apply_effects
+from storage.events import catalog, proactive, signups
 from storage.models import (
     ChannelIdentity,
-    Conversation,
-    OutboundMessage,
     Person,
     ScheduledJob,
 )
@@ -201,7 +197,7 @@ class Scheduler:
         if job.not_after is not None and now >= job.not_after:
             self._unsent(session, job, "dropped", now, "passed")
             return None
-        person = session.get(Person, job.person_id) if job.person_id else None
+        person = repo.find_person(session, job.person_id)
         if person is not None and person.opted_out and job.kind in ANSWER_OWED:
             # they wrote "stop", but they are waiting for this answer: staff tell them by phone
             self._call_task(session, job, person, now, "opted_out", held=False)
@@ -224,7 +220,7 @@ class Scheduler:
             data = decisions.proactive_data(session, job.payload, state.lang, now,
                                             self.settings.exposure_buttons)
         else:
-            data = bookings.proactive_data(session, job.kind, job.payload, state.lang)
+            data = proactive.proactive_data(session, job.kind, job.payload, state.lang)
         if data is None:
             jobs.settle(job, "dropped", now, "no_longer_relevant")
             return None
@@ -240,8 +236,7 @@ class Scheduler:
             lexicon=self.catalogs,
             person=PersonFacts(channel=identity.channel, opted_out=person.opted_out),
         )
-        before = session.get(Conversation, person.id)
-        state_before = before.state if before is not None else None
+        state_before = repo.saved_state(session, person.id)
         sprint = proactive_sprint(state, job.kind, data, now, ctx)
         # a question's timeout armed, as for a step (the table of bot/registry.py)
         applying = Applying(session, person, now, self.program, state.lang)
@@ -268,8 +263,7 @@ class Scheduler:
         """A question waited in vain: the person's conversation takes the `Timeout` as an input (its
         flow decides: a reminder, a hand-off, letting go), effects applied as for a message."""
         seq = int(job.payload["seq"])
-        before = session.get(Conversation, person.id)
-        state_before = before.state if before is not None else None
+        state_before = repo.saved_state(session, person.id)
         state = repo.load_state(session, person.id) or State(lang=person.language)
         waited = next((f.flow for f in state.frames if f.asked == seq), None)
         if waited is None:  # answered, or asked anew, since: nothing is waiting for this any more
@@ -311,7 +305,7 @@ class Scheduler:
         if status is SendStatus.SENT:
             jobs.settle(job, "sent", now)
             if job.kind == "offer":
-                bookings.offer_sent(session, int(job.payload["signup"]), now, self.program)
+                signups.offer_sent(session, int(job.payload["signup"]), now, self.program)
             if channel in REPORTS_DELIVERY:
                 check = now + timedelta(minutes=self.settings.undelivered_after_minutes)
                 jobs.enqueue(
@@ -325,7 +319,7 @@ class Scheduler:
                 )
             return
         self._undo_question(session, prepared)
-        person = session.get(Person, job.person_id)
+        person = repo.find_person(session, job.person_id)
         if status is SendStatus.OPTED_OUT or person is None:
             self._unsent(session, job, "dropped", now, "opted_out")
             return
@@ -340,7 +334,7 @@ class Scheduler:
             jobs.postpone(job, now + timedelta(seconds=wait), now, result.detail or "retry")
             return
         if status is SendStatus.UNREACHABLE:
-            self._mark_unreachable(session, prepared.recipient)
+            outbox.mark_unreachable(session, channel, prepared.recipient.external_id)
         job.payload = {**job.payload, "tried": [*job.payload.get("tried", []), channel]}
         self._fallback(
             session, job, person, now, result.detail or status.value, held=status is SendStatus.HELD
@@ -371,13 +365,13 @@ class Scheduler:
         offered is not held for nobody: it passes to the next in line."""
         jobs.settle(job, state, now, reason)
         if job.kind == "offer":
-            bookings.withdraw_offer(session, int(job.payload["signup"]), now, self.program)
+            signups.withdraw_offer(session, int(job.payload["signup"]), now, self.program)
 
     def _identity(self, session: Any, person_id: int, job: ScheduledJob) -> ChannelIdentity | None:
         tried = set(job.payload.get("tried", []))
         found = [
             i
-            for i in session.scalars(select(ChannelIdentity).where(ChannelIdentity.person_id == person_id))
+            for i in repo.identities_of(session, person_id)
             if not i.unreachable and i.channel in self.senders and i.channel not in tried
         ]
         if not found:
@@ -402,27 +396,13 @@ class Scheduler:
         self._unsent(session, job, "held" if held else "failed", now, reason)
         log.info("scheduler: job %s could not reach person %s; call task created", job.id, person.id)
 
-    def _mark_unreachable(self, session: Any, recipient: Recipient) -> None:
-        identity = session.scalar(
-            select(ChannelIdentity).where(
-                ChannelIdentity.channel == recipient.channel,
-                ChannelIdentity.external_id == recipient.external_id,
-            )
-        )
-        if identity is not None:
-            identity.unreachable = True
-
     def _undo_question(self, session: Any, prepared: Prepared) -> None:
         """The message did not go out: take its question off the person's state, unless they have
         moved on since (then their state is theirs)."""
-        if prepared.state_after is None:
-            return
-        row = session.get(Conversation, prepared.recipient.person_id)
-        if row is not None and row.state == prepared.state_after:
-            if prepared.state_before is None:
-                session.delete(row)
-            else:
-                row.state = prepared.state_before
+        if prepared.state_after is not None:
+            repo.take_back_state(
+                session, prepared.recipient.person_id, prepared.state_after, prepared.state_before
+            )
 
     def _give_back(self, job_id: int, lease_until: datetime, reason: str) -> None:
         try:
@@ -439,27 +419,22 @@ class Scheduler:
 
     def _internal(self, session: Any, job: ScheduledJob, now: datetime) -> None:
         if job.kind == "offer_expiry":
-            bookings.expire_offer(session, int(job.payload["signup"]), now, self.program)
+            signups.expire_offer(session, int(job.payload["signup"]), now, self.program)
         elif job.kind == "delivery_check":
             self._check_delivery(session, job, now)
         elif job.kind == "waitlist":  # a seat freed outside a step (two people joined): offer it on
-            event = bookings.locked_event(session, int(job.payload["event"]))
+            event = catalog.locked_event(session, int(job.payload["event"]))
             if event is not None:
-                bookings.promote_waitlist(session, event, now, self.program)
+                signups.promote_waitlist(session, event, now, self.program)
         jobs.settle(job, "sent", now)
 
     def _check_delivery(self, session: Any, check: ScheduledJob, now: datetime) -> None:
         original = locked(session, ScheduledJob, int(check.payload["job"]))
         reference = f"job:{check.payload['job']}"
-        status = session.scalar(
-            select(OutboundMessage.status)
-            .where(OutboundMessage.reference == reference)
-            .order_by(OutboundMessage.id.desc())
-            .limit(1)
-        )
+        status = outbox.last_status(session, reference)
         if original is None or status is None or status in ("delivered", "read"):
             return
-        person = session.get(Person, original.person_id) if original.person_id else None
+        person = repo.find_person(session, original.person_id)
         if person is None or (original.not_after is not None and now >= original.not_after):
             return
         original.payload = {

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.app import App
@@ -22,7 +21,6 @@ from bot.cli_text import UnknownCenter, known_center, when
 from flows.program import STAFF_ROLES
 from flows.staff_queue import reasons_with_answers
 from storage import decisions, handoffs, repo
-from storage.models import Center
 
 
 def add_parser(commands: Any) -> None:
@@ -73,10 +71,10 @@ def decisions_command(app: App, args: argparse.Namespace) -> int:
             if not rows:
                 print("no pending decisions")
             english = app.catalogs.translator("en")
-            slugs = dict(session.execute(select(Center.id, Center.slug)).all())
+            slugs = repo.center_slugs(session)
             for decision, person in rows:
                 due = decision.due_by.isoformat() if decision.due_by else "-"
-                center = app.program.center(slugs.get(decision.center_id))
+                center = app.program.center(slugs.get(decision.center_id or 0))  # 0: no center
                 rules = center.eligibility if center else app.program.eligibility
                 answers = decisions.answers_of(session, person.id, decision.created_at)
                 why = [english.render(m)

@@ -69,7 +69,7 @@ class DeleteMyData:
     """Erase the person: profile, answers, outcomes, identities, conversation."""
 
 
-# ---- events and meetings: the shell answers these with a `flows.events.BookingResult` ----------
+# ---- events and meetings: the shell answers these with a `flows.results.BookingResult` ----------
 @dataclass(frozen=True)
 class SignUp:
     event: str  # an `EventOffer.ref`

@@ -15,7 +15,6 @@ here: the flows emit a booking effect, and the shell answers it with a `BookingR
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +35,7 @@ from flows.engine import Sprint
 from flows.feature import Feature, MenuEntry
 from flows.messages import Msg, MsgList, Outgoing, Reply, TimeSpan
 from flows.proactive import Data, ProactiveKind, asking
+from flows.results import BookingResult
 from flows.state import State
 
 TRACKS = ("employees", "self_employed", "all")
@@ -388,22 +388,6 @@ FLOWS = (EVENTS, BOOKINGS, CONFERENCE, ATTENDANCE, OFFER, MEETING)
 
 
 # ---- what the shell decided, in the person's words -------------------------------------------
-@dataclass(frozen=True)
-class BookingResult:
-    """The shell's answer to a booking effect.
-
-    action: signup | cancel | offer | attendance | meeting
-    status: confirmed | waitlisted | already | unavailable | cancelled | expired | declined | coming |
-            not_coming | reschedule | (meeting) confirm / cancel
-    """
-
-    action: str
-    status: str
-    event: EventOffer | None = None
-    position: int | None = None
-    meeting: MeetingFacts | None = None
-
-
 def result_replies(result: BookingResult, lang: str) -> tuple[Outgoing, ...]:
     event = result.event
     title: dict[str, Any] = {"title": event.title if event else ""}

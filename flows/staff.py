@@ -21,7 +21,6 @@ and answers with a `StaffResult`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -34,6 +33,7 @@ from flows.feature import Feature, MenuEntry
 from flows.messages import Msg, MsgList, Outgoing, Reply
 from flows.parsing.dates import parse_clock, parse_day
 from flows.parsing.numbers import first_number
+from flows.results import StaffResult
 from flows.scheduling import TIMEZONE
 from flows.staff_queue import JUST_DONE, case_count, center_name, handoff_count
 from flows.state import upgrades_frames
@@ -498,22 +498,6 @@ def split_task_frame(frame: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 # ---- what the shell did, in the staff member's words -----------------------------------------
-@dataclass(frozen=True)
-class StaffResult:
-    """The shell's answer to a staff effect.
-
-    action: create | edit | cancel
-    status: done | not_allowed (the role no longer allows it) | unavailable (no such active event of
-            the center) | invalid (the storage refused the values)
-    """
-
-    action: str
-    status: str
-    title: str = ""
-    starts_at: datetime | None = None
-    told: int = 0  # cancel: people who were signed up (or waiting) and will be told
-
-
 RESULT_KEYS = {"create": "staff.created", "edit": "staff.edited", "cancel": "staff.cancelled"}
 
 

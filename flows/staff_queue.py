@@ -15,8 +15,6 @@ role and the center again when it applies the effect, with the same storage func
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flows.context import Context, DecisionFacts, HandoffFacts
 from flows.declare import Ask, Done, Flow, Option, View
 from flows.effects import CloseHandoff, DecideCase
@@ -25,6 +23,7 @@ from flows.feature import Feature
 from flows.messages import Msg, MsgList, Outgoing, Reply
 from flows.prescreen import plain_reason
 from flows.program import Eligibility
+from flows.results import QueueResult
 
 MAX_PICK = 10  # requests or cases offered as buttons at once (the longest waiting)
 MAX_NOTE = 500
@@ -271,21 +270,6 @@ FLOWS = (HANDOFFS, DECISIONS)
 
 
 # ---- what the shell did, in the staff member's words -----------------------------------------
-@dataclass(frozen=True)
-class QueueResult:
-    """The shell's answer to `CloseHandoff` or `DecideCase`.
-
-    action: handoff | decision
-    status: done | not_allowed (the role no longer allows it) | unavailable (handled or decided
-            meanwhile, or not of the staff member's center)
-    """
-
-    action: str
-    status: str
-    name: str = ""
-    approved: bool = False
-
-
 def queue_result_replies(result: QueueResult) -> tuple[Outgoing, ...]:
     name = who(result.name)
     if result.status == "not_allowed":

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from flows.program import Program
 from storage import jobs, repo
-from storage.events import EXPOSURE_OPEN, seats_left, title_in, upcoming_events
+from storage.events.catalog import EXPOSURE_OPEN, title_in, upcoming_events
+from storage.events.signups import seats_left
 from storage.models import Center, Event, ManagerDecision, ParticipantProfile, Person, PrescreenOutcome
 
 KIND = "decision"  # scheduled_jobs.kind

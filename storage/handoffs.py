@@ -20,9 +20,10 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage import events as bookings
 from storage.db import locked
+from storage.events.meetings import promoter_of
 from storage.models import Center, ChannelIdentity, HandoffRequest, ParticipantProfile, Person, StaffTask
+from storage.refs import ref_id
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def add_call_task(session: Session, person: Person, reason: str, reference: str,
     task = StaffTask(
         person_id=person.id,
         center_id=person_center(session, person),
-        assignee=bookings.promoter_of(session, person.id),
+        assignee=promoter_of(session, person.id),
         kind="call",
         reason=reason[:64],
         reference=reference,
@@ -97,6 +98,19 @@ def open_request(
     add_call_task(session, person, "handoff", reference(request.id), now)
     log.info("handoff request %s from person %s; call task created", request.id, person.id)
     return request
+
+
+def list_tasks(
+    session: Session, center: str | None = None, include_done: bool = False
+) -> list[tuple[StaffTask, Person]]:
+    """Staff tasks in the order they were made, with their person: the open ones (all with
+    `include_done`), of every center or of `center`."""
+    query = select(StaffTask, Person).join(Person, Person.id == StaffTask.person_id).order_by(StaffTask.id)
+    if not include_done:
+        query = query.where(StaffTask.status == "open")
+    if center is not None:
+        query = query.join(Center, Center.id == StaffTask.center_id).where(Center.slug == center)
+    return [(task, person) for task, person in session.execute(query).all()]
 
 
 def list_requests(
@@ -185,7 +199,7 @@ def close_task(session: Session, task_id: int, now: datetime, by: str | None = N
     if task.status == "done":
         raise TaskAlreadyDone(task)
     task.status, task.done_at = "done", now
-    request_id = bookings.ref_id(task.reference or "", PREFIX)
+    request_id = ref_id(task.reference or "", PREFIX)
     if request_id is not None:
         with contextlib.suppress(LookupError):  # closed already: nothing more to do
             close_request(session, request_id, now, by=by)

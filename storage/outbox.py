@@ -103,6 +103,25 @@ def mark_unsubscribed(session: Session, person_id: int, channel: str, now: datet
     )
 
 
+def mark_unreachable(session: Session, channel: str, external_id: str) -> None:
+    """The platform says this address cannot be reached (a blocked bot, a number not on WhatsApp)."""
+    session.execute(
+        update(ChannelIdentity)
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+        .values(unreachable=True)
+    )
+
+
+def last_status(session: Session, reference: str) -> str | None:
+    """What the platform last reported of the newest message sent for `reference` ("job:12")."""
+    return session.scalar(
+        select(OutboundMessage.status)
+        .where(OutboundMessage.reference == reference)
+        .order_by(OutboundMessage.id.desc())
+        .limit(1)
+    )
+
+
 @dataclass(frozen=True)
 class Gate:
     """What decides whether a proactive message may go to a person on a channel."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -27,27 +27,20 @@ from flows.effects import (
 )
 from flows.program import Program, role_rank
 from flows.state import VERSION, State
-from storage import events as bookings
-from storage import handoffs, jobs
+from storage import handoffs, jobs, person_links
 from storage.db import locked
 from storage.effects import GONE, Applying, Handler, apply
+from storage.events import signups
 from storage.models import (
     Answer,
-    Base,
     Center,
     ChannelIdentity,
     Conversation,
-    HandoffRequest,
     InboundMessage,
     ManagerDecision,
-    Meeting,
-    OutboundMessage,
     ParticipantProfile,
     Person,
     PrescreenOutcome,
-    ScheduledJob,
-    Signup,
-    StaffTask,
 )
 
 JOINING_OUTCOMES = ("eligible", "approved")
@@ -68,6 +61,11 @@ def sync_centers(session: Session, program: Program) -> None:
     for center in program.centers:
         parent = existing.get(center.parent) if center.parent else None
         existing[center.slug].parent_id = parent.id if parent else None
+
+
+def center_slugs(session: Session) -> dict[int, str]:
+    """Every center's slug by its id, in the order of the slugs."""
+    return dict(session.execute(select(Center.id, Center.slug).order_by(Center.slug)).all())
 
 
 def center_id(session: Session, slug: str | None) -> int | None:
@@ -149,7 +147,37 @@ def find_or_create_person(
     return person, identity, holder is None
 
 
+def find_person(session: Session, person_id: int | None) -> Person | None:
+    return session.get(Person, person_id) if person_id else None
+
+
+def identities_of(session: Session, person_id: int) -> list[ChannelIdentity]:
+    """The channels a person wrote from, in the order they first did."""
+    query = select(ChannelIdentity).where(ChannelIdentity.person_id == person_id).order_by(ChannelIdentity.id)
+    return list(session.scalars(query))
+
+
 # ---- conversation state ----------------------------------------------------------------------
+def saved_state(session: Session, person_id: int) -> str | None:
+    """The person's conversation as saved (its JSON text), None when there is none."""
+    row = session.get(Conversation, person_id)
+    return row.state if row is not None else None
+
+
+def take_back_state(
+    session: Session, person_id: int, sent: str, before: str | None
+) -> None:
+    """A message that asked something did not go out: the state saved with it (`sent`) goes back to
+    what it was (`before`; None: there was no conversation), unless the person moved on since."""
+    row = session.get(Conversation, person_id)
+    if row is None or row.state != sent:
+        return
+    if before is None:
+        session.delete(row)
+    else:
+        row.state = before
+
+
 def load_state(session: Session, person_id: int) -> State | None:
     row = session.get(Conversation, person_id)
     if row is None:
@@ -247,7 +275,7 @@ def _arm_timeout(a: Applying, effect: ArmTimeout) -> None:
 
 def _delete_my_data(a: Applying, effect: DeleteMyData) -> object:
     if a.program is not None:  # a seat they held goes to the waitlist (it needs the program's rules)
-        bookings.release_seats(a.session, a.person.id, a.now, a.program)
+        signups.release_seats(a.session, a.person.id, a.now, a.program)
     delete_person(a.session, a.person.id)
     return GONE
 
@@ -313,18 +341,15 @@ def _claim_phone(session: Session, person: Person, phone: str, verified: bool, n
         person.phone, person.phone_verified = phone, True
 
 
-# Tables whose row *is* the person's (primary key person_id): merged field by field, not moved.
-PER_PERSON = {"people", "conversations", "participant_profiles"}
-
-
 def merge_people(session: Session, keep: Person, other: Person, now: datetime | None = None) -> None:
     """Make `other` part of `keep`, in the caller's transaction: identities, answers, outcomes,
-    decisions, requests and logs move over (every table with a person_id, found from the
-    metadata); the profile is completed from the other's; the conversation is the one more
+    decisions, requests and logs move over (every column that refers to a person, found from the
+    metadata: `person_links`); where a key holds the person, the two people's rows are settled
+    first (`SETTLED_FIRST`): the profile is completed from the other's; the conversation is the one more
     recently active; the more privileged role (`flows.program.role_rank`: manager > router > promoter >
     participant) stays with its staff center; then `other` is deleted. Both rows are locked first
     (PostgreSQL), in id order.
-    Sign-ups for an event both had are settled first (`events.merge_signups`: one per person and
+    Sign-ups for an event both had are settled first (`events.signups.merge_signups`: one per person and
     event; the better kept, a seat the other held goes to the waitlist).
 
     `keep` is the person the current message belongs to, so the step in progress stays valid.
@@ -332,17 +357,10 @@ def merge_people(session: Session, keep: Person, other: Person, now: datetime | 
     ids = sorted((keep.id, other.id))
     session.flush()
     session.execute(select(Person.id).where(Person.id.in_(ids)).order_by(Person.id).with_for_update())
-    bookings.merge_signups(session, keep.id, other.id, now)
-    people_id = Base.metadata.tables["people"].c.id
-    for table in Base.metadata.sorted_tables:
-        if table.name in PER_PERSON:
-            continue
-        for column in table.columns:
-            if column.primary_key or not any(fk.column is people_id for fk in column.foreign_keys):
-                continue
-            session.execute(table.update().where(column == other.id).values({column.name: keep.id}))
-    _merge_conversation(session, keep.id, other.id)
-    _merge_profile(session, keep.id, other.id)
+    for settle in SETTLED_FIRST.values():
+        settle(session, keep.id, other.id, now)
+    for column in person_links.person_columns():  # what is left of the other's rows moves over
+        session.execute(column.table.update().where(column == other.id).values({column.name: keep.id}))
     keep.display_name = keep.display_name or other.display_name
     keep.center_id = keep.center_id or other.center_id
     if role_rank(other.role) > role_rank(keep.role):  # the more privileged role stays, with its center
@@ -390,6 +408,15 @@ def _merge_profile(session: Session, keep_id: int, other_id: int) -> None:
     session.flush()
 
 
+# The tables where a key holds the person (`person_links.one_per_person`): how two people's rows
+# there become one, before the rest of the other's rows move over.
+SETTLED_FIRST: dict[str, Callable[[Session, int, int, datetime | None], object]] = {
+    "signups": signups.merge_signups,  # one per event and person: the better one stays
+    "conversations": lambda s, keep_id, other_id, _now: _merge_conversation(s, keep_id, other_id),
+    "participant_profiles": lambda s, keep_id, other_id, _now: _merge_profile(s, keep_id, other_id),
+}
+
+
 def _update_profile(session: Session, person: Person, effect: UpdateProfile, now: datetime) -> None:
     fields = dict(effect.fields)
     profile = session.get(ParticipantProfile, person.id) or ParticipantProfile(person_id=person.id)
@@ -431,15 +458,23 @@ def _mark_joined(session: Session, person_id: int, now: datetime) -> None:
         profile.joined_at = now
 
 
+# What a row kept unlinked from an erased person forgets besides the link.
+FORGOTTEN_WHEN_UNLINKED = {
+    "inbound_messages": ("fields",),  # the ids stay, so that a redelivery is still recognised
+}
+
+
 def delete_person(session: Session, person_id: int) -> None:
-    """Erase a person and everything hanging on them (foreign keys cascade)."""
-    for model in (ManagerDecision, PrescreenOutcome, Answer, HandoffRequest, Conversation, ParticipantProfile,
-                  OutboundMessage, Signup, Meeting, ScheduledJob, StaffTask, ChannelIdentity):
-        session.execute(delete(model).where(model.person_id == person_id))
-    session.execute(  # the ids stay, so that a redelivery is still recognised; nothing of the message
-        update(InboundMessage).where(InboundMessage.person_id == person_id)
-        .values(person_id=None, fields=None)
-    )
+    """Erase a person and everything hanging on them: the rows of every table that refers to them
+    (`person_links`, children before the rows they refer to). A row the schema keeps when its person
+    goes (`ON DELETE SET NULL`) stays, unlinked, and forgets what `FORGOTTEN_WHEN_UNLINKED` says."""
+    for column in reversed(person_links.person_columns()):
+        table = column.table
+        if person_links.unlinks_on_delete(column):
+            cleared = dict.fromkeys((column.name, *FORGOTTEN_WHEN_UNLINKED.get(table.name, ())))
+            session.execute(table.update().where(column == person_id).values(cleared))
+        else:
+            session.execute(table.delete().where(column == person_id))
     session.execute(delete(Person).where(Person.id == person_id))
     session.expunge_all()
 

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 from flows.effects import CancelEvent, CreateEvent, EditEvent
 from flows.parsing.phones import to_e164
 from flows.program import STAFF_ROLES, Program
-from flows.staff import StaffResult
-from storage import events as ev
+from flows.results import StaffResult
 from storage import repo
 from storage.effects import Applying, Handler
+from storage.events import admin, catalog
 from storage.models import Center, ChannelIdentity, Event, Person
 
 
@@ -153,30 +153,31 @@ def _apply(
     lang: str,
 ) -> StaffResult:
     if isinstance(effect, CreateEvent):
-        event = ev.create_event(
+        event = admin.create_event(
             session,
             center=center or "",
             kind=effect.kind,
             titles=dict(effect.titles),
-            sessions=[ev.NewSession(s.starts_at, s.ends_at, s.place) for s in effect.sessions],
+            sessions=[admin.NewSession(s.starts_at, s.ends_at, s.place) for s in effect.sessions],
             capacity=effect.capacity,
             track=effect.track,
             signup_required=effect.signup_required,
             now=now,
         )
-        return StaffResult(action, "done", ev.title_in(event.titles, lang), event.first_starts_at)
+        return StaffResult(action, "done", catalog.title_in(event.titles, lang), event.first_starts_at)
     ref = effect.event
-    event_id = ev.ref_id(ref, "e")
+    event_id = catalog.event_id_of(ref)
     found = session.get(Event, event_id) if event_id is not None else None
     if found is None or found.center_id != person.staff_center_id or found.status != "active":
         raise LookupError(effect.event)
     if isinstance(effect, CancelEvent):
-        told = ev.cancel_event(session, found.id, now, program)
-        return StaffResult(action, "done", ev.title_in(found.titles, lang), found.first_starts_at, len(told))
+        told = admin.cancel_event(session, found.id, now, program)
+        title = catalog.title_in(found.titles, lang)
+        return StaffResult(action, "done", title, found.first_starts_at, len(told))
     sessions = None
     if effect.sessions is not None:
-        sessions = [ev.NewSession(s.starts_at, s.ends_at, s.place) for s in effect.sessions]
-    edited = ev.edit_event(
+        sessions = [admin.NewSession(s.starts_at, s.ends_at, s.place) for s in effect.sessions]
+    edited = admin.edit_event(
         session,
         found.id,
         now,
@@ -185,7 +186,7 @@ def _apply(
         capacity=effect.capacity,
         clear_capacity=effect.clear_capacity,
     )
-    return StaffResult(action, "done", ev.title_in(edited.titles, lang), edited.first_starts_at)
+    return StaffResult(action, "done", catalog.title_in(edited.titles, lang), edited.first_starts_at)
 
 
 def _staff_effect(a: Applying, effect: CreateEvent | EditEvent | CancelEvent) -> StaffResult:

@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 from flows.context import DecisionFacts, HandoffFacts, PersonFacts, StaffQueue
 from flows.effects import CloseHandoff, DecideCase
 from flows.program import Program
-from flows.staff_queue import QueueResult
+from flows.results import QueueResult
 from storage import decisions, handoffs, repo
 from storage.effects import Applying, Handler
-from storage.events import ref_id
 from storage.models import Center, HandoffRequest, ManagerDecision, Person
+from storage.refs import ref_id
 
 
 def load_queue(session: Session, role: str, staff_center: str | None, program: Program) -> StaffQueue:

@@ -19,6 +19,7 @@ from flows import Document
 from flows.effects import SetPhone
 from storage import events as ev
 from storage import repo
+from storage.events.signups import seats_taken, waitlist_position
 from storage.models import Base, Event, Meeting, Person, ScheduledJob, Signup
 from tests.conftest import FakeClock
 from tests.events_kit import (
@@ -682,7 +683,7 @@ def test_joining_two_people_signed_up_for_one_event_keeps_the_confirmed_sign_up(
     assert pending(app, telegram, "reminder") == reminders  # its reminders came along, once
     with app.db.transaction() as s:
         [dana_row] = s.scalars(select(Signup).where(Signup.person_id == dana))
-        assert (dana_row.status, ev._position(s, dana_row)) == ("waitlisted", 1)  # one ahead of her left
+        assert (dana_row.status, waitlist_position(s, dana_row)) == ("waitlisted", 1)  # one ahead of her left
     sender = FakeSender()
     scheduler(app, sender).run_until_idle()
     assert [m.kind for r, m in sender.sent if r.person_id == dana] == []  # no seat was freed
@@ -706,7 +707,7 @@ def test_joining_two_people_each_holding_a_seat_gives_one_seat_to_the_waitlist(a
     assert signup_status(app, dana, workshop) == "offered"
     assert sender.last_for(dana).kind == "waitlist.offer"
     with app.db.transaction() as s:
-        assert ev._taken(s, workshop) == 2  # Ruth's one seat and Dana's offered one
+        assert seats_taken(s, workshop) == 2  # Ruth's one seat and Dana's offered one
 
 
 def test_a_seat_freed_by_joining_without_a_clock_at_hand_is_offered_at_the_next_tick(
@@ -745,7 +746,7 @@ def test_joining_two_people_on_one_waitlist_keeps_the_earlier_place(app: App) ->
     with app.db.transaction() as s:
         [ruth] = s.scalars(select(Signup).where(Signup.person_id == telegram))
         [avi_row] = s.scalars(select(Signup).where(Signup.person_id == avi))
-        assert (ev._position(s, ruth), ev._position(s, avi_row)) == (1, 2)
+        assert (waitlist_position(s, ruth), waitlist_position(s, avi_row)) == (1, 2)
 
 
 def test_every_unique_constraint_that_names_a_person_is_handled_by_merging() -> None:
@@ -766,4 +767,4 @@ def test_every_unique_constraint_that_names_a_person_is_handled_by_merging() -> 
         ("conversations", ("person_id",)), ("participant_profiles", ("person_id",)),
         ("signups", ("event_id", "person_id")),
     }
-    assert {"conversations", "participant_profiles"} <= repo.PER_PERSON
+    assert {"conversations", "participant_profiles", "signups"} <= set(repo.SETTLED_FIRST)

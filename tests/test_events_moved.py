@@ -22,6 +22,7 @@ from flows import Document
 from flows.calendar_file import ics_document
 from storage import events as ev
 from storage import staff as staff_store
+from storage.events.facts import offer_of
 from storage.models import Event, ScheduledJob, StaffTask
 from tests.conftest import FakeClock, make_app
 from tests.events_kit import (
@@ -139,7 +140,7 @@ def test_the_moved_calendar_file_replaces_the_earlier_one_in_the_calendar(
     with app.db.transaction() as s:  # the file Ruth got when she signed up
         row = s.get(Event, people["event"])
         assert row is not None
-        before = ics_document(ev.offer_of(row, "he", 0), "he")
+        before = ics_document(offer_of(row, "he", 0), "he")
     clock.advance(hours=1)
     assert midway_events(app, "edit", str(people["event"]), "--session", MOVED) == 0
     clock.now = at(2026, 11, 23, 10)

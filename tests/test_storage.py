@@ -11,7 +11,18 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import func, inspect, select
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    func,
+    inspect,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from bot.program_config import load_program
@@ -26,7 +37,7 @@ from flows.effects import (
     UpdateProfile,
 )
 from flows.state import Frame, State
-from storage import outbox, repo, staff
+from storage import outbox, person_links, repo, staff
 from storage.db import Database, alembic_config
 from storage.models import (
     Answer,
@@ -455,6 +466,54 @@ def test_delete_my_data_erases_the_person_and_everything_about_them(db: Database
         assert [m.person_id for m in orphans] == [None, None]  # the id-only log stays, unlinked
         assert all(dependents(s, keeper_id).values())
         assert count(s, Center) == 3
+
+
+@pytest.fixture
+def table_added_later(db: Database) -> Iterator[Table]:
+    """A table a later feature might add, with a person column under a name of its own (and no
+    `ON DELETE CASCADE` to lean on: the database refuses to delete a person it still refers to)."""
+    table = Table(
+        "homework_notes", Base.metadata,
+        Column("id", Integer, primary_key=True),
+        Column("participant_id", ForeignKey("people.id"), nullable=False),
+        Column("note", String(40)),
+    )
+    table.create(db.engine)
+    yield table
+    table.drop(db.engine)
+    Base.metadata.remove(table)
+
+
+def test_a_table_added_later_is_erased_and_merged_with_the_person(
+    db: Database, table_added_later: Table
+) -> None:
+    erased, kept, joined = new_person(db, "100"), new_person(db, "200"), new_person(db, "300")
+    with db.transaction() as s:
+        for who in (erased, kept, joined):
+            s.execute(table_added_later.insert().values(participant_id=who, note=f"of {who}"))
+    with db.transaction() as s:
+        repo.delete_person(s, erased)
+    with db.transaction() as s:
+        keep, other = s.get(Person, kept), s.get(Person, joined)
+        assert keep is not None and other is not None
+        repo.merge_people(s, keep, other, LATER)
+    with db.transaction() as s:
+        rows = s.execute(select(table_added_later.c.participant_id, table_added_later.c.note)).all()
+        assert sorted(rows) == [(kept, f"of {kept}"), (kept, f"of {joined}")]
+
+
+def test_every_table_where_a_key_holds_the_person_says_how_two_people_become_one() -> None:
+    """Moving the other's rows over would collide where a key holds the person (one conversation, one
+    sign-up per event): each such table needs its own way to merge (`repo.SETTLED_FIRST`)."""
+    assert person_links.one_per_person() == set(repo.SETTLED_FIRST)
+    later = MetaData()
+    Table("people", later, Column("id", Integer, primary_key=True))
+    Table("survey_answers", later, Column("id", Integer, primary_key=True),
+          Column("quarter", String(7)), Column("person_id", ForeignKey("people.id")),
+          UniqueConstraint("quarter", "person_id"))
+    Table("notes", later, Column("id", Integer, primary_key=True),
+          Column("person_id", ForeignKey("people.id")))
+    assert person_links.one_per_person(later) == {"survey_answers"}  # a new one would fail the check above
 
 
 # ---- staff: manager decisions ----------------------------------------------------------------

@@ -1,0 +1,58 @@
+"""What the shell decided about an effect, as the feature's flows tell it: the value types that
+`storage/` returns from its effect handlers and the feature's `results` renderers read. Plain data
+only, so both layers can see them without `storage/` importing a feature's flows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flows.context import EventOffer, MeetingFacts
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    """The shell's answer to a booking effect.
+
+    action: signup | cancel | offer | attendance | meeting
+    status: confirmed | waitlisted | already | unavailable | cancelled | expired | declined | coming |
+            not_coming | reschedule | (meeting) confirm / cancel
+    """
+
+    action: str
+    status: str
+    event: EventOffer | None = None
+    position: int | None = None
+    meeting: MeetingFacts | None = None
+
+
+@dataclass(frozen=True)
+class StaffResult:
+    """The shell's answer to a staff effect.
+
+    action: create | edit | cancel
+    status: done | not_allowed (the role no longer allows it) | unavailable (no such active event of
+            the center) | invalid (the storage refused the values)
+    """
+
+    action: str
+    status: str
+    title: str = ""
+    starts_at: datetime | None = None
+    told: int = 0  # cancel: people who were signed up (or waiting) and will be told
+
+
+@dataclass(frozen=True)
+class QueueResult:
+    """The shell's answer to `CloseHandoff` or `DecideCase`.
+
+    action: handoff | decision
+    status: done | not_allowed (the role no longer allows it) | unavailable (handled or decided
+            meanwhile, or not of the staff member's center)
+    """
+
+    action: str
+    status: str
+    name: str = ""
+    approved: bool = False
