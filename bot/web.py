@@ -31,7 +31,10 @@ from starlette.routing import BaseRoute, Route
 from telegram import Update
 
 from bot.bootstrap import App
+from bot.channels.clean_text import clean_json
+from bot.dispatcher import Inbound
 from bot.file_links import files_route
+from bot.request_body import limited_body
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +111,7 @@ def telegram_channel(app: App) -> WebChannel:
     (one short transaction; 500 if it cannot be, and Telegram retries); its step takes the row
     (`Inbound.kept`). Updates a stopped process left pending are queued at start-up, before the
     first webhook, and those pending longer than `LEASE` and not queued here every `SWEEP_EVERY`."""
-    from bot.channels.telegram import KEPT, build_application, keep, kept_updates, to_inbound
+    from bot.channels.telegram import KEPT, build_application, keep, kept_updates
 
     secret = app.settings.telegram_webhook_secret
     if not secret:
@@ -163,17 +166,13 @@ def telegram_channel(app: App) -> WebChannel:
         if not hmac.compare_digest(given, expected):
             log.warning("web: telegram webhook call with a wrong or missing secret refused")
             return Response(status_code=403)
-        body = await request.body()
-        if len(body) > MAX_BODY:
+        body = await limited_body(request, MAX_BODY)
+        if body is None:
             return Response(status_code=413)
-        try:
-            data = json.loads(body)
-            update = Update.de_json(data, ptb.bot) if isinstance(data, dict) else None
-        except (ValueError, TypeError, KeyError, AttributeError):
-            update = None
-        if update is None:
+        parsed = parsed_update(body, ptb.bot)
+        if parsed is None:
             return PlainTextResponse("not a Telegram update", status_code=400)
-        inbound = to_inbound(update)
+        data, update, inbound = parsed
         if inbound is None:  # nothing a person said (groups, service messages): nothing to keep
             await ptb.update_queue.put(update)
             return Response(status_code=200)
@@ -217,6 +216,34 @@ def telegram_channel(app: App) -> WebChannel:
     route = Route(TELEGRAM_WEBHOOK_PATH, webhook, methods=["POST"])
     return WebChannel("telegram", [route], startup, shutdown,
                       state={"telegram": ptb, "telegram_recover": recover})
+
+
+def parsed_update(body: bytes, bot: Any) -> tuple[dict[str, Any], Update, Inbound | None] | None:
+    """The update's JSON (its text cleaned: `clean_json`), the update and what a person said in it;
+    None when it is not an update Telegram would send: not JSON, nested deeper than Python reads,
+    or a message whose text is not text."""
+    from bot.channels.telegram import to_inbound
+
+    try:
+        data = clean_json(json.loads(body))
+        if not isinstance(data, dict) or not _texts_are_text(data):
+            return None
+        update = Update.de_json(data, bot)
+        return (data, update, to_inbound(update)) if update is not None else None
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return None
+
+
+_TEXTS = {"message": ("text", "caption"), "edited_message": ("text", "caption"), "callback_query": ("data",)}
+
+
+def _texts_are_text(data: dict[str, Any]) -> bool:
+    """Telegram's texts, captions and button data are strings; anything else is not Telegram's."""
+    for key, fields in _TEXTS.items():
+        part = data.get(key)
+        if isinstance(part, dict) and any(not isinstance(part.get(f, ""), str) for f in fields):
+            return False
+    return True
 
 
 # ---- running ---------------------------------------------------------------------------------
