@@ -109,7 +109,7 @@ class WhatsAppHarness:
         return self.post(STATUS_PATH, form)
 
     def next_sid(self) -> str:
-        return f"SMin{next(self._sids):028x}"
+        return f"SMfe{next(self._sids):030x}"  # Twilio's form; apart from the fake's own SM…
 
 
 class WaPerson:

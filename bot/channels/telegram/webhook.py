@@ -20,7 +20,10 @@ from telegram import Update
 
 from bot.app import App
 from bot.channels.base import WebChannel, WebhookNotConfigured
+from bot.channels.clean_text import clean_json
 from bot.channels.telegram.adapter import KEPT, build_application, keep, kept_updates, to_inbound
+from bot.dispatcher import Inbound
+from bot.request_body import limited_body
 
 log = logging.getLogger(__name__)
 
@@ -93,17 +96,13 @@ def telegram_channel(app: App) -> WebChannel:
         if not hmac.compare_digest(given, expected):
             log.warning("web: telegram webhook call with a wrong or missing secret refused")
             return Response(status_code=403)
-        body = await request.body()
-        if len(body) > MAX_BODY:
+        body = await limited_body(request, MAX_BODY)
+        if body is None:
             return Response(status_code=413)
-        try:
-            data = json.loads(body)
-            update = Update.de_json(data, ptb.bot) if isinstance(data, dict) else None
-        except (ValueError, TypeError, KeyError, AttributeError):
-            update = None
-        if update is None:
+        parsed = parsed_update(body, ptb.bot)
+        if parsed is None:
             return PlainTextResponse("not a Telegram update", status_code=400)
-        inbound = to_inbound(update)
+        data, update, inbound = parsed
         if inbound is None:  # nothing a person said (groups, service messages): nothing to keep
             await ptb.update_queue.put(update)
             return Response(status_code=200)
@@ -147,3 +146,29 @@ def telegram_channel(app: App) -> WebChannel:
     route = Route(TELEGRAM_WEBHOOK_PATH, webhook, methods=["POST"])
     return WebChannel("telegram", [route], startup, shutdown,
                       state={"telegram": ptb, "telegram_recover": recover})
+
+
+def parsed_update(body: bytes, bot: Any) -> tuple[dict[str, Any], Update, Inbound | None] | None:
+    """The update's JSON (its text cleaned: `clean_json`), the update and what a person said in it;
+    None when it is not an update Telegram would send: not JSON, nested deeper than Python reads,
+    or a message whose text is not text."""
+    try:
+        data = clean_json(json.loads(body))
+        if not isinstance(data, dict) or not _texts_are_text(data):
+            return None
+        update = Update.de_json(data, bot)
+        return (data, update, to_inbound(update)) if update is not None else None
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return None
+
+
+_TEXTS = {"message": ("text", "caption"), "edited_message": ("text", "caption"), "callback_query": ("data",)}
+
+
+def _texts_are_text(data: dict[str, Any]) -> bool:
+    """Telegram's texts, captions and button data are strings; anything else is not Telegram's."""
+    for key, fields in _TEXTS.items():
+        part = data.get(key)
+        if isinstance(part, dict) and any(not isinstance(part.get(f, ""), str) for f in fields):
+            return False
+    return True

@@ -39,7 +39,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
-from urllib.parse import parse_qsl
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -53,8 +52,10 @@ from twilio.request_validator import (
 )
 
 from bot.app import App
+from bot.channels import twilio_form
 from bot.channels.arrival_order import ArrivalOrder
 from bot.channels.base import WebChannel, WebhookNotConfigured
+from bot.channels.clean_text import clean_text
 from bot.channels.labels import fit_labels
 from bot.channels.numbered import numbered_text
 from bot.channels.telegram.adapter import split_text
@@ -71,6 +72,7 @@ from bot.dispatcher import Delivery, Inbound
 from bot.file_links import FileLinks
 from bot.i18n import Translator
 from bot.outbound import Proactive, Recipient, SendResult, SendStatus
+from bot.request_body import limited_body
 from flows import Command, Document, Input, Outgoing, Pressed, Reply, Text, Unsupported
 from flows.parsing.phones import to_e164
 from storage import inbox, outbox
@@ -356,12 +358,30 @@ class WhatsApp:
             log.debug("whatsapp: message %s is %s", sid, status)
 
     # ---- webhooks ----------------------------------------------------------------------------
+    async def accepted_form(self, request: Request, kind: twilio_form.Kind) -> dict[str, str] | Response:
+        """The webhook's form, its text cleaned (`clean_text`); else the refusal to answer with: 413
+        for a body over `MAX_BODY` (not read further), 403 unsigned, 400 signed but not a form Twilio
+        sends us (`twilio_form`)."""
+        body = await limited_body(request, MAX_BODY)
+        if body is None:
+            return Response(status_code=413)
+        form = self.verified_form(request, body)
+        if form is None:
+            log.warning("web: twilio %s webhook with a wrong or missing signature refused", kind)
+            return Response(status_code=403)
+        refused = twilio_form.refusal(twilio_form.parse(body), kind,
+                                        self.app.settings.twilio_account_sid or "")
+        if refused:
+            log.warning("web: twilio %s webhook refused: %s", kind, refused)
+            return Response(status_code=400)
+        return {name: clean_text(value) for name, value in form.items()}
+
     def verified_form(self, request: Request, body: bytes) -> dict[str, str] | None:
         """The form, when `X-Twilio-Signature` signs it for the URL Twilio called; else None."""
         signature = request.headers.get(SIGNATURE_HEADER)
         if not signature:
             return None
-        form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        form = dict(twilio_form.parse(body))
         url = self.public_base_url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
         algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
         return form if self.validator.validate(url, form, signature, algorithm=algorithm) else None
@@ -548,13 +568,9 @@ def whatsapp_channel(app: App, whatsapp: WhatsApp | None = None) -> WebChannel:
     messages = Incoming(wa)
 
     async def incoming(request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return Response(status_code=413)
-        form = wa.verified_form(request, body)
-        if form is None:
-            log.warning("web: twilio webhook with a wrong or missing signature refused")
-            return Response(status_code=403)
+        form = await wa.accepted_form(request, "message")
+        if isinstance(form, Response):
+            return form
         inbound = to_inbound(form)
         if inbound is None:
             return Response(EMPTY_TWIML, media_type="text/xml")
@@ -566,13 +582,9 @@ def whatsapp_channel(app: App, whatsapp: WhatsApp | None = None) -> WebChannel:
         return Response(EMPTY_TWIML, media_type="text/xml", background=BackgroundTask(step) if step else None)
 
     async def status(request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return Response(status_code=413)
-        form = wa.verified_form(request, body)
-        if form is None:
-            log.warning("web: twilio status callback with a wrong or missing signature refused")
-            return Response(status_code=403)
+        form = await wa.accepted_form(request, "status")
+        if isinstance(form, Response):
+            return form
         await asyncio.to_thread(wa.status, form)
         return Response(status_code=204)
 
