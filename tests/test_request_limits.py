@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.channels.whatsapp import MAX_BODY, STATUS_PATH, WEBHOOK_PATH
+from bot.channels.whatsapp.adapter import MAX_BODY, STATUS_PATH, WEBHOOK_PATH
 from storage.models import InboundMessage
 from tests.conftest import FakeClock, make_app
 from tests.fake_twilio import FakeTwilio

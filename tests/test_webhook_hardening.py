@@ -12,7 +12,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from bot.bootstrap import App
-from bot.web import SECRET_HEADER, TELEGRAM_WEBHOOK_PATH, create_web_app
+from bot.channels.telegram.webhook import SECRET_HEADER, TELEGRAM_WEBHOOK_PATH
+from bot.server import create_web_app
 from storage.models import Answer, InboundMessage, Person
 from tests.conftest import FakeClock, make_app
 from tests.fake_telegram import TOKEN, FakeTelegram

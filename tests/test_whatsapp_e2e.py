@@ -387,7 +387,8 @@ def test_status_callbacks_are_recorded_per_message_and_never_go_backwards(
     assert person.opted_out
     [identity] = rows(app, ChannelIdentity, person.id)
     assert identity.unreachable
-    wa.status("SM" + "ab" * 16, "delivered")  # a callback before our own record: kept for the sender to complete
+    # a callback before our own record: kept for the sender to complete
+    wa.status("SM" + "ab" * 16, "delivered")
     assert {r.platform_message_id for r in rows(app, OutboundMessage)} >= {"SM" + "ab" * 16}
 
 

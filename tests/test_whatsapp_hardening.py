@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.bootstrap import App
-from bot.channels.whatsapp import WEBHOOK_PATH
+from bot.channels.whatsapp.adapter import WEBHOOK_PATH
 from storage.models import Answer, InboundMessage, OutboundMessage, Person
 from tests.conftest import FakeClock, make_app
 from tests.fake_twilio import FakeTwilio
