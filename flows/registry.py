@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flows import decision_notice, events, handoff, menus, prescreen, staff, staff_queue
+from flows import decision_notice, events, handoff, homework, menus, prescreen, staff, staff_queue
 from flows.declare import Flows, Roles
 from flows.feature import Feature, MenuEntry, ResultReplies
 from flows.messages import Outgoing
@@ -23,6 +23,7 @@ FEATURES: tuple[Feature, ...] = (
     staff.FEATURE,
     staff_queue.FEATURE,
     decision_notice.FEATURE,
+    homework.FEATURE,
 )
 
 

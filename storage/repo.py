@@ -38,6 +38,7 @@ from storage.models import (
     ChannelIdentity,
     Conversation,
     HandoffRequest,
+    Homework,
     InboundMessage,
     ManagerDecision,
     Meeting,
@@ -434,7 +435,7 @@ def _mark_joined(session: Session, person_id: int, now: datetime) -> None:
 def delete_person(session: Session, person_id: int) -> None:
     """Erase a person and everything hanging on them (foreign keys cascade)."""
     for model in (ManagerDecision, PrescreenOutcome, Answer, HandoffRequest, Conversation, ParticipantProfile,
-                  OutboundMessage, Signup, Meeting, ScheduledJob, StaffTask, ChannelIdentity):
+                  OutboundMessage, Signup, Meeting, Homework, ScheduledJob, StaffTask, ChannelIdentity):
         session.execute(delete(model).where(model.person_id == person_id))
     session.execute(  # the ids stay, so that a redelivery is still recognised; nothing of the message
         update(InboundMessage).where(InboundMessage.person_id == person_id)
