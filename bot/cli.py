@@ -10,6 +10,7 @@
     midway handoffs list|done              "talk to a person" requests (each with a call task)
     midway staff add|list|remove           who is staff (role, center); staff manage events in the chat
     midway events|meetings|tasks|jobs ...  events, meetings, call-them tasks, due work (bot/events_cli.py)
+    midway homework assign|list            participants' tasks between meetings (not `tasks`: staff's to-dos)
 """
 
 from __future__ import annotations
@@ -125,13 +126,17 @@ def _main(argv: Sequence[str] | None) -> int:
     from bot.occupations_cli import add_parser, occupations_command
 
     add_parser(commands)  # occupations search
+    from bot import homework_cli
+
+    homework_cli.add_parser(commands)  # participants' homework (not staff's `tasks`)
 
     args = parser.parse_args(argv)
     if args.command == "occupations":  # the list ships with the package: no settings, no database
         return occupations_command(args)
     settings = Settings.from_env()
     quiet = args.command in (
-        "chat", "events", "meetings", "tasks", "jobs", "staff", "handoffs", "decisions", "whatsapp", "db"
+        "chat", "events", "meetings", "tasks", "jobs", "staff", "handoffs", "decisions", "whatsapp", "db",
+        "homework",
     )
     configure_logging("WARNING" if quiet and settings.log_level != "DEBUG" else settings.log_level)
 
@@ -157,6 +162,8 @@ def _main(argv: Sequence[str] | None) -> int:
         from bot.events_cli import run_command
 
         return run_command(bootstrap(settings), args)
+    if args.command == "homework":
+        return homework_cli.homework_command(bootstrap(settings), args)
     if args.command == "staff":
         from bot.staff_cli import staff_command
 
