@@ -143,7 +143,8 @@ REPORT = Flow(
             skip=lambda v: chosen(v) != "partly"),
         Ask("note", prompt="homework.ask_note",
             options=(Option("none", "homework.no_note", synonyms="synonyms.no"),),
-            parse=parse_note, max_length=MAX_NOTE),
+            # a note that begins "no, I could not..." is a note, not "no note"
+            parse=parse_note, max_length=MAX_NOTE, suggestions=True),
     ),
     finish=report_finish,
 )
