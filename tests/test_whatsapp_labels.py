@@ -21,7 +21,6 @@ from flows.context import (
     DecisionFacts,
     EventOffer,
     HandoffFacts,
-    HomeworkFacts,
     MeetingFacts,
     PersonFacts,
     SessionInfo,
@@ -69,9 +68,8 @@ CONTEXT = Context(
                        center="kfar-saba", profile_name="דנה לוי-אברהמי"),
     bookings=Bookings(exposure=EXPOSURE, events=EVENTS, meetings=MEETINGS, staff_events=EVENTS),
     staff_queue=QUEUE,
-    homework_tasks=(HomeworkFacts("hw1", "cv_to_jobs", date(2026, 12, 10), count=5),
-                    HomeworkFacts("hw2", "which_job", date(2026, 12, 3), overdue=True),
-                    HomeworkFacts("hw3", "free", date(2026, 12, 17), text="לעדכן פרופיל")),
+    # a participant's homework list is read as numbered text on WhatsApp (tasks are sentences)
+    homework_tasks=(),
 )
 # What a question's options depend on: the thing chosen before it, the center, how the menu opened.
 ANSWERS = [{"center": "kfar-saba", "can_continue": True, "subject": "e1", "event": ref, "item": ref,
