@@ -13,6 +13,8 @@ and the commands of each feature, from its CLI module (`FEATURE_CLIS`):
                                                   (bot/events_cli.py)
     midway occupations search ...                 the occupation list (bot/occupations_cli.py)
     midway flows diagram [NAME] [--out DIR]       the flows drawn as Mermaid and SVG (bot/flows_cli.py)
+    midway homework assign|list                   participants' tasks between meetings (bot/homework_cli.py;
+                                                  not `tasks`, which are staff's to-dos)
 
 A feature's CLI module has `add_parser(subparsers)`, which adds its commands, and
 `run(app, args)`, which runs one of them with the bootstrapped app (`NEEDS_APP = False`: with
@@ -29,12 +31,14 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import NoReturn
 
-from bot import events_cli, flows_cli, occupations_cli, staff_cli
+from bot import events_cli, flows_cli, homework_cli, occupations_cli, staff_cli
 from bot.bootstrap import bootstrap, configure_logging
 from bot.settings import Settings
 
 LANGUAGES = ("he", "en", "ru", "ar")
-FEATURE_CLIS: tuple[ModuleType, ...] = (staff_cli, events_cli, occupations_cli, flows_cli)  # `--help`'s order
+FEATURE_CLIS: tuple[ModuleType, ...] = (  # in `--help`'s order
+    staff_cli, events_cli, homework_cli, occupations_cli, flows_cli,
+)
 
 
 class Parser(argparse.ArgumentParser):

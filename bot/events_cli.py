@@ -80,7 +80,8 @@ def add_parser(commands: Any) -> None:
         help="intake: the required forms are in (needed when the program's rule is on)",
     )
 
-    tasks = commands.add_parser("tasks", help='"call them" tasks for staff')
+    tasks = commands.add_parser(
+        "tasks", help='"call them" tasks for staff (participants\' homework is `midway homework`)')
     tasks.add_argument("action", choices=["list", "done"])
     tasks.add_argument("id", nargs="?", type=int)
     tasks.add_argument("--center")

@@ -52,6 +52,20 @@ def _loaders() -> dict[str, FactLoader]:
     return found
 
 
+def _proactive_data() -> dict[str, Callable[..., dict[str, Any] | None]]:
+    """`PROACTIVE_DATA = {job kind: reader}` of a feature's storage: a due job's data, read fresh
+    when it is about to go out (None: it has lost its point)."""
+    found: dict[str, Callable[..., dict[str, Any] | None]] = {}
+    for module in STORAGE:
+        for kind, reader in getattr(module, "PROACTIVE_DATA", {}).items():
+            if kind in found:
+                raise ValueError(f"two storage modules read the data of job kind {kind!r}")
+            found[kind] = reader
+    return found
+
+
 EFFECT_HANDLERS: Mapping[type, Handler] = _joined()
 EFFECT_TYPES = frozenset(typing.get_args(effects.Effect))  # every effect a step may yield
 FACT_LOADERS: Mapping[str, FactLoader] = _loaders()
+# (session, kind, payload, lang, now) → the message's data; kinds not here: storage/events, decisions
+PROACTIVE_DATA: Mapping[str, Callable[..., dict[str, Any] | None]] = _proactive_data()

@@ -30,7 +30,7 @@ from typing import Any
 from bot.clock import Clock, system_clock
 from bot.i18n import Catalogs
 from bot.outbound import ChannelSender, Proactive, Recipient, SendResult, SendStatus
-from bot.registry import EFFECT_HANDLERS
+from bot.registry import EFFECT_HANDLERS, PROACTIVE_DATA
 from bot.stepping import run_step
 from flows import Context, Msg, PersonFacts, Program, State
 from flows.inputs import Timeout
@@ -219,6 +219,8 @@ class Scheduler:
         if job.kind == decisions.KIND:  # the manager decided: approved (conferences) or declined (reasons)
             data = decisions.proactive_data(session, job.payload, state.lang, now,
                                             self.settings.exposure_buttons)
+        elif job.kind in PROACTIVE_DATA:  # a feature's own kinds (homework...)
+            data = PROACTIVE_DATA[job.kind](session, job.kind, job.payload, state.lang, now)
         else:
             data = proactive.proactive_data(session, job.kind, job.payload, state.lang)
         if data is None:

@@ -135,6 +135,20 @@ class StaffQueue:
     decisions: tuple[DecisionFacts, ...] = ()
 
 
+@dataclass(frozen=True)
+class HomeworkFacts:
+    """An open task between meetings of the person (flows/homework.py), read when a step looks."""
+
+    ref: str  # "hw12"
+    kind: str  # a `flows.homework.TASKS` kind, or "free"
+    due: date
+    count: int | None = None  # the target ("5 relevant jobs")
+    text: str | None = None  # free text
+    progress: int | None = None  # how many so far, as last reported
+    overdue: bool = False
+    waiting: bool = True  # for the participant's word (False: they asked for help, the promoter has it)
+
+
 class FactsNotLoaded(LookupError):
     """A step looked at facts the shell had not loaded (`fact`: "bookings", or for staff
     "staff_queue"). Steps are pure, so the shell loads them (its loader for that fact,
@@ -153,6 +167,7 @@ class Context:
     person: PersonFacts = field(default_factory=PersonFacts)
     bookings: Bookings | None = field(default_factory=Bookings)  # None: not loaded (FactsNotLoaded)
     staff_queue: StaffQueue | None = field(default_factory=StaffQueue)  # None: not loaded (as bookings)
+    homework_tasks: tuple[HomeworkFacts, ...] | None = None  # None: not loaded (the "homework" fact)
 
     def _bookings(self) -> Bookings:
         if self.bookings is None:
@@ -186,6 +201,12 @@ class Context:
         if self.staff_queue is None:
             raise FactsNotLoaded("staff_queue")
         return self.staff_queue.decisions
+
+    @property
+    def homework(self) -> tuple[HomeworkFacts, ...]:
+        if self.homework_tasks is None:
+            raise FactsNotLoaded("homework")
+        return self.homework_tasks
 
     @property
     def manages_events(self) -> bool:

@@ -162,9 +162,28 @@ class DecideCase:
     approve: bool
 
 
+# ---- homework: the participant tells how a task between meetings went; the shell answers with a
+# `flows.homework.HomeworkResult` -------------------------------------------------------------
+@dataclass(frozen=True)
+class ReportHomework:
+    homework: str  # a `HomeworkFacts.ref` ("hw12")
+    status: str  # done | partly | help | dropped
+    progress: int | None = None  # partly: how many so far (of the task's target count)
+    due: date | None = None  # partly: the new date
+    note: str | None = None  # for the promoter
+
+
+@dataclass(frozen=True)
+class HomeworkUnanswered:
+    """The check-in and its reminder went unanswered: overdue, and a "call them" task for the promoter."""
+
+    homework: str
+
+
 Effect = (
     SaveAnswer | UpdateProfile | RecordOutcome | RequestHandoff | SetOptOut | SetLanguage | SetPhone
     | ArmTimeout | DeleteMyData | SignUp | CancelSignup | AnswerOffer | LetOfferLapse | AnswerAttendance
     | AnswerMeeting
     | CreateEvent | EditEvent | CancelEvent | CloseHandoff | DecideCase
+    | ReportHomework | HomeworkUnanswered
 )

@@ -180,11 +180,25 @@ class MeetingRules:
 
 
 @dataclass(frozen=True)
+class HomeworkTimes:
+    """When the assistant asks how a task between meetings went (Israel time), and how long it waits."""
+
+    checkin_at: str = "10:00"  # on the due date (moved out of quiet hours)
+    reminder_after_hours: int = 24  # no answer to the check-in: one reminder
+    overdue_after_hours: int = 24  # no answer to the reminder either: overdue, a "call them" task
+
+    def checkin_moment(self, day: date) -> datetime:
+        """The moment wanted for the check-in on `day` (before quiet hours move it)."""
+        return datetime.combine(day, _clock(self.checkin_at), TIMEZONE)
+
+
+@dataclass(frozen=True)
 class Scheduling:
     quiet_hours: QuietHours = field(default_factory=QuietHours)
     reminders: Reminders = field(default_factory=Reminders)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     meetings: MeetingRules = field(default_factory=MeetingRules)
+    homework: HomeworkTimes = field(default_factory=HomeworkTimes)
 
 
 def _section(cls: type, data: dict[str, Any], name: str) -> Any:
@@ -209,4 +223,6 @@ def scheduling_from_dict(data: dict[str, Any]) -> Scheduling:
     reminders = Reminders(offsets=offsets, confirm_attendance=confirm)
     scheduler = _section(SchedulerSettings, data.get("scheduler", {}), "scheduler")
     meetings = _section(MeetingRules, data.get("meetings", {}), "meetings")
-    return Scheduling(quiet, reminders, scheduler, meetings)
+    homework = _section(HomeworkTimes, data.get("homework", {}), "homework")
+    _clock(homework.checkin_at)
+    return Scheduling(quiet, reminders, scheduler, meetings, homework)

@@ -395,3 +395,27 @@ class StaffTask(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
+
+
+class Homework(Base):
+    """A task between meetings that a promoter gave a participant (not staff's "call them" tasks).
+    status: open | partly (in progress, a new date) | help (asked their promoter) | done | dropped
+    (not relevant any more). `overdue_since`: the check-in and its reminder went unanswered."""
+
+    __tablename__ = "homework"
+    __table_args__ = (Index("ix_homework_status_due", "status", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # flows.homework.TASKS, or "free"
+    text: Mapped[str | None] = mapped_column(Text)
+    target_count: Mapped[int | None]
+    progress: Mapped[int | None]
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    assigned_by: Mapped[str | None] = mapped_column(String(120))
+    note: Mapped[str | None] = mapped_column(Text)  # the participant's note for the promoter
+    overdue_since: Mapped[datetime | None]
+    reported_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

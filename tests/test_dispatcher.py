@@ -231,7 +231,7 @@ def test_deleting_my_data_in_the_conversation_leaves_no_row_of_me(app: App) -> N
         stored = dependents(s, me)
         del stored["manager_decisions.person_id"]  # eligible: no case for the manager
         del stored["outbound_messages.person_id"]  # this channel keeps no delivery log (WhatsApp does)
-        for table in ("signups", "meetings", "scheduled_jobs", "staff_tasks"):  # no events in this test
+        for table in ("signups", "meetings", "scheduled_jobs", "staff_tasks", "homework"):  # none here
             del stored[f"{table}.person_id"]
         assert all(stored.values()), stored  # profile, answers, outcome, handoff, state, identity, log
 

@@ -82,7 +82,8 @@ def test_the_menu_after_the_pre_screen_has_status_and_no_continue() -> None:
     chat.send("/start")
     assert chat.last_text().startswith("Hello again!")
     assert chat.buttons() == ["My status", "📅 Events and workshops – sign up", "🗂 My sign-ups and meetings",
-                              "Talk to someone from the team", "🌐 Language / שפה", "Privacy and my data"]
+                              "📝 My tasks", "Talk to someone from the team", "🌐 Language / שפה",
+                              "Privacy and my data"]
     menu = chat.buttons()
     chat.click("My status")
     assert chat.last_text().startswith("You passed the eligibility check.")

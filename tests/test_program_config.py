@@ -135,6 +135,7 @@ def test_the_scheduler_gives_only_message_kinds() -> None:
         *(message_kind("meeting", {"note": n}) for n in ("scheduled", "moved", "reminder")),
         message_kind("notice", {"key": "events.cancelled_notice"}),
         message_kind("notice", {"key": "meetings.cancelled_notice"}),
+        message_kind("homework_assigned", {}), message_kind("homework_checkin", {}),
     }
     assert given == MESSAGE_KINDS
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from bot.channels.whatsapp_templates import BUTTON_TITLE_MAX, LIST_ITEM_MAX, Templates
 
 from bot.channels.whatsapp import render
-from bot.channels.whatsapp_templates import BUTTON_TITLE_MAX, LIST_ITEM_MAX, Templates
 from flows import LANGUAGES, Choice, Msg, Reply
 from flows.context import (
     Bookings,
@@ -68,6 +68,8 @@ CONTEXT = Context(
                        center="kfar-saba", profile_name="דנה לוי-אברהמי"),
     bookings=Bookings(exposure=EXPOSURE, events=EVENTS, meetings=MEETINGS, staff_events=EVENTS),
     staff_queue=QUEUE,
+    # a participant's homework list is read as numbered text on WhatsApp (tasks are sentences)
+    homework_tasks=(),
 )
 # What a question's options depend on: the thing chosen before it, the center, how the menu opened.
 ANSWERS = [{"center": "kfar-saba", "can_continue": True, "subject": "e1", "event": ref, "item": ref,

@@ -26,7 +26,11 @@ from storage.refs import ref_id
 
 
 def _meeting_answer(a: Applying, effect: AnswerMeeting) -> BookingResult:
+    from storage import homework  # homework → handoffs → events: imported when a meeting is answered
+
     meeting_id = ref_id(effect.meeting, "m") or 0
+    if effect.action == "confirm" and homework.blocks_booking(a.session, a.person.id, _program(a)):
+        return BookingResult("meeting", "blocked_homework")  # told why, and how to clear it
     return BookingResult("meeting", answer_meeting(a.session, a.person.id, meeting_id, effect.action,
                                                    effect.reason, a.now))
 
