@@ -12,7 +12,7 @@ from flows import Context, PersonFacts, step
 from flows.context import HomeworkFacts
 from flows.effects import ArmTimeout, HomeworkUnanswered, ReportHomework, RequestHandoff
 from flows.inputs import Timeout
-from flows.proactive import proactive_sprint
+from flows.registry import proactive_sprint
 from flows.state import State
 from tests.kit import CATALOGS, FlowChat
 
