@@ -40,7 +40,7 @@ from tests.events_kit import (
     signup_status,
 )
 from tests.fake_twilio import FakeTwilio
-from tests.whatsapp_kit import PUBLIC, WhatsAppHarness, visible, whatsapp_settings
+from tests.kit.whatsapp import PUBLIC, WhatsAppHarness, visible, whatsapp_settings
 
 THURSDAY = at(2026, 11, 26, 10)  # the clock starts on Sunday 22 November 2026, 10:00
 MOVED = "2026-11-26 17:00-19:00 @ hall 3"

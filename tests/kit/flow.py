@@ -5,7 +5,8 @@
     chat.click("כן, נתחיל")
     assert "גיל" in chat.last_text()
 
-The state is written to JSON and read back after every step, as the shell does.
+The state is written to JSON and read back after every step, as the shell does. This is the flow
+backend of the kit's one person API (tests/kit/chat.py).
 """
 
 from __future__ import annotations
@@ -114,6 +115,13 @@ class FlowChat:
 
     def last_text(self) -> str:
         return "\n\n".join(self.text_of(r) for r in self.last_batch)
+
+    def text(self) -> str:
+        return self.last_text()
+
+    def said(self) -> list[str]:
+        """The message keys of the last step's replies."""
+        return [p.key for r in self.last_batch for p in r.parts]
 
     def last_choices(self):  # type: ignore[no-untyped-def]
         for reply in reversed(self.last_batch):
