@@ -30,6 +30,7 @@ from flows import (
     Unsupported,
     step,
 )
+from flows.context import Bookings
 from flows.effects import Effect, RecordOutcome, SetLanguage, SetOptOut, SetPhone
 
 CATALOGS = Catalogs(strict=True)
@@ -44,6 +45,7 @@ class FlowChat:
     person: PersonFacts = field(default_factory=PersonFacts)
     now: datetime = START
     program: object = PROGRAM
+    bookings: Bookings = field(default_factory=Bookings)  # what the shell would read for the step
     state: State = field(init=False)
     replies: list[Reply] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
@@ -81,7 +83,8 @@ class FlowChat:
 
     def context(self) -> Context:
         """What the shell knows for a step; kits of other features add their facts."""
-        return Context(program=self.program, lexicon=CATALOGS, person=self.person)  # type: ignore[arg-type]
+        return Context(program=self.program, lexicon=CATALOGS, person=self.person,  # type: ignore[arg-type]
+                       bookings=self.bookings)
 
     def feed(self, inp: Input) -> FlowChat:
         sprint = step(self.state, inp, self.now, self.context())
