@@ -25,7 +25,8 @@ from storage import staff as staff_store
 from storage.models import ManagerDecision, PrescreenOutcome, ScheduledJob, Signup, StaffTask
 from tests.conftest import FakeClock, make_app
 from tests.events_kit import DECISION_DUE as DUE
-from tests.events_kit import FakeSender, Person_, at, borderline, decide, event, job_rows, render, scheduler
+from tests.events_kit import FakeSender, at, borderline, decide, event, job_rows, scheduler
+from tests.kit.dispatcher import Person_, render
 
 pytestmark = pytest.mark.app(db="both")
 

@@ -25,19 +25,18 @@ from storage.models import Event, ScheduledJob, StaffTask
 from tests.conftest import FakeClock
 from tests.events_kit import (
     FakeSender,
-    Person_,
     at,
     event,
     job_rows,
     midway,
     participant,
-    plain,
-    render,
     scheduler,
     sign_up,
     signup_status,
 )
 from tests.fake_twilio import FakeTwilio
+from tests.kit import plain
+from tests.kit.dispatcher import Person_, render
 from tests.kit.whatsapp import PUBLIC, WhatsAppHarness, visible
 
 pytestmark = pytest.mark.app(db="both")

@@ -23,7 +23,8 @@ from storage import handoffs, repo, staff_queue
 from storage import staff as staff_store
 from storage.models import HandoffRequest, Person, StaffTask
 from tests.conftest import FakeClock, make_app
-from tests.events_kit import Person_, participant
+from tests.events_kit import participant
+from tests.kit.dispatcher import Person_
 
 pytestmark = pytest.mark.app(db="both")
 

@@ -22,7 +22,8 @@ from flows.program import StaffRules, program_from_dict
 from storage import repo
 from storage import staff as staff_store
 from storage.models import ChannelIdentity, Event, Person
-from tests.events_kit import Person_, at, event, participant, sign_up, signup_status
+from tests.events_kit import at, event, participant, sign_up, signup_status
+from tests.kit.dispatcher import Person_
 
 pytestmark = pytest.mark.app(db="both")
 
