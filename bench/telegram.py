@@ -51,7 +51,7 @@ from bot.settings import Settings
 from tests.fake_telegram import TOKEN, Call, FakeTelegram
 
 SCRIPT = ("/start", "כן", "רונית", "57", "כפר סבא", "כן", "3 חודשים", "חצי משרה", "25", "כן",
-          "אף אחד מאלה", "חבר מביא חבר", "050-{number:07d}")  # everyone their own phone
+          "אף אחד מאלה", "חבר מביא חבר", "כן, הכול נכון", "050-{number:07d}")  # everyone their own phone
 FIRST_USER = 700_001
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PtbApp = Application  # type: ignore[type-arg]

@@ -38,7 +38,7 @@ from bot.web import create_web_app
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
 
 CONVERSATION = ("שלום", "1", "1", "57", "כפר סבא", "כן", "3 חודשים", "חצי", "25", "כן", "אף אחד מאלה",
-                "חבר מביא חבר")
+                "חבר מביא חבר", "כן, הכול נכון")
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 

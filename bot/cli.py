@@ -10,6 +10,7 @@
     midway handoffs list|done              "talk to a person" requests (each with a call task)
     midway staff add|list|remove           who is staff (role, center); staff manage events in the chat
     midway events|meetings|tasks|jobs ...  events, meetings, call-them tasks, due work (bot/events_cli.py)
+    midway flows diagram [NAME] [--out DIR]  the flows drawn as Mermaid and SVG (bot/flows_cli.py)
 """
 
 from __future__ import annotations
@@ -125,10 +126,15 @@ def _main(argv: Sequence[str] | None) -> int:
     from bot.occupations_cli import add_parser, occupations_command
 
     add_parser(commands)  # occupations search
+    from bot import flows_cli
+
+    flows_cli.add_parser(commands)  # flows diagram
 
     args = parser.parse_args(argv)
     if args.command == "occupations":  # the list ships with the package: no settings, no database
         return occupations_command(args)
+    if args.command == "flows":  # drawn from the declarations: no settings, no database
+        return flows_cli.flows_command(args)
     settings = Settings.from_env()
     quiet = args.command in (
         "chat", "events", "meetings", "tasks", "jobs", "staff", "handoffs", "decisions", "whatsapp", "db"

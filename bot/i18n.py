@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time, get_datetime_format
+from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from flows.messages import Msg, MsgList, Param, Reply
+from flows.messages import Msg, MsgList, Param, Reply, TimeSpan
 from flows.program import LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -148,13 +148,31 @@ class Catalogs:
         return Translator(self, lang if lang in LANGUAGES else "he")
 
 
+# Shorter ways to write a date, for labels that must fit a limit (a WhatsApp button): the weekday and
+# day.month with the time, then without the weekday, then the day alone. English as written in
+# Israel (26/11, not 11/26).
+DateStyle = tuple[str, bool]  # a Babel skeleton, and whether the time follows
+DATE_STYLES: tuple[DateStyle, ...] = (("MEd", True), ("Md", True), ("Md", False))
+_SKELETON_LOCALE = {"en": "en_IL"}
+SHORT = ".short"  # a message's shorter form, where the catalogs have one
+
+
 class Translator:
-    def __init__(self, catalogs: Catalogs, lang: str) -> None:
+    def __init__(self, catalogs: Catalogs, lang: str, date_style: DateStyle | None = None) -> None:
         self.catalogs = catalogs
         self.lang = lang
+        self.date_style = date_style  # None: dates in full; else one of DATE_STYLES, and `.short` forms
+
+    def compact(self, date_style: DateStyle) -> Translator:
+        """The same language, writing each message in its `.short` form where there is one and dates
+        in `date_style`: for labels that must fit a limit."""
+        return Translator(self.catalogs, self.lang, date_style)
 
     def render(self, msg: Msg) -> str:
-        template = self.catalogs.template(msg.key, self.lang, msg.params)
+        key = msg.key
+        if self.date_style is not None and self.catalogs.knows(key + SHORT):
+            key += SHORT
+        template = self.catalogs.template(key, self.lang, msg.params)
         if not msg.params:
             return template
         values = {name: self._param(value) for name, value in msg.params.items()}
@@ -176,17 +194,41 @@ class Translator:
             return self.render(value)
         if isinstance(value, MsgList):
             return "\n".join(f"{value.bullet} {self.render(item)}" for item in value.items)
-        if isinstance(value, datetime):
-            local = value.astimezone(TIMEZONE) if value.tzinfo else value
-            day = format_date(local.date(), "full", locale=self.lang)
-            # the language's own glue between date and time (Arabic has its own comma), as Babel does
-            glue = get_datetime_format("full", locale=self.lang).replace("'", "")
-            text = glue.replace("{0}", format_time(local, "HH:mm", locale=self.lang)).replace("{1}", day)
+        if self.date_style is not None and isinstance(value, (date, TimeSpan)):
+            text = self._short_date(value.starts_at if isinstance(value, TimeSpan) else value)
+        elif isinstance(value, TimeSpan):
+            text = self._moment(value.starts_at, value.ends_at)
+        elif isinstance(value, datetime):
+            text = self._moment(value)
         elif isinstance(value, date):
             text = format_date(value, "full", locale=self.lang)
         else:
             text = str(value)
         return f"{FSI}{text}{PDI}" if self.lang in RTL else text
+
+    def _short_date(self, value: date) -> str:
+        skeleton, with_time = self.date_style or DATE_STYLES[-1]
+        local = value.astimezone(TIMEZONE) if isinstance(value, datetime) and value.tzinfo else value
+        text = format_skeleton(skeleton, local, locale=_SKELETON_LOCALE.get(self.lang, self.lang))
+        if with_time and isinstance(local, datetime):
+            text += " " + format_time(local, "HH:mm", locale=self.lang)
+        return text
+
+    def _moment(self, starts_at: datetime, ends_at: datetime | None = None) -> str:
+        """The day and the time ("…, 10:00"), or the time span when it ends that same day
+        ("…, 10:00–13:00")."""
+        local = _local(starts_at)
+        day = format_date(local.date(), "full", locale=self.lang)
+        time = format_time(local, "HH:mm", locale=self.lang)
+        end = _local(ends_at) if ends_at is not None else None
+        if end is not None and end.date() == local.date() and end > local:
+            until = format_time(end, "HH:mm", locale=self.lang)
+            time = self.render_key("common.time_span").format(start=time, end=until)
+            if self.lang in RTL:  # digits alone: isolated, the span reads left to right (10:00 first)
+                time = f"{FSI}{time}{PDI}"
+        # the language's own glue between date and time (Arabic has its own comma), as Babel does
+        glue = get_datetime_format("full", locale=self.lang).replace("'", "")
+        return glue.replace("{0}", time).replace("{1}", day)
 
 
 def _one_full_stop(template: str, values: Mapping[str, str]) -> str:
@@ -195,3 +237,7 @@ def _one_full_stop(template: str, values: Mapping[str, str]) -> str:
         if value.rstrip(FSI + PDI).endswith("."):
             template = template.replace(f"{{{name}}}.", f"{{{name}}}")
     return template
+
+
+def _local(moment: datetime) -> datetime:
+    return moment.astimezone(TIMEZONE) if moment.tzinfo else moment

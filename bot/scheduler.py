@@ -36,6 +36,7 @@ from bot.registry import EFFECT_HANDLERS
 from bot.stepping import run_step
 from flows import Context, Msg, PersonFacts, Program, State
 from flows.inputs import Timeout
+from flows.messages import TimeSpan
 from flows.proactive import TIMEOUT, proactive_sprint
 from flows.registry import message_kind
 from storage import decisions, handoffs, jobs, repo
@@ -359,7 +360,9 @@ class Scheduler:
         for name in ("when", "until"):
             if isinstance(values.get(name), str) and values[name]:
                 moment = datetime.fromisoformat(values[name])
-                found[name] = translator.render(Msg("conference.option", {"when": moment}))
+                ends = values.get("ends") if name == "when" else None  # a session: until its end
+                span = TimeSpan(moment, datetime.fromisoformat(ends) if isinstance(ends, str) else None)
+                found[name] = translator.render(Msg("conference.option", {"when": span}))
         return found
 
     # ---- when a message cannot get through ---------------------------------------------------

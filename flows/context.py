@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
+from flows.messages import TimeSpan
 from flows.program import Program
 
 
@@ -36,6 +37,10 @@ class SessionInfo:
     ends_at: datetime | None = None
     place: str = ""
 
+    @property
+    def span(self) -> TimeSpan:
+        return TimeSpan(self.starts_at, self.ends_at)
+
 
 @dataclass(frozen=True)
 class EventOffer:
@@ -63,6 +68,11 @@ class EventOffer:
     def all_sessions(self) -> tuple[SessionInfo, ...]:
         """Its sessions; an event stored without any is one session at its start."""
         return self.sessions or (SessionInfo(self.starts_at, None, self.place),)
+
+    @property
+    def span(self) -> TimeSpan:
+        """When it is, as shown beside its title: its first session, from its start to its end."""
+        return self.all_sessions[0].span
 
 
 @dataclass(frozen=True)
@@ -196,3 +206,9 @@ class Context:
     def on_staff(self) -> bool:
         """Staff with something to do in the staff menu (/staff); for anyone else it does not exist."""
         return self.manages_events or self.handles_handoffs or self.decides_cases
+
+
+def phone_needed(ctx: Context) -> bool:
+    """Staff answer a "talk to a person" request by calling: without a number on file (WhatsApp has
+    one), it is asked for first (flows/handoff.py)."""
+    return not ctx.person.phone

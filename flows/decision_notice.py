@@ -8,7 +8,7 @@ scheduler sends it (job kind "decision") when the manager decides, in allowed ho
               not-eligible pre-screen ends (without offering to ask the manager again: they just did)
 
 `data` (JSON values, read when the message goes out): decision (ref), approved, name, center (slug),
-reasons, conferences ([{ref, title, when, place}], approved only).
+reasons, conferences ([{ref, title, when, ends, place, seats_left}], approved only).
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from flows.context import Bookings, Context, EventOffer
+from flows.context import Bookings, Context, EventOffer, SessionInfo
 from flows.declare import Flows
 from flows.eligibility import REASONS
 from flows.engine import Sprint, trigger
+from flows.events import session_span
 from flows.feature import Feature
 from flows.messages import Msg, MsgList, Reply
 from flows.prescreen import center_services, plain_reason
@@ -31,11 +32,16 @@ from flows.triggers import Trigger
 
 
 def conferences_of(data: Mapping[str, Any], center: str | None) -> tuple[EventOffer, ...]:
-    return tuple(
-        EventOffer(ref=str(c["ref"]), title=str(c.get("title", "")),
-                   starts_at=datetime.fromisoformat(c["when"]), place=str(c.get("place", "")), center=center,
-                   kind="exposure_conference")
-        for c in data.get("conferences", ())
+    return tuple(conference_of(c, center) for c in data.get("conferences", ()))
+
+
+def conference_of(c: Mapping[str, Any], center: str | None) -> EventOffer:
+    span = session_span(c)
+    place = str(c.get("place", ""))
+    return EventOffer(
+        ref=str(c["ref"]), title=str(c.get("title", "")), starts_at=span.starts_at, place=place,
+        center=center, kind="exposure_conference",
+        sessions=(SessionInfo(span.starts_at, span.ends_at, place),), seats_left=c.get("seats_left"),
     )
 
 

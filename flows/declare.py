@@ -75,6 +75,7 @@ class Timeout:
     after: timedelta | Callable[[View], timedelta | None]
     go: Route = END
     effects: Callable[[View], tuple[Effect, ...]] | None = None
+    targets: tuple[str, ...] = ()  # where a function `go` may lead (see `Ask.targets`)
 
 
 TIMED_OUT = "_timed_out"
@@ -102,6 +103,10 @@ class Ask:
     # that question is asked, the answered ones after it are passed over, and the flow goes on
     # from the step named here (the summary), whose answer and those after it are cleared.
     goto: str | None = None
+    # Where a function `next` may lead (step keys, END): a function cannot be read without running
+    # it, so the flow diagrams (flows/diagram.py) draw these, and a test checks the function keeps
+    # to them.
+    targets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,7 @@ class Call:
     skip: Callable[[View], bool] | None = None
     next: Route | None = None
     repeat: Callable[[View], bool] | None = None
+    targets: tuple[str, ...] = ()  # where a function `next` may lead (see `Ask.targets`)
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,7 @@ class Branch:
     key: str
     to: Callable[[View], str]
     skip: Callable[[View], bool] | None = None
+    targets: tuple[str, ...] = ()  # where `to` may lead (see `Ask.targets`)
 
     next = None
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flows.context import Context
+from flows.context import Context, phone_needed
 from flows.declare import (
     END,
     STAY,
@@ -161,17 +161,25 @@ class _Run:
                 self.push(self.roles.menu)
         elif name == "back":
             self.back()
+        elif name == "human":
+            # asked again at its phone question: the request is made already
+            if self.top_flow() == self.roles.intents["human"]:
+                self.reprompt()
+                return
+            top = self.state.top
+            # the request is made now, so that leaving the phone question below keeps it
+            self.effects.append(RequestHandoff(top.flow if top else None, top.node if top else None))
+            if phone_needed(self.ctx):  # staff will call: the number first, then the promise
+                self.start(self.roles.intents["human"])
+            else:
+                self.say("handoff.ack", days=self.ctx.program.handoff_reply_working_days)
+                self.reprompt()
         elif name in self.roles.intents:
             opens = self.roles.intents[name]
             if self.top_flow() == opens:
                 self.reprompt_or_menu()
             else:
                 self.push(opens)
-        elif name == "human":
-            top = self.state.top
-            self.effects.append(RequestHandoff(top.flow if top else None, top.node if top else None))
-            self.say("handoff.ack", days=self.ctx.program.handoff_reply_working_days)
-            self.reprompt()
         elif name == "stop":
             self.effects.append(SetOptOut(True))
             self.reply(Msg("optout.done"))
@@ -308,13 +316,12 @@ class _Run:
                 self.reprompt()
         elif then == "idle":
             self.state.frames.clear()
-
         elif then == "reset":
             self.state = State(lang=self.state.lang, seq=self.state.seq)
         elif then == "restart-below":
-            below = self.state.frames.pop().flow if self.state.frames else self.roles.newcomer
+            underneath = self.state.frames.pop().flow if self.state.frames else self.roles.newcomer
             self.state.frames.clear()
-            self.start(below)
+            self.start(underneath)
         elif then.startswith("start:"):
             self.state.frames.clear()
             self.start(then.removeprefix("start:"), carry=done.carry)

@@ -33,8 +33,8 @@ from flows.effects import (
     UpdateProfile,
 )
 from flows.engine import Sprint
-from flows.feature import Feature
-from flows.messages import Msg, MsgList, Outgoing, Reply
+from flows.feature import Feature, MenuEntry
+from flows.messages import Msg, MsgList, Outgoing, Reply, TimeSpan
 from flows.proactive import Data, ProactiveKind, asking
 from flows.state import State
 
@@ -67,7 +67,7 @@ def find_event(view: View, ref: str | None) -> EventOffer | None:
 
 def sessions_msg(event: EventOffer) -> Msg:
     lines = tuple(
-        Msg("events.session_line", {"when": s.starts_at, "place": s.place or event.place})
+        Msg("events.session_line", {"when": s.span, "place": s.place or event.place})
         for s in event.all_sessions
     )
     return Msg("common.list", {"items": MsgList(lines)})
@@ -75,7 +75,9 @@ def sessions_msg(event: EventOffer) -> Msg:
 
 def details(event: EventOffer) -> tuple[Msg, ...]:
     parts = [Msg("events.details", {"title": event.title}), sessions_msg(event)]
-    if event.signup_required and event.seats_left is not None:
+    # the seats left are news only to someone not on it yet (a seat offered from the waiting list
+    # is theirs, however full the event is)
+    if event.signup_required and event.seats_left is not None and event.my_status is None:
         parts.append(
             Msg("events.seats_left", {"count": event.seats_left})
             if event.seats_left > 0
@@ -84,9 +86,18 @@ def details(event: EventOffer) -> tuple[Msg, ...]:
     return tuple(parts)
 
 
+# how an event the person is on is marked in the list: a seat held, a place on the waiting list,
+# a seat freed up for them (waiting for their answer)
+OPTION_BY_STATUS = {
+    "confirmed": "events.option_mine",
+    "waitlisted": "events.option_waitlisted",
+    "offered": "events.option_offered",
+}
+
+
 def event_option(event: EventOffer) -> Option:
-    label = "events.option_mine" if event.my_status else "events.option"
-    return Option(event.ref, label, {"title": event.title, "when": event.starts_at})
+    label = OPTION_BY_STATUS.get(event.my_status or "", "events.option")
+    return Option(event.ref, label, {"title": event.title, "when": event.span})
 
 
 # ---- events: browse and sign up --------------------------------------------------------------
@@ -176,7 +187,7 @@ def my_meetings(view: View) -> tuple[MeetingFacts, ...]:
 def booking_options(view: View) -> tuple[Option, ...]:
     events = tuple(
         Option(
-            e.ref, "bookings.option_event", {"title": e.title, "when": e.starts_at, "status": status_label(e)}
+            e.ref, "bookings.option_event", {"title": e.title, "when": e.span, "status": status_label(e)}
         )
         for e in my_events(view)
     )
@@ -231,7 +242,7 @@ def bookings_finish(view: View) -> Done:
 
 
 MEETING_ACTIONS = (
-    Option("confirm", "meetings.confirm"),
+    Option("confirm", "meetings.confirm", synonyms="synonyms.yes"),  # a typed "yes" confirms
     Option("reschedule", "meetings.reschedule"),
     Option("cancel", "meetings.cancel"),
 )
@@ -266,7 +277,9 @@ def conferences(view: View) -> tuple[EventOffer, ...]:
 
 def conference_options(view: View) -> tuple[Option, ...]:
     items = tuple(
-        Option(e.ref, "conference.option", {"when": e.starts_at, "place": e.place}) for e in conferences(view)
+        Option(e.ref, "conference.option_full" if e.seats_left == 0 else "conference.option",
+               {"when": e.span, "place": e.place})
+        for e in conferences(view)
     )
     return (*items, Option("later", "conference.later"))
 
@@ -292,11 +305,17 @@ def when(view: View, key: str = "when") -> datetime:
     return datetime.fromisoformat(view.answers[key])
 
 
+def session_span(data: Mapping[str, Any]) -> TimeSpan:
+    """The session a proactive message is about: "when" and, if it has one, its end ("ends")."""
+    ends = data.get("ends")
+    return TimeSpan(datetime.fromisoformat(data["when"]), datetime.fromisoformat(ends) if ends else None)
+
+
 def attendance_prompt(view: View) -> Msg:
     a = view.answers
     return Msg(
         "reminders.event_confirm",
-        {"title": a.get("title", ""), "when": when(view), "place": a.get("place", "")},
+        {"title": a.get("title", ""), "when": session_span(a), "place": a.get("place", "")},
     )
 
 
@@ -319,7 +338,7 @@ ATTENDANCE = Flow(
 def offer_prompt(view: View) -> Msg:
     a = view.answers
     return Msg(
-        "waitlist.offer", {"title": a.get("title", ""), "when": when(view), "until": when(view, "until")}
+        "waitlist.offer", {"title": a.get("title", ""), "when": session_span(a), "until": when(view, "until")}
     )
 
 
@@ -409,13 +428,17 @@ def result_replies(result: BookingResult, lang: str) -> tuple[Outgoing, ...]:
     return (Reply(parts=(Msg(key, title),)),)
 
 
-def reminder_replies(title: str, starts_at: datetime, place: str) -> tuple[Outgoing, ...]:
-    """A reminder that asks nothing."""
-    return (Reply(parts=(Msg("reminders.event", {"title": title, "when": starts_at, "place": place}),)),)
+def reminder_replies(data: Mapping[str, Any]) -> tuple[Outgoing, ...]:
+    """A reminder that asks nothing (`data`: title, when, ends, place)."""
+    title, place = str(data.get("title", "")), str(data.get("place", ""))
+    params = {"title": title, "when": session_span(data), "place": place}
+    return (Reply(parts=(Msg("reminders.event", params),)),)
 
 
 def notice_replies(key: str, params: dict[str, Any]) -> tuple[Outgoing, ...]:
-    values = {k: datetime.fromisoformat(v) if k == "when" else v for k, v in params.items()}
+    values = {k: v for k, v in params.items() if k != "ends"}
+    if params.get("when"):
+        values["when"] = session_span(params)
     return (Reply(parts=(Msg(key, values),)),)
 
 
@@ -450,10 +473,7 @@ def moved_replies(data: Mapping[str, Any], lang: str) -> tuple[Outgoing, ...]:
 def _reminder(state: State, data: Data, now: datetime, ctx: Context, flows: Flows) -> Sprint:
     if data.get("confirm"):  # "will you come?"
         return asking("attendance")(state, data, now, ctx, flows)
-    replies = reminder_replies(
-        str(data.get("title", "")), datetime.fromisoformat(data["when"]), str(data.get("place", ""))
-    )
-    return Sprint(state, replies, ())
+    return Sprint(state, reminder_replies(data), ())
 
 
 def _moved(state: State, data: Data, now: datetime, ctx: Context, flows: Flows) -> Sprint:
@@ -507,4 +527,13 @@ FEATURE = Feature(
     results={BookingResult: result_replies},
     facts=("bookings",),
     storage="events",
+    menu=(
+        MenuEntry("events", "menu.events", lambda v: may_book(v), order=40, then="push:events"),
+        MenuEntry("bookings", "menu.bookings", lambda v: may_book(v), order=41, then="push:bookings"),
+    ),
 )
+
+
+def may_book(view: View) -> bool:
+    """Eligible, with a center: events to sign up for, and sign-ups to see."""
+    return view.ctx.person.outcome == "eligible" and bool(view.ctx.person.center)

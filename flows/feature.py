@@ -7,6 +7,7 @@
         results={BookingResult: result_replies}, # what the shell decided, in the person's words
         facts=("bookings",),                     # what its steps read that the shell loads on demand
         storage="events",                        # storage.events.HANDLERS applies its effects
+        menu=(MenuEntry("events", "menu.events", may_book, order=40, then="push:events"),),
     )
 
 The shell's side (the storage handlers, fact loaders, CLI) is found from it by `bot/registry.py`.
@@ -18,11 +19,24 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flows.declare import Flow
+from flows.declare import Flow, View
 from flows.messages import Outgoing
 from flows.proactive import ProactiveKind
 
 ResultReplies = Callable[[Any, str], tuple[Outgoing, ...]]
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """One entry of the main menu. `order` fixes its place among all features' entries, so that the
+    same number means the same entry every time the menu is shown; `then` is what choosing it does
+    (a `Done.then`: "push:events", "start:prescreen"), or None where the menu itself answers."""
+
+    value: str
+    label: str  # message key
+    shown: Callable[[View], bool]
+    order: int
+    then: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,3 +50,4 @@ class Feature:
     # "intent:NAME" for a flow an intent opens ("intent:language")
     roles: Mapping[str, str] = field(default_factory=dict)
     storage: str | None = None  # the `storage` module whose HANDLERS apply this feature's effects
+    menu: tuple[MenuEntry, ...] = ()

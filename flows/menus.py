@@ -2,53 +2,41 @@
 
 from __future__ import annotations
 
+from flows.context import phone_needed
 from flows.declare import Ask, Done, Flow, Option, View
 from flows.effects import DeleteMyData, RequestHandoff, SetLanguage
-from flows.feature import Feature
+from flows.feature import Feature, MenuEntry
 from flows.messages import Msg
 from flows.program import LANGUAGES
 
 
-# ---- main menu -------------------------------------------------------------------------------
+# ---- main menu: every feature's entries (flows/registry.MENU_ENTRIES), in their fixed order ----
 def menu_options(view: View) -> tuple[Option, ...]:
-    person = view.ctx.person
-    items: list[Option] = []
-    if view.ctx.on_staff:
-        items.append(Option("staff", "menu.staff"))
-    if person.outcome is not None:
-        items.append(Option("status", "menu.status"))
-    if person.outcome in (None, "not_eligible"):
-        items.append(Option("prescreen", "menu.prescreen"))
-    if person.outcome == "eligible" and person.center:
-        items += [Option("events", "menu.events"), Option("bookings", "menu.bookings")]
-    items += [
-        Option("human", "menu.human"),
-        Option("language", "menu.language"),
-        Option("privacy", "menu.privacy"),
-    ]
-    # Last, so that every other entry keeps its number whether or not a question is pending.
-    if view.answers.get("can_continue"):
-        items.append(Option("continue", "menu.continue"))
-    return tuple(items)
+    from flows.registry import MENU_ENTRIES  # the registry collects this module too
+
+    return tuple(Option(entry.value, entry.label) for entry in MENU_ENTRIES if entry.shown(view))
 
 
 def menu_finish(view: View) -> Done:
+    from flows.registry import MENU_ENTRIES
+
     item = view.answers.get("item")
     person = view.ctx.person
-    if item == "prescreen":
-        return Done(then="start:prescreen")
+    entry = next((e for e in MENU_ENTRIES if e.value == item), None)
+    if entry is not None and entry.then is not None:
+        return Done(then=entry.then)
     # An entry that only tells something shows the same menu again under it: its numbers stay the
     # ones on the screen, and a question left pending comes back only with "continue".
     again = {"can_continue": True} if view.answers.get("can_continue") else {}
     if item == "status":
         return Done(replies=(Msg(f"status.{person.outcome}"),), then="push:menu", carry=again)
     if item == "human":
-        return Done(
-            replies=(Msg("handoff.ack", {"days": view.ctx.program.handoff_reply_working_days}),),
-            effects=(RequestHandoff("menu", None),), then="push:menu", carry=again,
-        )
-    if item in ("language", "privacy", "events", "bookings", "staff"):
-        return Done(then=f"push:{item}")
+        request = RequestHandoff("menu", None)
+        if phone_needed(view.ctx):  # the number first, then the promise (flows/handoff.py)
+            return Done(effects=(request,), then="push:handoff")
+        days = view.ctx.program.handoff_reply_working_days
+        return Done(replies=(Msg("handoff.ack", {"days": days}),), effects=(request,), then="push:menu",
+                    carry=again)
     return Done()  # continue
 
 
@@ -101,4 +89,12 @@ FEATURE = Feature(
     roles={"menu": MENU.name, "resume": RESUME.name, "intent:language": LANGUAGE.name,
            "intent:privacy": PRIVACY.name},
     storage="repo",
+    menu=(
+        MenuEntry("status", "menu.status", lambda v: v.ctx.person.outcome is not None, order=20),
+        MenuEntry("human", "menu.human", lambda v: True, order=80),
+        MenuEntry("language", "menu.language", lambda v: True, order=85, then="push:language"),
+        MenuEntry("privacy", "menu.privacy", lambda v: True, order=90, then="push:privacy"),
+        # Last, so that every other entry keeps its number whether or not a question is pending.
+        MenuEntry("continue", "menu.continue", lambda v: bool(v.answers.get("can_continue")), order=1000),
+    ),
 )

@@ -12,7 +12,16 @@ from datetime import date, datetime
 from typing import Any, Union
 
 # A parameter is plain data or another message (rendered in the same language).
-Param = Union[str, int, float, date, datetime, "Msg", "MsgList"]
+Param = Union[str, int, float, date, datetime, "TimeSpan", "Msg", "MsgList"]
+
+
+@dataclass(frozen=True)
+class TimeSpan:
+    """A session's time: its day with "10:00–13:00"; without an end (or ending on another day),
+    written as its start alone."""
+
+    starts_at: datetime
+    ends_at: datetime | None = None
 
 
 @dataclass(frozen=True)

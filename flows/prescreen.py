@@ -25,7 +25,7 @@ from flows.eligibility import (
     bucket_for_days,
     evaluate,
 )
-from flows.feature import Feature
+from flows.feature import Feature, MenuEntry
 from flows.messages import Msg, MsgList
 from flows.parsing.durations import YEAR, parse_duration_days
 from flows.parsing.normalize import has_letters_or_digits
@@ -226,7 +226,7 @@ def answer_value(view: View, key: str) -> Any:
         return value["age"]
     if key == "city":
         return value["text"]
-    question = PRESCREEN.step(key)
+    question = PRESCREEN.question(key)
     assert question is not None
     options = question.options(view) if callable(question.options) else question.options
     labels = {o.value: Msg(o.label, dict(o.params)) for o in options}
@@ -281,7 +281,8 @@ STEPS = (
         options=tuple(Option(b.value, b.label) for b in OUT_OF_WORK_BUCKETS),
         parse=parse_out_of_work, invalid="prescreen.invalid_duration", skip=ended),
     Ask("job_share", prompt="prescreen.ask_job_share",
-        options=tuple(Option(v, f"prescreen.share.{k}") for v, k in JOB_SHARES),
+        options=tuple(Option(v, f"prescreen.share.{k}", synonyms=f"synonyms.share.{k}")
+                      for v, k in JOB_SHARES),
         parse=parse_job_share, invalid="prescreen.invalid_job_share", skip=ended),
     Ask("experience", prompt="prescreen.ask_experience", parse=parse_years, invalid="prescreen.invalid_years",
         skip=ended),
@@ -300,7 +301,8 @@ STEPS = (
         skip=ended),
     Ask("fix", prompt="prescreen.fix_ask", options=fix_options, goto="summary",
         skip=lambda v: ended(v) or v.answers.get("summary") != "change"),
-    Ask("phone", prompt="prescreen.ask_phone", options=(Option("skip", "prescreen.phone_skip"),),
+    Ask("phone", prompt="prescreen.ask_phone",
+        options=(Option("skip", "prescreen.phone_skip", synonyms="synonyms.skip"),),
         parse=parse_phone, invalid="prescreen.invalid_phone", contact=True,
         skip=lambda v: ended(v) or not phone_needed(v)),
 )
@@ -403,4 +405,11 @@ APPEAL = Flow(
 )
 
 
-FEATURE = Feature("prescreen", flows=(PRESCREEN, APPEAL), roles={"newcomer": PRESCREEN.name}, storage="repo")
+FEATURE = Feature(
+    "prescreen",
+    flows=(PRESCREEN, APPEAL),
+    roles={"newcomer": PRESCREEN.name},
+    storage="repo",
+    menu=(MenuEntry("prescreen", "menu.prescreen", lambda v: v.ctx.person.outcome in (None, "not_eligible"),
+                    order=30, then="start:prescreen"),),
+)

@@ -9,15 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flows import decision_notice, events, menus, prescreen, staff, staff_queue
+from flows import decision_notice, events, handoff, menus, prescreen, staff, staff_queue
 from flows.declare import Flows, Roles
-from flows.feature import Feature, ResultReplies
+from flows.feature import Feature, MenuEntry, ResultReplies
 from flows.messages import Outgoing
 from flows.proactive import TIMEOUT, ProactiveKind
 
 FEATURES: tuple[Feature, ...] = (
     prescreen.FEATURE,
     menus.FEATURE,
+    handoff.FEATURE,
     events.FEATURE,
     staff.FEATURE,
     staff_queue.FEATURE,
@@ -55,6 +56,12 @@ MESSAGE_KINDS = frozenset(kind for p in PROACTIVE.values() for kind in p.message
 # What the shell decided for an effect (a `storage` handler's result), in the person's words.
 RESULT_REPLIES: Mapping[type, ResultReplies] = _one_each(
     [(kind, told) for f in FEATURES for kind, told in f.results.items()], "result"
+)
+
+# The main menu: every feature's entries, by their fixed order (two at one place are refused).
+MENU_ENTRIES: tuple[MenuEntry, ...] = tuple(
+    sorted(_one_each([(e.order, e) for f in FEATURES for e in f.menu], "menu place").values(),
+           key=lambda e: e.order)
 )
 
 

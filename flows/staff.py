@@ -30,7 +30,7 @@ from flows.declare import END, Ask, Branch, Call, Done, Flow, Invalid, Option, V
 from flows.effects import CancelEvent, CreateEvent, EditEvent, NewSessionSpec
 from flows.event_kinds import KINDS, TRACKS
 from flows.events import sessions_msg
-from flows.feature import Feature
+from flows.feature import Feature, MenuEntry
 from flows.messages import Msg, MsgList, Outgoing, Reply
 from flows.parsing.dates import parse_clock, parse_day
 from flows.parsing.numbers import first_number
@@ -348,6 +348,7 @@ STAFF = Flow(
             prompt=lambda v: Msg("staff.ask_task", {"center": center_name(v)}),
             options=task_options,
             next=lambda v: v.answers["task"] if v.answers["task"] in TASK_FLOWS else END,
+            targets=(*TASK_FLOWS, END),
         ),
         *(Call(task, flow=name, next=END) for task, name in TASK_FLOWS.items()),
     ),
@@ -366,7 +367,7 @@ def _title_in(lang: str) -> Ask:
     return Ask(
         f"title_{lang}",
         prompt=lambda v: Msg("staff.ask_title_in", {"language": Msg(f"language.name.{lang}")}),
-        options=(Option(SKIP, "staff.skip_language"),),
+        options=(Option(SKIP, "staff.skip_language", synonyms="synonyms.skip"),),
         suggestions=True,
         parse=parse_title,
         max_length=MAX_TITLE,
@@ -381,7 +382,8 @@ ADD = Flow(
         Ask("title", prompt="staff.ask_title", parse=parse_title, max_length=MAX_TITLE),
         Ask("translate", prompt="staff.ask_translate",
             options=yes_no("staff.translate_yes", "staff.translate_no"),
-            next=lambda v: "title_en" if v.answers["translate"] == "yes" else "date"),
+            next=lambda v: "title_en" if v.answers["translate"] == "yes" else "date",
+            targets=("title_en", "date")),
         *(_title_in(lang) for lang in OTHER_LANGUAGES),
         Ask("date", prompt="staff.ask_date", parse=parse_date, invalid="staff.invalid_date"),
         Ask("time", prompt="staff.ask_time", parse=parse_time, invalid="staff.invalid_time"),
@@ -412,7 +414,7 @@ def gone(view: View) -> Done:
 
 def pick_steps() -> tuple[Branch, Ask]:
     return (
-        Branch("pick", to=pick_event),
+        Branch("pick", to=pick_event, targets=("event", END)),
         Ask("event", prompt="staff.ask_event",
             options=lambda v: tuple(event_option(e) for e in center_events(v)[:MAX_PICK])),
     )
@@ -431,22 +433,24 @@ def chosen_or_end(key: str) -> Callable[[View], str]:
     return lambda v: key if chosen(v) is not None else END
 
 
+CHANGE_OK_OR_END = ("change_ok", END)
+
 EDIT = Flow(
     "staff_edit",
     allowed=allowed,
     steps=(
         *pick_steps(),
         Ask("field", prompt=field_prompt, options=tuple(Option(f, f"staff.field.{f}") for f in FIELDS),
-            next=lambda v: f"new_{v.answers['field']}"),
+            next=lambda v: f"new_{v.answers['field']}", targets=tuple(f"new_{f}" for f in FIELDS)),
         Ask("new_date", prompt="staff.ask_new_date", parse=parse_new_date, invalid="staff.invalid_date",
-            next=chosen_or_end("change_ok")),
+            next=chosen_or_end("change_ok"), targets=CHANGE_OK_OR_END),
         Ask("new_time", prompt="staff.ask_new_time", parse=parse_new_time, invalid="staff.invalid_time",
-            next=chosen_or_end("change_ok")),
+            next=chosen_or_end("change_ok"), targets=CHANGE_OK_OR_END),
         Ask("new_place", prompt="staff.ask_place", parse=parse_place, max_length=MAX_PLACE,
-            next=chosen_or_end("change_ok")),
+            next=chosen_or_end("change_ok"), targets=CHANGE_OK_OR_END),
         Ask("new_capacity", prompt="staff.ask_capacity", options=(Option("none", "staff.no_limit"),),
             parse=parse_capacity, typed_numbers=True, invalid="staff.invalid_capacity",
-            next=chosen_or_end("change_ok")),
+            next=chosen_or_end("change_ok"), targets=CHANGE_OK_OR_END),
         Ask("change_ok", prompt=change_prompt,
             options=(Option("yes", "staff.change_yes"), Option("no", "staff.change_no")), next=END),
     ),
@@ -468,7 +472,7 @@ CANCEL = Flow(
     allowed=allowed,
     steps=(
         *pick_steps(),
-        Branch("still_there", to=chosen_or_end("cancel_ok")),
+        Branch("still_there", to=chosen_or_end("cancel_ok"), targets=("cancel_ok", END)),
         Ask("cancel_ok", prompt=cancel_prompt,
             options=(Option("yes", "staff.cancel_yes"), Option("no", "staff.cancel_no"))),
     ),
@@ -531,4 +535,5 @@ FEATURE = Feature(
     facts=("bookings",),
     roles={"intent:staff": STAFF.name},
     storage="staff",
+    menu=(MenuEntry("staff", "menu.staff", lambda v: v.ctx.on_staff, order=10, then="push:staff"),),
 )

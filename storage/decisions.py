@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from flows.program import Program
 from storage import jobs, repo
-from storage.events import EXPOSURE_OPEN, title_in, upcoming_events
+from storage.events import EXPOSURE_OPEN, seats_left, title_in, upcoming_events
 from storage.models import Center, Event, ManagerDecision, ParticipantProfile, Person, PrescreenOutcome
 
 KIND = "decision"  # scheduled_jobs.kind
@@ -105,15 +105,20 @@ def proactive_data(
             upcoming_events(now).where(Event.center_id == center.id, *EXPOSURE_OPEN)
             .limit(conferences)
         )
-        data["conferences"] = [
-            {
-                "ref": f"e{event.id}",
-                "title": title_in(event.titles, lang),
-                "when": event.first_starts_at.isoformat(),
-                "place": event.sessions[0].place if event.sessions else "",
-            }
-            for event in upcoming
-        ]
+        data["conferences"] = [_conference(session, event, lang) for event in upcoming]
         if data["conferences"]:
-            data["when"] = data["conferences"][0]["when"]  # the next conference, for a WhatsApp template
+            next_one = data["conferences"][0]  # the next conference, for a WhatsApp template
+            data["when"], data["ends"] = next_one["when"], next_one["ends"]
     return data
+
+
+def _conference(session: Session, event: Event, lang: str) -> dict[str, Any]:
+    first = event.sessions[0] if event.sessions else None
+    return {
+        "ref": f"e{event.id}",
+        "title": title_in(event.titles, lang),
+        "when": event.first_starts_at.isoformat(),
+        "ends": first.ends_at.isoformat() if first and first.ends_at else None,
+        "place": first.place if first else "",
+        "seats_left": seats_left(session, event),  # 0: full, offered as its waiting list
+    }

@@ -326,6 +326,11 @@ def _taken(session: Session, event_id: int) -> int:
     )
 
 
+def seats_left(session: Session, event: Event) -> int | None:
+    """Seats no one holds yet; None: no limit."""
+    return None if event.capacity is None else max(event.capacity - _taken(session, event.id), 0)
+
+
 def _position(session: Session, signup: Signup) -> int:
     ahead = (
         session.scalar(
@@ -1067,10 +1072,11 @@ def proactive_data(session: Session, kind: str, payload: dict[str, Any], lang: s
         if event is None or event.status != "active" or signup.status != wanted:
             return None
         ses = next((s for s in event.sessions if s.id == payload.get("session")), event.sessions[0])
-        data = {
+        data: dict[str, Any] = {
             "event": f"e{event.id}",
             "title": title_in(event.titles, lang),
             "when": ses.starts_at.isoformat(),
+            "ends": ses.ends_at.isoformat() if ses.ends_at else None,
             "place": ses.place,
             "confirm": bool(payload.get("confirm")),
         }
@@ -1100,6 +1106,7 @@ def proactive_data(session: Session, kind: str, payload: dict[str, Any], lang: s
             "event": f"e{event.id}",
             "title": title_in(event.titles, lang),
             "when": ordered[0].starts_at.isoformat(),
+            "ends": ordered[0].ends_at.isoformat() if ordered[0].ends_at else None,
             "place": ordered[0].place,
             "sessions": [
                 [s.starts_at.isoformat(), s.ends_at.isoformat() if s.ends_at else None, s.place]
@@ -1115,6 +1122,8 @@ def proactive_data(session: Session, kind: str, payload: dict[str, Any], lang: s
             event = session.get(Event, _event_id(ref) or 0)
             params["title"] = title_in(event.titles, lang) if event else ""
             params["when"] = event.first_starts_at.isoformat() if event else ""
+            first = event.sessions[0] if event and event.sessions else None
+            params["ends"] = first.ends_at.isoformat() if first and first.ends_at else None
         return {"key": payload["key"], "params": params}
     return None
 

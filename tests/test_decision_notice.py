@@ -26,6 +26,7 @@ from storage.models import ManagerDecision, PrescreenOutcome, ScheduledJob, Sign
 from tests.conftest import FakeClock, make_app
 from tests.events_kit import DECISION_DUE as DUE
 from tests.events_kit import FakeSender, at, borderline, decide, event, job_rows, scheduler
+from tests.kit import plain
 from tests.kit.dispatcher import Person_, render
 
 pytestmark = pytest.mark.app(db="both")
@@ -84,13 +85,13 @@ def test_approved_hears_the_news_with_the_next_conferences_as_buttons_and_signs_
     assert "שלום דנה, יש לנו חדשות טובות! 🎉 הנהלת מרכז כפר סבא בדקה את הפנייה שלכם ואישרה" in text
     assert "הצעד הבא הוא כנס חשיפה" in text
     ronit = Person_(app, "1001")
-    labels = [ronit.app.catalogs.translator("he").render(c.label).strip("\u2068\u2069")
+    labels = [plain(ronit.app.catalogs.translator("he").render(c.label))
               for r in message.replies for c in r.choices]
-    assert labels == ["יום רביעי, 2 בדצמבר 2026, 18:00", "יום רביעי, 9 בדצמבר 2026, 18:00",
+    assert labels == ["יום רביעי, 2 בדצמבר 2026, 18:00–20:00", "יום רביעי, 9 בדצמבר 2026, 18:00–20:00",
                       "אבחר מועד מאוחר יותר"]
     assert message.kind == "decision.approved"
-    values = {k: v.strip("\u2068\u2069") for k, v in message.variables.items()}  # (the date is isolated)
-    assert values == {"name": "דנה", "center": "כפר סבא", "when": "יום רביעי, 2 בדצמבר 2026, 18:00"}
+    values = {k: plain(v) for k, v in message.variables.items()}  # (the date is isolated)
+    assert values == {"name": "דנה", "center": "כפר סבא", "when": "יום רביעי, 2 בדצמבר 2026, 18:00–20:00"}
 
     clock.advance(minutes=20)
     ronit.click("2 בדצמבר", replies=message.replies)

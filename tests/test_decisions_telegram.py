@@ -56,11 +56,12 @@ def test_approved_in_hebrew_she_hears_it_and_signs_up_for_a_conference_with_a_bu
     text = news.text.translate(ISOLATES)
     assert "שלום דנה, יש לנו חדשות טובות! 🎉 הנהלת מרכז כפר סבא בדקה את הפנייה שלכם ואישרה" in text
     assert "הצעד הבא הוא כנס חשיפה" in text
-    assert [b.translate(ISOLATES) for b in news.buttons] == ["יום רביעי, 2 בדצמבר 2026, 18:00",
+    assert [b.translate(ISOLATES) for b in news.buttons] == ["יום רביעי, 2 בדצמבר 2026, 18:00–20:00",
                                                             "אבחר מועד מאוחר יותר"]
 
     dana.click("2 בדצמבר")
-    assert "נרשמתם לכנס חשיפה" in dana.text() and "יום רביעי, 2 בדצמבר 2026, 18:00 – אולם" in dana.text()
+    assert "נרשמתם לכנס חשיפה" in dana.text()
+    assert "יום רביעי, 2 בדצמבר 2026, 18:00–20:00 – אולם" in dana.text()
     assert [s.document["filename"] for s in dana.last if s.document] == [f"midway-e{conference}.ics"]
     with app.db.transaction() as s:
         signup = s.scalar(select(Signup).where(Signup.person_id == person.id))

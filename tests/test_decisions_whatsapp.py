@@ -17,6 +17,7 @@ from storage import decisions, repo
 from storage.models import ManagerDecision, StaffTask
 from tests.events_kit import at, event, job_rows
 from tests.fake_twilio import FakeTwilio
+from tests.kit import plain
 from tests.kit.whatsapp import FakeMonotonic
 
 APPROVED = "HX" + "d" * 32
@@ -59,8 +60,8 @@ def test_approved_outside_the_window_goes_as_its_template_with_name_center_and_t
     assert worker(app).run_until_idle().sent == 1
     [sent] = fake_twilio.sent_to("+972501234567")
     assert sent.content_sid == APPROVED
-    values = {k: v.strip("\u2068\u2069") for k, v in sent.variables.items()}
-    assert values == {"1": "דנה", "2": "כפר סבא", "3": "יום רביעי, 2 בדצמבר 2026, 18:00"}
+    values = {k: plain(v) for k, v in sent.variables.items()}
+    assert values == {"1": "דנה", "2": "כפר סבא", "3": "יום רביעי, 2 בדצמבר 2026, 18:00–20:00"}
 
 
 def test_declined_outside_the_window_with_no_template_is_held_and_staff_call(

@@ -190,12 +190,23 @@ def test_the_language_button_on_the_first_question() -> None:
 @pytest.mark.parametrize(("lang", "word"), [("he", "נציג"), ("he", "אני רוצה לדבר עם מישהו"),
                                             ("en", "person"), ("en", "Human"), ("en", "/human")])
 def test_asking_for_a_person_is_recorded_and_the_question_stays(lang: str, word: str) -> None:
-    chat = at_age(lang)
+    chat = at_age(lang, person=PersonFacts(phone="+972501234567"))
     before = len(chat.effects)
     chat.send(word)
     assert new_effects(chat, before) == [RequestHandoff("prescreen", "age")]
     assert ("בתוך יומיים (ימי עבודה)" if lang == "he" else "within 2 working days") in chat.last_text()
     assert asks_age_again(chat)
+
+
+def test_asking_for_a_person_with_no_phone_asks_for_it_and_then_the_question_stays() -> None:
+    chat = at_age("he")
+    before = len(chat.effects)
+    chat.send("נציג")
+    assert new_effects(chat, before) == [RequestHandoff("prescreen", "age")]  # made before the phone
+    assert "מספר הטלפון" in chat.last_text() and "ימי עבודה" not in chat.last_text()
+    chat.send("052-9876543")
+    assert "יתקשר אליכם" in chat.last_text() and asks_age_again(chat)
+    assert UpdateProfile({"phone": "+972529876543"}) in chat.effects  # on their record, for staff
 
 
 # ---- stop and join again ---------------------------------------------------------------------
@@ -269,6 +280,16 @@ def test_start_in_english_begins_the_pre_screen_as_the_hints_say() -> None:
     assert opted_out.effects == [SetOptOut(False)]
     assert "we'll send you reminders and updates again" in opted_out.last_text()
     assert "Shall we start?" in opted_out.last_text()
+
+
+@pytest.mark.parametrize("never", ["أبدًا", "أبدا", "ابدا", "ابداً"])
+def test_never_in_arabic_does_not_opt_back_in_though_it_looks_like_start(never: str) -> None:
+    """The Arabic opt-in word is "ابدأ" (start); "أبدًا" (never) without diacritics used to read the same."""
+    chat = FlowChat(lang="ar", person=PersonFacts(opted_out=True, outcome="eligible"))
+    chat.send(never)
+    assert SetOptOut(False) not in chat.effects
+    chat.send("ابدأ")
+    assert chat.effects[-1:] == [SetOptOut(False)]
 
 
 # ---- privacy ---------------------------------------------------------------------------------

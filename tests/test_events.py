@@ -51,13 +51,13 @@ def test_an_eligible_pre_screen_ends_with_the_next_conferences_and_a_press_signs
         chat.send(line)
     assert "prescreen.eligible" in chat.said() and "conference.ask" in chat.said()
     assert chat.buttons() == [
-        "יום ראשון, 6 בדצמבר 2026, 10:00",
-        "יום ראשון, 20 בדצמבר 2026, 17:00",
+        "יום ראשון, 6 בדצמבר 2026, 10:00–12:00",
+        "יום ראשון, 20 בדצמבר 2026, 17:00–19:00",
         "אבחר מועד מאוחר יותר",
     ]
     chat.click("6 בדצמבר")
     assert "נרשמתם לכנס חשיפה" in chat.text()
-    assert "יום ראשון, 6 בדצמבר 2026, 10:00 – room 2" in chat.text()
+    assert "יום ראשון, 6 בדצמבר 2026, 10:00–12:00 – room 2" in chat.text()
     (ics,) = chat.documents()
     assert isinstance(ics, Document) and ics.filename.endswith(".ics") and ics.mime_type == "text/calendar"
     entries = Calendar.from_ical(ics.content).walk("VEVENT")
@@ -77,6 +77,24 @@ def test_with_no_conference_planned_the_eligible_outcome_is_as_before(app: App) 
     for line in PRESCREEN_TO_ELIGIBLE:
         chat.send(line)
     assert chat.said() == ["prescreen.eligible", "prescreen.eligible_next", "common.menu_hint"]
+
+
+def test_a_full_conference_is_offered_as_its_waiting_list_and_a_press_puts_them_on_it(app: App) -> None:
+    full = event(app, at(2026, 12, 6, 10), kind="exposure_conference", title="כנס חשיפה", capacity=1)
+    sign_up(app, participant(app, "1"), full)
+    chat = Person_(app, "972500000001")
+    chat.send("שלום").click("כן, נתחיל")
+    for line in PRESCREEN_TO_ELIGIBLE:
+        chat.send(line)
+    assert chat.buttons() == [
+        "יום ראשון, 6 בדצמבר 2026, 10:00–12:00 (מלא – לרשימת ההמתנה)",
+        "אבחר מועד מאוחר יותר",
+    ]
+    chat.click("מלא")
+    assert "הוספנו אתכם לרשימת ההמתנה: אתם במקום 1" in chat.text() and not chat.documents()
+    with app.db.transaction() as s:
+        statuses = s.scalars(select(Signup.status).where(Signup.event_id == full).order_by(Signup.id))
+        assert list(statuses) == ["confirmed", "waitlisted"]
 
 
 # ---- browsing and signing up -----------------------------------------------------------------
@@ -100,13 +118,14 @@ def test_browse_by_track_and_sign_up_in_english(app: App) -> None:
     assert chat.buttons() == ["Working as an employee", "Working as self-employed", "Not decided yet / both"]
     chat.click("employee")
     assert chat.buttons() == [
-        "Job club – Wednesday, December 9, 2026, 10:00",
-        "Opening workshop – Sunday, December 13, 2026, 09:00",
-        "Back to the world of work – Tuesday, December 15, 2026, 09:00",
+        "Job club – Wednesday, December 9, 2026, 10:00–12:00",
+        "Opening workshop – Sunday, December 13, 2026, 09:00–11:00",
+        "Back to the world of work – Tuesday, December 15, 2026, 09:00–11:00",
         "↩ Back",
     ]
     chat.click("Back to the world")
-    assert "18 seats left." in chat.text() and "Tuesday, December 22, 2026, 09:00 – room 2" in chat.text()
+    assert "18 seats left." in chat.text()
+    assert "Tuesday, December 22, 2026, 09:00–11:00 – room 2" in chat.text()
     chat.click("Yes, sign me up")
     assert "You are signed up for Back to the world of work. ✓" in chat.text()
     (ics,) = chat.documents()
@@ -114,7 +133,7 @@ def test_browse_by_track_and_sign_up_in_english(app: App) -> None:
     # the track was asked once and kept
     chat = open_events(Person_(app, "1", lang="en"), "en")
     assert chat.buttons()[0].startswith("Job club")
-    assert "✓ Back to the world of work – Tuesday, December 15, 2026, 09:00" in chat.buttons()
+    assert "✓ Back to the world of work – Tuesday, December 15, 2026, 09:00–11:00" in chat.buttons()
     chat.click("Job club")
     assert "No need to sign up" in chat.text()
 

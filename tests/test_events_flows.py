@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from flows import Context, EventOffer, Input, PersonFacts, Reply, State, step
 from flows.context import Bookings, MeetingFacts, SessionInfo
 from flows.effects import AnswerAttendance, AnswerMeeting, AnswerOffer, CancelSignup, SignUp, UpdateProfile
+from flows.events import BookingResult, result_replies
 from flows.proactive import proactive_sprint
 from tests.kit import CATALOGS, START, TZ, FlowChat
 from tests.test_prescreen import answer, begin
@@ -80,8 +81,8 @@ def test_browsing_and_signing_up_in_hebrew() -> None:
     )
     chat.send("תפריט").click("אירועים וסדנאות")
     assert chat.buttons() == [
-        "סדנת פתיחה – יום ראשון, 29 בנובמבר 2026, 09:00",
-        "נטוורקינג – יום שלישי, 1 בדצמבר 2026, 09:00",
+        "סדנת פתיחה – יום ראשון, 29 בנובמבר 2026, 09:00–13:00",
+        "נטוורקינג – יום שלישי, 1 בדצמבר 2026, 09:00–13:00",
     ]
     chat.click("נטוורקינג")
     assert "כל המקומות תפוסים" in chat.last_text() and chat.buttons()[0] == "כן, לרשימת ההמתנה"
@@ -121,7 +122,7 @@ def test_the_track_is_asked_when_events_differ_by_track_and_filters_the_list_in_
     )
     chat = EventsChat(lang="en", person=replace(PARTICIPANT, track=None), events=events)
     chat.send("menu").click("Events and workshops").click("Working as self-employed")
-    assert chat.buttons() == ["Starting a business – Monday, November 30, 2026, 09:00", "↩ Back"]
+    assert chat.buttons() == ["Starting a business – Monday, November 30, 2026, 09:00–13:00", "↩ Back"]
     chat.click("Starting a business").click("Not now")
     assert chat.effects_of(UpdateProfile) == [UpdateProfile({"track": "self_employed"})]
     assert chat.effects_of(SignUp) == []
@@ -135,8 +136,8 @@ def test_my_place_on_the_waitlist_is_shown_and_a_sign_up_cancelled_in_english() 
     chat = EventsChat(lang="en", person=PARTICIPANT, events=events)
     chat.send("menu").click("My sign-ups")
     assert chat.buttons()[:2] == [
-        "Opening workshop – Sunday, November 29, 2026, 09:00 (signed up ✓)",
-        "Networking – Tuesday, December 1, 2026, 09:00 (waiting list, number 3)",
+        "Opening workshop – Sunday, November 29, 2026, 09:00–13:00 (signed up ✓)",
+        "Networking – Tuesday, December 1, 2026, 09:00–13:00 (waiting list, number 3)",
     ]
     chat.click("Opening workshop").click("Cancel my sign-up")
     assert chat.effects_of(CancelSignup) == [CancelSignup("e1")]
@@ -212,7 +213,7 @@ def test_the_conference_buttons_after_an_eligible_pre_screen_are_those_of_my_cen
     chat = EventsChat(lang="en", exposure=(ours, theirs))
     answer(begin(chat))
     chat.click("No phone for now")
-    assert chat.buttons() == ["Thursday, November 26, 2026, 09:00", "I will choose a date later"]
+    assert chat.buttons() == ["Thursday, November 26, 2026, 09:00–13:00", "I will choose a date later"]
     chat.click("November 26")
     assert chat.effects_of(SignUp) == [SignUp("e1")]
 
@@ -261,3 +262,73 @@ def test_a_typed_answer_to_a_seat_offer_or_a_meeting_hours_later_is_an_answer_no
     chat.send("שלום").click("כן, נתחיל")
     chat.wait(hours=13).send("רונית")
     assert "להמשיך" in chat.last_text() and chat.state.top is not None and chat.state.top.flow == "resume"
+
+
+def test_session_times_say_when_they_end_in_hebrew() -> None:
+    """A workshop 09:00–13:00 reads so in the list, its details, my sign-ups, the confirmation,
+    the conference buttons, the reminders and a seat offer: people plan their day by the end."""
+    events = (offer("e1", "סדנת פתיחה", 7), offer("e2", "נטוורקינג", 9, status="confirmed"))
+    chat = EventsChat(person=PARTICIPANT, events=events)
+    chat.send("תפריט").click("אירועים וסדנאות")
+    assert chat.buttons()[0] == "סדנת פתיחה – יום ראשון, 29 בנובמבר 2026, 09:00–13:00"
+    chat.click("סדנת פתיחה")
+    assert "יום ראשון, 29 בנובמבר 2026, 09:00–13:00 – room 2" in chat.last_text()
+    chat.send("תפריט").click("ההרשמות והפגישות שלי")
+    assert chat.buttons()[0].startswith("נטוורקינג – יום שלישי, 1 בדצמבר 2026, 09:00–13:00 (")
+
+    (confirmation, _ics) = result_replies(BookingResult("signup", "confirmed", events[0]), "he")
+    assert isinstance(confirmation, Reply)
+    assert "יום ראשון, 29 בנובמבר 2026, 09:00–13:00 – room 2" in chat.text_of(confirmation)
+
+    conference = EventsChat(exposure=(offer("e3", "כנס חשיפה", 4, kind="exposure_conference"),))
+    answer(begin(conference))
+    conference.click("בלי טלפון כרגע")
+    assert conference.buttons()[0] == "יום חמישי, 26 בנובמבר 2026, 09:00–13:00"
+
+    starts, ends = datetime(2026, 11, 25, 18, tzinfo=TZ), datetime(2026, 11, 25, 20, tzinfo=TZ)
+    data = {"event": "e5", "title": "כנס חשיפה", "when": starts.isoformat(), "ends": ends.isoformat(),
+            "place": "אולם", "confirm": True}
+    reminded = EventsChat(person=PARTICIPANT).proactive("reminder", data)
+    assert "תזכורת: כנס חשיפה, יום רביעי, 25 בנובמבר 2026, 18:00–20:00, אולם" in reminded.last_text()
+    (plain_reminder,) = proactive_sprint(
+        State(lang="he"), "reminder", {**data, "confirm": False}, START, reminded.context()
+    ).replies
+    assert "יום רביעי, 25 בנובמבר 2026, 18:00–20:00, אולם" in reminded.text_of(plain_reminder)
+    until = datetime(2026, 11, 23, 10, tzinfo=TZ).isoformat()
+    offered = EventsChat(person=PARTICIPANT).proactive("offer", {**data, "until": until})
+    assert "בכנס חשיפה (יום רביעי, 25 בנובמבר 2026, 18:00–20:00)" in offered.last_text()
+
+
+def test_the_waiting_list_reads_as_such_in_the_list_and_in_my_sign_ups_in_hebrew() -> None:
+    events = (
+        offer("e1", "סדנת פתיחה", 7, status="confirmed"),
+        offer("e2", "נטוורקינג", 9, seats=0, status="waitlisted", position=2),
+        offer("e3", "לינקדאין למתחילים", 10, seats=0, status="offered"),
+    )
+    chat = EventsChat(person=PARTICIPANT, events=events)
+    chat.send("תפריט").click("אירועים וסדנאות")
+    signed_up, waiting, offered = chat.buttons()[:3]
+    assert signed_up.startswith("✓ סדנת פתיחה")
+    assert waiting.startswith("⏳ נטוורקינג") and "רשימת ההמתנה" in waiting and "✓" not in waiting
+    assert "לינקדאין למתחילים" in offered and "התפנה" in offered and "✓" not in offered
+    chat.click("נטוורקינג")
+    assert "אתם ברשימת ההמתנה, במקום 2" in chat.last_text()
+    assert "אפשר להצטרף לרשימת ההמתנה" not in chat.last_text()  # they are on it already
+
+    chat.send("תפריט").click("ההרשמות והפגישות שלי").click("לינקדאין")
+    assert "התפנה לכם מקום" in chat.last_text()
+    assert "כל המקומות תפוסים" not in chat.last_text()  # the seat freed up is theirs
+
+
+def test_a_full_conference_after_an_eligible_pre_screen_offers_its_waiting_list_in_hebrew() -> None:
+    full = offer("e1", "כנס חשיפה", 4, seats=0, kind="exposure_conference")
+    chat = EventsChat(exposure=(full, offer("e2", "כנס חשיפה", 7, kind="exposure_conference")))
+    answer(begin(chat))
+    chat.click("בלי טלפון כרגע")
+    assert chat.buttons() == [
+        "יום חמישי, 26 בנובמבר 2026, 09:00–13:00 (מלא – לרשימת ההמתנה)",
+        "יום ראשון, 29 בנובמבר 2026, 09:00–13:00",
+        "אבחר מועד מאוחר יותר",
+    ]
+    chat.click("מלא")
+    assert chat.effects_of(SignUp) == [SignUp("e1")]  # the shell puts them on its waiting list

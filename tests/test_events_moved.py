@@ -44,10 +44,10 @@ pytestmark = pytest.mark.app(db="both")
 THURSDAY = at(2026, 11, 26, 10)  # the clock starts on Sunday 22 November 2026, 10:00
 MOVED = "2026-11-26 17:00-19:00 @ hall 3"
 NEW_TIMES = {
-    "he": "יום חמישי, 26 בנובמבר 2026, 17:00 – hall 3",
-    "en": "Thursday, November 26, 2026, 17:00 – hall 3",
-    "ru": "четверг, 26 ноября 2026\u202fг., 17:00 – hall 3",
-    "ar": "الخميس، 26 نوفمبر 2026، 17:00 – hall 3",
+    "he": "יום חמישי, 26 בנובמבר 2026, 17:00–19:00 – hall 3",
+    "en": "Thursday, November 26, 2026, 17:00–19:00 – hall 3",
+    "ru": "четверг, 26 ноября 2026\u202fг., 17:00–19:00 – hall 3",
+    "ar": "الخميس، 26 نوفمبر 2026، 17:00–19:00 – hall 3",
 }
 
 
@@ -121,7 +121,7 @@ def test_a_move_with_the_cli_tells_everyone_on_it_once_in_their_language_at_an_a
     assert told[people["emma"]].variables == {
         "title": "Opening workshop",
         "place": "hall 3",
-        "when": "Thursday, November 26, 2026, 17:00",
+        "when": "Thursday, November 26, 2026, 17:00–19:00",
     }
 
 
@@ -208,7 +208,7 @@ def test_two_moves_before_the_notice_goes_out_make_one_notice_with_the_latest_ti
     assert scheduler(app, sender).run_until_idle().sent == 1
     ((_, notice),) = moved(sender)
     text = render(app, "he", notice.replies)
-    assert "יום שישי, 27 בנובמבר 2026, 09:00 – hall 4" in text and "17:00" not in text
+    assert "יום שישי, 27 בנובמבר 2026, 09:00–11:00 – hall 4" in text and "17:00" not in text
     assert calendar_starts(notice) == [at(2026, 11, 27, 9)]
     assert [r.state for r in job_rows(app, kind="event_moved")] == ["sent"]
 
@@ -348,6 +348,6 @@ def test_on_whatsapp_the_notice_is_text_and_a_calendar_link_in_the_window_and_a_
     assert (last.content_sid, last.body) == (MOVED_SID["he"], None)
     assert {k: plain(v) for k, v in last.variables.items()} == {
         "1": "סדנת פתיחה",
-        "2": "יום חמישי, 26 בנובמבר 2026, 18:00",
+        "2": "יום חמישי, 26 בנובמבר 2026, 18:00–20:00",
         "3": "hall 3",
     }

@@ -32,7 +32,7 @@ def test_signing_up_with_buttons_brings_the_confirmation_and_the_calendar_file(
     assert "נשארו 12 מקומות פנויים." in ronit.text()
     ronit.click("כן, לרשום אותי")
     assert "נרשמתם לסדנת פתיחה" in ronit.text()
-    assert "יום ראשון, 13 בדצמבר 2026, 09:00 – room 2" in ronit.text()
+    assert "יום ראשון, 13 בדצמבר 2026, 09:00–11:00 – room 2" in ronit.text()
     (document,) = [s.document for s in ronit.last if s.document]
     assert document["filename"].endswith(".ics") and b"BEGIN:VCALENDAR" in document["content"]
     with app.db.transaction() as s:

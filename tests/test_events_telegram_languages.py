@@ -99,15 +99,15 @@ def test_browse_sign_up_waitlist_and_a_freed_seat_taken_in_time_in_russian(
     open_events(olga)
     assert "Ближайшие занятия в вашем центре" in olga.text()
     assert olga.buttons() == [
-        "Вводный семинар – воскресенье, 13 декабря 2026\u202fг., 09:00",
-        "Нетворкинг – вторник, 15 декабря 2026\u202fг., 17:00",
+        "Вводный семинар – воскресенье, 13 декабря 2026\u202fг., 09:00–12:00",
+        "Нетворкинг – вторник, 15 декабря 2026\u202fг., 17:00–20:00",
     ]
     olga.click("Вводный семинар")
     assert "📅 Вводный семинар" in olga.text() and "Осталось 1 свободное место." in olga.text()
     assert olga.buttons() == ["Да, записать меня", "Не сейчас", "↩ Назад"]
     olga.click("Да, записать меня")
     assert "Вы записаны: Вводный семинар. ✓ Даты:" in olga.text()
-    assert "воскресенье, 13 декабря 2026\u202fг., 09:00 – зал 2" in olga.text()
+    assert "воскресенье, 13 декабря 2026\u202fг., 09:00–12:00 – зал 2" in olga.text()
     assert calendar_titles(olga) == ["Вводный семинар"]
     assert signup_status(app, olga_id, seminar) == "confirmed"
 
@@ -127,7 +127,7 @@ def test_browse_sign_up_waitlist_and_a_freed_seat_taken_in_time_in_russian(
     # Olga cancels: the seat is offered to Boris, first on the list
     open_bookings(olga)
     assert olga.buttons()[0] == (
-        "Вводный семинар – воскресенье, 13 декабря 2026\u202fг., 09:00 (вы записаны ✓)"
+        "Вводный семинар – воскресенье, 13 декабря 2026\u202fг., 09:00–12:00 (вы записаны ✓)"
     )
     olga.click("Вводный семинар").click("Отменить запись")
     assert "Мы отменили вашу запись на «Вводный семинар»" in olga.text()

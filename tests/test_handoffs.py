@@ -48,6 +48,13 @@ def with_phone(app: App, person_id: int, phone: str = PHONE) -> None:
         repo.apply_effects(s, person, [SetPhone(phone)], app.clock())
 
 
+def person_phone(app: App, person_id: int) -> str | None:
+    with app.db.transaction() as s:
+        person = s.get(Person, person_id)
+        assert person is not None
+        return person.phone
+
+
 def make_staff(app: App, external_id: str, role: str, center: str, name: str) -> int:
     with app.db.transaction() as s:
         return staff_store.make_staff(s, "telegram", external_id, role, center, app.clock(), name).id
@@ -58,7 +65,9 @@ def asks_for_a_person(app: App, external_id: str, lang: str = "he") -> Person_:
     person = Person_(app, external_id, lang=lang)
     person.send({"he": "תפריט", "en": "menu"}[lang])
     person.send({"he": "נציג", "en": "human"}[lang])
-    assert "handoff.ack" in person.said()
+    if "handoff.ask_phone" in person.said():  # no phone on file: asked for one, and not given
+        person.click({"he": "בלי טלפון", "en": "No phone"}[lang])
+    assert {"handoff.ack", "handoff.ack_no_phone"} & set(person.said())
     return person
 
 
@@ -110,6 +119,43 @@ def test_the_request_appears_for_staff_with_who_where_and_how_to_reach_them(
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "1234567" not in logged and "רונית" not in logged
     assert f"handoff request {request.id} from person {ronit}" in logged
+
+
+def test_with_no_phone_on_file_the_phone_is_asked_before_a_call_is_promised_and_staff_see_it(
+    app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ronit = participant(app, "1001", name="רונית")
+    chat = Person_(app, "1001").send("תפריט")
+    chat.send("נציג")
+    assert "handoff.ack" not in chat.said()  # no call is promised before there is a number to call
+    assert "מספר הטלפון" in chat.text() and "בלי טלפון" in " ".join(chat.buttons())
+    [request] = requests(app)  # the request is made already: "back" or "menu" now leaves it open
+    assert (request.status, request.flow, request.question) == ("open", "menu", "item")
+
+    chat.send("050-1234567")
+    assert "handoff.ack_phone" in chat.said() and "יתקשר אליכם" in chat.text()
+    assert "ההרשמות והפגישות שלי" in " ".join(chat.buttons())  # back to the menu she was in
+    assert person_phone(app, ronit) == PHONE
+    assert len(requests(app)) == 1 and len(call_tasks(app)) == 1
+    assert cli(app, "list") == 0
+    assert f"person {ronit} רונית  {PHONE}  telegram" in capsys.readouterr().out
+
+    chat.send("נציג")  # asked again, with the number on file now: the call is promised at once
+    assert "handoff.ack" in chat.said() and "handoff.ask_phone" not in chat.said()
+
+
+def test_without_a_phone_the_request_stays_and_they_are_told_no_one_can_call_yet(app: App) -> None:
+    participant(app, "1001", name="רונית")
+    chat = Person_(app, "1001").send("נציג")
+    chat.click("בלי טלפון")
+    assert "לא יוכלו להתקשר" in chat.text() and "handoff.ack" not in chat.said()
+    assert [r.status for r in requests(app)] == ["open"]
+    participant(app, "1002", name="אורית")
+    back = Person_(app, "1002").send("תפריט").click("שיחה עם אדם מהצוות")  # the menu's button
+    assert "handoff.ask_phone" in back.said() and "handoff.ack" not in back.said()
+    back.send("חזרה")  # leaves the phone question: the request stays too
+    assert "מה תרצו לעשות?" in back.text()  # the menu's question again
+    assert [r.status for r in requests(app)] == ["open", "open"]
 
 
 def test_done_closes_the_request_and_its_task_and_asking_again_makes_no_second_one(

@@ -254,6 +254,7 @@ STANDALONE = {
     "events.status.waitlisted", "events.waitlisted", "bookings.status.waitlisted",
     "staff.invalid_sessions", "staff.invalid_capacity", "reason.job_share_low",
 }
+STANDALONE |= {f"{key}.short" for key in STANDALONE}  # a label's shorter WhatsApp form stands alone too
 NPLURALS = {"he": 4, "en": 2, "ru": 3, "ar": 6}
 # the form each language takes for 1, 2, 3, 11, 100 (the order of the forms: each catalog's header)
 FORM_OF = {

@@ -114,6 +114,21 @@ def test_durations_with_a_prefix_a_half_or_more_than_one_number(reply: str, days
     assert parse_duration_days(reply) == days
 
 
+@pytest.mark.parametrize(
+    ("reply", "days"),
+    [
+        # "one and a half" as one word, and "two and a half" with "с половиной"
+        ("полтора года", 548), ("полтора месяца", 45), ("полторы недели", 10), ("два с половиной года", 912),
+        ("сорок лет", 14600),
+        # colloquial Arabic numbers, and the dual ending in -ان as well as -ين
+        ("تلات سنين", 1095), ("تلت سنين", 1095), ("اتنين سنين", 730), ("تمان سنين", 2920),
+        ("سنتان", 730), ("سنتين", 730), ("عامان", 730), ("شهران", 60), ("أسبوعان", 14), ("يومان", 2),
+    ],
+)
+def test_durations_as_russian_and_arabic_speakers_write_them(reply: str, days: int) -> None:
+    assert parse_duration_days(reply) == days
+
+
 @pytest.mark.parametrize("reply", ["5", "abc", "half", "לא יודע", ""])
 def test_a_duration_needs_a_unit_of_time(reply: str) -> None:
     assert parse_duration_days(reply) is None

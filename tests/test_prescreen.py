@@ -184,7 +184,7 @@ def test_the_summary_shows_the_answers_and_one_can_be_changed() -> None:
     chat = answer(begin(FlowChat()), until="summary", groups="1, 4")
     text = chat.last_text()
     for line in ("שם: רונית", "גיל: 58", "עיר: כפר סבא", "זמן בלי עבודה: חודשיים עד שנה",
-                 "היקף משרה: חצי משרה", "שנות ניסיון: 25", "קבוצות: אדם עם מוגבלות, הורה יחיד/ה",
+                 "היקף משרה: חצי משרה", "שנות ניסיון: 25", "קבוצות: אדם עם מוגבלות, משפחה חד-הורית",
                  "איך שמעתם עלינו: חבר מביא חבר"):
         assert line in text, line
     assert chat.buttons()[:2] == ["כן, הכול נכון", "לשנות משהו"]

@@ -145,7 +145,7 @@ def test_a_due_reminder_is_sent_once_in_the_persons_language(app: App, clock: Fa
     message = sender.last_for(ruth)
     text = render(app, message.lang, message.replies)
     assert "Reminder: Opening workshop, Wednesday, November 26, 2026" not in text  # (the 26th is a Thursday)
-    assert "Reminder: Opening workshop, Thursday, November 26, 2026, 10:00, room 2" in text
+    assert "Reminder: Opening workshop, Thursday, November 26, 2026, 10:00–12:00, room 2" in text
     assert [r.state for r in job_rows(app, kind="reminder")] == ["sent", "pending"]
 
 
@@ -460,7 +460,7 @@ def test_proactive_messages_name_their_kind_and_carry_template_variables_in_the_
     assert dict(message.variables) == {
         "title": "Exposure conference",
         "place": "room 2",
-        "when": "Wednesday, November 25, 2026, 18:00",
+        "when": "Wednesday, November 25, 2026, 18:00–20:00",
     }
 
 

@@ -23,6 +23,7 @@ from bot.channels.telegram import (
 )
 from bot.dispatcher import Delivery
 from flows import Choice, Command, Contact, Document, Msg, Pressed, Reply, State, Text, Unsupported
+from storage import staff as staff_store
 from storage.models import (
     Answer,
     Center,
@@ -460,3 +461,24 @@ def test_one_persons_updates_run_in_order_while_other_people_are_served_meanwhil
         ("start", 1001, 2), ("end", 1001, 2),
     ]
     assert log.index(("end", 1002, 1)) < log.index(("end", 1001, 0))
+
+
+def test_talk_to_a_person_with_no_phone_asks_for_the_contact_button_and_staff_see_the_number(
+    telegram: TelegramBot, app: App
+) -> None:
+    ronit = telegram.person(1004, "רונית", "כהן")
+    ronit.send("נציג")
+    [question] = ronit.last
+    assert "מספר הטלפון" in question.text and "יתקשר" not in question.text  # no call promised yet
+    assert question.keyboard[0] == {"text": "📞 שיתוף מספר הטלפון", "request_contact": True}
+    ronit.share_contact("972501234567")
+    assert "יתקשר אליכם" in ronit.text() and ronit.last[-1].removes_keyboard
+    assert person_row(app, 1004).phone == "+972501234567"
+
+    with app.db.transaction() as s:
+        staff_store.make_staff(s, "telegram", "2001", "promoter", "kfar-saba", app.clock(), "יוסי")
+    yossi = telegram.person(2001, "יוסי", None)
+    yossi.send("/staff")
+    yossi.click("בקשות לשיחה")
+    yossi.click("(בלי שם)")  # she asked before the pre-screen: no name yet, every center sees her
+    assert "טלפון: +972501234567" in yossi.text() and "לא ידוע" not in yossi.text()

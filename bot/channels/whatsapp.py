@@ -54,6 +54,7 @@ from twilio.request_validator import (
 
 from bot.bootstrap import App
 from bot.channels.arrival_order import ArrivalOrder
+from bot.channels.labels import fit_labels
 from bot.channels.numbered import numbered_text
 from bot.channels.telegram import split_text
 from bot.channels.twilio_rest import Created, TwilioMessages, build_messages
@@ -207,15 +208,16 @@ def _render_reply(translator: Translator, reply: Reply, templates: Templates) ->
 
 def _interactive(translator: Translator, reply: Reply, templates: Templates) -> OutMessage | None:
     """Buttons (up to 3) or a list (up to 10), when a template of that shape is configured and
-    every text fits WhatsApp's limits."""
+    the text fits WhatsApp's limits; labels are shortened to fit (`bot.channels.labels`)."""
     count = len(reply.choices)
     if not count or not templates.choices:
         return None
     text = translator.text(reply)
-    titles = [translator.render(c.label) for c in reply.choices]
     if not text.strip() or len(text) > INTERACTIVE_BODY_MAX:
         return None
     buttons = templates.choices.get(f"buttons_{count}") if count <= 3 else None
+    labels = [c.label for c in reply.choices]
+    titles = fit_labels(translator, labels, BUTTON_TITLE_MAX) if buttons else []
     if buttons and all(len(t) <= BUTTON_TITLE_MAX for t in titles):
         variables = {"1": text}
         for i, (title, choice) in enumerate(zip(titles, reply.choices, strict=True), start=1):
@@ -223,6 +225,7 @@ def _interactive(translator: Translator, reply: Reply, templates: Templates) -> 
             variables[str(2 * i + 1)] = choice.payload
         return OutMessage(content_sid=buttons, variables=variables)
     listed = templates.choices.get(f"list_{count}") if count <= 10 else None
+    titles = fit_labels(translator, labels, LIST_ITEM_MAX) if listed else []
     if listed and all(len(t) <= LIST_ITEM_MAX for t in titles):
         variables = {"1": text, "2": translator.render_key("whatsapp.list_button")}
         for i, (title, choice) in enumerate(zip(titles, reply.choices, strict=True), start=1):

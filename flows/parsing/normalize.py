@@ -10,6 +10,10 @@ _FINAL_LETTERS = str.maketrans(
     {"ך": "כ", "ם": "מ", "ן": "נ", "ף": "פ", "ץ": "צ", "ё": "е", "ى": "ي", "ة": "ه"}
 )
 _ALEF = re.compile("[أإآ]")
+# A hamza on a word's last alef is a letter of the word ("ابدأ", start), a bare final alef is an
+# ending ("أبدًا", never): folded alike, "never" read as the opt-in keyword. The final hamza is
+# kept as a lone hamza (NFKD would otherwise drop it as a combining mark).
+_FINAL_HAMZA = re.compile("(?:\u0623|\u0627\u0654)(?!\\w)")  # harakat after it are no letters
 _SPACES = re.compile(r"\s+")
 
 
@@ -26,6 +30,7 @@ def _keep(ch: str) -> bool:
 @lru_cache(maxsize=8192)  # the same keywords and option labels are compared on every step
 def normalize(text: str) -> str:
     """Lower-case, no punctuation or diacritics, Hebrew final letters folded, single spaces."""
+    text = _FINAL_HAMZA.sub("\u0621", unicodedata.normalize("NFC", text))
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch if _keep(ch) else " " if unicodedata.category(ch).startswith("P") else ""
                    for ch in text)
