@@ -14,6 +14,7 @@ from sqlalchemy import PrimaryKeyConstraint, UniqueConstraint, select
 
 from bot.bootstrap import App
 from bot.events_cli import run_command
+from bot.scheduler import Scheduler
 from flows import Document
 from flows.effects import SetPhone
 from storage import events as ev
@@ -179,7 +180,11 @@ def test_a_full_event_offers_the_waitlist_and_a_cancellation_promotes_the_first(
     assert "(waiting list, number 1)" in avi_chat.text() + " ".join(avi_chat.buttons())
 
 
-def test_an_offer_not_taken_in_time_passes_to_the_next(app: App, clock: FakeClock) -> None:
+def seat_offered_to_the_first_in_line(
+    app: App, clock: FakeClock
+) -> tuple[int, int, int, FakeSender, Scheduler]:
+    """One seat, three people: the first cancels, and the scheduler offers it to the second
+    (dana), the third (avi) waiting: (workshop, dana, avi, the sender, the scheduler)."""
     workshop = event(app, at(2026, 12, 13, 9), capacity=1)
     ruth, dana, avi = (participant(app, n) for n in ("1", "2", "3"))
     for who in (ruth, dana, avi):
@@ -189,6 +194,11 @@ def test_an_offer_not_taken_in_time_passes_to_the_next(app: App, clock: FakeCloc
     sender = FakeSender()
     worker = scheduler(app, sender)
     worker.run_until_idle()
+    return workshop, dana, avi, sender, worker
+
+
+def test_an_offer_not_taken_in_time_passes_to_the_next(app: App, clock: FakeClock) -> None:
+    workshop, dana, avi, sender, worker = seat_offered_to_the_first_in_line(app, clock)
     offer = sender.last_for(dana)
     clock.advance(hours=24, seconds=1)
     worker.run_until_idle()
@@ -201,15 +211,7 @@ def test_an_offer_not_taken_in_time_passes_to_the_next(app: App, clock: FakeCloc
 def test_an_offers_question_times_out_and_the_seat_passes_on_without_the_sweep(
     app: App, clock: FakeClock
 ) -> None:
-    workshop = event(app, at(2026, 12, 13, 9), capacity=1)
-    ruth, dana, avi = (participant(app, n) for n in ("1", "2", "3"))
-    for who in (ruth, dana, avi):
-        sign_up(app, who, workshop)
-    with app.db.transaction() as s:
-        ev.cancel_signup(s, ruth, workshop, clock(), app.program)
-    sender = FakeSender()
-    worker = scheduler(app, sender)
-    worker.run_until_idle()
+    workshop, dana, avi, sender, worker = seat_offered_to_the_first_in_line(app, clock)
     pending = job_rows(app, person_id=dana, state="pending")
     assert sorted(j.kind for j in pending) == ["offer_expiry", "timeout"]
     with app.db.transaction() as s:  # only the question's own timeout is left to pass the seat on

@@ -109,8 +109,8 @@ def test_menu_numbers_mean_the_same_entry_with_a_question_pending_and_it_waits_f
     chat.send("1")  # a second "1" is "my status" again, not "yes, sign me up"
     assert chat.effects_of(SignUp) == []
     chat.send("2")
-    assert chat.buttons()[:2] == ["סדנת פתיחה – יום ראשון, 29 בנובמבר 2026, 09:00",
-                                  "נטוורקינג – יום שלישי, 1 בדצמבר 2026, 09:00"]
+    assert chat.buttons()[:2] == ["סדנת פתיחה – יום ראשון, 29 בנובמבר 2026, 09:00–13:00",
+                                  "נטוורקינג – יום שלישי, 1 בדצמבר 2026, 09:00–13:00"]
     chat.send("תפריט").send(str(len(learned) + 1))  # continue: the events list, where the person was
     assert chat.buttons()[0].startswith("סדנת פתיחה")
 
@@ -151,8 +151,8 @@ def test_my_sign_ups_say_their_status_in_a_few_words_not_a_sentence_inside_the_b
     chat = EventsChat(person=PARTICIPANT, events=events)
     chat.send("תפריט").click("ההרשמות והפגישות שלי")
     assert chat.buttons()[:2] == [
-        "סדנת פתיחה – יום ראשון, 29 בנובמבר 2026, 09:00 (רשומים ✓)",
-        "נטוורקינג – יום שלישי, 1 בדצמבר 2026, 09:00 (ברשימת ההמתנה, מקום 3)",
+        "סדנת פתיחה – יום ראשון, 29 בנובמבר 2026, 09:00–13:00 (רשומים ✓)",
+        "נטוורקינג – יום שלישי, 1 בדצמבר 2026, 09:00–13:00 (ברשימת ההמתנה, מקום 3)",
     ]
     chat.click("סדנת פתיחה")  # the details still say it in a sentence
     assert "אתם רשומים לפעילות הזו. ✓" in chat.last_text()
