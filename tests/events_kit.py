@@ -14,12 +14,10 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.bootstrap import App
-from bot.dispatcher import Delivery, Inbound
 from bot.events_cli import add_commands, run_command
 from bot.outbound import Proactive, Recipient, SendResult, SendStatus
 from bot.scheduler import Scheduler
 from bot.staff_cli import decisions_command
-from flows import Input, Pressed, Reply, Text
 from flows.effects import RecordOutcome, SetLanguage, UpdateProfile
 from flows.scheduling import TIMEZONE
 from storage import events as ev
@@ -27,7 +25,6 @@ from storage import repo
 from storage.models import ChannelIdentity, ManagerDecision, Person, ScheduledJob, Signup
 
 TZ = TIMEZONE
-_ids = iter(range(1, 10**9))
 
 
 def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
@@ -182,67 +179,6 @@ class FakeSender:
 
 def scheduler(app: App, *senders: FakeSender) -> Scheduler:
     return app.scheduler({s.channel: s for s in senders or (FakeSender(),)})
-
-
-# ---- a person writing, through the dispatcher --------------------------------------------------
-class Person_:
-    """One person writing to the app (the dispatcher), in a given language."""
-
-    def __init__(self, app: App, external_id: str, lang: str = "he", channel: str = "telegram") -> None:
-        self.app, self.external_id, self.lang, self.channel = app, external_id, lang, channel
-        self.last: Delivery | None = None
-
-    def send(self, text: str) -> Person_:
-        return self.feed(Text(text))
-
-    def feed(self, inp: Input) -> Person_:
-        self.last = self.app.dispatcher.handle(
-            Inbound(self.channel, self.external_id, inp, message_id=f"m{next(_ids)}", language_hint=self.lang)
-        )
-        return self
-
-    def click(self, label: str, replies: tuple[Any, ...] | None = None) -> Person_:
-        """Press a button (by its rendered label) of the last delivery, or of `replies` (a proactive
-        message the scheduler sent)."""
-        if replies is None:
-            assert self.last is not None
-            replies = self.last.replies
-        translator = self.app.catalogs.translator(self.lang)
-        choices = [c for r in replies if isinstance(r, Reply) for c in r.choices]
-        found = [c for c in choices if label in plain(translator.render(c.label))]
-        assert found, f"no button {label!r} among {[plain(translator.render(c.label)) for c in choices]}"
-        return self.feed(Pressed(found[0].payload))
-
-    def said(self) -> list[str]:
-        assert self.last is not None
-        return [p.key for r in self.last.replies if isinstance(r, Reply) for p in r.parts]
-
-    def text(self) -> str:
-        assert self.last is not None
-        return render(self.app, self.lang, self.last.replies)
-
-    def buttons(self) -> list[str]:
-        assert self.last is not None
-        translator = self.app.catalogs.translator(self.lang)
-        return [
-            plain(translator.render(c.label))
-            for r in self.last.replies
-            if isinstance(r, Reply)
-            for c in r.choices
-        ]
-
-    def documents(self) -> list[Any]:
-        assert self.last is not None
-        return [r for r in self.last.replies if not isinstance(r, Reply)]
-
-
-def plain(text: str) -> str:
-    return text.replace("\u2068", "").replace("\u2069", "")
-
-
-def render(app: App, lang: str, replies: tuple[Any, ...]) -> str:
-    translator = app.catalogs.translator(lang)
-    return plain("\n\n".join(translator.text(r) for r in replies if isinstance(r, Reply)))
 
 
 def person_row(app: App, person_id: int) -> Person:

@@ -21,13 +21,14 @@ import email.policy
 import itertools
 import json
 import socket
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests.kit.servers import LocalServer
 
 TOKEN = "123:TEST"
 BOT = {
@@ -96,8 +97,17 @@ class _Chat:
     language_code: str | None = "he"
 
 
+class _Server(ThreadingHTTPServer):
+    # A bot sending to many people at once opens many connections at once; the default backlog
+    # of 5 would refuse some of them, which Telegram's servers do not.
+    request_queue_size = 256
+
+
 @dataclass
-class FakeTelegram:
+class FakeTelegram(LocalServer):
+    name = "fake-telegram"
+    server_class = _Server
+
     token: str = TOKEN
     calls: list[Call] = field(default_factory=list)
     webhook_url: str = ""
@@ -105,7 +115,7 @@ class FakeTelegram:
     listeners: list[Callable[[Call], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._cond = threading.Condition()
+        super().__post_init__()
         self._pending: list[dict[str, Any]] = []
         self._update_ids = itertools.count(100_000)
         self._message_ids = itertools.count(1)
@@ -114,44 +124,15 @@ class FakeTelegram:
         self._people: dict[int, _Chat] = {}
         self._blocked: set[int] = set()
         self._flood: dict[int, list[int]] = {}  # chat → retry_after values still to answer
-        self._closed = False
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     # ---- life --------------------------------------------------------------------------------
-    def start(self) -> FakeTelegram:
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(_Handler):
             owner = fake
 
-        self._server = _Server(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-telegram", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeTelegram:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start() the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return Handler
 
     # ---- what people do ----------------------------------------------------------------------
     def person(self, user_id: int, first_name: str = "Ruth", last_name: str | None = None,
@@ -260,13 +241,7 @@ class FakeTelegram:
                             and c.status == 200]) >= count
         else:
             check = condition
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while not check(self):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"fake Telegram: condition not met within {timeout}s")
-                self._cond.wait(min(left, 0.05))
+        self.wait_until(lambda: check(self), "condition met", timeout)
 
     # ---- the server side ---------------------------------------------------------------------
     def api(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -384,12 +359,6 @@ class FakeTelegram:
             text=call.params.get("text") or call.params.get("caption") or "",
             reply_markup=call.params.get("reply_markup"), document=call.params.get("document"),
         )
-
-
-class _Server(ThreadingHTTPServer):
-    # A bot sending to many people at once opens many connections at once; the default backlog
-    # of 5 would refuse some of them, which Telegram's servers do not.
-    request_queue_size = 256
 
 
 class _Handler(BaseHTTPRequestHandler):

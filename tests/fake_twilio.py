@@ -17,12 +17,13 @@ from __future__ import annotations
 import base64
 import itertools
 import json
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests.kit.servers import LocalServer
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -87,52 +88,29 @@ class _Failure:
 
 
 @dataclass
-class FakeTwilio:
+class FakeTwilio(LocalServer):
+    name = "fake-twilio"
+
     account_sid: str = ACCOUNT_SID
     auth_token: str = AUTH_TOKEN
     calls: list[Call] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._lock = threading.Condition()
+        super().__post_init__()
         self._accepted: dict[str, list[Call]] = {}
         self._sids = itertools.count(1)
         self._failures: list[_Failure] = []
         self._unsubscribed: set[str] = set()
         self._closed_windows: set[str] = set()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # ---- life --------------------------------------------------------------------------------
-    def start(self) -> FakeTwilio:
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(_Handler):
             owner = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-twilio", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeTwilio:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start() the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return Handler
 
     # ---- switches ----------------------------------------------------------------------------
     def fail_next(
@@ -140,39 +118,39 @@ class FakeTwilio:
     ) -> None:
         """The next `times` calls fail with this HTTP status (429 may say Retry-After)."""
         code = code or {429: 20429, 500: 20500}.get(status, 20500)
-        with self._lock:
+        with self._cond:
             self._failures += [_Failure(status, code, retry_after)] * times
 
     def unsubscribe(self, phone: str) -> None:
-        with self._lock:
+        with self._cond:
             self._unsubscribed.add(phone)
 
     def close_window(self, phone: str) -> None:
-        with self._lock:
+        with self._cond:
             self._closed_windows.add(phone)
 
     # ---- what the assistant did --------------------------------------------------------------
     def sent_to(self, phone: str) -> list[Call]:
         """Every message Twilio accepted for this number, in order."""
-        with self._lock:
+        with self._cond:
             return [c for c in self.calls if c.to == phone and c.sid is not None]
 
     def wait_sent(self, phone: str, count: int, timeout: float = 10.0) -> Call:
         """Wait until `count` messages were accepted for this number; the last of them."""
-        with self._lock:
-            self._lock.wait_for(lambda: len(self._accepted.get(phone, ())) >= count, timeout)
+        with self._cond:
+            self._cond.wait_for(lambda: len(self._accepted.get(phone, ())) >= count, timeout)
             sent = list(self._accepted.get(phone, ()))
         assert len(sent) >= count, f"{len(sent)} of {count} messages to {phone} after {timeout}s"
         return sent[count - 1]
 
     def attempts_to(self, phone: str) -> list[Call]:
-        with self._lock:
+        with self._cond:
             return [c for c in self.calls if c.to == phone]
 
     # ---- serving -----------------------------------------------------------------------------
     def _answer(self, form: dict[str, str]) -> tuple[int, dict[str, Any], dict[str, str]]:
         to = form.get("To", "").removeprefix("whatsapp:")
-        with self._lock:
+        with self._cond:
             failure = self._failures.pop(0) if self._failures else None
             if failure is None and to in self._unsubscribed:
                 failure = _Failure(400, 21610)
@@ -195,7 +173,7 @@ class FakeTwilio:
             call = Call(form, 201, sid=sid)
             self.calls.append(call)
             self._accepted.setdefault(to, []).append(call)
-            self._lock.notify_all()
+            self._cond.notify_all()
         return (
             201,
             {

@@ -9,7 +9,6 @@ PostgreSQL."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,25 +25,11 @@ from storage import staff as staff_store
 from storage.models import ManagerDecision, PrescreenOutcome, ScheduledJob, Signup, StaffTask
 from tests.conftest import FakeClock, make_app
 from tests.events_kit import DECISION_DUE as DUE
-from tests.events_kit import (
-    FakeSender,
-    Person_,
-    at,
-    borderline,
-    decide,
-    event,
-    job_rows,
-    plain,
-    render,
-    scheduler,
-)
+from tests.events_kit import FakeSender, at, borderline, decide, event, job_rows, scheduler
+from tests.kit import plain
+from tests.kit.dispatcher import Person_, render
 
-
-@pytest.fixture
-def app(db_url: str, clock: FakeClock, tmp_path: Path) -> Iterator[App]:
-    application = make_app(db_url, clock, tmp_path)
-    yield application
-    application.db.dispose()
+pytestmark = pytest.mark.app(db="both")
 
 
 def conferences(app: App) -> tuple[int, int]:

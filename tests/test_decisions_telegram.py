@@ -7,43 +7,36 @@ by the manager in the staff chat: the reasons in plain words and the center's co
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App
-from bot.channels.telegram.sender import TelegramSender
 from bot.scheduler import Scheduler
 from bot.staff_cli import decisions_command, staff_command
 from storage.models import ManagerDecision, PrescreenOutcome, Signup
 from tests.conftest import FakeClock
 from tests.events_kit import at, event
-from tests.fake_telegram import TOKEN, FakeTelegram
-from tests.test_telegram_e2e import ISOLATES, TelegramBot, begin, person_row, rows, type_answers
-from tests.test_telegram_e2e import app as app  # noqa: F401 (fixtures)
-from tests.test_telegram_e2e import fake as fake  # noqa: F401
-from tests.test_telegram_e2e import telegram as telegram  # noqa: F401
+from tests.fake_telegram import FakeTelegram
+from tests.kit.telegram import ISOLATES, TelegramBot
+from tests.test_telegram_e2e import begin, person_row, rows, type_answers
+
+pytestmark = pytest.mark.app(telegram=True)
 
 MANAGER = 3001
 
 
-@pytest.fixture
-def worker(app: App, fake: FakeTelegram) -> Iterator[Scheduler]:  # noqa: F811
-    sender = TelegramSender(TOKEN, app.catalogs, fake.url, per_second=0)
-    yield app.scheduler({"telegram": sender})
-    sender.close()
 
 
-def the_decision(app: App, person_id: int) -> ManagerDecision:  # noqa: F811
+def the_decision(app: App, person_id: int) -> ManagerDecision:
     [decision] = rows(app, ManagerDecision, person_id)
     return decision
 
 
 def test_approved_in_hebrew_she_hears_it_and_signs_up_for_a_conference_with_a_button(
-    telegram: TelegramBot,  # noqa: F811
-    app: App,  # noqa: F811
-    fake: FakeTelegram,  # noqa: F811
+    telegram: TelegramBot,
+    app: App,
+    fake_telegram: FakeTelegram,
     worker: Scheduler,
     clock: FakeClock,
 ) -> None:
@@ -59,14 +52,14 @@ def test_approved_in_hebrew_she_hears_it_and_signs_up_for_a_conference_with_a_bu
     args = argparse.Namespace(action="approve", id=decision.id, center=None, by="Michal", note="experience")
     assert decisions_command(app, args) == 0
     assert worker.run_until_idle().sent == 1
-    news = fake.sent_to(1003)[-1]
+    news = fake_telegram.sent_to(1003)[-1]
     text = news.text.translate(ISOLATES)
     assert "שלום דנה, יש לנו חדשות טובות! 🎉 הנהלת מרכז כפר סבא בדקה את הפנייה שלכם ואישרה" in text
     assert "הצעד הבא הוא כנס חשיפה" in text
     assert [b.translate(ISOLATES) for b in news.buttons] == ["יום רביעי, 2 בדצמבר 2026, 18:00–20:00",
                                                             "אבחר מועד מאוחר יותר"]
 
-    dana.press("2 בדצמבר")
+    dana.click("2 בדצמבר")
     assert "נרשמתם לכנס חשיפה" in dana.text()
     assert "יום רביעי, 2 בדצמבר 2026, 18:00–20:00 – אולם" in dana.text()
     assert [s.document["filename"] for s in dana.last if s.document] == [f"midway-e{conference}.ics"]
@@ -78,16 +71,16 @@ def test_approved_in_hebrew_she_hears_it_and_signs_up_for_a_conference_with_a_bu
 
 
 def test_declined_in_the_staff_chat_she_hears_why_in_russian_and_where_else_to_turn(
-    telegram: TelegramBot,  # noqa: F811
-    app: App,  # noqa: F811
-    fake: FakeTelegram,  # noqa: F811
+    telegram: TelegramBot,
+    app: App,
+    fake_telegram: FakeTelegram,
     worker: Scheduler,
 ) -> None:
     olga = telegram.person(2001, "Ольга", "Петрова", lang="ru")
-    olga.send("Здравствуйте").press("Да, начнём").press("Ольга Петрова")
-    olga.send("44").send("Кфар-Саба").press("Да")
-    olga.send("3 месяца").press("Полставки").send("25").press("Да")
-    olga.press("Ничего из этого").press("От знакомых").press("Да, всё верно")
+    olga.send("Здравствуйте").click("Да, начнём").click("Ольга Петрова")
+    olga.send("44").send("Кфар-Саба").click("Да")
+    olga.send("3 месяца").click("Полставки").send("25").click("Да")
+    olga.click("Ничего из этого").click("От знакомых").click("Да, всё верно")
     olga.send("052-1112233")
     assert "руководство центра" in olga.text().lower()
     person = person_row(app, 2001)
@@ -96,15 +89,15 @@ def test_declined_in_the_staff_chat_she_hears_why_in_russian_and_where_else_to_t
                               center="kfar-saba", name="מיכל")
     assert staff_command(app, args) == 0
     michal = telegram.person(MANAGER, "מיכל", "כהן")
-    michal.send("/staff").press("ממתינים להחלטה")
+    michal.send("/staff").click("ממתינים להחלטה")
     assert michal.buttons() == ["Ольга Петрова – עד יום ראשון, 29 בנובמבר 2026"]
-    michal.press("Ольга Петрова")
+    michal.click("Ольга Петрова")
     assert "• התוכנית מיועדת לבני 45 ומעלה." in michal.text() and "+972521112233" in michal.text()
-    michal.press("לא לאשר").press("כן")
+    michal.click("לא לאשר").click("כן")
     assert "ההחלטה נשמרה: הבקשה של Ольга Петрова להצטרף לתוכנית לא אושרה כרגע" in michal.text()
 
     assert worker.run_until_idle().sent == 1
-    told = fake.sent_to(2001)[-1].text.translate(ISOLATES)
+    told = fake_telegram.sent_to(2001)[-1].text.translate(ISOLATES)
     assert ("Здравствуйте, Ольга Петрова. Руководство центра Кфар-Саба рассмотрело вашу заявку, и, к "
             "сожалению, программа сейчас не подходит, потому что:") in told
     assert "• Программа предназначена для людей от 45 лет." in told

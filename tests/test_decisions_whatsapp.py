@@ -4,9 +4,7 @@ conference; with no template for the kind it is held, and staff get a "call them
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -17,10 +15,10 @@ from bot.scheduler import Scheduler
 from flows.effects import RecordOutcome, SetLanguage, UpdateProfile
 from storage import decisions, repo
 from storage.models import ManagerDecision, StaffTask
-from tests.conftest import FakeClock, make_app
-from tests.events_kit import at, event, job_rows, plain
+from tests.events_kit import at, event, job_rows
 from tests.fake_twilio import FakeTwilio
-from tests.whatsapp_kit import FakeMonotonic, whatsapp_settings
+from tests.kit import plain
+from tests.kit.whatsapp import FakeMonotonic
 
 APPROVED = "HX" + "d" * 32
 TEMPLATES = f"""
@@ -28,22 +26,7 @@ TEMPLATES = f"""
 variables = ["name", "center", "when"]
 he = "{APPROVED}"
 """
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTwilio]:
-    with FakeTwilio() as server:
-        yield server
-
-
-@pytest.fixture
-def app(sqlite_url: str, clock: FakeClock, tmp_path: Path, fake: FakeTwilio) -> Iterator[App]:
-    path = tmp_path / "whatsapp.toml"
-    path.write_text(TEMPLATES, encoding="utf-8")
-    settings = whatsapp_settings(fake, whatsapp_templates=str(path))
-    application = make_app(sqlite_url, clock, tmp_path, **settings)
-    yield application
-    application.db.dispose()
+pytestmark = [pytest.mark.app(whatsapp=True), pytest.mark.parametrize("templates", [TEMPLATES])]
 
 
 def decided(app: App, phone: str, approve: bool) -> int:
@@ -70,23 +53,23 @@ def worker(app: App) -> Scheduler:
 
 
 def test_approved_outside_the_window_goes_as_its_template_with_name_center_and_the_next_conference(
-    app: App, fake: FakeTwilio
+    app: App, fake_twilio: FakeTwilio
 ) -> None:
     event(app, at(2026, 12, 2, 18), kind="exposure_conference", title="כנס חשיפה")
     decided(app, "+972501234567", approve=True)
     assert worker(app).run_until_idle().sent == 1
-    [sent] = fake.sent_to("+972501234567")
+    [sent] = fake_twilio.sent_to("+972501234567")
     assert sent.content_sid == APPROVED
     values = {k: plain(v) for k, v in sent.variables.items()}
     assert values == {"1": "דנה", "2": "כפר סבא", "3": "יום רביעי, 2 בדצמבר 2026, 18:00–20:00"}
 
 
 def test_declined_outside_the_window_with_no_template_is_held_and_staff_call(
-    app: App, fake: FakeTwilio
+    app: App, fake_twilio: FakeTwilio
 ) -> None:
     person = decided(app, "+972501234568", approve=False)
     assert worker(app).run_until_idle().sent == 0
-    assert fake.sent_to("+972501234568") == []
+    assert fake_twilio.sent_to("+972501234568") == []
     with app.db.transaction() as s:
         [task] = s.scalars(select(StaffTask)).all()
         assert (task.person_id, task.kind, task.reason) == (person, "call", "decision:no_template")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -30,6 +29,8 @@ from storage.models import (
 )
 from tests.conftest import FakeClock, make_app
 from tests.test_storage import dependents
+
+pytestmark = pytest.mark.app(db="both")
 
 _message_ids = itertools.count(1)
 
@@ -86,13 +87,6 @@ class Chat:
                 ChannelIdentity.channel == self.channel, ChannelIdentity.external_id == self.external_id))
             assert identity is not None
             return identity.person_id
-
-
-@pytest.fixture
-def app(db_url: str, clock: FakeClock, tmp_path) -> Iterator[App]:  # type: ignore[no-untyped-def]
-    application = make_app(db_url, clock, tmp_path)
-    yield application
-    application.db.dispose()
 
 
 def dump(db: Database) -> dict[str, list[Any]]:

@@ -24,17 +24,16 @@ from storage.models import Base, Event, Meeting, Person, ScheduledJob, Signup
 from tests.conftest import FakeClock
 from tests.events_kit import (
     FakeSender,
-    Person_,
     at,
     event,
     job_rows,
     midway,
     participant,
-    render,
     scheduler,
     sign_up,
     signup_status,
 )
+from tests.kit.dispatcher import Person_, render
 from tests.test_dispatcher import PRESCREEN_TO_ELIGIBLE
 
 

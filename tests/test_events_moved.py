@@ -8,9 +8,7 @@ no sleeping."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from icalendar import Calendar
@@ -24,23 +22,24 @@ from storage import events as ev
 from storage import staff as staff_store
 from storage.events.facts import offer_of
 from storage.models import Event, ScheduledJob, StaffTask
-from tests.conftest import FakeClock, make_app
+from tests.conftest import FakeClock
 from tests.events_kit import (
     FakeSender,
-    Person_,
     at,
     event,
     job_rows,
     midway,
     participant,
-    plain,
-    render,
     scheduler,
     sign_up,
     signup_status,
 )
 from tests.fake_twilio import FakeTwilio
-from tests.whatsapp_kit import PUBLIC, WhatsAppHarness, visible, whatsapp_settings
+from tests.kit import plain
+from tests.kit.dispatcher import Person_, render
+from tests.kit.whatsapp import PUBLIC, WhatsAppHarness, visible
+
+pytestmark = pytest.mark.app(db="both")
 
 THURSDAY = at(2026, 11, 26, 10)  # the clock starts on Sunday 22 November 2026, 10:00
 MOVED = "2026-11-26 17:00-19:00 @ hall 3"
@@ -65,14 +64,6 @@ def calendar_starts(message: Proactive) -> list[datetime]:
     (document,) = [r for r in message.replies if isinstance(r, Document)]
     calendar = Calendar.from_ical(document.content)
     return [entry.decoded("dtstart") for entry in calendar.walk("VEVENT")]
-
-
-@pytest.fixture
-def app(db_url: str, clock: FakeClock, tmp_path: Path) -> Iterator[App]:
-    """SQLite and PostgreSQL."""
-    application = make_app(db_url, clock, tmp_path)
-    yield application
-    application.db.dispose()
 
 
 @pytest.fixture
@@ -321,31 +312,19 @@ def test_a_notice_that_cannot_get_through_becomes_a_call_task(app: App, clock: F
 MOVED_SID = {"he": "HX" + "a1" * 16, "en": "HX" + "b2" * 16}
 
 
-@pytest.fixture
-def whatsapp(
-    clock: FakeClock, tmp_path: Path, sqlite_url: str
-) -> Iterator[tuple[App, WhatsAppHarness, FakeTwilio]]:
-    templates = tmp_path / "whatsapp.toml"
-    templates.write_text(
-        '[kinds."notice.event_moved"]\n'
-        'variables = ["title", "when", "place"]\n'
-        f'he = "{MOVED_SID["he"]}"\n'
-        f'en = "{MOVED_SID["en"]}"\n',
-        encoding="utf-8",
-    )
-    with FakeTwilio() as fake:
-        settings = whatsapp_settings(fake, whatsapp_templates=str(templates))
-        app = make_app(sqlite_url, clock, tmp_path, **settings)
-        harness = WhatsAppHarness(app, fake)
-        yield app, harness, fake
-        harness.close()
-        app.db.dispose()
+MOVED_TEMPLATES = (
+    '[kinds."notice.event_moved"]\n'
+    'variables = ["title", "when", "place"]\n'
+    f'he = "{MOVED_SID["he"]}"\n'
+    f'en = "{MOVED_SID["en"]}"\n'
+)
 
 
+@pytest.mark.app(db="sqlite", whatsapp=True)
+@pytest.mark.parametrize("templates", [MOVED_TEMPLATES])
 def test_on_whatsapp_the_notice_is_text_and_a_calendar_link_in_the_window_and_a_template_outside_it(
-    whatsapp: tuple[App, WhatsAppHarness, FakeTwilio], clock: FakeClock
+    app: App, wa: WhatsAppHarness, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
-    app, wa, fake = whatsapp
     phone = "+972501234567"
     wa.person(phone).send("שלום")
     ruth = participant(app, phone, channel="whatsapp")
@@ -355,9 +334,9 @@ def test_on_whatsapp_the_notice_is_text_and_a_calendar_link_in_the_window_and_a_
 
     clock.now = at(2026, 11, 22, 12)  # two hours after Ruth wrote: inside the window
     edit(app, workshop, MOVED)
-    before = len(fake.sent_to(phone))
+    before = len(fake_twilio.sent_to(phone))
     assert worker.run_until_idle().sent == 1
-    texts = [visible(call.body or "") for call in fake.sent_to(phone)[before:]]
+    texts = [visible(call.body or "") for call in fake_twilio.sent_to(phone)[before:]]
     headline = "עדכון: המועד או המקום של סדנת פתיחה השתנו"
     assert any(headline in t and NEW_TIMES["he"] in t for t in texts), texts
     assert any(f"{PUBLIC}/files/" in t and ".ics" in t for t in texts), texts
@@ -365,7 +344,7 @@ def test_on_whatsapp_the_notice_is_text_and_a_calendar_link_in_the_window_and_a_
     clock.now = at(2026, 11, 24, 10)  # two days later: outside the window
     edit(app, workshop, "2026-11-26 18:00-20:00 @ hall 3")
     assert worker.run_until_idle().sent == 1
-    last = fake.sent_to(phone)[-1]
+    last = fake_twilio.sent_to(phone)[-1]
     assert (last.content_sid, last.body) == (MOVED_SID["he"], None)
     assert {k: plain(v) for k, v in last.variables.items()} == {
         "1": "סדנת פתיחה",

@@ -14,17 +14,10 @@ from bot.scheduler import Scheduler
 from storage import events as ev
 from storage.db import Database
 from storage.models import ChannelIdentity, Person, ScheduledJob, Signup
-from tests.conftest import FakeClock, make_app
+from tests.conftest import FakeClock
 from tests.events_kit import FakeSender, at, event
 
-pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def app(pg_url: str, clock: FakeClock, tmp_path) -> App:  # type: ignore[no-untyped-def]
-    application = make_app(pg_url, clock, tmp_path)
-    yield application  # type: ignore[misc]
-    application.db.dispose()
+pytestmark = [pytest.mark.postgres, pytest.mark.app(db="postgres")]
 
 
 def people(app: App, n: int) -> list[int]:

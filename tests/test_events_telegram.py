@@ -5,41 +5,32 @@ the identity unreachable and leaves a call task for staff."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App
-from bot.channels.telegram.sender import TelegramSender
 from bot.scheduler import Scheduler
 from storage.models import ChannelIdentity, Signup, StaffTask
 from tests.conftest import FakeClock
 from tests.events_kit import at, event, participant, sign_up
-from tests.fake_telegram import TOKEN, FakeTelegram
-from tests.test_telegram_e2e import ISOLATES, TelegramBot
-from tests.test_telegram_e2e import app as app  # noqa: F401 (fixtures)
-from tests.test_telegram_e2e import fake as fake  # noqa: F401
-from tests.test_telegram_e2e import telegram as telegram  # noqa: F401
+from tests.fake_telegram import FakeTelegram
+from tests.kit.telegram import ISOLATES, TelegramBot
+
+pytestmark = pytest.mark.app(telegram=True)
 
 
-@pytest.fixture
-def worker(app: App, fake: FakeTelegram) -> Iterator[Scheduler]:  # noqa: F811
-    sender = TelegramSender(TOKEN, app.catalogs, fake.url, per_second=0)
-    yield app.scheduler({"telegram": sender})
-    sender.close()
 
 
 def test_signing_up_with_buttons_brings_the_confirmation_and_the_calendar_file(
-    telegram: TelegramBot,  # noqa: F811
-    app: App,  # noqa: F811
+    telegram: TelegramBot,
+    app: App,
 ) -> None:
     participant(app, "1001")
     workshop = event(app, at(2026, 12, 13, 9), title="סדנת פתיחה", capacity=12)
     ronit = telegram.person(1001)
-    ronit.send("תפריט").press("אירועים וסדנאות").press("סדנת פתיחה")
+    ronit.send("תפריט").click("אירועים וסדנאות").click("סדנת פתיחה")
     assert "נשארו 12 מקומות פנויים." in ronit.text()
-    ronit.press("כן, לרשום אותי")
+    ronit.click("כן, לרשום אותי")
     assert "נרשמתם לסדנת פתיחה" in ronit.text()
     assert "יום ראשון, 13 בדצמבר 2026, 09:00–11:00 – room 2" in ronit.text()
     (document,) = [s.document for s in ronit.last if s.document]
@@ -49,9 +40,9 @@ def test_signing_up_with_buttons_brings_the_confirmation_and_the_calendar_file(
 
 
 def test_a_reminder_asks_for_confirmation_and_the_press_is_stored(
-    telegram: TelegramBot,  # noqa: F811
-    app: App,  # noqa: F811
-    fake: FakeTelegram,  # noqa: F811
+    telegram: TelegramBot,
+    app: App,
+    fake_telegram: FakeTelegram,
     worker: Scheduler,
     clock: FakeClock,
 ) -> None:
@@ -61,10 +52,10 @@ def test_a_reminder_asks_for_confirmation_and_the_press_is_stored(
     ronit = telegram.person(1001)
     clock.now = at(2026, 11, 22, 18)
     assert worker.run_until_idle().sent == 1
-    reminder = fake.sent_to(1001)[-1]
+    reminder = fake_telegram.sent_to(1001)[-1]
     assert "תזכורת: כנס חשיפה" in reminder.text.translate(ISOLATES)
     assert [b.translate(ISOLATES) for b in reminder.buttons] == ["כן, אגיע", "לא אוכל להגיע"]
-    ronit.press("כן, אגיע")
+    ronit.click("כן, אגיע")
     assert "מצוין, תודה! נתראה בכנס חשיפה." in ronit.text()
     with app.db.transaction() as s:
         signup = s.scalar(select(Signup))
@@ -72,14 +63,14 @@ def test_a_reminder_asks_for_confirmation_and_the_press_is_stored(
 
 
 def test_a_blocked_bot_marks_the_identity_unreachable_and_staff_get_a_call_task(
-    app: App,  # noqa: F811
-    fake: FakeTelegram,  # noqa: F811
+    app: App,
+    fake_telegram: FakeTelegram,
     worker: Scheduler,
     clock: FakeClock,
 ) -> None:
     ronit_id = participant(app, "1001")
     sign_up(app, ronit_id, event(app, at(2026, 11, 26, 10)))
-    fake.block(1001)
+    fake_telegram.block(1001)
     clock.now = at(2026, 11, 25, 10)
     worker.run_until_idle()
     with app.db.transaction() as s:
@@ -91,18 +82,18 @@ def test_a_blocked_bot_marks_the_identity_unreachable_and_staff_get_a_call_task(
 
 def test_flood_control_is_retried_later_not_given_up(
     app: App,
-    fake: FakeTelegram,
-    worker: Scheduler,  # noqa: F811
+    fake_telegram: FakeTelegram,
+    worker: Scheduler,
     clock: FakeClock,
 ) -> None:
     ronit_id = participant(app, "1001")
-    fake.person(1001, "רונית")
+    fake_telegram.person(1001, "רונית")
     sign_up(app, ronit_id, event(app, at(2026, 11, 26, 10)))
-    fake.flood(1001, retry_after=5, times=1)
+    fake_telegram.flood(1001, retry_after=5, times=1)
     clock.now = at(2026, 11, 25, 10)
     assert worker.run_until_idle().sent == 0
     clock.advance(seconds=5)
     assert worker.run_until_idle().sent == 1
-    assert "תזכורת: סדנת פתיחה" in fake.sent_to(1001)[-1].text.translate(ISOLATES)
+    assert "תזכורת: סדנת פתיחה" in fake_telegram.sent_to(1001)[-1].text.translate(ISOLATES)
     with app.db.transaction() as s:
         assert s.scalar(select(ChannelIdentity.unreachable)) is False

@@ -1,6 +1,6 @@
 """Events and personal meetings on Telegram, end to end, in Russian (and one Arabic speaker on the
 waiting list): the real PTB application long-polls the fake Bot API, the scheduler sends its
-proactive messages through `TelegramSender` to the same fake, and the clock is moved by hand.
+proactive messages through `TelegramSender` to the same fake_telegram, and the clock is moved by hand.
 
 Browsing, signing up (with the .ics file), the waiting list with its positions, a cancellation
 that offers the seat to the first on the list, who takes it in time; a meeting confirmed, another
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
@@ -21,12 +22,10 @@ from storage.models import Meeting, ScheduledJob, Signup, StaffTask
 from tests.conftest import FakeClock
 from tests.events_kit import at, participant, signup_status
 from tests.fake_telegram import FakeTelegram, Sent
+from tests.kit.telegram import ISOLATES, TelegramBot, TgPerson
 from tests.test_events import cli
-from tests.test_events_telegram import worker as worker  # noqa: F401 (fixtures)
-from tests.test_telegram_e2e import ISOLATES, TelegramBot, TgPerson
-from tests.test_telegram_e2e import app as app  # noqa: F401
-from tests.test_telegram_e2e import fake as fake  # noqa: F401
-from tests.test_telegram_e2e import telegram as telegram  # noqa: F401
+
+pytestmark = pytest.mark.app(telegram=True)
 
 TITLES = {"he": "סדנת פתיחה", "en": "Opening workshop", "ru": "Вводный семинар", "ar": "ورشة افتتاحية"}
 NETWORKING = {"he": "נטוורקינג", "en": "Networking", "ru": "Нетворкинг", "ar": "التشبيك"}
@@ -74,18 +73,18 @@ def calendar_titles(person: TgPerson) -> list[str]:
 
 
 def open_events(person: TgPerson) -> TgPerson:
-    return person.send("меню").press("Мероприятия и семинары")
+    return person.send("меню").click("Мероприятия и семинары")
 
 
 def open_bookings(person: TgPerson) -> TgPerson:
-    return person.send("меню").press("Мои записи и встречи")
+    return person.send("меню").click("Мои записи и встречи")
 
 
 def test_browse_sign_up_waitlist_and_a_freed_seat_taken_in_time_in_russian(
-    telegram: TelegramBot,  # noqa: F811
-    app: App,  # noqa: F811
-    fake: FakeTelegram,  # noqa: F811
-    worker: Scheduler,  # noqa: F811
+    telegram: TelegramBot,
+    app: App,
+    fake_telegram: FakeTelegram,
+    worker: Scheduler,
     clock: FakeClock,
 ) -> None:
     olga_id, boris_id = participant(app, "3001", lang="ru"), participant(app, "3002", lang="ru")
@@ -103,22 +102,22 @@ def test_browse_sign_up_waitlist_and_a_freed_seat_taken_in_time_in_russian(
         "Вводный семинар – воскресенье, 13 декабря 2026\u202fг., 09:00–12:00",
         "Нетворкинг – вторник, 15 декабря 2026\u202fг., 17:00–20:00",
     ]
-    olga.press("Вводный семинар")
+    olga.click("Вводный семинар")
     assert "📅 Вводный семинар" in olga.text() and "Осталось 1 свободное место." in olga.text()
     assert olga.buttons() == ["Да, записать меня", "Не сейчас", "↩ Назад"]
-    olga.press("Да, записать меня")
+    olga.click("Да, записать меня")
     assert "Вы записаны: Вводный семинар. ✓ Даты:" in olga.text()
     assert "воскресенье, 13 декабря 2026\u202fг., 09:00–12:00 – зал 2" in olga.text()
     assert calendar_titles(olga) == ["Вводный семинар"]
     assert signup_status(app, olga_id, seminar) == "confirmed"
 
     # the event is full: the waiting list, with each one's place in it
-    open_events(boris).press("Вводный семинар")
+    open_events(boris).click("Вводный семинар")
     assert "Все места заняты, но можно записаться в лист ожидания." in boris.text()
-    boris.press("Да, в лист ожидания")
+    boris.click("Да, в лист ожидания")
     assert "мы добавили вас в лист ожидания: вы под номером 1" in boris.text()
-    amal.send("القائمة").press("فعاليات وورشات").press("ورشة افتتاحية")
-    amal.press("نعم، إلى قائمة الانتظار")
+    amal.send("القائمة").click("فعاليات وورشات").click("ورشة افتتاحية")
+    amal.click("نعم، إلى قائمة الانتظار")
     assert "أضفناكم إلى قائمة الانتظار: رقمكم 2." in amal.text()
     assert (signup_status(app, boris_id, seminar), signup_status(app, amal_id, seminar)) == (
         "waitlisted",
@@ -130,20 +129,20 @@ def test_browse_sign_up_waitlist_and_a_freed_seat_taken_in_time_in_russian(
     assert olga.buttons()[0] == (
         "Вводный семинар – воскресенье, 13 декабря 2026\u202fг., 09:00–12:00 (вы записаны ✓)"
     )
-    olga.press("Вводный семинар").press("Отменить запись")
+    olga.click("Вводный семинар").click("Отменить запись")
     assert "Мы отменили вашу запись на «Вводный семинар»" in olga.text()
     assert signup_status(app, olga_id, seminar) == "cancelled"
     assert signup_status(app, boris_id, seminar) == "offered"
 
     assert worker.run_until_idle().sent == 1
-    offer = fake.sent_to(3002)[-1]
+    offer = fake_telegram.sent_to(3002)[-1]
     assert "Хорошая новость: для вас освободилось место – «Вводный семинар»" in shown(offer)
     assert "понедельник, 23 ноября 2026\u202fг., 10:00" in shown(offer)  # 24 hours to take it
     assert [b.translate(ISOLATES) for b in offer.buttons] == ["Да, я приду", "Нет, пусть перейдёт дальше"]
-    assert fake.sent_to(3003)[-1].message_id < offer.message_id  # nothing new for Amal
+    assert fake_telegram.sent_to(3003)[-1].message_id < offer.message_id  # nothing new for Amal
 
     clock.advance(hours=23)  # in time
-    boris.press("Да, я приду")
+    boris.click("Да, я приду")
     assert "Вы записаны: Вводный семинар. ✓" in boris.text()
     assert calendar_titles(boris) == ["Вводный семинар"]
     assert signup_status(app, boris_id, seminar) == "confirmed"
@@ -157,15 +156,15 @@ def test_browse_sign_up_waitlist_and_a_freed_seat_taken_in_time_in_russian(
         assert expiries and "sent" not in expiries
         seats = s.scalars(select(Signup.status).where(Signup.event_id == seminar)).all()
         assert sorted(seats) == ["cancelled", "confirmed", "waitlisted"]
-    amal.send("القائمة").press("تسجيلاتي ولقاءاتي")  # now next in line
+    amal.send("القائمة").click("تسجيلاتي ولقاءاتي")  # now next in line
     assert amal.buttons()[0].endswith("(قائمة الانتظار، رقم 1)"), amal.buttons()
 
 
 def test_a_meeting_confirmed_rescheduled_with_a_reason_and_cancelled_in_russian(
-    telegram: TelegramBot,  # noqa: F811
-    app: App,  # noqa: F811
-    fake: FakeTelegram,  # noqa: F811
-    worker: Scheduler,  # noqa: F811
+    telegram: TelegramBot,
+    app: App,
+    fake_telegram: FakeTelegram,
+    worker: Scheduler,
     clock: FakeClock,
     capsys,  # type: ignore[no-untyped-def]
 ) -> None:
@@ -175,7 +174,7 @@ def test_a_meeting_confirmed_rescheduled_with_a_reason_and_cancelled_in_russian(
     # confirmed from the message that tells her of it
     first = meeting(app, olga_id, at(2026, 11, 26, 10))
     assert worker.run_until_idle().sent == 1
-    told = fake.sent_to(3001)[-1]
+    told = fake_telegram.sent_to(3001)[-1]
     assert shown(told).startswith(
         "Для вас назначена личная встреча с Dana: четверг, 26 ноября 2026\u202fг., 10:00, room 4."
     )
@@ -185,13 +184,13 @@ def test_a_meeting_confirmed_rescheduled_with_a_reason_and_cancelled_in_russian(
         "Нужно другое время",
         "Отменить встречу",
     ]
-    olga.press("Подтверждаю, приду")
+    olga.click("Подтверждаю, приду")
     assert olga.text() == "Спасибо! Встреча подтверждена. До встречи. ✓"
 
     # another time asked for, with a reason that reaches the promoter
     second = meeting(app, olga_id, at(2026, 11, 29, 12))
     worker.run_until_idle()
-    olga.press("Нужно другое время")
+    olga.click("Нужно другое время")
     assert "Напишите, пожалуйста, коротко: почему и когда вам было бы удобно." in olga.text()
     olga.send("В воскресенье у меня собеседование, можно во вторник утром?")
     assert "Спасибо, мы передали вашу просьбу." in olga.text()
@@ -204,9 +203,9 @@ def test_a_meeting_confirmed_rescheduled_with_a_reason_and_cancelled_in_russian(
         "Личная встреча – воскресенье, 29 ноября 2026\u202fг., 12:00",
         "Личная встреча – четверг, 3 декабря 2026\u202fг., 11:00",
     ]
-    olga.press("3 декабря")
+    olga.click("3 декабря")
     assert "Личная встреча с Dana: четверг, 3 декабря 2026\u202fг., 11:00, room 4." in olga.text()
-    olga.press("Отменить встречу")
+    olga.click("Отменить встречу")
     assert olga.text().startswith("Встреча отменена.")
 
     with app.db.transaction() as s:
@@ -235,7 +234,7 @@ def test_a_meeting_confirmed_rescheduled_with_a_reason_and_cancelled_in_russian(
     # the day before, only the confirmed meeting is still reminded
     clock.now = at(2026, 11, 25, 10)
     worker.run_until_idle()
-    reminder = fake.sent_to(3001)[-1]
+    reminder = fake_telegram.sent_to(3001)[-1]
     assert shown(reminder).startswith(
         "Напоминание: личная встреча с Dana, четверг, 26 ноября 2026\u202fг., 10:00"
     )

@@ -4,6 +4,7 @@ template it is held, and with no other channel staff get a "call them" task."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App
@@ -13,16 +14,14 @@ from storage.models import ChannelIdentity, Person, ScheduledJob, StaffTask
 from tests.conftest import FakeClock
 from tests.events_kit import at, event, sign_up
 from tests.fake_twilio import FakeTwilio
-from tests.test_whatsapp_e2e import app as app  # noqa: F401 (fixtures)
-from tests.test_whatsapp_e2e import fake as fake  # noqa: F401
-from tests.test_whatsapp_e2e import templates as templates  # noqa: F401
-from tests.test_whatsapp_e2e import wa as wa  # noqa: F401
-from tests.whatsapp_kit import WhatsAppHarness, visible
+from tests.kit.whatsapp import WhatsAppHarness, visible
+
+pytestmark = pytest.mark.app(whatsapp=True)
 
 RONIT = "+972501234567"
 
 
-def whatsapp_participant(app: App, wa: WhatsAppHarness) -> int:  # noqa: F811
+def whatsapp_participant(app: App, wa: WhatsAppHarness) -> int:
     wa.person(RONIT).send("שלום")
     with app.db.transaction() as s:
         identity = s.scalar(select(ChannelIdentity).where(ChannelIdentity.external_id == RONIT))
@@ -41,22 +40,22 @@ def whatsapp_participant(app: App, wa: WhatsAppHarness) -> int:  # noqa: F811
 def test_a_reminder_inside_the_window_goes_out_on_whatsapp(
     app: App,
     wa: WhatsAppHarness,
-    fake: FakeTwilio,
-    clock: FakeClock,  # noqa: F811
+    fake_twilio: FakeTwilio,
+    clock: FakeClock,
 ) -> None:
     ronit = whatsapp_participant(app, wa)
     sign_up(app, ronit, event(app, at(2026, 11, 23, 12), title="סדנת פתיחה"))
     clock.now = at(2026, 11, 22, 12)  # the day before, two hours after Ronit wrote: inside the window
     worker = app.scheduler({"whatsapp": wa.whatsapp.sender})
     assert worker.run_until_idle().sent == 1
-    assert "תזכורת: סדנת פתיחה" in visible(fake.sent_to(RONIT)[-1].text)
+    assert "תזכורת: סדנת פתיחה" in visible(fake_twilio.sent_to(RONIT)[-1].text)
 
 
 def test_outside_the_window_with_no_template_a_call_task_is_made(
     app: App,
     wa: WhatsAppHarness,
-    fake: FakeTwilio,
-    clock: FakeClock,  # noqa: F811
+    fake_twilio: FakeTwilio,
+    clock: FakeClock,
 ) -> None:
     ronit = whatsapp_participant(app, wa)
     sign_up(app, ronit, event(app, at(2026, 11, 26, 10), title="סדנת פתיחה"))

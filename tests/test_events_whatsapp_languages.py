@@ -9,7 +9,6 @@ meeting confirmed."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -21,13 +20,10 @@ from storage import events as ev
 from storage.models import Meeting
 from tests.conftest import FakeClock
 from tests.events_kit import at, participant, signup_status
-from tests.fake_twilio import Call, FakeTwilio
-from tests.test_whatsapp_e2e import HX
-from tests.test_whatsapp_e2e import app as app  # noqa: F401 (fixtures)
-from tests.test_whatsapp_e2e import fake as fake  # noqa: F401
-from tests.test_whatsapp_e2e import templates as templates  # noqa: F401
-from tests.test_whatsapp_e2e import wa as wa  # noqa: F401
-from tests.whatsapp_kit import PUBLIC, WaPerson, WhatsAppHarness, visible
+from tests.fake_twilio import FakeTwilio
+from tests.kit.whatsapp import HX, PUBLIC, WaPerson, WhatsAppHarness, visible
+
+pytestmark = pytest.mark.app(whatsapp=True)
 
 OLGA, BORIS = "+972501110001", "+972501110002"
 AMAL, SAMIR = "+972521110003", "+972521110004"
@@ -69,30 +65,7 @@ def meeting_status(app: App, meeting_id: int) -> str | None:
         return s.scalar(select(Meeting.status).where(Meeting.id == meeting_id))
 
 
-def number_of(person: WaPerson, label: str) -> str:
-    """The number in front of `label` in the last numbered list the person got."""
-    found = re.findall(rf"^(\d+)\. .*{re.escape(label)}", person.text(), flags=re.MULTILINE)
-    assert found, f"no numbered option {label!r} in {person.text()!r}"
-    return found[-1]
-
-
-def choose(person: WaPerson, label: str) -> WaPerson:
-    """Answer by the number of an option, as most people do."""
-    return person.send(number_of(person, label))
-
-
-def press(person: WaPerson, label: str, message: Call | None = None) -> WaPerson:
-    """Tap the quick-reply button titled `label` on the last message with buttons: Twilio sends its
-    id as ButtonPayload."""
-    with_buttons = [message] if message else [c for c in person.last if c.content_sid]
-    assert with_buttons, "no message with buttons"
-    variables = with_buttons[-1].variables
-    titles = {visible(variables[k]): variables[str(int(k) + 1)] for k in variables if int(k) % 2 == 0}
-    assert label in titles, f"no button {label!r} among {list(titles)}"
-    return person.press(titles[label], label)
-
-
-def scheduler(app: App, wa: WhatsAppHarness) -> Scheduler:  # noqa: F811
+def scheduler(app: App, wa: WhatsAppHarness) -> Scheduler:
     return app.scheduler({"whatsapp": wa.whatsapp.sender})
 
 
@@ -104,9 +77,9 @@ def calendar_link(person: WaPerson) -> str:
 
 
 def test_in_russian_by_number_sign_up_waitlist_offer_taken_and_a_meeting_confirmed(
-    app: App,  # noqa: F811
-    wa: WhatsAppHarness,  # noqa: F811
-    fake: FakeTwilio,  # noqa: F811
+    app: App,
+    wa: WhatsAppHarness,
+    fake_twilio: FakeTwilio,
     clock: FakeClock,
 ) -> None:
     olga_id = participant(app, OLGA, lang="ru", channel="whatsapp", name="Ольга")
@@ -116,12 +89,12 @@ def test_in_russian_by_number_sign_up_waitlist_offer_taken_and_a_meeting_confirm
 
     # sign-up by number, the calendar file as a link
     olga.send("меню")
-    choose(olga, "Мероприятия и семинары")
+    olga.choose("Мероприятия и семинары")
     assert "Ближайшие занятия в вашем центре" in olga.text()
     assert "1. Вводный семинар – воскресенье, 13 декабря 2026\u202fг., 09:00–12:00" in olga.text()
     olga.send("1")
     assert "Осталось 1 свободное место." in olga.text() and "Записать вас?" in olga.text()
-    choose(olga, "Да, записать меня")
+    olga.choose("Да, записать меня")
     assert "Вы записаны: Вводный семинар. ✓ Даты:" in olga.text()
     assert "воскресенье, 13 декабря 2026\u202fг., 09:00–12:00 – room 2" in olga.text()
     response = wa.client.get(calendar_link(olga).removeprefix(PUBLIC))
@@ -130,23 +103,23 @@ def test_in_russian_by_number_sign_up_waitlist_offer_taken_and_a_meeting_confirm
 
     # full: the waiting list, by number too
     boris.send("меню")
-    choose(boris, "Мероприятия и семинары")
+    boris.choose("Мероприятия и семинары")
     boris.send("1")
     assert "Все места заняты" in boris.text()
-    choose(boris, "Да, в лист ожидания")
+    boris.choose("Да, в лист ожидания")
     assert "вы под номером 1" in boris.text()
     assert signup_status(app, boris_id, seminar) == "waitlisted"
 
     # Olga cancels; the scheduler offers the seat to Boris, who answers "1" in time
     olga.send("меню")
-    choose(olga, "Мои записи и встречи")
-    choose(olga, "Вводный семинар")
-    choose(olga, "Отменить запись")
+    olga.choose("Мои записи и встречи")
+    olga.choose("Вводный семинар")
+    olga.choose("Отменить запись")
     assert "Мы отменили вашу запись на «Вводный семинар»" in olga.text()
     worker = scheduler(app, wa)
-    before = len(fake.sent_to(BORIS))
+    before = len(fake_twilio.sent_to(BORIS))
     assert worker.run_until_idle().sent == 1
-    (offer,) = fake.sent_to(BORIS)[before:]
+    (offer,) = fake_twilio.sent_to(BORIS)[before:]
     assert offer.content_sid is None  # inside the 24-hour window: free-form
     text = visible(offer.body or "")
     assert "Хорошая новость: для вас освободилось место – «Вводный семинар»" in text
@@ -164,7 +137,7 @@ def test_in_russian_by_number_sign_up_waitlist_offer_taken_and_a_meeting_confirm
     clock.now = at(2026, 11, 23, 8, 1)
     olga.send("меню")  # she wrote within the last 24 hours: free-form is allowed
     worker.run_until_idle()
-    told = visible(fake.sent_to(OLGA)[-1].body or "")
+    told = visible(fake_twilio.sent_to(OLGA)[-1].body or "")
     assert told.startswith(
         "Для вас назначена личная встреча с Dana: среда, 25 ноября 2026\u202fг., 11:00, room 4."
     )
@@ -176,9 +149,9 @@ def test_in_russian_by_number_sign_up_waitlist_offer_taken_and_a_meeting_confirm
 
 @pytest.mark.parametrize("templates", [True])
 def test_in_arabic_by_button_payload_sign_up_offer_taken_and_a_meeting_confirmed(
-    app: App,  # noqa: F811
-    wa: WhatsAppHarness,  # noqa: F811
-    fake: FakeTwilio,  # noqa: F811
+    app: App,
+    wa: WhatsAppHarness,
+    fake_twilio: FakeTwilio,
     clock: FakeClock,
 ) -> None:
     amal_id = participant(app, AMAL, lang="ar", channel="whatsapp", name="أمل")
@@ -187,50 +160,50 @@ def test_in_arabic_by_button_payload_sign_up_offer_taken_and_a_meeting_confirmed
     amal, samir = wa.person(AMAL, "Amal"), wa.person(SAMIR, "Samir")
 
     amal.send("القائمة")
-    choose(amal, "فعاليات وورشات")  # labels too long for a list: numbers
-    choose(amal, "ورشة افتتاحية")
+    amal.choose("فعاليات وورشات")  # labels too long for a list: numbers
+    amal.choose("ورشة افتتاحية")
     [question] = [c for c in amal.last if c.content_sid]
     assert question.content_sid == HX["buttons_3"]  # sign me up / not now / back
     assert "بقي مقعد واحد." in visible(question.variables["1"])
-    press(amal, "نعم، سجّلوني")
+    amal.tap("نعم، سجّلوني")
     assert "تم تسجيلكم في ورشة افتتاحية. ✓ المواعيد:" in amal.text()
     assert "الأحد، 13 ديسمبر 2026، 09:00–12:00 – room 2" in amal.text()
     assert calendar_link(amal)
     assert signup_status(app, amal_id, seminar) == "confirmed"
 
     samir.send("القائمة")
-    choose(samir, "فعاليات وورشات")
-    choose(samir, "ورشة افتتاحية")
-    press(samir, "نعم، قائمة الانتظار")  # "نعم، إلى قائمة الانتظار" is longer than a button: its short form
+    samir.choose("فعاليات وورشات")
+    samir.choose("ورشة افتتاحية")
+    samir.tap("نعم، قائمة الانتظار")  # "نعم، إلى قائمة الانتظار" is longer than a button: its short form
     assert "رقمكم 1" in samir.text()
     assert signup_status(app, samir_id, seminar) == "waitlisted"
 
     amal.send("القائمة")
-    choose(amal, "تسجيلاتي ولقاءاتي")
-    choose(amal, "ورشة افتتاحية")
-    press(amal, "إلغاء التسجيل")
+    amal.choose("تسجيلاتي ولقاءاتي")
+    amal.choose("ورشة افتتاحية")
+    amal.tap("إلغاء التسجيل")
     assert "ورشة افتتاحية" in amal.text()
     assert signup_status(app, amal_id, seminar) == "cancelled"
     assert signup_status(app, samir_id, seminar) == "offered"
 
     worker = scheduler(app, wa)
     worker.run_until_idle()
-    offer = fake.sent_to(SAMIR)[-1]
+    offer = fake_twilio.sent_to(SAMIR)[-1]
     assert offer.content_sid == HX["buttons_2"]  # take it / pass it on
     assert visible(offer.variables["1"]).startswith("أخبار جيدة: توفّر لكم مقعد في ورشة افتتاحية")
     clock.advance(hours=23)  # in time: the buttons work after any pause
-    press(samir, "نعم، سأحضر", offer)
+    samir.tap("نعم، سأحضر", offer)
     assert "تم تسجيلكم في ورشة افتتاحية. ✓" in samir.text() and calendar_link(samir)
     assert signup_status(app, samir_id, seminar) == "confirmed"
 
     talk = meeting(app, amal_id, at(2026, 11, 26, 11))
     amal.send("القائمة")
     worker.run_until_idle()
-    told = fake.sent_to(AMAL)[-1]
+    told = fake_twilio.sent_to(AMAL)[-1]
     assert told.content_sid == HX["buttons_3"]  # confirm / another time / cancel
     assert visible(told.variables["1"]).startswith(
         "تم تحديد لقاء شخصي لكم مع Dana: الخميس، 26 نوفمبر 2026، 11:00"
     )
-    press(amal, "أؤكّد، سأحضر", told)
+    amal.tap("أؤكّد، سأحضر", told)
     assert "شكرًا! تم تأكيد اللقاء." in amal.text()
     assert meeting_status(app, talk) == "confirmed"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +23,12 @@ from storage import handoffs, repo, staff_queue
 from storage import staff as staff_store
 from storage.models import HandoffRequest, Person, StaffTask
 from tests.conftest import FakeClock, make_app
-from tests.events_kit import Person_, participant
+from tests.events_kit import participant
+from tests.kit.dispatcher import Person_
+
+pytestmark = pytest.mark.app(db="both")
 
 PHONE = "+972501234567"
-
-
-@pytest.fixture
-def app(db_url: str, clock: FakeClock, tmp_path: Path) -> Iterator[App]:
-    application = make_app(db_url, clock, tmp_path)
-    yield application
-    application.db.dispose()
 
 
 def cli(app: App, action: str, **values: Any) -> int:

@@ -19,7 +19,8 @@ from storage import events as ev
 from storage import homework, repo
 from storage.models import Homework, Meeting, Person, StaffTask
 from tests.conftest import FakeClock, make_app
-from tests.events_kit import FakeSender, Person_, at, job_rows, local_times, participant, render, scheduler
+from tests.events_kit import FakeSender, at, job_rows, local_times, participant, scheduler
+from tests.kit.dispatcher import Person_, render
 
 DUE = date(2026, 11, 26)  # a Thursday
 

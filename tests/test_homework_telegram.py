@@ -4,35 +4,25 @@ answers with the buttons, and staff see the answer in `midway homework list`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from bot.channels.telegram_sender import TelegramSender
 
 from bot.bootstrap import App
 from bot.scheduler import Scheduler
 from storage import homework
 from tests.conftest import FakeClock
 from tests.events_kit import at, participant
-from tests.fake_telegram import TOKEN, FakeTelegram
-from tests.test_telegram_e2e import ISOLATES, TelegramBot
-from tests.test_telegram_e2e import app as app  # noqa: F401 (fixtures)
-from tests.test_telegram_e2e import fake as fake  # noqa: F401
-from tests.test_telegram_e2e import telegram as telegram  # noqa: F401
+from tests.fake_telegram import FakeTelegram
+from tests.kit.telegram import ISOLATES, TelegramBot
 
-
-@pytest.fixture
-def worker(app: App, fake: FakeTelegram) -> Iterator[Scheduler]:  # noqa: F811
-    sender = TelegramSender(TOKEN, app.catalogs, fake.url, per_second=0)
-    yield Scheduler(app.db, app.program, app.catalogs, app.clock, {"telegram": sender})
-    sender.close()
+pytestmark = pytest.mark.app(telegram=True)
 
 
 def test_a_task_is_told_checked_in_on_its_due_date_and_answered_with_the_buttons(
-    telegram: TelegramBot,  # noqa: F811
-    app: App,  # noqa: F811
-    fake: FakeTelegram,  # noqa: F811
+    telegram: TelegramBot,
+    app: App,
+    fake_telegram: FakeTelegram,
     worker: Scheduler,
     clock: FakeClock,
     capsys: pytest.CaptureFixture[str],
@@ -43,11 +33,11 @@ def test_a_task_is_told_checked_in_on_its_due_date_and_answered_with_the_buttons
         task = homework.assign(s, person_id=ronit_id, kind="cv_to_jobs", count=5, due=date(2026, 11, 26),
                                now=clock.now, program=app.program, by="Dana").id
     assert worker.run_until_idle().sent == 1
-    told = fake.sent_to(1001)[-1].text.translate(ISOLATES)
+    told = fake_telegram.sent_to(1001)[-1].text.translate(ISOLATES)
     assert "משימה עד הפגישה הבאה" in told and "למצוא 5 משרות מתאימות" in told
     clock.now = at(2026, 11, 26, 10)
     assert worker.run_until_idle().sent == 1
-    asked = fake.sent_to(1001)[-1]
+    asked = fake_telegram.sent_to(1001)[-1]
     assert "היום מגיע המועד של המשימה" in asked.text.translate(ISOLATES)
     assert [b.translate(ISOLATES) for b in asked.buttons] == [
         "ביצעתי ✓", "ביצעתי חלק", "אשמח לעזרה", "כבר לא רלוונטי"]

@@ -16,8 +16,8 @@ from bot.channels.whatsapp.adapter import MAX_BODY, STATUS_PATH, WEBHOOK_PATH
 from storage.models import InboundMessage
 from tests.conftest import FakeClock, make_app
 from tests.fake_twilio import FakeTwilio
+from tests.kit.whatsapp import WhatsAppHarness, whatsapp_settings
 from tests.test_whatsapp_e2e import count
-from tests.whatsapp_kit import WhatsAppHarness, whatsapp_settings
 
 CHUNK = b"x" * 65_536
 HUGE = 200_000_000

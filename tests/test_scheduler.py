@@ -21,17 +21,16 @@ from tests.conftest import FakeClock, make_app
 from tests.events_kit import (
     TZ,
     FakeSender,
-    Person_,
     add_identity,
     at,
     event,
     job_rows,
     local_times,
     participant,
-    render,
     scheduler,
     sign_up,
 )
+from tests.kit.dispatcher import Person_, render
 
 QUIET = QuietHours()
 

@@ -23,10 +23,10 @@ from tests.events_kit import (
     event,
     job_rows,
     participant,
-    plain,
     sign_up,
     signup_status,
 )
+from tests.kit import plain
 
 
 def test_scripted_console_session_reaches_eligible_and_stores_it(app) -> None:  # type: ignore[no-untyped-def]

@@ -6,7 +6,6 @@ On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +22,12 @@ from flows.program import StaffRules, program_from_dict
 from storage import repo
 from storage import staff as staff_store
 from storage.models import ChannelIdentity, Event, Person
-from tests.conftest import FakeClock, make_app
-from tests.events_kit import Person_, at, event, participant, sign_up, signup_status
+from tests.events_kit import at, event, participant, sign_up, signup_status
+from tests.kit.dispatcher import Person_
+
+pytestmark = pytest.mark.app(db="both")
 
 PROGRAM = load_program(None)
-
-
-@pytest.fixture
-def app(db_url: str, clock: FakeClock, tmp_path: Path) -> Iterator[App]:
-    application = make_app(db_url, clock, tmp_path)
-    yield application
-    application.db.dispose()
 
 
 def run(app: App, action: str, **values: Any) -> int:

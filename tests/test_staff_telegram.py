@@ -7,35 +7,27 @@ promoter only the requests to talk to a person."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App
-from bot.channels.telegram.sender import TelegramSender
 from bot.scheduler import Scheduler
 from bot.staff_cli import staff_command
 from storage.models import Event, Signup
 from tests.conftest import FakeClock
 from tests.events_kit import at, job_rows, local_times, participant
-from tests.fake_telegram import TOKEN, FakeTelegram
-from tests.test_telegram_e2e import ISOLATES, TelegramBot, TgPerson
-from tests.test_telegram_e2e import app as app  # noqa: F401 (fixtures)
-from tests.test_telegram_e2e import fake as fake  # noqa: F401
-from tests.test_telegram_e2e import telegram as telegram  # noqa: F401
+from tests.fake_telegram import FakeTelegram
+from tests.kit.telegram import ISOLATES, TelegramBot, TgPerson
+
+pytestmark = pytest.mark.app(telegram=True)
 
 MANAGER, PROMOTER, RONIT = 2001, 2002, 1001
 
 
-@pytest.fixture
-def worker(app: App, fake: FakeTelegram) -> Iterator[Scheduler]:  # noqa: F811
-    sender = TelegramSender(TOKEN, app.catalogs, fake.url, per_second=0)
-    yield app.scheduler({"telegram": sender})
-    sender.close()
 
 
-def make_staff(app: App, user_id: int, role: str, center: str = "kfar-saba") -> None:  # noqa: F811
+def make_staff(app: App, user_id: int, role: str, center: str = "kfar-saba") -> None:
     args = argparse.Namespace(action="add", channel="telegram", external_id=str(user_id), role=role,
                               center=center, name=None)
     assert staff_command(app, args) == 0
@@ -44,14 +36,14 @@ def make_staff(app: App, user_id: int, role: str, center: str = "kfar-saba") -> 
 def add_event_in_the_chat(dana: TgPerson) -> None:
     dana.send("/staff")
     assert "תפריט הצוות – מרכז כפר סבא" in dana.text()
-    dana.press("להוסיף אירוע").press("נטוורקינג מורחב").send("נטוורקינג מורחב").press("לא, רק עברית")
-    dana.send("3.12").send("6 בערב").send("אולם הכנסים").press("מפגש אחד").send("25")
-    dana.press("לכולם").press("כן, בהרשמה")
+    dana.click("להוסיף אירוע").click("נטוורקינג מורחב").send("נטוורקינג מורחב").click("לא, רק עברית")
+    dana.send("3.12").send("6 בערב").send("אולם הכנסים").click("מפגש אחד").send("25")
+    dana.click("לכולם").click("כן, בהרשמה")
     assert "יום חמישי, 3 בדצמבר 2026, 18:00" in dana.text() and "• מקומות: 25" in dana.text()
-    dana.press("כן, להוסיף")
+    dana.click("כן, להוסיף")
 
 
-def the_event(app: App) -> Event:  # noqa: F811
+def the_event(app: App) -> Event:
     with app.db.transaction() as s:
         event = s.scalars(select(Event)).one()
         s.expunge(event)
@@ -59,9 +51,9 @@ def the_event(app: App) -> Event:  # noqa: F811
 
 
 def test_a_manager_adds_moves_and_cancels_an_event_and_a_participant_signs_up_and_is_told(
-    telegram: TelegramBot,  # noqa: F811
-    app: App,  # noqa: F811
-    fake: FakeTelegram,  # noqa: F811
+    telegram: TelegramBot,
+    app: App,
+    fake_telegram: FakeTelegram,
     worker: Scheduler,
     clock: FakeClock,
 ) -> None:
@@ -77,9 +69,9 @@ def test_a_manager_adds_moves_and_cancels_an_event_and_a_participant_signs_up_an
     # a participant of the center finds it and signs up
     ronit_id = participant(app, str(RONIT))
     ronit = telegram.person(RONIT)
-    ronit.send("תפריט").press("אירועים וסדנאות").press("נטוורקינג מורחב")
+    ronit.send("תפריט").click("אירועים וסדנאות").click("נטוורקינג מורחב")
     assert "נשארו 25 מקומות פנויים." in ronit.text()
-    ronit.press("כן, לרשום אותי")
+    ronit.click("כן, לרשום אותי")
     assert "נרשמתם לנטוורקינג מורחב" in ronit.text()
     assert [s.document["filename"] for s in ronit.last if s.document] == [f"midway-e{event.id}.ics"]
     assert local_times(job_rows(app, kind="reminder", person_id=ronit_id)) == [
@@ -87,32 +79,32 @@ def test_a_manager_adds_moves_and_cancels_an_event_and_a_participant_signs_up_an
     ]
 
     # the manager sees the sign-up, then moves the event a week on: the reminders move with it
-    dana.send("/staff").press("האירועים הקרובים")
+    dana.send("/staff").click("האירועים הקרובים")
     assert "נטוורקינג מורחב – יום חמישי, 3 בדצמבר 2026, 18:00, אולם הכנסים (רשומים: 1 מתוך 25)" in dana.text()
-    dana.press("לשנות אירוע").press("נטוורקינג מורחב").press("תאריך").send("10/12/2026")
+    dana.click("לשנות אירוע").click("נטוורקינג מורחב").click("תאריך").send("10/12/2026")
     assert "יעבור ליום חמישי, 10 בדצמבר 2026, 18:00" in dana.text()
     assert "רשום לאירוע אדם אחד (כולל רשימת ההמתנה)" in dana.text()
-    dana.press("כן, לשמור")
+    dana.click("כן, לשמור")
     assert "✅ עודכן: נטוורקינג מורחב, יום חמישי, 10 בדצמבר 2026, 18:00" in dana.text()
     pending = [r for r in job_rows(app, kind="reminder", person_id=ronit_id) if r.state == "pending"]
     assert local_times(pending) == [
         at(2026, 12, 9, 18).replace(tzinfo=None), at(2026, 12, 10, 16).replace(tzinfo=None),
     ]
     # and Ronit is told, with a calendar file for the new date
-    before = len(fake.sent_to(RONIT))
+    before = len(fake_telegram.sent_to(RONIT))
     assert worker.run_until_idle().sent == 1
-    told = fake.sent_to(RONIT)[before:]
+    told = fake_telegram.sent_to(RONIT)[before:]
     assert "יום חמישי, 10 בדצמבר 2026, 18:00" in told[0].text.translate(ISOLATES)
     assert [s.document["filename"] for s in told if s.document] == [f"midway-e{event.id}.ics"]
 
     # and cancels it: Ronit is told by the scheduler, her reminders are dropped
-    dana.send("/staff").press("לבטל אירוע").press("נטוורקינג מורחב")
+    dana.send("/staff").click("לבטל אירוע").click("נטוורקינג מורחב")
     assert "רשום אליו אדם אחד (כולל רשימת ההמתנה). תישלח הודעה" in dana.text()
-    dana.press("כן, לבטל את האירוע")
+    dana.click("כן, לבטל את האירוע")
     assert "❌ בוטל: נטוורקינג מורחב" in dana.text() and "הודעה על הביטול תישלח לאדם אחד שנרשם" in dana.text()
-    before = len(fake.sent_to(RONIT))
+    before = len(fake_telegram.sent_to(RONIT))
     assert worker.run_until_idle().sent == 1
-    (notice,) = fake.sent_to(RONIT)[before:]
+    (notice,) = fake_telegram.sent_to(RONIT)[before:]
     assert "עדכון: האירוע נטוורקינג מורחב" in notice.text.translate(ISOLATES) and "בוטל" in notice.text
     assert [r.state for r in job_rows(app, kind="reminder", person_id=ronit_id) if r.state == "pending"] == []
     with app.db.transaction() as s:
@@ -121,8 +113,8 @@ def test_a_manager_adds_moves_and_cancels_an_event_and_a_participant_signs_up_an
 
 
 def test_a_participant_finds_nothing_there_and_a_promoter_finds_only_the_requests(
-    telegram: TelegramBot,  # noqa: F811
-    app: App,  # noqa: F811
+    telegram: TelegramBot,
+    app: App,
 ) -> None:
     participant(app, str(RONIT))
     ronit = telegram.person(RONIT).send("/staff")
@@ -140,17 +132,17 @@ def test_a_participant_finds_nothing_there_and_a_promoter_finds_only_the_request
 
 
 def test_a_manager_removed_from_staff_meanwhile_adds_nothing(
-    telegram: TelegramBot,  # noqa: F811
-    app: App,  # noqa: F811
+    telegram: TelegramBot,
+    app: App,
 ) -> None:
     make_staff(app, MANAGER, "manager")
     dana = telegram.person(MANAGER, "דנה", "לוי")
-    dana.send("/staff").press("להוסיף אירוע").press("סדנת פתיחה").send("סדנת פתיחה").press("לא, רק עברית")
-    dana.send("3.12").send("9:00").send("חדר 2").press("מפגש אחד").press("ללא הגבלה").press("לכולם")
-    dana.press("כן, בהרשמה")
+    dana.send("/staff").click("להוסיף אירוע").click("סדנת פתיחה").send("סדנת פתיחה").click("לא, רק עברית")
+    dana.send("3.12").send("9:00").send("חדר 2").click("מפגש אחד").click("ללא הגבלה").click("לכולם")
+    dana.click("כן, בהרשמה")
     args = argparse.Namespace(action="remove", channel="telegram", external_id=str(MANAGER))
     assert staff_command(app, args) == 0
-    dana.press("כן, להוסיף")
+    dana.click("כן, להוסיף")
     assert "תפריט הצוות" not in dana.text()
     with app.db.transaction() as s:
         assert s.scalars(select(Event)).all() == []

@@ -35,13 +35,11 @@ from storage.models import (
 from tests.conftest import FakeClock
 from tests.events_kit import at, event, job_rows, local_times, participant, signup_status
 from tests.fake_twilio import FakeTwilio
-from tests.test_events_whatsapp_languages import calendar_link, choose, press
-from tests.test_whatsapp_e2e import HX, person_of, rows
-from tests.test_whatsapp_e2e import app as app  # noqa: F401 (fixtures)
-from tests.test_whatsapp_e2e import fake as fake  # noqa: F401
-from tests.test_whatsapp_e2e import templates as templates  # noqa: F401
-from tests.test_whatsapp_e2e import wa as wa  # noqa: F401
-from tests.whatsapp_kit import PUBLIC, WaPerson, WhatsAppHarness, visible
+from tests.kit.whatsapp import HX, PUBLIC, WaPerson, WhatsAppHarness, visible
+from tests.test_events_whatsapp_languages import calendar_link
+from tests.test_whatsapp_e2e import person_of, rows
+
+pytestmark = pytest.mark.app(whatsapp=True)
 
 MANAGER, ROUTER = "+972509990001", "+972509990002"
 OLGA, RONIT = "+972501110001", "+972501110003"
@@ -67,7 +65,7 @@ KINDS_HE = [
 ]
 
 
-def staff_add(app: App, phone: str, role: str, name: str) -> None:  # noqa: F811
+def staff_add(app: App, phone: str, role: str, name: str) -> None:
     """`midway staff add --channel whatsapp --id PHONE --role ROLE --center kfar-saba --name NAME`."""
     args = argparse.Namespace(
         action="add", channel="whatsapp", external_id=phone, role=role, center="kfar-saba", name=name
@@ -75,11 +73,11 @@ def staff_add(app: App, phone: str, role: str, name: str) -> None:  # noqa: F811
     assert staff_command(app, args) == 0
 
 
-def scheduler(app: App, wa: WhatsAppHarness) -> Scheduler:  # noqa: F811
+def scheduler(app: App, wa: WhatsAppHarness) -> Scheduler:
     return app.scheduler({"whatsapp": wa.whatsapp.sender})
 
 
-def networking(app: App, starts: datetime) -> int:  # noqa: F811
+def networking(app: App, starts: datetime) -> int:
     with app.db.transaction() as s:
         return ev.create_event(
             s,
@@ -94,7 +92,7 @@ def networking(app: App, starts: datetime) -> int:  # noqa: F811
         ).id
 
 
-def the_event(app: App) -> tuple[Event, list[EventSession]]:  # noqa: F811
+def the_event(app: App) -> tuple[Event, list[EventSession]]:
     with app.db.transaction() as s:
         found = s.scalars(select(Event)).one()
         sessions = list(found.sessions)
@@ -105,15 +103,15 @@ def the_event(app: App) -> tuple[Event, list[EventSession]]:  # noqa: F811
 def sign_up_in_russian(olga: WaPerson) -> None:
     """Olga signs up for the networking evening, answering by number."""
     olga.send("меню")
-    choose(olga, "Мероприятия и семинары")
+    olga.choose("Мероприятия и семинары")
     assert "1. Расширенный нетворкинг – четверг, 3 декабря 2026\u202fг., 18:00" in olga.text()
     olga.send("1")
     assert "Осталось 25 свободных мест." in olga.text()
-    choose(olga, "Да, записать меня")
+    olga.choose("Да, записать меня")
     assert "Вы записаны: Расширенный нетворкинг. ✓" in olga.text()
 
 
-def ics(wa: WhatsAppHarness, url: str) -> Calendar:  # noqa: F811
+def ics(wa: WhatsAppHarness, url: str) -> Calendar:
     response = wa.client.get(url.removeprefix(PUBLIC))
     assert response.status_code == 200
     return Calendar.from_ical(response.content)
@@ -130,9 +128,9 @@ def pick(person: WaPerson, label: str) -> WaPerson:
 
 # ---- (1) a manager adds an event in Hebrew; a participant signs up in Russian ---------------------
 def test_a_manager_adds_an_event_in_hebrew_by_number_and_text_and_a_participant_signs_up_in_russian(
-    app: App,  # noqa: F811
-    wa: WhatsAppHarness,  # noqa: F811
-    fake: FakeTwilio,  # noqa: F811
+    app: App,
+    wa: WhatsAppHarness,
+    fake_twilio: FakeTwilio,
 ) -> None:
     staff_add(app, MANAGER, "manager", "דנה")
     dana = wa.person(MANAGER, "Dana")
@@ -152,7 +150,7 @@ def test_a_manager_adds_an_event_in_hebrew_by_number_and_text_and_a_participant_
     dana.send("10")  # נטוורקינג מורחב
     assert "מה שם האירוע בעברית?" in dana.text()
     dana.send("נטוורקינג מורחב")
-    choose(dana, "כן, להוסיף")  # titles in other languages
+    dana.choose("כן, להוסיף")  # titles in other languages
     assert "מה שם האירוע (English)?" in dana.text() and "1. לדלג על השפה הזו" in dana.text()
     dana.send("1")  # skip English
     assert "מה שם האירוע (Русский)?" in dana.text()
@@ -179,7 +177,7 @@ def test_a_manager_adds_an_event_in_hebrew_by_number_and_text_and_a_participant_
     ):
         assert line in summary, line
     assert "(English)" not in summary and "(العربية)" not in summary
-    choose(dana, "כן, להוסיף")
+    dana.choose("כן, להוסיף")
     assert dana.text().startswith("✅ נוסף: נטוורקינג מורחב, יום חמישי, 3 בדצמבר 2026, 18:00.")
     assert "תפריט הצוות – מרכז כפר סבא" in dana.text()  # and the staff menu again
 
@@ -204,21 +202,21 @@ def test_a_manager_adds_an_event_in_hebrew_by_number_and_text_and_a_participant_
 
     # the manager sees the sign-up in the list
     dana.send("/staff")
-    choose(dana, "האירועים הקרובים והרשמות")
+    dana.choose("האירועים הקרובים והרשמות")
     assert f"• נטוורקינג מורחב – יום חמישי, 3 בדצמבר 2026, 18:00, {HALL} (רשומים: 1 מתוך 25)" in dana.text()
     # every reply reached her phone as plain text, each in the delivery log by Twilio's id
     manager = person_of(app, MANAGER)
     assert (manager.role, manager.phone) == ("manager", MANAGER)
     sent = rows(app, OutboundMessage, manager.id)
-    assert [m.platform_message_id for m in sent] == [c.sid for c in fake.sent_to(MANAGER)]
+    assert [m.platform_message_id for m in sent] == [c.sid for c in fake_twilio.sent_to(MANAGER)]
     assert {(m.kind, m.template) for m in sent} == {("reply", None)}
 
 
 # ---- (2) the manager moves it at night; the participant is told in the morning -------------------
 def test_the_manager_moves_the_event_at_night_and_the_participant_is_told_in_the_morning(
-    app: App,  # noqa: F811
-    wa: WhatsAppHarness,  # noqa: F811
-    fake: FakeTwilio,  # noqa: F811
+    app: App,
+    wa: WhatsAppHarness,
+    fake_twilio: FakeTwilio,
     clock: FakeClock,
 ) -> None:
     with app.db.transaction() as s:
@@ -233,7 +231,7 @@ def test_the_manager_moves_the_event_at_night_and_the_participant_is_told_in_the
     clock.now = at(2026, 11, 23, 21, 30)  # Monday night: the manager moves it a week on
     dana = wa.person(MANAGER, "Dana")
     dana.send("/staff")
-    choose(dana, "לשנות אירוע")
+    dana.choose("לשנות אירוע")
     assert "1. נטוורקינג מורחב – יום חמישי, 3 בדצמבר 2026, 18:00" in dana.text()
     dana.send("1")
     assert "📅 נטוורקינג מורחב (רשומים: 1 מתוך 25)" in dana.text()
@@ -242,7 +240,7 @@ def test_the_manager_moves_the_event_at_night_and_the_participant_is_told_in_the
     dana.send("10.12")
     assert "האירוע נטוורקינג מורחב יעבור ליום חמישי, 10 בדצמבר 2026, 18:00." in dana.text()
     assert "רשום לאירוע אדם אחד (כולל רשימת ההמתנה). תישלח הודעה" in dana.text()
-    choose(dana, "כן, לשמור")
+    dana.choose("כן, לשמור")
     assert dana.text().startswith("✅ עודכן: נטוורקינג מורחב, יום חמישי, 10 בדצמבר 2026, 18:00.")
     moved, sessions = the_event(app)
     assert moved.first_starts_at == at(2026, 12, 10, 18)
@@ -257,15 +255,15 @@ def test_the_manager_moves_the_event_at_night_and_the_participant_is_told_in_the
 
     # quiet hours: nothing goes out at night; the notice waits for 08:00
     worker = scheduler(app, wa)
-    before = len(fake.sent_to(OLGA))
+    before = len(fake_twilio.sent_to(OLGA))
     assert worker.run_until_idle().sent == 0
-    assert len(fake.sent_to(OLGA)) == before
+    assert len(fake_twilio.sent_to(OLGA)) == before
     [notice] = job_rows(app, kind="event_moved", person_id=olga_id)
     assert (notice.state, local_times([notice])) == ("pending", [at(2026, 11, 24, 8).replace(tzinfo=None)])
 
     clock.now = at(2026, 11, 24, 8)  # Tuesday morning, within 24 hours of her last message
     assert worker.run_until_idle().sent == 1
-    told = fake.sent_to(OLGA)[before:]
+    told = fake_twilio.sent_to(OLGA)[before:]
     assert all(c.content_sid is None for c in told)  # inside the window: free-form
     text = visible(told[0].body or "")
     assert text.startswith("Обновление: «Расширенный нетворкинг» переносится. Новые данные:")
@@ -316,9 +314,9 @@ def in_english(person: WaPerson) -> None:
 
 @pytest.mark.parametrize("templates", [True])
 def test_in_english_a_router_closes_her_request_and_the_manager_approves_her_case_which_she_hears_in_russian(
-    app: App,  # noqa: F811
-    wa: WhatsAppHarness,  # noqa: F811
-    fake: FakeTwilio,  # noqa: F811
+    app: App,
+    wa: WhatsAppHarness,
+    fake_twilio: FakeTwilio,
 ) -> None:
     conference = event(app, at(2026, 12, 2, 18), kind="exposure_conference", title="כנס חשיפה", place="אולם")
     staff_add(app, ROUTER, "router", "Yossi")
@@ -337,7 +335,7 @@ def test_in_english_a_router_closes_her_request_and_the_manager_approves_her_cas
     assert yossi.text().startswith("Staff menu – Kfar Saba center. What would you like to do?")
     assert "5. 📞 Requests to talk to staff (1)" in yossi.text()
     assert "Waiting for your decision" not in yossi.text()  # a router decides nothing
-    choose(yossi, "Requests to talk to staff")
+    yossi.choose("Requests to talk to staff")
     assert "Open requests to talk to a person – Kfar Saba center: 1." in yossi.text()
     assert "1. Ольга Петрова – Sunday, November 22, 2026, 10:00" in yossi.text()
     yossi.send("1")
@@ -352,7 +350,7 @@ def test_in_english_a_router_closes_her_request_and_the_manager_approves_her_cas
         assert line in details, line
     [action] = yossi.last
     assert action.content_sid == HX["buttons_3"]  # handled / not yet / back, as buttons
-    press(yossi, "✅ Handled, close it")
+    yossi.tap("✅ Handled, close it")
     [note] = yossi.last
     assert note.content_sid == HX["buttons_2"] and "Leave a short note" in visible(note.variables["1"])
     yossi.send("Called her; she is coming to the conference")
@@ -370,7 +368,7 @@ def test_in_english_a_router_closes_her_request_and_the_manager_approves_her_cas
     michal = wa.person(MANAGER, "Michal")
     in_english(michal)
     michal.send("/staff")
-    choose(michal, "Waiting for your decision")
+    michal.choose("Waiting for your decision")
     assert "1. Ольга Петрова – by Sunday, November 29, 2026" in michal.text()
     michal.send("1")
     [verdict] = michal.last
@@ -382,7 +380,7 @@ def test_in_english_a_router_closes_her_request_and_the_manager_approves_her_cas
     [sure] = michal.last
     assert sure.content_sid == HX["buttons_3"]
     assert "Approve Ольга Петрова? They will get a message" in visible(sure.variables["1"])
-    press(michal, "Yes")
+    michal.tap("Yes")
     assert michal.text().startswith("✅ You approved Ольга Петрова.")
     assert "6. ⚖️ Waiting for your decision (0)" in michal.text()
     [decision] = rows(app, ManagerDecision, olga_id)
@@ -393,9 +391,9 @@ def test_in_english_a_router_closes_her_request_and_the_manager_approves_her_cas
     ]
 
     # the scheduler tells her, in Russian, with the next conference; she answers by number
-    before = len(fake.sent_to(OLGA))
+    before = len(fake_twilio.sent_to(OLGA))
     assert scheduler(app, wa).run_until_idle().sent == 1
-    [news] = fake.sent_to(OLGA)[before:]
+    [news] = fake_twilio.sent_to(OLGA)[before:]
     text = visible(news.text)
     assert text.startswith(
         "Здравствуйте, Ольга Петрова, у нас хорошие новости! 🎉 Руководство центра "
@@ -410,8 +408,8 @@ def test_in_english_a_router_closes_her_request_and_the_manager_approves_her_cas
 
 # ---- a typed number is the answer where the staff flow says so ---------------------------------
 def test_where_a_typed_number_is_the_answer_the_choices_are_not_numbered(
-    app: App,  # noqa: F811
-    wa: WhatsAppHarness,  # noqa: F811
+    app: App,
+    wa: WhatsAppHarness,
 ) -> None:
     """How many meetings, how many seats: a typed number is the count itself (as on Telegram), so a
     numbered list ("1. no limit", "2. back") would say the opposite of what "1" or "2" does. The
@@ -446,8 +444,8 @@ def test_where_a_typed_number_is_the_answer_the_choices_are_not_numbered(
 
 # ---- (4) not staff ---------------------------------------------------------------------------
 def test_a_participant_writing_staff_gets_the_usual_unknown_command_reply(
-    app: App,  # noqa: F811
-    wa: WhatsAppHarness,  # noqa: F811
+    app: App,
+    wa: WhatsAppHarness,
 ) -> None:
     ronit_id = participant(app, RONIT, channel="whatsapp", name="רונית")
     networking(app, at(2026, 12, 3, 18))

@@ -1,39 +1,24 @@
 """Telegram end to end: the real PTB application, built by `build_application`, long-polls a fake
-Bot API server on 127.0.0.1; people press buttons and type, and we check what their phone shows
-and what the database holds.
-
-    person = telegram.person(1001, "רונית", "כהן")
-    person.send("שלום").press("כן, נתחיל")
-    assert "איך לפנות אליכם" in person.text()
-
-Every action waits until the application has finished handling that update (a handler in a later
-group records it), so there are no sleeps and no guessing how many messages are still coming.
+Bot API server on 127.0.0.1 (the kit's Telegram backend, tests/kit/telegram.py); people press
+buttons and type, and we check what their phone shows and what the database holds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import threading
-from collections import Counter
-from collections.abc import Coroutine, Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import func, select
 from telegram import Update
-from telegram.ext import ContextTypes, TypeHandler
 
 from bot.bootstrap import App
 from bot.channels.telegram.adapter import (
     OnePersonAtATime,
-    build_application,
     send_delivery,
     split_text,
-    start_polling,
-    stop_polling,
     to_inbound,
 )
 from bot.dispatcher import Delivery
@@ -50,137 +35,14 @@ from storage.models import (
     Person,
     PrescreenOutcome,
 )
-from tests.conftest import FakeClock, make_app
-from tests.fake_telegram import TOKEN, FakeTelegram, Sent
+from tests.fake_telegram import FakeTelegram
 from tests.kit import START
+from tests.kit.telegram import TelegramBot, TgPerson
 
 T = TypeVar("T")
-ISOLATES = str.maketrans("", "", "\u2068\u2069")
 DUE = date(2026, 11, 29)  # five Israeli working days after the kit's Sunday START
 
-
-# ---- the harness -----------------------------------------------------------------------------
-class TelegramBot:
-    """The PTB application polling the fake, on an event loop in its own thread."""
-
-    def __init__(self, app: App, fake: FakeTelegram) -> None:
-        self.app = app
-        self.fake = fake
-        self.application = build_application(app)
-        self.application.add_handler(TypeHandler(Update, self._handled), group=1)
-        self._done: Counter[int] = Counter()
-        self._cond = threading.Condition()
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="ptb-loop", daemon=True)
-        self.thread.start()
-        self.run(start_polling(self.application, poll_interval=0.0, timeout=1))
-
-    async def _handled(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        with self._cond:
-            self._done[update.update_id] += 1
-            self._cond.notify_all()
-
-    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 15) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def wait_handled(self, update: dict[str, Any], times: int = 1, timeout: float = 10) -> None:
-        update_id = update["update_id"]
-        with self._cond:
-            if not self._cond.wait_for(lambda: self._done[update_id] >= times, timeout):
-                raise AssertionError(f"update {update_id} not handled {times}x within {timeout}s")
-
-    def person(self, user_id: int, first_name: str = "רונית", last_name: str | None = "כהן",
-               lang: str = "he") -> TgPerson:
-        self.fake.person(user_id, first_name, last_name, lang)
-        return TgPerson(self, user_id)
-
-    def close(self) -> None:
-        try:
-            self.run(stop_polling(self.application))
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self.thread.join(timeout=5)
-            self.loop.close()
-
-
-@dataclass
-class TgPerson:
-    """Someone on Telegram. Each action returns when the bot has handled it; `last` is what it sent."""
-
-    bot: TelegramBot
-    user_id: int
-    last: list[Sent] = field(default_factory=list)
-    update: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def fake(self) -> FakeTelegram:
-        return self.bot.fake
-
-    def _do(self, update: dict[str, Any]) -> TgPerson:
-        before = len(self.fake.sent_to(self.user_id))
-        self.update = update
-        self.bot.wait_handled(update)
-        self.last = self.fake.sent_to(self.user_id)[before:]
-        return self
-
-    def send(self, text: str) -> TgPerson:
-        return self._do(self.fake.push_text(self.user_id, text))
-
-    def press(self, label: str) -> TgPerson:
-        """Press the button whose label contains `label`, on the latest message with buttons."""
-        message = self.keyboard_message()
-        found = [b for b in message.inline if label in b["text"].translate(ISOLATES)]
-        assert found, f"no button {label!r} among {message.buttons}"
-        return self.press_data(found[0]["callback_data"], message.message_id)
-
-    def press_data(self, data: str, message_id: int | None = None) -> TgPerson:
-        message_id = message_id or self.fake.sent_to(self.user_id)[-1].message_id
-        return self._do(self.fake.push_callback(self.user_id, data, message_id))
-
-    def share_contact(self, phone: str, own: bool = True) -> TgPerson:
-        return self._do(self.fake.push_contact(self.user_id, phone, own))
-
-    def send_sticker(self) -> TgPerson:
-        return self._do(self.fake.push_sticker(self.user_id))
-
-    def edit(self, text: str) -> TgPerson:
-        return self._do(self.fake.push_edited(self.user_id, text))
-
-    # ---- what the phone shows ----------------------------------------------------------------
-    def text(self) -> str:
-        return "\n\n".join(s.text for s in self.last).translate(ISOLATES)
-
-    def buttons(self) -> list[str]:
-        return [label.translate(ISOLATES) for label in self.keyboard_message().buttons]
-
-    def keyboard_message(self) -> Sent:
-        with_buttons = [s for s in self.fake.sent_to(self.user_id) if s.inline]
-        assert with_buttons, "no message with buttons was sent"
-        return with_buttons[-1]
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
-def telegram_app(url: str, clock: FakeClock, tmp_path, fake: FakeTelegram) -> App:  # type: ignore[no-untyped-def]
-    return make_app(url, clock, tmp_path, telegram_token=TOKEN, telegram_api_base_url=fake.url)
-
-
-@pytest.fixture
-def app(sqlite_url: str, clock: FakeClock, tmp_path, fake: FakeTelegram) -> Iterator[App]:  # type: ignore[no-untyped-def]
-    application = telegram_app(sqlite_url, clock, tmp_path, fake)
-    yield application
-    application.db.dispose()
-
-
-@pytest.fixture
-def telegram(app: App, fake: FakeTelegram) -> Iterator[TelegramBot]:
-    bot = TelegramBot(app, fake)
-    yield bot
-    bot.close()
+pytestmark = pytest.mark.app(telegram=True)
 
 
 # ---- reading the database --------------------------------------------------------------------
@@ -224,7 +86,7 @@ def count(app: App, model: type) -> int:
 
 
 def begin(person: TgPerson) -> TgPerson:
-    return person.send("שלום").press("כן, נתחיל")
+    return person.send("שלום").click("כן, נתחיל")
 
 
 HE_TYPED = {"name": "רונית", "age": "1968", "city": "כפר סבא", "willing": "כן", "out_of_work": "3 חודשים",
@@ -249,24 +111,24 @@ def test_eligible_in_hebrew_with_buttons_typing_and_the_contact_button(
     assert "אמצע הדרך" in ronit.text() and "נתחיל?" in ronit.text()
     assert ronit.buttons()[:2] == ["כן, נתחיל", "לא עכשיו"]
 
-    ronit.press("כן, נתחיל")
+    ronit.click("כן, נתחיל")
     assert "איך לפנות אליכם" in ronit.text()
     assert ronit.buttons() == ["רונית כהן", "↩ חזרה"]  # the name from her Telegram profile
-    ronit.press("רונית כהן")
+    ronit.click("רונית כהן")
     ronit.send("1968")
     ronit.send("כפר סבא")
     assert "הפעילויות מתקיימות במרכז כפר סבא" in ronit.text()
-    ronit.press("כן")
-    ronit.press("חודשיים עד שנה")
+    ronit.click("כן")
+    ronit.click("חודשיים עד שנה")
     ronit.send("חצי משרה")
     ronit.send("25")
-    ronit.press("כן")
-    ronit.press("משפחה חד-הורית")  # several may be chosen: the list comes back with a tick
+    ronit.click("כן")
+    ronit.click("משפחה חד-הורית")  # several may be chosen: the list comes back with a tick
     assert "✓ משפחה חד-הורית" in ronit.buttons()
-    ronit.press("סיימתי")
-    ronit.press("חבר מביא חבר")
+    ronit.click("סיימתי")
+    ronit.click("חבר מביא חבר")
     assert "זה מה שרשמנו" in ronit.text() and "קבוצות:" in ronit.text()
-    ronit.press("כן, הכול נכון")
+    ronit.click("כן, הכול נכון")
 
     [phone_question] = ronit.last
     assert "מספר הטלפון" in phone_question.text
@@ -316,7 +178,7 @@ def test_not_eligible_at_30_hears_why_and_where_else_to_turn_and_can_ask_for_rev
     assert "טלפון" not in text  # no phone question when the program does not suit
     assert moshe.buttons() == ["כן, לבקש בדיקה", "לא, תודה"]
 
-    moshe.press("כן, לבקש בדיקה")
+    moshe.click("כן, לבקש בדיקה")
     assert "העברנו את הבקשה" in moshe.text() and "29 בנובמבר 2026" in moshe.text()
 
     person = person_row(app, 1002)
@@ -363,7 +225,7 @@ def test_a_whole_pre_screen_in_english(telegram: TelegramBot, app: App) -> None:
     ruth = telegram.person(1004, "Ruth", "Adler", lang="en")
     ruth.send("hello")
     assert "Midway" in ruth.text() and ruth.buttons()[:2] == ["Yes, let's start", "Not now"]
-    ruth.press("Yes, let's start")
+    ruth.click("Yes, let's start")
     for answer in ("Ruth", "57", "Holon", "yes", "3 months", "half", "25", "yes", "none of these", "friend",
                    "yes"):
         ruth.send(answer)
@@ -387,7 +249,7 @@ def test_a_redelivered_update_is_answered_once_and_logged_once(telegram: Telegra
 
     telegram.fake.redeliver(first)
     telegram.wait_handled(first, times=2)
-    ronit.press("כן, נתחיל")
+    ronit.click("כן, נתחיל")
     telegram.fake.redeliver(ronit.update)  # a press, twice
     telegram.wait_handled(ronit.update, times=2)
 
@@ -409,7 +271,7 @@ def test_a_forged_button_is_no_longer_active_and_moves_nothing(
     person_id = person_row(app, 1006).id
     before = (position(app, person_id), answers(app, person_id))
 
-    ronit.press_data(forged)
+    ronit.press(forged)
     assert "הכפתור הזה כבר לא פעיל" in ronit.text() and "מה הגיל שלכם" in ronit.text()
     assert (position(app, person_id), answers(app, person_id)) == before
 
@@ -462,14 +324,14 @@ def test_a_failing_step_apologises_keeps_everything_and_the_button_still_works(
         raise RuntimeError("database broke")
 
     monkeypatch.setattr("storage.effects.apply", broken)
-    ronit.press("כן, נתחיל")
+    ronit.click("כן, נתחיל")
     apology = app.catalogs.translator("he").render_key("common.apology")
     assert ronit.text() == apology
     assert (position(app, person_id), count(app, InboundMessage), rows(app, Answer, person_id)) == before
     assert telegram.fake.shown(1009, consent.message_id).inline == consent.inline  # can be pressed again
 
     monkeypatch.undo()
-    ronit.press("כן, נתחיל")
+    ronit.click("כן, נתחיל")
     assert "איך לפנות אליכם" in ronit.text()
 
 
@@ -617,6 +479,6 @@ def test_talk_to_a_person_with_no_phone_asks_for_the_contact_button_and_staff_se
         staff_store.make_staff(s, "telegram", "2001", "promoter", "kfar-saba", app.clock(), "יוסי")
     yossi = telegram.person(2001, "יוסי", None)
     yossi.send("/staff")
-    yossi.press("בקשות לשיחה")
-    yossi.press("(בלי שם)")  # she asked before the pre-screen: no name yet, every center sees her
+    yossi.click("בקשות לשיחה")
+    yossi.click("(בלי שם)")  # she asked before the pre-screen: no name yet, every center sees her
     assert "טלפון: +972501234567" in yossi.text() and "לא ידוע" not in yossi.text()

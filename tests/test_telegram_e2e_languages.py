@@ -6,41 +6,43 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from bot.bootstrap import App
 from flows import State
 from storage.models import Answer, Conversation, ManagerDecision, ParticipantProfile, PrescreenOutcome
-from tests.test_telegram_e2e import TelegramBot, center_slug, person_row, rows
-from tests.test_telegram_e2e import app as app  # noqa: F401 (fixtures)
-from tests.test_telegram_e2e import fake as fake  # noqa: F401
-from tests.test_telegram_e2e import telegram as telegram  # noqa: F401
+from tests.kit.telegram import TelegramBot
+from tests.test_telegram_e2e import center_slug, person_row, rows
+
+pytestmark = pytest.mark.app(telegram=True)
 
 DUE = date(2026, 11, 29)  # five Israeli working days after the kit's Sunday START
 
 
 def test_not_eligible_in_russian_hears_why_where_else_to_turn_and_asks_for_a_review(
-    telegram: TelegramBot,  # noqa: F811
-    app: App,  # noqa: F811
+    telegram: TelegramBot,
+    app: App,
 ) -> None:
     olga = telegram.person(2001, "Ольга", "Петрова", lang="ru")
     olga.send("Здравствуйте")
     assert olga.text().startswith("Здравствуйте! 👋 Это цифровой помощник программы «Midway»")
     assert olga.buttons()[:2] == ["Да, начнём", "Не сейчас"]
-    olga.press("Да, начнём")
+    olga.click("Да, начнём")
     assert "Как к вам обращаться?" in olga.text()
     assert olga.buttons() == ["Ольга Петрова", "↩ Назад"]  # her name from the Telegram profile
-    olga.press("Ольга Петрова")
+    olga.click("Ольга Петрова")
     olga.send("сорок три")  # near 45: every question is asked (30 would end after the city)
     olga.send("Кфар-Саба")
     assert "Занятия проходят в центре Кфар-Саба" in olga.text()
-    olga.press("Да")
+    olga.click("Да")
     olga.send("3 месяца")
-    olga.press("Полставки")
+    olga.click("Полставки")
     olga.send("1")
-    olga.press("Да")
-    olga.press("Ничего из этого")
-    olga.press("От знакомых")
+    olga.click("Да")
+    olga.click("Ничего из этого")
+    olga.click("От знакомых")
     assert "Всё верно?" in olga.text()
-    olga.press("Да, всё верно")
+    olga.click("Да, всё верно")
 
     text = olga.text()
     assert "Спасибо за уделённое время, Ольга Петрова. По вашим ответам программа сейчас не подходит" in text
@@ -63,7 +65,7 @@ def test_not_eligible_in_russian_hears_why_where_else_to_turn_and_asks_for_a_rev
     typed = {a.question: a.raw_text for a in rows(app, Answer, person.id)}
     assert (typed["age"], typed["out_of_work"]) == ("сорок три", "3 месяца")
 
-    olga.press("Да, прошу рассмотреть")
+    olga.click("Да, прошу рассмотреть")
     assert "Мы передали вашу просьбу" in olga.text() and "29 ноября 2026" in olga.text()
     outcomes = rows(app, PrescreenOutcome, person.id)
     assert [(o.outcome, o.reasons) for o in outcomes] == [
@@ -76,25 +78,25 @@ def test_not_eligible_in_russian_hears_why_where_else_to_turn_and_asks_for_a_rev
 
 
 def test_not_eligible_in_arabic_outside_the_centers_areas_and_no_review_leaves_no_decision(
-    telegram: TelegramBot,  # noqa: F811
-    app: App,  # noqa: F811
+    telegram: TelegramBot,
+    app: App,
 ) -> None:
     amal = telegram.person(2002, "Amal", None, lang="ar")
     amal.send("مرحبا")
     assert "معكم المساعد الرقمي" in amal.text()
-    amal.press("نعم، لنبدأ")
+    amal.click("نعم، لنبدأ")
     amal.send("أمل")
     amal.send("1968")
     amal.send("القدس")
     assert amal.buttons() == ["تل أبيب", "كفار سابا", "موديعين", "لا شيء منها", "↩ رجوع"]
-    amal.press("لا شيء منها")
+    amal.click("لا شيء منها")
     for answer in ("3 أشهر", "نصف وظيفة", "25", "نعم", "لا شيء", "صديق أخبرني", "نعم"):
         amal.send(answer)
 
     text = amal.text()
     assert "شكرًا جزيلًا على وقتكم، أمل. حسب إجاباتكم، البرنامج غير مناسب حاليًا" in text
     assert amal.buttons() == ["نعم، أطلب المراجعة", "لا، شكرًا"]
-    amal.press("لا، شكرًا")
+    amal.click("لا، شكرًا")
     assert "نتمنى لكم" in amal.text()
 
     person = person_row(app, 2002)
@@ -108,24 +110,24 @@ def test_not_eligible_in_arabic_outside_the_centers_areas_and_no_review_leaves_n
 
 
 def test_age_44_in_arabic_is_left_to_the_center_manager_with_a_date_in_arabic(
-    telegram: TelegramBot,  # noqa: F811
-    app: App,  # noqa: F811
+    telegram: TelegramBot,
+    app: App,
 ) -> None:
     amal = telegram.person(2003, "Amal", "Haddad", lang="ar-EG")
     amal.send("مرحبا")
-    amal.press("نعم، لنبدأ")
-    amal.press("Amal Haddad")
+    amal.click("نعم، لنبدأ")
+    amal.click("Amal Haddad")
     amal.send("44")
     amal.send("حولون")
     assert "تُقام الأنشطة في مركز موديعين" in amal.text()
-    amal.press("نعم")
-    amal.press("من شهرين إلى سنة")
-    amal.press("نصف وظيفة")
+    amal.click("نعم")
+    amal.click("من شهرين إلى سنة")
+    amal.click("نصف وظيفة")
     amal.send("25")
-    amal.press("نعم")
-    amal.press("لا شيء مما سبق")
-    amal.press("صديق أخبرني")
-    amal.press("نعم، كل شيء صحيح")
+    amal.click("نعم")
+    amal.click("لا شيء مما سبق")
+    amal.click("صديق أخبرني")
+    amal.click("نعم، كل شيء صحيح")
     [phone_question] = amal.last
     assert phone_question.keyboard[0]["request_contact"] is True
     amal.share_contact("972521112233")

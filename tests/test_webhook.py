@@ -52,6 +52,7 @@ with warnings.catch_warnings():  # Starlette 1.x would rather have `httpx2`; htt
 
 SECRET = "s3cret_webhook-token"
 PUBLIC = "https://bot.example.org"
+pytestmark = pytest.mark.app(telegram=True, telegram_webhook_secret=SECRET, public_base_url=PUBLIC)
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -75,22 +76,9 @@ class Handled:
                 raise AssertionError(f"update {update['update_id']} not handled {times}x within {timeout}s")
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
-def webhook_app(tmp_path: Path, clock: FakeClock, fake: FakeTelegram, **settings: str) -> App:
+def webhook_app(tmp_path: Path, clock: FakeClock, fake_telegram: FakeTelegram, **settings: str) -> App:
     return make_app(f"sqlite:///{tmp_path / 'midway.sqlite3'}", clock, tmp_path, telegram_token=TOKEN,
-                    telegram_api_base_url=fake.url, **settings)
-
-
-@pytest.fixture
-def app(tmp_path: Path, clock: FakeClock, fake: FakeTelegram) -> Iterator[App]:
-    application = webhook_app(tmp_path, clock, fake, telegram_webhook_secret=SECRET, public_base_url=PUBLIC)
-    yield application
-    application.db.dispose()
+                    telegram_api_base_url=fake_telegram.url, **settings)
 
 
 @pytest.fixture
@@ -117,12 +105,12 @@ def post(client: TestClient, update: dict[str, Any], secret: str | None = SECRET
 
 
 def after_what_came_before(
-    client: TestClient, fake: FakeTelegram, handled: Handled, chat: int
+    client: TestClient, fake_telegram: FakeTelegram, handled: Handled, chat: int
 ) -> dict[str, Any]:
     """A sync point instead of a pause: a later message of the same person. The updates of one person
     are stepped one after the other in the order they came, so once it is handled, anything of theirs
     queued before it (a copy that should not have been) has been handled too."""
-    later = fake.push_text(chat, "עזרה")
+    later = fake_telegram.push_text(chat, "עזרה")
     assert post(client, later) == 200
     handled.wait(later)
     return later
@@ -140,51 +128,53 @@ def telegram_people(app: App) -> list[str]:
 
 
 # ---- the webhook -----------------------------------------------------------------------------
-def test_startup_registers_the_webhook_with_its_secret(client: TestClient, fake: FakeTelegram) -> None:
-    [call] = fake.calls_of("setWebhook")
+def test_startup_registers_the_webhook_with_its_secret(
+    client: TestClient, fake_telegram: FakeTelegram
+) -> None:
+    [call] = fake_telegram.calls_of("setWebhook")
     assert call.params["url"] == f"{PUBLIC}{TELEGRAM_WEBHOOK_PATH}"
     assert call.params["secret_token"] == SECRET
     assert "callback_query" in call.params["allowed_updates"]  # button presses must reach us
-    assert fake.webhook_url == "https://bot.example.org/telegram/webhook"
+    assert fake_telegram.webhook_url == "https://bot.example.org/telegram/webhook"
 
 
 def test_an_update_with_the_right_secret_is_answered_and_the_person_stored(
-    client: TestClient, fake: FakeTelegram, handled: Handled, app: App
+    client: TestClient, fake_telegram: FakeTelegram, handled: Handled, app: App
 ) -> None:
-    fake.person(2001, "רונית", "כהן", "he")
-    update = fake.push_text(2001, "שלום")
+    fake_telegram.person(2001, "רונית", "כהן", "he")
+    update = fake_telegram.push_text(2001, "שלום")
     assert post(client, update) == 200
     handled.wait(update)
 
-    [welcome] = fake.sent_to(2001)
+    [welcome] = fake_telegram.sent_to(2001)
     assert "נתחיל?" in welcome.text
     assert welcome.buttons[:2] == ["כן, נתחיל", "לא עכשיו"]
     assert telegram_people(app) == ["2001"]
     assert count(app, InboundMessage) == 1
 
     # the conversation goes on by webhook: a press on the welcome's button
-    press = fake.push_callback(2001, welcome.inline[0]["callback_data"], welcome.message_id)
+    press = fake_telegram.push_callback(2001, welcome.inline[0]["callback_data"], welcome.message_id)
     assert post(client, press) == 200
     handled.wait(press)
-    assert "איך לפנות אליכם" in fake.sent_to(2001)[-1].text
-    assert len(fake.calls_of("answerCallbackQuery")) == 1
+    assert "איך לפנות אליכם" in fake_telegram.sent_to(2001)[-1].text
+    assert len(fake_telegram.calls_of("answerCallbackQuery")) == 1
 
 
 @pytest.mark.parametrize("secret", [None, "", "wrong", SECRET + "x", SECRET.upper()])
 def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_stored(
-    client: TestClient, fake: FakeTelegram, handled: Handled, app: App, secret: str | None,
+    client: TestClient, fake_telegram: FakeTelegram, handled: Handled, app: App, secret: str | None,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    forged = fake.push_text(2002, "שלום")
+    forged = fake_telegram.push_text(2002, "שלום")
     assert post(client, forged, secret=secret) == 403
 
     # a genuine update afterwards is served; the forged one never was, before or after it
-    genuine = fake.push_text(2003, "שלום")
+    genuine = fake_telegram.push_text(2003, "שלום")
     assert post(client, genuine) == 200
     handled.wait(genuine)
     assert handled.done[forged["update_id"]] == 0
-    assert fake.sent_to(2002) == []
-    assert [c.chat_id for c in fake.calls_of("sendMessage")] == [2003]
+    assert fake_telegram.sent_to(2002) == []
+    assert [c.chat_id for c in fake_telegram.calls_of("sendMessage")] == [2003]
     assert telegram_people(app) == ["2003"] and count(app, Person) == 1
     assert count(app, InboundMessage) == 1
     warnings_logged = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
@@ -192,23 +182,23 @@ def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_stored(
 
 
 def test_the_same_update_posted_twice_is_answered_once(
-    client: TestClient, fake: FakeTelegram, handled: Handled, app: App
+    client: TestClient, fake_telegram: FakeTelegram, handled: Handled, app: App
 ) -> None:
-    update = fake.push_text(2004, "שלום")
+    update = fake_telegram.push_text(2004, "שלום")
     assert post(client, update) == 200
     assert post(client, update) == 200  # Telegram retries when our answer was late: kept once, queued once
     handled.wait(update)
     assert post(client, update) == 200  # and after its step
-    marker = after_what_came_before(client, fake, handled, 2004)
+    marker = after_what_came_before(client, fake_telegram, handled, 2004)
 
     assert handled.done[update["update_id"]] == 1
-    assert len(fake.sent_to(2004)) == 2  # one answer to the update, one to the later message
+    assert len(fake_telegram.sent_to(2004)) == 2  # one answer to the update, one to the later message
     assert count(app, InboundMessage) == 2 and count(app, Person) == 1
     assert kept_rows(app) == [(str(u["update_id"]), "done", None) for u in (update, marker)]
 
 
 def test_what_is_not_an_update_is_refused_without_effect(
-    client: TestClient, fake: FakeTelegram, handled: Handled, app: App
+    client: TestClient, fake_telegram: FakeTelegram, handled: Handled, app: App
 ) -> None:
     headers = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
     assert client.post(TELEGRAM_WEBHOOK_PATH, content=b"{not json", headers=headers).status_code == 400
@@ -216,10 +206,10 @@ def test_what_is_not_an_update_is_refused_without_effect(
     assert client.post(TELEGRAM_WEBHOOK_PATH, content=b"x" * 1_000_001, headers=headers).status_code == 413
     assert client.get(TELEGRAM_WEBHOOK_PATH).status_code == 405
 
-    genuine = fake.push_text(2005, "שלום")
+    genuine = fake_telegram.push_text(2005, "שלום")
     assert post(client, genuine) == 200
     handled.wait(genuine)
-    assert count(app, InboundMessage) == 1 and len(fake.calls_of("sendMessage")) == 1
+    assert count(app, InboundMessage) == 1 and len(fake_telegram.calls_of("sendMessage")) == 1
 
 
 # ---- kept before the 200 ---------------------------------------------------------------------
@@ -234,7 +224,7 @@ class Crash(Exception):
 
 
 def test_an_update_never_stepped_is_kept_and_answered_once_after_a_restart(
-    app: App, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+    app: App, fake_telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The 200 comes after the update is stored: a server that stops before the step loses nothing,
     and Telegram's copies of it, before or after the restart, are not answered again."""
@@ -246,13 +236,13 @@ def test_an_update_never_stepped_is_kept_and_answered_once_after_a_restart(
     seen = Handled(first.state.telegram)
     with monkeypatch.context() as patch, TestClient(first) as client:
         patch.setattr(telegram_channel_module, "handle_update", never)
-        update = fake.push_text(2010, "שלום")
+        update = fake_telegram.push_text(2010, "שלום")
         assert post(client, update) == 200
         assert post(client, update) == 200  # a copy while it is pending: not queued again
         seen.wait(update)
-        first_later = after_what_came_before(client, fake, seen, 2010)
+        first_later = after_what_came_before(client, fake_telegram, seen, 2010)
         assert seen.done[update["update_id"]] == 1
-    assert fake.sent_to(2010) == []
+    assert fake_telegram.sent_to(2010) == []
     kept = kept_rows(app)
     assert kept == [(str(u["update_id"]), "pending", u) for u in (update, first_later)]
 
@@ -262,9 +252,9 @@ def test_an_update_never_stepped_is_kept_and_answered_once_after_a_restart(
         handled.wait(update)
         handled.wait(first_later)
         assert post(client, update) == 200  # Telegram's copy after the restart
-        marker = after_what_came_before(client, fake, handled, 2010)
+        marker = after_what_came_before(client, fake_telegram, handled, 2010)
     # the greeting, then an answer to each later message
-    assert len(fake.sent_to(2010)) == 3 and "נתחיל?" in fake.sent_to(2010)[0].text
+    assert len(fake_telegram.sent_to(2010)) == 3 and "נתחיל?" in fake_telegram.sent_to(2010)[0].text
     assert handled.done[update["update_id"]] == 1
     # nothing of the messages is left
     assert kept_rows(app) == [(str(u["update_id"]), "done", None) for u in (update, first_later, marker)]
@@ -272,38 +262,39 @@ def test_an_update_never_stepped_is_kept_and_answered_once_after_a_restart(
 
 
 def test_a_step_that_dies_before_its_commit_leaves_the_update_to_the_next_start(
-    app: App, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+    app: App, fake_telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def dies(inbound: Inbound) -> None:  # takes the row, then the process dies before the commit
         with app.db.transaction() as session:
             assert inbox.take(session, inbound.channel, inbound.message_id or "", "text", 1)
             raise Crash
 
-    fake.person(2011, "Dana", language_code="en")
+    fake_telegram.person(2011, "Dana", language_code="en")
     first = create_web_app(app)
     seen = Handled(first.state.telegram)
     with monkeypatch.context() as patch, TestClient(first) as client:
         patch.setattr(app.dispatcher, "handle", dies)
-        hello, more = fake.push_text(2011, "hello"), fake.push_text(2011, "/start")
+        hello, more = fake_telegram.push_text(2011, "hello"), fake_telegram.push_text(2011, "/start")
         assert post(client, hello) == 200 and post(client, more) == 200
         seen.wait(more)
-    assert fake.sent_to(2011) == []
+    assert fake_telegram.sent_to(2011) == []
     assert [state for _, state, _ in kept_rows(app)] == ["pending", "pending"]
 
     again = create_web_app(app)
     handled = Handled(again.state.telegram)
     with TestClient(again):
         handled.wait(more)
-    sent = fake.sent_to(2011)
+    sent = fake_telegram.sent_to(2011)
     assert len(sent) == 2 and all("Shall we start?" in m.text for m in sent)  # once each, in order
     assert [(state, fields) for _, state, fields in kept_rows(app)] == [("done", None), ("done", None)]
 
 
 def test_an_update_left_pending_past_the_lease_is_stepped_by_the_sweep(
-    app: App, fake: FakeTelegram, handled: Handled, client: TestClient, clock: FakeClock, web: Starlette
+    app: App, fake_telegram: FakeTelegram, handled: Handled, client: TestClient, clock: FakeClock,
+    web: Starlette,
 ) -> None:
     """Another process kept it and stopped; this one finds it when it is older than the lease."""
-    update = fake.push_text(2012, "שלום")
+    update = fake_telegram.push_text(2012, "שלום")
     inbound = to_inbound(Update.de_json(update, None))
     assert inbound is not None and keep(app, inbound, update)
     recover, portal = web.state.telegram_recover, client.portal
@@ -313,24 +304,25 @@ def test_an_update_left_pending_past_the_lease_is_stepped_by_the_sweep(
     assert portal.call(recover, LEASE) == 1
     handled.wait(update)
     assert portal.call(recover, LEASE) == 0
-    assert len(fake.sent_to(2012)) == 1
+    assert len(fake_telegram.sent_to(2012)) == 1
     assert kept_rows(app) == [(str(update["update_id"]), "done", None)]
 
 
 def test_an_update_that_cannot_be_stored_gets_500_so_telegram_sends_it_again(
-    client: TestClient, fake: FakeTelegram, handled: Handled, app: App, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, fake_telegram: FakeTelegram, handled: Handled, app: App,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def broken(*args: Any, **kwargs: Any) -> bool:
         raise RuntimeError("database is gone")
 
-    update = fake.push_text(2013, "שלום")
+    update = fake_telegram.push_text(2013, "שלום")
     with monkeypatch.context() as patch:
         patch.setattr(inbox, "keep", broken)
         assert post(client, update) == 500
-    assert kept_rows(app) == [] and fake.sent_to(2013) == []
+    assert kept_rows(app) == [] and fake_telegram.sent_to(2013) == []
     assert post(client, update) == 200  # Telegram's retry
     handled.wait(update)
-    assert len(fake.sent_to(2013)) == 1
+    assert len(fake_telegram.sent_to(2013)) == 1
 
 
 def test_healthz(client: TestClient) -> None:
@@ -339,31 +331,31 @@ def test_healthz(client: TestClient) -> None:
 
 
 def test_without_a_public_address_the_webhook_is_not_registered_but_updates_are_served(
-    tmp_path: Path, clock: FakeClock, fake: FakeTelegram, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, clock: FakeClock, fake_telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = webhook_app(tmp_path, clock, fake, telegram_webhook_secret=SECRET)
+    app = webhook_app(tmp_path, clock, fake_telegram, telegram_webhook_secret=SECRET)
     web = create_web_app(app)
     handled = Handled(web.state.telegram)
     with TestClient(web) as client:
-        update = fake.push_text(2006, "hello", language_code="en-US")
+        update = fake_telegram.push_text(2006, "hello", language_code="en-US")
         assert post(client, update) == 200
         handled.wait(update)
     app.db.dispose()
-    assert fake.calls_of("setWebhook") == []
+    assert fake_telegram.calls_of("setWebhook") == []
     assert any("PUBLIC_BASE_URL is not set" in r.getMessage() for r in caplog.records)
-    assert "Shall we start?" in fake.sent_to(2006)[0].text
+    assert "Shall we start?" in fake_telegram.sent_to(2006)[0].text
 
 
 @pytest.mark.parametrize("secret", [None, "has spaces", "x" * 257, "סוד"])
 def test_a_server_without_a_usable_secret_refuses_to_start(
-    tmp_path: Path, clock: FakeClock, fake: FakeTelegram, secret: str | None
+    tmp_path: Path, clock: FakeClock, fake_telegram: FakeTelegram, secret: str | None
 ) -> None:
     settings = {"telegram_webhook_secret": secret} if secret is not None else {}
-    app = webhook_app(tmp_path, clock, fake, public_base_url=PUBLIC, **settings)
+    app = webhook_app(tmp_path, clock, fake_telegram, public_base_url=PUBLIC, **settings)
     with pytest.raises(WebhookNotConfigured, match="TELEGRAM_WEBHOOK_SECRET"):
         create_web_app(app)
     app.db.dispose()
-    assert fake.calls == []  # not even getMe: nothing was registered with Telegram
+    assert fake_telegram.calls == []  # not even getMe: nothing was registered with Telegram
 
 
 # ---- the commands ----------------------------------------------------------------------------
@@ -389,22 +381,22 @@ def test_run_and_serve_without_a_token_say_what_is_missing(
 
 
 def test_serve_without_a_secret_says_so_and_exits(
-    env: pytest.MonkeyPatch, fake: FakeTelegram, capsys: pytest.CaptureFixture[str]
+    env: pytest.MonkeyPatch, fake_telegram: FakeTelegram, capsys: pytest.CaptureFixture[str]
 ) -> None:
     env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
-    env.setenv("TELEGRAM_API_BASE_URL", fake.url)
+    env.setenv("TELEGRAM_API_BASE_URL", fake_telegram.url)
     assert main(["serve", "--host", "127.0.0.1", "--port", "1"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("midway serve: TELEGRAM_WEBHOOK_SECRET is not set") and "midway run" in err
-    assert fake.calls == []
+    assert fake_telegram.calls == []
 
 
 def test_serve_refused_for_its_configuration_starts_no_scheduler_and_claims_no_job(
-    env: pytest.MonkeyPatch, fake: FakeTelegram, capsys: pytest.CaptureFixture[str]
+    env: pytest.MonkeyPatch, fake_telegram: FakeTelegram, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The settings are checked before anything starts: a refused `serve` leaves due work alone."""
     env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
-    env.setenv("TELEGRAM_API_BASE_URL", fake.url)
+    env.setenv("TELEGRAM_API_BASE_URL", fake_telegram.url)
     app = bootstrap(Settings.from_env())
     past = datetime(2020, 1, 1, tzinfo=UTC)
     with app.db.transaction() as session:
@@ -430,7 +422,7 @@ def test_serve_refused_for_its_configuration_starts_no_scheduler_and_claims_no_j
         row = session.get(ScheduledJob, job_id)
         assert row is not None and (row.state, row.attempts, row.lease_until) == ("pending", 0, None)
     app.db.dispose()
-    assert fake.calls == []
+    assert fake_telegram.calls == []
 
 
 @pytest.mark.parametrize("argv", [["serve", "--port", "eighty"], ["launch"], []])
@@ -464,12 +456,13 @@ def get(url: str, body: dict[str, Any] | None = None, secret: str | None = None)
 
 
 def test_midway_serve_as_a_process_registers_the_webhook_and_answers(
-    fake: FakeTelegram, tmp_path: Path
+    fake_telegram: FakeTelegram, tmp_path: Path
 ) -> None:
     """The installed command: uvicorn on a local port, the webhook registered, an update answered."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ENV_KEYS}
-    env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.url, TELEGRAM_WEBHOOK_SECRET=SECRET,
+    env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake_telegram.url,
+               TELEGRAM_WEBHOOK_SECRET=SECRET,
                PUBLIC_BASE_URL=PUBLIC, MIDWAY_DATA_DIR=str(tmp_path / "data"))
     server = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -487,13 +480,15 @@ def test_midway_serve_as_a_process_registers_the_webhook_and_answers(
             assert server.poll() is None, "midway serve exited early"
             assert time.monotonic() < deadline, "midway serve did not come up"
             time.sleep(0.1)
-        assert fake.webhook_url == f"{PUBLIC}{TELEGRAM_WEBHOOK_PATH}"
+        assert fake_telegram.webhook_url == f"{PUBLIC}{TELEGRAM_WEBHOOK_PATH}"
 
-        assert get(f"{base}{TELEGRAM_WEBHOOK_PATH}", fake.push_text(2007, "שלום"), secret="nope") == 403
-        assert get(f"{base}{TELEGRAM_WEBHOOK_PATH}", fake.push_text(2008, "שלום"), secret=SECRET) == 200
-        fake.wait_for(lambda f: f.sent_to(2008))
-        assert "נתחיל?" in fake.sent_to(2008)[0].text
-        assert fake.sent_to(2007) == []
+        nope = get(f"{base}{TELEGRAM_WEBHOOK_PATH}", fake_telegram.push_text(2007, "שלום"), secret="nope")
+        assert nope == 403
+        signed = get(f"{base}{TELEGRAM_WEBHOOK_PATH}", fake_telegram.push_text(2008, "שלום"), secret=SECRET)
+        assert signed == 200
+        fake_telegram.wait_for(lambda f: f.sent_to(2008))
+        assert "נתחיל?" in fake_telegram.sent_to(2008)[0].text
+        assert fake_telegram.sent_to(2007) == []
     finally:
         server.terminate()
         output = server.communicate(timeout=10)[0].decode()

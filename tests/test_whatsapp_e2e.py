@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import func, select
@@ -37,77 +36,17 @@ from storage.models import (
 )
 from tests.conftest import FakeClock, make_app
 from tests.fake_twilio import FakeTwilio
-from tests.whatsapp_kit import WhatsAppHarness, visible, whatsapp_settings
+from tests.kit.whatsapp import HX, WhatsAppHarness, visible, whatsapp_settings
+
+pytestmark = pytest.mark.app(whatsapp=True)
 
 T = TypeVar("T")
 RONIT = "+972501234567"
-HX = {
-    name: "HX" + f"{i:032x}"
-    for i, name in enumerate(
-        ["buttons_2", "buttons_3", "list_4", "list_10", "reminder_he", "reminder_en", "reminder_default"], 1
-    )
-}
-TEMPLATES = f"""
-[choices]
-buttons_2 = "{HX["buttons_2"]}"
-buttons_3 = "{HX["buttons_3"]}"
-list_4 = "{HX["list_4"]}"
-list_10 = "{HX["list_10"]}"
-
-[kinds."reminder.event"]
-variables = ["title", "when"]
-he = "{HX["reminder_he"]}"
-en = "{HX["reminder_en"]}"
-"""
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTwilio]:
-    with FakeTwilio() as server:
-        yield server
-
-
-def whatsapp_app(url: str, clock: FakeClock, tmp_path: Path, fake: FakeTwilio, templates: bool) -> App:
-    extra: dict[str, Any] = {}
-    if templates:
-        path = tmp_path / "whatsapp.toml"
-        path.write_text(TEMPLATES, encoding="utf-8")
-        extra["whatsapp_templates"] = str(path)
-    return make_app(url, clock, tmp_path, **whatsapp_settings(fake, **extra))
 
 
 BOTH = pytest.mark.parametrize(
     "app", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
 )
-
-
-@pytest.fixture
-def templates() -> bool:
-    return False
-
-
-@pytest.fixture
-def app(
-    request: pytest.FixtureRequest,
-    sqlite_url: str,
-    clock: FakeClock,
-    tmp_path: Path,
-    fake: FakeTwilio,
-    templates: bool,
-) -> Iterator[App]:
-    """SQLite; tests marked `BOTH` run once more on PostgreSQL."""
-    on = getattr(request, "param", "sqlite")
-    url = request.getfixturevalue("pg_url") if on == "postgres" else sqlite_url
-    application = whatsapp_app(url, clock, tmp_path, fake, templates)
-    yield application
-    application.db.dispose()
-
-
-@pytest.fixture
-def wa(app: App, fake: FakeTwilio) -> Iterator[WhatsAppHarness]:
-    harness = WhatsAppHarness(app, fake)
-    yield harness
-    harness.close()
 
 
 # ---- reading the database --------------------------------------------------------------------
@@ -148,7 +87,7 @@ def center_of(app: App, person_id: int) -> str | None:
 # ---- the pre-screen --------------------------------------------------------------------------
 @BOTH
 def test_a_whole_pre_screen_in_hebrew_answered_by_number_and_by_forgiving_text(
-    wa: WhatsAppHarness, app: App, fake: FakeTwilio
+    wa: WhatsAppHarness, app: App, fake_twilio: FakeTwilio
 ) -> None:
     ronit = wa.person(RONIT, "רונית כהן")
     ronit.send("שלום")
@@ -194,13 +133,13 @@ def test_a_whole_pre_screen_in_hebrew_answered_by_number_and_by_forgiving_text(
     assert center_of(app, person.id) == "kfar-saba"
     # every reply is in the delivery log, by Twilio's id, without its text
     sent = rows(app, OutboundMessage, person.id)
-    assert [m.platform_message_id for m in sent] == [c.sid for c in fake.sent_to(RONIT)]
+    assert [m.platform_message_id for m in sent] == [c.sid for c in fake_twilio.sent_to(RONIT)]
     assert {(m.kind, m.status, m.channel) for m in sent} == {("reply", "queued", "whatsapp")}
 
 
 @pytest.mark.parametrize("templates", [True])
 def test_buttons_and_lists_from_content_templates_are_answered_by_payload(
-    wa: WhatsAppHarness, app: App, fake: FakeTwilio
+    wa: WhatsAppHarness, app: App, fake_twilio: FakeTwilio
 ) -> None:
     ronit = wa.person(RONIT, "רונית")
     ronit.send("שלום")
@@ -274,7 +213,7 @@ def test_a_whole_pre_screen_in_english_after_choosing_the_language(wa: WhatsAppH
 @pytest.mark.parametrize("signature", [None, "bad-signature", "for-another-url"])
 @BOTH
 def test_a_forged_or_unsigned_webhook_is_refused_and_leaves_no_trace(
-    wa: WhatsAppHarness, app: App, fake: FakeTwilio, signature: str | None
+    wa: WhatsAppHarness, app: App, fake_twilio: FakeTwilio, signature: str | None
 ) -> None:
     form = {
         "MessageSid": "SMforged",
@@ -293,12 +232,14 @@ def test_a_forged_or_unsigned_webhook_is_refused_and_leaves_no_trace(
         ).status_code
         == 403
     )
-    assert fake.calls == []
+    assert fake_twilio.calls == []
     assert (count(app, Person), count(app, InboundMessage), count(app, OutboundMessage)) == (0, 0, 0)
 
 
 @BOTH
-def test_a_webhook_twilio_retries_is_answered_once(wa: WhatsAppHarness, app: App, fake: FakeTwilio) -> None:
+def test_a_webhook_twilio_retries_is_answered_once(
+    wa: WhatsAppHarness, app: App, fake_twilio: FakeTwilio
+) -> None:
     ronit = wa.person(RONIT)
     ronit.send("שלום")
     first = dict(ronit.form)
@@ -307,7 +248,7 @@ def test_a_webhook_twilio_retries_is_answered_once(wa: WhatsAppHarness, app: App
     ronit.send("1")
     ronit.repeat(dict(ronit.form))
     assert ronit.last == []
-    assert len(fake.sent_to(RONIT)) == 2
+    assert len(fake_twilio.sent_to(RONIT)) == 2
     assert [a.question for a in rows(app, Answer, person_of(app, RONIT).id)] == ["consent"]
     assert count(app, InboundMessage) == 2
 
@@ -354,7 +295,7 @@ def test_form_fields_become_inputs_for_the_engine() -> None:
 # ---- delivery statuses -----------------------------------------------------------------------
 @BOTH
 def test_status_callbacks_are_recorded_per_message_and_never_go_backwards(
-    wa: WhatsAppHarness, app: App, fake: FakeTwilio, clock: FakeClock
+    wa: WhatsAppHarness, app: App, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
     ronit = wa.person(RONIT)
     ronit.send("שלום")
@@ -414,7 +355,7 @@ def recipient(app: App, phone: str) -> Recipient:
 
 @pytest.mark.parametrize("templates", [True])
 def test_inside_the_window_free_form_outside_it_the_template(
-    wa: WhatsAppHarness, app: App, fake: FakeTwilio, clock: FakeClock
+    wa: WhatsAppHarness, app: App, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
     ronit = wa.person(RONIT)
     ronit.send("שלום")
@@ -423,13 +364,13 @@ def test_inside_the_window_free_form_outside_it_the_template(
         recipient(app, RONIT), proactive(person_of(app, RONIT).id), clock.now + timedelta(hours=20)
     )
     assert result.status is SendStatus.SENT
-    assert visible(fake.sent_to(RONIT)[-1].text) == "תזכורת: כנס חשיפה מחר ב-10:00"
+    assert visible(fake_twilio.sent_to(RONIT)[-1].text) == "תזכורת: כנס חשיפה מחר ב-10:00"
 
     result = sender.send(
         recipient(app, RONIT), proactive(person_of(app, RONIT).id), clock.now + timedelta(hours=25)
     )
     assert result.status is SendStatus.SENT
-    last = fake.sent_to(RONIT)[-1]
+    last = fake_twilio.sent_to(RONIT)[-1]
     assert (last.content_sid, last.variables, last.body) == (
         HX["reminder_he"],
         {"1": "כנס חשיפה", "2": "מחר ב-10:00"},
@@ -441,15 +382,15 @@ def test_inside_the_window_free_form_outside_it_the_template(
 
 @pytest.mark.parametrize("templates", [True])
 def test_whatsapp_refusing_free_form_as_outside_the_window_sends_the_template_instead(
-    wa: WhatsAppHarness, app: App, fake: FakeTwilio, clock: FakeClock
+    wa: WhatsAppHarness, app: App, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
     wa.person(RONIT).send("שלום")
-    fake.close_window(RONIT)  # e.g. the person's phone clock and ours disagree: 63016
+    fake_twilio.close_window(RONIT)  # e.g. the person's phone clock and ours disagree: 63016
     result = wa.whatsapp.sender.send(
         recipient(app, RONIT), proactive(person_of(app, RONIT).id, lang="en"), clock.now + timedelta(hours=1)
     )
     assert result.status is SendStatus.SENT
-    attempts = fake.attempts_to(RONIT)[-2:]
+    attempts = fake_twilio.attempts_to(RONIT)[-2:]
     assert [(a.error_code, a.content_sid) for a in attempts] == [(63016, None), (None, HX["reminder_en"])]
 
 
@@ -457,20 +398,20 @@ def test_whatsapp_refusing_free_form_as_outside_the_window_sends_the_template_in
 def test_outside_the_window_without_a_template_the_message_is_held_for_staff(
     wa: WhatsAppHarness,
     app: App,
-    fake: FakeTwilio,
+    fake_twilio: FakeTwilio,
     clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.INFO)
     wa.person(RONIT).send("שלום")
-    before = len(fake.calls)
+    before = len(fake_twilio.calls)
     person_id = person_of(app, RONIT).id
     result = wa.whatsapp.sender.send(
         recipient(app, RONIT), proactive(person_id), clock.now + timedelta(days=2)
     )
     assert (result.status, result.detail) == (SendStatus.HELD, "no_template")
-    assert len(fake.calls) == before  # nothing went out free-form
+    assert len(fake_twilio.calls) == before  # nothing went out free-form
     with app.db.transaction() as s:
         [held] = outbox.held_messages(s)
         assert (held.person_id, held.kind, held.status, held.reference) == (
@@ -491,7 +432,7 @@ def test_outside_the_window_without_a_template_the_message_is_held_for_staff(
 # ---- opt-out ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("word", ["STOP", "הסר", "עצור", "стоп", "توقف"])
 def test_stop_in_any_language_ends_proactive_messages_and_start_brings_them_back(
-    wa: WhatsAppHarness, app: App, fake: FakeTwilio, clock: FakeClock, word: str
+    wa: WhatsAppHarness, app: App, fake_twilio: FakeTwilio, clock: FakeClock, word: str
 ) -> None:
     ronit = wa.person(RONIT)
     ronit.send("שלום").send("1")
@@ -500,12 +441,12 @@ def test_stop_in_any_language_ends_proactive_messages_and_start_brings_them_back
     assert ronit.text() == visible(said.render_key("optout.done")), "the opt-out is confirmed"
     person_id = person_of(app, RONIT).id
     assert person_of(app, RONIT).opted_out
-    before = len(fake.calls)
+    before = len(fake_twilio.calls)
     result = wa.whatsapp.sender.send(
         recipient(app, RONIT), proactive(person_id), clock.now + timedelta(hours=1)
     )
     assert result.status is SendStatus.OPTED_OUT
-    assert len(fake.calls) == before
+    assert len(fake_twilio.calls) == before
 
     ronit.send("רונית")  # her own messages are still answered: the name, then the next question
     assert visible(said.render_key("prescreen.ask_age")) in ronit.text()
@@ -520,78 +461,82 @@ def test_stop_in_any_language_ends_proactive_messages_and_start_brings_them_back
 
 @BOTH
 def test_twilio_unsubscribed_21610_opts_the_person_out_and_marks_the_number_unreachable(
-    wa: WhatsAppHarness, app: App, fake: FakeTwilio, clock: FakeClock
+    wa: WhatsAppHarness, app: App, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
     ronit = wa.person(RONIT)
     ronit.send("שלום")
-    fake.unsubscribe(RONIT)
+    fake_twilio.unsubscribe(RONIT)
     person_id = person_of(app, RONIT).id
     result = wa.whatsapp.sender.send(
         recipient(app, RONIT), proactive(person_id), clock.now + timedelta(hours=1)
     )
     assert (result.status, result.detail) == (SendStatus.UNREACHABLE, "21610")
-    assert len(fake.attempts_to(RONIT)) == 2  # a permanent error: not retried
+    assert len(fake_twilio.attempts_to(RONIT)) == 2  # a permanent error: not retried
     person = person_of(app, RONIT)
     assert person.opted_out
     [identity] = rows(app, ChannelIdentity, person.id)
     assert identity.unreachable
     assert rows(app, OutboundMessage, person.id)[-1].error_code == "21610"
-    calls = len(fake.calls)
+    calls = len(fake_twilio.calls)
     assert (
         wa.whatsapp.sender.send(
             recipient(app, RONIT), proactive(person_id), clock.now + timedelta(hours=1)
         ).status
         is SendStatus.OPTED_OUT
     )
-    assert len(fake.calls) == calls
+    assert len(fake_twilio.calls) == calls
 
 
 # ---- limits: retries and pacing --------------------------------------------------------------
 def test_429_is_retried_after_the_time_twilio_asks_and_delivered_once(
-    wa: WhatsAppHarness, app: App, fake: FakeTwilio
+    wa: WhatsAppHarness, app: App, fake_twilio: FakeTwilio
 ) -> None:
-    fake.fail_next(status=429, retry_after=2)
+    fake_twilio.fail_next(status=429, retry_after=2)
     ronit = wa.person(RONIT)
     ronit.send("שלום")
     assert len(ronit.last) == 1 and "נתחיל?" in ronit.text()
-    assert [a.status for a in fake.attempts_to(RONIT)] == [429, 201]
+    assert [a.status for a in fake_twilio.attempts_to(RONIT)] == [429, 201]
     assert 2.0 in wa.monotonic.slept
 
 
 def test_server_errors_back_off_and_give_up_after_a_bounded_number_of_tries(
-    wa: WhatsAppHarness, app: App, fake: FakeTwilio, clock: FakeClock
+    wa: WhatsAppHarness, app: App, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
-    fake.fail_next(status=500, times=2)
+    fake_twilio.fail_next(status=500, times=2)
     ronit = wa.person(RONIT)
     ronit.send("שלום")
-    assert [a.status for a in fake.attempts_to(RONIT)] == [500, 500, 201]
+    assert [a.status for a in fake_twilio.attempts_to(RONIT)] == [500, 500, 201]
     assert [s for s in wa.monotonic.slept if s >= 1] == [1.0, 2.0]
 
-    fake.fail_next(status=503, times=10)
+    fake_twilio.fail_next(status=503, times=10)
     person_id = person_of(app, RONIT).id
     result = wa.whatsapp.sender.send(recipient(app, RONIT), proactive(person_id), clock.now)
     assert result.status is SendStatus.RETRY
-    assert len(fake.attempts_to(RONIT)) == 3 + 4  # one call and three retries, then the scheduler's turn
+    # one call and three retries, then the scheduler's turn
+    assert len(fake_twilio.attempts_to(RONIT)) == 3 + 4
 
 
 def test_a_permanent_error_is_recorded_and_not_retried(
-    wa: WhatsAppHarness, app: App, fake: FakeTwilio
+    wa: WhatsAppHarness, app: App, fake_twilio: FakeTwilio
 ) -> None:
-    fake.fail_next(status=400, code=21211)
+    fake_twilio.fail_next(status=400, code=21211)
     ronit = wa.person(RONIT)
     ronit.send("שלום")
-    assert ronit.last == [] and len(fake.attempts_to(RONIT)) == 1
+    assert ronit.last == [] and len(fake_twilio.attempts_to(RONIT)) == 1
     [row] = rows(app, OutboundMessage)
     assert (row.status, row.error_code, row.platform_message_id) == ("error", "21211", None)
 
 
-def test_sending_is_paced_per_sender(app: App, fake: FakeTwilio, clock: FakeClock, tmp_path: Path) -> None:
-    paced = make_app(app.db.url, clock, tmp_path, **whatsapp_settings(fake, twilio_messages_per_second=2.0))
-    harness = WhatsAppHarness(paced, fake)
+def test_sending_is_paced_per_sender(
+    app: App, fake_twilio: FakeTwilio, clock: FakeClock, tmp_path: Path
+) -> None:
+    settings = whatsapp_settings(fake_twilio, twilio_messages_per_second=2.0)
+    paced = make_app(app.db.url, clock, tmp_path, **settings)
+    harness = WhatsAppHarness(paced, fake_twilio)
     try:
         for i in range(5):
             harness.person(f"+97250123450{i}").send("שלום")
-        assert len(fake.calls) == 5
+        assert len(fake_twilio.calls) == 5
         assert sum(harness.monotonic.slept) == pytest.approx(2.0)  # 5 messages at 2 a second: 2 s of waiting
     finally:
         harness.close()
@@ -613,15 +558,15 @@ def test_a_misspelled_template_setting_is_refused_with_a_clear_message(tmp_path:
 
 
 def test_the_web_server_serves_whatsapp_when_twilio_is_configured_and_needs_the_public_address(
-    fake: FakeTwilio, clock: FakeClock, tmp_path: Path, sqlite_url: str
+    fake_twilio: FakeTwilio, clock: FakeClock, tmp_path: Path, sqlite_url: str
 ) -> None:
-    configured = make_app(sqlite_url, clock, tmp_path, **whatsapp_settings(fake))
+    configured = make_app(sqlite_url, clock, tmp_path, **whatsapp_settings(fake_twilio))
     paths = {getattr(r, "path", None) for r in create_web_app(configured).routes}
     assert {"/twilio/whatsapp", "/twilio/status", "/healthz"} <= paths
     assert "/telegram/webhook" not in paths
     configured.db.dispose()
 
-    no_address = make_app(sqlite_url, clock, tmp_path, **whatsapp_settings(fake, public_base_url=None))
+    no_address = make_app(sqlite_url, clock, tmp_path, **whatsapp_settings(fake_twilio, public_base_url=None))
     with pytest.raises(WebhookNotConfigured, match="PUBLIC_BASE_URL"):
         create_web_app(no_address)
     no_address.db.dispose()

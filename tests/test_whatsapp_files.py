@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from icalendar import Calendar
 from twilio.request_validator import RequestValidator
 
@@ -23,12 +24,10 @@ from flows import Document, Msg, Reply
 from tests.conftest import FakeClock
 from tests.events_kit import at, event
 from tests.fake_twilio import AUTH_TOKEN, Call, FakeTwilio
+from tests.kit.whatsapp import PUBLIC, WhatsAppHarness, visible
 from tests.test_events_whatsapp import RONIT, whatsapp_participant
-from tests.test_whatsapp_e2e import app as app  # noqa: F401 (fixtures)
-from tests.test_whatsapp_e2e import fake as fake  # noqa: F401
-from tests.test_whatsapp_e2e import templates as templates  # noqa: F401
-from tests.test_whatsapp_e2e import wa as wa  # noqa: F401
-from tests.whatsapp_kit import PUBLIC, WhatsAppHarness, visible
+
+pytestmark = pytest.mark.app(whatsapp=True)
 
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
 
@@ -36,7 +35,7 @@ ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
 LINK_LINE = "להוספה ליומן בטלפון, לחצו על הקישור:"
 
 
-def sign_up_on_whatsapp(app: App, wa: WhatsAppHarness) -> Call:  # noqa: F811
+def sign_up_on_whatsapp(app: App, wa: WhatsAppHarness) -> Call:
     """Ronit signs up for the opening workshop (13 December, 09:00-11:00) by typing the options;
     the message that carries the calendar link."""
     whatsapp_participant(app, wa)
@@ -57,7 +56,7 @@ def link_in(call: Call) -> str:
     return url
 
 
-def fetch(wa: WhatsAppHarness, url: str, method: str = "GET") -> Any:  # noqa: F811
+def fetch(wa: WhatsAppHarness, url: str, method: str = "GET") -> Any:
     assert url.startswith(PUBLIC + "/files/"), url
     return wa.client.request(method, url.removeprefix(PUBLIC))
 
@@ -69,8 +68,8 @@ def tampered(url: str) -> str:
 
 
 def test_a_sign_up_sends_a_text_with_the_link_and_the_link_gives_the_ics(
-    app: App,  # noqa: F811
-    wa: WhatsAppHarness,  # noqa: F811
+    app: App,
+    wa: WhatsAppHarness,
 ) -> None:
     with_link = sign_up_on_whatsapp(app, wa)
     url = link_in(with_link)
@@ -122,8 +121,8 @@ def test_the_link_has_a_line_of_its_own_in_every_language() -> None:
 
 
 def test_a_tampered_or_unknown_link_is_a_plain_404(
-    app: App,  # noqa: F811
-    wa: WhatsAppHarness,  # noqa: F811
+    app: App,
+    wa: WhatsAppHarness,
 ) -> None:
     url = link_in(sign_up_on_whatsapp(app, wa))
     head, token, _ = url.rsplit("/", 2)
@@ -142,8 +141,8 @@ def test_a_tampered_or_unknown_link_is_a_plain_404(
 
 
 def test_the_link_expires_when_the_event_ends(
-    app: App,  # noqa: F811
-    wa: WhatsAppHarness,  # noqa: F811
+    app: App,
+    wa: WhatsAppHarness,
     clock: FakeClock,
 ) -> None:
     url = link_in(sign_up_on_whatsapp(app, wa))
@@ -176,15 +175,15 @@ def calendar_notice(app: App, person_id: int) -> Proactive:
 
 
 def test_a_proactive_message_with_a_file_sends_its_link_too(
-    app: App,  # noqa: F811
-    wa: WhatsAppHarness,  # noqa: F811
-    fake: FakeTwilio,  # noqa: F811
+    app: App,
+    wa: WhatsAppHarness,
+    fake_twilio: FakeTwilio,
 ) -> None:
     ronit = whatsapp_participant(app, wa)  # she wrote just now: inside the 24-hour window
     recipient = Recipient(ronit, "whatsapp", RONIT, None)
     result = wa.whatsapp.sender.send(recipient, calendar_notice(app, ronit), app.clock())
     assert result.status is SendStatus.SENT
-    hint, with_link = fake.sent_to(RONIT)[-2:]
+    hint, with_link = fake_twilio.sent_to(RONIT)[-2:]
     assert hint.media_url is None and with_link.media_url is None
     assert visible(with_link.text).splitlines()[:2] == ["כנס חשיפה – קובץ ליומן", LINK_LINE]
     response = fetch(wa, link_in(with_link))
@@ -192,18 +191,18 @@ def test_a_proactive_message_with_a_file_sends_its_link_too(
 
 
 def test_without_public_base_url_only_the_caption_goes(
-    app: App,  # noqa: F811
-    wa: WhatsAppHarness,  # noqa: F811
-    fake: FakeTwilio,  # noqa: F811
+    app: App,
+    wa: WhatsAppHarness,
+    fake_twilio: FakeTwilio,
 ) -> None:
     ronit = whatsapp_participant(app, wa)
     base = wa.whatsapp
     no_links = WhatsApp(app, base.messages, base.templates, RequestValidator(AUTH_TOKEN), public_base_url="")
-    before = len(fake.sent_to(RONIT))
+    before = len(fake_twilio.sent_to(RONIT))
     result = no_links.sender.send(
         Recipient(ronit, "whatsapp", RONIT, None), calendar_notice(app, ronit), app.clock()
     )
     assert result.status is SendStatus.SENT
-    sent = fake.sent_to(RONIT)[before:]
+    sent = fake_twilio.sent_to(RONIT)[before:]
     assert [c.media_url for c in sent] == [None, None]
     assert visible(sent[-1].text) == "כנס חשיפה – קובץ ליומן"  # no link line without a link

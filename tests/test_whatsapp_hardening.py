@@ -15,8 +15,8 @@ from bot.channels.whatsapp.adapter import WEBHOOK_PATH
 from storage.models import Answer, InboundMessage, OutboundMessage, Person
 from tests.conftest import FakeClock, make_app
 from tests.fake_twilio import FakeTwilio
+from tests.kit.whatsapp import PUBLIC, WhatsAppHarness, whatsapp_settings
 from tests.test_whatsapp_e2e import count
-from tests.whatsapp_kit import PUBLIC, WhatsAppHarness, whatsapp_settings
 
 RONIT = "+972501234567"
 

@@ -7,9 +7,6 @@ the wire); the WhatsApp side through signed webhooks and the fake Twilio REST se
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
@@ -26,32 +23,13 @@ from storage.models import (
     Person,
     PrescreenOutcome,
 )
-from tests.conftest import FakeClock, make_app
-from tests.fake_twilio import FakeTwilio
-from tests.whatsapp_kit import WhatsAppHarness, whatsapp_settings
+from tests.conftest import FakeClock
+from tests.kit.whatsapp import WhatsAppHarness
+
+pytestmark = pytest.mark.app(db="both", whatsapp=True)
 
 PHONE = "+972501234567"
 TG_USER = "1001"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTwilio]:
-    with FakeTwilio() as server:
-        yield server
-
-
-@pytest.fixture
-def app(db_url: str, clock: FakeClock, tmp_path: Path, fake: FakeTwilio) -> Iterator[App]:
-    application = make_app(db_url, clock, tmp_path, **whatsapp_settings(fake))
-    yield application
-    application.db.dispose()
-
-
-@pytest.fixture
-def wa(app: App, fake: FakeTwilio) -> Iterator[WhatsAppHarness]:
-    harness = WhatsAppHarness(app, fake)
-    yield harness
-    harness.close()
 
 
 class Telegram:

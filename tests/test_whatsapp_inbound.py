@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -28,35 +27,17 @@ from flows import Text
 from storage import inbox
 from storage.db import Database
 from storage.models import Answer, InboundMessage, Person
-from tests.conftest import FakeClock, make_app
+from tests.conftest import FakeClock
 from tests.fake_twilio import FakeTwilio
 from tests.kit import START
-from tests.whatsapp_kit import WhatsAppHarness, visible, whatsapp_settings
+from tests.kit.whatsapp import WhatsAppHarness, visible
+
+pytestmark = pytest.mark.app(db="both", whatsapp=True)
 
 RONIT = "+972501234567"
 DANA = "+972527654321"
 WELCOME = "נתחיל?"  # the answer to a first "שלום"
 ASKS_NAME = "איך לפנות אליכם"  # the answer to "1" (yes, let us start)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTwilio]:
-    with FakeTwilio() as server:
-        yield server
-
-
-@pytest.fixture
-def app(db_url: str, clock: FakeClock, tmp_path: Path, fake: FakeTwilio) -> Iterator[App]:
-    application = make_app(db_url, clock, tmp_path, **whatsapp_settings(fake))
-    yield application
-    application.db.dispose()
-
-
-@pytest.fixture
-def wa(app: App, fake: FakeTwilio) -> Iterator[WhatsAppHarness]:
-    harness = WhatsAppHarness(app, fake)
-    yield harness
-    harness.close()
 
 
 def inbound_rows(app: App) -> list[InboundMessage]:
@@ -69,8 +50,8 @@ def answers(app: App) -> list[str]:
         return list(s.scalars(select(Answer.question).order_by(Answer.id)))
 
 
-def texts(fake: FakeTwilio, phone: str) -> list[str]:
-    return [visible(c.text) for c in fake.sent_to(phone)]
+def texts(fake_twilio: FakeTwilio, phone: str) -> list[str]:
+    return [visible(c.text) for c in fake_twilio.sent_to(phone)]
 
 
 def wrap_steps(
@@ -91,7 +72,7 @@ def wrap_steps(
 
 # ---- in the order they came ------------------------------------------------------------------
 def test_one_persons_messages_are_stepped_and_answered_in_order_while_others_are_answered_meanwhile(
-    wa: WhatsAppHarness, app: App, fake: FakeTwilio, monkeypatch: pytest.MonkeyPatch
+    wa: WhatsAppHarness, app: App, fake_twilio: FakeTwilio, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ronit, dana = wa.person(RONIT), wa.person(DANA)
     first, second = ronit.text_form("שלום"), ronit.text_form("1")
@@ -120,17 +101,17 @@ def test_one_persons_messages_are_stepped_and_answered_in_order_while_others_are
         dana.send("שלום")  # someone else, meanwhile: answered at once
         assert WELCOME in dana.text()
         assert stepped == [first["MessageSid"], dana.form["MessageSid"]]  # Ronit's "1" waits its turn
-        assert texts(fake, RONIT) == []
+        assert texts(fake_twilio, RONIT) == []
         release_first.set()
         assert posted_first.result(10).status_code == posted_second.result(10).status_code == 200
     assert stepped == [first["MessageSid"], dana.form["MessageSid"], second["MessageSid"]]
-    sent = texts(fake, RONIT)
+    sent = texts(fake_twilio, RONIT)
     assert WELCOME in sent[0] and ASKS_NAME in sent[-1]
     assert answers(app) == ["consent"]
 
 
 def test_twilio_retrying_a_webhook_while_its_message_waits_does_not_step_it_twice(
-    wa: WhatsAppHarness, app: App, fake: FakeTwilio, monkeypatch: pytest.MonkeyPatch
+    wa: WhatsAppHarness, app: App, fake_twilio: FakeTwilio, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ronit = wa.person(RONIT)
     first = ronit.text_form("שלום")
@@ -149,14 +130,14 @@ def test_twilio_retrying_a_webhook_while_its_message_waits_does_not_step_it_twic
         release.set()
         assert posted.result(10).status_code == 200
     assert stepped == [first["MessageSid"]]
-    assert len(texts(fake, RONIT)) == 1 and len(inbound_rows(app)) == 1
+    assert len(texts(fake_twilio, RONIT)) == 1 and len(inbound_rows(app)) == 1
 
 
 # ---- not lost --------------------------------------------------------------------------------
 def test_a_message_kept_just_before_the_server_stopped_is_answered_once_when_it_starts_again(
-    app: App, fake: FakeTwilio, monkeypatch: pytest.MonkeyPatch
+    app: App, fake_twilio: FakeTwilio, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    before = WhatsAppHarness(app, fake)
+    before = WhatsAppHarness(app, fake_twilio)
     ronit = before.person(RONIT)
     ronit.send("שלום")
     with monkeypatch.context() as crash:  # the process dies after Twilio's 200, before the step
@@ -170,17 +151,17 @@ def test_a_message_kept_just_before_the_server_stopped_is_answered_once_when_it_
         assert ronit.last == [] and len(inbound_rows(app)) == 2
     before.close()
 
-    after = WhatsAppHarness(app, fake)  # started again: the kept message is stepped
+    after = WhatsAppHarness(app, fake_twilio)  # started again: the kept message is stepped
     after.settle()
-    assert ASKS_NAME in texts(fake, RONIT)[-1] and len(texts(fake, RONIT)) == 2
+    assert ASKS_NAME in texts(fake_twilio, RONIT)[-1] and len(texts(fake_twilio, RONIT)) == 2
     assert answers(app) == ["consent"]
     assert [(r.state, r.fields) for r in inbound_rows(app)] == [("done", None), ("done", None)]
     after.post(WEBHOOK_PATH, ronit.form)  # Twilio retrying again: nothing
     after.close()
-    again = WhatsAppHarness(app, fake)  # and a second restart steps nothing either
+    again = WhatsAppHarness(app, fake_twilio)  # and a second restart steps nothing either
     again.settle()
     again.close()
-    assert len(texts(fake, RONIT)) == 2 and answers(app) == ["consent"]
+    assert len(texts(fake_twilio, RONIT)) == 2 and answers(app) == ["consent"]
 
 
 class ProcessDied(BaseException):
@@ -188,9 +169,9 @@ class ProcessDied(BaseException):
 
 
 def test_a_step_cut_off_before_its_commit_is_stepped_again_at_the_next_start(
-    app: App, fake: FakeTwilio, monkeypatch: pytest.MonkeyPatch
+    app: App, fake_twilio: FakeTwilio, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    before = WhatsAppHarness(app, fake)
+    before = WhatsAppHarness(app, fake_twilio)
     ronit = before.person(RONIT)
     ronit.send("שלום")
     with monkeypatch.context() as crash:
@@ -214,15 +195,15 @@ def test_a_step_cut_off_before_its_commit_is_stepped_again_at_the_next_start(
     assert answers(app) == [] and inbound_rows(app)[-1].state == "pending"
     before.close()
 
-    after = WhatsAppHarness(app, fake)
+    after = WhatsAppHarness(app, fake_twilio)
     after.settle()
     after.close()
-    assert ASKS_NAME in texts(fake, RONIT)[-1] and len(texts(fake, RONIT)) == 2
+    assert ASKS_NAME in texts(fake_twilio, RONIT)[-1] and len(texts(fake_twilio, RONIT)) == 2
     assert answers(app) == ["consent"]
 
 
 def test_a_sweep_steps_a_message_left_pending_longer_than_the_lease_and_leaves_a_fresh_one(
-    wa: WhatsAppHarness, app: App, fake: FakeTwilio, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    wa: WhatsAppHarness, app: App, fake_twilio: FakeTwilio, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ronit = wa.person(RONIT)
     with monkeypatch.context() as lost:  # e.g. its worker thread never came back
@@ -230,17 +211,17 @@ def test_a_sweep_steps_a_message_left_pending_longer_than_the_lease_and_leaves_a
         ronit.send("שלום")
     clock.advance(seconds=LEASE.total_seconds() - 1)
     assert wa.sweep(LEASE) == 0  # perhaps another server's, still being stepped
-    assert texts(fake, RONIT) == []
+    assert texts(fake_twilio, RONIT) == []
     clock.advance(seconds=2)
     assert wa.sweep(LEASE) == 1
-    assert WELCOME in texts(fake, RONIT)[0]
-    assert wa.sweep(LEASE) == 0 and len(texts(fake, RONIT)) == 1
+    assert WELCOME in texts(fake_twilio, RONIT)[0]
+    assert wa.sweep(LEASE) == 0 and len(texts(fake_twilio, RONIT)) == 1
 
 
 def test_a_step_that_fails_is_apologised_for_once_and_not_tried_again(
     wa: WhatsAppHarness,
     app: App,
-    fake: FakeTwilio,
+    fake_twilio: FakeTwilio,
     monkeypatch: pytest.MonkeyPatch,
     clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
@@ -265,7 +246,7 @@ def test_a_step_that_fails_is_apologised_for_once_and_not_tried_again(
 
 
 def test_twilio_gets_500_when_the_message_cannot_be_stored_and_nothing_is_stepped(
-    wa: WhatsAppHarness, app: App, fake: FakeTwilio, monkeypatch: pytest.MonkeyPatch
+    wa: WhatsAppHarness, app: App, fake_twilio: FakeTwilio, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def database_gone(inbound: Inbound, form: dict[str, str]) -> bool:
         raise OSError("connection refused")
@@ -273,7 +254,7 @@ def test_twilio_gets_500_when_the_message_cannot_be_stored_and_nothing_is_steppe
     monkeypatch.setattr(wa.whatsapp, "keep", database_gone)
     response = wa.post(WEBHOOK_PATH, wa.person(RONIT).text_form("שלום"))
     assert response.status_code == 500  # Twilio reports it (and its fallback URL, if set, gets it)
-    assert fake.calls == [] and inbound_rows(app) == []
+    assert fake_twilio.calls == [] and inbound_rows(app) == []
     monkeypatch.undo()
     wa.person(DANA).send("שלום")  # the next message is served: nothing is left waiting in line
     assert WELCOME in wa.person(DANA).all_texts()[0]

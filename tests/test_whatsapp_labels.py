@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from bot.channels.whatsapp_templates import BUTTON_TITLE_MAX, LIST_ITEM_MAX, Templates
 
-from bot.channels.whatsapp import render
+from bot.channels.whatsapp.adapter import render
+from bot.channels.whatsapp.templates import BUTTON_TITLE_MAX, LIST_ITEM_MAX, Templates
 from flows import LANGUAGES, Choice, Msg, Reply
 from flows.context import (
     Bookings,

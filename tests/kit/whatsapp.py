@@ -1,9 +1,11 @@
-"""A WhatsApp person for end-to-end tests: signed Twilio webhooks in, the real twilio client out.
+"""The WhatsApp backend of the test kit: signed Twilio webhooks in, the real twilio client out to
+the fake Twilio REST API (tests/fake_twilio.py).
 
     wa = WhatsAppHarness(app, fake)          # the web app with the WhatsApp channel, a fake clock
     ronit = wa.person("+972501234567", "רונית כהן")
     ronit.send("שלום")                        # a signed POST /twilio/whatsapp
     ronit.text()                              # what came back through the fake REST API
+    ronit.click("כן")                         # by its number, or its button when templates are set
     ronit.press(payload) / ronit.pick(list_id) / ronit.send_location()
 
 Replies go out in a background task after the webhook's answer; Starlette's TestClient returns
@@ -15,6 +17,7 @@ request (kept by a process that stopped: stepped at start-up, or by a sweep) are
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -33,8 +36,28 @@ from bot.channels.whatsapp.adapter import (
 )
 from bot.server import create_web_app
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, Call, FakeTwilio
+from tests.kit.chat import DeliveryLog, plain
 
 PUBLIC = "https://bot.example.org"
+# Content templates (the `templates` fixture set to True): buttons and lists, and one reminder
+HX = {
+    name: "HX" + f"{i:032x}"
+    for i, name in enumerate(
+        ["buttons_2", "buttons_3", "list_4", "list_10", "reminder_he", "reminder_en", "reminder_default"], 1
+    )
+}
+TEMPLATES = f"""
+[choices]
+buttons_2 = "{HX["buttons_2"]}"
+buttons_3 = "{HX["buttons_3"]}"
+list_4 = "{HX["list_4"]}"
+list_10 = "{HX["list_10"]}"
+
+[kinds."reminder.event"]
+variables = ["title", "when"]
+he = "{HX["reminder_he"]}"
+en = "{HX["reminder_en"]}"
+"""
 
 
 @dataclass
@@ -68,6 +91,7 @@ class WhatsAppHarness:
         self.app = app
         self.fake = fake
         self.monotonic = FakeMonotonic()
+        self.deliveries = DeliveryLog(app)
         self.whatsapp: WhatsApp = build_whatsapp(app, monotonic=self.monotonic, sleep=self.monotonic.sleep)
         self.web = create_web_app(app, channels=[whatsapp_channel(app, self.whatsapp)])
         self.incoming: Incoming = self.web.state.whatsapp_incoming
@@ -120,6 +144,7 @@ class WaPerson:
         self.last: list[Call] = []
         self.form: dict[str, str] = {}
         self.response: Any = None
+        self._said_from = 0
 
     # ---- what the person does ----------------------------------------------------------------
     def send(self, body: str) -> WaPerson:
@@ -145,6 +170,56 @@ class WaPerson:
                 "ListTitle": title,
                 "NumMedia": "0",
                 "MessageType": "interactive",
+            }
+        )
+
+    def click(self, label: str) -> WaPerson:
+        """Choose the option labelled `label`: tap its button when the last replies came from a
+        Content template, else type its number from the numbered list."""
+        if any(c.content_sid for c in self.last):
+            return self.tap(label)
+        return self.choose(label)
+
+    def tap(self, label: str, message: Call | None = None) -> WaPerson:
+        """Tap the quick-reply button titled `label` on the last message with buttons (or on
+        `message`): Twilio sends its id as ButtonPayload."""
+        with_buttons = [message] if message else [c for c in self.last if c.content_sid]
+        assert with_buttons, "no message with buttons"
+        variables = with_buttons[-1].variables
+        titles = {visible(variables[k]): variables[str(int(k) + 1)] for k in variables if int(k) % 2 == 0}
+        assert label in titles, f"no button {label!r} among {list(titles)}"
+        return self.press(titles[label], label)
+
+    def choose(self, label: str) -> WaPerson:
+        """Answer by the number of an option, as most people do."""
+        return self.send(self.number_of(label))
+
+    def number_of(self, label: str) -> str:
+        """The number in front of `label` in the last numbered list the person got."""
+        found = re.findall(rf"^(\d+)\. .*{re.escape(label)}", self.text(), flags=re.MULTILINE)
+        assert found, f"no numbered option {label!r} in {self.text()!r}"
+        return found[-1]
+
+    def share_contact(self, phone: str, own: bool = True) -> WaPerson:
+        """A contact card, as WhatsApp sends one: a vCard attached to the message."""
+        return self.deliver(
+            {
+                "Body": "",
+                "NumMedia": "1",
+                "MediaContentType0": "text/vcard",
+                "MediaUrl0": "https://api.twilio.com/media/MEvcard",
+                "MessageType": "contacts",
+            }
+        )
+
+    def send_sticker(self) -> WaPerson:
+        return self.deliver(
+            {
+                "Body": "",
+                "NumMedia": "1",
+                "MediaContentType0": "image/webp",
+                "MediaUrl0": "https://api.twilio.com/media/MEsticker",
+                "MessageType": "sticker",
             }
         )
 
@@ -196,6 +271,7 @@ class WaPerson:
         """Post `form` (again: Twilio retrying a webhook sends the same MessageSid)."""
         before = len(self.harness.fake.sent_to(self.phone))
         self.form = form
+        self._said_from = self.harness.deliveries.count("whatsapp", self.phone)
         self.response = self.harness.post(WEBHOOK_PATH, form)
         assert self.response.status_code == 200, self.response.status_code
         self.last = self.harness.fake.sent_to(self.phone)[before:]
@@ -206,9 +282,25 @@ class WaPerson:
         """The last replies as the phone shows them (bidi isolation marks are invisible)."""
         return "\n".join(visible(c.text) for c in self.last)
 
+    def last_text(self) -> str:
+        return self.text()
+
+    def buttons(self) -> list[str]:
+        """The options of the last message that had some: template buttons, or the numbered lines."""
+        for call in reversed(self.last):
+            if call.content_sid:
+                v = call.variables
+                return [visible(v[k]) for k in sorted(v, key=int) if int(k) % 2 == 0 and int(k) > 0]
+            numbered = re.findall(r"^\d+\. (.*)$", visible(call.text), flags=re.MULTILINE)
+            if numbered:
+                return numbered
+        return []
+
+    def said(self) -> list[str]:
+        return self.harness.deliveries.keys_since("whatsapp", self.phone, self._said_from)
+
     def all_texts(self) -> list[str]:
         return [visible(c.text) for c in self.harness.fake.sent_to(self.phone)]
 
 
-def visible(text: str) -> str:
-    return text.replace("\u2068", "").replace("\u2069", "")
+visible = plain

@@ -5,7 +5,8 @@
     chat.click("כן, נתחיל")
     assert "גיל" in chat.last_text()
 
-The state is written to JSON and read back after every step, as the shell does.
+The state is written to JSON and read back after every step, as the shell does. This is the flow
+backend of the kit's one person API (tests/kit/chat.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from flows import (
     Unsupported,
     step,
 )
+from flows.context import Bookings
 from flows.effects import Effect, RecordOutcome, SetLanguage, SetOptOut, SetPhone
 
 CATALOGS = Catalogs(strict=True)
@@ -43,6 +45,7 @@ class FlowChat:
     person: PersonFacts = field(default_factory=PersonFacts)
     now: datetime = START
     program: object = PROGRAM
+    bookings: Bookings = field(default_factory=Bookings)  # what the shell would read for the step
     state: State = field(init=False)
     replies: list[Reply] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
@@ -80,7 +83,8 @@ class FlowChat:
 
     def context(self) -> Context:
         """What the shell knows for a step; kits of other features add their facts."""
-        return Context(program=self.program, lexicon=CATALOGS, person=self.person)  # type: ignore[arg-type]
+        return Context(program=self.program, lexicon=CATALOGS, person=self.person,  # type: ignore[arg-type]
+                       bookings=self.bookings)
 
     def feed(self, inp: Input) -> FlowChat:
         sprint = step(self.state, inp, self.now, self.context())
@@ -114,6 +118,13 @@ class FlowChat:
 
     def last_text(self) -> str:
         return "\n\n".join(self.text_of(r) for r in self.last_batch)
+
+    def text(self) -> str:
+        return self.last_text()
+
+    def said(self) -> list[str]:
+        """The message keys of the last step's replies."""
+        return [p.key for r in self.last_batch for p in r.parts]
 
     def last_choices(self):  # type: ignore[no-untyped-def]
         for reply in reversed(self.last_batch):

@@ -1,0 +1,77 @@
+"""The life of a fake HTTP server in a test: it serves on 127.0.0.1 on a free port from a daemon
+thread, is stopped (quickly, even with requests waiting), and lets the test wait for what it records.
+
+    class FakeX(LocalServer):
+        name = "fake-x"
+        def handler(self) -> type[BaseHTTPRequestHandler]: ...
+
+    with FakeX() as fake:
+        fake.url                                         # http://127.0.0.1:<port>
+        fake.wait_until(lambda: fake.calls, "a call")    # under the fake's condition
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+
+
+class LocalServer:
+    """Base of the fake Telegram and Twilio servers: start, stop, url and waiting."""
+
+    name = "fake-server"
+    server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer
+
+    def __post_init__(self) -> None:
+        self._cond = threading.Condition()
+        self._closed = False
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        """The request handler class, bound to this fake."""
+        raise NotImplementedError
+
+    # ---- life --------------------------------------------------------------------------------
+    def start(self) -> Self:
+        self._server = self.server_class(("127.0.0.1", 0), self.handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name=self.name, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        with self._cond:  # requests waiting on the condition (long polls) return now
+            self._closed = True
+            self._cond.notify_all()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() the fake first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    # ---- waiting -----------------------------------------------------------------------------
+    def wait_until(self, check: Callable[[], Any], what: str, timeout: float = 10.0) -> None:
+        """Wait, under the fake's condition, until `check()` is true; fail the test after `timeout`."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not check():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{self.name}: {what} not within {timeout}s")
+                self._cond.wait(min(left, 0.05))
