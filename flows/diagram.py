@@ -81,7 +81,8 @@ def timeout_edges(key: str, timeout: Timeout, after: str) -> list[Edge]:
         label += " (and effects)"
     if timeout.go == STAY:
         return [Edge(node_id(key), node_id(key), "timeout", label + ": stays")]
-    return [Edge(node_id(key), target_id(t), "timeout", label)
+    return [Edge(node_id(key), node_id(key), "timeout", label + ": stays") if t == STAY
+            else Edge(node_id(key), target_id(t), "timeout", label)
             for t in static_targets(timeout.go, timeout.targets, after)]
 
 

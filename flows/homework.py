@@ -173,7 +173,8 @@ CHECKIN = Flow(
     steps=(
         Ask("answer", prompt=checkin_prompt, options=ANSWER_OPTIONS, next="report",
             timeout=Timeout(after=lambda v: _hours(v, "reminder_after_hours"),
-                            go=lambda v: "reminded" if still_awaited(v) else STAY)),
+                            go=lambda v: "reminded" if still_awaited(v) else STAY,
+                            targets=("reminded", STAY))),
         # still no answer: the question stays (a late answer still counts), said nothing more
         Ask("reminded", prompt=reminder_prompt, options=ANSWER_OPTIONS,
             timeout=Timeout(after=lambda v: _hours(v, "overdue_after_hours"), go=STAY,
