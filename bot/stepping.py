@@ -46,7 +46,7 @@ class Stepped:
 def run_step(session: Session, person: Person, facts: PersonFacts, state: State, inp: Input, now: datetime,
              program: Program, lexicon: Lexicon) -> Stepped:
     on_staff = facts.role in STAFF_ROLES  # their center's requests and cases: read when a step looks
-    ctx = Context(program=program, lexicon=lexicon, person=facts, bookings=None,
+    ctx = Context(program=program, lexicon=lexicon, person=facts, bookings=None, homework_tasks=None,
                   staff_queue=None if on_staff else StaffQueue())
     for _ in range(len(FACT_LOADERS) + 1):
         try:

@@ -167,7 +167,8 @@ class Context:
     person: PersonFacts = field(default_factory=PersonFacts)
     bookings: Bookings | None = field(default_factory=Bookings)  # None: not loaded (FactsNotLoaded)
     staff_queue: StaffQueue | None = field(default_factory=StaffQueue)  # None: not loaded (as bookings)
-    homework_tasks: tuple[HomeworkFacts, ...] | None = None  # None: not loaded (the "homework" fact)
+    # None: not loaded (the "homework" fact); the shell passes None and loads it when a step looks
+    homework_tasks: tuple[HomeworkFacts, ...] | None = ()
 
     def _bookings(self) -> Bookings:
         if self.bookings is None:
