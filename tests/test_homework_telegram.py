@@ -41,7 +41,7 @@ def test_a_task_is_told_checked_in_on_its_due_date_and_answered_with_the_buttons
     assert "היום מגיע המועד של המשימה" in asked.text.translate(ISOLATES)
     assert [b.translate(ISOLATES) for b in asked.buttons] == [
         "ביצעתי ✓", "ביצעתי חלק", "אשמח לעזרה", "כבר לא רלוונטי"]
-    ronit.press("ביצעתי חלק")
+    ronit.click("ביצעתי חלק")
     assert "המטרה הייתה 5 משרות" in ronit.text()
     ronit.send("3")
     ronit.send("3.12")

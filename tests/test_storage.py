@@ -436,7 +436,7 @@ def test_delete_my_data_erases_the_person_and_everything_about_them(db: Database
               RecordOutcome("eligible", "kfar-saba"),
               RecordOutcome("manager_decision", "tel-aviv", ("age_margin",), decision_due=date(2026, 11, 25)))
     with db.transaction() as s:  # an event sign-up (with its reminders), a meeting, a staff task
-        from storage import events
+        from storage import events, homework
         from storage.models import StaffTask
 
         program = load_program(None)
@@ -448,6 +448,8 @@ def test_delete_my_data_erases_the_person_and_everything_about_them(db: Database
             events.create_meeting(s, person_id=who, promoter="Dana", starts_at=NOW + timedelta(days=3),
                                   place="room 2", kind="personal", now=NOW, program=program)
             s.add(StaffTask(person_id=who, kind="call", reason="test", status="open", created_at=NOW))
+            homework.assign(s, person_id=who, kind="free", text="לספר לחבר שאני מחפשת עבודה",
+                            due=(NOW + timedelta(days=7)).date(), now=NOW, program=program)
     with db.transaction() as s:
         before = dependents(s, person_id)
         assert all(before.values()), before  # every table that can hold the person does
