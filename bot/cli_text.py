@@ -17,7 +17,7 @@ Each refusal is a `ValueError` whose text is the one line the command prints.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from typing import Any
 
@@ -155,3 +155,15 @@ def known_center(session: Session, slug: str | None) -> str | None:
 def counted(n: int, one: str, many: str) -> str:
     """"1 person", "2 people": staff output reads as English is written."""
     return f"{n} {one if n == 1 else many}"
+
+
+def one_line_errors(command: Callable[[], int]) -> int:
+    """Run a staff command; what it refuses is one line and an exit code (2: an unknown center)."""
+    try:
+        return command()
+    except UnknownCenter as error:
+        print(f"error: {error}")
+        return 2
+    except (ValueError, LookupError) as error:
+        print(f"error: {error}")
+        return 1

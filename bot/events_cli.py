@@ -28,7 +28,6 @@ from typing import Any
 
 from bot.app import App
 from bot.cli_text import (
-    UnknownCenter,
     check_capacity,
     check_event,
     check_meeting,
@@ -37,6 +36,7 @@ from bot.cli_text import (
     counted,
     known_center,
     local,
+    one_line_errors,
     parse_at,
     parse_session,
     parse_titles,
@@ -100,20 +100,8 @@ add_commands = add_parser  # the name the events test kit knows
 
 
 def run_command(app: App, args: argparse.Namespace) -> int:
-    try:
-        if args.command == "events":
-            return _events(app, args)
-        if args.command == "meetings":
-            return _meetings(app, args)
-        if args.command == "tasks":
-            return _tasks(app, args)
-        return _jobs(app, args)
-    except UnknownCenter as error:
-        print(f"error: {error}")
-        return 2
-    except (ValueError, LookupError) as error:
-        print(f"error: {error}")
-        return 1
+    command = {"events": _events, "meetings": _meetings, "tasks": _tasks}.get(args.command, _jobs)
+    return one_line_errors(lambda: command(app, args))
 
 
 run = run_command

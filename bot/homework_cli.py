@@ -13,7 +13,7 @@ import argparse
 from typing import Any
 
 from bot.bootstrap import App
-from bot.cli_text import UnknownCenter, known_center, read_date, when
+from bot.cli_text import known_center, one_line_errors, read_date, when
 from flows.homework import FREE, TASKS, task_msg
 from storage import homework
 
@@ -41,16 +41,7 @@ def add_parser(commands: Any) -> None:
 
 
 def homework_command(app: App, args: argparse.Namespace) -> int:
-    try:
-        if args.action == "assign":
-            return _assign(app, args)
-        return _list(app, args)
-    except UnknownCenter as error:
-        print(f"error: {error}")
-        return 2
-    except (ValueError, LookupError) as error:
-        print(f"error: {error}")
-        return 1
+    return one_line_errors(lambda: _assign(app, args) if args.action == "assign" else _list(app, args))
 
 
 def _assign(app: App, args: argparse.Namespace) -> int:
