@@ -89,7 +89,7 @@ def row_from(name: str, events: dict[Hashable, list[tuple[float, str, bool]]]) -
             if kind != "in" or not measured:
                 continue
             replies = []
-            for later, later_kind, _ in ordered[i + 1:]:
+            for later, later_kind, _ in ordered[i + 1 :]:
                 if later_kind == "in":
                     break
                 replies.append(later)
@@ -102,8 +102,10 @@ def row_from(name: str, events: dict[Hashable, list[tuple[float, str, bool]]]) -
 
 def machine() -> str:
     cores = os.cpu_count() or 0
-    return (f"{platform.system()} {platform.machine()}, {cores} CPU core{'s' if cores != 1 else ''}, "
-            f"Python {platform.python_version()} ({sys.implementation.name})")
+    return (
+        f"{platform.system()} {platform.machine()}, {cores} CPU core{'s' if cores != 1 else ''}, "
+        f"Python {platform.python_version()} ({sys.implementation.name})"
+    )
 
 
 def report(rows: Sequence[Row], baseline: Row | None = None) -> str:
@@ -114,6 +116,8 @@ def report(rows: Sequence[Row], baseline: Row | None = None) -> str:
     ]
     for row in rows:
         ratio = f"{row.per_second / baseline.per_second:.2f}×" if baseline else "—"
-        lines.append(f"| {row.name} | {row.count} | {row.per_second:.0f} | {row.p50_ms:.1f} | "
-                     f"{row.p99_ms:.1f} | {ratio} |")
+        lines.append(
+            f"| {row.name} | {row.count} | {row.per_second:.0f} | {row.p50_ms:.1f} | "
+            f"{row.p99_ms:.1f} | {ratio} |"
+        )
     return "\n".join(lines)

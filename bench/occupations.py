@@ -76,25 +76,33 @@ def main() -> None:
 
     p99 = percentile(ms, 99)
     print(machine() + f"; load average {os.getloadavg()[0]:.1f} during the run")
-    print(f"{len(index)} occupations, {sum(len(o.names) for o in index.occupations)} names; "
-          f"{len(QUERIES)} queries × {args.repeat} = {len(ms)} searches\n")
+    print(
+        f"{len(index)} occupations, {sum(len(o.names) for o in index.occupations)} names; "
+        f"{len(QUERIES)} queries × {args.repeat} = {len(ms)} searches\n"
+    )
     print("| measured | p50 | p99 | max |")
     print("|---|---:|---:|---:|")
     for name, values in (("one search (top five), wall clock", ms), ("… CPU time of the search", cpu_ms)):
-        print(f"| {name} | {percentile(values, 50):.3f} ms | {percentile(values, 99):.3f} ms "
-              f"| {max(values):.3f} ms |")
+        print(
+            f"| {name} | {percentile(values, 50):.3f} ms | {percentile(values, 99):.3f} ms "
+            f"| {max(values):.3f} ms |"
+        )
     for name, values in (
         ("load at start-up: read + parse + build", loads),
         ("… read the file", reads),
         ("… parse and check", parses),
         ("… build the index", builds),
     ):
-        print(f"| {name} | {percentile(values, 50) * 1000:.1f} ms | {percentile(values, 99) * 1000:.1f} ms "
-              f"| {max(values) * 1000:.1f} ms |")
+        print(
+            f"| {name} | {percentile(values, 50) * 1000:.1f} ms | {percentile(values, 99) * 1000:.1f} ms "
+            f"| {max(values) * 1000:.1f} ms |"
+        )
     print(f"| import of the modules (once per process) | {imported * 1000:.0f} ms | | |")
     verdict = "met" if p99 < TARGET_P99_MS else "NOT met"
-    print(f"\ntarget p99 < {TARGET_P99_MS:g} ms per search (wall clock): {verdict}; "
-          f"CPU time p99 {percentile(cpu_ms, 99):.3f} ms")
+    print(
+        f"\ntarget p99 < {TARGET_P99_MS:g} ms per search (wall clock): {verdict}; "
+        f"CPU time p99 {percentile(cpu_ms, 99):.3f} ms"
+    )
 
 
 if __name__ == "__main__":

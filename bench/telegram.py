@@ -50,8 +50,22 @@ from bot.channels.telegram.adapter import build_application, start_polling, stop
 from bot.settings import Settings
 from tests.fake_telegram import TOKEN, Call, FakeTelegram
 
-SCRIPT = ("/start", "כן", "רונית", "57", "כפר סבא", "כן", "3 חודשים", "חצי משרה", "25", "כן",
-          "אף אחד מאלה", "חבר מביא חבר", "כן, הכול נכון", "050-{number:07d}")  # everyone their own phone
+SCRIPT = (
+    "/start",
+    "כן",
+    "רונית",
+    "57",
+    "כפר סבא",
+    "כן",
+    "3 חודשים",
+    "חצי משרה",
+    "25",
+    "כן",
+    "אף אחד מאלה",
+    "חבר מביא חבר",
+    "כן, הכול נכון",
+    "050-{number:07d}",
+)  # everyone their own phone
 FIRST_USER = 700_001
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PtbApp = Application  # type: ignore[type-arg]
@@ -181,8 +195,11 @@ async def measure(name: str, build: Callable[[str], PtbApp], args: argparse.Name
         row = row_from(name, fake.timeline())
     finally:
         fake.stop()
-    print(f"  {name}: {row.count} messages, {row.per_second:.0f}/s; the bot's process used "
-          f"{cpu / row.count * 1000:.1f} ms CPU per message ({cpu / wall:.0%} of one core)", file=sys.stderr)
+    print(
+        f"  {name}: {row.count} messages, {row.per_second:.0f}/s; the bot's process used "
+        f"{cpu / row.count * 1000:.1f} ms CPU per message ({cpu / wall:.0%} of one core)",
+        file=sys.stderr,
+    )
     return row
 
 
@@ -206,8 +223,9 @@ def echo_bot(url: str) -> PtbApp:
 
 def assistant(database_url: str, data_dir: Path) -> Callable[[str], PtbApp]:
     def build(url: str) -> PtbApp:
-        settings = Settings(database_url=database_url, data_dir=str(data_dir), telegram_token=TOKEN,
-                            telegram_api_base_url=url)
+        settings = Settings(
+            database_url=database_url, data_dir=str(data_dir), telegram_token=TOKEN, telegram_api_base_url=url
+        )
         return build_application(bootstrap(settings))
 
     return build
@@ -251,8 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=24, help="measured messages per person")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-whatsapp", action="store_true", help="without the WhatsApp row")
-    parser.add_argument("--only", choices=["echo", "sqlite", "postgres", "whatsapp"],
-                        help="one row (for profiling)")
+    parser.add_argument(
+        "--only", choices=["echo", "sqlite", "postgres", "whatsapp"], help="one row (for profiling)"
+    )
     args = parser.parse_args(argv)
 
     rows: list[Row] = []

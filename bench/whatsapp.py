@@ -37,8 +37,21 @@ from bot.server import create_web_app
 from bot.settings import Settings
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
 
-CONVERSATION = ("שלום", "1", "1", "57", "כפר סבא", "כן", "3 חודשים", "חצי", "25", "כן", "אף אחד מאלה",
-                "חבר מביא חבר", "כן, הכול נכון")
+CONVERSATION = (
+    "שלום",
+    "1",
+    "1",
+    "57",
+    "כפר סבא",
+    "כן",
+    "3 חודשים",
+    "חצי",
+    "25",
+    "כן",
+    "אף אחד מאלה",
+    "חבר מביא חבר",
+    "כן, הכול נכון",
+)
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
@@ -70,14 +83,23 @@ def instrument(wa: WhatsApp, fake: FakeTwilio, timeline: Timeline, done: Done) -
     wa.handle = timed  # type: ignore[method-assign]
 
 
-async def person(client: httpx.AsyncClient, base: str, timeline: Timeline, done: Done, phone: str,
-                 measured: bool) -> None:
+async def person(
+    client: httpx.AsyncClient, base: str, timeline: Timeline, done: Done, phone: str, measured: bool
+) -> None:
     validator = RequestValidator(AUTH_TOKEN)
     url = base + WEBHOOK_PATH
     for n, body in enumerate(CONVERSATION, start=1):
         sid = f"SMb{phone[1:]}{n:04d}"
-        form = {"MessageSid": sid, "AccountSid": ACCOUNT_SID, "From": f"whatsapp:{phone}", "To": FROM,
-                "WaId": phone[1:], "ProfileName": "Bench", "Body": body, "NumMedia": "0"}
+        form = {
+            "MessageSid": sid,
+            "AccountSid": ACCOUNT_SID,
+            "From": f"whatsapp:{phone}",
+            "To": FROM,
+            "WaId": phone[1:],
+            "ProfileName": "Bench",
+            "Body": body,
+            "NumMedia": "0",
+        }
         headers = {"X-Twilio-Signature": validator.compute_signature(url, form)}
         timeline.message_in(phone, measured)
         response = await client.post(url, data=form, headers=headers)
@@ -91,8 +113,9 @@ async def drive(base: str, timeline: Timeline, done: Done, people: int) -> None:
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
         warm_up = (person(client, base, timeline, done, f"+97250{6000000 + i:07d}", False) for i in range(2))
         await asyncio.gather(*warm_up)
-        await asyncio.gather(*(person(client, base, timeline, done, f"+97250{7000000 + i:07d}", True)
-                               for i in range(people)))
+        await asyncio.gather(
+            *(person(client, base, timeline, done, f"+97250{7000000 + i:07d}", True) for i in range(people))
+        )
 
 
 def run_whatsapp(people: int = 20, database: str = "sqlite") -> Row:
@@ -102,15 +125,23 @@ def run_whatsapp(people: int = 20, database: str = "sqlite") -> Row:
     schema = f"bench_{uuid.uuid4().hex[:8]}" if database == "postgres" else None
     with tempfile.TemporaryDirectory() as tmp, FakeTwilio() as fake:
         url = pg_schema(schema) if schema else None
-        settings = replace(Settings(), database_url=url, data_dir=tmp, public_base_url=base,
-                           twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
-                           twilio_whatsapp_from=FROM, twilio_api_base_url=fake.url,
-                           twilio_messages_per_second=1_000_000.0)
+        settings = replace(
+            Settings(),
+            database_url=url,
+            data_dir=tmp,
+            public_base_url=base,
+            twilio_account_sid=ACCOUNT_SID,
+            twilio_auth_token=AUTH_TOKEN,
+            twilio_whatsapp_from=FROM,
+            twilio_api_base_url=fake.url,
+            twilio_messages_per_second=1_000_000.0,
+        )
         app = bootstrap(settings)
         web = create_web_app(app)
         instrument(web.state.whatsapp, fake, timeline, done)
-        server = uvicorn.Server(uvicorn.Config(web, host="127.0.0.1", port=port, log_config=None,
-                                               access_log=False, lifespan="on"))
+        server = uvicorn.Server(
+            uvicorn.Config(web, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on")
+        )
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         while not server.started:

@@ -42,17 +42,26 @@ class App:
         built once, on first use: a WhatsApp sender checks its settings then."""
         if self._senders is None:
             given = self.given_senders
-            self._senders = dict(given) if given is not None else {
-                channel.name: channel.sender(self) for channel in self.enabled()
-            }
+            self._senders = (
+                dict(given)
+                if given is not None
+                else {channel.name: channel.sender(self) for channel in self.enabled()}
+            )
         return self._senders
 
-    def scheduler(self, senders: Mapping[str, ChannelSender] | None = None,
-                  identity: tuple[str, str] | None = None) -> Scheduler:
+    def scheduler(
+        self, senders: Mapping[str, ChannelSender] | None = None, identity: tuple[str, str] | None = None
+    ) -> Scheduler:
         """The durable scheduler, sending through `senders` (default: the app's); `identity`
         (channel, external id): only that person's work (the console)."""
-        return Scheduler(self.db, self.program, self.catalogs, self.clock,
-                         self.senders if senders is None else senders, identity=identity)
+        return Scheduler(
+            self.db,
+            self.program,
+            self.catalogs,
+            self.clock,
+            self.senders if senders is None else senders,
+            identity=identity,
+        )
 
     def web_channels(self) -> list[WebChannel]:
         """Each enabled channel's part of the web server; raises `WebhookNotConfigured` when the

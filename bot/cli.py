@@ -37,7 +37,11 @@ from bot.settings import Settings
 
 LANGUAGES = ("he", "en", "ru", "ar")
 FEATURE_CLIS: tuple[ModuleType, ...] = (  # in `--help`'s order
-    staff_cli, events_cli, homework_cli, occupations_cli, flows_cli,
+    staff_cli,
+    events_cli,
+    homework_cli,
+    occupations_cli,
+    flows_cli,
 )
 
 
@@ -66,8 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # the last resort: one line, the details for whoever debugs
         logging.getLogger("midway.cli").debug("command failed", exc_info=True)
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        print(f"midway: the command failed: {reason} (MIDWAY_LOG_LEVEL=DEBUG shows the details)",
-              file=sys.stderr)
+        print(
+            f"midway: the command failed: {reason} (MIDWAY_LOG_LEVEL=DEBUG shows the details)",
+            file=sys.stderr,
+        )
         return 1
 
 
@@ -76,20 +82,29 @@ def _main(argv: Sequence[str] | None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     chat = commands.add_parser("chat", help="talk to the assistant in this terminal")
-    chat.add_argument("--user", default="local",
-                      help="who you are in the console: each name is a person of their own (default: local)")
+    chat.add_argument(
+        "--user",
+        default="local",
+        help="who you are in the console: each name is a person of their own (default: local)",
+    )
     chat.add_argument("--lang", default=None, help="first language: he, en, ru or ar (default: he)")
-    chat.add_argument("--now", default=None, metavar='"YYYY-MM-DD HH:MM"',
-                      help="start the console's clock at this Israel time, and run on from there "
-                           "(to see the reminders and offers due then)")
+    chat.add_argument(
+        "--now",
+        default=None,
+        metavar='"YYYY-MM-DD HH:MM"',
+        help="start the console's clock at this Israel time, and run on from there "
+        "(to see the reminders and offers due then)",
+    )
 
     commands.add_parser(
-        "run", help="run the Telegram bot with long polling",
+        "run",
+        help="run the Telegram bot with long polling",
         description="Telegram with long polling (no public address needed), and the scheduler that sends "
         "reminders and notices. Needs TELEGRAM_BOT_TOKEN.",
     )
     serve = commands.add_parser(
-        "serve", help="run the web server for webhooks",
+        "serve",
+        help="run the web server for webhooks",
         description="The web server: the Telegram webhook (TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET, "
         "PUBLIC_BASE_URL), the WhatsApp webhooks when TWILIO_* are set, calendar-file links, "
         "/healthz, and the scheduler.",
@@ -98,7 +113,8 @@ def _main(argv: Sequence[str] | None) -> int:
     serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
 
     db = commands.add_parser(
-        "db", help="database maintenance",
+        "db",
+        help="database maintenance",
         description="Every command brings the schema up to date when it starts; `db upgrade` does only "
         "that (once after a deploy, before the processes start).",
     )
@@ -121,8 +137,10 @@ def _main(argv: Sequence[str] | None) -> int:
     if feature is not None:
         return int(feature.run(bootstrap(settings), args))
     if args.command == "chat" and args.lang is not None and args.lang not in LANGUAGES:
-        print(f"midway chat: the language {args.lang!r} is not available; "
-              f"choose one of {', '.join(LANGUAGES)}", file=sys.stderr)
+        print(
+            f"midway chat: the language {args.lang!r} is not available; choose one of {', '.join(LANGUAGES)}",
+            file=sys.stderr,
+        )
         return 2
     if args.command == "db":
         bootstrap(settings)
@@ -132,8 +150,10 @@ def _main(argv: Sequence[str] | None) -> int:
         return _chat(settings, args)
     if args.command in ("run", "serve"):
         if not settings.telegram_token and not (args.command == "serve" and settings.whatsapp_enabled):
-            print("TELEGRAM_BOT_TOKEN is not set. To try the assistant without Telegram, run: midway chat",
-                  file=sys.stderr)
+            print(
+                "TELEGRAM_BOT_TOKEN is not set. To try the assistant without Telegram, run: midway chat",
+                file=sys.stderr,
+            )
             return 2
         app = bootstrap(settings)
         from bot.server import WebhookNotConfigured, create_web_app
@@ -176,8 +196,9 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
             print(f"midway chat: --now {error}", file=sys.stderr)
             return 2
     app = bootstrap(settings, clock=clock)
-    console = ConsoleChannel(app.dispatcher, app.catalogs, user=args.user, lang=args.lang,
-                             files_dir=files_dir(app))
+    console = ConsoleChannel(
+        app.dispatcher, app.catalogs, user=args.user, lang=args.lang, files_dir=files_dir(app)
+    )
     try:
         console.run(sys.stdin, interactive=sys.stdin.isatty(), scheduler=console_scheduler(app, console))
     except KeyboardInterrupt:  # Ctrl+C at the prompt ends the session like Ctrl+D

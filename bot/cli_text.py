@@ -28,9 +28,7 @@ from storage import events as ev
 from storage import repo
 
 LANGUAGES = ("he", "en", "ru", "ar")
-SESSION = re.compile(
-    r"^\s*(\S+)[ T](\d{1,2}:\d{2})(?:\s*-\s*(\d{1,2}:\d{2}))?\s*(?:@\s*(.*))?$"
-)
+SESSION = re.compile(r"^\s*(\S+)[ T](\d{1,2}:\d{2})(?:\s*-\s*(\d{1,2}:\d{2}))?\s*(?:@\s*(.*))?$")
 SESSION_EXAMPLE = '"2026-12-06 09:00-13:00 @ room 2"'
 
 
@@ -113,8 +111,9 @@ def check_sessions(sessions: Iterable[ev.NewSession], now: datetime) -> None:
         if s.starts_at <= now:
             raise ValueError(f"the session on {when(s.starts_at)} is in the past")
         if not s.place.strip():
-            raise ValueError(f"the session on {when(s.starts_at)} has no place: add it after @, "
-                             f"e.g. {SESSION_EXAMPLE}")
+            raise ValueError(
+                f"the session on {when(s.starts_at)} has no place: add it after @, e.g. {SESSION_EXAMPLE}"
+            )
 
 
 def check_event(
@@ -153,7 +152,7 @@ def known_center(session: Session, slug: str | None) -> str | None:
 
 
 def counted(n: int, one: str, many: str) -> str:
-    """"1 person", "2 people": staff output reads as English is written."""
+    """ "1 person", "2 people": staff output reads as English is written."""
     return f"{n} {one if n == 1 else many}"
 
 

@@ -106,9 +106,14 @@ class Dispatcher:
         person_id = person.id
         stepped = run_step(session, person, facts, state, inbound.input, now, self.program, self.catalogs)
         sprint, replies = stepped.sprint, stepped.replies
-        log.info("step %s person=%s in=%s out=%d effects=%s", inbound.channel, person_id,
-                 type(inbound.input).__name__, len(sprint.replies),
-                 ",".join(type(e).__name__ for e in sprint.effects) or "-")
+        log.info(
+            "step %s person=%s in=%s out=%d effects=%s",
+            inbound.channel,
+            person_id,
+            type(inbound.input).__name__,
+            len(sprint.replies),
+            ",".join(type(e).__name__ for e in sprint.effects) or "-",
+        )
         return Delivery(lang=sprint.state.lang, replies=replies, person_id=person_id)
 
     @staticmethod

@@ -81,18 +81,25 @@ def add_parser(commands: Any) -> None:
     )
 
     tasks = commands.add_parser(
-        "tasks", help='"call them" tasks for staff (participants\' homework is `midway homework`)')
+        "tasks", help='"call them" tasks for staff (participants\' homework is `midway homework`)'
+    )
     tasks.add_argument("action", choices=["list", "done"])
     tasks.add_argument("id", nargs="?", type=int)
     tasks.add_argument("--center")
     tasks.add_argument("--all", action="store_true")
 
     jobs_parser = commands.add_parser(
-        "jobs", help="due work (scheduled messages): how many in each state, or list them",
+        "jobs",
+        help="due work (scheduled messages): how many in each state, or list them",
         description="Due work: reminders, notices and offers waiting to go out, sent, dropped or held.",
     )
-    jobs_parser.add_argument("action", nargs="?", choices=["counts", "list"], default="counts",
-                             help="counts (default): how many in each state; list: each one")
+    jobs_parser.add_argument(
+        "action",
+        nargs="?",
+        choices=["counts", "list"],
+        default="counts",
+        help="counts (default): how many in each state; list: each one",
+    )
     jobs_parser.add_argument("--state", choices=jobs.STATES, help="list: only this state")
 
 
@@ -194,8 +201,10 @@ def _events(app: App, args: argparse.Namespace) -> int:
             )
             _warn_quiet(app, [s.starts_at for s in sessions])
             to_tell = ev.moved_notices_pending(session, event.id) if args.session else 0
-            print(f"event #{event.id} updated; reminders rescheduled"
-                  + (f"; {people(to_tell)} signed up will be told of the change" if to_tell else ""))
+            print(
+                f"event #{event.id} updated; reminders rescheduled"
+                + (f"; {people(to_tell)} signed up will be told of the change" if to_tell else "")
+            )
             return 0
         told = ev.cancel_event(session, event_id, now, app.program)
         print(f"event #{event_id} cancelled; {people(len(told))} signed up will be told")
@@ -278,8 +287,9 @@ def read_schedule(path: Path) -> list[dict[str, Any]]:
     except ValueError as error:  # a date YAML recognises but the calendar has not, like 2026-13-01
         raise ValueError(f"{path.name} has a date that does not exist ({error})") from None
     if not isinstance(data, dict) or not isinstance(data.get("events", []), list):
-        raise ValueError(f"{path.name}: the file has center, place and a list of events "
-                         "(see docs/examples/events.yaml)")
+        raise ValueError(
+            f"{path.name}: the file has center, place and a list of events (see docs/examples/events.yaml)"
+        )
     return [_yaml_event(raw, data, n, path.name) for n, raw in enumerate(data.get("events", []), start=1)]
 
 
@@ -298,11 +308,13 @@ def _yaml_event(raw: Any, defaults: dict[str, Any], n: int, name: str) -> dict[s
         for s in raw["sessions"]:
             if "date" not in s or "start" not in s:
                 raise ValueError("every session has a date and a start")
-            sessions.append(ev.NewSession(
-                local(s["date"], s["start"]),
-                local(s["date"], s["end"]) if s.get("end") else None,
-                str(s.get("place") or place or ""),
-            ))
+            sessions.append(
+                ev.NewSession(
+                    local(s["date"], s["start"]),
+                    local(s["date"], s["end"]) if s.get("end") else None,
+                    str(s.get("place") or place or ""),
+                )
+            )
         title = raw["title"]
         titles = {str(k): str(v) for k, v in title.items()} if isinstance(title, dict) else {"he": str(title)}
         return {
@@ -403,8 +415,10 @@ def _meetings(app: App, args: argparse.Namespace) -> int:
                 program=app.program,
             )
             _warn_quiet(app, [starts_at])
-            print(f"meeting #{meeting.id} on {when(meeting.starts_at)} at {meeting.place}; "
-                  "the participant will be told")
+            print(
+                f"meeting #{meeting.id} on {when(meeting.starts_at)} at {meeting.place}; "
+                "the participant will be told"
+            )
             return 0
         if args.action == "list":
             rows = ev.list_meetings(session, args.promoter, args.person)
@@ -452,11 +466,20 @@ def _tasks(app: App, args: argparse.Namespace) -> int:
                 task = handoffs.close_task(session, args.id, now)  # a request's task closes the request
             except handoffs.TaskAlreadyDone as already:
                 done_at = already.task.done_at
-                print(f"task #{already.task.id} was already done"
-                      + (f" on {when(done_at)}" if done_at else "") + "; nothing changed")
+                print(
+                    f"task #{already.task.id} was already done"
+                    + (f" on {when(done_at)}" if done_at else "")
+                    + "; nothing changed"
+                )
                 return 1
-            print(f"task #{task.id} done" + ("; its hand-off request is closed too"
-                                              if (task.reference or "").startswith(handoffs.PREFIX) else ""))
+            print(
+                f"task #{task.id} done"
+                + (
+                    "; its hand-off request is closed too"
+                    if (task.reference or "").startswith(handoffs.PREFIX)
+                    else ""
+                )
+            )
             return 0
         center = known_center(session, args.center) if args.center else None
         rows = handoffs.list_tasks(session, center, include_done=args.all)
@@ -480,13 +503,17 @@ def _jobs(app: App, args: argparse.Namespace) -> int:
                 print("no due work" + (f" in state {args.state}" if getattr(args, "state", None) else ""))
             for job in rows:
                 person = f"person {job.person_id}" if job.person_id else "-"
-                print(f"#{job.id} {job.state:8} due {when(job.due_at)}  {job.kind}  {person}  "
-                      f"{job.subject or ''}".rstrip())
+                print(
+                    f"#{job.id} {job.state:8} due {when(job.due_at)}  {job.kind}  {person}  "
+                    f"{job.subject or ''}".rstrip()
+                )
             return 0
         counts = jobs.counts(session)
         if not counts:
-            print("no due work: nothing scheduled yet (reminders appear once people sign up or meetings "
-                  "are set)")
+            print(
+                "no due work: nothing scheduled yet (reminders appear once people sign up or meetings "
+                "are set)"
+            )
         for state, n in sorted(counts.items()):
             print(f"{state:10} {n}")
         return 0

@@ -30,11 +30,17 @@ WRAP = 42  # characters in a line of a node's text
 SWEEPS = 6
 
 NODE_STYLE = {  # fill, stroke
-    "start": ("#eeeeee", "#555555"), "finish": ("#eeeeee", "#555555"), "ask": ("#e8f1fb", "#3b6ea5"),
-    "call": ("#e6f4e6", "#3d8b3d"), "branch": ("#fff6d6", "#b08900"), "unknown": ("#ffffff", "#999999"),
+    "start": ("#eeeeee", "#555555"),
+    "finish": ("#eeeeee", "#555555"),
+    "ask": ("#e8f1fb", "#3b6ea5"),
+    "call": ("#e6f4e6", "#3d8b3d"),
+    "branch": ("#fff6d6", "#b08900"),
+    "unknown": ("#ffffff", "#999999"),
 }
 EDGE_STYLE = {  # stroke, dash pattern
-    "route": ("#555555", ""), "repeat": ("#3d8b3d", ""), "skip": ("#999999", "2 4"),
+    "route": ("#555555", ""),
+    "repeat": ("#3d8b3d", ""),
+    "skip": ("#999999", "2 4"),
     "timeout": ("#d9822b", "7 4"),
 }
 
@@ -250,17 +256,27 @@ def node_svg(box: Box) -> list[str]:
     x, y, w, h = box.left, box.y, box.width, box.height
     paint = f'fill="{fill}" stroke="{stroke}" stroke-width="1.4"'
     if box.kind == "branch":
-        points = [(x + 12, y), (x + w - 12, y), (x + w, y + h / 2), (x + w - 12, y + h), (x + 12, y + h),
-                  (x, y + h / 2)]
+        points = [
+            (x + 12, y),
+            (x + w - 12, y),
+            (x + w, y + h / 2),
+            (x + w - 12, y + h),
+            (x + 12, y + h),
+            (x, y + h / 2),
+        ]
         shape = [f'<polygon points="{" ".join(f"{num(px)},{num(py)}" for px, py in points)}" {paint}/>']
     else:
         radius = h / 2 if box.kind in ("start", "finish", "unknown") else 8 if box.kind == "ask" else 2
         dash = ' stroke-dasharray="4 3"' if box.kind == "unknown" else ""
-        shape = [f'<rect x="{num(x)}" y="{num(y)}" width="{num(w)}" height="{num(h)}" rx="{num(radius)}" '
-                 f'{paint}{dash}/>']
+        shape = [
+            f'<rect x="{num(x)}" y="{num(y)}" width="{num(w)}" height="{num(h)}" rx="{num(radius)}" '
+            f"{paint}{dash}/>"
+        ]
         if box.kind == "call":
-            shape += [f'<line x1="{num(px)}" y1="{num(y)}" x2="{num(px)}" y2="{num(y + h)}" '
-                      f'stroke="{stroke}"/>' for px in (x + 7, x + w - 7)]
+            shape += [
+                f'<line x1="{num(px)}" y1="{num(y)}" x2="{num(px)}" y2="{num(y + h)}" stroke="{stroke}"/>'
+                for px in (x + 7, x + w - 7)
+            ]
     for i, line in enumerate(box.lines):
         weight = ' font-weight="bold"' if i == 0 else ""
         direction = ' direction="rtl"' if right_to_left(line) else ""
@@ -277,12 +293,14 @@ def edge_path(lay: Layout, index: int, e: Edge, back_offset: float) -> tuple[str
     a, b = boxes[e.source], boxes[e.target]
     if e.source == e.target:
         r, mid = a.right, a.y + a.height / 2
-        d = f"M{num(r)},{num(mid - 8)} C{num(r + 40)},{num(mid - 26)} {num(r + 40)},{num(mid + 26)} " \
+        d = (
+            f"M{num(r)},{num(mid - 8)} C{num(r + 40)},{num(mid - 26)} {num(r + 40)},{num(mid + 26)} "
             f"{num(r)},{num(mid + 8)}"
+        )
         return d, r + 36, mid + 4, "start"
     if index in lay.back:  # up the right side of everything in between
         low, high = sorted((a.layer, b.layer))
-        side = max(boxes[n].right + boxes[n].right_pad for layer in lay.layers[low:high + 1] for n in layer)
+        side = max(boxes[n].right + boxes[n].right_pad for layer in lay.layers[low : high + 1] for n in layer)
         out = side + 22 + back_offset
         y1, y2 = a.y + a.height / 2, b.y + b.height / 2
         d = f"M{num(a.right)},{num(y1)} L{num(out)},{num(y1)} L{num(out)},{num(y2)} L{num(b.right)},{num(y2)}"
@@ -303,10 +321,12 @@ def edge_path(lay: Layout, index: int, e: Edge, back_offset: float) -> tuple[str
 def label_svg(text: str, x: float, y: float, anchor: str) -> list[str]:
     width = text_width(text, SMALL) + 8
     left = x - width / 2 if anchor == "middle" else x - 2
-    return [f'<rect x="{num(left)}" y="{num(y - SMALL)}" width="{num(width)}" height="{SMALL + 5}" '
-            f'fill="#ffffff" fill-opacity="0.9"/>',
-            f'<text x="{num(x + (2 if anchor == "start" else 0))}" y="{num(y)}" font-size="{SMALL}" '
-            f'text-anchor="{anchor}">{escape(text)}</text>']
+    return [
+        f'<rect x="{num(left)}" y="{num(y - SMALL)}" width="{num(width)}" height="{SMALL + 5}" '
+        f'fill="#ffffff" fill-opacity="0.9"/>',
+        f'<text x="{num(x + (2 if anchor == "start" else 0))}" y="{num(y)}" font-size="{SMALL}" '
+        f'text-anchor="{anchor}">{escape(text)}</text>',
+    ]
 
 
 def svg(g: Graph) -> str:
@@ -323,8 +343,10 @@ def svg(g: Graph) -> str:
         d, lx, ly, anchor = edge_path(lay, index, e, offset)
         stroke, dash = EDGE_STYLE[e.kind]
         dashed = f' stroke-dasharray="{dash}"' if dash else ""
-        body.append(f'<path d="{d}" fill="none" stroke="{stroke}" stroke-width="1.4"{dashed} '
-                    f'marker-end="url(#arrow-{e.kind})"/>')
+        body.append(
+            f'<path d="{d}" fill="none" stroke="{stroke}" stroke-width="1.4"{dashed} '
+            f'marker-end="url(#arrow-{e.kind})"/>'
+        )
         if e.label:
             labels += label_svg(e.label, lx, ly, anchor)
             extent_x = max(extent_x, lx + text_width(e.label, SMALL) + 12 if anchor == "start" else lx)
@@ -346,7 +368,9 @@ def svg(g: Graph) -> str:
         f'viewBox="0 0 {num(width)} {num(height)}" font-family="Arial, \'Noto Sans Hebrew\', sans-serif" '
         f'font-size="{FONT}" text-anchor="middle">',
         f"<title>{escape(g.name)}</title>",
-        "<defs>", *markers, "</defs>",
+        "<defs>",
+        *markers,
+        "</defs>",
         f'<rect width="{num(width)}" height="{num(height)}" fill="#ffffff"/>',
     ]
     return "\n".join([*head, *body, *labels, "</svg>"]) + "\n"

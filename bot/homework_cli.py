@@ -22,15 +22,19 @@ ACTIONS = ("assign", "list")
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser(
-        "homework", help="participants' tasks between meetings (not `midway tasks`, staff's call-them list)",
+        "homework",
+        help="participants' tasks between meetings (not `midway tasks`, staff's call-them list)",
         description="Tasks between meetings that a promoter gives a participant. The participant is told "
         "at once (in allowed hours) and asked on the due date how it went; no answer after one reminder "
         "makes it overdue, with a call-them task in `midway tasks` (staff's own to-dos).",
     )
     parser.add_argument("action", choices=ACTIONS)
     parser.add_argument("--person", type=int, help="the participant's id")
-    parser.add_argument("--task", choices=(*TASKS, FREE),
-                        help="assign: a task of the program's catalog, or free (with --text)")
+    parser.add_argument(
+        "--task",
+        choices=(*TASKS, FREE),
+        help="assign: a task of the program's catalog, or free (with --text)",
+    )
     parser.add_argument("--count", type=int, help="assign: the target count (cv_to_jobs: how many jobs)")
     parser.add_argument("--due", help="assign: the due date, YYYY-MM-DD (the check-in is that day)")
     parser.add_argument("--text", help="assign: the task in the promoter's words (--task free)")
@@ -49,10 +53,21 @@ def _assign(app: App, args: argparse.Namespace) -> int:
         raise ValueError("assign needs --person ID, --task KIND and --due YYYY-MM-DD")
     now = app.clock()
     with app.db.transaction() as session:
-        task = homework.assign(session, person_id=args.person, kind=args.task, due=read_date(args.due),
-                               now=now, program=app.program, count=args.count, text=args.text, by=args.by)
-        print(f"homework #{task.id} for person {task.person_id}: {_title(app, task)}, due {task.due_on}; "
-              "they are told now (or when quiet hours end), and asked on the due date")
+        task = homework.assign(
+            session,
+            person_id=args.person,
+            kind=args.task,
+            due=read_date(args.due),
+            now=now,
+            program=app.program,
+            count=args.count,
+            text=args.text,
+            by=args.by,
+        )
+        print(
+            f"homework #{task.id} for person {task.person_id}: {_title(app, task)}, due {task.due_on}; "
+            "they are told now (or when quiet hours end), and asked on the due date"
+        )
     return 0
 
 
@@ -68,9 +83,11 @@ def _list(app: App, args: argparse.Namespace) -> int:
             progress = f" {task.progress or 0}/{task.target_count} so far" if task.target_count else ""
             note = f' — note: "{task.note}"' if task.note else ""
             who = f"person {task.person_id} {row.name or ''} ({row.center or 'no center'})"
-            print(f"#{task.id} {status} {who} due {task.due_on}{progress}: {_title(app, task)}"
-                  f"{' by ' + task.assigned_by if task.assigned_by else ''}"
-                  f"{' (told ' + when(task.reported_at) + ')' if task.reported_at else ''}{note}")
+            print(
+                f"#{task.id} {status} {who} due {task.due_on}{progress}: {_title(app, task)}"
+                f"{' by ' + task.assigned_by if task.assigned_by else ''}"
+                f"{' (told ' + when(task.reported_at) + ')' if task.reported_at else ''}{note}"
+            )
     return 0
 
 

@@ -104,8 +104,13 @@ def check_keys(data: dict[str, Any], source: str | Path) -> None:
             place = f"[[centers.services]] #{index} of {where}"
             service = _table(source, place, service)
             _known(source, place, service, SERVICE_KEYS)
-            _known(source, f"{place} names", _table(source, f"{place} names", service.get("names", {})),
-                   frozenset(LANGUAGES), noun="language")
+            _known(
+                source,
+                f"{place} names",
+                _table(source, f"{place} names", service.get("names", {})),
+                frozenset(LANGUAGES),
+                noun="language",
+            )
 
 
 def _table(source: str | Path, where: str, value: Any) -> dict[str, Any]:

@@ -217,8 +217,9 @@ class Scheduler:
             return self._prepare_timeout(session, job, person, lease_until, now)
         state = repo.load_state(session, person.id) or State(lang=person.language)
         if job.kind == decisions.KIND:  # the manager decided: approved (conferences) or declined (reasons)
-            data = decisions.proactive_data(session, job.payload, state.lang, now,
-                                            self.settings.exposure_buttons)
+            data = decisions.proactive_data(
+                session, job.payload, state.lang, now, self.settings.exposure_buttons
+            )
         elif job.kind in PROACTIVE_DATA:  # a feature's own kinds (homework...)
             data = PROACTIVE_DATA[job.kind](session, job.kind, job.payload, state.lang, now)
         else:
@@ -281,9 +282,14 @@ class Scheduler:
             self._fallback(session, job, person, now, "no_channel", held=False)
             return None
         job.channel = identity.channel
-        message = Proactive(person_id=person.id, kind=TIMEOUT.message_kind({"flow": waited}),
-                            lang=stepped.sprint.state.lang,
-                            replies=stepped.replies, variables={}, reference=f"job:{job.id}")
+        message = Proactive(
+            person_id=person.id,
+            kind=TIMEOUT.message_kind({"flow": waited}),
+            lang=stepped.sprint.state.lang,
+            replies=stepped.replies,
+            variables={},
+            reference=f"job:{job.id}",
+        )
         recipient = Recipient(person.id, identity.channel, identity.external_id, identity.last_inbound_at)
         return Prepared(job.id, lease_until, recipient, message, state_before, stepped.sprint.state.to_json())
 
@@ -444,4 +450,3 @@ class Scheduler:
             "tried": [*original.payload.get("tried", []), check.payload["channel"]],
         }
         self._fallback(session, original, person, now, f"undelivered:{status}", held=status == "held")
-

@@ -24,8 +24,9 @@ from storage import decisions, handoffs, repo
 
 
 def add_parser(commands: Any) -> None:
-    decisions_parser = commands.add_parser("decisions",
-                                           help="borderline cases waiting for the center manager")
+    decisions_parser = commands.add_parser(
+        "decisions", help="borderline cases waiting for the center manager"
+    )
     decisions_parser.add_argument("action", choices=["list", "approve", "reject"])
     decisions_parser.add_argument("id", nargs="?", type=int, help="decision id (approve/reject)")
     decisions_parser.add_argument("--center", help="only this center (slug)")
@@ -35,8 +36,9 @@ def add_parser(commands: Any) -> None:
     handoffs_parser = commands.add_parser("handoffs", help='"talk to a person" requests: list, done')
     handoffs_parser.add_argument("action", choices=["list", "done"])
     handoffs_parser.add_argument("id", nargs="?", type=int, help="request id (done)")
-    handoffs_parser.add_argument("--center",
-                                 help="list: only this center (slug), and people with no center yet")
+    handoffs_parser.add_argument(
+        "--center", help="list: only this center (slug), and people with no center yet"
+    )
     handoffs_parser.add_argument("--all", action="store_true", help="list: also the requests already handled")
     handoffs_parser.add_argument("--note", default=None, help="done: what was agreed, for the team")
     handoffs_parser.add_argument("--by", default=None, help="done: who handled it (name or role)")
@@ -44,8 +46,11 @@ def add_parser(commands: Any) -> None:
     staff = commands.add_parser("staff", help="staff members: add, list, remove (role and center)")
     staff.add_argument("action", choices=["add", "list", "remove"])
     staff.add_argument("--channel", choices=["telegram", "whatsapp", "console"], help="where they write")
-    staff.add_argument("--id", dest="external_id",
-                       help="their id on that channel: Telegram user id, WhatsApp number (+972...)")
+    staff.add_argument(
+        "--id",
+        dest="external_id",
+        help="their id on that channel: Telegram user id, WhatsApp number (+972...)",
+    )
     staff.add_argument("--role", choices=list(STAFF_ROLES))
     staff.add_argument("--center", help="the center they work at (slug); list: only this center")
     staff.add_argument("--name", help="add: their name, as staff lists show it")
@@ -56,8 +61,12 @@ def add_parser(commands: Any) -> None:
 
 
 def run(app: App, args: argparse.Namespace) -> int:
-    command = {"decisions": decisions_command, "handoffs": handoffs_command, "staff": staff_command,
-               "whatsapp": whatsapp_command}[args.command]
+    command = {
+        "decisions": decisions_command,
+        "handoffs": handoffs_command,
+        "staff": staff_command,
+        "whatsapp": whatsapp_command,
+    }[args.command]
     return command(app, args)
 
 
@@ -77,17 +86,21 @@ def decisions_command(app: App, args: argparse.Namespace) -> int:
                 center = app.program.center(slugs.get(decision.center_id or 0))  # 0: no center
                 rules = center.eligibility if center else app.program.eligibility
                 answers = decisions.answers_of(session, person.id, decision.created_at)
-                why = [english.render(m)
-                       for m in reasons_with_answers(tuple(decision.reasons), answers, rules)]
-                print(f"#{decision.id}  due {due}  person {person.id} {person.display_name or ''}  "
-                      f"why: {' '.join(why)}")
+                why = [
+                    english.render(m) for m in reasons_with_answers(tuple(decision.reasons), answers, rules)
+                ]
+                print(
+                    f"#{decision.id}  due {due}  person {person.id} {person.display_name or ''}  "
+                    f"why: {' '.join(why)}"
+                )
             return 0
         if args.id is None:
             print("give the decision id: midway decisions approve ID")
             return 2
         try:
-            decision = decisions.decide(session, args.id, args.action == "approve", args.by, args.note, now,
-                                        app.program)
+            decision = decisions.decide(
+                session, args.id, args.action == "approve", args.by, args.note, now, app.program
+            )
         except LookupError as error:
             print(error)
             return 1
@@ -115,9 +128,11 @@ def handoffs_command(app: App, args: argparse.Namespace) -> int:
                     closed += f" by {row.closed_by}" if row.closed_by else ""
                     closed += f": {row.note}" if row.note else ""
                     closed += "]"
-                print(f"#{row.id} {when(row.created_at)}  person {row.person_id} {row.name or '-'}  "
-                      f"{row.phone or 'no phone'}  {row.channel or '-'}  {row.center or 'no center yet'}  "
-                      f"{where}{closed}")
+                print(
+                    f"#{row.id} {when(row.created_at)}  person {row.person_id} {row.name or '-'}  "
+                    f"{row.phone or 'no phone'}  {row.channel or '-'}  {row.center or 'no center yet'}  "
+                    f"{where}{closed}"
+                )
             return 0
         if args.id is None:
             print("give the request id: midway handoffs done ID")
@@ -146,8 +161,13 @@ FLOW_WORDS = {
     "meeting": "answering about a personal meeting",
     "appeal": "asking for the center manager's review",
 }
-QUESTION_WORDS = {"out_of_work": "time out of work", "job_share": "job share", "able": "able to work",
-                  "willing": "willing to attend", "source": "how they heard of us"}
+QUESTION_WORDS = {
+    "out_of_work": "time out of work",
+    "job_share": "job share",
+    "able": "able to work",
+    "willing": "willing to attend",
+    "source": "how they heard of us",
+}
 
 
 def where_they_were(flow: str | None, question: str | None) -> str:
@@ -174,8 +194,10 @@ def whatsapp_command(app: App, args: argparse.Namespace) -> int:
             print(f"no WhatsApp messages held in the last {args.days} days")
         for row in rows:
             why = f"error {row.error_code}" if row.error_code else "no template"
-            print(f"{row.created_at:%Y-%m-%d %H:%M}  person {row.person_id}  {row.kind}  ({why})"
-                  f"{'  ' + row.reference if row.reference else ''}")
+            print(
+                f"{row.created_at:%Y-%m-%d %H:%M}  person {row.person_id}  {row.kind}  ({why})"
+                f"{'  ' + row.reference if row.reference else ''}"
+            )
     return 0
 
 
@@ -195,8 +217,10 @@ def staff_command(app: App, args: argparse.Namespace) -> int:
             for m in members:
                 may = app.program.may_manage_events(m.role, m.center)
                 events = "manages events in the chat" if may else ""
-                print(f"person {m.person_id} {m.name or ''}  {m.role} at {m.center or '-'}  "
-                      f"{', '.join(m.identities) or 'no channel'}  {events}".rstrip())
+                print(
+                    f"person {m.person_id} {m.name or ''}  {m.role} at {m.center or '-'}  "
+                    f"{', '.join(m.identities) or 'no channel'}  {events}".rstrip()
+                )
             return 0
         if not (args.channel and args.external_id):
             print(f"give who: midway staff {args.action} --channel telegram --id 123456789")
@@ -206,13 +230,19 @@ def staff_command(app: App, args: argparse.Namespace) -> int:
                 if not (args.role and args.center):
                     print("add needs --role (manager, router or promoter) and --center SLUG")
                     return 2
-                person = staff.make_staff(session, args.channel, args.external_id, args.role, args.center,
-                                          now, args.name)
+                person = staff.make_staff(
+                    session, args.channel, args.external_id, args.role, args.center, now, args.name
+                )
                 may = app.program.may_manage_events(args.role, args.center)
                 who = f"{args.channel}:{staff.staff_external_id(args.channel, args.external_id)}"
-                print(f"person {person.id} ({who}) is {args.role} at {args.center}; "
-                      + ("can add, edit and cancel the center's events in the chat (/staff)" if may
-                         else "events in the chat: not for this role ([staff] event_roles)"))
+                print(
+                    f"person {person.id} ({who}) is {args.role} at {args.center}; "
+                    + (
+                        "can add, edit and cancel the center's events in the chat (/staff)"
+                        if may
+                        else "events in the chat: not for this role ([staff] event_roles)"
+                    )
+                )
                 return 0
             person = staff.remove_staff(session, args.channel, args.external_id)
             print(f"person {person.id} is no longer staff")

@@ -43,11 +43,25 @@ class Stepped:
     kept: bool  # False: the person deleted their data in this step
 
 
-def run_step(session: Session, person: Person, facts: PersonFacts, state: State, inp: Input, now: datetime,
-             program: Program, lexicon: Lexicon) -> Stepped:
+def run_step(
+    session: Session,
+    person: Person,
+    facts: PersonFacts,
+    state: State,
+    inp: Input,
+    now: datetime,
+    program: Program,
+    lexicon: Lexicon,
+) -> Stepped:
     on_staff = facts.role in STAFF_ROLES  # their center's requests and cases: read when a step looks
-    ctx = Context(program=program, lexicon=lexicon, person=facts, bookings=None, homework_tasks=None,
-                  staff_queue=None if on_staff else StaffQueue())
+    ctx = Context(
+        program=program,
+        lexicon=lexicon,
+        person=facts,
+        bookings=None,
+        homework_tasks=None,
+        staff_queue=None if on_staff else StaffQueue(),
+    )
     for _ in range(len(FACT_LOADERS) + 1):
         try:
             sprint = step(state, inp, now, ctx, FLOWS)

@@ -39,9 +39,14 @@ def conference_of(c: Mapping[str, Any], center: str | None) -> EventOffer:
     span = session_span(c)
     place = str(c.get("place", ""))
     return EventOffer(
-        ref=str(c["ref"]), title=str(c.get("title", "")), starts_at=span.starts_at, place=place,
-        center=center, kind="exposure_conference",
-        sessions=(SessionInfo(span.starts_at, span.ends_at, place),), seats_left=c.get("seats_left"),
+        ref=str(c["ref"]),
+        title=str(c.get("title", "")),
+        starts_at=span.starts_at,
+        place=place,
+        center=center,
+        kind="exposure_conference",
+        sessions=(SessionInfo(span.starts_at, span.ends_at, place),),
+        seats_left=c.get("seats_left"),
     )
 
 
@@ -77,9 +82,12 @@ def decision_sprint(
 
 
 PROACTIVE = (
-    ProactiveKind("decision", decision_sprint,
-                  lambda data: "decision.approved" if data.get("approved") else "decision.declined",
-                  frozenset({"decision.approved", "decision.declined"})),
+    ProactiveKind(
+        "decision",
+        decision_sprint,
+        lambda data: "decision.approved" if data.get("approved") else "decision.declined",
+        frozenset({"decision.approved", "decision.declined"}),
+    ),
 )
 
 

@@ -81,9 +81,12 @@ def timeout_edges(key: str, timeout: Timeout, after: str) -> list[Edge]:
         label += " (and effects)"
     if timeout.go == STAY:
         return [Edge(node_id(key), node_id(key), "timeout", label + ": stays")]
-    return [Edge(node_id(key), node_id(key), "timeout", label + ": stays") if t == STAY
-            else Edge(node_id(key), target_id(t), "timeout", label)
-            for t in static_targets(timeout.go, timeout.targets, after)]
+    return [
+        Edge(node_id(key), node_id(key), "timeout", label + ": stays")
+        if t == STAY
+        else Edge(node_id(key), target_id(t), "timeout", label)
+        for t in static_targets(timeout.go, timeout.targets, after)
+    ]
 
 
 def target_id(key: str) -> str:
@@ -148,13 +151,22 @@ def graph(flow: Flow, text: Callable[[str], str] = lambda key: key) -> Graph:
 
 
 # ---- Mermaid -----------------------------------------------------------------------------------
-SHAPES = {"start": ('(["', '"])'), "finish": ('(["', '"])'), "ask": ('("', '")'), "call": ('[["', '"]]'),
-          "branch": ('{{"', '"}}'), "unknown": ('(("', '"))')}
+SHAPES = {
+    "start": ('(["', '"])'),
+    "finish": ('(["', '"])'),
+    "ask": ('("', '")'),
+    "call": ('[["', '"]]'),
+    "branch": ('{{"', '"}}'),
+    "unknown": ('(("', '"))'),
+}
 ARROWS = {"route": "-->", "repeat": "-->", "skip": "-.->", "timeout": "-.->"}
 STYLES = {
-    "start": "fill:#eeeeee,stroke:#555555", "finish": "fill:#eeeeee,stroke:#555555",
-    "ask": "fill:#e8f1fb,stroke:#3b6ea5", "call": "fill:#e6f4e6,stroke:#3d8b3d",
-    "branch": "fill:#fff6d6,stroke:#b08900", "unknown": "fill:#ffffff,stroke:#999999,stroke-dasharray:4 3",
+    "start": "fill:#eeeeee,stroke:#555555",
+    "finish": "fill:#eeeeee,stroke:#555555",
+    "ask": "fill:#e8f1fb,stroke:#3b6ea5",
+    "call": "fill:#e6f4e6,stroke:#3d8b3d",
+    "branch": "fill:#fff6d6,stroke:#b08900",
+    "unknown": "fill:#ffffff,stroke:#999999,stroke-dasharray:4 3",
 }
 EDGE_STYLES = {"skip": "stroke:#999999", "timeout": "stroke:#d9822b", "repeat": "stroke:#3d8b3d"}
 

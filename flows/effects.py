@@ -181,9 +181,26 @@ class HomeworkUnanswered:
 
 
 Effect = (
-    SaveAnswer | UpdateProfile | RecordOutcome | RequestHandoff | SetOptOut | SetLanguage | SetPhone
-    | ArmTimeout | DeleteMyData | SignUp | CancelSignup | AnswerOffer | LetOfferLapse | AnswerAttendance
+    SaveAnswer
+    | UpdateProfile
+    | RecordOutcome
+    | RequestHandoff
+    | SetOptOut
+    | SetLanguage
+    | SetPhone
+    | ArmTimeout
+    | DeleteMyData
+    | SignUp
+    | CancelSignup
+    | AnswerOffer
+    | LetOfferLapse
+    | AnswerAttendance
     | AnswerMeeting
-    | CreateEvent | EditEvent | CancelEvent | CloseHandoff | DecideCase
-    | ReportHomework | HomeworkUnanswered
+    | CreateEvent
+    | EditEvent
+    | CancelEvent
+    | CloseHandoff
+    | DecideCase
+    | ReportHomework
+    | HomeworkUnanswered
 )

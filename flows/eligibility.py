@@ -14,8 +14,17 @@ from flows.program import Eligibility
 ELIGIBLE, NOT_ELIGIBLE, MANAGER = "eligible", "not_eligible", "manager_decision"
 # The reasons `evaluate` reports, each said in plain words by a `reason.<code>` message. A case the
 # manager decides may also carry "special_circumstances" (the person asked), which has no words.
-REASONS = ("age_below", "age_above", "not_in_area", "not_willing", "out_of_work_short", "out_of_work_long",
-           "job_share_low", "experience_low", "not_able")
+REASONS = (
+    "age_below",
+    "age_above",
+    "not_in_area",
+    "not_willing",
+    "out_of_work_short",
+    "out_of_work_long",
+    "job_share_low",
+    "experience_low",
+    "not_able",
+)
 
 
 @dataclass(frozen=True)
@@ -107,8 +116,14 @@ def evaluate(answers: dict[str, Any], rules: Eligibility) -> Verdict:
         _below(share, rules.min_job_share, rules.margin_job_share, "job_share_low", failed, almost)
     experience = answers.get("experience")
     if experience is not None:
-        _below(experience, rules.min_experience_years, rules.margin_experience_years, "experience_low",
-               failed, almost)
+        _below(
+            experience,
+            rules.min_experience_years,
+            rules.margin_experience_years,
+            "experience_low",
+            failed,
+            almost,
+        )
     if rules.require_able_to_work and answers.get("able") == "no":
         failed.append("not_able")
     groups = answers.get("groups") or []

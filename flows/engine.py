@@ -46,13 +46,32 @@ REVISIT = "__revisit"  # in a frame's answers: a `goto` answer sent the person b
 
 # Slash commands and the intent each one means.
 COMMANDS = {
-    "start": "restart", "restart": "restart", "menu": "menu", "back": "back", "help": "help",
-    "language": "language", "lang": "language", "human": "human", "person": "human",
-    "privacy": "privacy", "delete": "privacy", "stop": "stop", "staff": "staff",
+    "start": "restart",
+    "restart": "restart",
+    "menu": "menu",
+    "back": "back",
+    "help": "help",
+    "language": "language",
+    "lang": "language",
+    "human": "human",
+    "person": "human",
+    "privacy": "privacy",
+    "delete": "privacy",
+    "stop": "stop",
+    "staff": "staff",
 }
 # Intents recognised when the whole message is one of the keywords (from the catalogs, any language).
 KEYWORD_INTENTS = (
-    "menu", "back", "restart", "language", "human", "stop", "optin", "privacy", "help", "staff",
+    "menu",
+    "back",
+    "restart",
+    "language",
+    "human",
+    "stop",
+    "optin",
+    "privacy",
+    "help",
+    "staff",
 )
 
 
@@ -122,7 +141,7 @@ class _Run:
                 self.intent(intent)
             return
         if isinstance(inp, Pressed) and inp.payload.startswith(GLOBAL):
-            name = inp.payload[len(GLOBAL):]
+            name = inp.payload[len(GLOBAL) :]
             if name in KEYWORD_INTENTS and self.available(name):
                 self.intent(name)
             else:
@@ -152,8 +171,10 @@ class _Run:
             self.state.frames.clear()
             if person.opted_out:
                 self.effects.append(SetOptOut(False))
-            self.start(self.roles.newcomer if self.newcomer() else self.roles.menu,
-                       greeting="common.welcome_back" if person.outcome else None)
+            self.start(
+                self.roles.newcomer if self.newcomer() else self.roles.menu,
+                greeting="common.welcome_back" if person.outcome else None,
+            )
         elif name == "menu":
             if self.top_flow() == self.roles.menu:
                 self.reprompt_or_menu()
@@ -223,8 +244,13 @@ class _Run:
             self.start(self.roles.menu, greeting="common.welcome_back")
 
     # ---- moving through flows ----------------------------------------------------------------
-    def start(self, name: str, greeting: str | None = None, carry: dict[str, Any] | None = None,
-              key: str | None = None) -> None:
+    def start(
+        self,
+        name: str,
+        greeting: str | None = None,
+        carry: dict[str, Any] | None = None,
+        key: str | None = None,
+    ) -> None:
         if greeting:
             self.say(greeting)
         self.state.frames.append(Frame(flow=name, answers=dict(carry or {}), key=key))
@@ -340,7 +366,7 @@ class _Run:
             # forget that answer and everything after it (declared later, or the question now open),
             # but not what is still behind it on the way here (a route may have come back to it)
             kept = set(frame.history)
-            later = {s.key for s in flow.steps[flow.index(key):]} - kept
+            later = {s.key for s in flow.steps[flow.index(key) :]} - kept
             for name in {key, *later, frame.node or key}:
                 frame.answers.pop(name, None)
                 frame.answers.pop(f"_{name}", None)
@@ -527,7 +553,7 @@ class _Run:
 
     def revisit(self, frame: Frame, flow: Flow, key: str, back_to: str) -> None:
         """Ask `key` again; then the questions not answered, from `back_to` (the summary) on."""
-        for stale in (key, *flow.depends.get(key, ()), *(s.key for s in flow.steps[flow.index(back_to):])):
+        for stale in (key, *flow.depends.get(key, ()), *(s.key for s in flow.steps[flow.index(back_to) :])):
             frame.answers.pop(stale, None)
             frame.answers.pop(f"_{stale}", None)
         frame.answers[REVISIT] = True
@@ -681,4 +707,3 @@ class _Blank(dict):  # type: ignore[type-arg]
 
     def __missing__(self, key: str) -> str:
         return ""
-

@@ -186,9 +186,7 @@ def my_meetings(view: View) -> tuple[MeetingFacts, ...]:
 
 def booking_options(view: View) -> tuple[Option, ...]:
     events = tuple(
-        Option(
-            e.ref, "bookings.option_event", {"title": e.title, "when": e.span, "status": status_label(e)}
-        )
+        Option(e.ref, "bookings.option_event", {"title": e.title, "when": e.span, "status": status_label(e)})
         for e in my_events(view)
     )
     meetings = tuple(
@@ -277,8 +275,11 @@ def conferences(view: View) -> tuple[EventOffer, ...]:
 
 def conference_options(view: View) -> tuple[Option, ...]:
     items = tuple(
-        Option(e.ref, "conference.option_full" if e.seats_left == 0 else "conference.option",
-               {"when": e.span, "place": e.place})
+        Option(
+            e.ref,
+            "conference.option_full" if e.seats_left == 0 else "conference.option",
+            {"when": e.span, "place": e.place},
+        )
         for e in conferences(view)
     )
     return (*items, Option("later", "conference.later"))

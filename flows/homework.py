@@ -68,8 +68,14 @@ def _today(view: View) -> date:
 
 def facts_values(task: HomeworkFacts) -> dict[str, Any]:
     """A task as a flow's first answers (JSON values)."""
-    return {"homework": task.ref, "kind": task.kind, "count": task.count, "text": task.text,
-            "due": task.due.isoformat(), "progress": task.progress}
+    return {
+        "homework": task.ref,
+        "kind": task.kind,
+        "count": task.count,
+        "text": task.text,
+        "due": task.due.isoformat(),
+        "progress": task.progress,
+    }
 
 
 # ---- the questions, for the check-in and the menu alike ---------------------------------------
@@ -121,10 +127,15 @@ def report_finish(view: View) -> Done:
         return Done()
     note = view.answers.get("note")
     due = view.answers.get("new_due")
-    effects: list[Effect] = [ReportHomework(
-        str(view.answers["homework"]), answer, view.answers.get("progress"),
-        date.fromisoformat(due) if due else None, None if note in (None, "none") else note,
-    )]
+    effects: list[Effect] = [
+        ReportHomework(
+            str(view.answers["homework"]),
+            answer,
+            view.answers.get("progress"),
+            date.fromisoformat(due) if due else None,
+            None if note in (None, "none") else note,
+        )
+    ]
     if answer == "help":  # in the staff queue, with a "call them" task for their promoter
         effects.append(RequestHandoff("homework", None))
     return Done(effects=tuple(effects), result=answer)
@@ -133,18 +144,36 @@ def report_finish(view: View) -> Done:
 REPORT = Flow(
     "homework_report",
     steps=(
-        Ask("answer", prompt=lambda v: (Msg("homework.about", {"task": _task(v.answers)}),
-                                        Msg("homework.ask_answer")),
-            options=ANSWER_OPTIONS, skip=lambda v: chosen(v) is not None),
-        Ask("progress", prompt=progress_prompt, parse=parse_progress, invalid="homework.invalid_progress",
+        Ask(
+            "answer",
+            prompt=lambda v: (Msg("homework.about", {"task": _task(v.answers)}), Msg("homework.ask_answer")),
+            options=ANSWER_OPTIONS,
+            skip=lambda v: chosen(v) is not None,
+        ),
+        Ask(
+            "progress",
+            prompt=progress_prompt,
+            parse=parse_progress,
+            invalid="homework.invalid_progress",
             typed_numbers=True,
-            skip=lambda v: chosen(v) != "partly" or v.answers.get("kind") not in COUNTED),
-        Ask("new_due", prompt="homework.ask_new_due", parse=parse_new_due, invalid="homework.invalid_date",
-            skip=lambda v: chosen(v) != "partly"),
-        Ask("note", prompt="homework.ask_note",
+            skip=lambda v: chosen(v) != "partly" or v.answers.get("kind") not in COUNTED,
+        ),
+        Ask(
+            "new_due",
+            prompt="homework.ask_new_due",
+            parse=parse_new_due,
+            invalid="homework.invalid_date",
+            skip=lambda v: chosen(v) != "partly",
+        ),
+        Ask(
+            "note",
+            prompt="homework.ask_note",
             options=(Option("none", "homework.no_note", synonyms="synonyms.no"),),
             # a note that begins "no, I could not..." is a note, not "no note"
-            parse=parse_note, max_length=MAX_NOTE, suggestions=True),
+            parse=parse_note,
+            max_length=MAX_NOTE,
+            suggestions=True,
+        ),
     ),
     finish=report_finish,
 )
@@ -171,15 +200,30 @@ def reminder_prompt(view: View) -> tuple[Msg, ...]:
 CHECKIN = Flow(
     "homework_checkin",
     steps=(
-        Ask("answer", prompt=checkin_prompt, options=ANSWER_OPTIONS, next="report",
-            timeout=Timeout(after=lambda v: _hours(v, "reminder_after_hours"),
-                            go=lambda v: "reminded" if still_awaited(v) else STAY,
-                            targets=("reminded", STAY))),
+        Ask(
+            "answer",
+            prompt=checkin_prompt,
+            options=ANSWER_OPTIONS,
+            next="report",
+            timeout=Timeout(
+                after=lambda v: _hours(v, "reminder_after_hours"),
+                go=lambda v: "reminded" if still_awaited(v) else STAY,
+                targets=("reminded", STAY),
+            ),
+        ),
         # still no answer: the question stays (a late answer still counts), said nothing more
-        Ask("reminded", prompt=reminder_prompt, options=ANSWER_OPTIONS,
-            timeout=Timeout(after=lambda v: _hours(v, "overdue_after_hours"), go=STAY,
-                            effects=lambda v: (HomeworkUnanswered(str(v.answers["homework"])),)
-                            if still_awaited(v) else ())),
+        Ask(
+            "reminded",
+            prompt=reminder_prompt,
+            options=ANSWER_OPTIONS,
+            timeout=Timeout(
+                after=lambda v: _hours(v, "overdue_after_hours"),
+                go=STAY,
+                effects=lambda v: (
+                    (HomeworkUnanswered(str(v.answers["homework"])),) if still_awaited(v) else ()
+                ),
+            ),
+        ),
         Call("report", "homework_report", carry=lambda v: {**v.answers, "answer": chosen(v)}),
     ),
     finish=lambda v: Done(),
@@ -209,10 +253,18 @@ def mine_finish(view: View) -> Done:
 MINE = Flow(
     "homework",
     steps=(
-        Ask("task", prompt="homework.list_intro",
-            options=lambda v: tuple(task_option(t) for t in open_tasks(v)), skip=lambda v: not open_tasks(v)),
-        Call("report", "homework_report", skip=lambda v: chosen_task(v) is None,
-             carry=lambda v: facts_values(chosen_task(v))),  # type: ignore[arg-type]
+        Ask(
+            "task",
+            prompt="homework.list_intro",
+            options=lambda v: tuple(task_option(t) for t in open_tasks(v)),
+            skip=lambda v: not open_tasks(v),
+        ),
+        Call(
+            "report",
+            "homework_report",
+            skip=lambda v: chosen_task(v) is None,
+            carry=lambda v: facts_values(chosen_task(v)),  # type: ignore[arg-type]
+        ),
     ),
     finish=mine_finish,
 )
@@ -247,10 +299,12 @@ def _checkin(state: State, data: Data, now: datetime, ctx: Context, flows: Flows
 
 
 PROACTIVE = (
-    ProactiveKind("homework_assigned", _assigned, lambda data: "homework.assigned",
-                  frozenset({"homework.assigned"})),
-    ProactiveKind("homework_checkin", _checkin, lambda data: "homework.checkin",
-                  frozenset({"homework.checkin"})),
+    ProactiveKind(
+        "homework_assigned", _assigned, lambda data: "homework.assigned", frozenset({"homework.assigned"})
+    ),
+    ProactiveKind(
+        "homework_checkin", _checkin, lambda data: "homework.checkin", frozenset({"homework.checkin"})
+    ),
 )
 
 

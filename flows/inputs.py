@@ -40,7 +40,6 @@ class Unsupported:
     kind: str
 
 
-
 @dataclass(frozen=True)
 class Timeout:
     """Nobody answered the question asked at sequence number `seq` in time (delivered by the

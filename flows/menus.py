@@ -33,8 +33,12 @@ def main_menu(entries: tuple[MenuEntry, ...]) -> Flow:
             if phone_needed(view.ctx):  # the number first, then the promise (flows/handoff.py)
                 return Done(effects=(request,), then="push:handoff")
             days = view.ctx.program.handoff_reply_working_days
-            return Done(replies=(Msg("handoff.ack", {"days": days}),), effects=(request,), then="push:menu",
-                        carry=again)
+            return Done(
+                replies=(Msg("handoff.ack", {"days": days}),),
+                effects=(request,),
+                then="push:menu",
+                carry=again,
+            )
         return Done()  # continue
 
     return Flow(MENU_NAME, steps=(Ask("item", prompt="menu.ask", options=options),), finish=finish)
@@ -46,10 +50,16 @@ MENU_NAME = "menu"
 # ---- language --------------------------------------------------------------------------------
 LANGUAGE = Flow(
     "language",
-    steps=(Ask("lang", prompt="language.ask",
-               options=tuple(Option(code, f"language.name.{code}") for code in LANGUAGES)),),
-    finish=lambda view: Done(replies=(Msg("language.changed"),),
-                             effects=(SetLanguage(view.answers["lang"]),)),
+    steps=(
+        Ask(
+            "lang",
+            prompt="language.ask",
+            options=tuple(Option(code, f"language.name.{code}") for code in LANGUAGES),
+        ),
+    ),
+    finish=lambda view: Done(
+        replies=(Msg("language.changed"),), effects=(SetLanguage(view.answers["lang"]),)
+    ),
 )
 
 
@@ -63,12 +73,20 @@ def privacy_finish(view: View) -> Done:
 PRIVACY = Flow(
     "privacy",
     steps=(
-        Ask("action", prompt=lambda v: (Msg("privacy.what_we_keep"), Msg("privacy.ask_action")),
-            options=(Option("delete", "privacy.delete"), Option("keep", "privacy.keep"))),
-        Ask("confirm", prompt="privacy.confirm_delete",
-            options=(Option("yes", "privacy.confirm_yes"),
-                     Option("no", "privacy.confirm_no", synonyms="synonyms.no")),
-            skip=lambda v: v.answers.get("action") != "delete"),
+        Ask(
+            "action",
+            prompt=lambda v: (Msg("privacy.what_we_keep"), Msg("privacy.ask_action")),
+            options=(Option("delete", "privacy.delete"), Option("keep", "privacy.keep")),
+        ),
+        Ask(
+            "confirm",
+            prompt="privacy.confirm_delete",
+            options=(
+                Option("yes", "privacy.confirm_yes"),
+                Option("no", "privacy.confirm_no", synonyms="synonyms.no"),
+            ),
+            skip=lambda v: v.answers.get("action") != "delete",
+        ),
     ),
     finish=privacy_finish,
 )
@@ -77,8 +95,13 @@ PRIVACY = Flow(
 # ---- welcome back after a long pause ---------------------------------------------------------
 RESUME = Flow(
     "resume",
-    steps=(Ask("choice", prompt="resume.ask",
-               options=(Option("continue", "resume.continue"), Option("restart", "resume.restart"))),),
+    steps=(
+        Ask(
+            "choice",
+            prompt="resume.ask",
+            options=(Option("continue", "resume.continue"), Option("restart", "resume.restart")),
+        ),
+    ),
     finish=lambda view: Done(then="restart-below" if view.answers.get("choice") == "restart" else "pop"),
 )
 
@@ -86,8 +109,12 @@ RESUME = Flow(
 FEATURE = Feature(
     "menus",
     flows=(LANGUAGE, PRIVACY, RESUME),  # and the main menu, built of every feature's entries
-    roles={"menu": MENU_NAME, "resume": RESUME.name, "intent:language": LANGUAGE.name,
-           "intent:privacy": PRIVACY.name},
+    roles={
+        "menu": MENU_NAME,
+        "resume": RESUME.name,
+        "intent:language": LANGUAGE.name,
+        "intent:privacy": PRIVACY.name,
+    },
     storage="repo",
     menu=(
         MenuEntry("status", "menu.status", lambda v: v.ctx.person.outcome is not None, order=20),

@@ -36,8 +36,14 @@ from flows.program import Center, Eligibility
 from flows.workdays import add_working_days
 
 OTHER = "other"
-JOB_SHARES = (("1.0", "full"), ("0.75", "three_quarters"), ("0.5", "half"), ("0.33", "third"),
-              ("0.25", "quarter"), ("0.1", "less"))
+JOB_SHARES = (
+    ("1.0", "full"),
+    ("0.75", "three_quarters"),
+    ("0.5", "half"),
+    ("0.33", "third"),
+    ("0.25", "quarter"),
+    ("0.1", "less"),
+)
 SOURCES = ("employment_service", "friend", "municipal_center", "social_networks", "municipal_ads", "other")
 
 
@@ -215,8 +221,19 @@ def phone_needed(view: View) -> bool:
 
 
 # ---- the summary before the outcome ----------------------------------------------------------
-SUMMARISED = ("name", "age", "city", "center", "willing", "out_of_work", "job_share", "experience", "able",
-              "groups", "source")
+SUMMARISED = (
+    "name",
+    "age",
+    "city",
+    "center",
+    "willing",
+    "out_of_work",
+    "job_share",
+    "experience",
+    "able",
+    "groups",
+    "source",
+)
 
 
 def answer_value(view: View, key: str) -> Any:
@@ -244,10 +261,15 @@ def answered(view: View) -> tuple[str, ...]:
 
 
 def summary_prompt(view: View) -> tuple[Msg, ...]:
-    lines = tuple(Msg("prescreen.summary_line", {"field": Msg(f"prescreen.field.{k}"),
-                                                 "value": answer_value(view, k)}) for k in answered(view))
-    return (Msg("prescreen.summary_intro"), Msg("common.list", {"items": MsgList(lines)}),
-            Msg("prescreen.summary_ask"))
+    lines = tuple(
+        Msg("prescreen.summary_line", {"field": Msg(f"prescreen.field.{k}"), "value": answer_value(view, k)})
+        for k in answered(view)
+    )
+    return (
+        Msg("prescreen.summary_intro"),
+        Msg("common.list", {"items": MsgList(lines)}),
+        Msg("prescreen.summary_ask"),
+    )
 
 
 def fix_options(view: View) -> tuple[Option, ...]:
@@ -268,43 +290,100 @@ ASK_CONSENT = Ask(
 
 STEPS = (
     ASK_CONSENT,
-    Ask("name", prompt="prescreen.ask_name", options=name_options, parse=parse_name, suggestions=True,
-        invalid="prescreen.invalid_name", skip=declined, max_length=80),
+    Ask(
+        "name",
+        prompt="prescreen.ask_name",
+        options=name_options,
+        parse=parse_name,
+        suggestions=True,
+        invalid="prescreen.invalid_name",
+        skip=declined,
+        max_length=80,
+    ),
     Ask("age", prompt="prescreen.ask_age", parse=parse_age, invalid="prescreen.invalid_age", skip=declined),
-    Ask("city", prompt="prescreen.ask_city", parse=parse_city, invalid="prescreen.invalid_city",
-        skip=declined),
-    Ask("center", prompt="prescreen.ask_center", options=center_options,
-        skip=lambda v: declined(v) or city_known(v)),
-    Ask("willing", prompt=willing_prompt, options=yes_no(),
-        skip=lambda v: ended(v) or facts(v)["center"] is None),
-    Ask("out_of_work", prompt="prescreen.ask_out_of_work",
+    Ask(
+        "city", prompt="prescreen.ask_city", parse=parse_city, invalid="prescreen.invalid_city", skip=declined
+    ),
+    Ask(
+        "center",
+        prompt="prescreen.ask_center",
+        options=center_options,
+        skip=lambda v: declined(v) or city_known(v),
+    ),
+    Ask(
+        "willing",
+        prompt=willing_prompt,
+        options=yes_no(),
+        skip=lambda v: ended(v) or facts(v)["center"] is None,
+    ),
+    Ask(
+        "out_of_work",
+        prompt="prescreen.ask_out_of_work",
         options=tuple(Option(b.value, b.label) for b in OUT_OF_WORK_BUCKETS),
-        parse=parse_out_of_work, invalid="prescreen.invalid_duration", skip=ended),
-    Ask("job_share", prompt="prescreen.ask_job_share",
-        options=tuple(Option(v, f"prescreen.share.{k}", synonyms=f"synonyms.share.{k}")
-                      for v, k in JOB_SHARES),
-        parse=parse_job_share, invalid="prescreen.invalid_job_share", skip=ended),
-    Ask("experience", prompt="prescreen.ask_experience", parse=parse_years, invalid="prescreen.invalid_years",
-        skip=ended),
+        parse=parse_out_of_work,
+        invalid="prescreen.invalid_duration",
+        skip=ended,
+    ),
+    Ask(
+        "job_share",
+        prompt="prescreen.ask_job_share",
+        options=tuple(
+            Option(v, f"prescreen.share.{k}", synonyms=f"synonyms.share.{k}") for v, k in JOB_SHARES
+        ),
+        parse=parse_job_share,
+        invalid="prescreen.invalid_job_share",
+        skip=ended,
+    ),
+    Ask(
+        "experience",
+        prompt="prescreen.ask_experience",
+        parse=parse_years,
+        invalid="prescreen.invalid_years",
+        skip=ended,
+    ),
     Ask("able", prompt="prescreen.ask_able", options=yes_no(), skip=ended),
-    Ask("groups", prompt="prescreen.ask_groups", multi=True,
-        options=(*(Option(g, f"prescreen.group.{g}", synonyms=f"synonyms.group.{g}") for g in SPECIAL_GROUPS),
-                 Option("none", "prescreen.group.none", synonyms="synonyms.group.none")),
-        skip=ended),
-    Ask("source", prompt="prescreen.ask_source",
+    Ask(
+        "groups",
+        prompt="prescreen.ask_groups",
+        multi=True,
+        options=(
+            *(Option(g, f"prescreen.group.{g}", synonyms=f"synonyms.group.{g}") for g in SPECIAL_GROUPS),
+            Option("none", "prescreen.group.none", synonyms="synonyms.group.none"),
+        ),
+        skip=ended,
+    ),
+    Ask(
+        "source",
+        prompt="prescreen.ask_source",
         options=tuple(Option(s, f"prescreen.source.{s}", synonyms=f"synonyms.source.{s}") for s in SOURCES),
-        skip=ended),
+        skip=ended,
+    ),
     # before the outcome, what we understood, to correct a slip of the finger
-    Ask("summary", prompt=summary_prompt,
-        options=(Option("correct", "prescreen.summary_correct", synonyms="synonyms.yes"),
-                 Option("change", "prescreen.summary_change")),
-        skip=ended),
-    Ask("fix", prompt="prescreen.fix_ask", options=fix_options, goto="summary",
-        skip=lambda v: ended(v) or v.answers.get("summary") != "change"),
-    Ask("phone", prompt="prescreen.ask_phone",
+    Ask(
+        "summary",
+        prompt=summary_prompt,
+        options=(
+            Option("correct", "prescreen.summary_correct", synonyms="synonyms.yes"),
+            Option("change", "prescreen.summary_change"),
+        ),
+        skip=ended,
+    ),
+    Ask(
+        "fix",
+        prompt="prescreen.fix_ask",
+        options=fix_options,
+        goto="summary",
+        skip=lambda v: ended(v) or v.answers.get("summary") != "change",
+    ),
+    Ask(
+        "phone",
+        prompt="prescreen.ask_phone",
         options=(Option("skip", "prescreen.phone_skip", synonyms="synonyms.skip"),),
-        parse=parse_phone, invalid="prescreen.invalid_phone", contact=True,
-        skip=lambda v: ended(v) or not phone_needed(v)),
+        parse=parse_phone,
+        invalid="prescreen.invalid_phone",
+        contact=True,
+        skip=lambda v: ended(v) or not phone_needed(v),
+    ),
 )
 
 
@@ -312,8 +391,11 @@ STEPS = (
 def plain_reason(reason: str, rules: Eligibility) -> Msg:
     """Why the program does not fit, in plain words, with the center's thresholds."""
     params = {
-        "min_age": rules.min_age, "max_age": rules.max_age, "days": rules.min_out_of_work_days,
-        "years": rules.max_out_of_work_years, "percent": int(round(rules.min_job_share * 100)),
+        "min_age": rules.min_age,
+        "max_age": rules.max_age,
+        "days": rules.min_out_of_work_days,
+        "years": rules.max_out_of_work_years,
+        "percent": int(round(rules.min_job_share * 100)),
         "experience": rules.min_experience_years,
     }
     return Msg(f"reason.{reason}", params)
@@ -345,23 +427,40 @@ def finish(view: View) -> Done:
     f = facts(view)
     v = verdict(view)
     due = add_working_days(view.now.date(), view.ctx.program.manager_reply_working_days)
-    profile = UpdateProfile({
-        "display_name": f["name"], "birth_year": f["age"].get("birth_year"), "city": f["city"],
-        "center": f["center"], "out_of_work": f["out_of_work"], "job_share": f["job_share"],
-        "experience_years": f["experience"], "able_to_work": f["able"] == "yes",
-        "willing_to_attend": f["willing"] == "yes", "recruitment_source": f["source"], "phone": f["phone"],
-    })
+    profile = UpdateProfile(
+        {
+            "display_name": f["name"],
+            "birth_year": f["age"].get("birth_year"),
+            "city": f["city"],
+            "center": f["center"],
+            "out_of_work": f["out_of_work"],
+            "job_share": f["job_share"],
+            "experience_years": f["experience"],
+            "able_to_work": f["able"] == "yes",
+            "willing_to_attend": f["willing"] == "yes",
+            "recruitment_source": f["source"],
+            "phone": f["phone"],
+        }
+    )
     outcome = RecordOutcome(
-        outcome=v.outcome, center=f["center"], reasons=v.reasons, referral_suggested=v.referral_suggested,
+        outcome=v.outcome,
+        center=f["center"],
+        reasons=v.reasons,
+        referral_suggested=v.referral_suggested,
         decision_due=due if v.outcome == MANAGER else None,
     )
     greeting = {"name": f["name"] or ""}
-    if v.outcome == ELIGIBLE and any(e.center == f["center"] and e.starts_at > view.now
-                                     for e in view.ctx.exposure_events):
+    if v.outcome == ELIGIBLE and any(
+        e.center == f["center"] and e.starts_at > view.now for e in view.ctx.exposure_events
+    ):
         # the next exposure conferences of the center, as buttons (flows/events.py CONFERENCE)
         eligible = Msg("prescreen.eligible", {**greeting, "center": center_name(view)})
-        return Done(replies=(eligible,), effects=(profile, outcome), then="start:conference",
-                    carry={"center": f["center"]})
+        return Done(
+            replies=(eligible,),
+            effects=(profile, outcome),
+            then="start:conference",
+            carry={"center": f["center"]},
+        )
     if v.outcome == ELIGIBLE:
         replies: tuple[Msg, ...] = (
             Msg("prescreen.eligible", {**greeting, "center": center_name(view)}),
@@ -374,14 +473,23 @@ def finish(view: View) -> Done:
         return Done(replies=replies, effects=(profile, outcome), then="idle")
     reasons = MsgList(tuple(reason_msg(r, view) for r in v.failed))
     early = (Msg("prescreen.ended_early"),) if far_out(view) else ()
-    replies = (Msg("prescreen.not_eligible", greeting), Msg("common.list", {"items": reasons}), *early,
-               *services_msgs(view))
+    replies = (
+        Msg("prescreen.not_eligible", greeting),
+        Msg("common.list", {"items": reasons}),
+        *early,
+        *services_msgs(view),
+    )
     carry = {"reasons": list(v.failed), "center": f["center"]}
     return Done(replies=replies, effects=(profile, outcome), then="start:appeal", carry=carry)
 
 
-PRESCREEN = Flow("prescreen", steps=STEPS, finish=finish, record=True,
-                 depends={"city": ("center", "willing"), "center": ("willing",)})
+PRESCREEN = Flow(
+    "prescreen",
+    steps=STEPS,
+    finish=finish,
+    record=True,
+    depends={"city": ("center", "willing"), "center": ("willing",)},
+)
 
 
 # ---- asking the manager to reconsider --------------------------------------------------------
@@ -390,17 +498,26 @@ def appeal_finish(view: View) -> Done:
         return Done(replies=(Msg("appeal.no_thanks"), Msg("common.menu_hint")), then="idle")
     due = add_working_days(view.now.date(), view.ctx.program.manager_reply_working_days)
     record = RecordOutcome(
-        outcome=MANAGER, center=view.answers.get("center"),
-        reasons=("special_circumstances", *view.answers.get("reasons", ())), decision_due=due,
+        outcome=MANAGER,
+        center=view.answers.get("center"),
+        reasons=("special_circumstances", *view.answers.get("reasons", ())),
+        decision_due=due,
     )
     return Done(replies=(Msg("appeal.sent", {"date": due}),), effects=(record,), then="idle")
 
 
 APPEAL = Flow(
     "appeal",
-    steps=(Ask("review", prompt="appeal.ask",
-               options=(Option("yes", "appeal.yes", synonyms="synonyms.yes"),
-                        Option("no", "appeal.no", synonyms="synonyms.no"))),),
+    steps=(
+        Ask(
+            "review",
+            prompt="appeal.ask",
+            options=(
+                Option("yes", "appeal.yes", synonyms="synonyms.yes"),
+                Option("no", "appeal.no", synonyms="synonyms.no"),
+            ),
+        ),
+    ),
     finish=appeal_finish,
 )
 
@@ -410,6 +527,13 @@ FEATURE = Feature(
     flows=(PRESCREEN, APPEAL),
     roles={"newcomer": PRESCREEN.name},
     storage="repo",
-    menu=(MenuEntry("prescreen", "menu.prescreen", lambda v: v.ctx.person.outcome in (None, "not_eligible"),
-                    order=30, then="start:prescreen"),),
+    menu=(
+        MenuEntry(
+            "prescreen",
+            "menu.prescreen",
+            lambda v: v.ctx.person.outcome in (None, "not_eligible"),
+            order=30,
+            then="start:prescreen",
+        ),
+    ),
 )

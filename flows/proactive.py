@@ -65,4 +65,3 @@ def _timed_out(state: State, data: Data, now: datetime, ctx: Context, flows: Flo
 # A question that waited in vain (`declare.Timeout`): the flow that waited says what follows. The
 # scheduler steps it with `bot.stepping.run_step` (its effects are applied as for a message).
 TIMEOUT = ProactiveKind("timeout", _timed_out, lambda data: f"timeout.{data.get('flow', '')}", frozenset())
-

@@ -38,8 +38,9 @@ def _roles(features: tuple[Feature, ...]) -> Roles:
             if role in found:
                 raise ValueError(f"two features play the role {role!r}")
             found[role] = flow
-    intents = {role.removeprefix("intent:"): flow for role, flow in found.items()
-               if role.startswith("intent:")}
+    intents = {
+        role.removeprefix("intent:"): flow for role, flow in found.items() if role.startswith("intent:")
+    }
     return Roles(newcomer=found["newcomer"], menu=found["menu"], resume=found["resume"], intents=intents)
 
 
@@ -54,8 +55,10 @@ def _one_each(pairs: list[tuple[Any, Any]], what: str) -> dict[Any, Any]:
 
 # The main menu: every feature's entries, by their fixed order (two at one place are refused).
 MENU_ENTRIES: tuple[MenuEntry, ...] = tuple(
-    sorted(_one_each([(e.order, e) for f in FEATURES for e in f.menu], "menu place").values(),
-           key=lambda e: e.order)
+    sorted(
+        _one_each([(e.order, e) for f in FEATURES for e in f.menu], "menu place").values(),
+        key=lambda e: e.order,
+    )
 )
 FLOWS = Flows(
     (*(flow for f in FEATURES for flow in f.flows), menus.main_menu(MENU_ENTRIES)), _roles(FEATURES)

@@ -157,8 +157,10 @@ def seats_msg(event: EventOffer) -> Msg:
 
 
 def event_line(event: EventOffer) -> Msg:
-    return Msg("staff.list_line", {"title": event.title, "when": event.starts_at, "place": event.place,
-                                   "seats": seats_msg(event)})
+    return Msg(
+        "staff.list_line",
+        {"title": event.title, "when": event.starts_at, "place": event.place, "seats": seats_msg(event)},
+    )
 
 
 def event_option(event: EventOffer) -> Option:
@@ -211,12 +213,19 @@ def add_summary(view: View) -> tuple[Msg, ...]:
     if len(sessions) == 1:
         lines.append(Msg("staff.summary_when", {"when": sessions[0].starts_at}))
     else:
-        lines.append(Msg("staff.summary_weekly", {"count": len(sessions), "when": sessions[0].starts_at,
-                                                   "last": sessions[-1].starts_at}))
+        lines.append(
+            Msg(
+                "staff.summary_weekly",
+                {"count": len(sessions), "when": sessions[0].starts_at, "last": sessions[-1].starts_at},
+            )
+        )
     lines.append(Msg("staff.summary_place", {"place": a.get("place") or "-"}))
     capacity = a.get("capacity")
-    lines.append(Msg("staff.summary_capacity", {"count": capacity}) if isinstance(capacity, int)
-                 else Msg("staff.summary_no_limit"))
+    lines.append(
+        Msg("staff.summary_capacity", {"count": capacity})
+        if isinstance(capacity, int)
+        else Msg("staff.summary_no_limit")
+    )
     lines.append(Msg("staff.summary_track", {"track": Msg(f"staff.track.{a['track']}")}))
     lines.append(Msg("staff.summary_signup_yes" if a.get("signup") == "yes" else "staff.summary_signup_no"))
     return (
@@ -286,8 +295,11 @@ def change_prompt(view: View) -> tuple[Msg, ...]:
     field = a.get("field")
     if field == "capacity":
         capacity = a.get("new_capacity")
-        parts = [Msg("staff.confirm_capacity", {"title": event.title, "count": capacity})
-                 if isinstance(capacity, int) else Msg("staff.confirm_no_limit", {"title": event.title})]
+        parts = [
+            Msg("staff.confirm_capacity", {"title": event.title, "count": capacity})
+            if isinstance(capacity, int)
+            else Msg("staff.confirm_no_limit", {"title": event.title})
+        ]
         if isinstance(capacity, int) and capacity < event.taken:
             parts.append(Msg("staff.capacity_below_taken", {"taken": event.taken}))
     elif field == "place":
@@ -380,22 +392,40 @@ ADD = Flow(
     steps=(
         Ask("kind", prompt="staff.ask_kind", options=tuple(Option(k, f"staff.kind.{k}") for k in KINDS)),
         Ask("title", prompt="staff.ask_title", parse=parse_title, max_length=MAX_TITLE),
-        Ask("translate", prompt="staff.ask_translate",
+        Ask(
+            "translate",
+            prompt="staff.ask_translate",
             options=yes_no("staff.translate_yes", "staff.translate_no"),
             next=lambda v: "title_en" if v.answers["translate"] == "yes" else "date",
-            targets=("title_en", "date")),
+            targets=("title_en", "date"),
+        ),
         *(_title_in(lang) for lang in OTHER_LANGUAGES),
         Ask("date", prompt="staff.ask_date", parse=parse_date, invalid="staff.invalid_date"),
         Ask("time", prompt="staff.ask_time", parse=parse_time, invalid="staff.invalid_time"),
         Ask("place", prompt="staff.ask_place", parse=parse_place, max_length=MAX_PLACE),
-        Ask("sessions", prompt="staff.ask_sessions", options=(Option("1", "staff.one_session"),),
-            parse=parse_sessions, typed_numbers=True, invalid="staff.invalid_sessions"),
-        Ask("capacity", prompt="staff.ask_capacity", options=(Option("none", "staff.no_limit"),),
-            parse=parse_capacity, typed_numbers=True, invalid="staff.invalid_capacity"),
+        Ask(
+            "sessions",
+            prompt="staff.ask_sessions",
+            options=(Option("1", "staff.one_session"),),
+            parse=parse_sessions,
+            typed_numbers=True,
+            invalid="staff.invalid_sessions",
+        ),
+        Ask(
+            "capacity",
+            prompt="staff.ask_capacity",
+            options=(Option("none", "staff.no_limit"),),
+            parse=parse_capacity,
+            typed_numbers=True,
+            invalid="staff.invalid_capacity",
+        ),
         Ask("track", prompt="staff.ask_track", options=tuple(Option(t, f"staff.track.{t}") for t in TRACKS)),
         Ask("signup", prompt="staff.ask_signup", options=yes_no("staff.signup_yes", "staff.signup_no")),
-        Ask("approve", prompt=add_summary,
-            options=(Option("yes", "staff.approve_yes"), Option("no", "staff.approve_no"))),
+        Ask(
+            "approve",
+            prompt=add_summary,
+            options=(Option("yes", "staff.approve_yes"), Option("no", "staff.approve_no")),
+        ),
     ),
     finish=add_finish,
 )
@@ -415,8 +445,11 @@ def gone(view: View) -> Done:
 def pick_steps() -> tuple[Branch, Ask]:
     return (
         Branch("pick", to=pick_event, targets=("event", END)),
-        Ask("event", prompt="staff.ask_event",
-            options=lambda v: tuple(event_option(e) for e in center_events(v)[:MAX_PICK])),
+        Ask(
+            "event",
+            prompt="staff.ask_event",
+            options=lambda v: tuple(event_option(e) for e in center_events(v)[:MAX_PICK]),
+        ),
     )
 
 
@@ -440,19 +473,53 @@ EDIT = Flow(
     allowed=allowed,
     steps=(
         *pick_steps(),
-        Ask("field", prompt=field_prompt, options=tuple(Option(f, f"staff.field.{f}") for f in FIELDS),
-            next=lambda v: f"new_{v.answers['field']}", targets=tuple(f"new_{f}" for f in FIELDS)),
-        Ask("new_date", prompt="staff.ask_new_date", parse=parse_new_date, invalid="staff.invalid_date",
-            next=chosen_or_end("change_ok"), targets=CHANGE_OK_OR_END),
-        Ask("new_time", prompt="staff.ask_new_time", parse=parse_new_time, invalid="staff.invalid_time",
-            next=chosen_or_end("change_ok"), targets=CHANGE_OK_OR_END),
-        Ask("new_place", prompt="staff.ask_place", parse=parse_place, max_length=MAX_PLACE,
-            next=chosen_or_end("change_ok"), targets=CHANGE_OK_OR_END),
-        Ask("new_capacity", prompt="staff.ask_capacity", options=(Option("none", "staff.no_limit"),),
-            parse=parse_capacity, typed_numbers=True, invalid="staff.invalid_capacity",
-            next=chosen_or_end("change_ok"), targets=CHANGE_OK_OR_END),
-        Ask("change_ok", prompt=change_prompt,
-            options=(Option("yes", "staff.change_yes"), Option("no", "staff.change_no")), next=END),
+        Ask(
+            "field",
+            prompt=field_prompt,
+            options=tuple(Option(f, f"staff.field.{f}") for f in FIELDS),
+            next=lambda v: f"new_{v.answers['field']}",
+            targets=tuple(f"new_{f}" for f in FIELDS),
+        ),
+        Ask(
+            "new_date",
+            prompt="staff.ask_new_date",
+            parse=parse_new_date,
+            invalid="staff.invalid_date",
+            next=chosen_or_end("change_ok"),
+            targets=CHANGE_OK_OR_END,
+        ),
+        Ask(
+            "new_time",
+            prompt="staff.ask_new_time",
+            parse=parse_new_time,
+            invalid="staff.invalid_time",
+            next=chosen_or_end("change_ok"),
+            targets=CHANGE_OK_OR_END,
+        ),
+        Ask(
+            "new_place",
+            prompt="staff.ask_place",
+            parse=parse_place,
+            max_length=MAX_PLACE,
+            next=chosen_or_end("change_ok"),
+            targets=CHANGE_OK_OR_END,
+        ),
+        Ask(
+            "new_capacity",
+            prompt="staff.ask_capacity",
+            options=(Option("none", "staff.no_limit"),),
+            parse=parse_capacity,
+            typed_numbers=True,
+            invalid="staff.invalid_capacity",
+            next=chosen_or_end("change_ok"),
+            targets=CHANGE_OK_OR_END,
+        ),
+        Ask(
+            "change_ok",
+            prompt=change_prompt,
+            options=(Option("yes", "staff.change_yes"), Option("no", "staff.change_no")),
+            next=END,
+        ),
     ),
     finish=edit_finish,
 )
@@ -473,8 +540,11 @@ CANCEL = Flow(
     steps=(
         *pick_steps(),
         Branch("still_there", to=chosen_or_end("cancel_ok"), targets=("cancel_ok", END)),
-        Ask("cancel_ok", prompt=cancel_prompt,
-            options=(Option("yes", "staff.cancel_yes"), Option("no", "staff.cancel_no"))),
+        Ask(
+            "cancel_ok",
+            prompt=cancel_prompt,
+            options=(Option("yes", "staff.cancel_yes"), Option("no", "staff.cancel_no")),
+        ),
     ),
     finish=cancel_finish,
 )

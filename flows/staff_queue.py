@@ -120,24 +120,38 @@ def handoffs_finish(view: View) -> Done:
     if a.get("action") != "done":
         return Done(replies=(Msg("handoffs.kept_open"),), then=BACK_TO_STAFF)
     note = a.get("note")
-    return Done(effects=(CloseHandoff(request.ref, None if note in (None, SKIP) else note),),
-                then=BACK_TO_STAFF, carry={JUST_DONE: [request.ref]})
+    return Done(
+        effects=(CloseHandoff(request.ref, None if note in (None, SKIP) else note),),
+        then=BACK_TO_STAFF,
+        carry={JUST_DONE: [request.ref]},
+    )
 
 
 HANDOFFS = Flow(
     "staff_handoffs",
     allowed=lambda ctx: ctx.handles_handoffs,
     steps=(
-        Ask("request", prompt=handoffs_prompt,
+        Ask(
+            "request",
+            prompt=handoffs_prompt,
             options=lambda v: tuple(handoff_option(h) for h in open_handoffs(v.ctx)[:MAX_PICK]),
-            skip=lambda v: not open_handoffs(v.ctx)),
-        Ask("action", prompt=handoff_details,
+            skip=lambda v: not open_handoffs(v.ctx),
+        ),
+        Ask(
+            "action",
+            prompt=handoff_details,
             options=(Option("done", "handoffs.mark_done"), Option("later", "handoffs.not_yet")),
-            skip=lambda v: chosen_handoff(v) is None),
-        Ask("note", prompt="handoffs.ask_note",
+            skip=lambda v: chosen_handoff(v) is None,
+        ),
+        Ask(
+            "note",
+            prompt="handoffs.ask_note",
             options=(Option(SKIP, "handoffs.no_note", synonyms="synonyms.skip"),),
-            parse=parse_note, suggestions=True, max_length=MAX_NOTE,
-            skip=lambda v: chosen_handoff(v) is None or v.answers.get("action") != "done"),
+            parse=parse_note,
+            suggestions=True,
+            max_length=MAX_NOTE,
+            skip=lambda v: chosen_handoff(v) is None or v.answers.get("action") != "done",
+        ),
     ),
     finish=handoffs_finish,
 )
@@ -166,9 +180,15 @@ def case_option(case: DecisionFacts) -> Option:
 # Which answer stands behind each reason (flows/eligibility.py), so the manager sees "age 40", not
 # only the rule the participant would read.
 REASON_ANSWERS = {
-    "age_below": "age", "age_above": "age", "not_in_area": "city", "not_willing": "willing",
-    "out_of_work_short": "out_of_work", "out_of_work_long": "out_of_work", "job_share_low": "job_share",
-    "experience_low": "experience", "not_able": "able",
+    "age_below": "age",
+    "age_above": "age",
+    "not_in_area": "city",
+    "not_willing": "willing",
+    "out_of_work_short": "out_of_work",
+    "out_of_work_long": "out_of_work",
+    "job_share_low": "job_share",
+    "experience_low": "experience",
+    "not_able": "able",
 }
 
 
@@ -190,8 +210,9 @@ def reason_answer(reason: str, answers: dict[str, object]) -> str | Msg | None:
 
 def case_reasons(view: View, case: DecisionFacts) -> tuple[Msg, ...]:
     center = view.ctx.program.center(case.center)
-    return reasons_with_answers(case.reasons, case.answers, center.eligibility if center else
-                                view.ctx.program.eligibility)
+    return reasons_with_answers(
+        case.reasons, case.answers, center.eligibility if center else view.ctx.program.eligibility
+    )
 
 
 def reasons_with_answers(
@@ -204,8 +225,11 @@ def reasons_with_answers(
         if reason in REASONS:
             answer = reason_answer(reason, answers)
             rule = plain_reason(reason, rules)
-            said.append(Msg("decisions.reason_and_answer", {"reason": rule, "answer": answer})
-                        if answer is not None else rule)
+            said.append(
+                Msg("decisions.reason_and_answer", {"reason": rule, "answer": answer})
+                if answer is not None
+                else rule
+            )
         elif reason == "special_circumstances":
             said.append(Msg("decisions.special_circumstances"))
         else:
@@ -243,25 +267,42 @@ def cases_finish(view: View) -> Done:
         return Done(replies=(gone or none,), then=BACK_TO_STAFF)
     if a.get("verdict") not in ("approve", "decline") or a.get("sure") != "yes":
         return Done(replies=(Msg("decisions.not_now"),), then=BACK_TO_STAFF)
-    return Done(effects=(DecideCase(case.ref, a["verdict"] == "approve"),), then=BACK_TO_STAFF,
-                carry={JUST_DONE: [case.ref]})
+    return Done(
+        effects=(DecideCase(case.ref, a["verdict"] == "approve"),),
+        then=BACK_TO_STAFF,
+        carry={JUST_DONE: [case.ref]},
+    )
 
 
 DECISIONS = Flow(
     "staff_decisions",
     allowed=lambda ctx: ctx.decides_cases,
     steps=(
-        Ask("case", prompt=cases_prompt,
+        Ask(
+            "case",
+            prompt=cases_prompt,
             options=lambda v: tuple(case_option(d) for d in pending_cases(v.ctx)[:MAX_PICK]),
-            skip=lambda v: not pending_cases(v.ctx)),
-        Ask("verdict", prompt=case_details,
-            options=(Option("approve", "decisions.approve"), Option("decline", "decisions.decline"),
-                     Option("later", "decisions.later")),
-            skip=lambda v: chosen_case(v) is None),
-        Ask("sure", prompt=confirm_prompt,
-            options=(Option("yes", "decisions.sure_yes", synonyms="synonyms.yes"),
-                     Option("no", "decisions.sure_no", synonyms="synonyms.no")),
-            skip=lambda v: chosen_case(v) is None or v.answers.get("verdict") not in ("approve", "decline")),
+            skip=lambda v: not pending_cases(v.ctx),
+        ),
+        Ask(
+            "verdict",
+            prompt=case_details,
+            options=(
+                Option("approve", "decisions.approve"),
+                Option("decline", "decisions.decline"),
+                Option("later", "decisions.later"),
+            ),
+            skip=lambda v: chosen_case(v) is None,
+        ),
+        Ask(
+            "sure",
+            prompt=confirm_prompt,
+            options=(
+                Option("yes", "decisions.sure_yes", synonyms="synonyms.yes"),
+                Option("no", "decisions.sure_no", synonyms="synonyms.no"),
+            ),
+            skip=lambda v: chosen_case(v) is None or v.answers.get("verdict") not in ("approve", "decline"),
+        ),
     ),
     finish=cases_finish,
 )

@@ -36,8 +36,11 @@ def answers_of(session: Session, person_id: int, asked_at: datetime) -> dict[str
         return {}
     found: dict[str, object] = {
         "age": asked_at.year - profile.birth_year if profile.birth_year else None,
-        "city": profile.city, "out_of_work": profile.out_of_work, "job_share": profile.job_share,
-        "experience": profile.experience_years, "willing": profile.willing_to_attend,
+        "city": profile.city,
+        "out_of_work": profile.out_of_work,
+        "job_share": profile.job_share,
+        "experience": profile.experience_years,
+        "willing": profile.willing_to_attend,
         "able": profile.able_to_work,
     }
     return {key: value for key, value in found.items() if value is not None}
@@ -84,8 +87,10 @@ def proactive_data(
         return None
     newer = session.scalar(
         select(PrescreenOutcome.id)
-        .where(PrescreenOutcome.person_id == decision.person_id,
-               PrescreenOutcome.decided_at > decision.decided_at)
+        .where(
+            PrescreenOutcome.person_id == decision.person_id,
+            PrescreenOutcome.decided_at > decision.decided_at,
+        )
         .limit(1)
     )
     person = session.get(Person, decision.person_id)
@@ -103,8 +108,7 @@ def proactive_data(
     }
     if approved and center is not None:
         upcoming = session.scalars(
-            upcoming_events(now).where(Event.center_id == center.id, *EXPOSURE_OPEN)
-            .limit(conferences)
+            upcoming_events(now).where(Event.center_id == center.id, *EXPOSURE_OPEN).limit(conferences)
         )
         data["conferences"] = [_conference(session, event, lang) for event in upcoming]
         if data["conferences"]:

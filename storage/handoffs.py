@@ -1,4 +1,4 @@
-""""Talk to a person": the staff queue of requests, each with a "call them" task beside it.
+""" "Talk to a person": the staff queue of requests, each with a "call them" task beside it.
 
     open_request     the chat's `RequestHandoff` (repo.apply_effects): one open request per person,
                      and a task for their promoter (or the center) in `midway tasks list`
@@ -91,8 +91,9 @@ def open_request(
         existing.flow, existing.question = flow, question
         return existing
     center = person_center(session, person)
-    request = HandoffRequest(person_id=person.id, flow=flow, question=question, status="open", created_at=now,
-                             center_id=center)
+    request = HandoffRequest(
+        person_id=person.id, flow=flow, question=question, status="open", created_at=now, center_id=center
+    )
     session.add(request)
     session.flush()
     add_call_task(session, person, "handoff", reference(request.id), now)
@@ -131,16 +132,26 @@ def list_requests(
     if not include_closed:
         query = query.where(HandoffRequest.status == "open")
     if center is not None:
-        query = query.where((Center.slug == center) | (center_id.is_(None)) if with_unplaced
-                            else Center.slug == center)
+        query = query.where(
+            (Center.slug == center) | (center_id.is_(None)) if with_unplaced else Center.slug == center
+        )
     rows = session.execute(query).all()
     channels = last_channels(session, [person.id for _, person, _ in rows])
     return [
         HandoffRow(
-            id=request.id, person_id=person.id, name=person.display_name, phone=person.phone,
-            channel=channels.get(person.id), center=slug, flow=request.flow, question=request.question,
-            status=request.status, created_at=request.created_at, closed_at=request.closed_at,
-            closed_by=request.closed_by, note=request.note,
+            id=request.id,
+            person_id=person.id,
+            name=person.display_name,
+            phone=person.phone,
+            channel=channels.get(person.id),
+            center=slug,
+            flow=request.flow,
+            question=request.question,
+            status=request.status,
+            created_at=request.created_at,
+            closed_at=request.closed_at,
+            closed_by=request.closed_by,
+            note=request.note,
         )
         for request, person, slug in rows
     ]
@@ -158,8 +169,13 @@ def last_channels(session: Session, person_ids: list[int]) -> dict[int, str]:
 
 
 def close_request(
-    session: Session, request_id: int, now: datetime, by: str | None = None, note: str | None = None,
-    center_id: int | None = None, check_center: bool = False,
+    session: Session,
+    request_id: int,
+    now: datetime,
+    by: str | None = None,
+    note: str | None = None,
+    center_id: int | None = None,
+    check_center: bool = False,
 ) -> HandoffRequest:
     """Mark an open request handled, and its "call them" task done. With `check_center`, only a
     request of that center (or of a person with no center yet): staff close their own center's."""
@@ -168,8 +184,11 @@ def close_request(
         raise LookupError(f"no open hand-off request {request_id}")
     if check_center:
         person = session.get(Person, request.person_id)
-        theirs = request.center_id if request.center_id is not None else (
-            person_center(session, person) if person is not None else None)
+        theirs = (
+            request.center_id
+            if request.center_id is not None
+            else (person_center(session, person) if person is not None else None)
+        )
         if theirs is not None and theirs != center_id:
             raise LookupError(f"hand-off request {request_id} is not of this center")
     request.status, request.closed_at = "done", now

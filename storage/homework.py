@@ -74,7 +74,7 @@ def assign(
         raise ValueError(f"person {person_id} is staff ({person.role}): homework is for participants")
     text = " ".join((text or "").split()) or None
     if kind == FREE and not text:
-        raise ValueError("a free-text task needs its words: --text \"...\"")
+        raise ValueError('a free-text task needs its words: --text "..."')
     if kind != FREE and kind not in TASKS:
         raise ValueError(f"unknown task {kind!r}; one of: {', '.join((*TASKS, FREE))}")
     if kind in COUNTED and (count is None or count < 1):
@@ -84,14 +84,28 @@ def assign(
     if due < local_today(now):
         raise ValueError(f"the due date {due.isoformat()} has passed")
     homework = Homework(
-        person_id=person_id, kind=kind, text=text if kind == FREE else None, target_count=count,
-        due_on=due, status="open", assigned_by=by, created_at=now, updated_at=now,
+        person_id=person_id,
+        kind=kind,
+        text=text if kind == FREE else None,
+        target_count=count,
+        due_on=due,
+        status="open",
+        assigned_by=by,
+        created_at=now,
+        updated_at=now,
     )
     session.add(homework)
     session.flush()
     told = program.scheduling.quiet_hours.allowed_moment(now, None, now) or now
-    jobs.enqueue(session, kind=ASSIGNED, person_id=person_id, due_at=told, now=now,
-                 payload={"homework": homework.id}, dedupe_key=f"hw:{homework.id}:assigned")
+    jobs.enqueue(
+        session,
+        kind=ASSIGNED,
+        person_id=person_id,
+        due_at=told,
+        now=now,
+        payload={"homework": homework.id},
+        dedupe_key=f"hw:{homework.id}:assigned",
+    )
     _schedule_checkin(session, homework, now, program)
     return homework
 
@@ -101,15 +115,25 @@ def _schedule_checkin(session: Session, homework: Homework, now: datetime, progr
     settings = program.scheduling
     wanted = max(settings.homework.checkin_moment(homework.due_on), now)
     due = settings.quiet_hours.allowed_moment(wanted, None, now) or wanted
-    jobs.enqueue(session, kind=CHECKIN, person_id=homework.person_id, due_at=due, now=now,
-                 payload={"homework": homework.id, "due": homework.due_on.isoformat()},
-                 subject=f"{REFERENCE}{homework.id}",
-                 dedupe_key=f"hw:{homework.id}:checkin:{homework.due_on.isoformat()}")
+    jobs.enqueue(
+        session,
+        kind=CHECKIN,
+        person_id=homework.person_id,
+        due_at=due,
+        now=now,
+        payload={"homework": homework.id, "due": homework.due_on.isoformat()},
+        subject=f"{REFERENCE}{homework.id}",
+        dedupe_key=f"hw:{homework.id}:checkin:{homework.due_on.isoformat()}",
+    )
 
 
 # ---- what the participant says ------------------------------------------------------------------
 def report(
-    session: Session, person: Person, homework_id: int, effect: ReportHomework, now: datetime,
+    session: Session,
+    person: Person,
+    homework_id: int,
+    effect: ReportHomework,
+    now: datetime,
     program: Program | None,
 ) -> HomeworkResult:
     homework = locked(session, Homework, homework_id)
@@ -161,8 +185,9 @@ def blocks_booking(session: Session, person_id: int, program: Program) -> Homewo
         return None
     return session.scalar(
         select(Homework)
-        .where(Homework.person_id == person_id, Homework.status.in_(AWAITED),
-               Homework.overdue_since.is_not(None))
+        .where(
+            Homework.person_id == person_id, Homework.status.in_(AWAITED), Homework.overdue_since.is_not(None)
+        )
         .order_by(Homework.due_on, Homework.id)
         .limit(1)
     )
@@ -206,31 +231,47 @@ def list_homework(
 
 # ---- what a step may consult, and what a proactive message says ---------------------------------
 def facts_of(homework: Homework) -> HomeworkFacts:
-    return HomeworkFacts(ref=ref(homework), kind=homework.kind, due=homework.due_on,
-                         count=homework.target_count, text=homework.text, progress=homework.progress,
-                         overdue=is_overdue(homework), waiting=homework.status in AWAITED)
+    return HomeworkFacts(
+        ref=ref(homework),
+        kind=homework.kind,
+        due=homework.due_on,
+        count=homework.target_count,
+        text=homework.text,
+        progress=homework.progress,
+        overdue=is_overdue(homework),
+        waiting=homework.status in AWAITED,
+    )
 
 
-def load_homework(session: Session, person_id: int, facts: PersonFacts, lang: str, now: datetime,
-                  program: Program) -> dict[str, Any]:
+def load_homework(
+    session: Session, person_id: int, facts: PersonFacts, lang: str, now: datetime, program: Program
+) -> dict[str, Any]:
     """The `homework` fact: the person's open tasks, the earliest due first."""
     rows = session.scalars(
-        select(Homework).where(Homework.person_id == person_id, Homework.status.in_(OPEN))
+        select(Homework)
+        .where(Homework.person_id == person_id, Homework.status.in_(OPEN))
         .order_by(Homework.due_on, Homework.id)
     )
     return {"homework_tasks": tuple(facts_of(h) for h in rows)}
 
 
-def proactive_data(session: Session, kind: str, payload: dict[str, Any], lang: str,
-                   now: datetime) -> dict[str, Any] | None:
+def proactive_data(
+    session: Session, kind: str, payload: dict[str, Any], lang: str, now: datetime
+) -> dict[str, Any] | None:
     """The message's data, fresh; None when it has lost its point (the task closed or re-dated)."""
     homework = session.get(Homework, int(payload["homework"]))
     if homework is None or homework.status not in AWAITED:
         return None
     if kind == CHECKIN and payload.get("due") != homework.due_on.isoformat():
         return None
-    return {"homework": ref(homework), "kind": homework.kind, "count": homework.target_count,
-            "text": homework.text, "due": homework.due_on.isoformat(), "progress": homework.progress}
+    return {
+        "homework": ref(homework),
+        "kind": homework.kind,
+        "count": homework.target_count,
+        "text": homework.text,
+        "due": homework.due_on.isoformat(),
+        "progress": homework.progress,
+    }
 
 
 # ---- applying a step's effects ------------------------------------------------------------------

@@ -189,7 +189,7 @@ class ManagerDecision(Base):
 
 
 class HandoffRequest(Base):
-    """"Talk to a person": a request in the staff queue (`midway handoffs`, the staff chat), with a
+    """ "Talk to a person": a request in the staff queue (`midway handoffs`, the staff chat), with a
     "call them" task beside it (`staff_tasks.reference` = "handoff:<id>"). status: open | done."""
 
     __tablename__ = "handoff_requests"

@@ -43,9 +43,16 @@ def record_outbound(
             _advance(early, status, error_code)
             return early
     row = OutboundMessage(
-        platform_message_id=platform_message_id, person_id=person_id, channel=channel, kind=kind[:64],
-        template=template, reference=(reference or None) and reference[:64], status=status,
-        error_code=error_code, created_at=now, updated_at=now,
+        platform_message_id=platform_message_id,
+        person_id=person_id,
+        channel=channel,
+        kind=kind[:64],
+        template=template,
+        reference=(reference or None) and reference[:64],
+        status=status,
+        error_code=error_code,
+        created_at=now,
+        updated_at=now,
     )
     session.add(row)
     session.flush()
@@ -53,18 +60,31 @@ def record_outbound(
 
 
 def record_status(
-    session: Session, platform_message_id: str, status: str, error_code: str | None, now: datetime,
+    session: Session,
+    platform_message_id: str,
+    status: str,
+    error_code: str | None,
+    now: datetime,
     channel: str = "whatsapp",
 ) -> OutboundMessage:
     """A status callback: update the message's status (never backwards). A message not recorded
     yet (the callback came first) gets a row that the sender completes."""
     row = session.scalar(
-        select(OutboundMessage).where(OutboundMessage.platform_message_id == platform_message_id)
+        select(OutboundMessage)
+        .where(OutboundMessage.platform_message_id == platform_message_id)
         .with_for_update()
     )
     if row is None:
-        return record_outbound(session, person_id=None, channel=channel, kind="unknown", status=status[:16],
-                               now=now, platform_message_id=platform_message_id, error_code=error_code)
+        return record_outbound(
+            session,
+            person_id=None,
+            channel=channel,
+            kind="unknown",
+            status=status[:16],
+            now=now,
+            platform_message_id=platform_message_id,
+            error_code=error_code,
+        )
     _advance(row, status, error_code)
     row.updated_at = now
     return row
@@ -136,7 +156,10 @@ def proactive_gate(session: Session, person_id: int, channel: str, external_id: 
     row = session.execute(
         select(Person.opted_out, ChannelIdentity.unreachable, ChannelIdentity.last_inbound_at)
         .join(ChannelIdentity, ChannelIdentity.person_id == Person.id)
-        .where(Person.id == person_id, ChannelIdentity.channel == channel,
-               ChannelIdentity.external_id == external_id)
+        .where(
+            Person.id == person_id,
+            ChannelIdentity.channel == channel,
+            ChannelIdentity.external_id == external_id,
+        )
     ).first()
     return Gate(bool(row[0]), bool(row[1]), row[2]) if row is not None else None

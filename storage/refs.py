@@ -6,5 +6,5 @@ from __future__ import annotations
 
 def ref_id(ref: str, prefix: str) -> int | None:
     """The row id in `ref` when it starts with `prefix` and a number follows; None otherwise."""
-    rest = ref[len(prefix):]
+    rest = ref[len(prefix) :]
     return int(rest) if ref.startswith(prefix) and rest.isdigit() else None

@@ -78,8 +78,9 @@ def center_id(session: Session, slug: str | None) -> int | None:
 def _inbound_statement(insert: Any) -> Any:
     return (
         insert(InboundMessage)
-        .values({c: bindparam(c) for c in ("channel", "platform_message_id", "kind", "received_at",
-                                           "person_id")})
+        .values(
+            {c: bindparam(c) for c in ("channel", "platform_message_id", "kind", "received_at", "person_id")}
+        )
         .on_conflict_do_nothing(index_elements=["channel", "platform_message_id"])
         .returning(InboundMessage.id)
     )
@@ -90,8 +91,10 @@ _INBOUND = {"postgresql": _inbound_statement(pg_insert), "sqlite": _inbound_stat
 _IDENTITY = (
     select(ChannelIdentity)
     .options(joinedload(ChannelIdentity.person, innerjoin=True))  # one statement, not two
-    .where(ChannelIdentity.channel == bindparam("channel"),
-           ChannelIdentity.external_id == bindparam("external_id"))
+    .where(
+        ChannelIdentity.channel == bindparam("channel"),
+        ChannelIdentity.external_id == bindparam("external_id"),
+    )
     .with_for_update(of=ChannelIdentity)
 )
 
@@ -104,8 +107,13 @@ def record_inbound(
     One statement (INSERT ... ON CONFLICT DO NOTHING): a concurrent delivery of the same update
     waits for the first one's transaction on PostgreSQL, then finds it logged."""
     statement = _INBOUND[session.get_bind().dialect.name]
-    values = {"channel": channel, "platform_message_id": platform_id, "kind": kind, "received_at": now,
-              "person_id": person_id}
+    values = {
+        "channel": channel,
+        "platform_message_id": platform_id,
+        "kind": kind,
+        "received_at": now,
+        "person_id": person_id,
+    }
     return session.execute(statement, values).first() is not None
 
 
@@ -164,9 +172,7 @@ def saved_state(session: Session, person_id: int) -> str | None:
     return row.state if row is not None else None
 
 
-def take_back_state(
-    session: Session, person_id: int, sent: str, before: str | None
-) -> None:
+def take_back_state(session: Session, person_id: int, sent: str, before: str | None) -> None:
     """A message that asked something did not go out: the state saved with it (`sent`) goes back to
     what it was (`before`; None: there was no conversation), unless the person moved on since."""
     row = session.get(Conversation, person_id)
@@ -249,8 +255,16 @@ def apply_effects(session: Session, person: Person, effects: Iterable[Effect], n
 
 
 def _save_answer(a: Applying, effect: SaveAnswer) -> None:
-    a.session.add(Answer(person_id=a.person.id, flow=effect.flow, question=effect.question,
-                         raw_text=effect.raw, value=effect.value, answered_at=a.now))
+    a.session.add(
+        Answer(
+            person_id=a.person.id,
+            flow=effect.flow,
+            question=effect.question,
+            raw_text=effect.raw,
+            value=effect.value,
+            answered_at=a.now,
+        )
+    )
 
 
 def _set_opt_out(a: Applying, effect: SetOptOut) -> None:
@@ -269,8 +283,15 @@ def _request_handoff(a: Applying, effect: RequestHandoff) -> None:
 
 def _arm_timeout(a: Applying, effect: ArmTimeout) -> None:
     """The scheduler delivers the timeout like any due job."""
-    jobs.enqueue(a.session, kind=TIMEOUT_JOB, person_id=a.person.id, due_at=effect.at, now=a.now,
-                 payload={"seq": effect.seq}, dedupe_key=f"timeout:{a.person.id}:{effect.seq}")
+    jobs.enqueue(
+        a.session,
+        kind=TIMEOUT_JOB,
+        person_id=a.person.id,
+        due_at=effect.at,
+        now=a.now,
+        payload={"seq": effect.seq},
+        dedupe_key=f"timeout:{a.person.id}:{effect.seq}",
+    )
 
 
 def _delete_my_data(a: Applying, effect: DeleteMyData) -> object:
@@ -428,8 +449,17 @@ def _update_profile(session: Session, person: Person, effect: UpdateProfile, now
         center = center_id(session, fields["center"])
         person.center_id = center
         profile.center_id = center
-    for name in ("birth_year", "city", "out_of_work", "job_share", "experience_years", "able_to_work",
-                 "willing_to_attend", "recruitment_source", "track"):
+    for name in (
+        "birth_year",
+        "city",
+        "out_of_work",
+        "job_share",
+        "experience_years",
+        "able_to_work",
+        "willing_to_attend",
+        "recruitment_source",
+        "track",
+    ):
         if name in fields:
             setattr(profile, name, fields[name])
     profile.updated_at = now
@@ -438,18 +468,29 @@ def _update_profile(session: Session, person: Person, effect: UpdateProfile, now
 
 def _record_outcome(session: Session, person: Person, effect: RecordOutcome, now: datetime) -> None:
     outcome = PrescreenOutcome(
-        person_id=person.id, center_id=center_id(session, effect.center), outcome=effect.outcome,
-        reasons=list(effect.reasons), referral_suggested=effect.referral_suggested, decided_at=now,
+        person_id=person.id,
+        center_id=center_id(session, effect.center),
+        outcome=effect.outcome,
+        reasons=list(effect.reasons),
+        referral_suggested=effect.referral_suggested,
+        decided_at=now,
     )
     session.add(outcome)
     session.flush()
     if effect.outcome == "eligible":
         _mark_joined(session, person.id, now)
     if effect.outcome == "manager_decision":
-        session.add(ManagerDecision(
-            person_id=person.id, outcome_id=outcome.id, center_id=outcome.center_id,
-            reasons=list(effect.reasons), status="pending", due_by=effect.decision_due, created_at=now,
-        ))
+        session.add(
+            ManagerDecision(
+                person_id=person.id,
+                outcome_id=outcome.id,
+                center_id=outcome.center_id,
+                reasons=list(effect.reasons),
+                status="pending",
+                due_by=effect.decision_due,
+                created_at=now,
+            )
+        )
 
 
 def _mark_joined(session: Session, person_id: int, now: datetime) -> None:
@@ -505,11 +546,15 @@ def decide(
     decision.decided_at = now
     decision.decided_by = by
     decision.note = note
-    session.add(PrescreenOutcome(  # the final outcome, for the reports: decided by the manager, and why
-        person_id=decision.person_id, center_id=decision.center_id,
-        outcome="eligible" if approve else "not_eligible", reasons=["manager_decision", *decision.reasons],
-        decided_at=now,
-    ))
+    session.add(
+        PrescreenOutcome(  # the final outcome, for the reports: decided by the manager, and why
+            person_id=decision.person_id,
+            center_id=decision.center_id,
+            outcome="eligible" if approve else "not_eligible",
+            reasons=["manager_decision", *decision.reasons],
+            decided_at=now,
+        )
+    )
     if approve:
         _mark_joined(session, decision.person_id, now)
     return decision

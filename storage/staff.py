@@ -34,14 +34,18 @@ def staff_external_id(channel: str, external_id: str) -> str:
     would never match the person when they write."""
     external_id = external_id.strip()
     if channel == "telegram" and not re.fullmatch(r"[0-9]+", external_id):
-        raise ValueError(f"{external_id!r} is not a Telegram user id: it is a number, e.g. 123456789 "
-                         "(the person can get theirs from a bot such as @userinfobot)")
+        raise ValueError(
+            f"{external_id!r} is not a Telegram user id: it is a number, e.g. 123456789 "
+            "(the person can get theirs from a bot such as @userinfobot)"
+        )
     if channel != "whatsapp":
         return external_id
     phone = to_e164(external_id)
     if phone is None:
-        raise ValueError(f"{external_id!r} is not a phone number; give the WhatsApp number, "
-                         "e.g. +972501234567 or 050-1234567")
+        raise ValueError(
+            f"{external_id!r} is not a phone number; give the WhatsApp number, "
+            "e.g. +972501234567 or 050-1234567"
+        )
     return phone
 
 

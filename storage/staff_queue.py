@@ -36,17 +36,28 @@ def load_queue(session: Session, role: str, staff_center: str | None, program: P
     if program.may_handle_handoffs(role, staff_center):
         found_handoffs = tuple(
             HandoffFacts(
-                ref=f"h{row.id}", name=row.name or "", asked_at=row.created_at, phone=row.phone,
-                channel=row.channel, center=row.center, flow=row.flow, question=row.question,
+                ref=f"h{row.id}",
+                name=row.name or "",
+                asked_at=row.created_at,
+                phone=row.phone,
+                channel=row.channel,
+                center=row.center,
+                flow=row.flow,
+                question=row.question,
             )
             for row in handoffs.list_requests(session, staff_center, with_unplaced=True)
         )
     if program.may_decide(role, staff_center):
         found_cases = tuple(
             DecisionFacts(
-                ref=f"d{decision.id}", name=person.display_name or "", created_at=decision.created_at,
-                reasons=tuple(str(r) for r in decision.reasons), due_by=decision.due_by, phone=person.phone,
-                center=staff_center, answers=decisions.answers_of(session, person.id, decision.created_at),
+                ref=f"d{decision.id}",
+                name=person.display_name or "",
+                created_at=decision.created_at,
+                reasons=tuple(str(r) for r in decision.reasons),
+                due_by=decision.due_by,
+                phone=person.phone,
+                center=staff_center,
+                answers=decisions.answers_of(session, person.id, decision.created_at),
             )
             for decision, person in repo.pending_decisions(session, staff_center)
         )
@@ -71,8 +82,15 @@ def apply_queue_effects(
             owner = session.get(Person, request.person_id) if request is not None else None
             name = (owner.display_name or "") if owner is not None else ""
             try:
-                handoffs.close_request(session, request_id or 0, now, by=by, note=effect.note,
-                                       center_id=person.staff_center_id, check_center=True)
+                handoffs.close_request(
+                    session,
+                    request_id or 0,
+                    now,
+                    by=by,
+                    note=effect.note,
+                    center_id=person.staff_center_id,
+                    check_center=True,
+                )
             except LookupError:
                 results.append(QueueResult("handoff", "unavailable", name))
                 continue
@@ -106,8 +124,9 @@ def _queue_effect(a: Applying, effect: CloseHandoff | DecideCase) -> QueueResult
 HANDLERS: dict[type, Handler] = {CloseHandoff: _queue_effect, DecideCase: _queue_effect}
 
 
-def load_staff_queue(session: Session, person_id: int, facts: PersonFacts, lang: str, now: datetime,
-                     program: Program) -> dict[str, Any]:
+def load_staff_queue(
+    session: Session, person_id: int, facts: PersonFacts, lang: str, now: datetime, program: Program
+) -> dict[str, Any]:
     """The `staff_queue` fact of a step's context (only staff steps ever look)."""
     return {"staff_queue": load_queue(session, facts.role, facts.staff_center, program)}
 

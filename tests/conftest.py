@@ -106,8 +106,11 @@ def pg_url() -> Iterator[str]:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say it plainly when the PostgreSQL tests did not run: they skip quietly, the run still passes,
     and among them are all the tests of simultaneous sign-ups and schedulers."""
-    skipped = [r for r in terminalreporter.stats.get("skipped", [])
-               if isinstance(r.longrepr, tuple) and NO_PG in str(r.longrepr[2])]
+    skipped = [
+        r
+        for r in terminalreporter.stats.get("skipped", [])
+        if isinstance(r.longrepr, tuple) and NO_PG in str(r.longrepr[2])
+    ]
     if skipped:
         terminalreporter.write_sep("=", f"{len(skipped)} PostgreSQL tests skipped", yellow=True, bold=True)
         terminalreporter.write_line(
@@ -147,8 +150,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-golden", action="store_true",
-                     help="rewrite tests/golden/*.txt from what the flows say now (review the diff)")
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/golden/*.txt from what the flows say now (review the diff)",
+    )
 
 
 def _app_mark(node: pytest.Item) -> dict[str, object]:

@@ -71,10 +71,16 @@ def borderline(
     now = app.clock()
     with app.db.transaction() as s:
         person, _, _ = repo.find_or_create_person(s, channel, external_id, lang, now)
-        repo.apply_effects(s, person, [
-            UpdateProfile({"display_name": name, "center": center, **(answers or {})}), SetLanguage(lang),
-            RecordOutcome("manager_decision", center, reasons, decision_due=DECISION_DUE),
-        ], now)
+        repo.apply_effects(
+            s,
+            person,
+            [
+                UpdateProfile({"display_name": name, "center": center, **(answers or {})}),
+                SetLanguage(lang),
+                RecordOutcome("manager_decision", center, reasons, decision_due=DECISION_DUE),
+            ],
+            now,
+        )
         decision_id = s.scalar(select(ManagerDecision.id).where(ManagerDecision.person_id == person.id))
         assert decision_id is not None
         return person.id, decision_id

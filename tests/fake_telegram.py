@@ -32,15 +32,31 @@ from tests.kit.servers import LocalServer
 
 TOKEN = "123:TEST"
 BOT = {
-    "id": 123, "is_bot": True, "first_name": "Midway", "username": "midway_test_bot",
-    "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False,
-    "can_connect_to_business": False, "has_main_web_app": False,
+    "id": 123,
+    "is_bot": True,
+    "first_name": "Midway",
+    "username": "midway_test_bot",
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+    "can_connect_to_business": False,
+    "has_main_web_app": False,
 }
-JSON_FIELDS = {"reply_markup", "allowed_updates", "entities", "caption_entities", "link_preview_options",
-               "reply_parameters", "commands", "scope"}
+JSON_FIELDS = {
+    "reply_markup",
+    "allowed_updates",
+    "entities",
+    "caption_entities",
+    "link_preview_options",
+    "reply_parameters",
+    "commands",
+    "scope",
+}
 MAX_LONG_POLL = 1.0  # seconds: a getUpdates never waits longer, so that stopping is quick
-NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply markup are "
-                "exactly the same as a current content and reply markup of the message")
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are "
+    "exactly the same as a current content and reply markup of the message"
+)
 
 
 @dataclass
@@ -135,17 +151,24 @@ class FakeTelegram(LocalServer):
         return Handler
 
     # ---- what people do ----------------------------------------------------------------------
-    def person(self, user_id: int, first_name: str = "Ruth", last_name: str | None = None,
-               language_code: str | None = "he") -> None:
+    def person(
+        self,
+        user_id: int,
+        first_name: str = "Ruth",
+        last_name: str | None = None,
+        language_code: str | None = "he",
+    ) -> None:
         """Who `user_id` is (name, app language); used by every update from them."""
         self._people[user_id] = _Chat(first_name, last_name, language_code)
 
-    def push_text(self, user_id: int, text: str, language_code: str | None = None,
-                  first_name: str | None = None) -> dict[str, Any]:
+    def push_text(
+        self, user_id: int, text: str, language_code: str | None = None, first_name: str | None = None
+    ) -> dict[str, Any]:
         if language_code is not None or first_name is not None:
             known = self._people.get(user_id, _Chat())
-            self.person(user_id, first_name or known.first_name, known.last_name,
-                        language_code or known.language_code)
+            self.person(
+                user_id, first_name or known.first_name, known.last_name, language_code or known.language_code
+            )
         message = self._message(user_id, text=text)
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
@@ -153,12 +176,23 @@ class FakeTelegram(LocalServer):
 
     def push_callback(self, user_id: int, data: str, message_id: int) -> dict[str, Any]:
         pressed = self._messages.get((user_id, message_id)) or {
-            "message_id": message_id, "from": BOT, "chat": self._chat(user_id), "date": _now(), "text": "…",
+            "message_id": message_id,
+            "from": BOT,
+            "chat": self._chat(user_id),
+            "date": _now(),
+            "text": "…",
         }
-        return self.push({"callback_query": {
-            "id": f"cb{next(self._callback_ids)}", "from": self._user(user_id), "message": pressed,
-            "chat_instance": f"ci{user_id}", "data": data,
-        }})
+        return self.push(
+            {
+                "callback_query": {
+                    "id": f"cb{next(self._callback_ids)}",
+                    "from": self._user(user_id),
+                    "message": pressed,
+                    "chat_instance": f"ci{user_id}",
+                    "data": data,
+                }
+            }
+        )
 
     def push_contact(self, user_id: int, phone: str, own: bool = True) -> dict[str, Any]:
         contact = {"phone_number": phone, "first_name": self._people.get(user_id, _Chat()).first_name}
@@ -167,8 +201,16 @@ class FakeTelegram(LocalServer):
         return self.push({"message": self._message(user_id, contact=contact)})
 
     def push_sticker(self, user_id: int) -> dict[str, Any]:
-        sticker = {"file_id": "CAACAgIAAxkB", "file_unique_id": "AgADaQ", "type": "regular", "width": 512,
-                   "height": 512, "is_animated": False, "is_video": False, "emoji": "👍"}
+        sticker = {
+            "file_id": "CAACAgIAAxkB",
+            "file_unique_id": "AgADaQ",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": "👍",
+        }
         return self.push({"message": self._message(user_id, sticker=sticker)})
 
     def push_edited(self, user_id: int, text: str) -> dict[str, Any]:
@@ -183,10 +225,17 @@ class FakeTelegram(LocalServer):
     def push_blocked_by(self, user_id: int) -> dict[str, Any]:
         """The person blocked the bot: Telegram sends a my_chat_member update."""
         member = lambda status: {"status": status, "user": BOT}  # noqa: E731
-        return self.push({"my_chat_member": {
-            "chat": self._chat(user_id), "from": self._user(user_id), "date": _now(),
-            "old_chat_member": member("member"), "new_chat_member": {**member("kicked"), "until_date": 0},
-        }})
+        return self.push(
+            {
+                "my_chat_member": {
+                    "chat": self._chat(user_id),
+                    "from": self._user(user_id),
+                    "date": _now(),
+                    "old_chat_member": member("member"),
+                    "new_chat_member": {**member("kicked"), "until_date": 0},
+                }
+            }
+        )
 
     def push(self, body: dict[str, Any]) -> dict[str, Any]:
         """Queue an update (`body` without update_id); returns it as Telegram sends it."""
@@ -221,15 +270,23 @@ class FakeTelegram(LocalServer):
     def sent_to(self, chat_id: int) -> list[Sent]:
         """Every message delivered to this chat, in order (failed sends are not messages)."""
         with self._cond:
-            return [self._sent(c) for c in self.calls if c.chat_id == chat_id and c.status == 200
-                    and c.method in ("sendMessage", "sendDocument")]
+            return [
+                self._sent(c)
+                for c in self.calls
+                if c.chat_id == chat_id and c.status == 200 and c.method in ("sendMessage", "sendDocument")
+            ]
 
     def shown(self, chat_id: int, message_id: int) -> Sent:
         """A message as the chat shows it now (after edits: a removed keyboard is gone)."""
         with self._cond:
             stored = self._messages[(chat_id, message_id)]
-            return Sent(message_id, chat_id, stored.get("text") or stored.get("caption") or "",
-                        stored.get("reply_markup"), stored.get("document"))
+            return Sent(
+                message_id,
+                chat_id,
+                stored.get("text") or stored.get("caption") or "",
+                stored.get("reply_markup"),
+                stored.get("document"),
+            )
 
     def wait_for(self, condition: Callable[[FakeTelegram], object] | int, timeout: float = 10.0) -> None:
         """Wait until `condition(fake)` is true, or until `condition` messages were sent in all."""
@@ -237,8 +294,16 @@ class FakeTelegram(LocalServer):
             count = condition
 
             def check(fake: FakeTelegram) -> object:
-                return len([c for c in fake.calls if c.method in ("sendMessage", "sendDocument")
-                            and c.status == 200]) >= count
+                return (
+                    len(
+                        [
+                            c
+                            for c in fake.calls
+                            if c.method in ("sendMessage", "sendDocument") and c.status == 200
+                        ]
+                    )
+                    >= count
+                )
         else:
             check = condition
         self.wait_until(lambda: check(self), "condition met", timeout)
@@ -265,8 +330,10 @@ class FakeTelegram(LocalServer):
                 return 403, _error(403, "Forbidden: bot was blocked by the user")
             if self._flood.get(chat):
                 retry = self._flood[chat].pop(0)
-                return 429, {**_error(429, f"Too Many Requests: retry after {retry}"),
-                             "parameters": {"retry_after": retry}}
+                return 429, {
+                    **_error(429, f"Too Many Requests: retry after {retry}"),
+                    "parameters": {"retry_after": retry},
+                }
         if method == "getMe":
             return _ok(BOT)
         if method == "sendMessage":
@@ -274,9 +341,13 @@ class FakeTelegram(LocalServer):
             return _ok(message)
         if method == "sendDocument":
             doc = params.get("document") or {}
-            document = {"file_id": f"BQACAgIAAx{len(self.calls)}", "file_unique_id": f"AgAD{len(self.calls)}",
-                        "file_name": doc.get("filename", "file"), "mime_type": doc.get("mime_type"),
-                        "file_size": len(doc.get("content", b""))}
+            document = {
+                "file_id": f"BQACAgIAAx{len(self.calls)}",
+                "file_unique_id": f"AgAD{len(self.calls)}",
+                "file_name": doc.get("filename", "file"),
+                "mime_type": doc.get("mime_type"),
+                "file_size": len(doc.get("content", b"")),
+            }
             message = self._bot_message(chat, document=document, caption=params.get("caption"))
             return _ok(message)
         if method in ("editMessageReplyMarkup", "editMessageText"):
@@ -314,8 +385,9 @@ class FakeTelegram(LocalServer):
         with self._cond:
             while True:
                 if offset:  # confirms every update before it
-                    self._pending = [u for u in self._pending
-                                     if u["update_id"] >= offset or u.pop("_resent", False)]
+                    self._pending = [
+                        u for u in self._pending if u["update_id"] >= offset or u.pop("_resent", False)
+                    ]
                 if self._pending or self._closed:
                     batch = self._pending[:limit]
                     for u in batch:
@@ -341,13 +413,23 @@ class FakeTelegram(LocalServer):
         return {"id": user_id, "type": "private", "first_name": who.first_name}
 
     def _message(self, user_id: int, **content: Any) -> dict[str, Any]:
-        return {"message_id": next(self._message_ids), "from": self._user(user_id),
-                "chat": self._chat(user_id), "date": _now(), **content}
+        return {
+            "message_id": next(self._message_ids),
+            "from": self._user(user_id),
+            "chat": self._chat(user_id),
+            "date": _now(),
+            **content,
+        }
 
     def _bot_message(self, chat_id: int | None, markup: Any = None, **content: Any) -> dict[str, Any]:
         chat = chat_id or 0
-        message = {"message_id": next(self._message_ids), "from": BOT, "chat": self._chat(chat),
-                   "date": _now(), **{k: v for k, v in content.items() if v is not None}}
+        message = {
+            "message_id": next(self._message_ids),
+            "from": BOT,
+            "chat": self._chat(chat),
+            "date": _now(),
+            **{k: v for k, v in content.items() if v is not None},
+        }
         if isinstance(markup, dict) and "inline_keyboard" in markup:  # Telegram echoes inline keyboards only
             message["reply_markup"] = markup
         self._messages[(chat, message["message_id"])] = message
@@ -355,9 +437,11 @@ class FakeTelegram(LocalServer):
 
     def _sent(self, call: Call) -> Sent:
         return Sent(
-            message_id=call.result["message_id"], chat_id=call.chat_id or 0,
+            message_id=call.result["message_id"],
+            chat_id=call.chat_id or 0,
             text=call.params.get("text") or call.params.get("caption") or "",
-            reply_markup=call.params.get("reply_markup"), document=call.params.get("document"),
+            reply_markup=call.params.get("reply_markup"),
+            document=call.params.get("document"),
         )
 
 
@@ -390,7 +474,7 @@ class _Handler(BaseHTTPRequestHandler):
         params = _parse(self.headers.get("Content-Type", ""), body)
         if "?" in self.path:
             params.update({k: v[-1] for k, v in parse_qs(self.path.split("?", 1)[1]).items()})
-        status, answer = fake.api(path[len(prefix):], params)
+        status, answer = fake.api(path[len(prefix) :], params)
         self._reply(status, answer)
 
     def _reply(self, status: int, answer: dict[str, Any]) -> None:
@@ -422,8 +506,11 @@ def _parse(content_type: str, body: bytes) -> dict[str, Any]:
             content = part.get_payload(decode=True) or b""
             filename = part.get_filename()
             if filename is not None:
-                fields[name] = {"filename": filename, "content": content,
-                                "mime_type": part.get_content_type()}
+                fields[name] = {
+                    "filename": filename,
+                    "content": content,
+                    "mime_type": part.get_content_type(),
+                }
             else:
                 fields[name] = content.decode()
     else:

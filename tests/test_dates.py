@@ -21,24 +21,27 @@ EVENING, MORNING = words("synonyms.evening"), words("synonyms.morning")
 TODAY_WORDS, TOMORROW = words("synonyms.today"), words("synonyms.tomorrow")
 
 
-@pytest.mark.parametrize(("reply", "expected"), [
-    ("3.12", date(2026, 12, 3)),
-    ("03/12/2026", date(2026, 12, 3)),
-    ("3-12-26", date(2026, 12, 3)),
-    ("2026-12-03", date(2026, 12, 3)),
-    ("ב-3.12", date(2026, 12, 3)),
-    ("יום חמישי 3.12", date(2026, 12, 3)),
-    ("٣/١٢", date(2026, 12, 3)),           # Arabic-Indic digits
-    ("22.11", date(2026, 11, 22)),         # today
-    ("1.1", date(2027, 1, 1)),             # already past this year: next year
-    ("15.3", date(2027, 3, 15)),
-    ("29.2", date(2028, 2, 29)),           # the next 29 February
-    ("מחר", date(2026, 11, 23)),
-    ("tomorrow", date(2026, 11, 23)),
-    ("завтра", date(2026, 11, 23)),
-    ("غدا", date(2026, 11, 23)),
-    ("היום", TODAY),
-])
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("3.12", date(2026, 12, 3)),
+        ("03/12/2026", date(2026, 12, 3)),
+        ("3-12-26", date(2026, 12, 3)),
+        ("2026-12-03", date(2026, 12, 3)),
+        ("ב-3.12", date(2026, 12, 3)),
+        ("יום חמישי 3.12", date(2026, 12, 3)),
+        ("٣/١٢", date(2026, 12, 3)),  # Arabic-Indic digits
+        ("22.11", date(2026, 11, 22)),  # today
+        ("1.1", date(2027, 1, 1)),  # already past this year: next year
+        ("15.3", date(2027, 3, 15)),
+        ("29.2", date(2028, 2, 29)),  # the next 29 February
+        ("מחר", date(2026, 11, 23)),
+        ("tomorrow", date(2026, 11, 23)),
+        ("завтра", date(2026, 11, 23)),
+        ("غدا", date(2026, 11, 23)),
+        ("היום", TODAY),
+    ],
+)
 def test_dates_are_read_day_first_and_in_the_coming_year(reply: str, expected: date) -> None:
     assert parse_day(reply, TODAY, TODAY_WORDS, TOMORROW) == expected
 
@@ -52,34 +55,37 @@ def test_a_date_in_the_past_is_read_as_written_when_the_year_is_given() -> None:
     assert parse_day("3.12.2025", TODAY) == date(2025, 12, 3)  # the caller refuses it kindly
 
 
-@pytest.mark.parametrize(("reply", "expected"), [
-    ("18:00", time(18, 0)),
-    ("18.30", time(18, 30)),
-    ("9:30", time(9, 30)),
-    ("09:05", time(9, 5)),
-    ("1800", time(18, 0)),
-    ("930", time(9, 30)),
-    ("18", time(18, 0)),
-    ("6 בערב", time(18, 0)),
-    ("בשעה 6 בערב", time(18, 0)),
-    ("שש בערב", time(18, 0)),
-    ("6:30 בערב", time(18, 30)),
-    ("4 אחר הצהריים", time(16, 0)),
-    ("9 בבוקר", time(9, 0)),
-    ("6 בבוקר", time(6, 0)),
-    ("6", time(18, 0)),                    # nobody holds a workshop at six in the morning
-    ("10", time(10, 0)),
-    ("6pm", time(18, 0)),
-    ("6 p.m.", time(18, 0)),
-    ("7 in the evening", time(19, 0)),
-    ("11am", time(11, 0)),
-    ("6 вечера", time(18, 0)),
-    ("10 утра", time(10, 0)),
-    ("6 مساء", time(18, 0)),
-    ("١٨:٠٠", time(18, 0)),
-    ("12:00", time(12, 0)),
-    ("0:30", time(0, 30)),
-])
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("18:00", time(18, 0)),
+        ("18.30", time(18, 30)),
+        ("9:30", time(9, 30)),
+        ("09:05", time(9, 5)),
+        ("1800", time(18, 0)),
+        ("930", time(9, 30)),
+        ("18", time(18, 0)),
+        ("6 בערב", time(18, 0)),
+        ("בשעה 6 בערב", time(18, 0)),
+        ("שש בערב", time(18, 0)),
+        ("6:30 בערב", time(18, 30)),
+        ("4 אחר הצהריים", time(16, 0)),
+        ("9 בבוקר", time(9, 0)),
+        ("6 בבוקר", time(6, 0)),
+        ("6", time(18, 0)),  # nobody holds a workshop at six in the morning
+        ("10", time(10, 0)),
+        ("6pm", time(18, 0)),
+        ("6 p.m.", time(18, 0)),
+        ("7 in the evening", time(19, 0)),
+        ("11am", time(11, 0)),
+        ("6 вечера", time(18, 0)),
+        ("10 утра", time(10, 0)),
+        ("6 مساء", time(18, 0)),
+        ("١٨:٠٠", time(18, 0)),
+        ("12:00", time(12, 0)),
+        ("0:30", time(0, 30)),
+    ],
+)
 def test_times_are_read_forgivingly_in_every_language(reply: str, expected: time) -> None:
     assert parse_clock(reply, EVENING, MORNING) == expected
 

@@ -33,10 +33,22 @@ pytestmark = pytest.mark.app(db="both")
 
 
 def conferences(app: App) -> tuple[int, int]:
-    first = event(app, at(2026, 12, 2, 18), kind="exposure_conference", title="כנס חשיפה",
-                  en="Exposure conference", place="אולם")
-    second = event(app, at(2026, 12, 9, 18), kind="exposure_conference", title="כנס חשיפה",
-                   en="Exposure conference", place="אולם")
+    first = event(
+        app,
+        at(2026, 12, 2, 18),
+        kind="exposure_conference",
+        title="כנס חשיפה",
+        en="Exposure conference",
+        place="אולם",
+    )
+    second = event(
+        app,
+        at(2026, 12, 9, 18),
+        kind="exposure_conference",
+        title="כנס חשיפה",
+        en="Exposure conference",
+        place="אולם",
+    )
     event(app, at(2026, 12, 1, 18), kind="exposure_conference", center="modiin", title="כנס במודיעין")
     event(app, at(2026, 12, 1, 9), kind="opening_workshop")  # not a conference
     return first, second
@@ -44,22 +56,27 @@ def conferences(app: App) -> tuple[int, int]:
 
 def outcomes(app: App, person_id: int) -> list[tuple[str, list[Any]]]:
     with app.db.transaction() as s:
-        rows = s.scalars(select(PrescreenOutcome).where(PrescreenOutcome.person_id == person_id)
-                         .order_by(PrescreenOutcome.id))
+        rows = s.scalars(
+            select(PrescreenOutcome)
+            .where(PrescreenOutcome.person_id == person_id)
+            .order_by(PrescreenOutcome.id)
+        )
         return [(o.outcome, list(o.reasons)) for o in rows]
 
 
 def test_the_list_shows_each_reason_with_the_answer_behind_it(
     app: App, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    dana, decision = borderline(app, "1001", reasons=("age_below", "job_share_low"),
-                                answers={"birth_year": 1983, "job_share": 0.2})
+    dana, decision = borderline(
+        app, "1001", reasons=("age_below", "job_share_low"), answers={"birth_year": 1983, "job_share": 0.2}
+    )
     args = argparse.Namespace(action="list", id=None, center=None, by="manager", note=None)
     assert decisions_command(app, args) == 0
     assert capsys.readouterr().out == (
         f"#{decision}  due {DUE.isoformat()}  person {dana} דנה  why: "
         "The program is for people aged 45 and over. (their answer: 43) "
-        "The program is for people looking for at least 25% of a full-time job. (their answer: 20%)\n")
+        "The program is for people looking for at least 25% of a full-time job. (their answer: 20%)\n"
+    )
 
 
 # ---- approved -----------------------------------------------------------------------------------
@@ -72,9 +89,15 @@ def test_approved_hears_the_news_with_the_next_conferences_as_buttons_and_signs_
     assert "approved; the participant will be told" in capsys.readouterr().out
     [job] = job_rows(app, kind="decision")
     assert (job.person_id, job.due_at, job.state, job.payload) == (
-        dana, clock.now, "pending", {"decision": decision})
+        dana,
+        clock.now,
+        "pending",
+        {"decision": decision},
+    )
     assert outcomes(app, dana) == [
-        ("manager_decision", ["age_below"]), ("eligible", ["manager_decision", "age_below"])]
+        ("manager_decision", ["age_below"]),
+        ("eligible", ["manager_decision", "age_below"]),
+    ]
 
     sender = FakeSender()
     worker = scheduler(app, sender)
@@ -85,10 +108,14 @@ def test_approved_hears_the_news_with_the_next_conferences_as_buttons_and_signs_
     assert "שלום דנה, יש לנו חדשות טובות! 🎉 הנהלת מרכז כפר סבא בדקה את הפנייה שלכם ואישרה" in text
     assert "הצעד הבא הוא כנס חשיפה" in text
     ronit = Person_(app, "1001")
-    labels = [plain(ronit.app.catalogs.translator("he").render(c.label))
-              for r in message.replies for c in r.choices]
-    assert labels == ["יום רביעי, 2 בדצמבר 2026, 18:00–20:00", "יום רביעי, 9 בדצמבר 2026, 18:00–20:00",
-                      "אבחר מועד מאוחר יותר"]
+    labels = [
+        plain(ronit.app.catalogs.translator("he").render(c.label)) for r in message.replies for c in r.choices
+    ]
+    assert labels == [
+        "יום רביעי, 2 בדצמבר 2026, 18:00–20:00",
+        "יום רביעי, 9 בדצמבר 2026, 18:00–20:00",
+        "אבחר מועד מאוחר יותר",
+    ]
     assert message.kind == "decision.approved"
     values = {k: plain(v) for k, v in message.variables.items()}  # (the date is isolated)
     assert values == {"name": "דנה", "center": "כפר סבא", "when": "יום רביעי, 2 בדצמבר 2026, 18:00–20:00"}
@@ -123,8 +150,10 @@ def test_declined_hears_the_reasons_in_plain_words_and_the_community_services(ap
     message = sender.last_for(ruth)
     assert message.kind == "decision.declined"
     text = render(app, "en", message.replies)
-    assert ("Hello Ruth. The manager of the Kfar Saba center has looked at your case, and unfortunately the "
-            "program is not a fit right now, because:") in text
+    assert (
+        "Hello Ruth. The manager of the Kfar Saba center has looked at your case, and unfortunately the "
+        "program is not a fit right now, because:"
+    ) in text
     assert "• The program is for people aged 45 and over." in text
     assert "• The program is for people with at least 5 years of work experience." in text
     assert "Other community services may help (near the Kfar Saba center):" in text
@@ -276,7 +305,10 @@ def test_the_proactive_job_kind_is_the_decision(app: App) -> None:
     with app.db.transaction() as s:
         [job] = s.scalars(select(ScheduledJob)).all()
         assert (job.kind, job.subject, job.dedupe_key) == (
-            "decision", f"decision:{decision}", f"decision:{decision}")
+            "decision",
+            f"decision:{decision}",
+            f"decision:{decision}",
+        )
         assert isinstance(job.due_at, datetime)
 
 

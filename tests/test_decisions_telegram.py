@@ -26,8 +26,6 @@ pytestmark = pytest.mark.app(telegram=True)
 MANAGER = 3001
 
 
-
-
 def the_decision(app: App, person_id: int) -> ManagerDecision:
     [decision] = rows(app, ManagerDecision, person_id)
     return decision
@@ -56,8 +54,10 @@ def test_approved_in_hebrew_she_hears_it_and_signs_up_for_a_conference_with_a_bu
     text = news.text.translate(ISOLATES)
     assert "שלום דנה, יש לנו חדשות טובות! 🎉 הנהלת מרכז כפר סבא בדקה את הפנייה שלכם ואישרה" in text
     assert "הצעד הבא הוא כנס חשיפה" in text
-    assert [b.translate(ISOLATES) for b in news.buttons] == ["יום רביעי, 2 בדצמבר 2026, 18:00–20:00",
-                                                            "אבחר מועד מאוחר יותר"]
+    assert [b.translate(ISOLATES) for b in news.buttons] == [
+        "יום רביעי, 2 בדצמבר 2026, 18:00–20:00",
+        "אבחר מועד מאוחר יותר",
+    ]
 
     dana.click("2 בדצמבר")
     assert "נרשמתם לכנס חשיפה" in dana.text()
@@ -67,7 +67,9 @@ def test_approved_in_hebrew_she_hears_it_and_signs_up_for_a_conference_with_a_bu
         signup = s.scalar(select(Signup).where(Signup.person_id == person.id))
         assert signup is not None and (signup.event_id, signup.status) == (conference, "confirmed")
     assert [(o.outcome, o.reasons) for o in rows(app, PrescreenOutcome, person.id)] == [
-        ("manager_decision", ["age_below"]), ("eligible", ["manager_decision", "age_below"])]
+        ("manager_decision", ["age_below"]),
+        ("eligible", ["manager_decision", "age_below"]),
+    ]
 
 
 def test_declined_in_the_staff_chat_she_hears_why_in_russian_and_where_else_to_turn(
@@ -85,8 +87,14 @@ def test_declined_in_the_staff_chat_she_hears_why_in_russian_and_where_else_to_t
     assert "руководство центра" in olga.text().lower()
     person = person_row(app, 2001)
 
-    args = argparse.Namespace(action="add", channel="telegram", external_id=str(MANAGER), role="manager",
-                              center="kfar-saba", name="מיכל")
+    args = argparse.Namespace(
+        action="add",
+        channel="telegram",
+        external_id=str(MANAGER),
+        role="manager",
+        center="kfar-saba",
+        name="מיכל",
+    )
     assert staff_command(app, args) == 0
     michal = telegram.person(MANAGER, "מיכל", "כהן")
     michal.send("/staff").click("ממתינים להחלטה")
@@ -98,8 +106,10 @@ def test_declined_in_the_staff_chat_she_hears_why_in_russian_and_where_else_to_t
 
     assert worker.run_until_idle().sent == 1
     told = fake_telegram.sent_to(2001)[-1].text.translate(ISOLATES)
-    assert ("Здравствуйте, Ольга Петрова. Руководство центра Кфар-Саба рассмотрело вашу заявку, и, к "
-            "сожалению, программа сейчас не подходит, потому что:") in told
+    assert (
+        "Здравствуйте, Ольга Петрова. Руководство центра Кфар-Саба рассмотрело вашу заявку, и, к "
+        "сожалению, программа сейчас не подходит, потому что:"
+    ) in told
     assert "• Программа предназначена для людей от 45 лет." in told
     assert "• Служба занятости – отделение Кфар-Сабы – *6070" in told
     decision = the_decision(app, person.id)

@@ -33,13 +33,20 @@ def decided(app: App, phone: str, approve: bool) -> int:
     """Someone who last wrote on WhatsApp three days ago, whose borderline case the manager decides now."""
     now = app.clock()
     with app.db.transaction() as s:
-        person, identity, _ = repo.find_or_create_person(s, "whatsapp", phone, "he", now - timedelta(days=3),
-                                                         phone=phone)
+        person, identity, _ = repo.find_or_create_person(
+            s, "whatsapp", phone, "he", now - timedelta(days=3), phone=phone
+        )
         identity.last_inbound_at = now - timedelta(days=3)
-        repo.apply_effects(s, person, [
-            UpdateProfile({"display_name": "דנה", "center": "kfar-saba"}), SetLanguage("he"),
-            RecordOutcome("manager_decision", "kfar-saba", ("age_below",)),
-        ], now - timedelta(days=3))
+        repo.apply_effects(
+            s,
+            person,
+            [
+                UpdateProfile({"display_name": "דנה", "center": "kfar-saba"}),
+                SetLanguage("he"),
+                RecordOutcome("manager_decision", "kfar-saba", ("age_below",)),
+            ],
+            now - timedelta(days=3),
+        )
         decision = s.scalar(select(ManagerDecision.id).where(ManagerDecision.person_id == person.id))
         assert decision is not None
         decisions.decide(s, decision, approve, "Michal", None, now, app.program)

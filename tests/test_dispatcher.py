@@ -83,8 +83,11 @@ class Chat:
 
     def person_id(self) -> int:
         with self.app.db.transaction() as s:
-            identity = s.scalar(select(ChannelIdentity).where(
-                ChannelIdentity.channel == self.channel, ChannelIdentity.external_id == self.external_id))
+            identity = s.scalar(
+                select(ChannelIdentity).where(
+                    ChannelIdentity.channel == self.channel, ChannelIdentity.external_id == self.external_id
+                )
+            )
             assert identity is not None
             return identity.person_id
 
@@ -101,8 +104,20 @@ def answer_questions(db: Database, person_id: int) -> list[str]:
         return list(s.scalars(query))
 
 
-PRESCREEN_TO_ELIGIBLE = ("רונית", "1968", "כפר סבא", "כן", "3 חודשים", "חצי משרה", "25", "כן", "אף אחד",
-                         "חבר מביא חבר", "כן", "050-1234567")
+PRESCREEN_TO_ELIGIBLE = (
+    "רונית",
+    "1968",
+    "כפר סבא",
+    "כן",
+    "3 חודשים",
+    "חצי משרה",
+    "25",
+    "כן",
+    "אף אחד",
+    "חבר מביא חבר",
+    "כן",
+    "050-1234567",
+)
 
 
 # ---- once and only once ----------------------------------------------------------------------
@@ -144,8 +159,10 @@ def test_a_failing_step_apologises_and_leaves_everything_as_it_was(
     clock.advance(minutes=1)
 
     if broken == "flows.engine.step":
+
         def fail(*args: object, **kwargs: object) -> None:
             raise RuntimeError("engine broke")
+
         monkeypatch.setattr("bot.stepping.step", fail)
     else:
         real = storage_effects.apply
@@ -154,6 +171,7 @@ def test_a_failing_step_apologises_and_leaves_everything_as_it_was(
             real(applying, effects, handlers)  # the answer is written in the transaction...
             applying.session.flush()
             raise RuntimeError("database broke")  # ...and must not survive it
+
         monkeypatch.setattr("storage.effects.apply", fail)
 
     delivery = chat.send("רונית", message_id="tg-7")
@@ -248,8 +266,28 @@ def test_deleting_my_data_in_the_conversation_leaves_no_row_of_me(app: App) -> N
 
 
 # ---- concurrency -----------------------------------------------------------------------------
-WORDS = ("תפוח", "בננה", "אגס", "שזיף", "ענב", "רימון", "תאנה", "תמר", "זית", "אבטיח", "מלון", "קיווי",
-         "מנגו", "אפרסק", "משמש", "דובדבן", "לימון", "תות", "פומלה", "אשכולית")
+WORDS = (
+    "תפוח",
+    "בננה",
+    "אגס",
+    "שזיף",
+    "ענב",
+    "רימון",
+    "תאנה",
+    "תמר",
+    "זית",
+    "אבטיח",
+    "מלון",
+    "קיווי",
+    "מנגו",
+    "אפרסק",
+    "משמש",
+    "דובדבן",
+    "לימון",
+    "תות",
+    "פומלה",
+    "אשכולית",
+)
 
 
 def at_once(app: App, inbounds: list[Inbound]) -> list[Delivery | None]:
@@ -279,14 +317,19 @@ def assert_no_apology(results: list[Delivery | None]) -> None:
 
 @pytest.mark.postgres
 def test_two_first_messages_at_once_make_one_person(
-    pg_url: str, clock: FakeClock, tmp_path, caplog: pytest.LogCaptureFixture  # type: ignore[no-untyped-def]
+    pg_url: str,
+    clock: FakeClock,
+    tmp_path,
+    caplog: pytest.LogCaptureFixture,  # type: ignore[no-untyped-def]
 ) -> None:
     app = make_app(pg_url, clock, tmp_path)
     try:
         rounds = 5
         for n in range(rounds):
-            results = at_once(app, [Inbound("telegram", f"new-{n}", Text("שלום"), message_id=f"new-{n}-{i}")
-                                    for i in range(2)])
+            results = at_once(
+                app,
+                [Inbound("telegram", f"new-{n}", Text("שלום"), message_id=f"new-{n}-{i}") for i in range(2)],
+            )
             assert_no_apology(results)
         with app.db.transaction() as s:
             people = s.scalars(select(Person)).all()
@@ -303,14 +346,22 @@ def test_two_first_messages_at_once_make_one_person(
         app.db.dispose()
 
 
-def many_messages_from_one_person(url: str, clock: FakeClock, tmp_path, threads: int,  # type: ignore[no-untyped-def]
-                                  caplog: pytest.LogCaptureFixture, with_ids: bool = True) -> None:
+def many_messages_from_one_person(
+    url: str,
+    clock: FakeClock,
+    tmp_path,
+    threads: int,  # type: ignore[no-untyped-def]
+    caplog: pytest.LogCaptureFixture,
+    with_ids: bool = True,
+) -> None:
     """`threads` messages of one new person at once. Without platform ids (the console) a step
     starts by reading, not by logging the message: that is the case SQLite's BEGIN IMMEDIATE is for."""
     app = make_app(url, clock, tmp_path)
     try:
-        inbounds = [Inbound("telegram", "busy", Text(WORDS[i]), message_id=f"busy-{i}" if with_ids else None)
-                    for i in range(threads)]
+        inbounds = [
+            Inbound("telegram", "busy", Text(WORDS[i]), message_id=f"busy-{i}" if with_ids else None)
+            for i in range(threads)
+        ]
         results = at_once(app, inbounds)
         errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
         assert not errors
@@ -359,9 +410,18 @@ def test_a_database_error_is_logged_without_what_the_person_wrote(
 
     def fail(applying, effects, handlers):  # type: ignore[no-untyped-def]
         real(applying, effects, handlers)
-        applying.session.add(Answer(person_id=-1, flow="prescreen", question="name", raw_text="רונית כהן-לוי",
-                                    value="רונית כהן-לוי", answered_at=applying.now))  # no such person
+        applying.session.add(
+            Answer(
+                person_id=-1,
+                flow="prescreen",
+                question="name",
+                raw_text="רונית כהן-לוי",
+                value="רונית כהן-לוי",
+                answered_at=applying.now,
+            )
+        )  # no such person
         applying.session.flush()  # the flush fails
+
     monkeypatch.setattr("storage.effects.apply", fail)
 
     with caplog.at_level(logging.ERROR):

@@ -58,15 +58,26 @@ def new_effects(chat: FlowChat, before: int) -> list:  # type: ignore[type-arg]
 
 # ---- menu ------------------------------------------------------------------------------------
 MENU = {  # "continue" last: every other entry keeps the number it has without a question pending
-    "he": ["בדיקת התאמה לתוכנית", "שיחה עם אדם מהצוות", "🌐 שפה / Language", "פרטיות והמידע שלי",
-           "להמשיך מאיפה שעצרנו"],
-    "en": ["Check if the program suits me", "Talk to someone from the team", "🌐 Language / שפה",
-           "Privacy and my data", "Continue where we stopped"],
+    "he": [
+        "בדיקת התאמה לתוכנית",
+        "שיחה עם אדם מהצוות",
+        "🌐 שפה / Language",
+        "פרטיות והמידע שלי",
+        "להמשיך מאיפה שעצרנו",
+    ],
+    "en": [
+        "Check if the program suits me",
+        "Talk to someone from the team",
+        "🌐 Language / שפה",
+        "Privacy and my data",
+        "Continue where we stopped",
+    ],
 }
 
 
-@pytest.mark.parametrize(("lang", "word"), [("he", "תפריט"), ("en", "menu"), ("en", "Main menu!"),
-                                            ("he", "/menu")])
+@pytest.mark.parametrize(
+    ("lang", "word"), [("he", "תפריט"), ("en", "menu"), ("en", "Main menu!"), ("he", "/menu")]
+)
 def test_the_menu_mid_flow_offers_to_continue_and_continue_asks_the_question(lang: str, word: str) -> None:
     chat = at_age(lang)
     chat.send(word)
@@ -81,9 +92,15 @@ def test_the_menu_after_the_pre_screen_has_status_and_no_continue() -> None:
     chat = FlowChat(lang="en", person=PersonFacts(outcome="eligible", center="kfar-saba"))
     chat.send("/start")
     assert chat.last_text().startswith("Hello again!")
-    assert chat.buttons() == ["My status", "📅 Events and workshops – sign up", "🗂 My sign-ups and meetings",
-                              "📝 My tasks", "Talk to someone from the team", "🌐 Language / שפה",
-                              "Privacy and my data"]
+    assert chat.buttons() == [
+        "My status",
+        "📅 Events and workshops – sign up",
+        "🗂 My sign-ups and meetings",
+        "📝 My tasks",
+        "Talk to someone from the team",
+        "🌐 Language / שפה",
+        "Privacy and my data",
+    ]
     menu = chat.buttons()
     chat.click("My status")
     assert chat.last_text().startswith("You passed the eligibility check.")
@@ -93,8 +110,10 @@ def test_the_menu_after_the_pre_screen_has_status_and_no_continue() -> None:
 
 
 # ---- back ------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("lang", "word"), [("he", "חזור"), ("he", "אחורה"), ("en", "back"),
-                                            ("en", "Go back"), ("en", "/back"), ("he", "↩ חזרה")])
+@pytest.mark.parametrize(
+    ("lang", "word"),
+    [("he", "חזור"), ("he", "אחורה"), ("en", "back"), ("en", "Go back"), ("en", "/back"), ("he", "↩ חזרה")],
+)
 def test_back_returns_to_the_previous_question_and_forgets_its_answer(lang: str, word: str) -> None:
     chat = at_age(lang)
     chat.send("57")
@@ -153,8 +172,9 @@ def test_back_from_a_menu_opened_at_a_question_returns_to_that_question() -> Non
 
 
 # ---- restart ---------------------------------------------------------------------------------
-@pytest.mark.parametrize(("lang", "word"), [("he", "/start"), ("he", "התחל מחדש"), ("en", "start over"),
-                                            ("en", "/restart")])
+@pytest.mark.parametrize(
+    ("lang", "word"), [("he", "/start"), ("he", "התחל מחדש"), ("en", "start over"), ("en", "/restart")]
+)
 def test_restart_starts_the_pre_screen_over(lang: str, word: str) -> None:
     chat = at_age(lang)
     chat.send("57")
@@ -188,8 +208,10 @@ def test_the_language_button_on_the_first_question() -> None:
 
 
 # ---- talking to a person ---------------------------------------------------------------------
-@pytest.mark.parametrize(("lang", "word"), [("he", "נציג"), ("he", "אני רוצה לדבר עם מישהו"),
-                                            ("en", "person"), ("en", "Human"), ("en", "/human")])
+@pytest.mark.parametrize(
+    ("lang", "word"),
+    [("he", "נציג"), ("he", "אני רוצה לדבר עם מישהו"), ("en", "person"), ("en", "Human"), ("en", "/human")],
+)
 def test_asking_for_a_person_is_recorded_and_the_question_stays(lang: str, word: str) -> None:
     chat = at_age(lang, person=PersonFacts(phone="+972501234567"))
     before = len(chat.effects)
@@ -211,8 +233,10 @@ def test_asking_for_a_person_with_no_phone_asks_for_it_and_then_the_question_sta
 
 
 # ---- stop and join again ---------------------------------------------------------------------
-@pytest.mark.parametrize(("lang", "word"), [("he", "הסר"), ("he", "עצור"), ("en", "stop"), ("en", "STOP"),
-                                            ("en", "unsubscribe"), ("he", "/stop")])
+@pytest.mark.parametrize(
+    ("lang", "word"),
+    [("he", "הסר"), ("he", "עצור"), ("en", "stop"), ("en", "STOP"), ("en", "unsubscribe"), ("he", "/stop")],
+)
 def test_stop_opts_out_and_changes_nothing_else(lang: str, word: str) -> None:
     chat = at_age(lang)
     before_state, before = chat.state, len(chat.effects)
@@ -294,12 +318,16 @@ def test_never_in_arabic_does_not_opt_back_in_though_it_looks_like_start(never: 
 
 
 # ---- privacy ---------------------------------------------------------------------------------
-@pytest.mark.parametrize(("lang", "word", "delete", "confirm"), [
-    ("he", "פרטיות", "למחוק את המידע שלי", "כן, למחוק הכול"),
-    ("en", "/privacy", "Delete my data", "Yes, delete everything"),
-])
-def test_privacy_delete_and_confirm_erases_everything(lang: str, word: str, delete: str,
-                                                      confirm: str) -> None:
+@pytest.mark.parametrize(
+    ("lang", "word", "delete", "confirm"),
+    [
+        ("he", "פרטיות", "למחוק את המידע שלי", "כן, למחוק הכול"),
+        ("en", "/privacy", "Delete my data", "Yes, delete everything"),
+    ],
+)
+def test_privacy_delete_and_confirm_erases_everything(
+    lang: str, word: str, delete: str, confirm: str
+) -> None:
     chat = at_age(lang)
     chat.send("57")
     chat.send(word)
@@ -331,7 +359,7 @@ def test_privacy_keep_deletes_nothing_and_returns_to_the_question() -> None:
 def test_help_lists_the_words_and_asks_the_same_question(lang: str, word: str) -> None:
     chat = at_age(lang)
     chat.send(word)
-    assert ("\"תפריט\"" if lang == "he" else '"menu"') in chat.last_text()
+    assert ('"תפריט"' if lang == "he" else '"menu"') in chat.last_text()
     assert asks_age_again(chat)
 
 
@@ -374,11 +402,26 @@ def test_a_yes_from_an_earlier_yes_no_question_is_refused_at_a_later_one() -> No
 RANDOM_64_BYTES = bytes(random.Random(7).getrandbits(8) for _ in range(64)).decode("latin-1")
 
 
-@pytest.mark.parametrize("payload", [
-    "999:yes", "g:nonsense", "", "::::", "g:", "0:yes", ":yes", "g:back:extra", RANDOM_64_BYTES,
-    # the current question's number with something it never offered
-    "{seq}:", "{seq}:yes", "{seq}:__done", "{seq}:g:language", "{seq}:g:stop",
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "999:yes",
+        "g:nonsense",
+        "",
+        "::::",
+        "g:",
+        "0:yes",
+        ":yes",
+        "g:back:extra",
+        RANDOM_64_BYTES,
+        # the current question's number with something it never offered
+        "{seq}:",
+        "{seq}:yes",
+        "{seq}:__done",
+        "{seq}:g:language",
+        "{seq}:g:stop",
+    ],
+)
 def test_forged_payloads_are_treated_as_stale_buttons(payload: str) -> None:
     chat = at_age("en")
     before = len(chat.effects)
@@ -452,9 +495,15 @@ def test_a_message_of_600_characters_is_taken_and_one_more_is_refused_before_any
     assert "too long" not in chat.last_text() and "Shall we start?" in chat.last_text()
 
 
-@pytest.mark.parametrize(("length", "reply"), [
-    (60, "How old are you?"), (61, "Please write"), (80, "Please write"), (81, "That message is too long"),
-])
+@pytest.mark.parametrize(
+    ("length", "reply"),
+    [
+        (60, "How old are you?"),
+        (61, "Please write"),
+        (80, "Please write"),
+        (81, "That message is too long"),
+    ],
+)
 def test_the_limits_of_a_name(length: int, reply: str) -> None:
     chat = FlowChat(lang="en")
     chat.send("hello").click("Yes")
@@ -538,8 +587,15 @@ def test_an_option_that_looks_like_a_keyword_is_the_option() -> None:
 
 # ---- stored state from another version -------------------------------------------------------
 def test_state_written_by_a_newer_version_starts_clean_without_crashing() -> None:
-    newer = json.dumps({"version": 999, "lang": "en", "seq": 40, "frames": [{"flow": "survey", "step": 3}],
-                        "something_new": True})
+    newer = json.dumps(
+        {
+            "version": 999,
+            "lang": "en",
+            "seq": 40,
+            "frames": [{"flow": "survey", "step": 3}],
+            "something_new": True,
+        }
+    )
     state = State.from_json(newer)
     assert (state.lang, state.frames) == ("en", [])
     chat = FlowChat(lang="en")
@@ -560,8 +616,12 @@ def test_state_naming_a_flow_or_question_that_no_longer_exists() -> None:
 
 
 def test_an_older_state_without_newer_fields_loads() -> None:
-    old = json.dumps({"lang": "he", "frames": [{"flow": "prescreen", "node": "age",
-                                                 "answers": {"consent": "yes", "name": "רונית"}}]})
+    old = json.dumps(
+        {
+            "lang": "he",
+            "frames": [{"flow": "prescreen", "node": "age", "answers": {"consent": "yes", "name": "רונית"}}],
+        }
+    )
     chat = FlowChat()
     chat.state = State.from_json(old)
     chat.send("57")

@@ -359,17 +359,30 @@ def test_attendance_is_not_marked_on_a_cancelled_meeting_but_can_be_corrected(
     held, called_off = meeting(app, ruth), meeting(app, ruth, at(2026, 12, 3, 11))
     cli(app, "meetings", "cancel", capsys, id=called_off)
     clock.now = at(2026, 12, 3, 11, 5)
-    args = {**{k: None for k in ("person", "promoter", "at", "place")}, "kind": "personal",
-            "forms_received": False}
-    assert run_command(app, argparse.Namespace(
-        command="meetings", action="attendance", id=called_off, value="attended", **args)) == 1
+    args = {
+        **{k: None for k in ("person", "promoter", "at", "place")},
+        "kind": "personal",
+        "forms_received": False,
+    }
+    assert (
+        run_command(
+            app,
+            argparse.Namespace(
+                command="meetings", action="attendance", id=called_off, value="attended", **args
+            ),
+        )
+        == 1
+    )
     assert f"meeting #{called_off} is cancelled_by_staff: attendance is marked only" in (
-        capsys.readouterr().out)
+        capsys.readouterr().out
+    )
     assert "attended" in cli(app, "meetings", "attendance", capsys, id=held, value="attended")
     assert "no_show" in cli(app, "meetings", "attendance", capsys, id=held, value="no_show")  # corrected
     with app.db.transaction() as s:
         assert [s.get(Meeting, i).status for i in (held, called_off)] == [  # type: ignore[union-attr]
-            "no_show", "cancelled_by_staff"]
+            "no_show",
+            "cancelled_by_staff",
+        ]
 
 
 def test_an_intake_waits_for_the_forms_when_the_rule_is_on(app: App, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -477,41 +490,86 @@ def event_count(app: App) -> int:
 SESSION_YAML = '{date: 2026-12-06, start: "10:00", end: "12:00"}'
 
 
-@pytest.mark.parametrize(("name", "content", "said_what"), [
-    ("nosuch.yaml", None, "no file"),
-    ("broken.yaml", "events: [\n  - kind: {", "is not valid YAML near line"),
-    ("list.yaml", "- a\n- b\n", "a list of events"),
-    ("nosessions.yaml", "center: kfar-saba\nevents:\n  - {kind: networking, title: רשת}\n",
-     "event 1: it has no sessions"),
-    ("sessions.yaml", "center: kfar-saba\nevents:\n  - {kind: networking, title: רשת, sessions: 5}\n",
-     "sessions is a list"),
-    ("day.yaml", "center: kfar-saba\nevents:\n  - {kind: networking, title: רשת, sessions: "
-     '[{date: "2026-02-30", start: "10:00", place: x}]}\n', "'2026-02-30' is not a date"),
-    ("month.yaml", "center: kfar-saba\nevents:\n  - {kind: networking, title: רשת, sessions: "
-     "[{date: 2026-13-01, start: '10:00', place: x}]}\n", "has a date that does not exist"),
-    ("clock.yaml", "center: kfar-saba\nevents:\n  - {kind: networking, title: רשת, sessions: "
-     "[{date: 2026-12-06, start: 10:00, place: x}]}\n", 'put it in quotes: "10:00"'),
-    ("seats.yaml", f"center: kfar-saba\nplace: x\nevents:\n  - {{kind: networking, title: רשת, capacity: 0, "
-     f"sessions: [{SESSION_YAML}]}}\n", "capacity 0 leaves no seat"),
-    ("place.yaml", "center: kfar-saba\nevents:\n"
-     f"  - {{kind: networking, title: רשת, sessions: [{SESSION_YAML}]}}\n",
-     "has no place"),
-    ("title.yaml", "center: kfar-saba\nplace: x\nevents:\n"
-     "  - {kind: networking, title: {en: Networking}, "
-     f"sessions: [{SESSION_YAML}]}}\n", "a title in Hebrew"),
-    ("where.yaml", "center: haifa\nplace: x\nevents:\n"
-     f"  - {{kind: networking, title: רשת, sessions: [{SESSION_YAML}]}}\n",
-     "unknown center 'haifa'"),
-    ("kind.yaml", "center: kfar-saba\nplace: x\nevents:\n"
-     f"  - {{kind: party, title: רשת, sessions: [{SESSION_YAML}]}}\n",
-     "unknown kind 'party'"),
-    ("columns.csv", "center,kind,title_he\nkfar-saba,networking,רשת\n", "no column date, start"),
-    ("seats.csv", "center,kind,title_he,capacity,date,start,place\n"
-     "kfar-saba,networking,רשת,many,2026-12-06,10:00,x\n",
-     "line 2: capacity is a whole number"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "said_what"),
+    [
+        ("nosuch.yaml", None, "no file"),
+        ("broken.yaml", "events: [\n  - kind: {", "is not valid YAML near line"),
+        ("list.yaml", "- a\n- b\n", "a list of events"),
+        (
+            "nosessions.yaml",
+            "center: kfar-saba\nevents:\n  - {kind: networking, title: רשת}\n",
+            "event 1: it has no sessions",
+        ),
+        (
+            "sessions.yaml",
+            "center: kfar-saba\nevents:\n  - {kind: networking, title: רשת, sessions: 5}\n",
+            "sessions is a list",
+        ),
+        (
+            "day.yaml",
+            "center: kfar-saba\nevents:\n  - {kind: networking, title: רשת, sessions: "
+            '[{date: "2026-02-30", start: "10:00", place: x}]}\n',
+            "'2026-02-30' is not a date",
+        ),
+        (
+            "month.yaml",
+            "center: kfar-saba\nevents:\n  - {kind: networking, title: רשת, sessions: "
+            "[{date: 2026-13-01, start: '10:00', place: x}]}\n",
+            "has a date that does not exist",
+        ),
+        (
+            "clock.yaml",
+            "center: kfar-saba\nevents:\n  - {kind: networking, title: רשת, sessions: "
+            "[{date: 2026-12-06, start: 10:00, place: x}]}\n",
+            'put it in quotes: "10:00"',
+        ),
+        (
+            "seats.yaml",
+            f"center: kfar-saba\nplace: x\nevents:\n  - {{kind: networking, title: רשת, capacity: 0, "
+            f"sessions: [{SESSION_YAML}]}}\n",
+            "capacity 0 leaves no seat",
+        ),
+        (
+            "place.yaml",
+            f"center: kfar-saba\nevents:\n  - {{kind: networking, title: רשת, sessions: [{SESSION_YAML}]}}\n",
+            "has no place",
+        ),
+        (
+            "title.yaml",
+            "center: kfar-saba\nplace: x\nevents:\n"
+            "  - {kind: networking, title: {en: Networking}, "
+            f"sessions: [{SESSION_YAML}]}}\n",
+            "a title in Hebrew",
+        ),
+        (
+            "where.yaml",
+            "center: haifa\nplace: x\nevents:\n"
+            f"  - {{kind: networking, title: רשת, sessions: [{SESSION_YAML}]}}\n",
+            "unknown center 'haifa'",
+        ),
+        (
+            "kind.yaml",
+            "center: kfar-saba\nplace: x\nevents:\n"
+            f"  - {{kind: party, title: רשת, sessions: [{SESSION_YAML}]}}\n",
+            "unknown kind 'party'",
+        ),
+        ("columns.csv", "center,kind,title_he\nkfar-saba,networking,רשת\n", "no column date, start"),
+        (
+            "seats.csv",
+            "center,kind,title_he,capacity,date,start,place\n"
+            "kfar-saba,networking,רשת,many,2026-12-06,10:00,x\n",
+            "line 2: capacity is a whole number",
+        ),
+    ],
+)
 def test_a_schedule_file_with_a_mistake_says_what_in_one_line_and_adds_nothing(
-    app: App, capsys, tmp_path, name: str, content: str | None, said_what: str  # type: ignore[no-untyped-def]
+    app: App,
+    capsys,
+    tmp_path,
+    name: str,
+    content: str | None,
+    said_what: str,  # type: ignore[no-untyped-def]
 ) -> None:
     path = tmp_path / name
     if content is not None:
@@ -522,22 +580,32 @@ def test_a_schedule_file_with_a_mistake_says_what_in_one_line_and_adds_nothing(
     assert event_count(app) == 0
 
 
-@pytest.mark.parametrize(("argv", "said_what"), [
-    (["--capacity", "0"], "capacity 0 leaves no seat: give at least 1, or leave it out for no limit"),
-    (["--title", "en=Networking"], 'an event needs a title in Hebrew: --title he="..."'),
-    (["--session", "2026-12-06 14:00-13:00 @ room 2"],
-     "the session on 2026-12-06 14:00 ends at 13:00, before it starts"),
-    (["--session", "2025-12-06 10:00-13:00 @ room 2"], "the session on 2025-12-06 10:00 is in the past"),
-    (["--session", "2026-12-06 10:00-13:00"], "the session on 2026-12-06 10:00 has no place"),
-    (["--session", "2026-02-30 10:00 @ room 2"], "'2026-02-30' is not a date"),
-    (["--session", "next sunday 10:00 @ room 2"], "a session looks like"),
-    (["--center", "haifa"], "unknown center 'haifa'"),
-])
+@pytest.mark.parametrize(
+    ("argv", "said_what"),
+    [
+        (["--capacity", "0"], "capacity 0 leaves no seat: give at least 1, or leave it out for no limit"),
+        (["--title", "en=Networking"], 'an event needs a title in Hebrew: --title he="..."'),
+        (
+            ["--session", "2026-12-06 14:00-13:00 @ room 2"],
+            "the session on 2026-12-06 14:00 ends at 13:00, before it starts",
+        ),
+        (["--session", "2025-12-06 10:00-13:00 @ room 2"], "the session on 2025-12-06 10:00 is in the past"),
+        (["--session", "2026-12-06 10:00-13:00"], "the session on 2026-12-06 10:00 has no place"),
+        (["--session", "2026-02-30 10:00 @ room 2"], "'2026-02-30' is not a date"),
+        (["--session", "next sunday 10:00 @ room 2"], "a session looks like"),
+        (["--center", "haifa"], "unknown center 'haifa'"),
+    ],
+)
 def test_events_add_refuses_what_the_staff_chat_refuses(  # type: ignore[no-untyped-def]
     app: App, capsys, argv: list[str], said_what: str
 ) -> None:
-    good = {"--center": "kfar-saba", "--kind": "networking", "--title": "he=נטוורקינג",
-            "--session": "2026-12-06 10:00-13:00 @ room 2", "--capacity": "20"}
+    good = {
+        "--center": "kfar-saba",
+        "--kind": "networking",
+        "--title": "he=נטוורקינג",
+        "--session": "2026-12-06 10:00-13:00 @ room 2",
+        "--capacity": "20",
+    }
     given = dict(good)
     given[argv[0]] = argv[1]
     status, out = said(app, capsys, "events", "add", *[part for pair in given.items() for part in pair])
@@ -547,32 +615,76 @@ def test_events_add_refuses_what_the_staff_chat_refuses(  # type: ignore[no-unty
 
 
 def test_a_time_in_quiet_hours_is_saved_with_a_warning(app: App, capsys) -> None:  # type: ignore[no-untyped-def]
-    status, out = said(app, capsys, "events", "add", "--center", "kfar-saba", "--kind", "networking",
-                       "--title", "he=נטוורקינג", "--session", "2026-11-28 10:00-12:00 @ room 2")
+    status, out = said(
+        app,
+        capsys,
+        "events",
+        "add",
+        "--center",
+        "kfar-saba",
+        "--kind",
+        "networking",
+        "--title",
+        "he=נטוורקינג",
+        "--session",
+        "2026-11-28 10:00-12:00 @ room 2",
+    )
     assert status == 0 and out.splitlines()[0] == (
         "warning: Saturday 2026-11-28 10:00 is in quiet hours (night, Shabbat or a holiday); saved as given, "
-        "check that the time is right")
+        "check that the time is right"
+    )
     assert "added: נטוורקינג, 1 session" in out
     ruth = participant(app, "1")
-    status, out = said(app, capsys, "meetings", "add", "--person", str(ruth), "--promoter", "Dana",
-                       "--at", "2026-11-27 23:30", "--place", "room 4")
+    status, out = said(
+        app,
+        capsys,
+        "meetings",
+        "add",
+        "--person",
+        str(ruth),
+        "--promoter",
+        "Dana",
+        "--at",
+        "2026-11-27 23:30",
+        "--place",
+        "room 4",
+    )
     assert status == 0 and "warning: Friday 2026-11-27 23:30 is in quiet hours" in out
-    status, out = said(app, capsys, "meetings", "add", "--person", str(ruth), "--promoter", "Dana",
-                       "--at", "2026-11-26 10:30", "--place", "room 4")
+    status, out = said(
+        app,
+        capsys,
+        "meetings",
+        "add",
+        "--person",
+        str(ruth),
+        "--promoter",
+        "Dana",
+        "--at",
+        "2026-11-26 10:30",
+        "--place",
+        "room 4",
+    )
     assert status == 0 and "warning" not in out
 
 
-@pytest.mark.parametrize(("argv", "said_what"), [
-    (["--at", "tomorrow"], '--at is a date and a time, "YYYY-MM-DD HH:MM"'),
-    (["--at", "2026-11-31 10:00"], "'2026-11-31' is not a date"),
-    (["--at", "2026-11-26 25:00"], "'25:00' is not a time"),
-    (["--place", ""], "a meeting needs a place"),
-    (["--promoter", " "], "--promoter is the name participants will see"),
-    (["--person", "999"], "no person 999"),
-])
+@pytest.mark.parametrize(
+    ("argv", "said_what"),
+    [
+        (["--at", "tomorrow"], '--at is a date and a time, "YYYY-MM-DD HH:MM"'),
+        (["--at", "2026-11-31 10:00"], "'2026-11-31' is not a date"),
+        (["--at", "2026-11-26 25:00"], "'25:00' is not a time"),
+        (["--place", ""], "a meeting needs a place"),
+        (["--promoter", " "], "--promoter is the name participants will see"),
+        (["--person", "999"], "no person 999"),
+    ],
+)
 def test_meetings_add_refuses_in_plain_words(app: App, capsys, argv: list[str], said_what: str) -> None:  # type: ignore[no-untyped-def]
-    given = {"--person": str(participant(app, "1")), "--promoter": "Dana", "--at": "2026-11-26 10:30",
-             "--place": "room 4"}
+    given = {
+        "--person": str(participant(app, "1")),
+        "--promoter": "Dana",
+        "--at": "2026-11-26 10:30",
+        "--place": "room 4",
+    }
     given[argv[0]] = argv[1]
     status, out = said(app, capsys, "meetings", "add", *[part for pair in given.items() for part in pair])
     assert status == 1 and said_what in out
@@ -592,9 +704,13 @@ def test_attendance_waits_for_the_meeting_and_a_correction_says_what_it_replaces
         assert s.get(Meeting, upcoming).status == "scheduled"  # type: ignore[union-attr]
     clock.now = at(2026, 11, 26, 11)
     assert said(app, capsys, "meetings", "attendance", str(upcoming), "attended") == (
-        0, f"meeting #{upcoming}: attended\n")
+        0,
+        f"meeting #{upcoming}: attended\n",
+    )
     assert said(app, capsys, "meetings", "attendance", str(upcoming), "no_show") == (
-        0, f"meeting #{upcoming}: no_show (replaces attended)\n")
+        0,
+        f"meeting #{upcoming}: no_show (replaces attended)\n",
+    )
 
 
 def test_meetings_list_shows_the_place_and_the_name_and_the_promoter_in_any_case(app: App, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -602,7 +718,8 @@ def test_meetings_list_shows_the_place_and_the_name_and_the_promoter_in_any_case
     meeting(app, ruth)
     status, out = said(app, capsys, "meetings", "list", "--promoter", "dana")
     assert status == 0 and out == (
-        f"#1 2026-11-26 10:00 at room 4  person {ruth} רונית with Dana (personal) scheduled\n")
+        f"#1 2026-11-26 10:00 at room 4  person {ruth} רונית with Dana (personal) scheduled\n"
+    )
 
 
 def test_jobs_says_when_there_is_nothing_and_lists_what_there_is(app: App, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -620,7 +737,8 @@ def test_an_unknown_center_is_said_not_taken_for_none(app: App, capsys) -> None:
     for command in ("events", "tasks"):
         status, out = said(app, capsys, command, "list", "--center", "nowhere")
         assert status == 2 and out == (
-            "error: unknown center 'nowhere'; the centers are: kfar-saba, modiin, tel-aviv\n")
+            "error: unknown center 'nowhere'; the centers are: kfar-saba, modiin, tel-aviv\n"
+        )
 
 
 def test_how_many_are_told_reads_as_english(app: App, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -660,9 +778,15 @@ def signups_of(app: App, person_id: int) -> list[tuple[int, str]]:
 
 def pending(app: App, person_id: int, kind: str) -> int:
     with app.db.transaction() as s:
-        return len(s.scalars(select(ScheduledJob).where(
-            ScheduledJob.person_id == person_id, ScheduledJob.kind == kind, ScheduledJob.state == "pending",
-        )).all())
+        return len(
+            s.scalars(
+                select(ScheduledJob).where(
+                    ScheduledJob.person_id == person_id,
+                    ScheduledJob.kind == kind,
+                    ScheduledJob.state == "pending",
+                )
+            ).all()
+        )
 
 
 def test_joining_two_people_signed_up_for_one_event_keeps_the_confirmed_sign_up(app: App) -> None:
@@ -755,15 +879,20 @@ def test_every_unique_constraint_that_names_a_person_is_handled_by_merging() -> 
     people_id = Base.metadata.tables["people"].c.id
     found = set()
     for table in Base.metadata.sorted_tables:
-        person_columns = {c.name for c in table.columns
-                          if any(fk.column is people_id for fk in c.foreign_keys)}
-        uniques = [tuple(c.name for c in u.columns) for u in table.constraints
-                   if isinstance(u, (UniqueConstraint, PrimaryKeyConstraint))]
+        person_columns = {
+            c.name for c in table.columns if any(fk.column is people_id for fk in c.foreign_keys)
+        }
+        uniques = [
+            tuple(c.name for c in u.columns)
+            for u in table.constraints
+            if isinstance(u, (UniqueConstraint, PrimaryKeyConstraint))
+        ]
         uniques += [tuple(c.name for c in i.columns) for i in table.indexes if i.unique]
         uniques += [(c.name,) for c in table.columns if c.unique]
         found |= {(table.name, u) for u in uniques if person_columns & set(u)}
     assert found == {
-        ("conversations", ("person_id",)), ("participant_profiles", ("person_id",)),
+        ("conversations", ("person_id",)),
+        ("participant_profiles", ("person_id",)),
         ("signups", ("event_id", "person_id")),
     }
     assert {"conversations", "participant_profiles", "signups"} <= set(repo.SETTLED_FIRST)

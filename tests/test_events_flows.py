@@ -93,9 +93,7 @@ def test_browsing_and_signing_up_in_hebrew() -> None:
 
 
 def test_menu_numbers_mean_the_same_entry_with_a_question_pending_and_it_waits_for_continue() -> None:
-    chat = EventsChat(
-        person=PARTICIPANT, events=(offer("e1", "סדנת פתיחה", 7), offer("e2", "נטוורקינג", 9))
-    )
+    chat = EventsChat(person=PARTICIPANT, events=(offer("e1", "סדנת פתיחה", 7), offer("e2", "נטוורקינג", 9)))
     chat.send("תפריט")
     learned = chat.buttons()
     assert learned[1] == "📅 אירועים וסדנאות – הרשמה"
@@ -109,8 +107,10 @@ def test_menu_numbers_mean_the_same_entry_with_a_question_pending_and_it_waits_f
     chat.send("1")  # a second "1" is "my status" again, not "yes, sign me up"
     assert chat.effects_of(SignUp) == []
     chat.send("2")
-    assert chat.buttons()[:2] == ["סדנת פתיחה – יום ראשון, 29 בנובמבר 2026, 09:00–13:00",
-                                  "נטוורקינג – יום שלישי, 1 בדצמבר 2026, 09:00–13:00"]
+    assert chat.buttons()[:2] == [
+        "סדנת פתיחה – יום ראשון, 29 בנובמבר 2026, 09:00–13:00",
+        "נטוורקינג – יום שלישי, 1 בדצמבר 2026, 09:00–13:00",
+    ]
     chat.send("תפריט").send(str(len(learned) + 1))  # continue: the events list, where the person was
     assert chat.buttons()[0].startswith("סדנת פתיחה")
 
@@ -286,8 +286,14 @@ def test_session_times_say_when_they_end_in_hebrew() -> None:
     assert conference.buttons()[0] == "יום חמישי, 26 בנובמבר 2026, 09:00–13:00"
 
     starts, ends = datetime(2026, 11, 25, 18, tzinfo=TZ), datetime(2026, 11, 25, 20, tzinfo=TZ)
-    data = {"event": "e5", "title": "כנס חשיפה", "when": starts.isoformat(), "ends": ends.isoformat(),
-            "place": "אולם", "confirm": True}
+    data = {
+        "event": "e5",
+        "title": "כנס חשיפה",
+        "when": starts.isoformat(),
+        "ends": ends.isoformat(),
+        "place": "אולם",
+        "confirm": True,
+    }
     reminded = EventsChat(person=PARTICIPANT).proactive("reminder", data)
     assert "תזכורת: כנס חשיפה, יום רביעי, 25 בנובמבר 2026, 18:00–20:00, אולם" in reminded.last_text()
     (plain_reminder,) = proactive_sprint(

@@ -145,11 +145,14 @@ def test_two_schedulers_send_each_of_a_thousand_due_reminders_exactly_once(
         db.dispose()
 
 
-@pytest.mark.parametrize("scenario", [
-    "test_joining_two_people_signed_up_for_one_event_keeps_the_confirmed_sign_up",
-    "test_joining_two_people_each_holding_a_seat_gives_one_seat_to_the_waitlist",
-    "test_joining_two_people_on_one_waitlist_keeps_the_earlier_place",
-])
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        "test_joining_two_people_signed_up_for_one_event_keeps_the_confirmed_sign_up",
+        "test_joining_two_people_each_holding_a_seat_gives_one_seat_to_the_waitlist",
+        "test_joining_two_people_on_one_waitlist_keeps_the_earlier_place",
+    ],
+)
 def test_joining_two_people_signed_up_for_one_event_on_postgresql(app: App, scenario: str) -> None:
     """The same cases as in test_events.py (SQLite), on PostgreSQL's locking and constraints."""
     from tests import test_events

@@ -19,8 +19,6 @@ from tests.kit.telegram import ISOLATES, TelegramBot
 pytestmark = pytest.mark.app(telegram=True)
 
 
-
-
 def test_signing_up_with_buttons_brings_the_confirmation_and_the_calendar_file(
     telegram: TelegramBot,
     app: App,

@@ -29,8 +29,11 @@ from tests.test_staff_flows import CLUB, MANAGER, NETWORKING, WORKSHOP
 # ---- the generated files -----------------------------------------------------------------------
 def test_the_diagrams_in_docs_flows_are_those_the_declarations_draw() -> None:
     wanted = diagram_files(FLOWS, CATALOGS)
-    stale = [name for name, text in wanted.items()
-             if not (DOCS / name).exists() or (DOCS / name).read_text(encoding="utf-8") != text]
+    stale = [
+        name
+        for name, text in wanted.items()
+        if not (DOCS / name).exists() or (DOCS / name).read_text(encoding="utf-8") != text
+    ]
     extra = sorted(p.name for p in DOCS.iterdir() if p.name not in wanted)
     assert not stale and not extra, (
         f"docs/flows is out of date (differs: {stale}; no longer drawn: {extra}); regenerate: {REGENERATE}"
@@ -54,12 +57,22 @@ def wait_two_days(view: View) -> tuple[()]:
 SAMPLE = Flow(
     "sample",
     steps=(
-        Ask("consent", prompt="prescreen.ask_consent", options=(Option("yes", "common.yes"),),
-            next=lambda v: "jobs" if v.answers["consent"] == "yes" else END, targets=("jobs", END)),
+        Ask(
+            "consent",
+            prompt="prescreen.ask_consent",
+            options=(Option("yes", "common.yes"),),
+            next=lambda v: "jobs" if v.answers["consent"] == "yes" else END,
+            targets=("jobs", END),
+        ),
         Call("jobs", flow="language", repeat=lambda v: False),
         Branch("check", to=lambda v: "offer"),  # declares nothing: the diagram cannot know
-        Ask("offer", prompt=lambda v: (), options=lambda v: (), skip=lambda v: True,
-            timeout=Timeout(after=timedelta(days=2), go="consent", effects=wait_two_days)),
+        Ask(
+            "offer",
+            prompt=lambda v: (),
+            options=lambda v: (),
+            skip=lambda v: True,
+            timeout=Timeout(after=timedelta(days=2), go="consent", effects=wait_two_days),
+        ),
         Ask("held", prompt="waitlist.offer", options=(), timeout=Timeout(after=lambda v: None, go=STAY)),
     ),
     finish=lambda v: Done(),
@@ -134,8 +147,12 @@ def routes(flow: Flow) -> list[tuple[Step, str]]:
 
 
 def test_every_route_given_as_a_function_declares_where_it_may_lead() -> None:
-    missing = [f"{flow.name}.{s.key}" for flow in FLOWS.values() for s, kind in routes(flow)
-               if not (s.targets if kind == "route" else s.timeout.targets)]  # type: ignore[union-attr]
+    missing = [
+        f"{flow.name}.{s.key}"
+        for flow in FLOWS.values()
+        for s, kind in routes(flow)
+        if not (s.targets if kind == "route" else s.timeout.targets)
+    ]  # type: ignore[union-attr]
     assert not missing
     for flow in FLOWS.values():
         keys = {s.key for s in flow.steps} | {END}
@@ -177,16 +194,30 @@ def watched(flows: Flows, seen: Seen) -> Flows:
     return Flows(changed, flows.roles)
 
 
-TYPED = {"title": "Job club", "title_en": "Job club", "date": "3.12", "time": "18:00", "place": "room 2",
-         "sessions": "3", "capacity": "20", "new_date": "7.12", "new_time": "17:00", "new_place": "hall",
-         "new_capacity": "30"}
+TYPED = {
+    "title": "Job club",
+    "title_en": "Job club",
+    "date": "3.12",
+    "time": "18:00",
+    "place": "room 2",
+    "sessions": "3",
+    "capacity": "20",
+    "new_date": "7.12",
+    "new_time": "17:00",
+    "new_place": "hall",
+    "new_capacity": "30",
+}
 # The center's events as the staff member's messages find them: there, or gone meanwhile.
 WORLDS = ((WORKSHOP, NETWORKING, CLUB), ())
 
 
 def context(events: tuple) -> Context:  # type: ignore[type-arg]
-    return Context(program=PROGRAM, lexicon=CATALOGS, person=MANAGER,  # type: ignore[arg-type]
-                   bookings=Bookings(staff_events=events))
+    return Context(
+        program=PROGRAM,
+        lexicon=CATALOGS,
+        person=MANAGER,  # type: ignore[arg-type]
+        bookings=Bookings(staff_events=events),
+    )
 
 
 def walk(flows: Flows, first: Input) -> int:
@@ -201,8 +232,12 @@ def walk(flows: Flows, first: Input) -> int:
             continue
         places.add(place)
         node = sprint.state.frames[-1].node or ""
-        payloads = [c.payload for r in sprint.replies for c in getattr(r, "choices", ())
-                    if not c.payload.startswith("g:")]
+        payloads = [
+            c.payload
+            for r in sprint.replies
+            for c in getattr(r, "choices", ())
+            if not c.payload.startswith("g:")
+        ]
         inputs: list[Input] = [*map(Pressed, payloads), *([Text(TYPED[node])] if node in TYPED else [])]
         for events in WORLDS:
             for inp in inputs:

@@ -61,57 +61,203 @@ STAFF_EVENTS = (WORKSHOP, NETWORKING, CLUB)  # seen by staff of Kfar Saba; no on
 
 TEXTS = [
     # numbers
-    "57", "1968", "0", "-5", "300", "٥٧", "3.5", "1", "2", "3", "5", "9", "1, 3", "25", "50%",
+    "57",
+    "1968",
+    "0",
+    "-5",
+    "300",
+    "٥٧",
+    "3.5",
+    "1",
+    "2",
+    "3",
+    "5",
+    "9",
+    "1, 3",
+    "25",
+    "50%",
     # Hebrew
-    "כן", "לא", "שלום", "רונית", "חצי משרה", "שנתיים", "3 חודשים", "כן בטח", "אף אחד מאלה", "חבר מביא חבר",
-    "להמשיך", "להתחיל מחדש", "כֵּן", "חמישים ושבע",
+    "כן",
+    "לא",
+    "שלום",
+    "רונית",
+    "חצי משרה",
+    "שנתיים",
+    "3 חודשים",
+    "כן בטח",
+    "אף אחד מאלה",
+    "חבר מביא חבר",
+    "להמשיך",
+    "להתחיל מחדש",
+    "כֵּן",
+    "חמישים ושבע",
     # English
-    "yes", "no", "hello", "Ruth", "half", "2 years", "a year and a half", "none of these", "Not now",
-    "Continue", "Start over", "Delete my data", "Yes, delete everything", "English", "Back",
+    "yes",
+    "no",
+    "hello",
+    "Ruth",
+    "half",
+    "2 years",
+    "a year and a half",
+    "none of these",
+    "Not now",
+    "Continue",
+    "Start over",
+    "Delete my data",
+    "Yes, delete everything",
+    "English",
+    "Back",
     # Russian and Arabic
-    "да", "нет", "пятьдесят семь", "полгода", "Бат-Ям", "Русский", "نعم", "سنتين", "العربية", "بات يام",
+    "да",
+    "нет",
+    "пятьдесят семь",
+    "полгода",
+    "Бат-Ям",
+    "Русский",
+    "نعم",
+    "سنتين",
+    "العربية",
+    "بات يام",
     # cities
-    "כפר סבא", "כפר סאבא", "Holon", "ירושלים", "תל-אביב יפו", "Tel Mond", "a",
+    "כפר סבא",
+    "כפר סאבא",
+    "Holon",
+    "ירושלים",
+    "תל-אביב יפו",
+    "Tel Mond",
+    "a",
     # keywords of every intent
-    "תפריט", "menu", "back", "חזור", "stop", "STOP", "הסר", "הצטרף", "start", "privacy", "פרטיות", "מחק",
-    "שפה", "language", "עזרה", "help", "נציג", "person", "התחל", "restart", "start over", "unsubscribe",
-    "צוות", "staff", "персонал",
+    "תפריט",
+    "menu",
+    "back",
+    "חזור",
+    "stop",
+    "STOP",
+    "הסר",
+    "הצטרף",
+    "start",
+    "privacy",
+    "פרטיות",
+    "מחק",
+    "שפה",
+    "language",
+    "עזרה",
+    "help",
+    "נציג",
+    "person",
+    "התחל",
+    "restart",
+    "start over",
+    "unsubscribe",
+    "צוות",
+    "staff",
+    "персонал",
     # dates and times (staff adding or moving an event)
-    "3.12", "03/12/2026", "1.1.2020", "31.2", "מחר", "18:00", "6 בערב", "6pm", "25:00",
+    "3.12",
+    "03/12/2026",
+    "1.1.2020",
+    "31.2",
+    "מחר",
+    "18:00",
+    "6 בערב",
+    "6pm",
+    "25:00",
     # phones
-    "050-1234567", "+972 52-555-1234", "12345",
+    "050-1234567",
+    "+972 52-555-1234",
+    "12345",
     # emoji, empty, long, and things that look like internals
-    "😀😀", "👍", "👎", "", " ", "\n", "x" * 700, "א" * 4000, "Ruth " * 20, "{name}", "{0}", "%s", "\u202e",
-    "\x00", "g:back", "1:yes", "__done", "none", "other", "profile", "skip", "g:stop",
+    "😀😀",
+    "👍",
+    "👎",
+    "",
+    " ",
+    "\n",
+    "x" * 700,
+    "א" * 4000,
+    "Ruth " * 20,
+    "{name}",
+    "{0}",
+    "%s",
+    "\u202e",
+    "\x00",
+    "g:back",
+    "1:yes",
+    "__done",
+    "none",
+    "other",
+    "profile",
+    "skip",
+    "g:stop",
 ]
-FORGED = ["999:yes", "g:nonsense", "", "::::", "g:", "0:yes", "g:back", "g:menu", "g:stop", "g:restart",
-          "g:privacy", "g:language", "g:optin", "g:staff", "1:__done", "2:none", "x" * 64, "é" * 40]
+FORGED = [
+    "999:yes",
+    "g:nonsense",
+    "",
+    "::::",
+    "g:",
+    "0:yes",
+    "g:back",
+    "g:menu",
+    "g:stop",
+    "g:restart",
+    "g:privacy",
+    "g:language",
+    "g:optin",
+    "g:staff",
+    "1:__done",
+    "2:none",
+    "x" * 64,
+    "é" * 40,
+]
 # Plausible answers to each question, so that random conversations also reach the outcomes; the first
 # of each list keeps a pre-screen on its way to "eligible".
 ANSWERS = {
-    "consent": ["כן", "yes", "1"], "choice": ["1", "Continue", "להתחיל מחדש"],
+    "consent": ["כן", "yes", "1"],
+    "choice": ["1", "Continue", "להתחיל מחדש"],
     "action": ["Back", "2", "1", "3", "Cancel my sign-up"],  # privacy; bookings and meetings
     "confirm": ["לא למחוק", "Don't delete", "1", "כן, לרשום אותי"],  # privacy; signing up
     "name": ["רונית", "Ruth", "Ольга", "Stop"],
-    "age": ["57", "1968", "חמישים ושבע", "44", "30"], "city": ["כפר סבא", "Holon", "Бат-Ям", "ירושלים"],
-    "center": ["1", "אף אחד מהם", "Modiin"], "willing": ["כן", "yes", "no"],
+    "age": ["57", "1968", "חמישים ושבע", "44", "30"],
+    "city": ["כפר סבא", "Holon", "Бат-Ям", "ירושלים"],
+    "center": ["1", "אף אחד מהם", "Modiin"],
+    "willing": ["כן", "yes", "no"],
     "out_of_work": ["3 חודשים", "a year and a half", "שנתיים", "שבוע"],
     "job_share": ["חצי", "full time", "10%"],
-    "experience": ["25", "30", "4"], "able": ["yes", "כן", "לא"], "groups": ["5", "אף אחד מאלה", "1, 2"],
-    "source": ["2", "friend"], "summary": ["כן", "yes", "2"], "fix": ["2", "גיל", "1"],
-    "phone": ["050-1234567", "12345"], "review": ["כן", "no"],
+    "experience": ["25", "30", "4"],
+    "able": ["yes", "כן", "לא"],
+    "groups": ["5", "אף אחד מאלה", "1, 2"],
+    "source": ["2", "friend"],
+    "summary": ["כן", "yes", "2"],
+    "fix": ["2", "גיל", "1"],
+    "phone": ["050-1234567", "12345"],
+    "review": ["כן", "no"],
     "item": ["1", "2", "3", "4", "אירועים וסדנאות", "My sign-ups and meetings", "Мероприятия и семинары"],
     "lang": ["English", "עברית", "4"],
     # staff: adding, editing and cancelling an event
-    "task": ["1", "2", "3", "4"], "kind": ["2", "סדנת פתיחה", "Job club"],
+    "task": ["1", "2", "3", "4"],
+    "kind": ["2", "סדנת פתיחה", "Job club"],
     "title": ["סדנת פתיחה", "Job club"],
-    "translate": ["לא", "yes"], "title_en": ["Job club", "1"], "title_ru": ["Джоб-клуб", "1"],
-    "title_ar": ["1", "نادي العمل"], "date": ["3.12", "03/12/2026", "מחר", "1.1.2020"],
-    "time": ["18:00", "6 בערב", "9", "8:00"], "place": ["חדר 2", "room 4"], "sessions": ["1", "3", "0"],
-    "capacity": ["20", "1", "ללא הגבלה"], "track": ["3", "לכולם"], "signup": ["כן", "no"],
-    "approve": ["1", "2"], "event": ["1", "2", "3", "8", "later"], "field": ["1", "2", "3", "4"],
-    "new_date": ["7.12", "22.11"], "new_time": ["17:00"], "new_place": ["אולם"], "new_capacity": ["30", "1"],
-    "change_ok": ["1", "2"], "cancel_ok": ["1", "2"],
+    "translate": ["לא", "yes"],
+    "title_en": ["Job club", "1"],
+    "title_ru": ["Джоб-клуб", "1"],
+    "title_ar": ["1", "نادي العمل"],
+    "date": ["3.12", "03/12/2026", "מחר", "1.1.2020"],
+    "time": ["18:00", "6 בערב", "9", "8:00"],
+    "place": ["חדר 2", "room 4"],
+    "sessions": ["1", "3", "0"],
+    "capacity": ["20", "1", "ללא הגבלה"],
+    "track": ["3", "לכולם"],
+    "signup": ["כן", "no"],
+    "approve": ["1", "2"],
+    "event": ["1", "2", "3", "8", "later"],
+    "field": ["1", "2", "3", "4"],
+    "new_date": ["7.12", "22.11"],
+    "new_time": ["17:00"],
+    "new_place": ["אולם"],
+    "new_capacity": ["30", "1"],
+    "change_ok": ["1", "2"],
+    "cancel_ok": ["1", "2"],
     # events, bookings and the questions proactive messages ask
     "answer": ["1", "2", "כן, אגיע", "yes", "да", "لا"],
     "reason": ["ראיון עבודה ביום חמישי", "Monday?", "x" * 600],
@@ -131,7 +277,8 @@ def answers(chat: FlowChat, press: bool) -> st.SearchStrategy[Input]:
 def anything(seen: list[str]) -> st.SearchStrategy[Input]:
     """Anything else: stray words and keywords, old and forged buttons, commands, contacts, stickers."""
     return st.one_of(
-        st.sampled_from(TEXTS).map(Text), st.sampled_from(TEXTS).map(Text),
+        st.sampled_from(TEXTS).map(Text),
+        st.sampled_from(TEXTS).map(Text),
         st.text(max_size=30).map(Text),
         st.sampled_from(seen).map(Pressed) if seen else st.nothing(),
         st.one_of(st.sampled_from(FORGED), st.text(max_size=70)).map(Pressed),
@@ -191,25 +338,36 @@ def event_offers(draw: st.DrawFn, ref: str, exposure: bool = False) -> EventOffe
     first = START + draw(st.sampled_from(OFFSETS), label="starts")
     count = draw(st.integers(1, 3), label="sessions")
     place = draw(st.sampled_from(PLACES))
-    sessions = tuple(SessionInfo(first + timedelta(weeks=i), first + timedelta(weeks=i, hours=3), place)
-                     for i in range(count))
+    sessions = tuple(
+        SessionInfo(first + timedelta(weeks=i), first + timedelta(weeks=i, hours=3), place)
+        for i in range(count)
+    )
     seats = draw(st.sampled_from([None, 0, 1, 12]), label="seats")  # no limit, full, the last seat, plenty
     status = None if exposure else draw(st.sampled_from([None, None, "confirmed", "waitlisted", "offered"]))
     return EventOffer(
-        ref=ref, title=draw(st.sampled_from(TITLES)), starts_at=first, place=place,
+        ref=ref,
+        title=draw(st.sampled_from(TITLES)),
+        starts_at=first,
+        place=place,
         center=draw(st.sampled_from(["kfar-saba", "kfar-saba", "modiin", "tel-aviv"])),
-        kind="exposure_conference" if exposure else draw(st.sampled_from(KINDS)), sessions=sessions,
-        seats_left=seats, signup_required=exposure or draw(st.booleans()),
+        kind="exposure_conference" if exposure else draw(st.sampled_from(KINDS)),
+        sessions=sessions,
+        seats_left=seats,
+        signup_required=exposure or draw(st.booleans()),
         track=draw(st.sampled_from(["all", "all", "employees", "self_employed"])),
-        my_status=status, my_position=draw(st.integers(1, 40)) if status == "waitlisted" else None,
-        capacity=None if seats is None else seats + 3, taken=3,
+        my_status=status,
+        my_position=draw(st.integers(1, 40)) if status == "waitlisted" else None,
+        capacity=None if seats is None else seats + 3,
+        taken=3,
     )
 
 
 @st.composite
 def meeting_facts(draw: st.DrawFn, ref: str) -> MeetingFacts:
     return MeetingFacts(
-        ref=ref, starts_at=START + draw(st.sampled_from(OFFSETS)), place=draw(st.sampled_from(PLACES)),
+        ref=ref,
+        starts_at=START + draw(st.sampled_from(OFFSETS)),
+        place=draw(st.sampled_from(PLACES)),
         promoter=draw(st.sampled_from(["Dana", "דנה", "", "x" * 60])),
         kind=draw(st.sampled_from(["personal", "intake"])),
         status=draw(st.sampled_from(["scheduled", "confirmed", "reschedule_requested"])),
@@ -236,30 +394,54 @@ def proactive_messages(chat: BookingsChat) -> st.SearchStrategy[tuple[str, dict[
     title, place = st.sampled_from(TITLES), st.sampled_from(PLACES)
 
     def reminder(confirm: bool) -> st.SearchStrategy[tuple[str, dict[str, Any]]]:
-        data = st.fixed_dictionaries({"event": st.sampled_from(events), "title": title, "when": moment,
-                                      "place": place, "confirm": st.just(confirm)})
+        data = st.fixed_dictionaries(
+            {
+                "event": st.sampled_from(events),
+                "title": title,
+                "when": moment,
+                "place": place,
+                "confirm": st.just(confirm),
+            }
+        )
         return data.map(lambda d: ("reminder", d))
 
-    offer = st.fixed_dictionaries({
-        "event": st.sampled_from(events), "title": title, "when": moment, "place": place,
-        "until": st.sampled_from([1, 24]).map(lambda h: (chat.now + timedelta(hours=h)).isoformat()),
-        "signup": st.just(7), "confirm": st.just(False),
-    }).map(lambda d: ("offer", d))
-    meeting = st.fixed_dictionaries({
-        "meeting": st.sampled_from(meetings), "when": moment, "place": place,
-        "promoter": st.sampled_from(["Dana", "דנה", ""]), "note": st.sampled_from(["scheduled", "reminder"]),
-    }).map(lambda d: ("meeting", d))
+    offer = st.fixed_dictionaries(
+        {
+            "event": st.sampled_from(events),
+            "title": title,
+            "when": moment,
+            "place": place,
+            "until": st.sampled_from([1, 24]).map(lambda h: (chat.now + timedelta(hours=h)).isoformat()),
+            "signup": st.just(7),
+            "confirm": st.just(False),
+        }
+    ).map(lambda d: ("offer", d))
+    meeting = st.fixed_dictionaries(
+        {
+            "meeting": st.sampled_from(meetings),
+            "when": moment,
+            "place": place,
+            "promoter": st.sampled_from(["Dana", "דנה", ""]),
+            "note": st.sampled_from(["scheduled", "reminder"]),
+        }
+    ).map(lambda d: ("meeting", d))
     notice = st.one_of(
         st.fixed_dictionaries({"title": title, "when": moment}).map(
-            lambda p: ("notice", {"key": "events.cancelled_notice", "params": p})),
+            lambda p: ("notice", {"key": "events.cancelled_notice", "params": p})
+        ),
         moment.map(lambda w: ("notice", {"key": "meetings.cancelled_notice", "params": {"when": w}})),
     )
     sessions = st.lists(st.tuples(moment, st.one_of(st.none(), moment), place), min_size=1, max_size=3)
-    moved = st.fixed_dictionaries({
-        "event": st.sampled_from(events), "title": title, "when": moment, "place": place,
-        "sessions": sessions.map(lambda rows: [list(r) for r in rows]),
-        "status": st.sampled_from(["confirmed", "offered", "waitlisted"]),
-    }).map(lambda d: ("event_moved", d))
+    moved = st.fixed_dictionaries(
+        {
+            "event": st.sampled_from(events),
+            "title": title,
+            "when": moment,
+            "place": place,
+            "sessions": sessions.map(lambda rows: [list(r) for r in rows]),
+            "status": st.sampled_from(["confirmed", "offered", "waitlisted"]),
+        }
+    ).map(lambda d: ("event_moved", d))
     return st.one_of(reminder(True), reminder(False), offer, meeting, notice, moved)
 
 
@@ -277,8 +459,12 @@ class BookingsChat(FlowChat):
     told: set[str] = field(default_factory=set)  # refs that proactive messages spoke of
 
     def context(self) -> Context:
-        return Context(program=self.program, lexicon=CATALOGS, person=self.person,  # type: ignore[arg-type]
-                       bookings=self.bookings)
+        return Context(
+            program=self.program,
+            lexicon=CATALOGS,
+            person=self.person,  # type: ignore[arg-type]
+            bookings=self.bookings,
+        )
 
     def feed(self, inp: Input) -> FlowChat:
         return self._take(step(self.state, inp, self.now, self.context()))
@@ -304,8 +490,10 @@ class BookingsChat(FlowChat):
             if isinstance(e, UpdateProfile) and "track" in e.fields:
                 self.person = replace(self.person, track=e.fields["track"])
             elif isinstance(e, SignUp | CancelSignup | AnswerOffer | AnswerAttendance):
-                self.bookings = replace(self.bookings, events=tuple(
-                    _booked(ev, e) if ev.ref == e.event else ev for ev in self.bookings.events))
+                self.bookings = replace(
+                    self.bookings,
+                    events=tuple(_booked(ev, e) if ev.ref == e.event else ev for ev in self.bookings.events),
+                )
 
 
 def _booked(offer: EventOffer, e: Effect) -> EventOffer:
@@ -346,10 +534,17 @@ def check_booking_effects(effects: list[Effect], ctx: Bookings, told: set[str]) 
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data(), person=people, lang=st.sampled_from(LANGUAGES), length=st.integers(1, 25),
-       chaos=st.sampled_from([5, 25, 60, 100]), booked=bookings())
-def test_any_conversation_stays_sound(data: st.DataObject, person: PersonFacts, lang: str, length: int,
-                                      chaos: int, booked: Bookings) -> None:
+@given(
+    data=st.data(),
+    person=people,
+    lang=st.sampled_from(LANGUAGES),
+    length=st.integers(1, 25),
+    chaos=st.sampled_from([5, 25, 60, 100]),
+    booked=bookings(),
+)
+def test_any_conversation_stays_sound(
+    data: st.DataObject, person: PersonFacts, lang: str, length: int, chaos: int, booked: Bookings
+) -> None:
     """`chaos` is the percentage of steps that are not an answer to the question on screen."""
     chat = BookingsChat(lang=lang, person=person, bookings=booked)
     seen: list[str] = []
@@ -372,8 +567,9 @@ def test_any_conversation_stays_sound(data: st.DataObject, person: PersonFacts, 
                 assert top is not None and top.flow == flow
                 assert top.key == str(payload.get("event") or payload.get("meeting"))
                 assert replies[-1].choices and chat.state.seq > before.seq
-                assert [f for f in chat.state.frames if f.flow == flow and
-                        f.key == top.key] == [top]  # replaced, not stacked
+                assert [f for f in chat.state.frames if f.flow == flow and f.key == top.key] == [
+                    top
+                ]  # replaced, not stacked
         else:
             wild = data.draw(st.integers(0, 99), label="wild") >= 100 - chaos
             press = data.draw(st.integers(0, 3), label="press") == 3

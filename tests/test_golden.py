@@ -23,9 +23,17 @@ def full_workshop() -> EventOffer:
     """A workshop at Kfar Saba in three days, all twelve seats taken, two already waiting."""
     when = (START + timedelta(days=3)).replace(hour=9)
     return EventOffer(
-        ref="e7", title="Вводный семинар", starts_at=when, place="room 2", center="kfar-saba",
-        kind="opening_workshop", sessions=(SessionInfo(when, when + timedelta(hours=3), "room 2"),),
-        seats_left=0, capacity=12, taken=12, waiting=2,
+        ref="e7",
+        title="Вводный семинар",
+        starts_at=when,
+        place="room 2",
+        center="kfar-saba",
+        kind="opening_workshop",
+        sessions=(SessionInfo(when, when + timedelta(hours=3), "room 2"),),
+        seats_left=0,
+        capacity=12,
+        taken=12,
+        waiting=2,
     )
 
 

@@ -1,4 +1,4 @@
-""""Talk to a person" reaches staff: the request appears in `midway handoffs list` (who, phone,
+""" "Talk to a person" reaches staff: the request appears in `midway handoffs list` (who, phone,
 channel, center, where they were) with a "call them" task in `midway tasks list`; `midway handoffs
 done` closes both, and closing the task closes the request; staff of the center see and close it in
 the chat (/staff); a participant, or staff of another center, can neither see nor close it. The phone
@@ -101,17 +101,27 @@ def test_the_request_appears_for_staff_with_who_where_and_how_to_reach_them(
 
     [request] = requests(app)
     assert (request.person_id, request.status, request.flow, request.question) == (
-        ronit, "open", "menu", "item")
+        ronit,
+        "open",
+        "menu",
+        "item",
+    )
     assert cli(app, "list") == 0
     [line] = capsys.readouterr().out.splitlines()
     assert line.startswith(
-        f"#{request.id} 2026-11-22 10:00  person {ronit} רונית  {PHONE}  telegram  kfar-saba")
+        f"#{request.id} 2026-11-22 10:00  person {ronit} רונית  {PHONE}  telegram  kfar-saba"
+    )
     assert line.endswith("at the main menu")
 
     # and the promoters' task list has it, to call them
     [task] = call_tasks(app)
     assert (task.person_id, task.kind, task.reason, task.reference, task.status) == (
-        ronit, "call", "handoff", f"handoff:{request.id}", "open")
+        ronit,
+        "call",
+        "handoff",
+        f"handoff:{request.id}",
+        "open",
+    )
     assert tasks(app, "list") == 0
     assert f"person {ronit} רונית {PHONE} for the center: handoff" in capsys.readouterr().out
 
@@ -172,7 +182,10 @@ def test_done_closes_the_request_and_its_task_and_asking_again_makes_no_second_o
     assert "handled; its call task is done too" in capsys.readouterr().out
     [request] = requests(app)
     assert (request.status, request.closed_by, request.note) == (
-        "done", "Yossi", "called, she will come to the conference")
+        "done",
+        "Yossi",
+        "called, she will come to the conference",
+    )
     assert request.closed_at == clock.now
     assert [t.status for t in call_tasks(app)] == ["done"]
     assert cli(app, "list") == 0
@@ -251,7 +264,8 @@ def test_an_unknown_center_is_said_not_taken_for_no_requests(
     asks_for_a_person(app, "1001")
     assert cli(app, "list", center="nowhere") == 2
     assert capsys.readouterr().out == (
-        "error: unknown center 'nowhere'; the centers are: kfar-saba, modiin, tel-aviv\n")
+        "error: unknown center 'nowhere'; the centers are: kfar-saba, modiin, tel-aviv\n"
+    )
 
 
 def test_staff_see_their_centers_requests_in_the_chat_and_mark_one_handled(
@@ -276,8 +290,13 @@ def test_staff_see_their_centers_requests_in_the_chat_and_mark_one_handled(
     assert choices[1].startswith("(בלי שם)")
     yossi.click("רונית")
     text = yossi.text()
-    for line in ("בקשה לשיחה עם אדם מהצוות: רונית.", f"• טלפון: {PHONE}", "• ערוץ: telegram",
-                 "• מתי: יום ראשון, 22 בנובמבר 2026, 10:00", "• איפה היו בשיחה: menu › item"):
+    for line in (
+        "בקשה לשיחה עם אדם מהצוות: רונית.",
+        f"• טלפון: {PHONE}",
+        "• ערוץ: telegram",
+        "• מתי: יום ראשון, 22 בנובמבר 2026, 10:00",
+        "• איפה היו בשיחה: menu › item",
+    ):
         assert line in text, line
     yossi.click("טיפלתי")
     assert "הערה קצרה" in yossi.text()
@@ -324,7 +343,8 @@ def test_a_participant_and_staff_of_another_center_can_neither_see_nor_close_a_r
         assert staff_queue.load_queue(s, "participant", None, app.program).handoffs == ()
         assert staff_queue.load_queue(s, "manager", "modiin", app.program).handoffs == ()
         assert [h.ref for h in staff_queue.load_queue(s, "promoter", "kfar-saba", app.program).handoffs] == [
-            f"h{request.id}"]
+            f"h{request.id}"
+        ]
     # a forged effect is refused: the role and the center are checked again when it is applied
     for external_id, status in (("1002", "not_allowed"), ("2002", "unavailable")):
         with app.db.transaction() as s:

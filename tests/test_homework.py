@@ -25,17 +25,40 @@ from tests.kit.dispatcher import Person_, render
 DUE = date(2026, 11, 26)  # a Thursday
 
 
-def assign(app: App, person_id: int, due: date = DUE, kind: str = "cv_to_jobs", count: int | None = 5,
-           text: str | None = None) -> int:
+def assign(
+    app: App,
+    person_id: int,
+    due: date = DUE,
+    kind: str = "cv_to_jobs",
+    count: int | None = 5,
+    text: str | None = None,
+) -> int:
     with app.db.transaction() as s:
-        return homework.assign(s, person_id=person_id, kind=kind, due=due, now=app.clock(),
-                               program=app.program, count=count, text=text, by="Dana").id
+        return homework.assign(
+            s,
+            person_id=person_id,
+            kind=kind,
+            due=due,
+            now=app.clock(),
+            program=app.program,
+            count=count,
+            text=text,
+            by="Dana",
+        ).id
 
 
 def meeting(app: App, person_id: int, starts: datetime) -> int:
     with app.db.transaction() as s:
-        return ev.create_meeting(s, person_id=person_id, promoter="Dana", starts_at=starts, place="חדר 3",
-                                 kind="personal", now=app.clock(), program=app.program).id
+        return ev.create_meeting(
+            s,
+            person_id=person_id,
+            promoter="Dana",
+            starts_at=starts,
+            place="חדר 3",
+            kind="personal",
+            now=app.clock(),
+            program=app.program,
+        ).id
 
 
 def row(app: App, homework_id: int) -> Homework:
@@ -128,8 +151,14 @@ def test_partly_with_a_new_date_brings_a_new_check_in_then(app: App, clock: Fake
     clock.now = at(2026, 11, 26, 11)
     with app.db.transaction() as s:
         person = s.get(Person, ruth)
-        result = homework.report(s, person, task, ReportHomework(f"hw{task}", "partly", 2, date(2026, 12, 3),
-                                                                "רק שתיים"), clock.now, app.program)
+        result = homework.report(
+            s,
+            person,
+            task,
+            ReportHomework(f"hw{task}", "partly", 2, date(2026, 12, 3), "רק שתיים"),
+            clock.now,
+            app.program,
+        )
     assert result.status == "partly" and result.due == date(2026, 12, 3)
     found = row(app, task)
     assert (found.status, found.progress, found.due_on) == ("partly", 2, date(2026, 12, 3))
@@ -143,8 +172,9 @@ def strict_app(sqlite_url: str, clock: FakeClock, tmp_path: Path) -> Iterator[Ap
     """The program with `open_tasks_block_booking = true`."""
     config = tmp_path / "program.toml"
     text = DEFAULT_CONFIG.read_text(encoding="utf-8")
-    config.write_text(text.replace("open_tasks_block_booking = false", "open_tasks_block_booking = true"),
-                      encoding="utf-8")
+    config.write_text(
+        text.replace("open_tasks_block_booking = false", "open_tasks_block_booking = true"), encoding="utf-8"
+    )
     application = make_app(sqlite_url, clock, tmp_path, program_config=str(config))
     assert application.program.scheduling.meetings.open_tasks_block_booking
     yield application

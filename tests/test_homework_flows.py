@@ -33,8 +33,14 @@ class HomeworkChat(FlowChat):
 
     def checkin(self, task: HomeworkFacts = CV) -> HomeworkChat:
         """The scheduler's check-in on the due date (flows/homework.PROACTIVE)."""
-        data = {"homework": task.ref, "kind": task.kind, "count": task.count, "text": task.text,
-                "due": task.due.isoformat(), "progress": task.progress}
+        data = {
+            "homework": task.ref,
+            "kind": task.kind,
+            "count": task.count,
+            "text": task.text,
+            "due": task.due.isoformat(),
+            "progress": task.progress,
+        }
         sprint = proactive_sprint(self.state, "homework_checkin", data, self.now, self.context())
         self._took(sprint)
         return self
@@ -53,15 +59,38 @@ class HomeworkChat(FlowChat):
 
 
 WORDS = {
-    "he": {"done": "ביצעתי", "partly": "ביצעתי חלק", "help": "אשמח לעזרה", "dropped": "כבר לא רלוונטי",
-           "no_note": "אין הערה", "menu": "תפריט", "mine": "המשימות שלי", "task": "5 משרות",
-           "checkin": "היום מגיע המועד", "reminder": "תזכורת קטנה", "progress": "המטרה הייתה 5 משרות",
-           "new_due": "עד מתי", "past": "אחרי היום", "none": "אין לכם משימות פתוחות"},
-    "ru": {"done": "Выполнено", "partly": "Сделано частично", "help": "Нужна помощь",
-           "dropped": "Уже не актуально", "no_note": "Без комментария", "menu": "меню",
-           "mine": "Мои задания", "task": "5 подходящих вакансий", "checkin": "Сегодня срок задания",
-           "reminder": "Небольшое напоминание", "progress": "Цель была — 5 вакансий",
-           "new_due": "К какому числу", "past": "позже сегодняшней", "none": "нет открытых заданий"},
+    "he": {
+        "done": "ביצעתי",
+        "partly": "ביצעתי חלק",
+        "help": "אשמח לעזרה",
+        "dropped": "כבר לא רלוונטי",
+        "no_note": "אין הערה",
+        "menu": "תפריט",
+        "mine": "המשימות שלי",
+        "task": "5 משרות",
+        "checkin": "היום מגיע המועד",
+        "reminder": "תזכורת קטנה",
+        "progress": "המטרה הייתה 5 משרות",
+        "new_due": "עד מתי",
+        "past": "אחרי היום",
+        "none": "אין לכם משימות פתוחות",
+    },
+    "ru": {
+        "done": "Выполнено",
+        "partly": "Сделано частично",
+        "help": "Нужна помощь",
+        "dropped": "Уже не актуально",
+        "no_note": "Без комментария",
+        "menu": "меню",
+        "mine": "Мои задания",
+        "task": "5 подходящих вакансий",
+        "checkin": "Сегодня срок задания",
+        "reminder": "Небольшое напоминание",
+        "progress": "Цель была — 5 вакансий",
+        "new_due": "К какому числу",
+        "past": "позже сегодняшней",
+        "none": "нет открытых заданий",
+    },
 }
 LANGS = list(WORDS)
 

@@ -30,8 +30,16 @@ def test_a_task_is_told_checked_in_on_its_due_date_and_answered_with_the_buttons
     ronit_id = participant(app, "1001")
     ronit = telegram.person(1001)
     with app.db.transaction() as s:
-        task = homework.assign(s, person_id=ronit_id, kind="cv_to_jobs", count=5, due=date(2026, 11, 26),
-                               now=clock.now, program=app.program, by="Dana").id
+        task = homework.assign(
+            s,
+            person_id=ronit_id,
+            kind="cv_to_jobs",
+            count=5,
+            due=date(2026, 11, 26),
+            now=clock.now,
+            program=app.program,
+            by="Dana",
+        ).id
     assert worker.run_until_idle().sent == 1
     told = fake_telegram.sent_to(1001)[-1].text.translate(ISOLATES)
     assert "משימה עד הפגישה הבאה" in told and "למצוא 5 משרות מתאימות" in told
@@ -40,7 +48,11 @@ def test_a_task_is_told_checked_in_on_its_due_date_and_answered_with_the_buttons
     asked = fake_telegram.sent_to(1001)[-1]
     assert "היום מגיע המועד של המשימה" in asked.text.translate(ISOLATES)
     assert [b.translate(ISOLATES) for b in asked.buttons] == [
-        "ביצעתי ✓", "ביצעתי חלק", "אשמח לעזרה", "כבר לא רלוונטי"]
+        "ביצעתי ✓",
+        "ביצעתי חלק",
+        "אשמח לעזרה",
+        "כבר לא רלוונטי",
+    ]
     ronit.click("ביצעתי חלק")
     assert "המטרה הייתה 5 משרות" in ronit.text()
     ronit.send("3")
@@ -49,8 +61,9 @@ def test_a_task_is_told_checked_in_on_its_due_date_and_answered_with_the_buttons
     assert "נשאל שוב" in ronit.text()
     from bot.homework_cli import homework_command
 
-    args = type("Args", (), {"action": "list", "person": ronit_id, "overdue": False, "center": None,
-                             "all": False})()
+    args = type(
+        "Args", (), {"action": "list", "person": ronit_id, "overdue": False, "center": None, "all": False}
+    )()
     assert homework_command(app, args) == 0  # type: ignore[arg-type]
     listed = capsys.readouterr().out
     assert f"#{task} partly person {ronit_id}" in listed and "due 2026-12-03 3/5 so far" in listed

@@ -84,8 +84,12 @@ def _called(node: ast.Call) -> str:
 
 def _key_of(node: ast.AST, in_key_position: bool) -> tuple[str, bool] | None:
     """(key or pattern, is it a pattern) when `node` is a string that names a catalog message."""
-    if (isinstance(node, ast.Constant) and isinstance(node.value, str) and KEY.fullmatch(node.value)
-            and (in_key_position or node.value.split(".")[0] in NAMESPACES)):
+    if (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and KEY.fullmatch(node.value)
+        and (in_key_position or node.value.split(".")[0] in NAMESPACES)
+    ):
         return node.value, False
     if isinstance(node, ast.JoinedStr) and node.values:
         head = node.values[0]
@@ -93,8 +97,9 @@ def _key_of(node: ast.AST, in_key_position: bool) -> tuple[str, bool] | None:
             return None
         if not (in_key_position or head.value.split(".")[0] in NAMESPACES):
             return None
-        pattern = "".join(re.escape(v.value) if isinstance(v, ast.Constant) else r"[a-z0-9_.]+"
-                          for v in node.values)
+        pattern = "".join(
+            re.escape(v.value) if isinstance(v, ast.Constant) else r"[a-z0-9_.]+" for v in node.values
+        )
         return pattern, True
     return None
 
@@ -122,12 +127,14 @@ PATTERNS = sorted({u.key for u in USES if u.pattern})
 
 def test_the_scan_finds_the_keys_of_every_kind_of_declaration() -> None:
     """If this fails, the scan has gone blind (a file moved, a call renamed), not the catalogs."""
-    for expected in ("prescreen.ask_age",       # Ask(prompt=…)
-                     "prescreen.invalid_age",   # Invalid(…) / Ask(invalid=…)
-                     "synonyms.yes",            # Option(…, synonyms=…)
-                     "menu.privacy",            # Option(value, "key")
-                     "common.apology",          # Msg(…) in bot/
-                     "prescreen.share_phone_button"):  # render_key(…) in a channel
+    for expected in (
+        "prescreen.ask_age",  # Ask(prompt=…)
+        "prescreen.invalid_age",  # Invalid(…) / Ask(invalid=…)
+        "synonyms.yes",  # Option(…, synonyms=…)
+        "menu.privacy",  # Option(value, "key")
+        "common.apology",  # Msg(…) in bot/
+        "prescreen.share_phone_button",
+    ):  # render_key(…) in a channel
         assert expected in KEYS, expected
     assert any(p.startswith(re.escape("reason.")) for p in PATTERNS)
     assert len(KEYS) > 100
@@ -135,33 +142,48 @@ def test_the_scan_finds_the_keys_of_every_kind_of_declaration() -> None:
 
 def test_the_scan_sees_keys_however_they_are_written(tmp_path: Path) -> None:
     source = tmp_path / "flow.py"
-    source.write_text("\n".join([
-        'a = Ask("x", prompt="prescren.ask_typo", invalid="prescreen.invalid_new")',
-        'b = Option("yes", "menu.new_option", synonyms="synonyms.maybe")',
-        'c = self.say("handoff.new"); d = render_key("common.new")',
-        'e = "reason.new" if x else "status.new"',
-        'f = Msg(f"prescreen.share.{k}")',
-        'log.info("bot.channels.telegram"); g = "meeting.ics"; h = "1.0"',
-    ]), encoding="utf-8")
+    source.write_text(
+        "\n".join(
+            [
+                'a = Ask("x", prompt="prescren.ask_typo", invalid="prescreen.invalid_new")',
+                'b = Option("yes", "menu.new_option", synonyms="synonyms.maybe")',
+                'c = self.say("handoff.new"); d = render_key("common.new")',
+                'e = "reason.new" if x else "status.new"',
+                'f = Msg(f"prescreen.share.{k}")',
+                'log.info("bot.channels.telegram"); g = "meeting.ics"; h = "1.0"',
+            ]
+        ),
+        encoding="utf-8",
+    )
     found = {(u.key, u.pattern) for u in uses_in(source)}
     assert found == {
-        ("prescren.ask_typo", False), ("prescreen.invalid_new", False), ("menu.new_option", False),
-        ("synonyms.maybe", False), ("handoff.new", False), ("common.new", False), ("reason.new", False),
-        ("status.new", False), (r"prescreen\.share\.[a-z0-9_.]+", True),
+        ("prescren.ask_typo", False),
+        ("prescreen.invalid_new", False),
+        ("menu.new_option", False),
+        ("synonyms.maybe", False),
+        ("handoff.new", False),
+        ("common.new", False),
+        ("reason.new", False),
+        ("status.new", False),
+        (r"prescreen\.share\.[a-z0-9_.]+", True),
     }
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_key_in_the_code_is_translated(lang: str) -> None:
-    missing = [f"{u.key} ({u.where})" for u in USES
-               if not u.pattern and not CATALOG[lang].get(u.key, "").strip()]
+    missing = [
+        f"{u.key} ({u.where})" for u in USES if not u.pattern and not CATALOG[lang].get(u.key, "").strip()
+    ]
     assert missing == [], f"missing or empty in locales/{lang}: {missing}"
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_key_built_in_the_code_matches_some_message(lang: str) -> None:
-    unmatched = [f"{u.key} ({u.where})" for u in USES
-                 if u.pattern and not any(re.fullmatch(u.key, k) for k in CATALOG[lang])]
+    unmatched = [
+        f"{u.key} ({u.where})"
+        for u in USES
+        if u.pattern and not any(re.fullmatch(u.key, k) for k in CATALOG[lang])
+    ]
     assert unmatched == []
 
 
@@ -186,8 +208,11 @@ def test_keys_built_from_values_exist_for_every_value() -> None:
 def _reasons_in(function: object) -> set[str]:
     """The reason codes `evaluate` can report: strings appended to a list or passed to `_below`."""
     source = Path(eligibility.__file__).read_text(encoding="utf-8")
-    [tree] = [n for n in ast.walk(ast.parse(source))
-              if isinstance(n, ast.FunctionDef) and n.name == getattr(function, "__name__", "")]
+    [tree] = [
+        n
+        for n in ast.walk(ast.parse(source))
+        if isinstance(n, ast.FunctionDef) and n.name == getattr(function, "__name__", "")
+    ]
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and _called(node) in ("append", "_below"):
@@ -210,9 +235,11 @@ def placeholders(template: str) -> set[str]:
 
 @pytest.mark.parametrize("lang", OTHERS)
 def test_placeholders_are_the_same_in_every_language(lang: str) -> None:
-    differ = {key: (sorted(placeholders(he)), sorted(placeholders(CATALOG[lang][key])))
-              for key, he in CATALOG["he"].items() if key in CATALOG[lang]
-              and placeholders(he) != placeholders(CATALOG[lang][key])}
+    differ = {
+        key: (sorted(placeholders(he)), sorted(placeholders(CATALOG[lang][key])))
+        for key, he in CATALOG["he"].items()
+        if key in CATALOG[lang] and placeholders(he) != placeholders(CATALOG[lang][key])
+    }
     assert differ == {}
 
 
@@ -244,15 +271,37 @@ def test_every_message_renders_with_its_placeholders_filled(lang: str) -> None:
 
 
 # ---- counting ----------------------------------------------------------------------------------
-NUMBERS = {"days", "years", "experience", "count", "taken", "waiting", "capacity", "min_age", "max_age",
-           "position", "high", "percent"}
+NUMBERS = {
+    "days",
+    "years",
+    "experience",
+    "count",
+    "taken",
+    "waiting",
+    "capacity",
+    "min_age",
+    "max_age",
+    "position",
+    "high",
+    "percent",
+}
 # Where a number stands on its own, no word agrees with it: a label ("מקומות: 3", "(3)"), a place in
 # line, a range, a percentage.
 STANDALONE = {
-    "staff.seats", "staff.seats_waiting", "staff.seats_open", "staff.summary_capacity",
-    "staff.task.handoffs", "staff.task.decisions", "handoffs.list_title", "decisions.list_title",
-    "events.status.waitlisted", "events.waitlisted", "bookings.status.waitlisted",
-    "staff.invalid_sessions", "staff.invalid_capacity", "reason.job_share_low",
+    "staff.seats",
+    "staff.seats_waiting",
+    "staff.seats_open",
+    "staff.summary_capacity",
+    "staff.task.handoffs",
+    "staff.task.decisions",
+    "handoffs.list_title",
+    "decisions.list_title",
+    "events.status.waitlisted",
+    "events.waitlisted",
+    "bookings.status.waitlisted",
+    "staff.invalid_sessions",
+    "staff.invalid_capacity",
+    "reason.job_share_low",
 }
 STANDALONE |= {f"{key}.short" for key in STANDALONE}  # a label's shorter WhatsApp form stands alone too
 NPLURALS = {"he": 4, "en": 2, "ru": 3, "ar": 6}
@@ -269,15 +318,20 @@ def test_every_message_with_a_number_counts_it_unless_the_number_stands_alone() 
     numbered = {key for key, text in CATALOG["he"].items() if placeholders(text) & NUMBERS}
     assert sorted(numbered - STANDALONE) == sorted(PLURAL["he"])
     assert {"handoff.ack", "reason.out_of_work_short", "events.seats_left", "staff.people_told"} <= set(
-        PLURAL["he"])
+        PLURAL["he"]
+    )
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_counted_message_is_a_plural_entry_with_each_form_of_the_language(lang: str) -> None:
     assert {key: counted for key, (counted, _) in PLURAL[lang].items()} == {
-        key: counted for key, (counted, _) in PLURAL["he"].items()}
-    assert {key: len(forms) for key, (_, forms) in PLURAL[lang].items() if len(forms) != NPLURALS[lang]
-            or not all(form.strip() for form in forms)} == {}
+        key: counted for key, (counted, _) in PLURAL["he"].items()
+    }
+    assert {
+        key: len(forms)
+        for key, (_, forms) in PLURAL[lang].items()
+        if len(forms) != NPLURALS[lang] or not all(form.strip() for form in forms)
+    } == {}
 
 
 @pytest.mark.parametrize("number", [1, 2, 3, 11, 100])
@@ -292,26 +346,43 @@ def test_every_counted_message_takes_the_form_of_its_number(lang: str, number: i
         assert translator.render(Msg(key, {**others, counted: number})) == expected, (key, number)
 
 
-@pytest.mark.parametrize(("lang", "days", "says"), [
-    ("he", 1, "בתוך יום עבודה אחד."), ("he", 2, "בתוך שני ימי עבודה."),
-    ("he", 3, f"בתוך {FSI}3{PDI} ימי עבודה."), ("he", 11, f"בתוך {FSI}11{PDI} ימי עבודה."),
-    ("he", 100, f"בתוך {FSI}100{PDI} ימי עבודה."),
-    ("ar", 1, "خلال يوم عمل واحد."), ("ar", 2, "خلال يومَي عمل."), ("ar", 3, f"خلال {FSI}3{PDI} أيام عمل."),
-    ("ar", 11, f"خلال {FSI}11{PDI} يوم عمل."), ("ar", 100, f"خلال {FSI}100{PDI} يوم عمل."),
-    ("ru", 1, "в течение 1 рабочего дня."), ("ru", 2, "в течение 2 рабочих дней."),
-    ("ru", 3, "в течение 3 рабочих дней."), ("ru", 11, "в течение 11 рабочих дней."),
-    ("ru", 21, "в течение 21 рабочего дня."), ("ru", 100, "в течение 100 рабочих дней."),
-    ("en", 1, "within 1 working day."), ("en", 2, "within 2 working days."),
-    ("en", 100, "within 100 working days."),
-])
+@pytest.mark.parametrize(
+    ("lang", "days", "says"),
+    [
+        ("he", 1, "בתוך יום עבודה אחד."),
+        ("he", 2, "בתוך שני ימי עבודה."),
+        ("he", 3, f"בתוך {FSI}3{PDI} ימי עבודה."),
+        ("he", 11, f"בתוך {FSI}11{PDI} ימי עבודה."),
+        ("he", 100, f"בתוך {FSI}100{PDI} ימי עבודה."),
+        ("ar", 1, "خلال يوم عمل واحد."),
+        ("ar", 2, "خلال يومَي عمل."),
+        ("ar", 3, f"خلال {FSI}3{PDI} أيام عمل."),
+        ("ar", 11, f"خلال {FSI}11{PDI} يوم عمل."),
+        ("ar", 100, f"خلال {FSI}100{PDI} يوم عمل."),
+        ("ru", 1, "в течение 1 рабочего дня."),
+        ("ru", 2, "в течение 2 рабочих дней."),
+        ("ru", 3, "в течение 3 рабочих дней."),
+        ("ru", 11, "в течение 11 рабочих дней."),
+        ("ru", 21, "в течение 21 рабочего дня."),
+        ("ru", 100, "в течение 100 рабочих дней."),
+        ("en", 1, "within 1 working day."),
+        ("en", 2, "within 2 working days."),
+        ("en", 100, "within 100 working days."),
+    ],
+)
 def test_the_promised_call_counts_its_working_days_in_each_language(lang: str, days: int, says: str) -> None:
     assert CATALOGS.translator(lang).render(Msg("handoff.ack", {"days": days})).endswith(says)
 
 
-@pytest.mark.parametrize(("lang", "age", "says"), [
-    ("ru", 45, "для людей от 45 лет."), ("ru", 41, "для людей от 41 года."),
-    ("ar", 75, f"عن {FSI}75{PDI} عامًا."), ("ar", 10, f"عن {FSI}10{PDI} أعوام."),
-])
+@pytest.mark.parametrize(
+    ("lang", "age", "says"),
+    [
+        ("ru", 45, "для людей от 45 лет."),
+        ("ru", 41, "для людей от 41 года."),
+        ("ar", 75, f"عن {FSI}75{PDI} عامًا."),
+        ("ar", 10, f"عن {FSI}10{PDI} أعوام."),
+    ],
+)
 def test_ages_are_counted_in_years_as_the_language_counts_them(lang: str, age: int, says: str) -> None:
     key, name = ("reason.age_below", "min_age") if lang == "ru" else ("reason.age_above", "max_age")
     assert CATALOGS.translator(lang).render(Msg(key, {name: age})).endswith(says)
@@ -327,8 +398,9 @@ def test_a_sentence_ending_in_a_russian_date_has_one_full_stop() -> None:
 
 @pytest.mark.parametrize("key", ["prescreen.manager", "appeal.sent", "decisions.due"])
 def test_an_arabic_deadline_reads_no_later_than_not_until(key: str) -> None:
-    text = CATALOGS.translator("ar").render(Msg(key, {"name": "X", "date": date(2026, 11, 29),
-                                                      "due": date(2026, 11, 29)}))
+    text = CATALOGS.translator("ar").render(
+        Msg(key, {"name": "X", "date": date(2026, 11, 29), "due": date(2026, 11, 29)})
+    )
     assert "في موعد أقصاه" in text and "حتى" not in text
 
 
@@ -360,10 +432,15 @@ def test_yes_and_no_never_share_a_word() -> None:
     assert yes & no == set()
 
 
-@pytest.mark.parametrize(("lang", "word", "heading"), [
-    ("he", "תפריט", "menu.ask"), ("en", "menu", "menu.ask"),
-    ("ru", "меню", "menu.ask"), ("ar", "القائمة", "menu.ask"),
-])
+@pytest.mark.parametrize(
+    ("lang", "word", "heading"),
+    [
+        ("he", "תפריט", "menu.ask"),
+        ("en", "menu", "menu.ask"),
+        ("ru", "меню", "menu.ask"),
+        ("ar", "القائمة", "menu.ask"),
+    ],
+)
 def test_the_menu_keyword_of_each_language_opens_the_menu(lang: str, word: str, heading: str) -> None:
     chat = begin_prescreen(lang)
     chat.send(word)
@@ -396,17 +473,29 @@ def test_a_message_inside_a_message_is_rendered_in_the_same_language_and_isolate
 # Israel moves to summer time on Friday 2026-03-27 at 02:00 and back on Sunday 2026-10-25 at 02:00.
 DATES = {
     datetime(2026, 3, 26, 22, 30, tzinfo=UTC): {  # winter: UTC+2
-        "he": "יום שישי, 27 במרץ 2026, 00:30", "en": "Friday, March 27, 2026, 00:30",
-        "ru": "пятница, 27 марта 2026\u202fг., 00:30", "ar": "الجمعة، 27 مارس 2026، 00:30"},
+        "he": "יום שישי, 27 במרץ 2026, 00:30",
+        "en": "Friday, March 27, 2026, 00:30",
+        "ru": "пятница, 27 марта 2026\u202fг., 00:30",
+        "ar": "الجمعة، 27 مارس 2026، 00:30",
+    },
     datetime(2026, 3, 27, 8, 0, tzinfo=UTC): {  # the same day, summer: UTC+3
-        "he": "יום שישי, 27 במרץ 2026, 11:00", "en": "Friday, March 27, 2026, 11:00",
-        "ru": "пятница, 27 марта 2026\u202fг., 11:00", "ar": "الجمعة، 27 مارس 2026، 11:00"},
+        "he": "יום שישי, 27 במרץ 2026, 11:00",
+        "en": "Friday, March 27, 2026, 11:00",
+        "ru": "пятница, 27 марта 2026\u202fг., 11:00",
+        "ar": "الجمعة، 27 مارس 2026، 11:00",
+    },
     datetime(2026, 10, 24, 22, 30, tzinfo=UTC): {  # still summer
-        "he": "יום ראשון, 25 באוקטובר 2026, 01:30", "en": "Sunday, October 25, 2026, 01:30",
-        "ru": "воскресенье, 25 октября 2026\u202fг., 01:30", "ar": "الأحد، 25 أكتوبر 2026، 01:30"},
+        "he": "יום ראשון, 25 באוקטובר 2026, 01:30",
+        "en": "Sunday, October 25, 2026, 01:30",
+        "ru": "воскресенье, 25 октября 2026\u202fг., 01:30",
+        "ar": "الأحد، 25 أكتوبر 2026، 01:30",
+    },
     datetime(2026, 10, 25, 8, 0, tzinfo=UTC): {  # winter again
-        "he": "יום ראשון, 25 באוקטובר 2026, 10:00", "en": "Sunday, October 25, 2026, 10:00",
-        "ru": "воскресенье, 25 октября 2026\u202fг., 10:00", "ar": "الأحد، 25 أكتوبر 2026، 10:00"},
+        "he": "יום ראשון, 25 באוקטובר 2026, 10:00",
+        "en": "Sunday, October 25, 2026, 10:00",
+        "ru": "воскресенье, 25 октября 2026\u202fг., 10:00",
+        "ar": "الأحد، 25 أكتوبر 2026، 10:00",
+    },
 }
 
 
@@ -418,28 +507,53 @@ def test_times_are_written_out_in_israel_time_across_daylight_saving(lang: str, 
     assert text == (f"{FSI}{expected}{PDI}" if lang in ("he", "ar") else expected)
 
 
-@pytest.mark.parametrize(("lang", "expected"), [
-    ("he", "יום ראשון, 29 בנובמבר 2026"), ("en", "Sunday, November 29, 2026"),
-    ("ru", "воскресенье, 29 ноября 2026\u202fг."), ("ar", "الأحد، 29 نوفمبر 2026"),
-])
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("he", "יום ראשון, 29 בנובמבר 2026"),
+        ("en", "Sunday, November 29, 2026"),
+        ("ru", "воскресенье, 29 ноября 2026\u202fг."),
+        ("ar", "الأحد، 29 نوفمبر 2026"),
+    ],
+)
 def test_a_decision_date_is_written_out_in_each_language(lang: str, expected: str) -> None:
     text = CATALOGS.translator(lang).render(Msg("common.raw", {"text": date(2026, 11, 29)}))
     assert text.strip(FSI + PDI) == expected
 
 
 # ---- the first language ------------------------------------------------------------------------
-@pytest.mark.parametrize(("code", "lang"), [
-    ("he", "he"), ("iw", "he"), ("he-IL", "he"), ("ru", "ru"), ("ru-RU", "ru"), ("ar", "ar"),
-    ("ar-SA", "ar"), ("en", "en"), ("en-US", "en"), ("EN-gb", "en"), ("uk", "he"), ("de", "he"),
-    ("", "he"), (None, "he"),
-])
+@pytest.mark.parametrize(
+    ("code", "lang"),
+    [
+        ("he", "he"),
+        ("iw", "he"),
+        ("he-IL", "he"),
+        ("ru", "ru"),
+        ("ru-RU", "ru"),
+        ("ar", "ar"),
+        ("ar-SA", "ar"),
+        ("en", "en"),
+        ("en-US", "en"),
+        ("EN-gb", "en"),
+        ("uk", "he"),
+        ("de", "he"),
+        ("", "he"),
+        (None, "he"),
+    ],
+)
 def test_the_language_comes_from_the_telegram_app_else_hebrew(code: str | None, lang: str) -> None:
     assert language_from_hint(code) == lang
 
 
-@pytest.mark.parametrize(("code", "greeting"), [
-    ("ru", "Здравствуйте!"), ("ar-EG", "مرحبًا!"), ("en-US", "Hello!"), ("uk", "שלום!"),
-])
+@pytest.mark.parametrize(
+    ("code", "greeting"),
+    [
+        ("ru", "Здравствуйте!"),
+        ("ar-EG", "مرحبًا!"),
+        ("en-US", "Hello!"),
+        ("uk", "שלום!"),
+    ],
+)
 def test_a_newcomer_is_greeted_in_their_app_language(app: App, code: str, greeting: str) -> None:
     delivery = app.dispatcher.handle(Inbound("telegram", "77", Text("hi"), "1", "Olga", code))
     assert delivery is not None

@@ -36,8 +36,19 @@ def offered(question: str) -> list[Candidate]:
 # ---- ages ------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "reply",
-    ["57", "בן 57", "בת 57", "57 שנים", "I am 57", "חמישים ושבע", "fifty seven", "fifty-seven",
-     "пятьдесят семь", "٥٧", " 57 "],
+    [
+        "57",
+        "בן 57",
+        "בת 57",
+        "57 שנים",
+        "I am 57",
+        "חמישים ושבע",
+        "fifty seven",
+        "fifty-seven",
+        "пятьдесят семь",
+        "٥٧",
+        " 57 ",
+    ],
 )
 def test_age_written_any_way_is_57(reply: str) -> None:
     assert parse_age(reply, VIEW) == {"age": 57, "birth_year": 1969}
@@ -55,14 +66,17 @@ def test_an_unreadable_age_asks_again_kindly(reply: str) -> None:
     assert error.value.key == "prescreen.invalid_age"
 
 
-@pytest.mark.parametrize(("reply", "key", "params"), [
-    ("300", "prescreen.age_out_of_range", {"number": 300}),
-    ("15", "prescreen.age_out_of_range", {"number": 15}),
-    ("111", "prescreen.age_out_of_range", {"number": 111}),
-    ("1900", "prescreen.birth_year_out_of_range", {"year": 1900, "age": 126}),
-    ("2015", "prescreen.birth_year_out_of_range", {"year": 2015, "age": 11}),
-    ("2030", "prescreen.age_out_of_range", {"number": 2030}),
-])
+@pytest.mark.parametrize(
+    ("reply", "key", "params"),
+    [
+        ("300", "prescreen.age_out_of_range", {"number": 300}),
+        ("15", "prescreen.age_out_of_range", {"number": 15}),
+        ("111", "prescreen.age_out_of_range", {"number": 111}),
+        ("1900", "prescreen.birth_year_out_of_range", {"year": 1900, "age": 126}),
+        ("2015", "prescreen.birth_year_out_of_range", {"year": 2015, "age": 11}),
+        ("2030", "prescreen.age_out_of_range", {"number": 2030}),
+    ],
+)
 def test_a_number_that_is_no_likely_age_says_what_it_was(reply: str, key: str, params: dict) -> None:  # type: ignore[type-arg]
     with pytest.raises(Invalid) as error:
         parse_age(reply, VIEW)
@@ -89,12 +103,28 @@ def test_with_several_numbers_in_one_reply_the_first_is_the_answer() -> None:
 @pytest.mark.parametrize(
     ("reply", "days"),
     [
-        ("3 חודשים", 90), ("שנתיים", 730), ("חצי שנה", 180), ("half a year", 180), ("полгода", 180),
-        ("سنتين", 730), ("2 years", 730), ("שבועיים", 14), ("two weeks", 14), ("חודש", 30), ("10 ימים", 10),
-        ("2 года", 730), ("שלוש שנים", 1095), ("כבר חצי שנה.", 180),
+        ("3 חודשים", 90),
+        ("שנתיים", 730),
+        ("חצי שנה", 180),
+        ("half a year", 180),
+        ("полгода", 180),
+        ("سنتين", 730),
+        ("2 years", 730),
+        ("שבועיים", 14),
+        ("two weeks", 14),
+        ("חודש", 30),
+        ("10 ימים", 10),
+        ("2 года", 730),
+        ("שלוש שנים", 1095),
+        ("כבר חצי שנה.", 180),
         # "and a half" adds half a unit; it does not halve the unit
-        ("שנה וחצי", 548), ("a year and a half", 548), ("שנתיים וחצי", 912), ("two and a half years", 912),
-        ("2.5 years", 912), ("חודש וחצי", 45), ("سنة ونصف", 548),
+        ("שנה וחצי", 548),
+        ("a year and a half", 548),
+        ("שנתיים וחצי", 912),
+        ("two and a half years", 912),
+        ("2.5 years", 912),
+        ("חודש וחצי", 45),
+        ("سنة ونصف", 548),
     ],
 )
 def test_durations_in_days(reply: str, days: int) -> None:
@@ -104,10 +134,17 @@ def test_durations_in_days(reply: str, days: int) -> None:
 @pytest.mark.parametrize(
     ("reply", "days"),
     [
-        ("בשנה האחרונה", 365), ("כבר בשנתיים האחרונות", 730), ("בחודש", 30),  # "in the last year": ב + unit
-        ("half a month", 15), ("חצי חודש", 15), ("a month and a half", 45),  # half a unit, or one and a half
-        ("2,5 שנים", 912), ("1,5 years", 548), ("٢٫٥ سنة", 912),  # a decimal comma, or the Arabic one
-        ("3 או 4 חודשים", 90), ("between 2 and 3 years", 730),  # several numbers: the first one counts
+        ("בשנה האחרונה", 365),
+        ("כבר בשנתיים האחרונות", 730),
+        ("בחודש", 30),  # "in the last year": ב + unit
+        ("half a month", 15),
+        ("חצי חודש", 15),
+        ("a month and a half", 45),  # half a unit, or one and a half
+        ("2,5 שנים", 912),
+        ("1,5 years", 548),
+        ("٢٫٥ سنة", 912),  # a decimal comma, or the Arabic one
+        ("3 או 4 חודשים", 90),
+        ("between 2 and 3 years", 730),  # several numbers: the first one counts
     ],
 )
 def test_durations_with_a_prefix_a_half_or_more_than_one_number(reply: str, days: int) -> None:
@@ -118,11 +155,22 @@ def test_durations_with_a_prefix_a_half_or_more_than_one_number(reply: str, days
     ("reply", "days"),
     [
         # "one and a half" as one word, and "two and a half" with "с половиной"
-        ("полтора года", 548), ("полтора месяца", 45), ("полторы недели", 10), ("два с половиной года", 912),
+        ("полтора года", 548),
+        ("полтора месяца", 45),
+        ("полторы недели", 10),
+        ("два с половиной года", 912),
         ("сорок лет", 14600),
         # colloquial Arabic numbers, and the dual ending in -ان as well as -ين
-        ("تلات سنين", 1095), ("تلت سنين", 1095), ("اتنين سنين", 730), ("تمان سنين", 2920),
-        ("سنتان", 730), ("سنتين", 730), ("عامان", 730), ("شهران", 60), ("أسبوعان", 14), ("يومان", 2),
+        ("تلات سنين", 1095),
+        ("تلت سنين", 1095),
+        ("اتنين سنين", 730),
+        ("تمان سنين", 2920),
+        ("سنتان", 730),
+        ("سنتين", 730),
+        ("عامان", 730),
+        ("شهران", 60),
+        ("أسبوعان", 14),
+        ("يومان", 2),
     ],
 )
 def test_durations_as_russian_and_arabic_speakers_write_them(reply: str, days: int) -> None:
@@ -151,8 +199,10 @@ def test_years_of_experience_accept_words_and_durations() -> None:
 
 
 # ---- job share -------------------------------------------------------------------------------
-@pytest.mark.parametrize(("reply", "share"), [("50%", "0.5"), ("50", "0.5"), ("0.5", "0.5"), ("100%", "1.0"),
-                                               ("30%", "0.33"), ("75 אחוז", "0.75")])
+@pytest.mark.parametrize(
+    ("reply", "share"),
+    [("50%", "0.5"), ("50", "0.5"), ("0.5", "0.5"), ("100%", "1.0"), ("30%", "0.33"), ("75 אחוז", "0.75")],
+)
 def test_job_share_as_a_percentage_snaps_to_the_nearest_option(reply: str, share: str) -> None:
     assert parse_job_share(reply, VIEW) == share
 
@@ -163,9 +213,18 @@ def test_job_share_that_is_not_a_share_is_refused_by_the_parser(reply: str) -> N
         parse_job_share(reply, VIEW)
 
 
-@pytest.mark.parametrize(("reply", "share"), [("חצי", "0.5"), ("half", "0.5"), ("חצי משרא", "0.5"),
-                                               ("מלאה", "1.0"), ("Full time", "1.0"), ("שליש", "0.33"),
-                                               ("I want a quarter of full time", "0.25")])
+@pytest.mark.parametrize(
+    ("reply", "share"),
+    [
+        ("חצי", "0.5"),
+        ("half", "0.5"),
+        ("חצי משרא", "0.5"),
+        ("מלאה", "1.0"),
+        ("Full time", "1.0"),
+        ("שליש", "0.33"),
+        ("I want a quarter of full time", "0.25"),
+    ],
+)
 def test_job_share_in_words_is_matched_to_the_offered_choices(reply: str, share: str) -> None:
     assert match_choice(reply, offered("job_share")) == share
 
@@ -174,11 +233,23 @@ def test_job_share_in_words_is_matched_to_the_offered_choices(reply: str, share:
 @pytest.mark.parametrize(
     ("reply", "center"),
     [
-        ("כפר סבא", "kfar-saba"), ("כפר סאבא", "kfar-saba"), ("kfar sava", "kfar-saba"),
-        ("Кфар Саба", "kfar-saba"), ("אני גר בכפר סבא", "kfar-saba"),
-        ("חולון", "modiin"), ("Holon", "modiin"), ("Бат-Ям", "modiin"), ("בת-ים", "modiin"),
-        ("ראשון", "modiin"), ("Rishon", "modiin"), ("מודעין", "modiin"), ("بات يام", "modiin"),
-        ("תל-אביב יפו", "tel-aviv"), ("telaviv", "tel-aviv"), ("Яффо", "tel-aviv"), ("יפו", "tel-aviv"),
+        ("כפר סבא", "kfar-saba"),
+        ("כפר סאבא", "kfar-saba"),
+        ("kfar sava", "kfar-saba"),
+        ("Кфар Саба", "kfar-saba"),
+        ("אני גר בכפר סבא", "kfar-saba"),
+        ("חולון", "modiin"),
+        ("Holon", "modiin"),
+        ("Бат-Ям", "modiin"),
+        ("בת-ים", "modiin"),
+        ("ראשון", "modiin"),
+        ("Rishon", "modiin"),
+        ("מודעין", "modiin"),
+        ("بات يام", "modiin"),
+        ("תל-אביב יפו", "tel-aviv"),
+        ("telaviv", "tel-aviv"),
+        ("Яффо", "tel-aviv"),
+        ("יפו", "tel-aviv"),
     ],
 )
 def test_a_city_is_matched_to_the_center_that_serves_it(reply: str, center: str) -> None:
@@ -187,9 +258,23 @@ def test_a_city_is_matched_to_the_center_that_serves_it(reply: str, center: str)
 
 @pytest.mark.parametrize(
     "reply",
-    ["ירושלים", "Jerusalem", "חיפה", "באר שבע", "רמת גן",
-     # fragments and towns whose names only share a word with a served city
-     "a", "ab", "תל", "כפר", "ים", "Bat", "תל מונד", "Tel Mond", "כפר יונה"],
+    [
+        "ירושלים",
+        "Jerusalem",
+        "חיפה",
+        "באר שבע",
+        "רמת גן",
+        # fragments and towns whose names only share a word with a served city
+        "a",
+        "ab",
+        "תל",
+        "כפר",
+        "ים",
+        "Bat",
+        "תל מונד",
+        "Tel Mond",
+        "כפר יונה",
+    ],
 )
 def test_a_city_no_center_serves_matches_none(reply: str) -> None:
     assert parse_city(reply, VIEW)["center"] is None
@@ -205,10 +290,14 @@ def test_a_city_must_contain_letters() -> None:
 @pytest.mark.parametrize(
     ("raw", "e164"),
     [
-        ("050-1234567", "+972501234567"), ("0501234567", "+972501234567"),
-        ("+972 52-555-1234", "+972525551234"), ("972501234567", "+972501234567"),
+        ("050-1234567", "+972501234567"),
+        ("0501234567", "+972501234567"),
+        ("+972 52-555-1234", "+972525551234"),
+        ("972501234567", "+972501234567"),
         ("whatsapp:+972525551234", "+972525551234"),
-        ("٠٥٠١٢٣٤٥٦٧", "+972501234567"), ("03-1234567", "+97231234567"), ("+1 212 555 0100", "+12125550100"),
+        ("٠٥٠١٢٣٤٥٦٧", "+972501234567"),
+        ("03-1234567", "+97231234567"),
+        ("+1 212 555 0100", "+12125550100"),
     ],
 )
 def test_phone_numbers_become_e164(raw: str, e164: str) -> None:
@@ -227,11 +316,20 @@ YES_NO = offered("able")
 @pytest.mark.parametrize(
     ("reply", "value"),
     [
-        ("1", "yes"), ("2", "no"), ("٢", "no"),  # the option's number
-        ("Yes", "yes"), ("YES!", "yes"), ("No", "no"),  # a label in another language than the person's
-        ("כֵּן", "yes"), ("כנ", "yes"),  # niqqud, and a final letter written as a regular one
-        ("כן בטח", "yes"), ("כן, בטח", "yes"), ("לא תודה", "no"), ("לא, לא ממש", "no"),  # extra words
-        ("yess", "yes"), ("👍", "yes"),
+        ("1", "yes"),
+        ("2", "no"),
+        ("٢", "no"),  # the option's number
+        ("Yes", "yes"),
+        ("YES!", "yes"),
+        ("No", "no"),  # a label in another language than the person's
+        ("כֵּן", "yes"),
+        ("כנ", "yes"),  # niqqud, and a final letter written as a regular one
+        ("כן בטח", "yes"),
+        ("כן, בטח", "yes"),
+        ("לא תודה", "no"),
+        ("לא, לא ממש", "no"),  # extra words
+        ("yess", "yes"),
+        ("👍", "yes"),
     ],
 )
 def test_yes_no_replies(reply: str, value: str) -> None:
@@ -269,11 +367,15 @@ TRADES = [Candidate(v, (v,)) for v in ("painter", "printer", "gardener", "carpen
 @pytest.mark.parametrize(
     ("reply", "value"),
     [
-        ("paintr", "painter"), ("bokkeepar", "bookkeeper"),  # 92 and 84 of 100 alike: close enough
+        ("paintr", "painter"),
+        ("bokkeepar", "bookkeeper"),  # 92 and 84 of 100 alike: close enough
         ("driwer", None),  # 83 of 100: too far from "driver" to guess
-        ("pianter", None), ("prainter", None),  # as close to "painter" as to "printer": not a guess
+        ("pianter", None),
+        ("prainter", None),  # as close to "painter" as to "printer": not a guess
         ("garpener", "gardener"),  # "carpenter" is more than 5 points behind: no rival
-        ("0", None), ("7", None), ("6", "driver"),
+        ("0", None),
+        ("7", None),
+        ("6", "driver"),
     ],
 )
 def test_a_misspelling_is_guessed_only_when_close_and_without_a_rival(reply: str, value: str | None) -> None:
@@ -287,22 +389,37 @@ def test_two_spellings_of_one_option_are_not_rivals() -> None:
     assert match_choice("paintr", candidates, exact=True) is None  # exact: no guessing
 
 
-
 @pytest.mark.parametrize(
     ("reply", "value"),
     [
-        ("друг", "friend"), ("от друга", "friend"), ("подруга рассказала", "friend"), ("знакомые", "friend"),
-        ("חבר", "friend"), ("מחברה", "friend"), ("from a friend", "friend"), ("word of mouth", "friend"),
-        ("من صديق", "friend"), ("أصدقاء", "friend"),
-        ("лишка", "employment_service"), ("биржа труда", "employment_service"),
-        ("מהלשכה", "employment_service"), ("לשכת התעסוקה", "employment_service"),
-        ("the employment office", "employment_service"), ("مكتب العمل", "employment_service"),
-        ("в фейсбуке", "social_networks"), ("פייסבוק", "social_networks"), ("facebook", "social_networks"),
+        ("друг", "friend"),
+        ("от друга", "friend"),
+        ("подруга рассказала", "friend"),
+        ("знакомые", "friend"),
+        ("חבר", "friend"),
+        ("מחברה", "friend"),
+        ("from a friend", "friend"),
+        ("word of mouth", "friend"),
+        ("من صديق", "friend"),
+        ("أصدقاء", "friend"),
+        ("лишка", "employment_service"),
+        ("биржа труда", "employment_service"),
+        ("מהלשכה", "employment_service"),
+        ("לשכת התעסוקה", "employment_service"),
+        ("the employment office", "employment_service"),
+        ("مكتب العمل", "employment_service"),
+        ("в фейсбуке", "social_networks"),
+        ("פייסבוק", "social_networks"),
+        ("facebook", "social_networks"),
         ("فيسبوك", "social_networks"),
-        ("объявление", "municipal_ads"), ("מודעה", "municipal_ads"), ("a poster", "municipal_ads"),
+        ("объявление", "municipal_ads"),
+        ("מודעה", "municipal_ads"),
+        ("a poster", "municipal_ads"),
         ("إعلان", "municipal_ads"),
-        ("центр занятости", "municipal_center"), ("מרכז התעסוקה", "municipal_center"),
-        ("not sure, something else", "other"), ("не помню", "other"),
+        ("центр занятости", "municipal_center"),
+        ("מרכז התעסוקה", "municipal_center"),
+        ("not sure, something else", "other"),
+        ("не помню", "other"),
     ],
 )
 def test_how_they_heard_in_their_own_words(reply: str, value: str) -> None:
@@ -312,13 +429,25 @@ def test_how_they_heard_in_their_own_words(reply: str, value: str) -> None:
 @pytest.mark.parametrize(
     ("reply", "value"),
     [
-        ("لا شيء من هذا", "none"), ("لا شيء", "none"), ("لا ينطبق", "none"), ("нет", "none"),
-        ("ничего", "none"), ("none of them", "none"), ("not applicable", "none"), ("אין", "none"),
+        ("لا شيء من هذا", "none"),
+        ("لا شيء", "none"),
+        ("لا ينطبق", "none"),
+        ("нет", "none"),
+        ("ничего", "none"),
+        ("none of them", "none"),
+        ("not applicable", "none"),
+        ("אין", "none"),
         ("לא רלוונטי", "none"),
-        ("инвалидность", "disability"), ("נכה", "disability"), ("disabled", "disability"),
-        ("мать-одиночка", "single_parent"), ("אם חד הורית", "single_parent"), ("single mom", "single_parent"),
+        ("инвалидность", "disability"),
+        ("נכה", "disability"),
+        ("disabled", "disability"),
+        ("мать-одиночка", "single_parent"),
+        ("אם חד הורית", "single_parent"),
+        ("single mom", "single_parent"),
         ("أم عزباء", "single_parent"),
-        ("חרדית", "haredi"), ("ультраортодокс", "haredi"), ("former prisoner", "released_prisoner"),
+        ("חרדית", "haredi"),
+        ("ультраортодокс", "haredi"),
+        ("former prisoner", "released_prisoner"),
     ],
 )
 def test_special_groups_in_their_own_words(reply: str, value: str) -> None:
@@ -338,10 +467,15 @@ def test_no_phrase_names_two_options_of_one_question(question: str) -> None:
 @pytest.mark.parametrize("question", ["source", "groups", "able"])
 def test_no_option_phrase_hides_a_keyword(question: str) -> None:
     """A reply that names an option of the question is an answer, not a keyword (menu, stop ...)."""
-    keywords = {normalize(p) for name in KEYWORD_INTENTS for t in CATALOGS.texts(f"keywords.{name}")
-                for p in t.split(",")}
+    keywords = {
+        normalize(p)
+        for name in KEYWORD_INTENTS
+        for t in CATALOGS.texts(f"keywords.{name}")
+        for p in t.split(",")
+    }
     phrases = {normalize(t) for c in offered(question) for t in c.texts}
     assert phrases & keywords == set()
+
 
 # ---- properties ------------------------------------------------------------------------------
 @settings(max_examples=300, deadline=None)
@@ -365,8 +499,14 @@ def test_typed_replies_never_crash_the_parsers(text: str) -> None:
     phone = to_e164(text)
     assert phone is None or (phone.startswith("+") and phone[1:].isdecimal())
     # each parser answers with a value it can stand behind, or asks again with its own message
-    age = refused_or(parse_age, text, "prescreen.invalid_age", "prescreen.age_out_of_range",
-                     "prescreen.birth_year_out_of_range", QUESTION)  # not an age, or one no person has
+    age = refused_or(
+        parse_age,
+        text,
+        "prescreen.invalid_age",
+        "prescreen.age_out_of_range",
+        "prescreen.birth_year_out_of_range",
+        QUESTION,
+    )  # not an age, or one no person has
     assert age is None or (16 <= age["age"] <= 110 and age["age"] + age["birth_year"] == START.year)
     share = refused_or(parse_job_share, text, "prescreen.invalid_job_share", QUESTION)
     assert share is None or share in {c.value for c in offered("job_share")}
@@ -389,21 +529,38 @@ def refused_or(parser, text: str, *keys: str):  # type: ignore[no-untyped-def]
 
 
 # A number written as people write it reads back as itself.
-ENGLISH_TENS = {20: "twenty", 30: "thirty", 40: "forty", 50: "fifty", 60: "sixty", 70: "seventy",
-                80: "eighty"}
+ENGLISH_TENS = {
+    20: "twenty",
+    30: "thirty",
+    40: "forty",
+    50: "fifty",
+    60: "sixty",
+    70: "seventy",
+    80: "eighty",
+}
 ENGLISH_ONES = ("", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 HEBREW_TENS = {20: "עשרים", 30: "שלושים", 40: "ארבעים", 50: "חמישים", 60: "שישים", 70: "שבעים", 80: "שמונים"}
 HEBREW_ONES = ("", "אחת", "שתיים", "שלוש", "ארבע", "חמש", "שש", "שבע", "שמונה", "תשע")
-RUSSIAN_TENS = {20: "двадцать", 30: "тридцать", 40: "сорок", 50: "пятьдесят", 60: "шестьдесят",
-                70: "семьдесят", 80: "восемьдесят"}
+RUSSIAN_TENS = {
+    20: "двадцать",
+    30: "тридцать",
+    40: "сорок",
+    50: "пятьдесят",
+    60: "шестьдесят",
+    70: "семьдесят",
+    80: "восемьдесят",
+}
 RUSSIAN_ONES = ("", "один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять")
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.integers(20, 89), st.sampled_from(["en", "he", "ru"]))
 def test_an_age_in_words_reads_back_as_that_age(age: int, lang: str) -> None:
-    tens, ones = {"en": (ENGLISH_TENS, ENGLISH_ONES), "he": (HEBREW_TENS, HEBREW_ONES),
-                  "ru": (RUSSIAN_TENS, RUSSIAN_ONES)}[lang]
+    tens, ones = {
+        "en": (ENGLISH_TENS, ENGLISH_ONES),
+        "he": (HEBREW_TENS, HEBREW_ONES),
+        "ru": (RUSSIAN_TENS, RUSSIAN_ONES),
+    }[lang]
     one = ones[age % 10]
     joiner = {"en": "-", "he": " ו", "ru": " "}[lang]  # fifty-seven, חמישים ושבע, пятьдесят семь
     words = tens[age - age % 10] + (joiner + one if one else "")
@@ -412,18 +569,33 @@ def test_an_age_in_words_reads_back_as_that_age(age: int, lang: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(16, 110), st.sampled_from(["{}", "בן {}", "I am {}", "{} שנים", "мне {}"]),
-       st.booleans())
+@given(st.integers(16, 110), st.sampled_from(["{}", "בן {}", "I am {}", "{} שנים", "мне {}"]), st.booleans())
 def test_an_age_in_digits_reads_back_as_that_age(age: int, phrase: str, arabic_digits: bool) -> None:
     digits = str(age).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")) if arabic_digits else str(age)
     assert parse_age(phrase.format(digits), VIEW) == {"age": age, "birth_year": START.year - age}
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(1, 60), st.sampled_from([
-    ("days", 1), ("ימים", 1), ("дней", 1), ("weeks", 7), ("שבועות", 7), ("months", 30), ("חודשים", 30),
-    ("месяцев", 30), ("أشهر", 30), ("years", 365), ("שנים", 365), ("лет", 365), ("سنوات", 365),
-]))
+@given(
+    st.integers(1, 60),
+    st.sampled_from(
+        [
+            ("days", 1),
+            ("ימים", 1),
+            ("дней", 1),
+            ("weeks", 7),
+            ("שבועות", 7),
+            ("months", 30),
+            ("חודשים", 30),
+            ("месяцев", 30),
+            ("أشهر", 30),
+            ("years", 365),
+            ("שנים", 365),
+            ("лет", 365),
+            ("سنوات", 365),
+        ]
+    ),
+)
 def test_a_count_of_units_reads_back_as_that_many_days(count: int, unit: tuple[str, int]) -> None:
     word, days = unit
     assert parse_duration_days(f"{count} {word}") == count * days

@@ -21,12 +21,32 @@ DUE = date(2026, 11, 29)
 RU_CATALOG = Path(__file__).resolve().parent.parent / "locales" / "ru" / "LC_MESSAGES" / "midway.po"
 
 # Everything that makes a Hebrew speaker eligible at Kfar Saba, in question order after consent.
-HE = {"name": "רונית", "age": "1968", "city": "כפר סבא", "willing": "כן", "out_of_work": "3 חודשים",
-      "job_share": "חצי משרה", "experience": "25", "able": "כן", "groups": "אף אחד מאלה",
-      "source": "חבר מביא חבר", "summary": "כן"}
-EN = {"name": "Ruth", "age": "57", "city": "Kfar Saba", "willing": "yes", "out_of_work": "3 months",
-      "job_share": "half", "experience": "25", "able": "yes", "groups": "none of these", "source": "friend",
-      "summary": "yes"}
+HE = {
+    "name": "רונית",
+    "age": "1968",
+    "city": "כפר סבא",
+    "willing": "כן",
+    "out_of_work": "3 חודשים",
+    "job_share": "חצי משרה",
+    "experience": "25",
+    "able": "כן",
+    "groups": "אף אחד מאלה",
+    "source": "חבר מביא חבר",
+    "summary": "כן",
+}
+EN = {
+    "name": "Ruth",
+    "age": "57",
+    "city": "Kfar Saba",
+    "willing": "yes",
+    "out_of_work": "3 months",
+    "job_share": "half",
+    "experience": "25",
+    "able": "yes",
+    "groups": "none of these",
+    "source": "friend",
+    "summary": "yes",
+}
 
 
 def begin(chat: FlowChat) -> FlowChat:
@@ -92,9 +112,17 @@ def test_eligible_in_hebrew_invites_to_the_kfar_saba_center() -> None:
     assert chat.state.frames == []
     assert outcomes(chat) == [RecordOutcome("eligible", "kfar-saba", (), False, None)]
     assert profile(chat) == {
-        "display_name": "רונית", "birth_year": 1968, "city": "כפר סבא", "center": "kfar-saba",
-        "out_of_work": "2m1y", "job_share": 0.5, "experience_years": 25, "able_to_work": True,
-        "willing_to_attend": True, "recruitment_source": "friend", "phone": "+972501234567",
+        "display_name": "רונית",
+        "birth_year": 1968,
+        "city": "כפר סבא",
+        "center": "kfar-saba",
+        "out_of_work": "2m1y",
+        "job_share": 0.5,
+        "experience_years": 25,
+        "able_to_work": True,
+        "willing_to_attend": True,
+        "recruitment_source": "friend",
+        "phone": "+972501234567",
     }
     saved = {a.question: (a.raw, a.value) for a in chat.effects_of(SaveAnswer)}
     assert saved["age"] == ("1968", {"age": 58, "birth_year": 1968})
@@ -135,7 +163,10 @@ def test_not_eligible_at_30_lists_kfar_saba_services_and_a_review_goes_to_the_ma
     chat.click("כן, לבקש בדיקה")
     assert "העברנו את הבקשה" in chat.last_text() and "29 בנובמבר 2026" in chat.last_text()
     assert outcomes(chat)[1] == RecordOutcome(
-        "manager_decision", "kfar-saba", ("special_circumstances", "age_below"), decision_due=DUE,
+        "manager_decision",
+        "kfar-saba",
+        ("special_circumstances", "age_below"),
+        decision_due=DUE,
     )
     assert chat.state.frames == []
 
@@ -183,9 +214,16 @@ def test_an_age_near_the_range_is_asked_everything() -> None:
 def test_the_summary_shows_the_answers_and_one_can_be_changed() -> None:
     chat = answer(begin(FlowChat()), until="summary", groups="1, 4")
     text = chat.last_text()
-    for line in ("שם: רונית", "גיל: 58", "עיר: כפר סבא", "זמן בלי עבודה: חודשיים עד שנה",
-                 "היקף משרה: חצי משרה", "שנות ניסיון: 25", "קבוצות: אדם עם מוגבלות, משפחה חד-הורית",
-                 "איך שמעתם עלינו: חבר מביא חבר"):
+    for line in (
+        "שם: רונית",
+        "גיל: 58",
+        "עיר: כפר סבא",
+        "זמן בלי עבודה: חודשיים עד שנה",
+        "היקף משרה: חצי משרה",
+        "שנות ניסיון: 25",
+        "קבוצות: אדם עם מוגבלות, משפחה חד-הורית",
+        "איך שמעתם עלינו: חבר מביא חבר",
+    ):
         assert line in text, line
     assert chat.buttons()[:2] == ["כן, הכול נכון", "לשנות משהו"]
     assert outcomes(chat) == []
@@ -230,8 +268,10 @@ def test_age_44_is_almost_and_the_manager_decides_within_five_working_days() -> 
     assert outcomes(chat) == [RecordOutcome("manager_decision", "kfar-saba", ("age_below",), False, DUE)]
 
 
-@pytest.mark.parametrize(("years", "outcome"), [("4", "manager_decision"), ("3", "manager_decision"),
-                                                ("2", "not_eligible"), ("5", "eligible")])
+@pytest.mark.parametrize(
+    ("years", "outcome"),
+    [("4", "manager_decision"), ("3", "manager_decision"), ("2", "not_eligible"), ("5", "eligible")],
+)
 def test_experience_within_the_margin_of_two_years_goes_to_the_manager(years: str, outcome: str) -> None:
     chat = answer(begin(FlowChat(lang="en")), experience=years)
     if outcome != "not_eligible":
@@ -279,16 +319,24 @@ def test_declining_consent_ends_kindly_and_records_nothing(lang: str, hello: str
 
 
 # ---- per-center thresholds -------------------------------------------------------------------
-STRICT_KFAR_SABA = program_from_dict({
-    "centers": [
-        {"slug": "tel-aviv", "names": {"he": "תל אביב", "en": "Tel Aviv"},
-         "cities": ["תל אביב", "Tel Aviv"]},
-        {"slug": "kfar-saba", "names": {"he": "כפר סבא", "en": "Kfar Saba"},
-         "cities": ["כפר סבא", "Kfar Saba"],
-         "services": [{"names": {"he": "לשכת כפר סבא", "en": "Kfar Saba office"}, "phone": "*6070"}],
-         "eligibility": {"min_age": 50}},
-    ],
-})
+STRICT_KFAR_SABA = program_from_dict(
+    {
+        "centers": [
+            {
+                "slug": "tel-aviv",
+                "names": {"he": "תל אביב", "en": "Tel Aviv"},
+                "cities": ["תל אביב", "Tel Aviv"],
+            },
+            {
+                "slug": "kfar-saba",
+                "names": {"he": "כפר סבא", "en": "Kfar Saba"},
+                "cities": ["כפר סבא", "Kfar Saba"],
+                "services": [{"names": {"he": "לשכת כפר סבא", "en": "Kfar Saba office"}, "phone": "*6070"}],
+                "eligibility": {"min_age": 50},
+            },
+        ],
+    }
+)
 
 
 def test_a_center_may_ask_for_an_older_age_than_the_program() -> None:
@@ -355,8 +403,16 @@ def walk_by_payload(chat: FlowChat) -> None:
     """Answer the question on the screen without words of any language: a button, or digits and names."""
     node = chat.state.top.node  # type: ignore[union-attr]
     typed = {"name": "Dana", "age": "57", "city": "Kfar Saba", "experience": "25", "phone": "050-1234567"}
-    pressed = {"consent": "yes", "willing": "yes", "out_of_work": "2m1y", "job_share": "0.5", "able": "yes",
-               "groups": "none", "source": "friend", "summary": "correct"}
+    pressed = {
+        "consent": "yes",
+        "willing": "yes",
+        "out_of_work": "2m1y",
+        "job_share": "0.5",
+        "able": "yes",
+        "groups": "none",
+        "source": "friend",
+        "summary": "correct",
+    }
     chat.send(typed[node]) if node in typed else choose(chat, pressed[node])
 
 

@@ -23,22 +23,40 @@ SID = "HX" + "0" * 31 + "1"
 TYPOS = [
     ("[eligibility]", "[eligibilty]", "unknown section [eligibilty] (did you mean [eligibility]?)"),
     ("[scheduler]", "[schedular]", "unknown section [schedular] (did you mean [scheduler]?)"),
-    ("resume_after_hours =", "resume_after_hour =",
-     "[program]: unknown key 'resume_after_hour' (did you mean 'resume_after_hours'?)"),
+    (
+        "resume_after_hours =",
+        "resume_after_hour =",
+        "[program]: unknown key 'resume_after_hour' (did you mean 'resume_after_hours'?)",
+    ),
     ("min_age = 45", "min_agee = 45", "[eligibility]: unknown key 'min_agee' (did you mean 'min_age'?)"),
-    ("night_start =", "night_strat =",
-     "[quiet_hours]: unknown key 'night_strat' (did you mean 'night_start'?)"),
+    (
+        "night_start =",
+        "night_strat =",
+        "[quiet_hours]: unknown key 'night_strat' (did you mean 'night_start'?)",
+    ),
     ("event_roles =", "event_role =", "[staff]: unknown key 'event_role' (did you mean 'event_roles'?)"),
     ("cities = [", "citys = [", "[[centers]] #1 (tel-aviv): unknown key 'citys' (did you mean 'cities'?)"),
-    ('en = "Tel Aviv"', 'eng = "Tel Aviv"',
-     "[[centers]] #1 (tel-aviv) names: unknown language 'eng' (did you mean 'en'?)"),
-    ('phone = "106"', 'phon = "106"',
-     "[[centers.services]] #2 of [[centers]] #1 (tel-aviv): unknown key 'phon' (did you mean 'phone'?)"),
-    ('community_evening = ["1d"]', 'comunity_evening = ["1d"]',
-     "[reminders]: unknown kind 'comunity_evening' (did you mean 'community_evening'?)"),
-    ('confirm_attendance = ["exposure_conference"]', 'confirm_attendance = ["exposure_conferense"]',
-     "[reminders] confirm_attendance: unknown event kind 'exposure_conferense' "
-     "(did you mean 'exposure_conference'?)"),
+    (
+        'en = "Tel Aviv"',
+        'eng = "Tel Aviv"',
+        "[[centers]] #1 (tel-aviv) names: unknown language 'eng' (did you mean 'en'?)",
+    ),
+    (
+        'phone = "106"',
+        'phon = "106"',
+        "[[centers.services]] #2 of [[centers]] #1 (tel-aviv): unknown key 'phon' (did you mean 'phone'?)",
+    ),
+    (
+        'community_evening = ["1d"]',
+        'comunity_evening = ["1d"]',
+        "[reminders]: unknown kind 'comunity_evening' (did you mean 'community_evening'?)",
+    ),
+    (
+        'confirm_attendance = ["exposure_conference"]',
+        'confirm_attendance = ["exposure_conferense"]',
+        "[reminders] confirm_attendance: unknown event kind 'exposure_conferense' "
+        "(did you mean 'exposure_conference'?)",
+    ),
 ]
 
 
@@ -63,8 +81,12 @@ def test_a_typo_stops_loading_with_one_line(tmp_path: Path, right: str, wrong: s
 
 @pytest.mark.parametrize(("right", "wrong", "says"), TYPOS, ids=[t[1] for t in TYPOS])
 def test_midway_prints_that_line_and_exits_2(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-    right: str, wrong: str, says: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    right: str,
+    wrong: str,
+    says: str,
 ) -> None:
     path = _typo(tmp_path, right, wrong)
     monkeypatch.setenv("MIDWAY_CONFIG", str(path))
@@ -78,18 +100,25 @@ def test_midway_prints_that_line_and_exits_2(
 
 def test_a_center_table_typo_names_the_center(tmp_path: Path) -> None:
     path = _with(tmp_path, SHIPPED + "\n[centers.eligibility]\nmin_agee = 50\n")  # the last center
-    with pytest.raises(ProgramConfigError, match=re.escape(
-        "[centers.eligibility] of [[centers]] #3 (modiin): unknown key 'min_agee' (did you mean 'min_age'?)"
-    )):
+    with pytest.raises(
+        ProgramConfigError,
+        match=re.escape(
+            "[centers.eligibility] of [[centers]] #3 (modiin): "
+            "unknown key 'min_agee' (did you mean 'min_age'?)"
+        ),
+    ):
         load_program(path)
 
 
 def test_with_nothing_close_the_known_keys_are_listed(tmp_path: Path) -> None:
     path = _typo(tmp_path, "[program]\n", "[program]\ncolour = 1\n")
-    with pytest.raises(ProgramConfigError, match=re.escape(
-        "[program]: unknown key 'colour'; known: handoff_reply_working_days, manager_reply_working_days, "
-        "max_text_length, resume_after_hours"
-    )):
+    with pytest.raises(
+        ProgramConfigError,
+        match=re.escape(
+            "[program]: unknown key 'colour'; known: handoff_reply_working_days, manager_reply_working_days, "
+            "max_text_length, resume_after_hours"
+        ),
+    ):
         load_program(path)
 
 
@@ -129,13 +158,17 @@ def test_the_readme_program_examples_name_only_known_settings() -> None:
 # ---- the WhatsApp templates file ------------------------------------------------------------------
 def test_the_scheduler_gives_only_message_kinds() -> None:
     given = {
-        message_kind("reminder", {}), message_kind("reminder", {"confirm": True}), message_kind("offer", {}),
+        message_kind("reminder", {}),
+        message_kind("reminder", {"confirm": True}),
+        message_kind("offer", {}),
         message_kind("event_moved", {}),
-        message_kind("decision", {"approved": True}), message_kind("decision", {"approved": False}),
+        message_kind("decision", {"approved": True}),
+        message_kind("decision", {"approved": False}),
         *(message_kind("meeting", {"note": n}) for n in ("scheduled", "moved", "reminder")),
         message_kind("notice", {"key": "events.cancelled_notice"}),
         message_kind("notice", {"key": "meetings.cancelled_notice"}),
-        message_kind("homework_assigned", {}), message_kind("homework_checkin", {}),
+        message_kind("homework_assigned", {}),
+        message_kind("homework_checkin", {}),
     }
     assert given == MESSAGE_KINDS
 

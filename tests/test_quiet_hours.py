@@ -14,17 +14,20 @@ from tests.events_kit import at
 QUIET = QuietHours()
 
 
-@pytest.mark.parametrize(("moment", "quiet"), [
-    (at(2026, 11, 27, 13, 59), False),  # Friday, just before Shabbat's quiet hours
-    (at(2026, 11, 27, 14, 0), True),  # Friday 14:00 exactly
-    (at(2026, 11, 28, 19, 59), True),  # Saturday, still Shabbat
-    (at(2026, 11, 28, 20, 0), False),  # Saturday 20:00: allowed until the night's quiet
-    (at(2026, 11, 24, 20, 59), False),
-    (at(2026, 11, 24, 21, 0), True),  # every night from 21:00 ...
-    (at(2026, 11, 25, 7, 59), True),
-    (at(2026, 11, 25, 8, 0), False),  # ... to 08:00
-    (at(2026, 11, 26, 13, 0), False),  # an ordinary Thursday
-])
+@pytest.mark.parametrize(
+    ("moment", "quiet"),
+    [
+        (at(2026, 11, 27, 13, 59), False),  # Friday, just before Shabbat's quiet hours
+        (at(2026, 11, 27, 14, 0), True),  # Friday 14:00 exactly
+        (at(2026, 11, 28, 19, 59), True),  # Saturday, still Shabbat
+        (at(2026, 11, 28, 20, 0), False),  # Saturday 20:00: allowed until the night's quiet
+        (at(2026, 11, 24, 20, 59), False),
+        (at(2026, 11, 24, 21, 0), True),  # every night from 21:00 ...
+        (at(2026, 11, 25, 7, 59), True),
+        (at(2026, 11, 25, 8, 0), False),  # ... to 08:00
+        (at(2026, 11, 26, 13, 0), False),  # an ordinary Thursday
+    ],
+)
 def test_the_edges_of_the_quiet_hours(moment, quiet: bool) -> None:  # type: ignore[no-untyped-def]
     assert QUIET.quiet(moment) is quiet
 
@@ -80,10 +83,16 @@ def test_switched_off_nothing_is_quiet() -> None:
 
 
 # ---- the configuration -------------------------------------------------------------------------
-@pytest.mark.parametrize(("text", "delta"), [
-    ("3d", timedelta(days=3)), (" 2h ", timedelta(hours=2)), ("30m", timedelta(minutes=30)),
-    ("0m", timedelta(0)), ("12 h", timedelta(hours=12)),
-])
+@pytest.mark.parametrize(
+    ("text", "delta"),
+    [
+        ("3d", timedelta(days=3)),
+        (" 2h ", timedelta(hours=2)),
+        ("30m", timedelta(minutes=30)),
+        ("0m", timedelta(0)),
+        ("12 h", timedelta(hours=12)),
+    ],
+)
 def test_reminder_offsets(text: str, delta: timedelta) -> None:
     assert parse_offset(text) == delta
 
@@ -102,11 +111,13 @@ def test_a_kind_without_its_own_offsets_uses_the_default() -> None:
 
 
 def test_settings_from_the_program_file() -> None:
-    settings = scheduling_from_dict({
-        "quiet_hours": {"night_start": "22:00", "holiday_categories": ["public", "optional"]},
-        "reminders": {"job_club": ["1d"], "confirm_attendance": ["job_club"]},
-        "scheduler": {"waitlist_confirm_hours": 12},
-    })
+    settings = scheduling_from_dict(
+        {
+            "quiet_hours": {"night_start": "22:00", "holiday_categories": ["public", "optional"]},
+            "reminders": {"job_club": ["1d"], "confirm_attendance": ["job_club"]},
+            "scheduler": {"waitlist_confirm_hours": 12},
+        }
+    )
     assert settings.quiet_hours.night_start == "22:00" and settings.quiet_hours.friday_from == "14:00"
     assert settings.quiet_hours.holiday_categories == ("public", "optional")
     assert settings.reminders.for_kind("job_club") == (timedelta(days=1),)
@@ -115,12 +126,15 @@ def test_settings_from_the_program_file() -> None:
     assert settings.scheduler.waitlist_confirm_hours == 12 and settings.scheduler.batch_size == 50
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"quiet_hours": {"night_begins": "22:00"}}, r"unknown \[quiet_hours\] settings: \['night_begins'\]"),
-    ({"scheduler": {"tick": 1}}, r"unknown \[scheduler\]"),
-    ({"quiet_hours": {"night_start": "late"}}, "invalid literal"),
-    ({"reminders": {"job_club": ["1 week"]}}, "3d, 2h or 30m"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"quiet_hours": {"night_begins": "22:00"}}, r"unknown \[quiet_hours\] settings: \['night_begins'\]"),
+        ({"scheduler": {"tick": 1}}, r"unknown \[scheduler\]"),
+        ({"quiet_hours": {"night_start": "late"}}, "invalid literal"),
+        ({"reminders": {"job_club": ["1 week"]}}, "3d, 2h or 30m"),
+    ],
+)
 def test_settings_that_cannot_work_are_refused(data: dict, message: str) -> None:  # type: ignore[type-arg]
     with pytest.raises(ValueError, match=message):
         scheduling_from_dict(data)

@@ -57,9 +57,20 @@ async def post_streamed(web: Any, path: str, declared: str | None) -> tuple[int,
     headers = [(b"content-type", b"application/x-www-form-urlencoded"), (b"x-twilio-signature", b"x")]
     if declared is not None:
         headers.append((b"content-length", declared.encode()))
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-             "scheme": "https", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-             "headers": headers, "client": ("127.0.0.1", 5000), "server": ("bot.example.org", 443)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "https",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 5000),
+        "server": ("bot.example.org", 443),
+    }
     await web(scope, receive, send)
     return statuses[0], taken
 

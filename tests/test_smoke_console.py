@@ -32,8 +32,22 @@ from tests.kit import plain
 def test_scripted_console_session_reaches_eligible_and_stores_it(app) -> None:  # type: ignore[no-untyped-def]
     out = io.StringIO()
     console = ConsoleChannel(app.dispatcher, app.catalogs, user="ronit", out=out)
-    lines = ["שלום", "1", "רונית", "1968", "כפר סבא", "כן", "3 חודשים", "חצי משרה", "25", "כן", "5", "2", "1",
-             "050-1234567"]
+    lines = [
+        "שלום",
+        "1",
+        "רונית",
+        "1968",
+        "כפר סבא",
+        "כן",
+        "3 חודשים",
+        "חצי משרה",
+        "25",
+        "כן",
+        "5",
+        "2",
+        "1",
+        "050-1234567",
+    ]
     console.run(lines, interactive=False)
     text = out.getvalue()
     assert "התוכנית מתאימה לכם" in text
@@ -50,8 +64,14 @@ def test_scripted_console_session_reaches_eligible_and_stores_it(app) -> None:  
 # ---- what falls due while someone chats in the terminal (the console runs the scheduler) -------
 def approved_in_console(app: App, user: str) -> tuple[int, int, int]:
     """A conference, and a borderline case of `user` on the console: (person, decision, conference)."""
-    conference = event(app, at(2026, 12, 2, 18), kind="exposure_conference", title="כנס חשיפה",
-                       en="Exposure conference", place="אולם")
+    conference = event(
+        app,
+        at(2026, 12, 2, 18),
+        kind="exposure_conference",
+        title="כנס חשיפה",
+        en="Exposure conference",
+        place="אולם",
+    )
     person, decision = borderline(app, user, channel="console")
     return person, decision, conference
 
@@ -119,8 +139,9 @@ def terminal(app: App, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> App:
     return app
 
 
-def chat(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str,
-         typed: str = "") -> tuple[int, str, str]:
+def chat(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str, typed: str = ""
+) -> tuple[int, str, str]:
     monkeypatch.setattr("sys.stdin", io.StringIO(typed))
     code = main(["chat", *args])
     out, err = capsys.readouterr()
@@ -130,8 +151,14 @@ def chat(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *a
 def test_now_jumps_to_three_days_before_a_conference_and_its_reminder_is_there(
     terminal: App, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    conference = event(terminal, at(2026, 12, 13, 9), kind="exposure_conference", title="כנס חשיפה",
-                       en="Exposure conference", place="אולם")
+    conference = event(
+        terminal,
+        at(2026, 12, 13, 9),
+        kind="exposure_conference",
+        title="כנס חשיפה",
+        en="Exposure conference",
+        place="אולם",
+    )
     ronit = participant(terminal, "ronit", channel="console")
     sign_up(terminal, ronit, conference)
     _, out, _ = chat(monkeypatch, capsys, "--user", "ronit", "--now", "2026-12-09 09:00", typed="שלום\n")
@@ -157,8 +184,23 @@ def test_a_now_that_is_not_a_date_and_time_is_one_line_and_exit_2(
 def test_the_console_user_made_staff_as_the_readme_says_finds_the_staff_menu(
     terminal: App, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["staff", "add", "--channel", "console", "--id", "dana", "--role", "manager",
-                 "--center", "kfar-saba"]) == 0
+    assert (
+        main(
+            [
+                "staff",
+                "add",
+                "--channel",
+                "console",
+                "--id",
+                "dana",
+                "--role",
+                "manager",
+                "--center",
+                "kfar-saba",
+            ]
+        )
+        == 0
+    )
     _, out, _ = chat(monkeypatch, capsys, "--user", "dana", typed="/staff\n")
     assert "להוסיף אירוע" in out  # the staff menu, for their center
     _, out, _ = chat(monkeypatch, capsys, "--user", "ronit", typed="/staff\n")
@@ -171,8 +213,22 @@ def test_a_number_after_a_reply_means_the_list_on_the_screen_or_the_open_questio
     number goes to the question still open (the menu), or, with none open, brings the menu."""
     out = io.StringIO()
     console = ConsoleChannel(app.dispatcher, app.catalogs, user="ronit", out=out)
-    lines = ["שלום", "1", "רונית", "1968", "כפר סבא", "כן", "3 חודשים", "חצי משרה", "25", "כן", "5", "2", "1",
-             "050-1234567"]
+    lines = [
+        "שלום",
+        "1",
+        "רונית",
+        "1968",
+        "כפר סבא",
+        "כן",
+        "3 חודשים",
+        "חצי משרה",
+        "25",
+        "כן",
+        "5",
+        "2",
+        "1",
+        "050-1234567",
+    ]
     console.run(lines, interactive=False)
     after_outcome = len(out.getvalue())
     console.run(["2"], interactive=False)  # nothing is open after the outcome: the menu

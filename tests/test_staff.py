@@ -48,7 +48,8 @@ def person_of(app: App, external_id: str) -> Person:
 def test_staff_add_list_and_remove(app: App, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(app, "add", external_id="555", role="manager", center="kfar-saba", name="Dana") == 0
     assert "is manager at kfar-saba; can add, edit and cancel the center's events in the chat" in (
-        capsys.readouterr().out)
+        capsys.readouterr().out
+    )
     dana = person_of(app, "555")  # she never wrote to the bot: the person is made for her
     assert (dana.role, dana.display_name) == ("manager", "Dana")
     assert run(app, "add", external_id="556", role="promoter", center="modiin") == 0
@@ -86,8 +87,23 @@ def test_the_midway_command_takes_staff_arguments(
     for key in ("DATABASE_URL", "MIDWAY_CONFIG"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("MIDWAY_DATA_DIR", str(tmp_path))
-    assert main(["staff", "add", "--channel", "telegram", "--id", "777", "--role", "router",
-                 "--center", "tel-aviv"]) == 0
+    assert (
+        main(
+            [
+                "staff",
+                "add",
+                "--channel",
+                "telegram",
+                "--id",
+                "777",
+                "--role",
+                "router",
+                "--center",
+                "tel-aviv",
+            ]
+        )
+        == 0
+    )
     assert main(["staff", "list"]) == 0
     assert "router at tel-aviv  telegram:777  manages events in the chat" in capsys.readouterr().out
     with pytest.raises(SystemExit):
@@ -104,7 +120,8 @@ def test_a_telegram_id_is_a_number_and_a_center_must_exist_to_list_it(
     capsys.readouterr()
     assert run(app, "list", center="nowhere") == 2
     assert capsys.readouterr().out == (
-        "error: unknown center 'nowhere'; the centers are: kfar-saba, modiin, tel-aviv\n")
+        "error: unknown center 'nowhere'; the centers are: kfar-saba, modiin, tel-aviv\n"
+    )
 
 
 @pytest.fixture
@@ -116,15 +133,21 @@ def fresh_clone(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize(("argv", "status", "said_what"), [
-    (["events", "import", "nosuch.yaml"], 1, "error: no file 'nosuch.yaml'"),
-    (["events", "edit", "3", "--capacity", "abc"], 2, "argument --capacity: invalid int value: 'abc'"),
-    (["meetings", "add", "--person", "1", "--promoter", "Dana", "--at", "tomorrow", "--place", "x"], 1,
-     '--at is a date and a time, "YYYY-MM-DD HH:MM"'),
-    (["decisions", "list", "--center", "nowhere"], 2, "unknown center 'nowhere'"),
-    (["tasks", "done"], 1, "give the task id"),
-    (["chat", "--lang", "fr"], 2, "the language 'fr' is not available; choose one of he, en, ru, ar"),
-])
+@pytest.mark.parametrize(
+    ("argv", "status", "said_what"),
+    [
+        (["events", "import", "nosuch.yaml"], 1, "error: no file 'nosuch.yaml'"),
+        (["events", "edit", "3", "--capacity", "abc"], 2, "argument --capacity: invalid int value: 'abc'"),
+        (
+            ["meetings", "add", "--person", "1", "--promoter", "Dana", "--at", "tomorrow", "--place", "x"],
+            1,
+            '--at is a date and a time, "YYYY-MM-DD HH:MM"',
+        ),
+        (["decisions", "list", "--center", "nowhere"], 2, "unknown center 'nowhere'"),
+        (["tasks", "done"], 1, "give the task id"),
+        (["chat", "--lang", "fr"], 2, "the language 'fr' is not available; choose one of he, en, ru, ar"),
+    ],
+)
 def test_every_mistake_on_the_command_line_is_one_plain_line(
     fresh_clone: Path, capsys: pytest.CaptureFixture[str], argv: list[str], status: int, said_what: str
 ) -> None:
@@ -138,10 +161,14 @@ def test_every_mistake_on_the_command_line_is_one_plain_line(
     assert "Traceback" not in said and "usage:" not in said
 
 
-@pytest.mark.parametrize(("command", "said_what"), [
-    ("run", "TELEGRAM_BOT_TOKEN"), ("serve", "PUBLIC_BASE_URL"),
-    ("db", "upgrade: bring the schema up to date"),
-])
+@pytest.mark.parametrize(
+    ("command", "said_what"),
+    [
+        ("run", "TELEGRAM_BOT_TOKEN"),
+        ("serve", "PUBLIC_BASE_URL"),
+        ("db", "upgrade: bring the schema up to date"),
+    ],
+)
 def test_run_serve_and_db_explain_themselves(
     capsys: pytest.CaptureFixture[str], command: str, said_what: str
 ) -> None:
@@ -155,8 +182,14 @@ def test_db_upgrade_says_one_line(fresh_clone: Path) -> None:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], capture_output=True, text=True,
-                          env={**os.environ}, cwd=fresh_clone, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        cwd=fresh_clone,
+        timeout=120,
+    )
     assert (done.returncode, done.stdout, done.stderr) == (0, "database is up to date\n", "")
 
 
@@ -168,8 +201,9 @@ def config(**sections: Any) -> dict[str, Any]:
 
 def test_which_roles_manage_events_is_configuration_with_per_center_overrides() -> None:
     assert PROGRAM.staff == StaffRules(event_roles=("manager", "router"))  # the shipped file
-    program = program_from_dict(config(staff={"event_roles": ["manager"]},
-                                       center={"staff": {"event_roles": ["manager", "promoter"]}}))
+    program = program_from_dict(
+        config(staff={"event_roles": ["manager"]}, center={"staff": {"event_roles": ["manager", "promoter"]}})
+    )
     assert program.may_manage_events("promoter", "kfar-saba")
     assert not program.may_manage_events("router", "kfar-saba")
     assert program.may_manage_events("manager", "modiin")
@@ -178,14 +212,19 @@ def test_which_roles_manage_events_is_configuration_with_per_center_overrides() 
     assert not program.may_manage_events("manager", None)
 
 
-@pytest.mark.parametrize(("sections", "message"), [
-    ({"staff": {"event_roles": ["manager", "hq"]}}, "['hq'] are not staff roles"),
-    ({"staff": {"event_role": ["manager"]}}, "unknown [staff] settings: ['event_role']"),
-    ({"center": {"staff": {"roles": []}}}, "unknown [centers.staff (kfar-saba)] settings"),
-])
+@pytest.mark.parametrize(
+    ("sections", "message"),
+    [
+        ({"staff": {"event_roles": ["manager", "hq"]}}, "['hq'] are not staff roles"),
+        ({"staff": {"event_role": ["manager"]}}, "unknown [staff] settings: ['event_role']"),
+        ({"center": {"staff": {"roles": []}}}, "unknown [centers.staff (kfar-saba)] settings"),
+    ],
+)
 def test_a_misspelled_staff_setting_stops_the_start(sections: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(")
-                       .replace(")", r"\)")):
+    with pytest.raises(
+        ValueError,
+        match=message.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(").replace(")", r"\)"),
+    ):
         program_from_dict(config(**sections))
 
 
@@ -221,9 +260,14 @@ def apply(app: App, external_id: str, *effects: Any) -> list[Any]:
         return staff_store.apply_staff_effects(s, person, effects, app.clock(), app.program, "he")
 
 
-NEW = CreateEvent(kind="networking", titles={"he": "נטוורקינג"},
-                  sessions=(NewSessionSpec(at(2026, 12, 3, 18)),), capacity=10, track="all",
-                  signup_required=True)
+NEW = CreateEvent(
+    kind="networking",
+    titles={"he": "נטוורקינג"},
+    sessions=(NewSessionSpec(at(2026, 12, 3, 18)),),
+    capacity=10,
+    track="all",
+    signup_required=True,
+)
 
 
 def test_the_shell_checks_the_role_and_the_center_again(app: App) -> None:
@@ -238,19 +282,42 @@ def test_the_shell_checks_the_role_and_the_center_again(app: App) -> None:
 
     [refused] = apply(app, "556", NEW)
     assert refused.status == "not_allowed"
-    results = apply(app, "555", EditEvent(f"e{theirs}", capacity=3), CancelEvent(f"e{theirs}"),
-                    CancelEvent(f"e{over}"), CancelEvent("e999"), CancelEvent("x"))
+    results = apply(
+        app,
+        "555",
+        EditEvent(f"e{theirs}", capacity=3),
+        CancelEvent(f"e{theirs}"),
+        CancelEvent(f"e{over}"),
+        CancelEvent("e999"),
+        CancelEvent("x"),
+    )
     assert [r.status for r in results] == ["unavailable"] * 5
-    [wrong] = apply(app, "555", CreateEvent(kind="party", titles={"he": "מסיבה"}, sessions=NEW.sessions,
-                                            capacity=None, track="all", signup_required=True))
+    [wrong] = apply(
+        app,
+        "555",
+        CreateEvent(
+            kind="party",
+            titles={"he": "מסיבה"},
+            sessions=NEW.sessions,
+            capacity=None,
+            track="all",
+            signup_required=True,
+        ),
+    )
     assert wrong.status == "invalid"
     [made] = apply(app, "555", NEW)
-    assert (made.action, made.status, made.title, made.starts_at) == ("create", "done", "נטוורקינג",
-                                                                      at(2026, 12, 3, 18))
+    assert (made.action, made.status, made.title, made.starts_at) == (
+        "create",
+        "done",
+        "נטוורקינג",
+        at(2026, 12, 3, 18),
+    )
     with app.db.transaction() as s:
         kinds = sorted((e.kind, e.status) for e in s.scalars(select(Event)))
         assert kinds == [
-            ("networking", "active"), ("opening_workshop", "active"), ("opening_workshop", "cancelled"),
+            ("networking", "active"),
+            ("opening_workshop", "active"),
+            ("opening_workshop", "cancelled"),
         ]
         theirs_row = s.get(Event, theirs)
         assert theirs_row is not None and theirs_row.capacity == 20
@@ -276,8 +343,10 @@ def test_a_whatsapp_staff_number_is_stored_as_whatsapp_sends_it(
 ) -> None:
     from bot.channels.whatsapp.adapter import sender_phone
 
-    assert run(app, "add", channel="whatsapp", external_id="050-1234567", role="manager",
-               center="kfar-saba") == 0
+    assert (
+        run(app, "add", channel="whatsapp", external_id="050-1234567", role="manager", center="kfar-saba")
+        == 0
+    )
     assert "(whatsapp:+972501234567) is manager at kfar-saba" in capsys.readouterr().out
     wrote = sender_phone({"WaId": "972501234567", "From": "whatsapp:+972501234567"})
     assert person_of(app, wrote).role == "manager"  # the identity her messages arrive with

@@ -36,9 +36,18 @@ def upcoming(
 ) -> EventOffer:
     sessions = tuple(SessionInfo(s, s + timedelta(hours=3), "room 2") for s in starts)
     return EventOffer(
-        ref=ref, title=title, starts_at=starts[0], place="room 2", center=center, kind="opening_workshop",
-        sessions=sessions, seats_left=None if capacity is None else capacity - taken, signup_required=signup,
-        capacity=capacity, taken=taken, waiting=waiting,
+        ref=ref,
+        title=title,
+        starts_at=starts[0],
+        place="room 2",
+        center=center,
+        kind="opening_workshop",
+        sessions=sessions,
+        seats_left=None if capacity is None else capacity - taken,
+        signup_required=signup,
+        capacity=capacity,
+        taken=taken,
+        waiting=waiting,
     )
 
 
@@ -53,8 +62,12 @@ class StaffChat(FlowChat):
     staff_events: tuple[EventOffer, ...] = ()
 
     def context(self) -> Context:
-        return Context(program=self.program, lexicon=CATALOGS, person=self.person,  # type: ignore[arg-type]
-                       bookings=Bookings(staff_events=self.staff_events))
+        return Context(
+            program=self.program,
+            lexicon=CATALOGS,
+            person=self.person,  # type: ignore[arg-type]
+            bookings=Bookings(staff_events=self.staff_events),
+        )
 
 
 def staff(person: PersonFacts = MANAGER, lang: str = "he", **kw: object) -> StaffChat:
@@ -77,19 +90,29 @@ def test_a_manager_adds_a_three_meeting_workshop_typing_forgiving_dates_and_time
     chat.send("3.12").send("6 בערב").send("חדר 2").send("3").send("20")
     chat.click("מסלול שכירים").click("כן, בהרשמה")
     summary = chat.last_text()
-    for line in ("• סוג: חזרה לעולם העבודה", "• שם: חזרה לעולם העבודה – מחזור חורף",
-                 "• 3 מפגשים, פעם בשבוע – הראשון: יום חמישי, 3 בדצמבר 2026, 18:00, "
-                 "האחרון: יום חמישי, 17 בדצמבר 2026, 18:00",
-                 "• מקום: חדר 2", "• מקומות: 20", "• מיועד: מסלול שכירים", "• בהרשמה מראש"):
+    for line in (
+        "• סוג: חזרה לעולם העבודה",
+        "• שם: חזרה לעולם העבודה – מחזור חורף",
+        "• 3 מפגשים, פעם בשבוע – הראשון: יום חמישי, 3 בדצמבר 2026, 18:00, "
+        "האחרון: יום חמישי, 17 בדצמבר 2026, 18:00",
+        "• מקום: חדר 2",
+        "• מקומות: 20",
+        "• מיועד: מסלול שכירים",
+        "• בהרשמה מראש",
+    ):
         assert line in summary, line
     assert chat.effects_of(CreateEvent) == []  # nothing until confirmed
     chat.click("כן, להוסיף")
-    assert chat.effects_of(CreateEvent) == [CreateEvent(
-        kind="back_to_work",
-        titles={"he": "חזרה לעולם העבודה – מחזור חורף"},
-        sessions=tuple(NewSessionSpec(at(day, 18), "חדר 2") for day in (3, 10, 17)),
-        capacity=20, track="employees", signup_required=True,
-    )]
+    assert chat.effects_of(CreateEvent) == [
+        CreateEvent(
+            kind="back_to_work",
+            titles={"he": "חזרה לעולם העבודה – מחזור חורף"},
+            sessions=tuple(NewSessionSpec(at(day, 18), "חדר 2") for day in (3, 10, 17)),
+            capacity=20,
+            track="employees",
+            signup_required=True,
+        )
+    ]
     assert chat.buttons() == STAFF_MENU  # back to what staff can do
 
 
@@ -167,8 +190,9 @@ def test_the_list_shows_the_centers_upcoming_events_with_seats_and_waiting_list(
     text = chat.last_text()
     assert "האירועים הקרובים במרכז כפר סבא:" in text
     assert "• סדנת פתיחה – יום חמישי, 3 בדצמבר 2026, 09:00, room 2 (רשומים: 12 מתוך 20)" in text
-    assert ("• נטוורקינג – יום שישי, 11 בדצמבר 2026, 10:00, room 2 (רשומים: 10 מתוך 10, ברשימת המתנה: 3)"
-            in text)
+    assert (
+        "• נטוורקינג – יום שישי, 11 בדצמבר 2026, 10:00, room 2 (רשומים: 10 מתוך 10, ברשימת המתנה: 3)" in text
+    )
     assert "• ג'וב קלאב – יום ראשון, 6 בדצמבר 2026, 17:00, room 2 (כניסה חופשית)" in text
     assert text.index("סדנת פתיחה") < text.index("ג'וב קלאב") < text.index("נטוורקינג")  # by date
     assert "כנס חשיפה" not in text  # another center's
@@ -200,9 +224,7 @@ def test_moving_a_multi_meeting_workshop_moves_every_meeting_by_the_same_days() 
     chat.click("כן, לשמור")
     [edit] = chat.effects_of(EditEvent)
     assert edit.event == "e7" and edit.capacity is None and not edit.clear_capacity
-    assert edit.sessions == tuple(
-        NewSessionSpec(at(day, 9), "room 2", at(day, 12)) for day in (7, 14, 21)
-    )
+    assert edit.sessions == tuple(NewSessionSpec(at(day, 9), "room 2", at(day, 12)) for day in (7, 14, 21))
 
 
 def test_a_new_time_applies_to_every_meeting_and_keeps_their_length() -> None:
@@ -258,7 +280,8 @@ def test_what_the_shell_did_is_said_in_the_staff_members_words() -> None:
         return FlowChat(lang=lang).text_of(reply)
 
     assert said(StaffResult("create", "done", "סדנה", at(3, 18))) == (
-        "✅ נוסף: סדנה, יום חמישי, 3 בדצמבר 2026, 18:00. משתתפי המרכז כבר יכולים להירשם.")
+        "✅ נוסף: סדנה, יום חמישי, 3 בדצמבר 2026, 18:00. משתתפי המרכז כבר יכולים להירשם."
+    )
     cancelled = said(StaffResult("cancel", "done", "X", at(3, 18), 2), "en")
     assert "The 2 people who signed up will be told" in cancelled
     assert "Nobody was signed up" in said(StaffResult("cancel", "done", "X", at(3, 18)), "en")
@@ -290,8 +313,9 @@ def test_each_role_finds_what_the_program_allows_it_and_the_setting_decides() ->
     assert promoter.buttons() == [REQUESTS]  # requests for all staff, decisions for managers
     router = staff(ROUTER).send("/staff")
     assert router.buttons() == [*EVENT_TASKS, REQUESTS]
-    kfar_saba = replace(PROGRAM.centers[1], staff=StaffRules(event_roles=("manager", "promoter"),
-                                                             handoff_roles=("manager",)))
+    kfar_saba = replace(
+        PROGRAM.centers[1], staff=StaffRules(event_roles=("manager", "promoter"), handoff_roles=("manager",))
+    )
     assert kfar_saba.slug == "kfar-saba"
     program = replace(PROGRAM, centers=(PROGRAM.centers[0], kfar_saba, *PROGRAM.centers[2:]))
     assert staff(PROMOTER, program=program).send("/staff").buttons() == EVENT_TASKS

@@ -23,14 +23,24 @@ MANAGER = PersonFacts(channel="telegram", role="manager", staff_center="kfar-sab
 PROMOTER = replace(MANAGER, role="promoter")
 PARTICIPANT = PersonFacts(channel="telegram", outcome="eligible", center="kfar-saba")
 
-RONIT = HandoffFacts("h1", "רונית", START - timedelta(hours=3), "+972501234567", "telegram", "kfar-saba",
-                     "prescreen", "age")
+RONIT = HandoffFacts(
+    "h1", "רונית", START - timedelta(hours=3), "+972501234567", "telegram", "kfar-saba", "prescreen", "age"
+)
 NEWCOMER = HandoffFacts("h2", "", START - timedelta(hours=1), None, "whatsapp", None)
 AMAL = HandoffFacts("h3", "אמל", START - timedelta(hours=5), None, "telegram", "modiin", "menu", "item")
-DANA = DecisionFacts("d1", "דנה", START - timedelta(days=1), ("age_below", "special_circumstances"),
-                     date(2026, 11, 27), None, "kfar-saba", answers={"age": 43})
-OLGA = DecisionFacts("d2", "Ольга", START - timedelta(days=2), ("experience_low",), date(2026, 11, 25), None,
-                     "modiin")
+DANA = DecisionFacts(
+    "d1",
+    "דנה",
+    START - timedelta(days=1),
+    ("age_below", "special_circumstances"),
+    date(2026, 11, 27),
+    None,
+    "kfar-saba",
+    answers={"age": 43},
+)
+OLGA = DecisionFacts(
+    "d2", "Ольга", START - timedelta(days=2), ("experience_low",), date(2026, 11, 25), None, "modiin"
+)
 QUEUE = StaffQueue((RONIT, NEWCOMER, AMAL), (DANA, OLGA))
 
 
@@ -39,8 +49,12 @@ class QueueChat(FlowChat):
     queue: StaffQueue = field(default_factory=lambda: QUEUE)
 
     def feed(self, inp: Input) -> FlowChat:
-        ctx = Context(program=self.program, lexicon=CATALOGS, person=self.person,  # type: ignore[arg-type]
-                      staff_queue=self.queue)
+        ctx = Context(
+            program=self.program,
+            lexicon=CATALOGS,
+            person=self.person,  # type: ignore[arg-type]
+            staff_queue=self.queue,
+        )
         sprint = step(self.state, inp, self.now, ctx)
         self.state = State.from_json(sprint.state.to_json())
         self.last_batch = [r for r in sprint.replies if isinstance(r, Reply)]
@@ -83,8 +97,9 @@ def test_a_note_is_kept_and_not_yet_changes_nothing() -> None:
 def test_no_requests_says_so_and_many_show_the_longest_waiting() -> None:
     chat = staff(queue=StaffQueue()).send("/staff").click("בקשות לשיחה")
     assert "אין כרגע בקשות פתוחות לשיחה במרכז כפר סבא" in chat.last_text()
-    many = tuple(replace(RONIT, ref=f"h{i}", name=f"n{i}", asked_at=START - timedelta(minutes=i))
-                 for i in range(12))
+    many = tuple(
+        replace(RONIT, ref=f"h{i}", name=f"n{i}", asked_at=START - timedelta(minutes=i)) for i in range(12)
+    )
     chat = staff(queue=StaffQueue(many)).send("/staff").click("בקשות לשיחה")
     assert "מוצגים כאן 10 הראשונים בתור" in chat.last_text()
     assert [b.split(" – ")[0] for b in chat.buttons()] == [f"n{i}" for i in range(11, 1, -1)]
@@ -132,11 +147,20 @@ def test_what_the_shell_did_is_said_in_the_staff_members_words() -> None:
 # ---- what the participant reads ------------------------------------------------------------------
 def notice(approved: bool, lang: str, conferences: int = 2) -> Reply:
     data = {
-        "decision": "d1", "approved": approved, "name": "Dana", "center": "kfar-saba",
+        "decision": "d1",
+        "approved": approved,
+        "name": "Dana",
+        "center": "kfar-saba",
         "reasons": ["age_below", "special_circumstances"],
-        "conferences": [{"ref": f"e{i}", "title": "x", "place": "אולם",
-                         "when": datetime(2026, 12, 2 + i, 18, tzinfo=TZ).isoformat()}
-                        for i in range(conferences)],
+        "conferences": [
+            {
+                "ref": f"e{i}",
+                "title": "x",
+                "place": "אולם",
+                "when": datetime(2026, 12, 2 + i, 18, tzinfo=TZ).isoformat(),
+            }
+            for i in range(conferences)
+        ],
     }
     ctx = Context(program=PROGRAM, lexicon=CATALOGS, person=PersonFacts())
     sprint = decision_sprint(State(lang=lang), data, START, ctx, FLOWS)
@@ -168,19 +192,42 @@ def test_the_approved_notice_without_conferences_says_the_team_will_send_the_dat
 
 
 # ---- nothing a staff member types breaks the flows ----------------------------------------------
-WORDS = ["/staff", "צוות", "בקשות", "1", "2", "3", "כן", "לא", "תפריט", "חזרה", "טיפלתי", "דיברנו", "", "😀",
-         "x" * 600, "g:back", "g:staff"]
+WORDS = [
+    "/staff",
+    "צוות",
+    "בקשות",
+    "1",
+    "2",
+    "3",
+    "כן",
+    "לא",
+    "תפריט",
+    "חזרה",
+    "טיפלתי",
+    "דיברנו",
+    "",
+    "😀",
+    "x" * 600,
+    "g:back",
+    "g:staff",
+]
 
 
 @settings(max_examples=60, deadline=None)
 @given(
     role=st.sampled_from(["manager", "router", "promoter", "participant"]),
     center=st.sampled_from([None, "kfar-saba", "modiin"]),
-    moves=st.lists(st.one_of(st.sampled_from(WORDS).map(lambda w: ("text", w)),
-                             st.integers(0, 8).map(lambda i: ("press", str(i)))), max_size=14),
+    moves=st.lists(
+        st.one_of(
+            st.sampled_from(WORDS).map(lambda w: ("text", w)),
+            st.integers(0, 8).map(lambda i: ("press", str(i))),
+        ),
+        max_size=14,
+    ),
 )
-def test_random_staff_input_never_breaks_the_queue_flows(role: str, center: str | None,
-                                                         moves: list[tuple[str, str]]) -> None:
+def test_random_staff_input_never_breaks_the_queue_flows(
+    role: str, center: str | None, moves: list[tuple[str, str]]
+) -> None:
     chat = QueueChat(person=PersonFacts(channel="telegram", role=role, staff_center=center))
     chat.send("/staff")
     for kind, value in moves:

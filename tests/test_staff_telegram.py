@@ -25,11 +25,10 @@ pytestmark = pytest.mark.app(telegram=True)
 MANAGER, PROMOTER, RONIT = 2001, 2002, 1001
 
 
-
-
 def make_staff(app: App, user_id: int, role: str, center: str = "kfar-saba") -> None:
-    args = argparse.Namespace(action="add", channel="telegram", external_id=str(user_id), role=role,
-                              center=center, name=None)
+    args = argparse.Namespace(
+        action="add", channel="telegram", external_id=str(user_id), role=role, center=center, name=None
+    )
     assert staff_command(app, args) == 0
 
 
@@ -75,7 +74,8 @@ def test_a_manager_adds_moves_and_cancels_an_event_and_a_participant_signs_up_an
     assert "נרשמתם לנטוורקינג מורחב" in ronit.text()
     assert [s.document["filename"] for s in ronit.last if s.document] == [f"midway-e{event.id}.ics"]
     assert local_times(job_rows(app, kind="reminder", person_id=ronit_id)) == [
-        at(2026, 12, 2, 18).replace(tzinfo=None), at(2026, 12, 3, 16).replace(tzinfo=None),
+        at(2026, 12, 2, 18).replace(tzinfo=None),
+        at(2026, 12, 3, 16).replace(tzinfo=None),
     ]
 
     # the manager sees the sign-up, then moves the event a week on: the reminders move with it
@@ -88,7 +88,8 @@ def test_a_manager_adds_moves_and_cancels_an_event_and_a_participant_signs_up_an
     assert "✅ עודכן: נטוורקינג מורחב, יום חמישי, 10 בדצמבר 2026, 18:00" in dana.text()
     pending = [r for r in job_rows(app, kind="reminder", person_id=ronit_id) if r.state == "pending"]
     assert local_times(pending) == [
-        at(2026, 12, 9, 18).replace(tzinfo=None), at(2026, 12, 10, 16).replace(tzinfo=None),
+        at(2026, 12, 9, 18).replace(tzinfo=None),
+        at(2026, 12, 10, 16).replace(tzinfo=None),
     ]
     # and Ronit is told, with a calendar file for the new date
     before = len(fake_telegram.sent_to(RONIT))

@@ -87,11 +87,21 @@ def count(s: Session, model: type, *where: object) -> int:
     return s.scalar(select(func.count()).select_from(model).where(*where)) or 0  # type: ignore[arg-type]
 
 
-PROFILE = UpdateProfile({
-    "display_name": "רונית", "birth_year": 1968, "city": "כפר סבא", "center": "kfar-saba",
-    "out_of_work": "3_12_months", "job_share": 0.5, "experience_years": 25, "able_to_work": True,
-    "willing_to_attend": True, "recruitment_source": "friend", "phone": "+972501234567",
-})
+PROFILE = UpdateProfile(
+    {
+        "display_name": "רונית",
+        "birth_year": 1968,
+        "city": "כפר סבא",
+        "center": "kfar-saba",
+        "out_of_work": "3_12_months",
+        "job_share": 0.5,
+        "experience_years": 25,
+        "able_to_work": True,
+        "willing_to_attend": True,
+        "recruitment_source": "friend",
+        "phone": "+972501234567",
+    }
+)
 
 
 # ---- schema ----------------------------------------------------------------------------------
@@ -122,7 +132,8 @@ def test_a_redelivered_message_is_recognised_and_the_first_row_kept(db: Database
     with db.transaction() as s:
         rows = s.scalars(select(InboundMessage).order_by(InboundMessage.id)).all()
         assert [(r.channel, r.platform_message_id, r.kind) for r in rows] == [
-            ("telegram", "42", "text"), ("whatsapp", "42", "text"),
+            ("telegram", "42", "text"),
+            ("whatsapp", "42", "text"),
         ]
         assert rows[0].received_at == NOW
 
@@ -167,10 +178,19 @@ def test_conversation_state_round_trips_exactly(db: Database) -> None:
         lang="he",
         seq=7,
         frames=[
-            Frame("prescreen", node="age", history=["consent", "name"], answers={
-                "consent": "yes", "name": "רונית כהן-לוי", "city": {"text": "כפר סבא", "center": None},
-                "_groups": ["haredi", "single_parent"], "share": 0.5, "nested": {"a": [1, {"b": "ג"}]},
-            }),
+            Frame(
+                "prescreen",
+                node="age",
+                history=["consent", "name"],
+                answers={
+                    "consent": "yes",
+                    "name": "רונית כהן-לוי",
+                    "city": {"text": "כפר סבא", "center": None},
+                    "_groups": ["haredi", "single_parent"],
+                    "share": 0.5,
+                    "nested": {"a": [1, {"b": "ג"}]},
+                },
+            ),
             Frame("menu", node="item", answers={"can_continue": True}),
         ],
         last_active=NOW,
@@ -195,8 +215,12 @@ def test_conversation_state_round_trips_exactly(db: Database) -> None:
 # ---- effects ---------------------------------------------------------------------------------
 def test_save_answer_keeps_raw_text_and_value(db: Database) -> None:
     person_id = new_person(db)
-    apply(db, person_id, SaveAnswer("prescreen", "age", "בן 57", {"age": 57, "birth_year": 1969}),
-          SaveAnswer("prescreen", "groups", "1,2", ["haredi", "disability"]))
+    apply(
+        db,
+        person_id,
+        SaveAnswer("prescreen", "age", "בן 57", {"age": 57, "birth_year": 1969}),
+        SaveAnswer("prescreen", "groups", "1,2", ["haredi", "disability"]),
+    )
     with db.transaction() as s:
         answers = s.scalars(select(Answer).order_by(Answer.id)).all()
         assert [(a.flow, a.question, a.raw_text, a.value) for a in answers] == [
@@ -215,10 +239,17 @@ def test_update_profile_fills_person_and_profile(db: Database) -> None:
         kfar_saba = repo.center_id(s, "kfar-saba")
         assert person is not None and profile is not None
         assert (person.display_name, person.phone, person.center_id) == ("רונית", "+972501234567", kfar_saba)
-        assert (profile.birth_year, profile.city, profile.center_id, profile.out_of_work, profile.job_share,
-                profile.experience_years, profile.able_to_work, profile.willing_to_attend,
-                profile.recruitment_source) == (
-            1968, "כפר סבא", kfar_saba, "3_12_months", 0.5, 25, True, True, "friend")
+        assert (
+            profile.birth_year,
+            profile.city,
+            profile.center_id,
+            profile.out_of_work,
+            profile.job_share,
+            profile.experience_years,
+            profile.able_to_work,
+            profile.willing_to_attend,
+            profile.recruitment_source,
+        ) == (1968, "כפר סבא", kfar_saba, "3_12_months", 0.5, 25, True, True, "friend")
         assert profile.joined_at is None and profile.updated_at == NOW
 
 
@@ -242,7 +273,8 @@ def test_an_eligible_outcome_records_it_and_sets_joined_at(db: Database) -> None
         outcomes = s.scalars(select(PrescreenOutcome).order_by(PrescreenOutcome.id)).all()
         kfar_saba = repo.center_id(s, "kfar-saba")
         assert [(o.outcome, o.center_id, o.decided_at) for o in outcomes] == [
-            ("eligible", kfar_saba, NOW), ("eligible", kfar_saba, LATER),
+            ("eligible", kfar_saba, NOW),
+            ("eligible", kfar_saba, LATER),
         ]
         profile = s.get(ParticipantProfile, person_id)
         assert profile is not None and profile.joined_at == NOW
@@ -256,15 +288,25 @@ def test_an_eligible_outcome_records_it_and_sets_joined_at(db: Database) -> None
 def test_a_borderline_outcome_waits_for_the_manager(db: Database) -> None:
     person_id = new_person(db)
     due = date(2026, 11, 25)
-    apply(db, person_id, PROFILE,
-          RecordOutcome("manager_decision", "kfar-saba", reasons=("age_margin",), decision_due=due))
+    apply(
+        db,
+        person_id,
+        PROFILE,
+        RecordOutcome("manager_decision", "kfar-saba", reasons=("age_margin",), decision_due=due),
+    )
     with db.transaction() as s:
         outcome = s.scalars(select(PrescreenOutcome)).one()
         decision = s.scalars(select(ManagerDecision)).one()
         assert outcome.outcome == "manager_decision" and outcome.reasons == ["age_margin"]
-        assert (decision.person_id, decision.outcome_id, decision.center_id, decision.status, decision.due_by,
-                decision.reasons, decision.created_at) == (
-            person_id, outcome.id, repo.center_id(s, "kfar-saba"), "pending", due, ["age_margin"], NOW)
+        assert (
+            decision.person_id,
+            decision.outcome_id,
+            decision.center_id,
+            decision.status,
+            decision.due_by,
+            decision.reasons,
+            decision.created_at,
+        ) == (person_id, outcome.id, repo.center_id(s, "kfar-saba"), "pending", due, ["age_margin"], NOW)
         profile = s.get(ParticipantProfile, person_id)
         assert profile is not None and profile.joined_at is None
 
@@ -275,7 +317,11 @@ def test_not_eligible_keeps_reasons_and_referral(db: Database) -> None:
     with db.transaction() as s:
         outcome = s.scalars(select(PrescreenOutcome)).one()
         assert (outcome.outcome, outcome.center_id, outcome.reasons, outcome.referral_suggested) == (
-            "not_eligible", None, ["age"], True)
+            "not_eligible",
+            None,
+            ["age"],
+            True,
+        )
         assert count(s, ManagerDecision) == 0
 
 
@@ -429,32 +475,69 @@ def test_delete_my_data_erases_the_person_and_everything_about_them(db: Database
             for n in range(2):
                 assert repo.record_inbound(s, "telegram", f"{who}-{n}", "text", NOW, person_id=who)
             repo.save_state(s, who, State(frames=[Frame("prescreen", node="age")]), NOW)
-            outbox.record_outbound(s, person_id=who, channel="whatsapp", kind="reply", status="queued",
-                                   now=NOW, platform_message_id=f"SM{who}")
-        apply(db, who, SaveAnswer("prescreen", "name", "רונית", "רונית"), RequestHandoff(None, None),
-              UpdateProfile({**PROFILE.fields, "phone": f"+97250{who:07d}"}),
-              RecordOutcome("eligible", "kfar-saba"),
-              RecordOutcome("manager_decision", "tel-aviv", ("age_margin",), decision_due=date(2026, 11, 25)))
+            outbox.record_outbound(
+                s,
+                person_id=who,
+                channel="whatsapp",
+                kind="reply",
+                status="queued",
+                now=NOW,
+                platform_message_id=f"SM{who}",
+            )
+        apply(
+            db,
+            who,
+            SaveAnswer("prescreen", "name", "רונית", "רונית"),
+            RequestHandoff(None, None),
+            UpdateProfile({**PROFILE.fields, "phone": f"+97250{who:07d}"}),
+            RecordOutcome("eligible", "kfar-saba"),
+            RecordOutcome("manager_decision", "tel-aviv", ("age_margin",), decision_due=date(2026, 11, 25)),
+        )
     with db.transaction() as s:  # an event sign-up (with its reminders), a meeting, a staff task
         from storage import events, homework
         from storage.models import StaffTask
 
         program = load_program(None)
-        event = events.create_event(s, center="kfar-saba", kind="opening_workshop", titles={"he": "סדנה"},
-                                    sessions=[events.NewSession(NOW + timedelta(days=7))], capacity=5,
-                                    now=NOW)
+        event = events.create_event(
+            s,
+            center="kfar-saba",
+            kind="opening_workshop",
+            titles={"he": "סדנה"},
+            sessions=[events.NewSession(NOW + timedelta(days=7))],
+            capacity=5,
+            now=NOW,
+        )
         for who in (person_id, keeper_id):
             assert events.sign_up(s, who, event.id, NOW, program)[0] == "confirmed"
-            events.create_meeting(s, person_id=who, promoter="Dana", starts_at=NOW + timedelta(days=3),
-                                  place="room 2", kind="personal", now=NOW, program=program)
+            events.create_meeting(
+                s,
+                person_id=who,
+                promoter="Dana",
+                starts_at=NOW + timedelta(days=3),
+                place="room 2",
+                kind="personal",
+                now=NOW,
+                program=program,
+            )
             s.add(StaffTask(person_id=who, kind="call", reason="test", status="open", created_at=NOW))
-            homework.assign(s, person_id=who, kind="free", text="לספר לחבר שאני מחפשת עבודה",
-                            due=(NOW + timedelta(days=7)).date(), now=NOW, program=program)
+            homework.assign(
+                s,
+                person_id=who,
+                kind="free",
+                text="לספר לחבר שאני מחפשת עבודה",
+                due=(NOW + timedelta(days=7)).date(),
+                now=NOW,
+                program=program,
+            )
     with db.transaction() as s:
         before = dependents(s, person_id)
         assert all(before.values()), before  # every table that can hold the person does
         assert {name.split(".")[0] for name in before} == set(Base.metadata.tables) - {
-            "centers", "events", "event_sessions", "hosted_files"}  # hosted files: an event's .ics, no one's
+            "centers",
+            "events",
+            "event_sessions",
+            "hosted_files",
+        }  # hosted files: an event's .ics, no one's
 
     with db.transaction() as s:
         person = s.get(Person, person_id)
@@ -475,7 +558,8 @@ def table_added_later(db: Database) -> Iterator[Table]:
     """A table a later feature might add, with a person column under a name of its own (and no
     `ON DELETE CASCADE` to lean on: the database refuses to delete a person it still refers to)."""
     table = Table(
-        "homework_notes", Base.metadata,
+        "homework_notes",
+        Base.metadata,
         Column("id", Integer, primary_key=True),
         Column("participant_id", ForeignKey("people.id"), nullable=False),
         Column("note", String(40)),
@@ -510,19 +594,29 @@ def test_every_table_where_a_key_holds_the_person_says_how_two_people_become_one
     assert person_links.one_per_person() == set(repo.SETTLED_FIRST)
     later = MetaData()
     Table("people", later, Column("id", Integer, primary_key=True))
-    Table("survey_answers", later, Column("id", Integer, primary_key=True),
-          Column("quarter", String(7)), Column("person_id", ForeignKey("people.id")),
-          UniqueConstraint("quarter", "person_id"))
-    Table("notes", later, Column("id", Integer, primary_key=True),
-          Column("person_id", ForeignKey("people.id")))
+    Table(
+        "survey_answers",
+        later,
+        Column("id", Integer, primary_key=True),
+        Column("quarter", String(7)),
+        Column("person_id", ForeignKey("people.id")),
+        UniqueConstraint("quarter", "person_id"),
+    )
+    Table(
+        "notes", later, Column("id", Integer, primary_key=True), Column("person_id", ForeignKey("people.id"))
+    )
     assert person_links.one_per_person(later) == {"survey_answers"}  # a new one would fail the check above
 
 
 # ---- staff: manager decisions ----------------------------------------------------------------
 def borderline(db: Database, external_id: str, center: str, due: date) -> int:
     person_id = new_person(db, external_id)
-    apply(db, person_id, UpdateProfile({**PROFILE.fields, "center": center, "phone": None}),
-          RecordOutcome("manager_decision", center, ("age_margin",), decision_due=due))
+    apply(
+        db,
+        person_id,
+        UpdateProfile({**PROFILE.fields, "center": center, "phone": None}),
+        RecordOutcome("manager_decision", center, ("age_margin",), decision_due=due),
+    )
     return person_id
 
 
@@ -543,17 +637,25 @@ def test_approving_a_decision_makes_the_person_a_participant(db: Database) -> No
         decision_id = decision.id
         assert person.id == person_id
     with db.transaction() as s:
-        decided = repo.decide(s, decision_id, approve=True, by="Dana (manager)", note="experience abroad",
-                              now=LATER)
+        decided = repo.decide(
+            s, decision_id, approve=True, by="Dana (manager)", note="experience abroad", now=LATER
+        )
         assert decided.status == "approved"
     with db.transaction() as s:
         decision = s.get(ManagerDecision, decision_id)
         assert decision is not None
         assert (decision.status, decision.decided_at, decision.decided_by, decision.note) == (
-            "approved", LATER, "Dana (manager)", "experience abroad")
+            "approved",
+            LATER,
+            "Dana (manager)",
+            "experience abroad",
+        )
         latest = s.scalars(select(PrescreenOutcome).order_by(PrescreenOutcome.id.desc())).first()
         assert latest is not None and (latest.outcome, latest.center_id, latest.decided_at) == (
-            "eligible", decision.center_id, LATER)
+            "eligible",
+            decision.center_id,
+            LATER,
+        )
         profile = s.get(ParticipantProfile, person_id)
         assert profile is not None and profile.joined_at == LATER
         assert repo.pending_decisions(s) == []
@@ -576,7 +678,6 @@ def test_rejecting_a_decision_and_deciding_an_unknown_one(db: Database) -> None:
         assert profile is not None and profile.joined_at is None
     with pytest.raises(LookupError), db.transaction() as s:
         repo.decide(s, 999_999, approve=True, by="Dana", note=None, now=LATER)
-
 
 
 def test_two_managers_deciding_at_once_decide_once(db: Database) -> None:
@@ -609,6 +710,7 @@ def test_two_managers_deciding_at_once_decide_once(db: Database) -> None:
         assert decision is not None and (decision.status, decision.decided_by) == ("approved", "Dana")
         outcomes = s.scalars(select(PrescreenOutcome.outcome).order_by(PrescreenOutcome.id)).all()
         assert outcomes == ["manager_decision", "eligible"]
+
 
 # ---- centers ---------------------------------------------------------------------------------
 def test_sync_centers_creates_the_shipped_centers_once(db_url: str) -> None:

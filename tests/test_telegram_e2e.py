@@ -48,8 +48,11 @@ pytestmark = pytest.mark.app(telegram=True)
 # ---- reading the database --------------------------------------------------------------------
 def person_row(app: App, user_id: int) -> Person:
     with app.db.transaction() as s:
-        identity = s.scalar(select(ChannelIdentity).where(
-            ChannelIdentity.channel == "telegram", ChannelIdentity.external_id == str(user_id)))
+        identity = s.scalar(
+            select(ChannelIdentity).where(
+                ChannelIdentity.channel == "telegram", ChannelIdentity.external_id == str(user_id)
+            )
+        )
         assert identity is not None, f"no person for Telegram user {user_id}"
         person = s.get(Person, identity.person_id)
         assert person is not None
@@ -58,8 +61,13 @@ def person_row(app: App, user_id: int) -> Person:
 
 def rows(app: App, model: type[T], person_id: int) -> list[T]:
     with app.db.transaction() as s:
-        return list(s.scalars(select(model).where(model.person_id == person_id)  # type: ignore[attr-defined]
-                              .order_by(*model.__mapper__.primary_key)))  # type: ignore[attr-defined]
+        return list(
+            s.scalars(
+                select(model)
+                .where(model.person_id == person_id)  # type: ignore[attr-defined]
+                .order_by(*model.__mapper__.primary_key)
+            )
+        )  # type: ignore[attr-defined]
 
 
 def answers(app: App, person_id: int) -> list[tuple[str, str, object]]:
@@ -89,9 +97,19 @@ def begin(person: TgPerson) -> TgPerson:
     return person.send("שלום").click("כן, נתחיל")
 
 
-HE_TYPED = {"name": "רונית", "age": "1968", "city": "כפר סבא", "willing": "כן", "out_of_work": "3 חודשים",
-            "job_share": "חצי משרה", "experience": "25", "able": "כן", "groups": "אף אחד מאלה",
-            "source": "חבר מביא חבר", "summary": "כן"}
+HE_TYPED = {
+    "name": "רונית",
+    "age": "1968",
+    "city": "כפר סבא",
+    "willing": "כן",
+    "out_of_work": "3 חודשים",
+    "job_share": "חצי משרה",
+    "experience": "25",
+    "able": "כן",
+    "groups": "אף אחד מאלה",
+    "source": "חבר מביא חבר",
+    "summary": "כן",
+}
 
 
 def type_answers(person: TgPerson, **changes: str) -> TgPerson:
@@ -134,7 +152,8 @@ def test_eligible_in_hebrew_with_buttons_typing_and_the_contact_button(
     assert "מספר הטלפון" in phone_question.text
     assert phone_question.inline == []  # one keyboard per message: the reply keyboard
     assert phone_question.keyboard == [
-        {"text": "📞 שיתוף מספר הטלפון", "request_contact": True}, {"text": "בלי טלפון כרגע"},
+        {"text": "📞 שיתוף מספר הטלפון", "request_contact": True},
+        {"text": "בלי טלפון כרגע"},
     ]
     ronit.share_contact("972501234567")  # Telegram sends the number without "+"
 
@@ -158,8 +177,19 @@ def test_eligible_in_hebrew_with_buttons_typing_and_the_contact_button(
     assert (outcome.outcome, center_slug(app, outcome.center_id)) == ("eligible", "kfar-saba")
     assert outcome.reasons == []
     assert [a.question for a in rows(app, Answer, person.id)] == [
-        "consent", "name", "age", "city", "willing", "out_of_work", "job_share", "experience", "able",
-        "groups", "source", "summary", "phone",
+        "consent",
+        "name",
+        "age",
+        "city",
+        "willing",
+        "out_of_work",
+        "job_share",
+        "experience",
+        "able",
+        "groups",
+        "source",
+        "summary",
+        "phone",
     ]
     assert rows(app, ManagerDecision, person.id) == []
 
@@ -184,7 +214,8 @@ def test_not_eligible_at_30_hears_why_and_where_else_to_turn_and_can_ask_for_rev
     person = person_row(app, 1002)
     outcomes = rows(app, PrescreenOutcome, person.id)
     assert [(o.outcome, o.reasons) for o in outcomes] == [
-        ("not_eligible", ["age_below"]), ("manager_decision", ["special_circumstances", "age_below"]),
+        ("not_eligible", ["age_below"]),
+        ("manager_decision", ["special_circumstances", "age_below"]),
     ]
     [decision] = rows(app, ManagerDecision, person.id)
     assert (decision.status, decision.due_by, decision.outcome_id) == ("pending", DUE, outcomes[1].id)
@@ -226,8 +257,19 @@ def test_a_whole_pre_screen_in_english(telegram: TelegramBot, app: App) -> None:
     ruth.send("hello")
     assert "Midway" in ruth.text() and ruth.buttons()[:2] == ["Yes, let's start", "Not now"]
     ruth.click("Yes, let's start")
-    for answer in ("Ruth", "57", "Holon", "yes", "3 months", "half", "25", "yes", "none of these", "friend",
-                   "yes"):
+    for answer in (
+        "Ruth",
+        "57",
+        "Holon",
+        "yes",
+        "3 months",
+        "half",
+        "25",
+        "yes",
+        "none of these",
+        "friend",
+        "yes",
+    ):
         ruth.send(answer)
     assert "So that the team can contact you" in ruth.text()
     assert [b["text"] for b in ruth.last[-1].keyboard] == ["📞 Share my phone number", "No phone for now"]
@@ -342,8 +384,11 @@ def test_a_person_who_blocked_the_bot_is_logged_without_their_id_and_others_are_
     blocked = telegram.person(4242424)
     blocked.send("שלום")
     assert blocked.last == []
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING
-                and r.name == "bot.channels.telegram"]
+    warnings = [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno == logging.WARNING and r.name == "bot.channels.telegram"
+    ]
     assert warnings and all("4242424" not in w for w in warnings)
     assert "blocked" in warnings[0]
 
@@ -375,12 +420,21 @@ def test_long_replies_are_split_at_line_breaks_with_the_buttons_on_the_last_part
     telegram: TelegramBot, app: App
 ) -> None:
     lines = [f"{i:03d} " + "x" * 96 for i in range(100)]  # 100 lines of 100 characters
-    reply = Reply(parts=(Msg("common.raw", {"text": "\n".join(lines)}),),
-                  choices=(Choice("1:yes", Msg("common.yes")), Choice("1:no", Msg("common.no"))))
-    document = Document("meeting.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar",
-                        caption=Msg("common.raw", {"text": "Your meeting"}))
-    telegram.run(send_delivery(telegram.application.bot, app.catalogs, 1013,
-                               Delivery(lang="en", replies=(reply, document))))
+    reply = Reply(
+        parts=(Msg("common.raw", {"text": "\n".join(lines)}),),
+        choices=(Choice("1:yes", Msg("common.yes")), Choice("1:no", Msg("common.no"))),
+    )
+    document = Document(
+        "meeting.ics",
+        b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+        "text/calendar",
+        caption=Msg("common.raw", {"text": "Your meeting"}),
+    )
+    telegram.run(
+        send_delivery(
+            telegram.application.bot, app.catalogs, 1013, Delivery(lang="en", replies=(reply, document))
+        )
+    )
 
     sent = telegram.fake.sent_to(1013)
     parts, doc = sent[:-1], sent[-1]
@@ -388,8 +442,11 @@ def test_long_replies_are_split_at_line_breaks_with_the_buttons_on_the_last_part
     assert "\n".join(p.text for p in parts) == "\n".join(lines)
     assert [p.buttons for p in parts] == [[], [], ["Yes", "No"]]
     assert doc.text == "Your meeting"
-    assert doc.document == {"filename": "meeting.ics", "content": b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
-                            "mime_type": "text/calendar"}
+    assert doc.document == {
+        "filename": "meeting.ics",
+        "content": b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+        "mime_type": "text/calendar",
+    }
 
 
 # ---- turning updates into inputs (no server needed) ------------------------------------------
@@ -415,14 +472,22 @@ def test_updates_become_inputs_for_the_engine() -> None:
     assert inbound_of(someone_else).input == Contact("972501234567", own=False)
     assert inbound_of(fake.push_sticker(55)).input == Unsupported("sticker")
     assert inbound_of(fake.push_edited(55, "57")).input == Unsupported("edited")
-    photo = fake.push({"message": {**fake._message(55), "photo": [
-        {"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]}})
+    photo = fake.push(
+        {
+            "message": {
+                **fake._message(55),
+                "photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}],
+            }
+        }
+    )
     assert inbound_of(photo).input == Unsupported("photo")
-    voice = fake.push({"message": {**fake._message(55), "voice": {
-        "file_id": "v1", "file_unique_id": "u2", "duration": 3}}})
+    voice = fake.push(
+        {"message": {**fake._message(55), "voice": {"file_id": "v1", "file_unique_id": "u2", "duration": 3}}}
+    )
     assert inbound_of(voice).input == Unsupported("voice")
-    location = fake.push({"message": {**fake._message(55),
-                                      "location": {"latitude": 32.18, "longitude": 34.9}}})
+    location = fake.push(
+        {"message": {**fake._message(55), "location": {"latitude": 32.18, "longitude": 34.9}}}
+    )
     assert inbound_of(location).input == Unsupported("location")
 
     assert inbound_of(fake.push_group_text(-100777, 55, "שלום")) is None
@@ -450,15 +515,23 @@ def test_one_persons_updates_run_in_order_while_other_people_are_served_meanwhil
         # Ruth's first message is slow (the database is busy); her next ones must wait for it,
         # Moshe's must not
         plan = [(1001, 0, 0.05), (1001, 1, 0.0), (1002, 0, 0.0), (1001, 2, 0.0), (1002, 1, 0.0)]
-        await asyncio.gather(*(
-            processor.process_update(Update.de_json(fake.push_text(user, str(n)), None), handle(user, n, s))
-            for user, n, s in plan
-        ))
+        await asyncio.gather(
+            *(
+                processor.process_update(
+                    Update.de_json(fake.push_text(user, str(n)), None), handle(user, n, s)
+                )
+                for user, n, s in plan
+            )
+        )
 
     asyncio.run(arrive())
     assert [e for e in log if e[1] == 1001] == [
-        ("start", 1001, 0), ("end", 1001, 0), ("start", 1001, 1), ("end", 1001, 1),
-        ("start", 1001, 2), ("end", 1001, 2),
+        ("start", 1001, 0),
+        ("end", 1001, 0),
+        ("start", 1001, 1),
+        ("end", 1001, 1),
+        ("start", 1001, 2),
+        ("end", 1001, 2),
     ]
     assert log.index(("end", 1002, 1)) < log.index(("end", 1001, 0))
 

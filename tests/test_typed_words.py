@@ -19,9 +19,20 @@ from tests.test_events_flows import EventsChat
 
 # Answers that reach every question of the pre-screen in any language (typed replies are matched
 # against every language's labels), up to the phone question of an eligible person.
-ON_THE_WAY = {"consent": "1", "name": "Dana", "age": "57", "city": "Kfar Saba", "willing": "1",
-              "out_of_work": "3 months", "job_share": "1", "experience": "25", "able": "1", "groups": "5",
-              "source": "2", "summary": "1"}  # the summary: "yes, all correct"
+ON_THE_WAY = {
+    "consent": "1",
+    "name": "Dana",
+    "age": "57",
+    "city": "Kfar Saba",
+    "willing": "1",
+    "out_of_work": "3 months",
+    "job_share": "1",
+    "experience": "25",
+    "able": "1",
+    "groups": "5",
+    "source": "2",
+    "summary": "1",
+}  # the summary: "yes, all correct"
 
 
 def typed_to(lang: str, question: str, phrase: str) -> object:
@@ -37,43 +48,129 @@ def typed_to(lang: str, question: str, phrase: str) -> object:
 
 
 YES_NO = {
-    "he": [("סבבה", "yes"), ("יאללה", "yes"), ("ברור", "yes"), ("בטח שכן", "yes"), ("כמובן", "yes"),
-           ("אין בעיה", "yes"), ("נכון", "yes"), ("ממש לא", "no"), ("לא יכול", "no"), ("לא יכולה", "no")],
-    "ru": [("конечно", "yes"), ("ладно", "yes"), ("согласна", "yes"), ("разумеется", "yes"), ("угу", "yes"),
-           ("да нет", "no"), ("нет, конечно", "no"), ("не могу", "no"), ("неа", "no")],
-    "ar": [("أكيد", "yes"), ("اكيد", "yes"), ("تمام", "yes"), ("ماشي", "yes"), ("ايوا", "yes"),
-           ("يلا", "yes"), ("بسيدر", "yes"), ("لأ", "no"), ("ما بقدر", "no"),
-           ("مش قادرة", "no"), ("أبدًا", "no")],
-    "en": [("of course", "yes"), ("alright", "yes"), ("yup", "yes"), ("absolutely", "yes"), ("nah", "no"),
-           ("not really", "no"), ("I can't", "no")],
+    "he": [
+        ("סבבה", "yes"),
+        ("יאללה", "yes"),
+        ("ברור", "yes"),
+        ("בטח שכן", "yes"),
+        ("כמובן", "yes"),
+        ("אין בעיה", "yes"),
+        ("נכון", "yes"),
+        ("ממש לא", "no"),
+        ("לא יכול", "no"),
+        ("לא יכולה", "no"),
+    ],
+    "ru": [
+        ("конечно", "yes"),
+        ("ладно", "yes"),
+        ("согласна", "yes"),
+        ("разумеется", "yes"),
+        ("угу", "yes"),
+        ("да нет", "no"),
+        ("нет, конечно", "no"),
+        ("не могу", "no"),
+        ("неа", "no"),
+    ],
+    "ar": [
+        ("أكيد", "yes"),
+        ("اكيد", "yes"),
+        ("تمام", "yes"),
+        ("ماشي", "yes"),
+        ("ايوا", "yes"),
+        ("يلا", "yes"),
+        ("بسيدر", "yes"),
+        ("لأ", "no"),
+        ("ما بقدر", "no"),
+        ("مش قادرة", "no"),
+        ("أبدًا", "no"),
+    ],
+    "en": [
+        ("of course", "yes"),
+        ("alright", "yes"),
+        ("yup", "yes"),
+        ("absolutely", "yes"),
+        ("nah", "no"),
+        ("not really", "no"),
+        ("I can't", "no"),
+    ],
 }
 SHARE = {
-    "he": [("מישרה מלאה", "1.0"), ("פול טיים", "1.0"), ("חצי מישרה", "0.5"), ("3/4 משרה", "0.75"),
-           ("חצי יום", "0.5")],
-    "ru": [("на полную ставку", "1.0"), ("полный день", "1.0"), ("пол ставки", "0.5"),
-           ("на полставки", "0.5"), ("три четверти", "0.75")],
-    "ar": [("دوام كامل", "1.0"), ("فول تايم", "1.0"), ("نص دوام", "0.5"), ("نصف دوام", "0.5"),
-           ("ربع دوام", "0.25"), ("ثلث دوام", "0.33"), ("تلت دوام", "0.33"), ("تلات ارباع دوام", "0.75")],
+    "he": [
+        ("מישרה מלאה", "1.0"),
+        ("פול טיים", "1.0"),
+        ("חצי מישרה", "0.5"),
+        ("3/4 משרה", "0.75"),
+        ("חצי יום", "0.5"),
+    ],
+    "ru": [
+        ("на полную ставку", "1.0"),
+        ("полный день", "1.0"),
+        ("пол ставки", "0.5"),
+        ("на полставки", "0.5"),
+        ("три четверти", "0.75"),
+    ],
+    "ar": [
+        ("دوام كامل", "1.0"),
+        ("فول تايم", "1.0"),
+        ("نص دوام", "0.5"),
+        ("نصف دوام", "0.5"),
+        ("ربع دوام", "0.25"),
+        ("ثلث دوام", "0.33"),
+        ("تلت دوام", "0.33"),
+        ("تلات ارباع دوام", "0.75"),
+    ],
     "en": [("full-time", "1.0"), ("half time", "0.5"), ("three quarters", "0.75"), ("3/4", "0.75")],
 }
 SOURCE = {
-    "he": [("בלשכה", "employment_service"), ("שירות תעסוקה", "employment_service"), ("מהשכנה", "friend"),
-           ("מהבת שלי", "friend"), ("בעיתון", "municipal_ads"), ("מהעירייה", "municipal_ads"),
-           ("באינטרנט", "social_networks"), ("בקבוצה בפייסבוק", "social_networks")],
-    "ru": [("на бирже", "employment_service"), ("с биржи", "employment_service"),
-           ("в лишке", "employment_service"), ("шерут таасука", "employment_service"),
-           ("от соседки", "friend"), ("от соседей", "friend"),
-           ("от коллеги", "friend"), ("от дочки", "friend"), ("в газете", "municipal_ads"),
-           ("от ирии", "municipal_ads"), ("в интернете", "social_networks"),
-           ("одноклассники", "social_networks"), ("в центре занятости", "municipal_center")],
-    "ar": [("من اللشكة", "employment_service"), ("مكتب الشغل", "employment_service"), ("من جارتي", "friend"),
-           ("من الجيران", "friend"), ("حدا خبرني", "friend"), ("عالفيس", "social_networks"),
-           ("من الواتس", "social_networks"), ("بالجريدة", "municipal_ads")],
-    "en": [("the labour office", "employment_service"), ("a colleague", "friend"), ("my daughter", "friend"),
-           ("the newspaper", "municipal_ads"), ("online", "social_networks")],
+    "he": [
+        ("בלשכה", "employment_service"),
+        ("שירות תעסוקה", "employment_service"),
+        ("מהשכנה", "friend"),
+        ("מהבת שלי", "friend"),
+        ("בעיתון", "municipal_ads"),
+        ("מהעירייה", "municipal_ads"),
+        ("באינטרנט", "social_networks"),
+        ("בקבוצה בפייסבוק", "social_networks"),
+    ],
+    "ru": [
+        ("на бирже", "employment_service"),
+        ("с биржи", "employment_service"),
+        ("в лишке", "employment_service"),
+        ("шерут таасука", "employment_service"),
+        ("от соседки", "friend"),
+        ("от соседей", "friend"),
+        ("от коллеги", "friend"),
+        ("от дочки", "friend"),
+        ("в газете", "municipal_ads"),
+        ("от ирии", "municipal_ads"),
+        ("в интернете", "social_networks"),
+        ("одноклассники", "social_networks"),
+        ("в центре занятости", "municipal_center"),
+    ],
+    "ar": [
+        ("من اللشكة", "employment_service"),
+        ("مكتب الشغل", "employment_service"),
+        ("من جارتي", "friend"),
+        ("من الجيران", "friend"),
+        ("حدا خبرني", "friend"),
+        ("عالفيس", "social_networks"),
+        ("من الواتس", "social_networks"),
+        ("بالجريدة", "municipal_ads"),
+    ],
+    "en": [
+        ("the labour office", "employment_service"),
+        ("a colleague", "friend"),
+        ("my daughter", "friend"),
+        ("the newspaper", "municipal_ads"),
+        ("online", "social_networks"),
+    ],
 }
-SKIP = {"he": ["דלג", "לדלג"], "ru": ["пропустить", "пропущу"], "ar": ["تخطي", "تخطّي", "تجاوز"],
-        "en": ["skip", "pass"]}
+SKIP = {
+    "he": ["דלג", "לדלג"],
+    "ru": ["пропустить", "пропущу"],
+    "ar": ["تخطي", "تخطّي", "تجاوز"],
+    "en": ["skip", "pass"],
+}
 
 
 def table(rows: dict[str, list[tuple[str, str]]]) -> list[tuple[str, str, str]]:
@@ -101,8 +198,10 @@ def test_skip_where_the_question_says_it_may_be_skipped(lang: str, phrase: str) 
     assert typed_to(lang, "phone", phrase) == "skip"  # the button "no phone for now"
 
 
-@pytest.mark.parametrize(("lang", "word"), [("he", "כן"), ("ru", "да"), ("ar", "نعم"), ("en", "yes"),
-                                            ("ar", "أكيد"), ("ru", "конечно")])
+@pytest.mark.parametrize(
+    ("lang", "word"),
+    [("he", "כן"), ("ru", "да"), ("ar", "نعم"), ("en", "yes"), ("ar", "أكيد"), ("ru", "конечно")],
+)
 def test_a_meeting_is_confirmed_with_a_typed_yes(lang: str, word: str) -> None:
     """The button says "Yes, I will come" / "Подтверждаю, приду"; without buttons people type yes."""
     when = datetime(2026, 11, 26, 10, tzinfo=TZ).isoformat()

@@ -50,7 +50,11 @@ def test_a_freed_seat_goes_to_whoever_joined_the_waiting_list_first(app: App, cl
     workshop = event(app, at(2026, 12, 13, 9), capacity=1)
     ruth, dana, avi, moshe = (participant(app, n) for n in ("1", "2", "3", "4"))
     assert queue(app, clock, workshop, ruth, dana, avi, moshe) == [
-        ("confirmed", None), ("waitlisted", 1), ("waitlisted", 2), ("waitlisted", 3)]
+        ("confirmed", None),
+        ("waitlisted", 1),
+        ("waitlisted", 2),
+        ("waitlisted", 3),
+    ]
     cancel(app, clock, ruth, workshop)
     assert statuses(app, workshop, dana, avi, moshe) == ["offered", "waitlisted", "waitlisted"]
 
@@ -130,4 +134,3 @@ def test_reminders_whose_moment_has_passed_are_not_made(app: App, clock: FakeClo
     workshop = event(app, at(2026, 11, 22, 20))  # tonight; "the day before" was yesterday evening
     assert sign_up(app, ruth, workshop) == ("confirmed", None)
     assert local_times(job_rows(app, kind="reminder")) == [datetime(2026, 11, 22, 18)]  # two hours before
-

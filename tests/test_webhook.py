@@ -77,8 +77,14 @@ class Handled:
 
 
 def webhook_app(tmp_path: Path, clock: FakeClock, fake_telegram: FakeTelegram, **settings: str) -> App:
-    return make_app(f"sqlite:///{tmp_path / 'midway.sqlite3'}", clock, tmp_path, telegram_token=TOKEN,
-                    telegram_api_base_url=fake_telegram.url, **settings)
+    return make_app(
+        f"sqlite:///{tmp_path / 'midway.sqlite3'}",
+        clock,
+        tmp_path,
+        telegram_token=TOKEN,
+        telegram_api_base_url=fake_telegram.url,
+        **settings,
+    )
 
 
 @pytest.fixture
@@ -162,7 +168,11 @@ def test_an_update_with_the_right_secret_is_answered_and_the_person_stored(
 
 @pytest.mark.parametrize("secret", [None, "", "wrong", SECRET + "x", SECRET.upper()])
 def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_stored(
-    client: TestClient, fake_telegram: FakeTelegram, handled: Handled, app: App, secret: str | None,
+    client: TestClient,
+    fake_telegram: FakeTelegram,
+    handled: Handled,
+    app: App,
+    secret: str | None,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     forged = fake_telegram.push_text(2002, "שלום")
@@ -290,7 +300,11 @@ def test_a_step_that_dies_before_its_commit_leaves_the_update_to_the_next_start(
 
 
 def test_an_update_left_pending_past_the_lease_is_stepped_by_the_sweep(
-    app: App, fake_telegram: FakeTelegram, handled: Handled, client: TestClient, clock: FakeClock,
+    app: App,
+    fake_telegram: FakeTelegram,
+    handled: Handled,
+    client: TestClient,
+    clock: FakeClock,
     web: Starlette,
 ) -> None:
     """Another process kept it and stopped; this one finds it when it is older than the lease."""
@@ -309,7 +323,10 @@ def test_an_update_left_pending_past_the_lease_is_stepped_by_the_sweep(
 
 
 def test_an_update_that_cannot_be_stored_gets_500_so_telegram_sends_it_again(
-    client: TestClient, fake_telegram: FakeTelegram, handled: Handled, app: App,
+    client: TestClient,
+    fake_telegram: FakeTelegram,
+    handled: Handled,
+    app: App,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def broken(*args: Any, **kwargs: Any) -> bool:
@@ -359,8 +376,15 @@ def test_a_server_without_a_usable_secret_refuses_to_start(
 
 
 # ---- the commands ----------------------------------------------------------------------------
-ENV_KEYS = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "PUBLIC_BASE_URL", "TELEGRAM_API_BASE_URL",
-            "DATABASE_URL", "MIDWAY_CONFIG", "MIDWAY_DATA_DIR")
+ENV_KEYS = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "PUBLIC_BASE_URL",
+    "TELEGRAM_API_BASE_URL",
+    "DATABASE_URL",
+    "MIDWAY_CONFIG",
+    "MIDWAY_DATA_DIR",
+)
 
 
 @pytest.fixture
@@ -461,12 +485,20 @@ def test_midway_serve_as_a_process_registers_the_webhook_and_answers(
     """The installed command: uvicorn on a local port, the webhook registered, an update answered."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ENV_KEYS}
-    env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake_telegram.url,
-               TELEGRAM_WEBHOOK_SECRET=SECRET,
-               PUBLIC_BASE_URL=PUBLIC, MIDWAY_DATA_DIR=str(tmp_path / "data"))
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=fake_telegram.url,
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+        PUBLIC_BASE_URL=PUBLIC,
+        MIDWAY_DATA_DIR=str(tmp_path / "data"),
+    )
     server = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -30,8 +30,15 @@ def fake() -> Iterator[FakeTelegram]:
 
 @pytest.fixture
 def app(db_url: str, clock: FakeClock, tmp_path: Path, fake: FakeTelegram) -> Iterator[App]:
-    application = make_app(db_url, clock, tmp_path, telegram_token=TOKEN, telegram_api_base_url=fake.url,
-                           telegram_webhook_secret=SECRET, public_base_url=PUBLIC)
+    application = make_app(
+        db_url,
+        clock,
+        tmp_path,
+        telegram_token=TOKEN,
+        telegram_api_base_url=fake.url,
+        telegram_webhook_secret=SECRET,
+        public_base_url=PUBLIC,
+    )
     yield application
     application.db.dispose()
 
@@ -68,7 +75,11 @@ def still_served(client: TestClient, fake: FakeTelegram, handled: Handled, app: 
 
 @pytest.mark.parametrize("text", [5, ["שלום"], {"a": 1}, True])
 def test_a_message_whose_text_is_not_text_is_refused(
-    client: TestClient, fake: FakeTelegram, handled: Handled, app: App, text: Any,
+    client: TestClient,
+    fake: FakeTelegram,
+    handled: Handled,
+    app: App,
+    text: Any,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     update = fake.push_text(3001, "שלום")
@@ -80,7 +91,11 @@ def test_a_message_whose_text_is_not_text_is_refused(
 
 
 def test_json_nested_too_deep_is_refused(
-    client: TestClient, fake: FakeTelegram, handled: Handled, app: App, caplog: pytest.LogCaptureFixture,
+    client: TestClient,
+    fake: FakeTelegram,
+    handled: Handled,
+    app: App,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     deep = b'{"update_id": 1, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     assert client.post(TELEGRAM_WEBHOOK_PATH, content=deep, headers=HEADERS).status_code == 400
@@ -90,7 +105,11 @@ def test_json_nested_too_deep_is_refused(
 
 @pytest.mark.parametrize("odd", ["\x00", "\ud800", "\udfff\x00"])
 def test_a_nul_or_a_lone_surrogate_in_a_message_is_dropped_and_the_step_answers(
-    client: TestClient, fake: FakeTelegram, handled: Handled, app: App, odd: str,
+    client: TestClient,
+    fake: FakeTelegram,
+    handled: Handled,
+    app: App,
+    odd: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     first = fake.push_text(3002, f"שלום{odd}")

@@ -200,8 +200,19 @@ def test_a_whole_pre_screen_in_english_after_choosing_the_language(wa: WhatsAppH
     ruth.send("English")
     assert "Shall we start?" in ruth.text()
     ruth.send("yes")
-    for answer in ("Ruth", "57", "Holon", "yes", "3 months", "half", "25", "yes", "none of these", "friend",
-                   "yes"):
+    for answer in (
+        "Ruth",
+        "57",
+        "Holon",
+        "yes",
+        "3 months",
+        "half",
+        "25",
+        "yes",
+        "none of these",
+        "friend",
+        "yes",
+    ):
         ruth.send(answer)
     assert "the program suits you" in ruth.text() and "the Modiin center" in ruth.text()
     person = person_of(app, "+972529876543")

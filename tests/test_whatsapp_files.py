@@ -106,8 +106,12 @@ def test_the_link_has_a_line_of_its_own_in_every_language() -> None:
 
     caption_msg = Msg("events.ics_caption", {"title": "Expo"})
     calendar = Document("midway-e7.ics", ICS, "text/calendar", caption=caption_msg)
-    for lang, caption in (("he", f"{FSI}Expo{PDI} – קובץ ליומן"), ("ar", f"{FSI}Expo{PDI} – ملف للتقويم"),
-                          ("en", "Expo – calendar file"), ("ru", "Expo – файл для календаря")):
+    for lang, caption in (
+        ("he", f"{FSI}Expo{PDI} – קובץ ליומן"),
+        ("ar", f"{FSI}Expo{PDI} – ملف للتقويم"),
+        ("en", "Expo – calendar file"),
+        ("ru", "Expo – файл для календаря"),
+    ):
         translator = catalogs.translator(lang)
         (message,) = render(translator, [calendar], Templates(), link)
         assert message.body is not None and message.content_sid is None

@@ -97,17 +97,29 @@ def test_a_field_sent_twice_is_refused(wa: WhatsAppHarness, app: App, fake: Fake
     form = wa.person(RONIT).text_form("שלום")
     signature = wa.validator.compute_signature(PUBLIC + WEBHOOK_PATH, form)
     body = urlencode([("Body", "something else"), *form.items()])  # a dict keeps the last: signed
-    response = wa.client.post(WEBHOOK_PATH, content=body, headers={
-        "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"})
+    response = wa.client.post(
+        WEBHOOK_PATH,
+        content=body,
+        headers={"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 400
     assert fake.calls == [] and count(app, InboundMessage) == 0
 
 
-@pytest.mark.parametrize("sid,status,code", [("SM" + "a" * 298, "delivered", None),
-                                             ("SM" + "c" * 32, "d" * 500, None),
-                                             ("SM" + "c" * 32, "failed", "9" * 300)])
+@pytest.mark.parametrize(
+    "sid,status,code",
+    [
+        ("SM" + "a" * 298, "delivered", None),
+        ("SM" + "c" * 32, "d" * 500, None),
+        ("SM" + "c" * 32, "failed", "9" * 300),
+    ],
+)
 def test_a_signed_status_callback_with_values_too_long_is_refused(
-    wa: WhatsAppHarness, app: App, sid: str, status: str, code: str | None,
+    wa: WhatsAppHarness,
+    app: App,
+    sid: str,
+    status: str,
+    code: str | None,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     assert wa.status(sid, status, code).status_code == 400
@@ -126,4 +138,3 @@ def test_a_nul_in_a_message_is_dropped_and_the_step_answers(
         [name] = [a.raw_text for a in s.query(Answer).filter_by(question="name")]
     assert "\x00" not in name
     no_traceback(caplog)
-

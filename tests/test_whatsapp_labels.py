@@ -31,16 +31,25 @@ from flows.registry import FLOWS
 from tests.kit import CATALOGS, PROGRAM, START
 
 # The shapes the README configures: up to 3 choices as buttons, 4 to 10 as a list.
-SHAPES = {**{f"buttons_{n}": f"HX{n:032x}" for n in range(1, 4)},
-          **{f"list_{n}": f"HX{100 + n:032x}" for n in range(4, 11)}}
+SHAPES = {
+    **{f"buttons_{n}": f"HX{n:032x}" for n in range(1, 4)},
+    **{f"list_{n}": f"HX{100 + n:032x}" for n in range(4, 11)},
+}
 TEMPLATES = Templates(choices=SHAPES)
 
 
 def event(ref: str, title: str, days: int, **facts: object) -> EventOffer:
     starts = START + timedelta(days=days, hours=8)  # 18:00 on a weekday evening
     sessions = (SessionInfo(starts, starts + timedelta(hours=3), "אולם הכנסים"),)
-    return EventOffer(ref=ref, title=title, starts_at=starts, place="אולם הכנסים", center="kfar-saba",
-                      sessions=sessions, **facts)  # type: ignore[arg-type]
+    return EventOffer(
+        ref=ref,
+        title=title,
+        starts_at=starts,
+        place="אולם הכנסים",
+        center="kfar-saba",
+        sessions=sessions,
+        **facts,
+    )  # type: ignore[arg-type]
 
 
 # Titles as the program names its services, the longest among them.
@@ -51,29 +60,51 @@ EVENTS = (
     event("e4", "נטוורקינג מורחב", 25, my_status="offered"),
     event("e5", "חזרה לעולם העבודה", 32, seats_left=0),
 )
-EXPOSURE = (event("e9", "כנס חשיפה", 3, kind="exposure_conference"),
-            event("e8", "כנס חשיפה", 10, kind="exposure_conference"),
-            event("e7", "כנס חשיפה", 17, kind="exposure_conference"))
+EXPOSURE = (
+    event("e9", "כנס חשיפה", 3, kind="exposure_conference"),
+    event("e8", "כנס חשיפה", 10, kind="exposure_conference"),
+    event("e7", "כנס חשיפה", 17, kind="exposure_conference"),
+)
 MEETINGS = (MeetingFacts("m1", START + timedelta(days=5, hours=3), "חדר 3", "דנה"),)
 QUEUE = StaffQueue(
-    handoffs=(HandoffFacts("h1", "רונית כהן-לוי אברהמי", START - timedelta(hours=5)),
-              HandoffFacts("h2", "", START - timedelta(days=2))),
-    decisions=(DecisionFacts("d1", "משה אברהמי-וולקוביץ", START - timedelta(days=1),
-                             due_by=date(2026, 11, 29)),
-               DecisionFacts("d2", "Ольга", START - timedelta(days=1))),
+    handoffs=(
+        HandoffFacts("h1", "רונית כהן-לוי אברהמי", START - timedelta(hours=5)),
+        HandoffFacts("h2", "", START - timedelta(days=2)),
+    ),
+    decisions=(
+        DecisionFacts("d1", "משה אברהמי-וולקוביץ", START - timedelta(days=1), due_by=date(2026, 11, 29)),
+        DecisionFacts("d2", "Ольга", START - timedelta(days=1)),
+    ),
 )
 CONTEXT = Context(
-    program=PROGRAM, lexicon=CATALOGS,
-    person=PersonFacts(channel="whatsapp", role="manager", staff_center="kfar-saba", outcome="eligible",
-                       center="kfar-saba", profile_name="דנה לוי-אברהמי"),
+    program=PROGRAM,
+    lexicon=CATALOGS,
+    person=PersonFacts(
+        channel="whatsapp",
+        role="manager",
+        staff_center="kfar-saba",
+        outcome="eligible",
+        center="kfar-saba",
+        profile_name="דנה לוי-אברהמי",
+    ),
     bookings=Bookings(exposure=EXPOSURE, events=EVENTS, meetings=MEETINGS, staff_events=EVENTS),
     staff_queue=QUEUE,
     # a participant's homework list is read as numbered text on WhatsApp (tasks are sentences)
     homework_tasks=(),
 )
 # What a question's options depend on: the thing chosen before it, the center, how the menu opened.
-ANSWERS = [{"center": "kfar-saba", "can_continue": True, "subject": "e1", "event": ref, "item": ref,
-            "request": "h1", "case": "d1"} for ref in ("e1", "e4", "e5", "m1")]
+ANSWERS = [
+    {
+        "center": "kfar-saba",
+        "can_continue": True,
+        "subject": "e1",
+        "event": ref,
+        "item": ref,
+        "request": "h1",
+        "case": "d1",
+    }
+    for ref in ("e1", "e4", "e5", "m1")
+]
 
 
 def questions() -> list[tuple[str, Ask]]:

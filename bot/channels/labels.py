@@ -23,8 +23,10 @@ def fit_labels(translator: Translator, labels: list[Msg], limit: int) -> list[st
         if all(len(t) <= limit for t in texts):
             return texts
         texts = [translator.compact(style).render(label) for label in labels]
-    return [t if len(t) <= limit else _cut(translator, label, limit)
-            for t, label in zip(texts, labels, strict=True)]
+    return [
+        t if len(t) <= limit else _cut(translator, label, limit)
+        for t, label in zip(texts, labels, strict=True)
+    ]
 
 
 def _cut(translator: Translator, label: Msg, limit: int) -> str:

@@ -25,26 +25,73 @@ STATUS = re.compile(r"[a-z_]{1,16}")  # queued, sent, delivered, read, undeliver
 ERROR_CODE = re.compile(r"[0-9]{1,16}")
 SIDS = ("MessageSid", "SmsSid", "SmsMessageSid")  # one message's id, under its three names
 
-_COMMON = {"AccountSid", "ApiVersion", "From", "To", "MessagingServiceSid", "NumSegments", "NumMedia",
-           "Body", "SmsStatus", *SIDS}
+_COMMON = {
+    "AccountSid",
+    "ApiVersion",
+    "From",
+    "To",
+    "MessagingServiceSid",
+    "NumSegments",
+    "NumMedia",
+    "Body",
+    "SmsStatus",
+    *SIDS,
+}
 _NAMES: dict[Kind, frozenset[str]] = {
     # Twilio's incoming message webhook, WhatsApp's fields included
-    "message": frozenset(_COMMON | {
-        "ProfileName", "WaId", "MessageType", "Forwarded", "FrequentlyForwarded", "ButtonText",
-        "ButtonPayload", "ButtonType", "ListId", "ListTitle", "Latitude", "Longitude", "Address", "Label",
-        "ChannelMetadata", "OriginalRepliedMessageSender", "OriginalRepliedMessageSid",
-        "FromCity", "FromState", "FromZip", "FromCountry", "ToCity", "ToState", "ToZip", "ToCountry",
-    }),
+    "message": frozenset(
+        _COMMON
+        | {
+            "ProfileName",
+            "WaId",
+            "MessageType",
+            "Forwarded",
+            "FrequentlyForwarded",
+            "ButtonText",
+            "ButtonPayload",
+            "ButtonType",
+            "ListId",
+            "ListTitle",
+            "Latitude",
+            "Longitude",
+            "Address",
+            "Label",
+            "ChannelMetadata",
+            "OriginalRepliedMessageSender",
+            "OriginalRepliedMessageSid",
+            "FromCity",
+            "FromState",
+            "FromZip",
+            "FromCountry",
+            "ToCity",
+            "ToState",
+            "ToZip",
+            "ToCountry",
+        }
+    ),
     # Twilio's status callback
-    "status": frozenset(_COMMON | {
-        "MessageStatus", "ErrorCode", "ErrorMessage", "ChannelInstallSid", "ChannelPrefix",
-        "ChannelToAddress", "ChannelStatusMessage", "EventType", "StructuredMessage", "RawDlrDoneDate",
-    }),
+    "status": frozenset(
+        _COMMON
+        | {
+            "MessageStatus",
+            "ErrorCode",
+            "ErrorMessage",
+            "ChannelInstallSid",
+            "ChannelPrefix",
+            "ChannelToAddress",
+            "ChannelStatusMessage",
+            "EventType",
+            "StructuredMessage",
+            "RawDlrDoneDate",
+        }
+    ),
 }
 # numbered or grouped fields: the media of a message, the ad someone came from
 _PATTERNS = re.compile(r"(MediaUrl|MediaContentType)[0-9]{1,2}|Referral[A-Za-z]{1,40}")
-_REQUIRED: dict[Kind, tuple[str, ...]] = {"message": ("MessageSid", "AccountSid", "From"),
-                                          "status": ("MessageSid", "AccountSid")}
+_REQUIRED: dict[Kind, tuple[str, ...]] = {
+    "message": ("MessageSid", "AccountSid", "From"),
+    "status": ("MessageSid", "AccountSid"),
+}
 
 
 def parse(body: bytes) -> list[tuple[str, str]]:

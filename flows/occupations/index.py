@@ -209,8 +209,10 @@ class OccupationIndex:
         keep = 1 - COVERAGE_WEIGHT
         sizes = self._sizes
         if len(per_word) == 1:
-            return {name_id: score * (keep + COVERAGE_WEIGHT / sizes[name_id])
-                    for name_id, (score, _) in per_word[0].items()}
+            return {
+                name_id: score * (keep + COVERAGE_WEIGHT / sizes[name_id])
+                for name_id, (score, _) in per_word[0].items()
+            }
         scores = {}
         least = MIN_SCORE * len(words)  # below this sum a name cannot reach MIN_SCORE
         for name_id in set().union(*per_word):

@@ -19,24 +19,48 @@ import unicodedata
 # Hebrew points and cantillation (U+0591–U+05C7, but not the maqaf, sof pasuq and friends, which are
 # punctuation), Arabic harakat, superscript alef and tatweel
 _MARKS = dict.fromkeys(
-    [*range(0x0591, 0x05BE), 0x05BF, 0x05C1, 0x05C2, 0x05C4, 0x05C5, 0x05C7,
-     *range(0x0610, 0x061B), *range(0x064B, 0x0660), 0x0670, 0x0640, *range(0x06D6, 0x06EE)]
+    [
+        *range(0x0591, 0x05BE),
+        0x05BF,
+        0x05C1,
+        0x05C2,
+        0x05C4,
+        0x05C5,
+        0x05C7,
+        *range(0x0610, 0x061B),
+        *range(0x064B, 0x0660),
+        0x0670,
+        0x0640,
+        *range(0x06D6, 0x06EE),
+    ]
 )
 # invisible direction and joining controls that copy-paste brings along
 _INVISIBLE = dict.fromkeys(
     [0x200B, 0x200C, 0x200D, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x061C, 0xFEFF]
 )
 # quote-like marks inside abbreviations (מנכ"ל, מנכ״ל, ג'נרל) are dropped: the letters join up
-_JOINING = dict.fromkeys([ord(c) for c in "'\"`\u05F3\u05F4\u2018\u2019\u201C\u201D\u00B4\u02BC"])
+_JOINING = dict.fromkeys([ord(c) for c in "'\"`\u05f3\u05f4\u2018\u2019\u201c\u201d\u00b4\u02bc"])
 _DROPPED = {**_MARKS, **_INVISIBLE, **_JOINING}
 _LETTERS = str.maketrans(
     {
         # Hebrew final forms
-        "ך": "כ", "ם": "מ", "ן": "נ", "ף": "פ", "ץ": "צ",
+        "ך": "כ",
+        "ם": "מ",
+        "ן": "נ",
+        "ף": "פ",
+        "ץ": "צ",
         # Arabic: alef with hamza or madda, alef wasla → alef; taa marbuta → haa; alef maqsura → yaa;
         # hamza on waw/yaa → the letter; Persian-keyboard kaf and yaa → Arabic ones
-        "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي",
-        "ک": "ك", "ی": "ي",
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ة": "ه",
+        "ى": "ي",
+        "ؤ": "و",
+        "ئ": "ي",
+        "ک": "ك",
+        "ی": "ي",
         # Russian
         "ё": "е",
     }

@@ -19,14 +19,45 @@ def _unit(days: int, count: float, *spellings: str) -> None:
 
 _unit(DAY, 1, "day", "days", "יום", "ימים", "день", "дня", "дней", "يوم", "أيام", "ايام")
 _unit(DAY, 2, "יומיים", "يومين", "يومان")
-_unit(WEEK, 1, "week", "weeks", "שבוע", "שבועות", "неделя", "недели", "недель", "неделю", "أسبوع", "اسبوع",
-      "أسابيع", "اسابيع")
+_unit(
+    WEEK,
+    1,
+    "week",
+    "weeks",
+    "שבוע",
+    "שבועות",
+    "неделя",
+    "недели",
+    "недель",
+    "неделю",
+    "أسبوع",
+    "اسبوع",
+    "أسابيع",
+    "اسابيع",
+)
 _unit(WEEK, 2, "שבועיים", "أسبوعين", "اسبوعين", "أسبوعان")
-_unit(MONTH, 1, "month", "months", "חודש", "חודשים", "месяц", "месяца", "месяцев", "شهر", "أشهر", "اشهر",
-      "شهور")
+_unit(
+    MONTH, 1, "month", "months", "חודש", "חודשים", "месяц", "месяца", "месяцев", "شهر", "أشهر", "اشهر", "شهور"
+)
 _unit(MONTH, 2, "חודשיים", "شهرين", "شهران")
-_unit(YEAR, 1, "year", "years", "yr", "yrs", "שנה", "שנים", "год", "года", "лет", "سنة", "سنوات", "سنين",
-      "عام", "أعوام")
+_unit(
+    YEAR,
+    1,
+    "year",
+    "years",
+    "yr",
+    "yrs",
+    "שנה",
+    "שנים",
+    "год",
+    "года",
+    "лет",
+    "سنة",
+    "سنوات",
+    "سنين",
+    "عام",
+    "أعوام",
+)
 _unit(YEAR, 2, "שנתיים", "سنتين", "سنتان", "عامين", "عامان")  # Arabic duals: -ين and -ان
 _unit(MONTH, 6, "полгода", "חצי שנה", "half a year", "half year", "نصف سنة", "نص سنة")
 
@@ -63,7 +94,7 @@ def parse_duration_days(text: str) -> int | None:
     if count is None:
         count = 1.5 if any(w in _ONE_AND_A_HALF for w in tokens[:at]) else implied
     for i, word in enumerate(tokens):
-        if word in _HALF and i < at and not any(w in _AND for w in tokens[max(0, i - 2):i]):
+        if word in _HALF and i < at and not any(w in _AND for w in tokens[max(0, i - 2) : i]):
             if count == implied:  # "half a year": half of the unit
                 count = implied / 2
             break

@@ -32,8 +32,9 @@ def normalize(text: str) -> str:
     """Lower-case, no punctuation or diacritics, Hebrew final letters folded, single spaces."""
     text = _FINAL_HAMZA.sub("\u0621", unicodedata.normalize("NFC", text))
     text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch if _keep(ch) else " " if unicodedata.category(ch).startswith("P") else ""
-                   for ch in text)
+    text = "".join(
+        ch if _keep(ch) else " " if unicodedata.category(ch).startswith("P") else "" for ch in text
+    )
     text = unicodedata.normalize("NFC", text).casefold().translate(_FINAL_LETTERS)
     text = _ALEF.sub("ا", text)
     return _SPACES.sub(" ", text).strip()

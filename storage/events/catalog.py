@@ -33,8 +33,12 @@ def already_listed(session: Session, center: str, kind: str, starts_at: datetime
     query = (
         select(Event)
         .join(Center, Center.id == Event.center_id)
-        .where(Center.slug == center, Event.kind == kind, Event.first_starts_at == starts_at,
-               Event.status == "active")
+        .where(
+            Center.slug == center,
+            Event.kind == kind,
+            Event.first_starts_at == starts_at,
+            Event.status == "active",
+        )
     )
     return any(event.titles.get("he") == title for event in session.scalars(query))
 

@@ -67,9 +67,7 @@ def event_facts(
     slugs = dict(session.execute(select(Center.id, Center.slug)).all())
     upcoming = upcoming_events(now)
     exposure_rows = list(
-        session.scalars(
-            upcoming.where(*EXPOSURE_OPEN).limit(exposure_limit * max(len(slugs), 1))
-        )
+        session.scalars(upcoming.where(*EXPOSURE_OPEN).limit(exposure_limit * max(len(slugs), 1)))
     )
     center_id = next((i for i, s in slugs.items() if s == center), None)
     own = list(session.scalars(upcoming.where(Event.center_id == center_id).limit(40))) if center_id else []
@@ -96,8 +94,15 @@ def event_facts(
         position = None
         if signup is not None and signup.status == "waitlisted":
             position = waitlist_position(session, signup)
-        return offer_of(event, lang, taken.get(event.id, 0), signup, position, slugs.get(event.center_id),
-                        counts.get(event.id, {}).get("waitlisted", 0))
+        return offer_of(
+            event,
+            lang,
+            taken.get(event.id, 0),
+            signup,
+            position,
+            slugs.get(event.center_id),
+            counts.get(event.id, {}).get("waitlisted", 0),
+        )
 
     meetings = tuple(
         MeetingFacts(
@@ -122,11 +127,19 @@ def event_facts(
     )
 
 
-def load_bookings(session: Session, person_id: int, facts: PersonFacts, lang: str, now: datetime,
-                  program: Program) -> dict[str, Any]:
+def load_bookings(
+    session: Session, person_id: int, facts: PersonFacts, lang: str, now: datetime, program: Program
+) -> dict[str, Any]:
     """The `bookings` fact of a step's context: events, sign-ups, meetings (and staff's events)."""
-    offers = event_facts(session, person_id, facts.center, lang, now,
-                         program.scheduling.scheduler.exposure_buttons, staff_center=facts.staff_center)
+    offers = event_facts(
+        session,
+        person_id,
+        facts.center,
+        lang,
+        now,
+        program.scheduling.scheduler.exposure_buttons,
+        staff_center=facts.staff_center,
+    )
     return {"bookings": Bookings(offers.exposure, offers.events, offers.meetings, offers.staff_events)}
 
 

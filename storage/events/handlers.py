@@ -31,8 +31,9 @@ def _meeting_answer(a: Applying, effect: AnswerMeeting) -> BookingResult:
     meeting_id = ref_id(effect.meeting, "m") or 0
     if effect.action == "confirm" and homework.blocks_booking(a.session, a.person.id, _program(a)):
         return BookingResult("meeting", "blocked_homework")  # told why, and how to clear it
-    return BookingResult("meeting", answer_meeting(a.session, a.person.id, meeting_id, effect.action,
-                                                   effect.reason, a.now))
+    return BookingResult(
+        "meeting", answer_meeting(a.session, a.person.id, meeting_id, effect.action, effect.reason, a.now)
+    )
 
 
 def _offer_lapsed(a: Applying, effect: LetOfferLapse) -> None:

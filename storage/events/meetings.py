@@ -133,8 +133,11 @@ def move_meeting(
     jobs.drop_open(session, f"meeting:{meeting.id}", now)
     session.execute(
         update(StaffTask)
-        .where(StaffTask.reference == f"meeting:{meeting.id}", StaffTask.kind == "reschedule",
-               StaffTask.status == "open")
+        .where(
+            StaffTask.reference == f"meeting:{meeting.id}",
+            StaffTask.kind == "reschedule",
+            StaffTask.status == "open",
+        )
         .values(status="done", done_at=now)
     )
     _meeting_messages(session, meeting, now, program, note="moved")
@@ -191,16 +194,20 @@ def mark_attendance(
     if meeting is None:
         raise LookupError(f"no meeting {meeting_id}")
     if meeting.starts_at > now:
-        raise ValueError(f"meeting #{meeting.id} is on {_local_text(meeting.starts_at)}: attendance is "
-                         "marked once it has begun")
+        raise ValueError(
+            f"meeting #{meeting.id} is on {_local_text(meeting.starts_at)}: attendance is "
+            "marked once it has begun"
+        )
     if value == "late":
         value = "late_not_admitted" if program.scheduling.meetings.late_arrival_blocks_entry else "attended"
     if value not in ATTENDANCE:
         raise ValueError("attendance is one of: attended, no_show, late")
     if meeting.status not in MEETING_OPEN + ATTENDANCE:
-        raise ValueError(f"meeting #{meeting.id} is {meeting.status}: attendance is marked only on a "
-                         "meeting that was on (scheduled, confirmed or reschedule_requested), or to "
-                         "correct one already marked")
+        raise ValueError(
+            f"meeting #{meeting.id} is {meeting.status}: attendance is marked only on a "
+            "meeting that was on (scheduled, confirmed or reschedule_requested), or to "
+            "correct one already marked"
+        )
     was = meeting.status
     meeting.status = value
     meeting.updated_at = now

@@ -158,9 +158,16 @@ def merge_signups(session: Session, keep_id: int, other_id: int, now: datetime |
         session.delete(dropped)
         session.flush()
         if held_seat and event is not None:
-            jobs.enqueue(session, kind="waitlist", person_id=None, due_at=moment, now=moment,
-                         payload={"event": event.id}, subject=f"event:{event.id}",
-                         dedupe_key=f"waitlist:{dropped.id}")
+            jobs.enqueue(
+                session,
+                kind="waitlist",
+                person_id=None,
+                due_at=moment,
+                now=moment,
+                payload={"event": event.id},
+                subject=f"event:{event.id}",
+                dedupe_key=f"waitlist:{dropped.id}",
+            )
             freed.append(event.id)
     return freed
 

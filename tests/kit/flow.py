@@ -83,8 +83,12 @@ class FlowChat:
 
     def context(self) -> Context:
         """What the shell knows for a step; kits of other features add their facts."""
-        return Context(program=self.program, lexicon=CATALOGS, person=self.person,  # type: ignore[arg-type]
-                       bookings=self.bookings)
+        return Context(
+            program=self.program,
+            lexicon=CATALOGS,
+            person=self.person,  # type: ignore[arg-type]
+            bookings=self.bookings,
+        )
 
     def feed(self, inp: Input) -> FlowChat:
         sprint = step(self.state, inp, self.now, self.context())

@@ -55,7 +55,7 @@ def act(chat: FlowChat, line: str) -> None:
     elif line.startswith("{") and line.endswith("}"):
         chat.press(line[1:-1])
     elif line.startswith("(contact ") and line.endswith(")"):
-        chat.share_contact(line[len("(contact "):-1])
+        chat.share_contact(line[len("(contact ") : -1])
     elif line == "(sticker)":
         chat.send_sticker()
     else:

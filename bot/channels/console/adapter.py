@@ -33,8 +33,15 @@ CHANNEL = "console"
 class ConsoleChannel:
     channel = CHANNEL
 
-    def __init__(self, dispatcher: Dispatcher, catalogs: Catalogs, user: str = "local",
-                 out: TextIO | None = None, lang: str | None = None, files_dir: Path = Path("data")) -> None:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        catalogs: Catalogs,
+        user: str = "local",
+        out: TextIO | None = None,
+        lang: str | None = None,
+        files_dir: Path = Path("data"),
+    ) -> None:
         self.dispatcher = dispatcher
         self.catalogs = catalogs
         self.user = user

@@ -56,8 +56,23 @@ TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 # What a person can send that we cannot read, in the order to test them (an animation is also a
 # document, a venue also a location).
 UNSUPPORTED_KINDS = (
-    "sticker", "animation", "photo", "video", "video_note", "voice", "audio", "document", "venue",
-    "location", "poll", "dice", "game", "story", "paid_media", "invoice", "checklist",
+    "sticker",
+    "animation",
+    "photo",
+    "video",
+    "video_note",
+    "voice",
+    "audio",
+    "document",
+    "venue",
+    "location",
+    "poll",
+    "dice",
+    "game",
+    "story",
+    "paid_media",
+    "invoice",
+    "checklist",
 )
 
 Action = Callable[[], Awaitable[object]]
@@ -185,12 +200,16 @@ def reply_markup(
         # A message carries one keyboard: the share button and the answers as typed buttons; a
         # typed label is matched like a press. Navigation ("back") stays a word the person can write.
         rows = [[KeyboardButton(translator.render_key("prescreen.share_phone_button"), request_contact=True)]]
-        rows += [[KeyboardButton(translator.render(c.label))]
-                 for c in reply.choices if not c.payload.startswith(GLOBAL)]
+        rows += [
+            [KeyboardButton(translator.render(c.label))]
+            for c in reply.choices
+            if not c.payload.startswith(GLOBAL)
+        ]
         return ReplyKeyboardMarkup(rows, one_time_keyboard=True, resize_keyboard=True)
     if reply.choices:
-        buttons = [[InlineKeyboardButton(translator.render(c.label), callback_data=c.payload)]
-                   for c in reply.choices]
+        buttons = [
+            [InlineKeyboardButton(translator.render(c.label), callback_data=c.payload)] for c in reply.choices
+        ]
         return InlineKeyboardMarkup(buttons)
     # No buttons: also take away a contact keyboard left from the phone question (flows do not
     # know which keyboard a channel showed; removing none is harmless).
@@ -210,8 +229,11 @@ async def send_delivery(bot: Bot, catalogs: Catalogs, chat_id: int, delivery: De
             actions = _reply_actions(bot, translator, chat_id, item)
         elif isinstance(item, Document):
             caption = translator.render(item.caption) if item.caption else None
-            actions = [lambda item=item, caption=caption: bot.send_document(
-                chat_id, InputFile(item.content, filename=item.filename), caption=caption)]
+            actions = [
+                lambda item=item, caption=caption: bot.send_document(
+                    chat_id, InputFile(item.content, filename=item.filename), caption=caption
+                )
+            ]
         else:
             continue
         for action in actions:
@@ -226,16 +248,20 @@ async def send_delivery(bot: Bot, catalogs: Catalogs, chat_id: int, delivery: De
 def _reply_actions(bot: Bot, translator: Translator, chat_id: int, reply: Reply) -> list[Action]:
     text = translator.text(reply)
     if not text.strip():
-        log.warning("telegram: a reply rendered empty was not sent (%s)",
-                    ",".join(p.key for p in reply.parts))
+        log.warning(
+            "telegram: a reply rendered empty was not sent (%s)", ",".join(p.key for p in reply.parts)
+        )
         return []
     parts = split_text(text)
     markup = reply_markup(translator, reply)
     actions: list[Action] = []
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
-        actions.append(lambda part=part, last=last: bot.send_message(
-            chat_id, part, reply_markup=markup if last else None))
+        actions.append(
+            lambda part=part, last=last: bot.send_message(
+                chat_id, part, reply_markup=markup if last else None
+            )
+        )
     return actions
 
 
@@ -325,8 +351,13 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
     async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         kept: set[int] = context.bot_data.setdefault(KEPT, set())  # only the webhook adds to it
         try:
-            await handle_update(app, update, context.bot, context.bot_data.setdefault(OPEN_KEYBOARDS, {}),
-                                kept=update.update_id in kept)
+            await handle_update(
+                app,
+                update,
+                context.bot,
+                context.bot_data.setdefault(OPEN_KEYBOARDS, {}),
+                kept=update.update_id in kept,
+            )
         finally:
             kept.discard(update.update_id)
 
@@ -358,8 +389,12 @@ async def handle_update(
     delivery = await asyncio.to_thread(app.dispatcher.handle, inbound)
     if delivery is None:
         return  # a redelivery, already answered
-    log.info("telegram update %s: person %s, %d replies", update.update_id, delivery.person_id,
-             len(delivery.replies))
+    log.info(
+        "telegram update %s: person %s, %d replies",
+        update.update_id,
+        delivery.person_id,
+        len(delivery.replies),
+    )
     message = query.message if query is not None else None
     # The pressed keyboard goes away so it cannot be pressed twice — unless the step failed and was
     # not stored (an apology has no person): then the same press is still the way to answer.
@@ -412,8 +447,10 @@ async def start_polling(
     await application.start()
     assert application.updater is not None
     await application.updater.start_polling(
-        poll_interval=poll_interval, timeout=timedelta(seconds=timeout),
-        allowed_updates=Update.ALL_TYPES, drop_pending_updates=False,
+        poll_interval=poll_interval,
+        timeout=timedelta(seconds=timeout),
+        allowed_updates=Update.ALL_TYPES,
+        drop_pending_updates=False,
     )
 
 

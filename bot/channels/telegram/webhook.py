@@ -50,8 +50,10 @@ def telegram_channel(app: App) -> WebChannel:
             "post forged updates. Set it (for example: openssl rand -hex 32), or use long polling: midway run"
         )
     if not SECRET_FORMAT.fullmatch(secret):
-        raise WebhookNotConfigured("TELEGRAM_WEBHOOK_SECRET may use only A-Z, a-z, 0-9, _ and -, "
-                                   "at most 256 characters (Telegram's rule)")
+        raise WebhookNotConfigured(
+            "TELEGRAM_WEBHOOK_SECRET may use only A-Z, a-z, 0-9, _ and -, "
+            "at most 256 characters (Telegram's rule)"
+        )
     expected = secret.encode()
     ptb = build_application(app)
     queued: set[int] = ptb.bot_data.setdefault(KEPT, set())  # kept, queued, not stepped yet
@@ -128,8 +130,12 @@ def telegram_channel(app: App) -> WebChannel:
         sweeper.append(asyncio.create_task(sweep()))
         base = app.settings.public_base_url
         if base:
-            await ptb.bot.set_webhook(url=f"{base}{TELEGRAM_WEBHOOK_PATH}", secret_token=secret,
-                                      allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+            await ptb.bot.set_webhook(
+                url=f"{base}{TELEGRAM_WEBHOOK_PATH}",
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+                drop_pending_updates=False,
+            )
             log.info("web: telegram webhook registered at %s%s", base, TELEGRAM_WEBHOOK_PATH)
         else:
             log.warning("web: PUBLIC_BASE_URL is not set; the telegram webhook was not registered")
@@ -144,8 +150,9 @@ def telegram_channel(app: App) -> WebChannel:
             keeper.pop().shutdown(wait=True)
 
     route = Route(TELEGRAM_WEBHOOK_PATH, webhook, methods=["POST"])
-    return WebChannel("telegram", [route], startup, shutdown,
-                      state={"telegram": ptb, "telegram_recover": recover})
+    return WebChannel(
+        "telegram", [route], startup, shutdown, state={"telegram": ptb, "telegram_recover": recover}
+    )
 
 
 def parsed_update(body: bytes, bot: Any) -> tuple[dict[str, Any], Update, Inbound | None] | None:

@@ -92,8 +92,19 @@ OUTSIDE_WINDOW = "63016"  # free-form outside the 24-hour window
 LEASE = timedelta(minutes=5)  # a message pending longer, and not in this process's lines, was left
 SWEEP_EVERY = 60.0  # seconds between looks for such messages
 # What a message is rebuilt from (`to_inbound` reads these): kept with it until its step.
-MESSAGE_FIELDS = ("WaId", "From", "ProfileName", "Body", "ButtonText", "ButtonPayload", "ListId", "NumMedia",
-                  "MediaContentType0", "Latitude", "Longitude")
+MESSAGE_FIELDS = (
+    "WaId",
+    "From",
+    "ProfileName",
+    "Body",
+    "ButtonText",
+    "ButtonPayload",
+    "ListId",
+    "NumMedia",
+    "MediaContentType0",
+    "Latitude",
+    "Longitude",
+)
 
 
 # ---- webhooks in -----------------------------------------------------------------------------
@@ -165,8 +176,9 @@ Linker = Callable[[Document], str | None]
 CALENDAR = "text/calendar"
 
 
-def render(translator: Translator, items: Sequence[Outgoing], templates: Templates,
-           link: Linker | None = None) -> list[OutMessage]:
+def render(
+    translator: Translator, items: Sequence[Outgoing], templates: Templates, link: Linker | None = None
+) -> list[OutMessage]:
     messages: list[OutMessage] = []
     for item in items:
         if isinstance(item, Reply):
@@ -188,8 +200,9 @@ def _render_document(translator: Translator, document: Document, link: Linker | 
     caption = translator.render(document.caption) if document.caption else ""
     url = link(document) if link is not None and document.mime_type == CALENDAR else None
     if url is None:
-        log.debug("whatsapp: document %s (%s) sent as its caption only", document.filename,
-                  document.mime_type)
+        log.debug(
+            "whatsapp: document %s (%s) sent as its caption only", document.filename, document.mime_type
+        )
         lines = [caption]
     else:
         lines = [caption, translator.render_key("whatsapp.calendar_link"), url]
@@ -203,8 +216,9 @@ def _render_reply(translator: Translator, reply: Reply, templates: Templates) ->
         return [interactive]
     text = numbered_text(translator, reply) if reply.choices else translator.text(reply)
     if not text.strip():
-        log.warning("whatsapp: a reply rendered empty was not sent (%s)",
-                    ",".join(p.key for p in reply.parts))
+        log.warning(
+            "whatsapp: a reply rendered empty was not sent (%s)", ",".join(p.key for p in reply.parts)
+        )
         return []
     return [OutMessage(body=part) for part in split_text(text, TEXT_LIMIT)]
 
@@ -244,8 +258,14 @@ class WhatsApp:
     templates, the webhook validator. One per process, shared by the web channel and the
     proactive sender."""
 
-    def __init__(self, app: App, messages: TwilioMessages, templates: Templates, validator: RequestValidator,
-                 public_base_url: str) -> None:
+    def __init__(
+        self,
+        app: App,
+        messages: TwilioMessages,
+        templates: Templates,
+        validator: RequestValidator,
+        public_base_url: str,
+    ) -> None:
         self.app = app
         self.messages = messages
         self.templates = templates
@@ -262,8 +282,9 @@ class WhatsApp:
         try:
             return self.files.link(document)
         except Exception:
-            log.exception("whatsapp: document %s could not be stored for sending; caption only",
-                          document.filename)
+            log.exception(
+                "whatsapp: document %s could not be stored for sending; caption only", document.filename
+            )
             return None
 
     # ---- a person's message: step, reply, record ---------------------------------------------
@@ -273,11 +294,17 @@ class WhatsApp:
         if delivery is None:
             return None  # a redelivery, already answered
         translator = self.app.catalogs.translator(delivery.lang)
-        sent = self.send_all(inbound.external_id,
-                             render(translator, delivery.replies, self.templates, self.link))
+        sent = self.send_all(
+            inbound.external_id, render(translator, delivery.replies, self.templates, self.link)
+        )
         self.record(delivery.person_id, sent, kind="reply")
-        log.info("whatsapp message %s: person %s, %d replies, %d sent", inbound.message_id,
-                 delivery.person_id, len(delivery.replies), sum(1 for _, c in sent if c.ok))
+        log.info(
+            "whatsapp message %s: person %s, %d replies, %d sent",
+            inbound.message_id,
+            delivery.person_id,
+            len(delivery.replies),
+            sum(1 for _, c in sent if c.ok),
+        )
         return delivery
 
     def handle_quietly(self, inbound: Inbound) -> None:
@@ -293,8 +320,14 @@ class WhatsApp:
         assert inbound.message_id is not None
         fields = {name: form[name] for name in MESSAGE_FIELDS if form.get(name)}
         with self.app.db.transaction() as session:
-            return inbox.keep(session, CHANNEL, inbound.message_id, type(inbound.input).__name__.lower(),
-                              fields, self.app.clock())
+            return inbox.keep(
+                session,
+                CHANNEL,
+                inbound.message_id,
+                type(inbound.input).__name__.lower(),
+                fields,
+                self.app.clock(),
+            )
 
     def kept(self, received_before: datetime | None = None) -> list[Inbound]:
         """The messages kept and not stepped yet, in the order they came, ready for `handle`."""
@@ -314,26 +347,43 @@ class WhatsApp:
         """Send in order; stop at the first failure (the rest would fail alike, or arrive out of order)."""
         done: list[tuple[OutMessage, Created]] = []
         for message in messages:
-            created = self.messages.create(phone, body=message.body, content_sid=message.content_sid,
-                                           content_variables=message.variables)
+            created = self.messages.create(
+                phone, body=message.body, content_sid=message.content_sid, content_variables=message.variables
+            )
             done.append((message, created))
             if not created.ok:
-                log.warning("whatsapp: sending failed with %s%s", created.error_code,
-                            " (will not be retried)" if not created.transient else " after retries")
+                log.warning(
+                    "whatsapp: sending failed with %s%s",
+                    created.error_code,
+                    " (will not be retried)" if not created.transient else " after retries",
+                )
                 break
         return done
 
-    def record(self, person_id: int | None, sent: Sequence[tuple[OutMessage, Created]], kind: str,
-               reference: str | None = None, now: datetime | None = None) -> None:
+    def record(
+        self,
+        person_id: int | None,
+        sent: Sequence[tuple[OutMessage, Created]],
+        kind: str,
+        reference: str | None = None,
+        now: datetime | None = None,
+    ) -> None:
         if not sent:
             return
         now = now or self.app.clock()
         with self.app.db.transaction() as session:
             for message, created in sent:
                 outbox.record_outbound(
-                    session, person_id=person_id, channel=CHANNEL, kind=kind, now=now,
-                    status=created.status if created.ok else "error", platform_message_id=created.sid,
-                    template=message.content_sid, reference=reference, error_code=created.error_code,
+                    session,
+                    person_id=person_id,
+                    channel=CHANNEL,
+                    kind=kind,
+                    now=now,
+                    status=created.status if created.ok else "error",
+                    platform_message_id=created.sid,
+                    template=message.content_sid,
+                    reference=reference,
+                    error_code=created.error_code,
                 )
                 if created.error_code == UNSUBSCRIBED and person_id is not None:
                     outbox.mark_unsubscribed(session, person_id, CHANNEL, now)
@@ -369,8 +419,9 @@ class WhatsApp:
         if form is None:
             log.warning("web: twilio %s webhook with a wrong or missing signature refused", kind)
             return Response(status_code=403)
-        refused = twilio_form.refusal(twilio_form.parse(body), kind,
-                                        self.app.settings.twilio_account_sid or "")
+        refused = twilio_form.refusal(
+            twilio_form.parse(body), kind, self.app.settings.twilio_account_sid or ""
+        )
         if refused:
             log.warning("web: twilio %s webhook refused: %s", kind, refused)
             return Response(status_code=400)
@@ -408,8 +459,9 @@ class WhatsAppSender:
         last = gate.last_inbound_at or recipient.last_inbound_at
         if in_window(last, now):
             translator = wa.app.catalogs.translator(message.lang)
-            sent = wa.send_all(recipient.external_id,
-                               render(translator, message.replies, wa.templates, wa.link))
+            sent = wa.send_all(
+                recipient.external_id, render(translator, message.replies, wa.templates, wa.link)
+            )
             if not (sent and sent[0][1].error_code == OUTSIDE_WINDOW):
                 wa.record(recipient.person_id, sent, message.kind, message.reference, now)
                 return _result(sent)
@@ -421,10 +473,21 @@ class WhatsAppSender:
         found = wa.templates.for_kind(message.kind, message.lang)
         if found is None:
             with wa.app.db.transaction() as session:
-                outbox.record_outbound(session, person_id=recipient.person_id, channel=CHANNEL,
-                                       kind=message.kind, status="held", now=now, reference=message.reference)
-            log.warning("whatsapp: %s for person %s held: outside the 24-hour window and no template "
-                        "for language %s", message.kind, recipient.person_id, message.lang)
+                outbox.record_outbound(
+                    session,
+                    person_id=recipient.person_id,
+                    channel=CHANNEL,
+                    kind=message.kind,
+                    status="held",
+                    now=now,
+                    reference=message.reference,
+                )
+            log.warning(
+                "whatsapp: %s for person %s held: outside the 24-hour window and no template for language %s",
+                message.kind,
+                recipient.person_id,
+                message.lang,
+            )
             return SendResult(SendStatus.HELD, "no_template")
         content_sid, template = found
         out = OutMessage(content_sid=content_sid, variables=template.content_variables(message.variables))
@@ -454,24 +517,31 @@ def _result(sent: Sequence[tuple[OutMessage, Created]]) -> SendResult:
 
 
 # ---- wiring ----------------------------------------------------------------------------------
-def build_whatsapp(app: App, *, monotonic: Callable[[], float] = time.monotonic,
-                   sleep: Callable[[float], None] = time.sleep) -> WhatsApp:
+def build_whatsapp(
+    app: App, *, monotonic: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+) -> WhatsApp:
     s = app.settings
     if not (s.twilio_account_sid and s.twilio_auth_token):
         raise WebhookNotConfigured("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are needed for WhatsApp")
     if not (s.twilio_whatsapp_from or s.twilio_messaging_service_sid):
-        raise WebhookNotConfigured("set TWILIO_WHATSAPP_FROM (whatsapp:+972…) "
-                                   "or TWILIO_MESSAGING_SERVICE_SID")
+        raise WebhookNotConfigured(
+            "set TWILIO_WHATSAPP_FROM (whatsapp:+972…) or TWILIO_MESSAGING_SERVICE_SID"
+        )
     if not s.public_base_url:
         raise WebhookNotConfigured(
             "PUBLIC_BASE_URL is not set. Twilio signs each webhook for the address it called, so the "
             "assistant needs that address to check the signature (for example https://bot.example.org)"
         )
     messages = build_messages(
-        s.twilio_account_sid, s.twilio_auth_token, from_=s.twilio_whatsapp_from,
+        s.twilio_account_sid,
+        s.twilio_auth_token,
+        from_=s.twilio_whatsapp_from,
         messaging_service_sid=s.twilio_messaging_service_sid,
-        status_callback=s.public_base_url + STATUS_PATH, base_url=s.twilio_api_base_url,
-        per_second=s.twilio_messages_per_second, monotonic=monotonic, sleep=sleep,
+        status_callback=s.public_base_url + STATUS_PATH,
+        base_url=s.twilio_api_base_url,
+        per_second=s.twilio_messages_per_second,
+        monotonic=monotonic,
+        sleep=sleep,
     )
     try:
         templates = load_templates(s.whatsapp_templates)
@@ -589,5 +659,10 @@ def whatsapp_channel(app: App, whatsapp: WhatsApp | None = None) -> WebChannel:
         return Response(status_code=204)
 
     routes = [Route(WEBHOOK_PATH, incoming, methods=["POST"]), Route(STATUS_PATH, status, methods=["POST"])]
-    return WebChannel("whatsapp", routes, messages.startup, messages.shutdown,
-                      state={"whatsapp": wa, "whatsapp_incoming": messages})
+    return WebChannel(
+        "whatsapp",
+        routes,
+        messages.startup,
+        messages.shutdown,
+        state={"whatsapp": wa, "whatsapp_incoming": messages},
+    )

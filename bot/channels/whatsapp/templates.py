@@ -81,13 +81,15 @@ def load_templates(path: str | Path | None) -> Templates:
         raise TemplateConfigError(f"{path}: {error}") from None
     unknown = set(data) - {"choices", "kinds"}
     if unknown:
-        raise TemplateConfigError(f"{path}: unknown section(s) {sorted(unknown)}; "
-                                  "expected [choices] and [kinds.…]")
+        raise TemplateConfigError(
+            f"{path}: unknown section(s) {sorted(unknown)}; expected [choices] and [kinds.…]"
+        )
     choices = data.get("choices", {})
     for shape, sid in choices.items():
         if not SHAPE.fullmatch(shape):
-            raise TemplateConfigError(f"{path}: [choices] {shape!r}: "
-                                      "use buttons_1..buttons_3 or list_1..list_10")
+            raise TemplateConfigError(
+                f"{path}: [choices] {shape!r}: use buttons_1..buttons_3 or list_1..list_10"
+            )
         _check_sid(path, f"[choices] {shape}", sid)
     kinds: dict[str, KindTemplate] = {}
     for kind, entry in data.get("kinds", {}).items():
@@ -103,8 +105,9 @@ def load_templates(path: str | Path | None) -> Templates:
         by_lang = {k: v for k, v in entry.items() if k != "variables"}
         for lang, sid in by_lang.items():
             if lang not in (*LANGUAGES, "default"):
-                raise TemplateConfigError(f"{path}: [kinds.{kind!r}] {lang!r} is not one of "
-                                          f"{', '.join((*LANGUAGES, 'default'))}")
+                raise TemplateConfigError(
+                    f"{path}: [kinds.{kind!r}] {lang!r} is not one of {', '.join((*LANGUAGES, 'default'))}"
+                )
             _check_sid(path, f"[kinds.{kind!r}] {lang}", sid)
         kinds[kind] = KindTemplate(by_lang, tuple(variables))
     return Templates(dict(choices), kinds)

@@ -45,13 +45,30 @@ class RedirectingHttpClient(TwilioHttpClient):
         self.base_url = base_url.rstrip("/") if base_url else None
         self._last = threading.local()
 
-    def request(self, method: str, url: str, params: Any = None, data: Any = None, headers: Any = None,
-                auth: Any = None, timeout: float | None = None, allow_redirects: bool = False) -> Response:
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: Any = None,
+        data: Any = None,
+        headers: Any = None,
+        auth: Any = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Response:
         if self.base_url:
             url = redirect(url, self.base_url)
         self._last.headers = {}
-        response = super().request(method, url, params=params, data=data, headers=headers, auth=auth,
-                                    timeout=timeout, allow_redirects=allow_redirects)
+        response = super().request(
+            method,
+            url,
+            params=params,
+            data=data,
+            headers=headers,
+            auth=auth,
+            timeout=timeout,
+            allow_redirects=allow_redirects,
+        )
         self._last.headers = response.headers or {}
         return response
 
@@ -75,8 +92,12 @@ def redirect(url: str, base_url: str) -> str:
 class Pacer:
     """At most `per_second` calls a second: each call takes the next free slot and waits for it."""
 
-    def __init__(self, per_second: float, monotonic: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        per_second: float,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.interval = 1.0 / per_second if per_second > 0 else 0.0
         self.monotonic = monotonic
         self.sleep = sleep
@@ -136,8 +157,15 @@ class TwilioMessages:
         self.max_attempts = max(1, max_attempts)
         self.max_wait = max_wait
 
-    def create(self, to: str, *, body: str | None = None, content_sid: str | None = None,
-               content_variables: Mapping[str, str] | None = None, media_url: str | None = None) -> Created:
+    def create(
+        self,
+        to: str,
+        *,
+        body: str | None = None,
+        content_sid: str | None = None,
+        content_variables: Mapping[str, str] | None = None,
+        media_url: str | None = None,
+    ) -> Created:
         params: dict[str, Any] = {"to": whatsapp_address(to)}
         if self.messaging_service_sid:
             params["messaging_service_sid"] = self.messaging_service_sid
@@ -163,8 +191,13 @@ class TwilioMessages:
                 return result
             delay = result.retry_after if result.retry_after is not None else BACKOFF * 2 ** (attempt - 1)
             delay = min(max(delay, 0.0), self.max_wait)
-            log.info("twilio: %s, retrying in %.1fs (attempt %d of %d)", result.error_code, delay,
-                     attempt + 1, self.max_attempts)
+            log.info(
+                "twilio: %s, retrying in %.1fs (attempt %d of %d)",
+                result.error_code,
+                delay,
+                attempt + 1,
+                self.max_attempts,
+            )
             self.sleep(delay)
         return result
 
@@ -210,8 +243,15 @@ def build_messages(
         pacer = shared_pacer(messaging_service_sid or from_ or "", per_second)
     else:  # a test's own clock
         pacer = Pacer(per_second, monotonic, sleep)
-    return TwilioMessages(client, http, from_=from_, messaging_service_sid=messaging_service_sid,
-                          status_callback=status_callback, pacer=pacer, sleep=sleep)
+    return TwilioMessages(
+        client,
+        http,
+        from_=from_,
+        messaging_service_sid=messaging_service_sid,
+        status_callback=status_callback,
+        pacer=pacer,
+        sleep=sleep,
+    )
 
 
 _PACERS: dict[tuple[str, float], Pacer] = {}
