@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 FoundVia = Literal["self", "program"]
 
@@ -121,7 +121,7 @@ def _closed_before(periods: Sequence[Period], day: date) -> list[Period]:
 
 
 def _continued(period: Period, report: JobReport) -> Period:
-    given = {
+    given: dict[str, Any] = {
         name: value
         for name, value in (
             ("occupation_code", report.occupation_code),
