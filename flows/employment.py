@@ -64,6 +64,7 @@ class Period:
     salary: Salary | None = None
     found_via: FoundVia | None = None
     survey_id: int | None = None  # the survey that reported it first
+    ref: int | None = None  # the stored row it was read from (storage's id); None: not stored yet
 
     def covers(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
@@ -132,8 +133,6 @@ def _continued(period: Period, report: JobReport) -> Period:
         )
         if value is not None
     }
-    if report.occupation_code is not None and report.occupation_text is None:
-        given["occupation_text"] = None  # classified now: the old free text no longer describes it
     start = min(period.start, report.since) if report.since else period.start
     return replace(period, start=start, end=None, **given)
 

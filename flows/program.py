@@ -55,6 +55,7 @@ class StaffRules:
     event_roles: tuple[str, ...] = ("manager", "router")  # add, edit and cancel the center's events
     handoff_roles: tuple[str, ...] = STAFF_ROLES  # see and close the center's "talk to a person" requests
     decision_roles: tuple[str, ...] = ("manager",)  # decide the center's borderline pre-screens
+    salary_roles: tuple[str, ...] = ("manager",)  # see salaries where employment periods are shown
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class Program:
     handoff_reply_working_days: int = 2
     resume_after_hours: int = 12
     max_text_length: int = 600
+    max_months_in_program: int = 24  # a case closes this long after joining (0: no maximum)
     # reminders, quiet hours, the scheduler and meeting rules ([reminders], [quiet_hours], ...)
     scheduling: Scheduling = field(default_factory=Scheduling)
     staff: StaffRules = field(default_factory=StaffRules)
@@ -95,6 +97,12 @@ class Program:
         """Whether staff of `role` at `center` see and close that center's "talk to a person" requests."""
         found = self.center(center)
         return found is not None and role in found.staff.handoff_roles
+
+    def may_see_salary(self, role: str | None, center: str | None = None) -> bool:
+        """Whether staff of `role` see salaries in employment periods (their center's rule, else the
+        program's); others see the job percentage and the rest."""
+        found = self.center(center)
+        return role in (found.staff if found else self.staff).salary_roles
 
     def may_decide(self, role: str | None, center: str | None) -> bool:
         """Whether staff of `role` at `center` decide that center's borderline pre-screens in the chat."""
@@ -115,13 +123,21 @@ def _staff(data: dict[str, Any], base: StaffRules, where: str) -> StaffRules:
     if unknown:
         raise ValueError(f"unknown [{where}] settings: {sorted(unknown)}")
     chosen = {}
-    for setting in ("event_roles", "handoff_roles", "decision_roles"):
+    for setting in ("event_roles", "handoff_roles", "decision_roles", "salary_roles"):
         roles = tuple(data.get(setting, getattr(base, setting)))
         wrong = [r for r in roles if r not in STAFF_ROLES]
         if wrong:
             raise ValueError(f"[{where}] {setting}: {wrong} are not staff roles ({', '.join(STAFF_ROLES)})")
         chosen[setting] = roles
     return StaffRules(**chosen)
+
+
+def _months(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(
+            f"[program] max_months_in_program: {value!r} is not a number of months (0: no maximum)"
+        )
+    return value
 
 
 def program_from_dict(data: dict[str, Any]) -> Program:
@@ -159,6 +175,7 @@ def program_from_dict(data: dict[str, Any]) -> Program:
         handoff_reply_working_days=int(general.get("handoff_reply_working_days", 2)),
         resume_after_hours=int(general.get("resume_after_hours", 12)),
         max_text_length=int(general.get("max_text_length", 600)),
+        max_months_in_program=_months(general.get("max_months_in_program", 24)),
         scheduling=scheduling_from_dict(data),
         staff=staff,
     )

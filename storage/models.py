@@ -419,3 +419,44 @@ class Homework(Base):
     reported_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+# ---- employment history and the case (issue 12) ----------------------------------------------------
+class EmploymentPeriod(Base):
+    """One job a participant held, from the status surveys (`storage/employment.record_report`),
+    corrected by later answers. `ends_on` None: still held at the last report. The salary (a number:
+    low == high, or a range) only when the person gave it; shown only to staff whose role allows it.
+    An occupation text with no code: "none of these", for staff to classify (`midway occupations`)."""
+
+    __tablename__ = "employment_periods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    occupation_code: Mapped[str | None] = mapped_column(String(8))  # ISCO-08 unit group
+    occupation_text: Mapped[str | None] = mapped_column(Text)
+    percent: Mapped[int | None] = mapped_column(Integer)  # job percentage
+    salary_low: Mapped[int | None] = mapped_column(Integer)  # monthly, shekels
+    salary_high: Mapped[int | None] = mapped_column(Integer)
+    found_via: Mapped[str | None] = mapped_column(String(16))  # self | program
+    survey_id: Mapped[int | None] = mapped_column(Integer)  # the survey that reported it first
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CaseEvent(Base):
+    """What staff did to a participant's case, and when the program told them they graduated.
+    action: closed (a `reason`: no_cooperation | moved_away | other) | reopened | graduated (the
+    graduation message went out). Whether a case is open is read from these, the employment
+    periods and the program's maximum time (`storage/cases.py`, `flows/cases.py`)."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    by: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime]

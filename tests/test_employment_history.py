@@ -172,12 +172,12 @@ def test_same_job_not_asked_is_the_same_job_when_since_matches_or_is_missing() -
     assert len(reports(first, working(date(2026, 7, 1), since=date(2026, 6, 1)))) == 2
 
 
-def test_a_code_assigned_later_replaces_the_free_text() -> None:
+def test_a_code_given_later_classifies_the_job_and_keeps_the_persons_words() -> None:
     periods = reports(
         working(date(2026, 4, 10), since=date(2026, 3, 1), occupation_text="מטפלת בכלבים"),
         working(date(2026, 7, 1), same=True, occupation_code="5164"),
     )
-    assert (periods[0].occupation_code, periods[0].occupation_text) == ("5164", None)
+    assert (periods[0].occupation_code, periods[0].occupation_text) == ("5164", "מטפלת בכלבים")
 
 
 def test_salary_is_shown_only_when_allowed() -> None:

@@ -116,7 +116,7 @@ def test_with_nothing_close_the_known_keys_are_listed(tmp_path: Path) -> None:
         ProgramConfigError,
         match=re.escape(
             "[program]: unknown key 'colour'; known: handoff_reply_working_days, manager_reply_working_days, "
-            "max_text_length, resume_after_hours"
+            "max_months_in_program, max_text_length, resume_after_hours"
         ),
     ):
         load_program(path)
@@ -169,6 +169,7 @@ def test_the_scheduler_gives_only_message_kinds() -> None:
         message_kind("notice", {"key": "meetings.cancelled_notice"}),
         message_kind("homework_assigned", {}),
         message_kind("homework_checkin", {}),
+        message_kind("graduation", {}),
     }
     assert given == MESSAGE_KINDS
 

@@ -494,7 +494,8 @@ def test_delete_my_data_erases_the_person_and_everything_about_them(db: Database
             RecordOutcome("manager_decision", "tel-aviv", ("age_margin",), decision_due=date(2026, 11, 25)),
         )
     with db.transaction() as s:  # an event sign-up (with its reminders), a meeting, a staff task
-        from storage import events, homework
+        from flows.employment import JobReport, Salary
+        from storage import cases, employment, events, homework
         from storage.models import StaffTask
 
         program = load_program(None)
@@ -529,6 +530,13 @@ def test_delete_my_data_erases_the_person_and_everything_about_them(db: Database
                 now=NOW,
                 program=program,
             )
+            employment.record_report(  # an employment period, with the graduation it arms
+                s,
+                who,
+                JobReport(NOW.date(), working=True, since=NOW.date(), percent=50, salary=Salary(7000, 7000)),
+                NOW,
+            )
+            cases.close_case(s, who, "moved_away", NOW, program)
     with db.transaction() as s:
         before = dependents(s, person_id)
         assert all(before.values()), before  # every table that can hold the person does
