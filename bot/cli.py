@@ -11,14 +11,17 @@ and the commands of each feature, from its CLI module (`FEATURE_CLIS`):
     midway decisions|handoffs|staff|whatsapp ...  the staff's side (bot/staff_cli.py)
     midway events|meetings|tasks|jobs ...         events, meetings, call-them tasks, due work
                                                   (bot/events_cli.py)
-    midway occupations search ...                 the occupation list (bot/occupations_cli.py)
+    midway occupations search|unclassified|assign the occupation list (bot/occupations_cli.py)
+    midway participants close|reopen|show ID      a participant's case and employment history
+    midway export person ID                       everything stored about one person, as JSON
+                                                  (both bot/participants_cli.py)
     midway flows diagram [NAME] [--out DIR]       the flows drawn as Mermaid and SVG (bot/flows_cli.py)
     midway homework assign|list                   participants' tasks between meetings (bot/homework_cli.py;
                                                   not `tasks`, which are staff's to-dos)
 
 A feature's CLI module has `add_parser(subparsers)`, which adds its commands, and
-`run(app, args)`, which runs one of them with the bootstrapped app (`NEEDS_APP = False`: with
-None, before any settings or database).
+`run(app, args)`, which runs one of them with the bootstrapped app (with None, before any settings
+or database, when its `NEEDS_APP` is False, or is a function of the parsed arguments that says so).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import NoReturn
 
-from bot import events_cli, flows_cli, homework_cli, occupations_cli, staff_cli
+from bot import events_cli, flows_cli, homework_cli, occupations_cli, participants_cli, staff_cli
 from bot.bootstrap import bootstrap, configure_logging
 from bot.settings import Settings
 
@@ -41,6 +44,7 @@ FEATURE_CLIS: tuple[ModuleType, ...] = (  # in `--help`'s order
     events_cli,
     homework_cli,
     occupations_cli,
+    participants_cli,
     flows_cli,
 )
 
@@ -128,7 +132,10 @@ def _main(argv: Sequence[str] | None) -> int:
 
     args = parser.parse_args(argv)
     feature: ModuleType | None = getattr(args, "feature", None)
-    if feature is not None and not getattr(feature, "NEEDS_APP", True):
+    needs_app = getattr(feature, "NEEDS_APP", True)
+    if callable(needs_app):  # some of a feature's commands need no app (`occupations search`)
+        needs_app = needs_app(args)
+    if feature is not None and not needs_app:
         return int(feature.run(None, args))
     settings = Settings.from_env()
     quiet = args.command not in ("run", "serve")  # a terminal command prints its own lines only

@@ -37,7 +37,7 @@ from flows.effects import (
     UpdateProfile,
 )
 from flows.state import Frame, State
-from storage import outbox, person_links, repo, staff
+from storage import outbox, person_export, person_links, repo, staff
 from storage.db import Database, alembic_config
 from storage.models import (
     Answer,
@@ -540,6 +540,10 @@ def test_delete_my_data_erases_the_person_and_everything_about_them(db: Database
     with db.transaction() as s:
         before = dependents(s, person_id)
         assert all(before.values()), before  # every table that can hold the person does
+        exported = person_export.export_person(s, person_id)  # and `midway export person` has each row
+        assert {f"{t}.person_id": len(rows) for t, rows in exported["tables"].items()} == {
+            k: n for k, n in before.items() if k != "people"
+        }
         assert {name.split(".")[0] for name in before} == set(Base.metadata.tables) - {
             "centers",
             "events",
