@@ -15,7 +15,7 @@ from flows.employment import JobReport, Salary
 from storage import cases, employment
 from storage.models import CaseEvent, EmploymentPeriod
 from tests.conftest import FakeClock
-from tests.events_kit import FakeSender, at, job_rows, local_times, participant, scheduler
+from tests.events_kit import FakeSender, at, event, job_rows, local_times, participant, scheduler, sign_up
 from tests.kit.dispatcher import render
 
 pytestmark = pytest.mark.app(db="both")
@@ -177,3 +177,35 @@ def test_a_case_a_promoter_closed_before_the_six_months_gets_no_graduation(
     assert not [m for _, m in sender.sent if m.kind == "case.graduation"]
     assert status(app, ruth, date(2027, 7, 1)) == ("closed", "no_cooperation")
     assert eligible(app, ruth, date(2027, 7, 1))  # placed: the persistence follow-up goes on
+
+
+def test_a_graduate_and_a_closed_case_may_still_come_to_a_community_evening(
+    app: App, clock: FakeClock
+) -> None:
+    ruth, dan = participant(app, "1"), participant(app, "2")
+    report(app, ruth, date(2027, 2, 10), working=True, since=date(2027, 1, 1))
+    with app.db.transaction() as s:
+        cases.close_case(s, dan, "moved_away", at(2027, 3, 1), app.program)
+    clock.now = at(2027, 7, 1, 10)
+    scheduler(app, FakeSender()).run_until_idle()
+    assert status(app, ruth, date(2027, 7, 1)) == ("graduated", None)
+    evening = event(
+        app, at(2027, 7, 15, 18), kind="community_evening", title="מפגש קהילה", en="Community evening"
+    )
+    assert sign_up(app, ruth, evening)[0] == "confirmed"
+    assert sign_up(app, dan, evening)[0] == "confirmed"
+
+
+def test_who_sees_salaries_is_the_programs_setting_per_center() -> None:
+    from flows.program import program_from_dict
+
+    base = {"centers": [{"slug": "a", "names": {"he": "א"}}, {"slug": "b", "names": {"he": "ב"}}]}
+    program = program_from_dict(base)
+    assert program.may_see_salary("manager") and not program.may_see_salary("promoter")
+    base["centers"][1]["staff"] = {"salary_roles": ["manager", "promoter"]}  # type: ignore[index]
+    program = program_from_dict(base)
+    assert program.may_see_salary("promoter", "b") and not program.may_see_salary("promoter", "a")
+    with pytest.raises(ValueError, match="salary_roles"):
+        program_from_dict({**base, "staff": {"salary_roles": ["participant"]}})
+    with pytest.raises(ValueError, match="max_months_in_program"):
+        program_from_dict({**base, "program": {"max_months_in_program": -1}})
