@@ -32,7 +32,7 @@ from flows.messages import Msg, Outgoing, Reply
 from flows.parsing.dates import parse_day
 from flows.parsing.numbers import first_number
 from flows.prescreen import parse_phone
-from flows.proactive import Data, ProactiveKind
+from flows.proactive import TIMEOUT, Data, ProactiveKind
 from flows.scheduling import TIMEZONE
 from flows.state import State
 from flows.triggers import Trigger
@@ -318,12 +318,35 @@ def _checkin(state: State, data: Data, now: datetime, ctx: Context, flows: Flows
     return trigger(state, Trigger("homework_checkin", dict(data), key=str(data["homework"])), now, ctx, flows)
 
 
+def template_values(data: Data) -> dict[str, Any]:
+    """What a WhatsApp template may name (outside the 24-hour window): the task in the person's
+    words, and its due date."""
+    return {"task": _task(data), "due": _due(data)}
+
+
 PROACTIVE = (
     ProactiveKind(
-        "homework_assigned", _assigned, lambda data: "homework.assigned", frozenset({"homework.assigned"})
+        "homework_assigned",
+        _assigned,
+        lambda data: "homework.assigned",
+        frozenset({"homework.assigned"}),
+        template_values,
     ),
     ProactiveKind(
-        "homework_checkin", _checkin, lambda data: "homework.checkin", frozenset({"homework.checkin"})
+        "homework_checkin",
+        _checkin,
+        lambda data: "homework.checkin",
+        frozenset({"homework.checkin"}),
+        template_values,
+    ),
+    # the check-in's one reminder: its question's timeout (flows/proactive.py, TIMEOUT), named so
+    # that it may have a template of its own — unanswered a day, it is most likely outside the window
+    ProactiveKind(
+        f"{TIMEOUT.kind}.{CHECKIN.name}",
+        TIMEOUT.sprint,
+        lambda data: "homework.checkin_reminder",
+        frozenset({"homework.checkin_reminder"}),
+        template_values,
     ),
 )
 
