@@ -10,7 +10,17 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flows import decision_notice, events, handoff, homework, menus, prescreen, staff, staff_queue
+from flows import (
+    decision_notice,
+    events,
+    handoff,
+    homework,
+    homework_next,
+    menus,
+    prescreen,
+    staff,
+    staff_queue,
+)
 from flows.context import Context
 from flows.declare import Flows, Roles
 from flows.engine import Sprint
@@ -28,6 +38,7 @@ FEATURES: tuple[Feature, ...] = (
     staff_queue.FEATURE,
     decision_notice.FEATURE,
     homework.FEATURE,
+    homework_next.FEATURE,
 )
 
 
