@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from flows import Context, PersonFacts, step
+from flows import Context, Msg, PersonFacts, step
 from flows.context import HomeworkFacts
 from flows.effects import ArmTimeout, HomeworkUnanswered, ReportHomework, RequestHandoff, UpdateProfile
 from flows.inputs import Timeout
@@ -89,7 +89,7 @@ WORDS = {
         "task": "5 подходящих вакансий",
         "checkin": "Сегодня срок задания",
         "reminder": "Небольшое напоминание",
-        "progress": "Цель была — 5 вакансий",
+        "progress": "Цель — 5 вакансий",
         "new_due": "К какому числу",
         "past": "позже сегодняшней",
         "none": "нет открытых заданий",
@@ -219,3 +219,12 @@ def test_my_tasks_is_in_the_menu_only_for_participants_of_a_center() -> None:
     newcomer.send("/menu")
     assert "המשימות שלי" not in newcomer.buttons()
     assert CATALOGS.knows("menu.homework", "ar")
+
+
+def test_russian_reads_as_written_the_due_date_beside_a_task_and_no_gender_for_the_promoter() -> None:
+    chat = HomeworkChat(lang="ru", tasks=(CV,))
+    chat.send("/menu").click("Мои задания")
+    (label,) = chat.buttons()[:1]
+    assert "срок: воскресенье, 22 ноября 2026" in label and "до воскресенье" not in label
+    thanks = chat.render(Msg("homework.thanks.help"))
+    assert " он " not in thanks and "свяжутся" in thanks
