@@ -6,6 +6,7 @@ and the meeting's center again."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -15,7 +16,7 @@ from storage import events as ev
 from storage import homework_next, repo, staff
 from storage.effects import Applying
 from storage.models import Homework, Meeting
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, make_app
 from tests.events_kit import FakeSender, at, participant, scheduler
 from tests.kit.dispatcher import Person_, render
 
@@ -80,7 +81,10 @@ def test_attendance_then_the_next_task_from_the_staff_chat_is_the_clis_task(
     assert "משימה עד הפגישה הבאה" in render(app, "he", sender.last_for(ruth).replies)
 
 
-def test_the_shell_checks_the_role_and_the_meetings_center_again(app: App, clock: FakeClock) -> None:
+def test_the_shell_checks_the_role_and_the_meetings_center_again(
+    db_url: str, clock: FakeClock, tmp_path: Path
+) -> None:
+    app = make_app(db_url, clock, tmp_path)  # on SQLite and PostgreSQL
     ruth = participant(app, "701", name="רות")
     amal = participant(app, "702", name="עמל", center="modiin")
     staff_ids = {"555": promoter(app, "555"), "556": promoter(app, "556", role="router")}
@@ -98,6 +102,10 @@ def test_the_shell_checks_the_role_and_the_meetings_center_again(app: App, clock
             result = handler(Applying(s, person, clock.now, app.program, "he"), effect)
             return result.action, result.status
 
+    with app.db.transaction() as s:
+        facts = repo.person_facts(s, repo.find_person(s, staff_ids["555"]), "telegram", None)  # type: ignore[arg-type]
+        listed = homework_next.load_staff_meetings(s, staff_ids["555"], facts, "he", clock.now, app.program)
+    assert [m.ref for m in listed["staff_meeting_list"]] == [f"m{mine}"]  # begun, of the center
     assert apply("556", task) == ("homework", "not_allowed")  # a router: not by default
     assert apply("555", AssignHomework(f"m{theirs}", "which_job", date(2026, 12, 1))) == (
         "homework",
