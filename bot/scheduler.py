@@ -36,7 +36,7 @@ from flows import Context, Msg, PersonFacts, Program, State
 from flows.inputs import Timeout
 from flows.messages import TimeSpan
 from flows.proactive import TIMEOUT
-from flows.registry import message_kind, proactive_sprint
+from flows.registry import message_kind, message_variables, proactive_sprint
 from storage import decisions, handoffs, jobs, outbox, repo
 from storage.db import Database, locked
 from storage.effects import Applying
@@ -254,7 +254,7 @@ class Scheduler:
             kind=message_kind(job.kind, data),
             lang=sprint.state.lang,
             replies=sprint.replies,
-            variables=self._variables(data, sprint.state.lang),
+            variables=self._variables(data, sprint.state.lang, job.kind),
             reference=f"job:{job.id}",
         )
         recipient = Recipient(person.id, identity.channel, identity.external_id, identity.last_inbound_at)
@@ -268,8 +268,9 @@ class Scheduler:
         seq = int(job.payload["seq"])
         state_before = repo.saved_state(session, person.id)
         state = repo.load_state(session, person.id) or State(lang=person.language)
-        waited = next((f.flow for f in state.frames if f.asked == seq), None)
-        if waited is None:  # answered, or asked anew, since: nothing is waiting for this any more
+        frame = next((f for f in state.frames if f.asked == seq), None)
+        waited = frame.flow if frame is not None else None
+        if frame is None or waited is None:  # answered, or asked anew, since: nothing waits any more
             jobs.settle(job, "dropped", now, "answered")
             return None
         identity = self._identity(session, person.id, job)
@@ -282,12 +283,13 @@ class Scheduler:
             self._fallback(session, job, person, now, "no_channel", held=False)
             return None
         job.channel = identity.channel
+        about = {**frame.answers, "flow": waited}  # what the question that waited was about
         message = Proactive(
             person_id=person.id,
-            kind=TIMEOUT.message_kind({"flow": waited}),
+            kind=message_kind(TIMEOUT.kind, about),
             lang=stepped.sprint.state.lang,
             replies=stepped.replies,
-            variables={},
+            variables=self._variables(about, stepped.sprint.state.lang, TIMEOUT.kind),
             reference=f"job:{job.id}",
         )
         recipient = Recipient(person.id, identity.channel, identity.external_id, identity.last_inbound_at)
@@ -348,9 +350,10 @@ class Scheduler:
             session, job, person, now, result.detail or status.value, held=status is SendStatus.HELD
         )
 
-    def _variables(self, data: Mapping[str, Any], lang: str) -> dict[str, str]:
+    def _variables(self, data: Mapping[str, Any], lang: str, job_kind: str) -> dict[str, str]:
         """Plain strings for a WhatsApp template, in the person's language: title, when, place,
-        promoter, until (dates written out as in the chat); name and center (a manager's decision)."""
+        promoter, until (dates written out as in the chat); name and center (a manager's decision);
+        and what the job's kind offers of its own (`ProactiveKind.variables`: a task, its date)."""
         translator = self.catalogs.translator(lang)
         values = {**data, **dict(data.get("params") or {})}
         found: dict[str, str] = {}
@@ -365,6 +368,10 @@ class Scheduler:
                 ends = values.get("ends") if name == "when" else None  # a session: until its end
                 span = TimeSpan(moment, datetime.fromisoformat(ends) if isinstance(ends, str) else None)
                 found[name] = translator.render(Msg("conference.option", {"when": span}))
+        for name, value in message_variables(job_kind, data).items():
+            found[name] = translator.render(
+                value if isinstance(value, Msg) else Msg("conference.option", {"when": value})
+            )
         return found
 
     # ---- when a message cannot get through ---------------------------------------------------

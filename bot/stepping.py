@@ -61,6 +61,7 @@ def run_step(
         bookings=None,
         homework_tasks=None,
         staff_queue=None if on_staff else StaffQueue(),
+        staff_meeting_list=None if on_staff else (),
     )
     for _ in range(len(FACT_LOADERS) + 1):
         try:

@@ -149,6 +149,18 @@ class HomeworkFacts:
     waiting: bool = True  # for the participant's word (False: they asked for help, the promoter has it)
 
 
+@dataclass(frozen=True)
+class StaffMeetingFacts:
+    """A personal meeting of the staff member's center that has begun lately (its attendance to
+    mark, or to correct), as staff see it: flows/homework_next.py, read when a step looks."""
+
+    ref: str  # "m12"
+    name: str  # the participant's display name ("" when they never gave one)
+    starts_at: datetime
+    status: str  # scheduled | confirmed | reschedule_requested | attended | no_show | late_not_admitted
+    promoter: str = ""
+
+
 class FactsNotLoaded(LookupError):
     """A step looked at facts the shell had not loaded (`fact`: "bookings", or for staff
     "staff_queue"). Steps are pure, so the shell loads them (its loader for that fact,
@@ -169,6 +181,8 @@ class Context:
     staff_queue: StaffQueue | None = field(default_factory=StaffQueue)  # None: not loaded (as bookings)
     # None: not loaded (the "homework" fact); the shell passes None and loads it when a step looks
     homework_tasks: tuple[HomeworkFacts, ...] | None = ()
+    # None: not loaded (the "staff_meetings" fact: staff only, loaded when a step looks)
+    staff_meeting_list: tuple[StaffMeetingFacts, ...] | None = ()
 
     def _bookings(self) -> Bookings:
         if self.bookings is None:
@@ -210,6 +224,12 @@ class Context:
         return self.homework_tasks
 
     @property
+    def staff_meetings(self) -> tuple[StaffMeetingFacts, ...]:
+        if self.staff_meeting_list is None:
+            raise FactsNotLoaded("staff_meetings")
+        return self.staff_meeting_list
+
+    @property
     def manages_events(self) -> bool:
         """Staff whose role may add, edit and cancel their center's events (program configuration)."""
         return self.program.may_manage_events(self.person.role, self.person.staff_center)
@@ -225,9 +245,14 @@ class Context:
         return self.program.may_decide(self.person.role, self.person.staff_center)
 
     @property
+    def runs_meetings(self) -> bool:
+        """Staff whose role marks their center's meetings attended and gives the next task."""
+        return self.program.may_run_meetings(self.person.role, self.person.staff_center)
+
+    @property
     def on_staff(self) -> bool:
         """Staff with something to do in the staff menu (/staff); for anyone else it does not exist."""
-        return self.manages_events or self.handles_handoffs or self.decides_cases
+        return self.manages_events or self.handles_handoffs or self.decides_cases or self.runs_meetings
 
 
 def phone_needed(ctx: Context) -> bool:

@@ -180,6 +180,25 @@ class HomeworkUnanswered:
     homework: str
 
 
+# ---- staff after a meeting: its attendance, and the next task (flows/homework_next.py); the shell
+# checks the role and the center again and answers with a `flows.homework_next.MeetingResult` ------
+@dataclass(frozen=True)
+class MarkAttendance:
+    meeting: str  # a `StaffMeetingFacts.ref` ("m12")
+    value: str  # attended | no_show | late (as `midway meetings attendance`)
+
+
+@dataclass(frozen=True)
+class AssignHomework:
+    """The next task for the participant of a meeting, as `midway homework assign` gives it."""
+
+    meeting: str  # a `StaffMeetingFacts.ref`: the task is for its participant
+    kind: str  # a `flows.homework.TASKS` kind, or "free"
+    due: date
+    count: int | None = None  # the target of a counted task
+    text: str | None = None  # a free-text task's words
+
+
 Effect = (
     SaveAnswer
     | UpdateProfile
@@ -203,4 +222,6 @@ Effect = (
     | DecideCase
     | ReportHomework
     | HomeworkUnanswered
+    | MarkAttendance
+    | AssignHomework
 )

@@ -9,7 +9,8 @@ Not to be confused with staff's "call them" tasks (`midway tasks`): homework is 
                        question stays, the task is overdue and the promoter gets a "call them" task
     homework           (the menu: "my tasks") the open tasks → the same questions for the one chosen
     homework_report    the questions themselves, called by both; `ReportHomework` stores the answer,
-                       "need help" is also a hand-off to the promoter (`RequestHandoff`)
+                       "need help" is also a hand-off to the promoter (`RequestHandoff`), the phone
+                       asked first when none is known (as "talk to a person" asks it)
 
 A task is a kind from the program's catalog (`TASKS`, each a message key, `cv_to_jobs` counting its
 target: "send your CV to 5 relevant jobs") or free text written by the promoter.
@@ -22,15 +23,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flows.context import Context, HomeworkFacts
+from flows.context import Context, HomeworkFacts, phone_needed
 from flows.declare import STAY, Ask, Call, Done, Flow, Flows, Invalid, Option, Timeout, View
-from flows.effects import Effect, HomeworkUnanswered, ReportHomework, RequestHandoff
+from flows.effects import Effect, HomeworkUnanswered, ReportHomework, RequestHandoff, UpdateProfile
 from flows.engine import Sprint
 from flows.feature import Feature, MenuEntry
 from flows.messages import Msg, Outgoing, Reply
 from flows.parsing.dates import parse_day
 from flows.parsing.numbers import first_number
-from flows.proactive import Data, ProactiveKind
+from flows.prescreen import parse_phone
+from flows.proactive import TIMEOUT, Data, ProactiveKind
 from flows.scheduling import TIMEZONE
 from flows.state import State
 from flows.triggers import Trigger
@@ -43,6 +45,7 @@ ANSWERS = ("done", "partly", "help", "dropped")
 MAX_NOTE = 500
 MAX_AHEAD_DAYS = 180
 MAX_LISTED = 8
+NO_PHONE = "skip"
 
 
 def task_msg(kind: str, count: int | None = None, text: str | None = None) -> Msg:
@@ -136,9 +139,15 @@ def report_finish(view: View) -> Done:
             None if note in (None, "none") else note,
         )
     ]
+    replies: tuple[Msg, ...] = ()
     if answer == "help":  # in the staff queue, with a "call them" task for their promoter
         effects.append(RequestHandoff("homework", None))
-    return Done(effects=tuple(effects), result=answer)
+        phone = view.answers.get("phone")
+        if phone == NO_PHONE:
+            replies = (Msg("homework.help_no_phone"),)
+        elif phone:
+            effects.append(UpdateProfile({"phone": phone}))
+    return Done(replies=replies, effects=tuple(effects), result=answer)
 
 
 REPORT = Flow(
@@ -149,6 +158,17 @@ REPORT = Flow(
             prompt=lambda v: (Msg("homework.about", {"task": _task(v.answers)}), Msg("homework.ask_answer")),
             options=ANSWER_OPTIONS,
             skip=lambda v: chosen(v) is not None,
+        ),
+        # their promoter will call: with no number on file it is asked first, as "talk to a person"
+        # asks it (flows/handoff.py); WhatsApp always has one
+        Ask(
+            "phone",
+            prompt="homework.ask_phone",
+            options=(Option(NO_PHONE, "handoff.phone_skip", synonyms="synonyms.no"),),
+            parse=parse_phone,
+            invalid="prescreen.invalid_phone",
+            contact=True,
+            skip=lambda v: chosen(v) != "help" or not phone_needed(v.ctx),
         ),
         Ask(
             "progress",
@@ -298,12 +318,35 @@ def _checkin(state: State, data: Data, now: datetime, ctx: Context, flows: Flows
     return trigger(state, Trigger("homework_checkin", dict(data), key=str(data["homework"])), now, ctx, flows)
 
 
+def template_values(data: Data) -> dict[str, Any]:
+    """What a WhatsApp template may name (outside the 24-hour window): the task in the person's
+    words, and its due date."""
+    return {"task": _task(data), "due": _due(data)}
+
+
 PROACTIVE = (
     ProactiveKind(
-        "homework_assigned", _assigned, lambda data: "homework.assigned", frozenset({"homework.assigned"})
+        "homework_assigned",
+        _assigned,
+        lambda data: "homework.assigned",
+        frozenset({"homework.assigned"}),
+        template_values,
     ),
     ProactiveKind(
-        "homework_checkin", _checkin, lambda data: "homework.checkin", frozenset({"homework.checkin"})
+        "homework_checkin",
+        _checkin,
+        lambda data: "homework.checkin",
+        frozenset({"homework.checkin"}),
+        template_values,
+    ),
+    # the check-in's one reminder: its question's timeout (flows/proactive.py, TIMEOUT), named so
+    # that it may have a template of its own — unanswered a day, it is most likely outside the window
+    ProactiveKind(
+        f"{TIMEOUT.kind}.{CHECKIN.name}",
+        TIMEOUT.sprint,
+        lambda data: "homework.checkin_reminder",
+        frozenset({"homework.checkin_reminder"}),
+        template_values,
     ),
 )
 

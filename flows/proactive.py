@@ -35,12 +35,20 @@ class ProactiveKind:
     """A kind of due job (`scheduled_jobs.kind`) that says something to a person.
 
     `message_kind` names the message for the channel (WhatsApp picks its approved template by it);
-    `message_kinds` is every name it can give, the only ones a templates file may configure."""
+    `message_kinds` is every name it can give, the only ones a templates file may configure.
+    `variables` are the values a template may name beyond the shell's common ones (title, when,
+    place, promoter, until, name, center): a `Msg` or a date, which the shell writes out in the
+    person's language.
+
+    A question's timeout that says something (a reminder) goes as a job of kind "timeout"; the flow
+    that waited may declare `ProactiveKind(f"timeout.{flow}", ...)` to name that message and its
+    values (`data`: the waiting question's answers), as flows/homework.py does for its reminder."""
 
     kind: str
     sprint: SprintOf
     message_kind: Callable[[Data], str]
     message_kinds: frozenset[str]
+    variables: Callable[[Data], Mapping[str, Any]] | None = None
 
 
 def asking(flow: str) -> SprintOf:

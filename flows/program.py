@@ -56,6 +56,8 @@ class StaffRules:
     handoff_roles: tuple[str, ...] = STAFF_ROLES  # see and close the center's "talk to a person" requests
     decision_roles: tuple[str, ...] = ("manager",)  # decide the center's borderline pre-screens
     salary_roles: tuple[str, ...] = ("manager",)  # see salaries where employment periods are shown
+    # mark the center's meetings attended and give the participant the next task (homework)
+    meeting_roles: tuple[str, ...] = ("manager", "promoter")
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,11 @@ class Program:
         found = self.center(center)
         return role in (found.staff if found else self.staff).salary_roles
 
+    def may_run_meetings(self, role: str | None, center: str | None) -> bool:
+        """Whether staff of `role` at `center` mark that center's meetings and give the next task."""
+        found = self.center(center)
+        return found is not None and role in found.staff.meeting_roles
+
     def may_decide(self, role: str | None, center: str | None) -> bool:
         """Whether staff of `role` at `center` decide that center's borderline pre-screens in the chat."""
         found = self.center(center)
@@ -123,7 +130,7 @@ def _staff(data: dict[str, Any], base: StaffRules, where: str) -> StaffRules:
     if unknown:
         raise ValueError(f"unknown [{where}] settings: {sorted(unknown)}")
     chosen = {}
-    for setting in ("event_roles", "handoff_roles", "decision_roles", "salary_roles"):
+    for setting in ("event_roles", "handoff_roles", "decision_roles", "salary_roles", "meeting_roles"):
         roles = tuple(data.get(setting, getattr(base, setting)))
         wrong = [r for r in roles if r not in STAFF_ROLES]
         if wrong:

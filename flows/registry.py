@@ -10,7 +10,18 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flows import cases, decision_notice, events, handoff, homework, menus, prescreen, staff, staff_queue
+from flows import (
+    cases,
+    decision_notice,
+    events,
+    handoff,
+    homework,
+    homework_next,
+    menus,
+    prescreen,
+    staff,
+    staff_queue,
+)
 from flows.context import Context
 from flows.declare import Flows, Roles
 from flows.engine import Sprint
@@ -29,6 +40,7 @@ FEATURES: tuple[Feature, ...] = (
     decision_notice.FEATURE,
     homework.FEATURE,
     cases.FEATURE,
+    homework_next.FEATURE,
 )
 
 
@@ -75,10 +87,23 @@ RESULT_REPLIES: Mapping[type, ResultReplies] = _one_each(
 )
 
 
+def _kind_of(job_kind: str, data: Mapping[str, Any]) -> ProactiveKind | None:
+    """The job's kind; a question's timeout: its flow's own `timeout.<flow>` kind, if it has one."""
+    if job_kind == TIMEOUT.kind and f"{TIMEOUT.kind}.{data.get('flow')}" in PROACTIVE:
+        return PROACTIVE[f"{TIMEOUT.kind}.{data.get('flow')}"]
+    return PROACTIVE.get(job_kind)
+
+
 def message_kind(job_kind: str, data: Mapping[str, Any]) -> str:
     """The `Proactive.kind` of a due job's message (WhatsApp picks its approved template by it)."""
-    found = PROACTIVE.get(job_kind)
+    found = _kind_of(job_kind, data)
     return found.message_kind(data) if found else job_kind
+
+
+def message_variables(job_kind: str, data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The values its kind offers a template (`ProactiveKind.variables`): Msgs and dates to write out."""
+    found = _kind_of(job_kind, data)
+    return found.variables(data) if found is not None and found.variables is not None else {}
 
 
 def proactive_sprint(

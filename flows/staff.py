@@ -9,13 +9,14 @@
       cancel  which event → confirm (how many are signed up and will be told)   → CancelEvent
       handoffs, decisions   the center's "talk to a person" requests and borderline cases
                             (flows/staff_queue.py)
+      meetings  a meeting begun lately → its attendance → the next task (flows/homework_next.py)
 
 The event tasks are offered to the roles the program allows (`[staff] event_roles`, per center), the
-requests and the cases to `handoff_roles` and `decision_roles`; for staff with none of them, and for
-anyone else, the flow does not exist (`Flow.allowed`). The shell checks the role again when it
-applies the effect, with the same storage functions as `midway events add|edit|cancel` (reminders
-move or are dropped; signed-up people are told of a new date, time or place, and of a cancellation),
-and answers with a `StaffResult`.
+requests and the cases to `handoff_roles` and `decision_roles`, the meetings to `meeting_roles`; for
+staff with none of them, and for anyone else, the flow does not exist (`Flow.allowed`). The shell
+checks the role again when it applies the effect, with the same storage functions as
+`midway events add|edit|cancel` (reminders move or are dropped; signed-up people are told of a new
+date, time or place, and of a cancellation), and answers with a `StaffResult`.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ def task_options(view: View) -> tuple[Option, ...]:
         items.append(Option("handoffs", "staff.task.handoffs", {"count": handoff_count(ctx, done)}))
     if ctx.decides_cases:
         items.append(Option("decisions", "staff.task.decisions", {"count": case_count(ctx, done)}))
+    if ctx.runs_meetings:  # attendance, then the next task (flows/homework_next.py)
+        items.append(Option("meetings", "staff.task.meetings"))
     return tuple(items)
 
 
@@ -338,7 +341,7 @@ def cancel_prompt(view: View) -> tuple[Msg, ...]:
 
 
 # ---- the flow: what would you like to do? → one sub-flow per task, then back here -------------
-TASK_FLOWS = {"add": "staff_add", "edit": "staff_edit", "cancel": "staff_cancel"}
+TASK_FLOWS = {"add": "staff_add", "edit": "staff_edit", "cancel": "staff_cancel", "meetings": "staff_meeting"}
 AGAIN = "push:staff"  # after a task, back to what staff can do; "menu" or "back" leaves
 
 

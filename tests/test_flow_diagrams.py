@@ -17,7 +17,7 @@ from bot.cli import main
 from bot.flow_svg import layout, svg
 from bot.flows_cli import DOCS, REGENERATE, diagram_files
 from flows import Command, Context, Input, Pressed, State, Text
-from flows.context import Bookings
+from flows.context import Bookings, StaffMeetingFacts
 from flows.declare import END, STAY, Ask, Branch, Call, Done, Flow, Flows, Option, Step, Timeout, View
 from flows.diagram import FINISH, UNKNOWN, graph, mermaid, node_id
 from flows.engine import step
@@ -113,7 +113,7 @@ def test_the_picture_has_every_node_its_links_and_no_two_boxes_overlap() -> None
                 assert beside or a.y + a.height <= b.y or b.y + b.height <= a.y, f"{a.id} and {b.id} overlap"
     menu = ET.fromstring(svg(graph(FLOWS["staff"], hebrew)))
     hrefs = {a.get("href") for a in menu.iter("{http://www.w3.org/2000/svg}a")}
-    assert hrefs == {"staff_add.svg", "staff_edit.svg", "staff_cancel.svg"}
+    assert hrefs == {"staff_add.svg", "staff_edit.svg", "staff_cancel.svg", "staff_meeting.svg"}
 
 
 # ---- the command -------------------------------------------------------------------------------
@@ -206,7 +206,12 @@ TYPED = {
     "new_time": "17:00",
     "new_place": "hall",
     "new_capacity": "30",
+    "count": "5",
+    "text": "update the CV",
+    "due": "3.12",
 }
+# a meeting begun an hour ago, to mark and give the next task after (flows/homework_next.py)
+MEETING = StaffMeetingFacts("m1", "Ruth", START - timedelta(hours=1), "confirmed")
 # The center's events as the staff member's messages find them: there, or gone meanwhile.
 WORLDS = ((WORKSHOP, NETWORKING, CLUB), ())
 
@@ -217,6 +222,7 @@ def context(events: tuple) -> Context:  # type: ignore[type-arg]
         lexicon=CATALOGS,
         person=MANAGER,  # type: ignore[arg-type]
         bookings=Bookings(staff_events=events),
+        staff_meeting_list=(MEETING,) if events else (),
     )
 
 
@@ -251,9 +257,9 @@ def test_route_functions_never_lead_outside_their_declared_targets() -> None:
     steps = walk(watched(FLOWS, seen), Command("staff"))
     assert steps > 50
     declared = {f"{flow.name}.{s.key}": set(s.targets) for flow in FLOWS.values() for s, _ in routes(flow)}
-    staff = {name for name in declared if name.startswith("staff")}
+    staff = {name for name in declared if name.startswith(("staff", "homework_next"))}
     assert set(seen) == staff, "the walk should run every route function of the staff flows"
-    # every declared target is reached, but the cancel's second look (the event chosen a moment ago
-    # is gone by the time the branch looks: only a saved state from before can meet that)
+    # every declared target is reached, but the second looks (the event or meeting chosen a moment
+    # ago is gone by the time the route looks: only a saved state from before can meet that)
     unreached = {name: declared[name] - went for name, went in seen.items() if declared[name] - went}
-    assert unreached == {"staff_cancel.still_there": {END}}
+    assert unreached == {"staff_cancel.still_there": {END}, "staff_meeting.meeting": {END}}

@@ -345,7 +345,12 @@ def test_a_typed_answer_to_a_triggered_question_a_day_later_is_an_answer() -> No
 def test_the_staff_flow_is_a_menu_that_calls_one_sub_flow_per_task() -> None:
     staff = FLOWS["staff"]
     calls = {s.key: s.flow for s in staff.steps if isinstance(s, Call)}
-    assert calls == {"add": "staff_add", "edit": "staff_edit", "cancel": "staff_cancel"}
+    assert calls == {
+        "add": "staff_add",
+        "edit": "staff_edit",
+        "cancel": "staff_cancel",
+        "meetings": "staff_meeting",  # its attendance, then the next task (flows/homework_next.py)
+    }
     assert not any(s.skip for name in calls.values() for s in FLOWS[name].steps)  # no skip-chains left
 
 

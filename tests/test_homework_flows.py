@@ -8,9 +8,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from flows import Context, PersonFacts, step
+from flows import Context, Msg, PersonFacts, step
 from flows.context import HomeworkFacts
-from flows.effects import ArmTimeout, HomeworkUnanswered, ReportHomework, RequestHandoff
+from flows.effects import ArmTimeout, HomeworkUnanswered, ReportHomework, RequestHandoff, UpdateProfile
 from flows.inputs import Timeout
 from flows.registry import proactive_sprint
 from flows.state import State
@@ -74,6 +74,9 @@ WORDS = {
         "new_due": "עד מתי",
         "past": "אחרי היום",
         "none": "אין לכם משימות פתוחות",
+        "ask_phone": "מה מספר הטלפון",
+        "no_phone": "בלי מספר טלפון",
+        "skip_phone": "בלי טלפון",
     },
     "ru": {
         "done": "Выполнено",
@@ -86,10 +89,13 @@ WORDS = {
         "task": "5 подходящих вакансий",
         "checkin": "Сегодня срок задания",
         "reminder": "Небольшое напоминание",
-        "progress": "Цель была — 5 вакансий",
+        "progress": "Цель — 5 вакансий",
         "new_due": "К какому числу",
         "past": "позже сегодняшней",
         "none": "нет открытых заданий",
+        "ask_phone": "номер телефона",
+        "no_phone": "Без номера телефона",
+        "skip_phone": "Без телефона",
     },
 }
 LANGS = list(WORDS)
@@ -128,8 +134,31 @@ def test_partly_asks_how_many_and_a_new_date_ahead(lang: str) -> None:
 @pytest.mark.parametrize("lang", LANGS)
 def test_need_help_hands_off_to_the_promoter(lang: str) -> None:
     w = WORDS[lang]
-    chat = HomeworkChat(lang=lang).checkin().click(w["help"]).send("לא יודעת איפה לחפש")
+    chat = HomeworkChat(lang=lang, person=replace(PARTICIPANT, phone="+972501234567"))
+    chat.checkin().click(w["help"])
+    assert w["ask_phone"] not in chat.last_text()  # a number on file: no need to ask
+    chat.send("לא יודעת איפה לחפש")
     assert reported(chat).status == "help" and reported(chat).note == "לא יודעת איפה לחפש"
+    assert chat.effects_of(RequestHandoff) == [RequestHandoff("homework", None)]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_need_help_with_no_phone_on_file_asks_for_the_number_first(lang: str) -> None:
+    w = WORDS[lang]
+    chat = HomeworkChat(lang=lang).checkin().click(w["help"])
+    assert w["ask_phone"] in chat.last_text()  # as "talk to a person" does (flows/handoff.py)
+    chat.send("052-7654321").send("לא יודעת איפה לחפש")
+    assert chat.effects_of(UpdateProfile) == [UpdateProfile({"phone": "+972527654321"})]
+    assert reported(chat).status == "help" and reported(chat).note == "לא יודעת איפה לחפש"
+    assert chat.effects_of(RequestHandoff) == [RequestHandoff("homework", None)]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_need_help_without_giving_a_number_still_hands_off_and_says_no_one_can_call(lang: str) -> None:
+    w = WORDS[lang]
+    chat = HomeworkChat(lang=lang).checkin().click(w["help"]).click(w["skip_phone"]).click(w["no_note"])
+    assert w["no_phone"] in chat.text()
+    assert not chat.effects_of(UpdateProfile)
     assert chat.effects_of(RequestHandoff) == [RequestHandoff("homework", None)]
 
 
@@ -190,3 +219,12 @@ def test_my_tasks_is_in_the_menu_only_for_participants_of_a_center() -> None:
     newcomer.send("/menu")
     assert "המשימות שלי" not in newcomer.buttons()
     assert CATALOGS.knows("menu.homework", "ar")
+
+
+def test_russian_reads_as_written_the_due_date_beside_a_task_and_no_gender_for_the_promoter() -> None:
+    chat = HomeworkChat(lang="ru", tasks=(CV,))
+    chat.send("/menu").click("Мои задания")
+    (label,) = chat.buttons()[:1]
+    assert "срок: воскресенье, 22 ноября 2026" in label and "до воскресенье" not in label
+    thanks = chat.render(Msg("homework.thanks.help"))
+    assert " он " not in thanks and "свяжутся" in thanks

@@ -302,6 +302,8 @@ STANDALONE = {
     "staff.invalid_sessions",
     "staff.invalid_capacity",
     "reason.job_share_low",
+    "homework_next.count",  # a button that is the number itself
+    "homework_next.invalid_count",
 }
 STANDALONE |= {f"{key}.short" for key in STANDALONE}  # a label's shorter WhatsApp form stands alone too
 NPLURALS = {"he": 4, "en": 2, "ru": 3, "ar": 6}

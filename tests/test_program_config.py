@@ -170,6 +170,7 @@ def test_the_scheduler_gives_only_message_kinds() -> None:
         message_kind("homework_assigned", {}),
         message_kind("homework_checkin", {}),
         message_kind("graduation", {}),
+        message_kind("timeout", {"flow": "homework_checkin"}),  # the check-in's one reminder
     }
     assert given == MESSAGE_KINDS
 

@@ -76,7 +76,8 @@ def staff(person: PersonFacts = MANAGER, lang: str = "he", **kw: object) -> Staf
 
 EVENT_TASKS = ["➕ להוסיף אירוע", "📋 האירועים הקרובים והרשמות", "✏️ לשנות אירוע", "❌ לבטל אירוע"]
 REQUESTS, CASES = "📞 בקשות לשיחה עם הצוות (0)", "⚖️ ממתינים להחלטה שלכם (0)"
-STAFF_MENU = [*EVENT_TASKS, REQUESTS, CASES]  # a manager's (flows/staff_queue.py: requests and cases)
+MEETINGS = "🤝 פגישות: נוכחות ומשימה הבאה"  # attendance and the next task (flows/homework_next.py)
+STAFF_MENU = [*EVENT_TASKS, REQUESTS, CASES, MEETINGS]  # a manager's (flows/staff_queue.py: requests, cases)
 
 
 # ---- adding ----------------------------------------------------------------------------------
@@ -310,7 +311,7 @@ def test_the_staff_keyword_and_a_forged_button_reveal_nothing_to_a_participant()
 
 def test_each_role_finds_what_the_program_allows_it_and_the_setting_decides() -> None:
     promoter = staff(PROMOTER).send("/staff")  # the shipped setting: events for managers and routers,
-    assert promoter.buttons() == [REQUESTS]  # requests for all staff, decisions for managers
+    assert promoter.buttons() == [REQUESTS, MEETINGS]  # requests for all, decisions for managers
     router = staff(ROUTER).send("/staff")
     assert router.buttons() == [*EVENT_TASKS, REQUESTS]
     kfar_saba = replace(
@@ -318,7 +319,7 @@ def test_each_role_finds_what_the_program_allows_it_and_the_setting_decides() ->
     )
     assert kfar_saba.slug == "kfar-saba"
     program = replace(PROGRAM, centers=(PROGRAM.centers[0], kfar_saba, *PROGRAM.centers[2:]))
-    assert staff(PROMOTER, program=program).send("/staff").buttons() == EVENT_TASKS
+    assert staff(PROMOTER, program=program).send("/staff").buttons() == [*EVENT_TASKS, MEETINGS]
     nothing = staff(ROUTER, program=program).send("/staff")  # no task left for a router there
     assert "לא הכרתי" in nothing.last_text() and all(f.flow != "staff" for f in nothing.state.frames)
 
@@ -347,7 +348,7 @@ def test_staff_who_never_took_the_pre_screen_are_greeted_with_the_menu_not_the_p
 def test_the_staff_prompts_render_in_every_language_with_their_values() -> None:
     for lang in ("he", "en", "ru", "ar"):
         chat = staff(lang=lang).send("/staff")
-        assert len(chat.buttons()) == 6
+        assert len(chat.buttons()) == 7
         rendered = chat.render(Msg("staff.ask_task", {"center": "X"}))
         assert "X" in rendered
 

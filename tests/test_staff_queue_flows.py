@@ -72,7 +72,7 @@ def staff(person: PersonFacts = MANAGER, lang: str = "he", **kw: object) -> Queu
 # ---- requests to talk to a person --------------------------------------------------------------
 def test_staff_see_their_centers_requests_and_the_unplaced_ones_the_longest_waiting_first() -> None:
     chat = staff(PROMOTER).send("/staff")
-    assert chat.buttons() == ["📞 בקשות לשיחה עם הצוות (2)"]
+    assert chat.buttons() == ["📞 בקשות לשיחה עם הצוות (2)", "🤝 פגישות: נוכחות ומשימה הבאה"]
     chat.click("בקשות לשיחה")
     assert "מרכז כפר סבא: 2." in chat.last_text()
     assert [b.split(" – ")[0] for b in chat.buttons()] == ["רונית", "(בלי שם)"]  # never Modiin's Amal
@@ -82,7 +82,7 @@ def test_staff_see_their_centers_requests_and_the_unplaced_ones_the_longest_wait
     assert "עדיין בלי מרכז" in text
     chat.click("טיפלתי").click("בלי הערה")
     assert chat.effects_of(CloseHandoff) == [CloseHandoff("h2", None)]
-    assert chat.buttons() == ["📞 בקשות לשיחה עם הצוות (1)"]  # not counted again while the queue catches up
+    assert chat.buttons()[0] == "📞 בקשות לשיחה עם הצוות (1)"  # not counted again while the queue catches up
 
 
 def test_a_note_is_kept_and_not_yet_changes_nothing() -> None:
@@ -108,7 +108,7 @@ def test_no_requests_says_so_and_many_show_the_longest_waiting() -> None:
 # ---- borderline cases ---------------------------------------------------------------------------
 def test_a_manager_sees_why_a_case_is_borderline_and_decides_after_a_confirmation() -> None:
     chat = staff().send("/staff")
-    assert chat.buttons()[-1] == "⚖️ ממתינים להחלטה שלכם (1)"  # Dana's; Olga is Modiin's
+    assert "⚖️ ממתינים להחלטה שלכם (1)" in chat.buttons()  # Dana's; Olga is Modiin's
     chat.click("ממתינים להחלטה").click("דנה")
     text = chat.last_text()
     assert "• התוכנית מיועדת לבני 45 ומעלה. (מה שענו: 43)" in text  # the rule, and the answer behind it

@@ -127,7 +127,7 @@ def test_a_participant_finds_nothing_there_and_a_promoter_finds_only_the_request
     make_staff(app, PROMOTER, "promoter")  # the shipped setting: managers and routers manage events
     yossi = telegram.person(PROMOTER, "יוסי", "כהן").send("/staff")
     assert "תפריט הצוות – מרכז כפר סבא" in yossi.text()
-    assert yossi.buttons() == ["📞 בקשות לשיחה עם הצוות (0)"]
+    assert yossi.buttons() == ["📞 בקשות לשיחה עם הצוות (0)", "🤝 פגישות: נוכחות ומשימה הבאה"]
     with app.db.transaction() as s:
         assert s.scalars(select(Event)).all() == []
 
