@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from flows.messages import TimeSpan
 from flows.program import Program
+
+if TYPE_CHECKING:
+    from flows.occupations import OccupationIndex
 
 
 class Lexicon(Protocol):
@@ -149,6 +152,16 @@ class HomeworkFacts:
     waiting: bool = True  # for the participant's word (False: they asked for help, the promoter has it)
 
 
+@dataclass(frozen=True)
+class SurveyFacts:
+    """What the employment-status survey (flows/survey) reads when a step looks: the occupation
+    search, and the job on record from the person's last survey (for "same job as last time?")."""
+
+    occupations: OccupationIndex | None = None
+    last_job: str | None = None  # the occupation as they gave it last time (a title or their words)
+    last_job_code: str | None = None
+
+
 class FactsNotLoaded(LookupError):
     """A step looked at facts the shell had not loaded (`fact`: "bookings", or for staff
     "staff_queue"). Steps are pure, so the shell loads them (its loader for that fact,
@@ -169,6 +182,8 @@ class Context:
     staff_queue: StaffQueue | None = field(default_factory=StaffQueue)  # None: not loaded (as bookings)
     # None: not loaded (the "homework" fact); the shell passes None and loads it when a step looks
     homework_tasks: tuple[HomeworkFacts, ...] | None = ()
+    # None: not loaded (the "survey" fact); the shell passes None and loads it when a step looks
+    survey: SurveyFacts | None = field(default_factory=SurveyFacts)
 
     def _bookings(self) -> Bookings:
         if self.bookings is None:
@@ -208,6 +223,12 @@ class Context:
         if self.homework_tasks is None:
             raise FactsNotLoaded("homework")
         return self.homework_tasks
+
+    @property
+    def survey_facts(self) -> SurveyFacts:
+        if self.survey is None:
+            raise FactsNotLoaded("survey")
+        return self.survey
 
     @property
     def manages_events(self) -> bool:

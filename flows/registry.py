@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flows import decision_notice, events, handoff, homework, menus, prescreen, staff, staff_queue
+from flows import decision_notice, events, handoff, homework, menus, prescreen, staff, staff_queue, survey
 from flows.context import Context
 from flows.declare import Flows, Roles
 from flows.engine import Sprint
@@ -28,6 +28,7 @@ FEATURES: tuple[Feature, ...] = (
     staff_queue.FEATURE,
     decision_notice.FEATURE,
     homework.FEATURE,
+    survey.FEATURE,
 )
 
 

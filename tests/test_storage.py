@@ -494,7 +494,7 @@ def test_delete_my_data_erases_the_person_and_everything_about_them(db: Database
             RecordOutcome("manager_decision", "tel-aviv", ("age_margin",), decision_due=date(2026, 11, 25)),
         )
     with db.transaction() as s:  # an event sign-up (with its reminders), a meeting, a staff task
-        from storage import events, homework
+        from storage import events, homework, survey
         from storage.models import StaffTask
 
         program = load_program(None)
@@ -529,6 +529,7 @@ def test_delete_my_data_erases_the_person_and_everything_about_them(db: Database
                 now=NOW,
                 program=program,
             )
+            survey.send_now(s, who, NOW, program)
     with db.transaction() as s:
         before = dependents(s, person_id)
         assert all(before.values()), before  # every table that can hold the person does
