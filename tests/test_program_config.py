@@ -169,6 +169,8 @@ def test_the_scheduler_gives_only_message_kinds() -> None:
         message_kind("notice", {"key": "meetings.cancelled_notice"}),
         message_kind("homework_assigned", {}),
         message_kind("homework_checkin", {}),
+        message_kind("survey_invite", {}),
+        message_kind("timeout", {"flow": "survey"}),  # the survey's reminder (its invitation's timeout)
     }
     assert given == MESSAGE_KINDS
 
