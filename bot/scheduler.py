@@ -52,8 +52,9 @@ log = logging.getLogger(__name__)
 
 INTERNAL = ("offer_expiry", "delivery_check", "waitlist")  # rows that send nothing themselves
 REPORTS_DELIVERY = ("whatsapp",)  # channels whose platform reports delivery later (status callbacks)
-# answers a person is waiting for: when they wrote "stop", staff call them instead of nothing
-ANSWER_OWED = ("decision",)
+# answers a person is waiting for, and the status survey the program owes a follow-up on: when they
+# wrote "stop", staff call them instead of nothing
+ANSWER_OWED = ("decision", "survey_invite")
 
 
 @dataclass(frozen=True)

@@ -211,6 +211,8 @@ def send_now(session: Session, person_id: int, now: datetime, program: Program) 
         raise LookupError(f"no person {person_id}")
     if person.role != "participant":
         raise ValueError(f"person {person_id} is staff ({person.role}): the survey is for participants")
+    if person.opted_out:
+        raise ValueError(f'person {person_id} wrote "stop": they get no surveys; call them instead')
     open_one = session.scalar(
         select(Survey.id).where(
             Survey.person_id == person_id, Survey.status == INVITED, Survey.expires_at > now

@@ -94,6 +94,7 @@ def test_each_persons_day_is_spread_over_the_quarter_and_the_same_every_quarter(
     )
 
 
+@pytest.mark.app(db="both")
 def test_at_most_the_daily_cap_a_day_per_center_the_earliest_days_first(app: App, clock: FakeClock) -> None:
     clock.now = at(2026, 12, 1, 9)
     kfar_saba = [participant(app, f"k{i}") for i in range(7)]
@@ -195,6 +196,7 @@ def test_left_halfway_it_expires_with_the_answers_so_far(app: App, clock: FakeCl
     assert row.report is None
 
 
+@pytest.mark.app(db="both")
 def test_a_complete_survey_stores_its_job_report_and_closes_the_call_task(app: App, clock: FakeClock) -> None:
     ruth = participant(app, "1")
     with app.db.transaction() as s:
@@ -234,6 +236,7 @@ def _first_payload(chat: Person_) -> str:
     raise AssertionError("no buttons")
 
 
+@pytest.mark.app(db="both")
 def test_stop_stops_surveys_and_the_promoter_calls_instead_once_a_quarter(app: App, clock: FakeClock) -> None:
     clock.now = at(2026, 12, 1, 9)
     ruth = participant(app, "1")
@@ -251,6 +254,21 @@ def test_stop_stops_surveys_and_the_promoter_calls_instead_once_a_quarter(app: A
     clock.now = at(2027, 3, 20, 9)  # the next quarter: once more
     assert plan(app) == [ruth]
     assert len(tasks(app, "survey_opted_out")) == 2
+
+
+def test_stop_after_the_invitation_was_queued_makes_a_call_task_instead(app: App, clock: FakeClock) -> None:
+    ruth = participant(app, "1")
+    with app.db.transaction() as s:
+        survey.send_now(s, ruth, clock.now, app.program)
+        repo.apply_effects(s, s.get(Person, ruth), [SetOptOut(True)], clock.now)
+    sender = FakeSender()
+    scheduler(app, sender).run_until_idle()
+    assert sender.sent == []
+    (call,) = tasks(app, "survey_invite:opted_out")
+    assert call.person_id == ruth
+    with app.db.transaction() as s:
+        with pytest.raises(ValueError, match="wrote \"stop\""):
+            survey.send_now(s, ruth, clock.now, app.program)
 
 
 def test_i_found_a_job_is_stored_and_tells_the_promoter(app: App, clock: FakeClock) -> None:
