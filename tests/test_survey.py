@@ -266,9 +266,8 @@ def test_stop_after_the_invitation_was_queued_makes_a_call_task_instead(app: App
     assert sender.sent == []
     (call,) = tasks(app, "survey_invite:opted_out")
     assert call.person_id == ruth
-    with app.db.transaction() as s:
-        with pytest.raises(ValueError, match="wrote \"stop\""):
-            survey.send_now(s, ruth, clock.now, app.program)
+    with app.db.transaction() as s, pytest.raises(ValueError, match='wrote "stop"'):
+        survey.send_now(s, ruth, clock.now, app.program)
 
 
 def test_i_found_a_job_is_stored_and_tells_the_promoter(app: App, clock: FakeClock) -> None:

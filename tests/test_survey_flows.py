@@ -7,7 +7,7 @@ far kept, and "I found a job! 🎉" from the menu."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -123,7 +123,6 @@ WORDS = {
     },
 }
 LANGS = ("he", "en")
-NOW = datetime(2026, 11, 22, 10, 0).astimezone()
 
 
 def chat(lang: str, **kw) -> SurveyChat:  # type: ignore[no-untyped-def]
@@ -263,7 +262,7 @@ def test_i_found_a_job_from_the_menu_runs_the_working_branch(lang: str) -> None:
     c.send("/menu")
     c.click(w["found_job"])
     assert w["congrats"] in c.text() and w["since"] in c.text()
-    c.click(w["since"] if False else c.buttons()[0])  # this month
+    c.click(c.buttons()[0])  # this month
     c.send(w["typed"]).press(c.last_choices()[0].payload)
     c.click(w["full"]).click(w["skip"]).click(w["program"])
     assert w["congrats"] in c.text()
@@ -277,3 +276,29 @@ def test_the_found_a_job_entry_is_only_for_participants() -> None:
     c = SurveyChat(person=PersonFacts())
     c.send("/menu")
     assert not any("מצאתי עבודה" in b for b in c.buttons())
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_looking_but_no_help_wanted_is_no_hand_off(lang: str) -> None:
+    w = WORDS[lang]
+    c = chat(lang).invite()
+    c.click(w["start"]).click(w["not_work"]).click(w["yes"]).click(w["no"])
+    report = c.report()
+    assert report.looking is True and report.wants_help is False
+    assert not c.effects_of(RequestHandoff)
+
+
+CONTINUE = {"he": "להמשיך", "en": "Continue"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_left_for_the_menu_it_resumes_where_they_were(lang: str) -> None:
+    w = WORDS[lang]
+    c = chat(lang).invite()
+    c.click(w["start"]).click(w["yes_work"]).send("3/2025")
+    c.send("/menu")
+    c.click(CONTINUE[lang])
+    assert w["occupation"] in c.text()
+    c.send(w["typed"]).click(w["none"]).click(w["full"]).click(w["skip"]).click(w["self"])
+    report = c.report()
+    assert report.since == date(2025, 3, 1) and report.occupation_text == w["typed"]
