@@ -15,7 +15,8 @@ what the answers store. The settings are `[survey]` (`flows.scheduling.SurveyTim
     list_surveys      `midway survey status`
 
 In scope: every participant whose case is open (joined: eligible or approved by the manager), and
-every placed one until `placed_months` after their first placement.
+every placed one until `placed_months` after their first placement. Someone who joined after their
+day of this period is first asked in the next one (not on the day they join).
 """
 
 from __future__ import annotations
@@ -150,6 +151,8 @@ def _candidates(
         if center_id is not None and where != center_id:
             continue
         day = due_day(person.id, start, end, settings)
+        if profile.joined_at is not None and local_today(profile.joined_at) >= day:
+            continue  # joined after their day of this period: first asked the next one
         if day <= today and in_scope(session, profile, today, settings):
             found.append(Candidate(person, where, day))
     return sorted(found, key=lambda c: (c.day, c.person.id))

@@ -96,7 +96,7 @@ def test_each_persons_day_is_spread_over_the_quarter_and_the_same_every_quarter(
 
 @pytest.mark.app(db="both")
 def test_at_most_the_daily_cap_a_day_per_center_the_earliest_days_first(app: App, clock: FakeClock) -> None:
-    clock.now = at(2026, 12, 1, 9)
+    clock.now = at(2026, 9, 20, 9)  # they joined before this quarter
     kfar_saba = [participant(app, f"k{i}") for i in range(7)]
     modiin = [participant(app, f"m{i}", center="modiin") for i in range(2)]
     clock.now = at(2026, 12, 20, 9)  # every day of this quarter that can be has come
@@ -115,25 +115,38 @@ def test_at_most_the_daily_cap_a_day_per_center_the_earliest_days_first(app: App
     assert len(surveys(app)) == 9
 
 
+def test_someone_who_joins_after_their_day_is_first_asked_the_next_quarter(
+    app: App, clock: FakeClock
+) -> None:
+    clock.now = at(2026, 12, 20, 9)  # every day of this quarter that can be has passed
+    ruth = participant(app, "1")
+    assert plan(app) == []
+    start, end = survey.period_of(date(2027, 1, 1), 3)
+    day = survey.due_day(ruth, start, end, app.program.scheduling.survey)
+    clock.now = at(day.year, day.month, day.day, 9)
+    assert plan(app) == [ruth]
+
+
 def test_the_invitation_keeps_its_israel_hour_across_the_change_to_summer_time(
     app: App, clock: FakeClock
 ) -> None:
     # Israel moves to summer time on Friday 26 March 2027
-    clock.now = at(2027, 3, 25, 9)
+    clock.now = at(2026, 12, 1, 9)
     winter = participant(app, "w")
-    plan(app)
+    summer = participant(app, "s", center="modiin")
+    clock.now = at(2027, 3, 25, 9)
+    assert plan(app, center="kfar-saba") == [winter]
     clock.now = at(2027, 3, 29, 9)
-    summer = participant(app, "s")
-    plan(app)
+    assert plan(app, center="modiin") == [summer]
     rows = {r.person_id: r for r in job_rows(app, kind=INVITE_KIND)}
     assert local_times([rows[winter], rows[summer]]) == [datetime(2027, 3, 25, 10), datetime(2027, 3, 29, 10)]
-    assert rows[winter].due_at.astimezone().utcoffset() is not None
     assert rows[winter].due_at.hour == UTC_HOUR["winter"] and rows[summer].due_at.hour == UTC_HOUR["summer"]
 
 
 def test_the_planning_job_runs_every_morning_and_plans_the_next(app: App, clock: FakeClock) -> None:
-    clock.now = at(2027, 1, 1, 7)
+    clock.now = at(2026, 12, 31, 12)
     ruth = participant(app, "1")
+    clock.now = at(2027, 1, 1, 7)
     worker = scheduler(app, FakeSender())
     worker.queue_recurring()
     worker.queue_recurring()  # a second start queues nothing more
@@ -238,7 +251,7 @@ def _first_payload(chat: Person_) -> str:
 
 @pytest.mark.app(db="both")
 def test_stop_stops_surveys_and_the_promoter_calls_instead_once_a_quarter(app: App, clock: FakeClock) -> None:
-    clock.now = at(2026, 12, 1, 9)
+    clock.now = at(2026, 9, 20, 9)
     ruth = participant(app, "1")
     with app.db.transaction() as s:
         repo.apply_effects(s, s.get(Person, ruth), [SetOptOut(True)], clock.now)
@@ -289,9 +302,10 @@ def test_i_found_a_job_is_stored_and_tells_the_promoter(app: App, clock: FakeClo
 def test_the_commands_send_and_report_in_one_line(
     app: App, clock: FakeClock, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    clock.now = at(2026, 12, 20, 9)
+    clock.now = at(2026, 9, 20, 9)
     ruth = participant(app, "1")
     dana = participant(app, "2", center="modiin")
+    clock.now = at(2026, 12, 20, 9)
     assert midway(app, "survey", "send", "--center", "kfar-saba") == 0
     assert f"for person {ruth}: invited now" in capsys.readouterr().out
     assert midway(app, "survey", "send", "--person", str(ruth)) == 1
