@@ -143,6 +143,13 @@ def test_the_invitation_keeps_its_israel_hour_across_the_change_to_summer_time(
     assert rows[winter].due_at.hour == UTC_HOUR["winter"] and rows[summer].due_at.hour == UTC_HOUR["summer"]
 
 
+def test_one_sent_at_night_goes_in_the_morning(app: App, clock: FakeClock) -> None:
+    ruth = participant(app, "1")
+    clock.now = at(2026, 11, 23, 22, 30)
+    assert midway(app, "survey", "send", "--person", str(ruth)) == 0
+    assert local_times(job_rows(app, kind=INVITE_KIND)) == [datetime(2026, 11, 24, 8)]
+
+
 def test_the_planning_job_runs_every_morning_and_plans_the_next(app: App, clock: FakeClock) -> None:
     clock.now = at(2026, 12, 31, 12)
     ruth = participant(app, "1")

@@ -302,3 +302,16 @@ def test_left_for_the_menu_it_resumes_where_they_were(lang: str) -> None:
     c.send(w["typed"]).click(w["none"]).click(w["full"]).click(w["skip"]).click(w["self"])
     report = c.report()
     assert report.since == date(2025, 3, 1) and report.occupation_text == w["typed"]
+
+
+def test_a_new_quarters_invitation_replaces_last_quarters_unfinished_one() -> None:
+    c = SurveyChat()
+    c.invite()  # sv5, never answered
+    c.click("בואו נתחיל").click("כן, בעבודה")  # and left at "since when?"
+    data = {"survey": "sv9", "expires": (c.now + timedelta(days=21)).isoformat(), "last_job": None}
+    c._took(proactive_sprint(c.state, "survey_invite", data, c.now, c.context()))
+    assert [f.flow for f in c.state.frames] == ["survey"]
+    c.click("בואו נתחיל").click("לא כרגע").click("לא")
+    assert c.said() == ["survey.thanks_not_working"]  # and nothing of the old one after it
+    (answered,) = c.effects_of(AnswerSurvey)
+    assert answered.survey == "sv9"

@@ -137,10 +137,32 @@ FLOWS = (SURVEY, FOUND_JOB, *QUESTION_FLOWS)
 
 
 # ---- the invitation (`data`: survey ref, expires, last_job) -------------------------------------
+QUESTION_FLOW_NAMES = frozenset(f.name for f in QUESTION_FLOWS)
+
+
+def without_older_survey(state: State) -> State:
+    """The state without an earlier survey still standing (last quarter's, never finished): it has
+    closed, and ending this one must not ask its question again."""
+    fresh = State.from_json(state.to_json())
+    kept = []
+    dropping = False
+    for frame in fresh.frames:
+        if frame.flow == "survey":
+            dropping = True
+            continue
+        if dropping and frame.flow in QUESTION_FLOW_NAMES:
+            continue
+        dropping = False
+        kept.append(frame)
+    fresh.frames = kept
+    return fresh
+
+
 def _invite(state: State, data: Data, now: datetime, ctx: Context, flows: Flows) -> Sprint:
     from flows.engine import trigger
 
-    return trigger(state, Trigger("survey", dict(data), key=str(data["survey"])), now, ctx, flows)
+    start = Trigger("survey", dict(data), key=str(data["survey"]))
+    return trigger(without_older_survey(state), start, now, ctx, flows)
 
 
 PROACTIVE = (
