@@ -459,7 +459,9 @@ def proactive_data(
     if survey is None or survey.status != INVITED or (survey.expires_at and survey.expires_at <= now):
         return None
     job, _ = last_job(session, survey.person_id, lang)
+    person = session.get(Person, survey.person_id)
     return {
+        "name": (person.display_name if person else None) or "",  # a template's "name" variable
         "survey": ref(survey),
         "expires": survey.expires_at.isoformat() if survey.expires_at else None,
         "last_job": job,

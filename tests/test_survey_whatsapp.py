@@ -23,6 +23,7 @@ WITH_SURVEY = (
     TEMPLATES
     + f"""
 [kinds."survey.invite"]
+variables = ["name"]
 he = "{INVITE}"
 """
 )
@@ -38,7 +39,10 @@ def whatsapp_participant(app: App, wa: WhatsAppHarness) -> int:
         repo.apply_effects(
             s,
             person,
-            [UpdateProfile({"center": "kfar-saba"}), RecordOutcome("eligible", "kfar-saba")],
+            [
+                UpdateProfile({"center": "kfar-saba", "display_name": "רונית"}),
+                RecordOutcome("eligible", "kfar-saba"),
+            ],
             app.clock(),
         )
         return person.id
@@ -91,7 +95,7 @@ def test_outside_the_window_the_template_and_its_lets_start_button(
     made = invite(app, ronit_id)
     assert app.scheduler({"whatsapp": wa.whatsapp.sender}).run_until_idle().sent == 1
     last = fake_twilio.sent_to(RONIT)[-1]
-    assert last.content_sid == INVITE
+    assert last.content_sid == INVITE and last.variables == {"1": "רונית"}
     ronit = wa.person(RONIT)
     ronit.press("survey_start", "בואו נתחיל")  # the template's own quick-reply button
     assert "האם אתם עובדים כרגע" in ronit.text()

@@ -28,7 +28,7 @@ NONE = "none"
 SKIP = "skip"
 PERCENTS = (100, 75, 50, 25)
 # the answers of a frame that are not the person's (carried between the flows)
-INTERNAL = ("survey", "expires", "last_job", "found_job")
+INTERNAL = ("survey", "expires", "last_job", "found_job", "name")
 
 
 def survey_ref(view: View) -> str | None:
