@@ -15,11 +15,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App
-from flows.effects import SetOptOut
+from flows.effects import AnswerSurvey, SetOptOut
+from flows.employment import JobReport
 from flows.program import Program
 from flows.survey import INVITE_KIND
 from storage import repo, survey
-from storage.models import Person, StaffTask, Survey
+from storage.models import ParticipantProfile, Person, StaffTask, Survey
 from tests.conftest import FakeClock
 from tests.events_kit import FakeSender, at, job_rows, local_times, participant, scheduler
 from tests.kit.dispatcher import Person_, render
@@ -125,6 +126,28 @@ def test_someone_who_joins_after_their_day_is_first_asked_the_next_quarter(
     day = survey.due_day(ruth, start, end, app.program.scheduling.survey)
     clock.now = at(day.year, day.month, day.day, 9)
     assert plan(app) == [ruth]
+
+
+def test_a_closed_case_is_asked_only_while_placed_and_for_24_months(
+    app: App, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.now = at(2025, 1, 5, 9)
+    placed, unplaced = participant(app, "1"), participant(app, "2")
+    clock.now = at(2025, 3, 1, 9)
+    with app.db.transaction() as s:
+        made = survey.send_now(s, placed, clock.now, app.program)
+        report = JobReport(reported_on=date(2025, 3, 1), working=True, since=date(2025, 2, 1))
+        survey.answer(
+            s, s.get(Person, placed), AnswerSurvey(f"sv{made.id}", report, {}), clock.now, app.program
+        )
+    monkeypatch.setattr(survey, "_case_open", lambda profile: False)  # both cases closed
+    settings = app.program.scheduling.survey
+    with app.db.transaction() as s:
+        assert survey.first_placement(s, placed) == date(2025, 2, 1)
+        profiles = {p: s.get(ParticipantProfile, p) for p in (placed, unplaced)}
+        assert survey.in_scope(s, profiles[placed], date(2027, 1, 31), settings)
+        assert not survey.in_scope(s, profiles[placed], date(2027, 2, 1), settings)  # 24 months on
+        assert not survey.in_scope(s, profiles[unplaced], date(2025, 6, 1), settings)
 
 
 def test_the_invitation_keeps_its_israel_hour_across_the_change_to_summer_time(
