@@ -18,6 +18,7 @@ and the commands of each feature, from its CLI module (`FEATURE_CLIS`):
     midway flows diagram [NAME] [--out DIR]       the flows drawn as Mermaid and SVG (bot/flows_cli.py)
     midway homework assign|list                   participants' tasks between meetings (bot/homework_cli.py;
                                                   not `tasks`, which are staff's to-dos)
+    midway survey send|status                     the employment-status survey (bot/survey_cli.py)
 
 A feature's CLI module has `add_parser(subparsers)`, which adds its commands, and
 `run(app, args)`, which runs one of them with the bootstrapped app (with None, before any settings
@@ -34,7 +35,15 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import NoReturn
 
-from bot import events_cli, flows_cli, homework_cli, occupations_cli, participants_cli, staff_cli
+from bot import (
+    events_cli,
+    flows_cli,
+    homework_cli,
+    occupations_cli,
+    participants_cli,
+    staff_cli,
+    survey_cli,
+)
 from bot.bootstrap import bootstrap, configure_logging
 from bot.settings import Settings
 
@@ -43,6 +52,7 @@ FEATURE_CLIS: tuple[ModuleType, ...] = (  # in `--help`'s order
     staff_cli,
     events_cli,
     homework_cli,
+    survey_cli,
     occupations_cli,
     participants_cli,
     flows_cli,

@@ -64,8 +64,24 @@ def _proactive_data() -> dict[str, Callable[..., dict[str, Any] | None]]:
     return found
 
 
+def _internal_jobs() -> dict[str, Callable[..., None]]:
+    """`INTERNAL_JOBS = {job kind: runner}` of a feature's storage: due work that says nothing itself
+    (the survey's daily planning), run by the scheduler as `runner(session, payload, now, program)`."""
+    found: dict[str, Callable[..., None]] = {}
+    for module in STORAGE:
+        for kind, runner in getattr(module, "INTERNAL_JOBS", {}).items():
+            if kind in found:
+                raise ValueError(f"two storage modules run the internal job kind {kind!r}")
+            found[kind] = runner
+    return found
+
+
 EFFECT_HANDLERS: Mapping[type, Handler] = _joined()
 EFFECT_TYPES = frozenset(typing.get_args(effects.Effect))  # every effect a step may yield
 FACT_LOADERS: Mapping[str, FactLoader] = _loaders()
 # (session, kind, payload, lang, now) → the message's data; kinds not here: storage/events, decisions
 PROACTIVE_DATA: Mapping[str, Callable[..., dict[str, Any] | None]] = _proactive_data()
+# kind → runner(session, payload, now, program): internal due work a feature's storage does
+INTERNAL_JOBS: Mapping[str, Callable[..., None]] = _internal_jobs()
+# (session, now, program) at the scheduler's start: a feature's recurring work queued (the survey's)
+ON_START: tuple[Callable[..., None], ...] = tuple(f for m in STORAGE for f in getattr(m, "ON_START", ()))

@@ -30,7 +30,7 @@ from typing import Any
 from bot.clock import Clock, system_clock
 from bot.i18n import Catalogs
 from bot.outbound import ChannelSender, Proactive, Recipient, SendResult, SendStatus
-from bot.registry import EFFECT_HANDLERS, PROACTIVE_DATA
+from bot.registry import EFFECT_HANDLERS, INTERNAL_JOBS, ON_START, PROACTIVE_DATA
 from bot.stepping import run_step
 from flows import Context, Msg, PersonFacts, Program, State
 from flows.inputs import Timeout
@@ -52,8 +52,9 @@ log = logging.getLogger(__name__)
 
 INTERNAL = ("offer_expiry", "delivery_check", "waitlist")  # rows that send nothing themselves
 REPORTS_DELIVERY = ("whatsapp",)  # channels whose platform reports delivery later (status callbacks)
-# answers a person is waiting for: when they wrote "stop", staff call them instead of nothing
-ANSWER_OWED = ("decision",)
+# answers a person is waiting for, and the status survey the program owes a follow-up on: when they
+# wrote "stop", staff call them instead of nothing
+ANSWER_OWED = ("decision", "survey_invite")
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class Scheduler:
         each process has its own; the rows in the database are what is shared)."""
         from apscheduler.schedulers.background import BackgroundScheduler
 
+        self.queue_recurring()
         scheduler = BackgroundScheduler(timezone="UTC")
         # A tick longer than the interval (catching up) makes APScheduler skip the next one and warn;
         # that is expected, the next tick runs when this one ends.
@@ -119,6 +121,12 @@ class Scheduler:
         log.info(
             "scheduler started: tick %.1fs, channels %s", self.settings.tick_seconds, ",".join(self.senders)
         )
+
+    def queue_recurring(self) -> None:
+        """Each feature's recurring work (the survey's daily planning) is queued once, at start."""
+        with self.db.transaction() as session:
+            for queue in ON_START:
+                queue(session, self.clock(), self.program)
 
     def shutdown(self) -> None:
         if self._apscheduler is not None:
@@ -191,7 +199,7 @@ class Scheduler:
         job = jobs.held_by_us(session, job_id, lease_until)
         if job is None:
             return None
-        if job.kind in INTERNAL:
+        if job.kind in INTERNAL or job.kind in INTERNAL_JOBS:
             self._internal(session, job, now)
             return None
         if job.not_after is not None and now >= job.not_after:
@@ -441,6 +449,8 @@ class Scheduler:
             event = catalog.locked_event(session, int(job.payload["event"]))
             if event is not None:
                 signups.promote_waitlist(session, event, now, self.program)
+        elif job.kind in INTERNAL_JOBS:  # a feature's own (the survey's daily planning)
+            INTERNAL_JOBS[job.kind](session, dict(job.payload), now, self.program)
         jobs.settle(job, "sent", now)
 
     def _check_delivery(self, session: Any, check: ScheduledJob, now: datetime) -> None:

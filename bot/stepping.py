@@ -60,6 +60,7 @@ def run_step(
         person=facts,
         bookings=None,
         homework_tasks=None,
+        survey=None,
         staff_queue=None if on_staff else StaffQueue(),
         staff_meeting_list=None if on_staff else (),
     )

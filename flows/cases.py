@@ -89,13 +89,20 @@ def case_status(
     return status
 
 
-def survey_eligible(status: CaseStatus, periods: Iterable[Period], joined: date, today: date) -> bool:
+def survey_eligible(
+    status: CaseStatus,
+    periods: Iterable[Period],
+    joined: date,
+    today: date,
+    follow_up_months: int = FOLLOW_UP_MONTHS,
+) -> bool:
     """An open case is surveyed; a closed or graduated one only for a placed person's persistence
-    follow-up, until `FOLLOW_UP_MONTHS` months after their first placement (that day included)."""
+    follow-up, until `follow_up_months` (the survey's `placed_months`) after their first placement
+    (that day included)."""
     if status.state == "open":
         return True
     first = first_placement(periods, joined, today)
-    return first is not None and today <= months_later(first.start, FOLLOW_UP_MONTHS)
+    return first is not None and today <= months_later(first.start, follow_up_months)
 
 
 # ---- the graduation message (no data) ----------------------------------------------------

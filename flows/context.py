@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from flows.messages import TimeSpan
 from flows.program import Program
+
+if TYPE_CHECKING:
+    from flows.occupations import OccupationIndex
 
 
 class Lexicon(Protocol):
@@ -161,6 +164,16 @@ class StaffMeetingFacts:
     promoter: str = ""
 
 
+@dataclass(frozen=True)
+class SurveyFacts:
+    """What the employment-status survey (flows/survey) reads when a step looks: the occupation
+    search, and the job on record from the person's last survey (for "same job as last time?")."""
+
+    occupations: OccupationIndex | None = None
+    last_job: str | None = None  # the occupation as they gave it last time (a title or their words)
+    last_job_code: str | None = None
+
+
 class FactsNotLoaded(LookupError):
     """A step looked at facts the shell had not loaded (`fact`: "bookings", or for staff
     "staff_queue"). Steps are pure, so the shell loads them (its loader for that fact,
@@ -183,6 +196,8 @@ class Context:
     homework_tasks: tuple[HomeworkFacts, ...] | None = ()
     # None: not loaded (the "staff_meetings" fact: staff only, loaded when a step looks)
     staff_meeting_list: tuple[StaffMeetingFacts, ...] | None = ()
+    # None: not loaded (the "survey" fact); the shell passes None and loads it when a step looks
+    survey: SurveyFacts | None = field(default_factory=SurveyFacts)
 
     def _bookings(self) -> Bookings:
         if self.bookings is None:
@@ -228,6 +243,12 @@ class Context:
         if self.staff_meeting_list is None:
             raise FactsNotLoaded("staff_meetings")
         return self.staff_meeting_list
+
+    @property
+    def survey_facts(self) -> SurveyFacts:
+        if self.survey is None:
+            raise FactsNotLoaded("survey")
+        return self.survey
 
     @property
     def manages_events(self) -> bool:

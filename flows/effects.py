@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from flows.employment import JobReport
+
 
 @dataclass(frozen=True)
 class SaveAnswer:
@@ -199,6 +201,40 @@ class AssignHomework:
     text: str | None = None  # a free-text task's words
 
 
+# ---- the employment-status survey (flows/survey): the shell answers `AnswerSurvey` with a
+# `flows.results.SurveyResult` ------------------------------------------------------------------
+@dataclass(frozen=True)
+class AnswerSurvey:
+    """The survey's answers, complete. `survey` is its ref ("sv12"); None: "I found a job!" from the
+    menu, which the shell stores as a survey of its own and tells the promoter about."""
+
+    survey: str | None
+    report: JobReport
+    answers: dict[str, Any]  # the answers as given (stored with the survey, for staff)
+
+
+@dataclass(frozen=True)
+class SurveyReminded:
+    """The invitation went unanswered: its one reminder is said now."""
+
+    survey: str
+
+
+@dataclass(frozen=True)
+class SurveyUnanswered:
+    """The reminder went unanswered too: a "call them" task for the promoter."""
+
+    survey: str
+
+
+@dataclass(frozen=True)
+class ExpireSurvey:
+    """Left unfinished until the survey closed: it expires, the answers given so far kept."""
+
+    survey: str
+    answers: dict[str, Any]
+
+
 Effect = (
     SaveAnswer
     | UpdateProfile
@@ -224,4 +260,8 @@ Effect = (
     | HomeworkUnanswered
     | MarkAttendance
     | AssignHomework
+    | AnswerSurvey
+    | SurveyReminded
+    | SurveyUnanswered
+    | ExpireSurvey
 )

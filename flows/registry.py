@@ -21,6 +21,7 @@ from flows import (
     prescreen,
     staff,
     staff_queue,
+    survey,
 )
 from flows.context import Context
 from flows.declare import Flows, Roles
@@ -41,6 +42,7 @@ FEATURES: tuple[Feature, ...] = (
     homework.FEATURE,
     cases.FEATURE,
     homework_next.FEATURE,
+    survey.FEATURE,
 )
 
 

@@ -193,12 +193,36 @@ class HomeworkTimes:
 
 
 @dataclass(frozen=True)
+class SurveyTimes:
+    """The employment-status survey's cadence (flows/survey): who is asked, when, and how long it waits.
+
+    Each period (`every_months` long, from January) every participant in scope gets one survey on a
+    day spread over the period by their id; at most `daily_cap` invitations a day per center (the rest
+    move to the next day), at `send_at` Israel time, moved out of quiet hours."""
+
+    enabled: bool = True
+    every_months: int = 3  # a quarter; 1, 2, 3, 4, 6 or 12 (whole periods in a year)
+    send_at: str = "10:00"  # Israel time, on the person's day
+    plan_at: str = "09:00"  # when the day's invitations are planned
+    daily_cap: int = 20  # invitations a day per center
+    reminder_after_days: int = 3  # no answer to the invitation: one reminder (N)
+    escalate_after_days: int = 4  # no answer to the reminder: a "call them" task for the promoter
+    expire_after_days: int = 21  # the survey closes, the answers so far kept (M)
+    placed_months: int = 24  # placed people are asked until this long after their first placement
+
+    def moment(self, day: date, clock: str | None = None) -> datetime:
+        """`send_at` (or `clock`) on `day`, in Israel time: the same local hour across daylight saving."""
+        return datetime.combine(day, _clock(clock or self.send_at), TIMEZONE)
+
+
+@dataclass(frozen=True)
 class Scheduling:
     quiet_hours: QuietHours = field(default_factory=QuietHours)
     reminders: Reminders = field(default_factory=Reminders)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     meetings: MeetingRules = field(default_factory=MeetingRules)
     homework: HomeworkTimes = field(default_factory=HomeworkTimes)
+    survey: SurveyTimes = field(default_factory=SurveyTimes)
 
 
 def _section(cls: type, data: dict[str, Any], name: str) -> Any:
@@ -225,4 +249,13 @@ def scheduling_from_dict(data: dict[str, Any]) -> Scheduling:
     meetings = _section(MeetingRules, data.get("meetings", {}), "meetings")
     homework = _section(HomeworkTimes, data.get("homework", {}), "homework")
     _clock(homework.checkin_at)
-    return Scheduling(quiet, reminders, scheduler, meetings, homework)
+    survey = _section(SurveyTimes, data.get("survey", {}), "survey")
+    _clock(survey.send_at)
+    _clock(survey.plan_at)
+    if survey.every_months not in (1, 2, 3, 4, 6, 12):
+        raise ValueError("[survey] every_months must divide the year: 1, 2, 3, 4, 6 or 12")
+    if survey.daily_cap < 1:
+        raise ValueError("[survey] daily_cap must be 1 or more")
+    if not 0 < survey.reminder_after_days < survey.expire_after_days:
+        raise ValueError("[survey] reminder_after_days must be more than 0 and less than expire_after_days")
+    return Scheduling(quiet, reminders, scheduler, meetings, homework, survey)

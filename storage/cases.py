@@ -71,10 +71,11 @@ def case_status(session: Session, person_id: int, today: date, program: Program)
 def eligible_for_survey(
     session: Session, person_ids: Iterable[int], today: date, program: Program
 ) -> set[int]:
+    follow_up = program.scheduling.survey.placed_months
     return {
         pid
         for pid, (status, history) in statuses(session, person_ids, today, program).items()
-        if cases.survey_eligible(status, history.periods, history.joined, today)
+        if cases.survey_eligible(status, history.periods, history.joined, today, follow_up)
     }
 
 

@@ -460,3 +460,35 @@ class CaseEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
     by: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime]
+
+
+class Survey(Base):
+    """One employment-status survey of a person (flows/survey). `period`: the first month of the
+    cadence period it belongs to ("2026-10"); `source`: quarterly (the cadence) | manual (`midway
+    survey send`) | found_job ("I found a job! 🎉" from the menu). status: invited | answered |
+    expired | opted_out (they wrote "stop": their promoter got a "call them" task instead).
+    `answers`: what they answered (kept when it expires unfinished); `report`: the
+    `flows.employment.JobReport` of a complete one, as JSON."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (
+        Index("ix_surveys_status_expires", "status", "expires_at"),
+        Index("ix_surveys_period_center", "period", "center_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    center_id: Mapped[int | None] = mapped_column(ForeignKey("centers.id", ondelete="SET NULL"))
+    period: Mapped[str] = mapped_column(String(7))
+    source: Mapped[str] = mapped_column(String(16), default="quarterly")
+    status: Mapped[str] = mapped_column(String(16), default="invited")
+    due_on: Mapped[date] = mapped_column(Date)
+    expires_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    expired_at: Mapped[datetime | None]
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

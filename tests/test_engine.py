@@ -96,6 +96,7 @@ def test_the_menu_after_the_pre_screen_has_status_and_no_continue() -> None:
         "My status",
         "📅 Events and workshops – sign up",
         "🗂 My sign-ups and meetings",
+        "🎉 I found a job!",
         "📝 My tasks",
         "Talk to someone from the team",
         "🌐 Language / שפה",

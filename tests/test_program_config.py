@@ -171,6 +171,8 @@ def test_the_scheduler_gives_only_message_kinds() -> None:
         message_kind("homework_checkin", {}),
         message_kind("graduation", {}),
         message_kind("timeout", {"flow": "homework_checkin"}),  # the check-in's one reminder
+        message_kind("survey_invite", {}),
+        message_kind("timeout", {"flow": "survey"}),  # the survey's reminder (its invitation's timeout)
     }
     assert given == MESSAGE_KINDS
 

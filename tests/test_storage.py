@@ -495,7 +495,7 @@ def test_delete_my_data_erases_the_person_and_everything_about_them(db: Database
         )
     with db.transaction() as s:  # an event sign-up (with its reminders), a meeting, a staff task
         from flows.employment import JobReport, Salary
-        from storage import cases, employment, events, homework
+        from storage import cases, employment, events, homework, survey
         from storage.models import StaffTask
 
         program = load_program(None)
@@ -537,6 +537,7 @@ def test_delete_my_data_erases_the_person_and_everything_about_them(db: Database
                 NOW,
             )
             cases.close_case(s, who, "moved_away", NOW, program)
+            survey.send_now(s, who, NOW, program)
     with db.transaction() as s:
         before = dependents(s, person_id)
         assert all(before.values()), before  # every table that can hold the person does

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -136,9 +137,14 @@ def sender_phone(form: Mapping[str, str]) -> str | None:
     return to_e164(sender) if sender.startswith(("whatsapp:+", "+")) else None
 
 
+_OURS = re.compile(r"^(\d+:|g:)")
+
+
 def _input(form: Mapping[str, str]) -> Input | None:
     payload = form.get("ButtonPayload") or form.get("ListId")
-    if payload:
+    # our buttons carry "<seq>:<value>" (or a global action); an approved template's own quick-reply
+    # button (the survey's "let's start") has a fixed id: its words are the answer, as if typed
+    if payload and (_OURS.match(payload) or not form.get("ButtonText")):
         return Pressed(payload)
     if _int(form.get("NumMedia")) > 0:
         kind = (form.get("MediaContentType0") or "media").split("/")[0]
