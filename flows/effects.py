@@ -69,7 +69,8 @@ class DeleteMyData:
     """Erase the person: profile, answers, outcomes, identities, conversation."""
 
 
-# ---- events and meetings: the shell answers these with a `flows.results.BookingResult` ----------
+# ---- events and meetings: the shell answers these with a `flows.results.BookingResult` (a meeting:
+# `MeetingResult`) ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SignUp:
     event: str  # an `EventOffer.ref`

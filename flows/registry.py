@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flows import decision_notice, events, handoff, homework, menus, prescreen, staff, staff_queue
+from flows import decision_notice, events, handoff, homework, meetings, menus, prescreen, staff, staff_queue
 from flows.context import Context
 from flows.declare import Flows, Roles
 from flows.engine import Sprint
@@ -24,6 +24,7 @@ FEATURES: tuple[Feature, ...] = (
     menus.FEATURE,
     handoff.FEATURE,
     events.FEATURE,
+    meetings.FEATURE,
     staff.FEATURE,
     staff_queue.FEATURE,
     decision_notice.FEATURE,
