@@ -8,7 +8,7 @@
       edit    which event → date, time, place or capacity → the new value → confirm  → EditEvent
       cancel  which event → confirm (how many are signed up and will be told)   → CancelEvent
       handoffs, decisions   the center's "talk to a person" requests and borderline cases
-                            (flows/staff_queue.py)
+                            (flows/staff_queue/)
 
 The event tasks are offered to the roles the program allows (`[staff] event_roles`, per center), the
 requests and the cases to `handoff_roles` and `decision_roles`; for staff with none of them, and for
@@ -55,7 +55,7 @@ def allowed(ctx: Context) -> bool:
 
 def task_options(view: View) -> tuple[Option, ...]:
     """What this staff member may do: the center's events (`event_roles`), its "talk to a person"
-    requests (`handoff_roles`) and its borderline cases (`decision_roles`; flows/staff_queue.py)."""
+    requests (`handoff_roles`) and its borderline cases (`decision_roles`; flows/staff_queue/)."""
     ctx = view.ctx
     done = tuple(view.answers.get(JUST_DONE, ()))
     items: list[Option] = []
@@ -344,7 +344,7 @@ AGAIN = "push:staff"  # after a task, back to what staff can do; "menu" or "back
 
 def staff_finish(view: View) -> Done:
     task = view.answers.get("task")
-    if task in ("handoffs", "decisions"):  # flows/staff_queue.py, which come back here
+    if task in ("handoffs", "decisions"):  # flows/staff_queue/, which come back here
         return Done(then=f"push:staff_{task}")
     if task == "list":
         return Done(replies=list_replies(view), then=AGAIN)
