@@ -19,9 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.context import DecisionFacts, HandoffFacts, PersonFacts, StaffQueue
-from flows.effects import CloseHandoff, DecideCase
 from flows.program import Program
 from flows.results import QueueResult
+from flows.staff_queue.effects import CloseHandoff, DecideCase
 from storage import decisions, handoffs, repo
 from storage.effects import Applying, Handler
 from storage.models import Center, HandoffRequest, ManagerDecision, Person

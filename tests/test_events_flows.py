@@ -8,8 +8,10 @@ from datetime import datetime, timedelta
 
 from flows import Context, EventOffer, Input, PersonFacts, Reply, State, step
 from flows.context import Bookings, MeetingFacts, SessionInfo
-from flows.effects import AnswerAttendance, AnswerMeeting, AnswerOffer, CancelSignup, SignUp, UpdateProfile
+from flows.effects import UpdateProfile
 from flows.events import BookingResult, result_replies
+from flows.events.effects import AnswerAttendance, AnswerOffer, CancelSignup, SignUp
+from flows.meetings.effects import AnswerMeeting
 from flows.registry import proactive_sprint
 from tests.kit import CATALOGS, START, TZ, FlowChat
 from tests.test_prescreen import answer, begin

@@ -40,18 +40,10 @@ from flows import (
     step,
 )
 from flows.context import Bookings, MeetingFacts, SessionInfo
-from flows.effects import (
-    AnswerAttendance,
-    AnswerMeeting,
-    AnswerOffer,
-    ArmTimeout,
-    CancelSignup,
-    Effect,
-    SetOptOut,
-    SignUp,
-    UpdateProfile,
-)
+from flows.effects import ArmTimeout, Effect, SetOptOut, UpdateProfile
 from flows.engine import COMMANDS
+from flows.events.effects import AnswerAttendance, AnswerOffer, CancelSignup, SignUp
+from flows.meetings.effects import AnswerMeeting
 from flows.parsing.normalize import normalize
 from flows.registry import FLOWS, proactive_sprint
 from tests.kit import CATALOGS, PROGRAM, START, FlowChat

@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 
 from flows import Context, EventOffer, Msg, PersonFacts, Pressed, Reply
 from flows.context import Bookings, SessionInfo
-from flows.effects import CancelEvent, CreateEvent, EditEvent, NewSessionSpec, RequestHandoff
+from flows.effects import RequestHandoff
 from flows.program import StaffRules
 from flows.staff import StaffResult, staff_result_replies
+from flows.staff.effects import CancelEvent, CreateEvent, EditEvent, NewSessionSpec
 from tests.kit import CATALOGS, PROGRAM, TZ, FlowChat
 
 MANAGER = PersonFacts(channel="telegram", role="manager", staff_center="kfar-saba")

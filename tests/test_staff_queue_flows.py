@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from flows import Context, Input, Msg, PersonFacts, Pressed, Reply, State, Text, step
 from flows.context import DecisionFacts, HandoffFacts, StaffQueue
 from flows.decision_notice import decision_sprint
-from flows.effects import CloseHandoff, DecideCase
 from flows.program import LANGUAGES
 from flows.registry import FLOWS
 from flows.staff_queue import QueueResult, queue_result_replies
+from flows.staff_queue.effects import CloseHandoff, DecideCase
 from tests.kit import CATALOGS, PROGRAM, START, TZ, FlowChat
 
 MANAGER = PersonFacts(channel="telegram", role="manager", staff_center="kfar-saba")

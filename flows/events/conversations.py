@@ -20,17 +20,10 @@ from typing import Any
 
 from flows.context import EventOffer
 from flows.declare import STAY, Ask, Done, Flow, Option, Timeout, View
-from flows.effects import (
-    AnswerAttendance,
-    AnswerMeeting,
-    AnswerOffer,
-    CancelSignup,
-    Effect,
-    LetOfferLapse,
-    SignUp,
-    UpdateProfile,
-)
+from flows.effects import Effect, UpdateProfile
+from flows.events.effects import AnswerAttendance, AnswerOffer, CancelSignup, LetOfferLapse, SignUp
 from flows.meetings.conversations import ASK_REASON, MEETING_ACTIONS, chosen_meeting, meeting_msg, my_meetings
+from flows.meetings.effects import AnswerMeeting
 from flows.messages import Msg, MsgList, TimeSpan
 
 TRACKS = ("employees", "self_employed", "all")

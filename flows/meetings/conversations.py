@@ -14,7 +14,7 @@ from datetime import datetime
 
 from flows.context import MeetingFacts
 from flows.declare import Ask, Done, Flow, Option, View
-from flows.effects import AnswerMeeting
+from flows.meetings.effects import AnswerMeeting
 from flows.messages import Msg, Outgoing, Reply
 from flows.results import MeetingResult
 

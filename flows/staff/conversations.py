@@ -26,7 +26,6 @@ from typing import Any
 
 from flows.context import Context, EventOffer
 from flows.declare import END, Ask, Branch, Call, Done, Flow, Invalid, Option, View, yes_no
-from flows.effects import CancelEvent, CreateEvent, EditEvent, NewSessionSpec
 from flows.event_kinds import KINDS, TRACKS
 from flows.events import sessions_msg
 from flows.feature import Feature, MenuEntry
@@ -35,6 +34,7 @@ from flows.parsing.dates import parse_clock, parse_day
 from flows.parsing.numbers import first_number
 from flows.results import StaffResult
 from flows.scheduling import TIMEZONE
+from flows.staff.effects import CancelEvent, CreateEvent, EditEvent, NewSessionSpec
 from flows.staff_queue import JUST_DONE, case_count, center_name, handoff_count
 from flows.state import upgrades_frames
 

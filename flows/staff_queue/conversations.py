@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from flows.context import Context, DecisionFacts, HandoffFacts
 from flows.declare import Ask, Done, Flow, Option, View
-from flows.effects import CloseHandoff, DecideCase
 from flows.eligibility import OUT_OF_WORK_BUCKETS, REASONS
 from flows.feature import Feature
 from flows.messages import Msg, MsgList, Outgoing, Reply
 from flows.prescreen import plain_reason
 from flows.program import Eligibility
 from flows.results import QueueResult
+from flows.staff_queue.effects import CloseHandoff, DecideCase
 
 MAX_PICK = 10  # requests or cases offered as buttons at once (the longest waiting)
 MAX_NOTE = 500

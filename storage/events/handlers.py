@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flows.effects import AnswerAttendance, AnswerMeeting, AnswerOffer, CancelSignup, LetOfferLapse, SignUp
+from flows.events.effects import AnswerAttendance, AnswerOffer, CancelSignup, LetOfferLapse, SignUp
+from flows.meetings.effects import AnswerMeeting
 from flows.program import Program
 from flows.results import BookingResult, MeetingResult
 from storage.effects import Applying, Handler
