@@ -15,7 +15,6 @@ semantics. Switches make `sendMessage` fail as Telegram does: 403 for a chat tha
 
 from __future__ import annotations
 
-import contextlib
 import email.parser
 import email.policy
 import itertools
@@ -24,11 +23,11 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-from tests.kit.servers import LocalServer
+from tests.kit.servers import JsonHandler, LocalServer
 
 TOKEN = "123:TEST"
 BOT = {
@@ -119,10 +118,39 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 256
 
 
+class _Handler(JsonHandler):
+    owner: FakeTelegram  # keep-alive (JsonHandler), as Telegram's: a bot reuses its connections
+
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out in two writes; on a kept-alive connection Nagle's algorithm would
+        # hold the body until the client's delayed ACK (tens of ms)
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+        self._serve()
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._serve()
+
+    def _serve(self) -> None:
+        fake = self.owner
+        prefix = f"/bot{fake.token}/"
+        path = self.path.split("?", 1)[0]
+        if not path.startswith(prefix):
+            self.send_json(404, _error(404, "Not Found"))
+            return
+        params = _parse(self.headers.get("Content-Type", ""), self.body())
+        if "?" in self.path:
+            params.update({k: v[-1] for k, v in parse_qs(self.path.split("?", 1)[1]).items()})
+        self.send_json(*fake.api(path[len(prefix) :], params))
+
+
 @dataclass
 class FakeTelegram(LocalServer):
     name = "fake-telegram"
     server_class = _Server
+    handler_class = _Handler
 
     token: str = TOKEN
     calls: list[Call] = field(default_factory=list)
@@ -140,15 +168,6 @@ class FakeTelegram(LocalServer):
         self._people: dict[int, _Chat] = {}
         self._blocked: set[int] = set()
         self._flood: dict[int, list[int]] = {}  # chat → retry_after values still to answer
-
-    # ---- life --------------------------------------------------------------------------------
-    def handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(_Handler):
-            owner = fake
-
-        return Handler
 
     # ---- what people do ----------------------------------------------------------------------
     def person(
@@ -443,52 +462,6 @@ class FakeTelegram(LocalServer):
             reply_markup=call.params.get("reply_markup"),
             document=call.params.get("document"),
         )
-
-
-class _Handler(BaseHTTPRequestHandler):
-    owner: FakeTelegram
-    # keep-alive, as Telegram's servers: a bot reuses its connections instead of one per call
-    protocol_version = "HTTP/1.1"
-
-    def setup(self) -> None:
-        super().setup()
-        # headers and body go out in two writes; on a kept-alive connection Nagle's algorithm would
-        # hold the body until the client's delayed ACK (tens of ms)
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
-        self._serve()
-
-    def do_GET(self) -> None:  # noqa: N802
-        self._serve()
-
-    def _serve(self) -> None:
-        fake = self.owner
-        prefix = f"/bot{fake.token}/"
-        path = self.path.split("?", 1)[0]
-        if not path.startswith(prefix):
-            self._reply(404, _error(404, "Not Found"))
-            return
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        params = _parse(self.headers.get("Content-Type", ""), body)
-        if "?" in self.path:
-            params.update({k: v[-1] for k, v in parse_qs(self.path.split("?", 1)[1]).items()})
-        status, answer = fake.api(path[len(prefix) :], params)
-        self._reply(status, answer)
-
-    def _reply(self, status: int, answer: dict[str, Any]) -> None:
-        data = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        # the client may have given up (a long poll cancelled when polling stops)
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        pass  # request lines carry the token
 
 
 def _parse(content_type: str, body: bytes) -> dict[str, Any]:

@@ -19,11 +19,10 @@ import itertools
 import json
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
 
-from tests.kit.servers import LocalServer
+from tests.kit.servers import JsonHandler, LocalServer
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -87,9 +86,25 @@ class _Failure:
     retry_after: float | None = None
 
 
+class _Handler(JsonHandler):
+    owner: FakeTwilio
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        fake = self.owner
+        raw = self.body().decode()
+        expected = "Basic " + base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
+        if self.headers.get("Authorization") != expected:
+            return self.send_json(401, {"code": 20003, "message": "Authenticate", "status": 401}, {})
+        if self.path != f"/2010-04-01/Accounts/{fake.account_sid}/Messages.json":
+            return self.send_json(404, {"code": 20404, "message": "Not found", "status": 404}, {})
+        form = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+        self.send_json(*fake._answer(form))
+
+
 @dataclass
 class FakeTwilio(LocalServer):
     name = "fake-twilio"
+    handler_class = _Handler
 
     account_sid: str = ACCOUNT_SID
     auth_token: str = AUTH_TOKEN
@@ -102,15 +117,6 @@ class FakeTwilio(LocalServer):
         self._failures: list[_Failure] = []
         self._unsubscribed: set[str] = set()
         self._closed_windows: set[str] = set()
-
-    # ---- life --------------------------------------------------------------------------------
-    def handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(_Handler):
-            owner = fake
-
-        return Handler
 
     # ---- switches ----------------------------------------------------------------------------
     def fail_next(
@@ -199,33 +205,3 @@ class FakeTwilio(LocalServer):
             },
             {},
         )
-
-
-class _Handler(BaseHTTPRequestHandler):
-    owner: FakeTwilio
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: object) -> None:  # quiet
-        pass
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-        fake = self.owner
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length).decode()
-        expected = "Basic " + base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
-        if self.headers.get("Authorization") != expected:
-            return self._send(401, {"code": 20003, "message": "Authenticate", "status": 401}, {})
-        if self.path != f"/2010-04-01/Accounts/{fake.account_sid}/Messages.json":
-            return self._send(404, {"code": 20404, "message": "Not found", "status": 404}, {})
-        form = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
-        self._send(*fake._answer(form))
-
-    def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(data)
