@@ -468,6 +468,13 @@ def chosen_or_end(key: str) -> Callable[[View], str]:
 
 CHANGE_OK_OR_END = ("change_ok", END)
 
+
+def new_value(key: str, prompt: str, **ask: Any) -> Ask:
+    """The chosen event's new date, time, place or capacity; then the confirmation (or, the event
+    gone meanwhile, the end)."""
+    return Ask(key, prompt=prompt, next=chosen_or_end("change_ok"), targets=CHANGE_OK_OR_END, **ask)
+
+
 EDIT = Flow(
     "staff_edit",
     allowed=allowed,
@@ -480,39 +487,16 @@ EDIT = Flow(
             next=lambda v: f"new_{v.answers['field']}",
             targets=tuple(f"new_{f}" for f in FIELDS),
         ),
-        Ask(
-            "new_date",
-            prompt="staff.ask_new_date",
-            parse=parse_new_date,
-            invalid="staff.invalid_date",
-            next=chosen_or_end("change_ok"),
-            targets=CHANGE_OK_OR_END,
-        ),
-        Ask(
-            "new_time",
-            prompt="staff.ask_new_time",
-            parse=parse_new_time,
-            invalid="staff.invalid_time",
-            next=chosen_or_end("change_ok"),
-            targets=CHANGE_OK_OR_END,
-        ),
-        Ask(
-            "new_place",
-            prompt="staff.ask_place",
-            parse=parse_place,
-            max_length=MAX_PLACE,
-            next=chosen_or_end("change_ok"),
-            targets=CHANGE_OK_OR_END,
-        ),
-        Ask(
+        new_value("new_date", "staff.ask_new_date", parse=parse_new_date, invalid="staff.invalid_date"),
+        new_value("new_time", "staff.ask_new_time", parse=parse_new_time, invalid="staff.invalid_time"),
+        new_value("new_place", "staff.ask_place", parse=parse_place, max_length=MAX_PLACE),
+        new_value(
             "new_capacity",
-            prompt="staff.ask_capacity",
+            "staff.ask_capacity",
             options=(Option("none", "staff.no_limit"),),
             parse=parse_capacity,
             typed_numbers=True,
             invalid="staff.invalid_capacity",
-            next=chosen_or_end("change_ok"),
-            targets=CHANGE_OK_OR_END,
         ),
         Ask(
             "change_ok",
