@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from flows.context import EventOffer
-from flows.declare import STAY, Ask, Done, Flow, Option, Timeout, View
+from flows.declare import STAY, Ask, Done, Flow, Option, Timeout, View, yes_no
 from flows.effects import Effect, UpdateProfile
 from flows.events.effects import AnswerAttendance, AnswerOffer, CancelSignup, LetOfferLapse, SignUp
 from flows.meetings.conversations import ASK_REASON, MEETING_ACTIONS, chosen_meeting, meeting_msg, my_meetings
@@ -288,10 +288,7 @@ ATTENDANCE = Flow(
         Ask(
             "answer",
             prompt=attendance_prompt,
-            options=(
-                Option("coming", "reminders.coming", synonyms="synonyms.yes"),
-                Option("not_coming", "reminders.not_coming", synonyms="synonyms.no"),
-            ),
+            options=yes_no("reminders.coming", "reminders.not_coming", values=("coming", "not_coming")),
         ),
     ),
     finish=lambda v: Done(effects=(AnswerAttendance(v.answers["event"], v.answers["answer"] == "coming"),)),
@@ -311,10 +308,7 @@ OFFER = Flow(
         Ask(
             "answer",
             prompt=offer_prompt,
-            options=(
-                Option("take", "waitlist.take", synonyms="synonyms.yes"),
-                Option("decline", "waitlist.decline", synonyms="synonyms.no"),
-            ),
+            options=yes_no("waitlist.take", "waitlist.decline", values=("take", "decline")),
             # the time to take the seat is up: it passes on, without a word; a late press is told so
             timeout=Timeout(
                 after=lambda v: when(v, "until") - v.now,

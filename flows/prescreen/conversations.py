@@ -512,10 +512,7 @@ APPEAL = Flow(
         Ask(
             "review",
             prompt="appeal.ask",
-            options=(
-                Option("yes", "appeal.yes", synonyms="synonyms.yes"),
-                Option("no", "appeal.no", synonyms="synonyms.no"),
-            ),
+            options=yes_no("appeal.yes", "appeal.no"),
         ),
     ),
     finish=appeal_finish,

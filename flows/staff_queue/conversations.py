@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flows.context import Context, DecisionFacts, HandoffFacts
-from flows.declare import Ask, Done, Flow, Option, Prompt, View
+from flows.declare import Ask, Done, Flow, Option, Prompt, View, yes_no
 from flows.effects import Effect
 from flows.eligibility import OUT_OF_WORK_BUCKETS, REASONS
 from flows.feature import Feature
@@ -304,10 +304,7 @@ DECISIONS = Flow(
         Ask(
             "sure",
             prompt=confirm_prompt,
-            options=(
-                Option("yes", "decisions.sure_yes", synonyms="synonyms.yes"),
-                Option("no", "decisions.sure_no", synonyms="synonyms.no"),
-            ),
+            options=yes_no("decisions.sure_yes", "decisions.sure_no"),
             skip=lambda v: chosen_case(v) is None or v.answers.get("verdict") not in ("approve", "decline"),
         ),
     ),
