@@ -27,28 +27,13 @@ from tests.events_kit import (
     signup_status,
 )
 from tests.kit import plain
+from tests.kit.prescreen import CONSOLE_HE
 
 
 def test_scripted_console_session_reaches_eligible_and_stores_it(app) -> None:  # type: ignore[no-untyped-def]
     out = io.StringIO()
     console = ConsoleChannel(app.dispatcher, app.catalogs, user="ronit", out=out)
-    lines = [
-        "שלום",
-        "1",
-        "רונית",
-        "1968",
-        "כפר סבא",
-        "כן",
-        "3 חודשים",
-        "חצי משרה",
-        "25",
-        "כן",
-        "5",
-        "2",
-        "1",
-        "050-1234567",
-    ]
-    console.run(lines, interactive=False)
+    console.run(CONSOLE_HE, interactive=False)
     text = out.getvalue()
     assert "התוכנית מתאימה לכם" in text
     assert "כפר סבא" in text
@@ -213,23 +198,7 @@ def test_a_number_after_a_reply_means_the_list_on_the_screen_or_the_open_questio
     number goes to the question still open (the menu), or, with none open, brings the menu."""
     out = io.StringIO()
     console = ConsoleChannel(app.dispatcher, app.catalogs, user="ronit", out=out)
-    lines = [
-        "שלום",
-        "1",
-        "רונית",
-        "1968",
-        "כפר סבא",
-        "כן",
-        "3 חודשים",
-        "חצי משרה",
-        "25",
-        "כן",
-        "5",
-        "2",
-        "1",
-        "050-1234567",
-    ]
-    console.run(lines, interactive=False)
+    console.run(CONSOLE_HE, interactive=False)
     after_outcome = len(out.getvalue())
     console.run(["2"], interactive=False)  # nothing is open after the outcome: the menu
     assert "מה תרצו לעשות?" in out.getvalue()[after_outcome:]
