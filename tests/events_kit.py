@@ -137,6 +137,13 @@ def event(
         return row.id
 
 
+def exposure_conference(app: App, starts: datetime) -> int:
+    """An exposure conference at Kfar Saba, in its hall."""
+    return event(
+        app, starts, kind="exposure_conference", title="כנס חשיפה", en="Exposure conference", place="אולם"
+    )
+
+
 def meeting(app: App, person_id: int, starts: datetime | None = None, place: str = "room 4") -> int:
     """A personal meeting with the promoter Dana (by default Thursday 26 November 2026, 10:00)."""
     with app.db.transaction() as s:

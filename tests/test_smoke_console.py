@@ -21,6 +21,7 @@ from tests.events_kit import (
     borderline,
     decide,
     event,
+    exposure_conference,
     job_rows,
     participant,
     sign_up,
@@ -49,14 +50,7 @@ def test_scripted_console_session_reaches_eligible_and_stores_it(app) -> None:  
 # ---- what falls due while someone chats in the terminal (the console runs the scheduler) -------
 def approved_in_console(app: App, user: str) -> tuple[int, int, int]:
     """A conference, and a borderline case of `user` on the console: (person, decision, conference)."""
-    conference = event(
-        app,
-        at(2026, 12, 2, 18),
-        kind="exposure_conference",
-        title="כנס חשיפה",
-        en="Exposure conference",
-        place="אולם",
-    )
+    conference = exposure_conference(app, at(2026, 12, 2, 18))
     person, decision = borderline(app, user, channel="console")
     return person, decision, conference
 
@@ -136,14 +130,7 @@ def chat(
 def test_now_jumps_to_three_days_before_a_conference_and_its_reminder_is_there(
     terminal: App, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    conference = event(
-        terminal,
-        at(2026, 12, 13, 9),
-        kind="exposure_conference",
-        title="כנס חשיפה",
-        en="Exposure conference",
-        place="אולם",
-    )
+    conference = exposure_conference(terminal, at(2026, 12, 13, 9))
     ronit = participant(terminal, "ronit", channel="console")
     sign_up(terminal, ronit, conference)
     _, out, _ = chat(monkeypatch, capsys, "--user", "ronit", "--now", "2026-12-09 09:00", typed="שלום\n")
