@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +27,8 @@ from storage import decisions, handoffs, repo
 from storage.effects import Applying, Handler
 from storage.models import Center, HandoffRequest, ManagerDecision, Person
 from storage.refs import ref_id
+
+Row = TypeVar("Row", HandoffRequest, ManagerDecision)
 
 
 def load_queue(session: Session, role: str, staff_center: str | None, program: Program) -> StaffQueue:
@@ -72,23 +74,23 @@ def _staff(a: Applying) -> tuple[str | None, str, Program]:
     return center, a.person.display_name or f"person {a.person.id}", a.program
 
 
-def _name_of(a: Applying, person_id: int | None) -> str:
-    """The name of the participant a request or case is about ("" when there is none)."""
-    owner = a.session.get(Person, person_id) if person_id is not None else None
-    return (owner.display_name or "") if owner is not None else ""
+def _referred(a: Applying, model: type[Row], ref: str, prefix: str) -> tuple[Row | None, str]:
+    """The request or case a reference names (None: no such row), and its participant's name."""
+    row_id = ref_id(ref, prefix)
+    row = a.session.get(model, row_id) if row_id is not None else None
+    owner = a.session.get(Person, row.person_id) if row is not None else None
+    return row, (owner.display_name or "") if owner is not None else ""
 
 
 def _close_handoff(a: Applying, effect: CloseHandoff) -> QueueResult:
     center, by, program = _staff(a)
     if not program.may_handle_handoffs(a.person.role, center):
         return QueueResult("handoff", "not_allowed")
-    request_id = ref_id(effect.handoff, "h")
-    request = a.session.get(HandoffRequest, request_id) if request_id is not None else None
-    name = _name_of(a, request.person_id if request is not None else None)
+    request, name = _referred(a, HandoffRequest, effect.handoff, "h")
     try:
         handoffs.close_request(
             a.session,
-            request_id or 0,
+            request.id if request is not None else 0,
             a.now,
             by=by,
             note=effect.note,
@@ -104,9 +106,7 @@ def _decide_case(a: Applying, effect: DecideCase) -> QueueResult:
     center, by, program = _staff(a)
     if not program.may_decide(a.person.role, center):
         return QueueResult("decision", "not_allowed")
-    decision_id = ref_id(effect.decision, "d")
-    case = a.session.get(ManagerDecision, decision_id) if decision_id is not None else None
-    name = _name_of(a, case.person_id if case is not None else None)
+    case, name = _referred(a, ManagerDecision, effect.decision, "d")
     if case is None or case.center_id != a.person.staff_center_id:
         return QueueResult("decision", "unavailable", name)
     try:
