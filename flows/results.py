@@ -27,7 +27,7 @@ class BookingResult:
 
 
 @dataclass(frozen=True)
-class MeetingResult:
+class MeetingAnswerResult:
     """The shell's answer to `AnswerMeeting`.
 
     status: confirm | reschedule | cancel (done as asked) | unavailable (no such open meeting of the

@@ -20,13 +20,13 @@ from flows.meetings.conversations import (
     my_meetings,
 )
 from flows.meetings.proactive import NOTICE_KINDS, PROACTIVE
-from flows.results import MeetingResult
+from flows.results import MeetingAnswerResult
 
 FEATURE = Feature(
     "meetings",
     flows=(MEETING,),
     proactive=PROACTIVE,
-    results={MeetingResult: meeting_replies},
+    results={MeetingAnswerResult: meeting_replies},
     facts=("bookings",),
     storage="events",
 )

@@ -5,7 +5,7 @@
 
 The person's meetings are also listed, with their sign-ups, in the events feature's `bookings`
 flow, which asks the same actions (`MEETING_ACTIONS`, `ASK_REASON`). The shell answers
-`AnswerMeeting` with a `MeetingResult`, which `meeting_replies` says.
+`AnswerMeeting` with a `MeetingAnswerResult`, which `meeting_replies` says.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from flows.context import MeetingFacts
 from flows.declare import Ask, Done, Flow, Option, View
 from flows.meetings.effects import AnswerMeeting
 from flows.messages import Msg, Outgoing, Reply
-from flows.results import MeetingResult
+from flows.results import MeetingAnswerResult
 
 
 def my_meetings(view: View) -> tuple[MeetingFacts, ...]:
@@ -69,5 +69,5 @@ MEETING = Flow(
 
 
 # ---- what the shell decided, in the person's words -------------------------------------------
-def meeting_replies(result: MeetingResult, lang: str) -> tuple[Outgoing, ...]:
+def meeting_replies(result: MeetingAnswerResult, lang: str) -> tuple[Outgoing, ...]:
     return (Reply(parts=(Msg(f"meetings.done.{result.status}"),)),)

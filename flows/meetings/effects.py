@@ -1,5 +1,5 @@
 """The meetings feature's effect, applied by `storage/events/handlers.py` and answered with a
-`flows.results.MeetingResult`."""
+`flows.results.MeetingAnswerResult`."""
 
 from __future__ import annotations
 
