@@ -23,7 +23,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -118,39 +118,10 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 256
 
 
-class _Handler(JsonHandler):
-    owner: FakeTelegram  # keep-alive (JsonHandler), as Telegram's: a bot reuses its connections
-
-    def setup(self) -> None:
-        super().setup()
-        # headers and body go out in two writes; on a kept-alive connection Nagle's algorithm would
-        # hold the body until the client's delayed ACK (tens of ms)
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
-        self._serve()
-
-    def do_GET(self) -> None:  # noqa: N802
-        self._serve()
-
-    def _serve(self) -> None:
-        fake = self.owner
-        prefix = f"/bot{fake.token}/"
-        path = self.path.split("?", 1)[0]
-        if not path.startswith(prefix):
-            self.send_json(404, _error(404, "Not Found"))
-            return
-        params = _parse(self.headers.get("Content-Type", ""), self.body())
-        if "?" in self.path:
-            params.update({k: v[-1] for k, v in parse_qs(self.path.split("?", 1)[1]).items()})
-        self.send_json(*fake.api(path[len(prefix) :], params))
-
-
 @dataclass
 class FakeTelegram(LocalServer):
     name = "fake-telegram"
     server_class = _Server
-    handler_class = _Handler
 
     token: str = TOKEN
     calls: list[Call] = field(default_factory=list)
@@ -168,6 +139,10 @@ class FakeTelegram(LocalServer):
         self._people: dict[int, _Chat] = {}
         self._blocked: set[int] = set()
         self._flood: dict[int, list[int]] = {}  # chat → retry_after values still to answer
+
+    # ---- life --------------------------------------------------------------------------------
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return self.bound(_Handler)
 
     # ---- what people do ----------------------------------------------------------------------
     def person(
@@ -462,6 +437,34 @@ class FakeTelegram(LocalServer):
             reply_markup=call.params.get("reply_markup"),
             document=call.params.get("document"),
         )
+
+
+class _Handler(JsonHandler):
+    owner: FakeTelegram  # keep-alive (JsonHandler), as Telegram's: a bot reuses its connections
+
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out in two writes; on a kept-alive connection Nagle's algorithm would
+        # hold the body until the client's delayed ACK (tens of ms)
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+        self._serve()
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._serve()
+
+    def _serve(self) -> None:
+        fake = self.owner
+        prefix = f"/bot{fake.token}/"
+        path = self.path.split("?", 1)[0]
+        if not path.startswith(prefix):
+            self.send_json(404, _error(404, "Not Found"))
+            return
+        params = _parse(self.headers.get("Content-Type", ""), self.body())
+        if "?" in self.path:
+            params.update({k: v[-1] for k, v in parse_qs(self.path.split("?", 1)[1]).items()})
+        self.send_json(*fake.api(path[len(prefix) :], params))
 
 
 def _parse(content_type: str, body: bytes) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import itertools
 import json
 import time
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -86,25 +87,9 @@ class _Failure:
     retry_after: float | None = None
 
 
-class _Handler(JsonHandler):
-    owner: FakeTwilio
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-        fake = self.owner
-        raw = self.body().decode()
-        expected = "Basic " + base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
-        if self.headers.get("Authorization") != expected:
-            return self.send_json(401, {"code": 20003, "message": "Authenticate", "status": 401}, {})
-        if self.path != f"/2010-04-01/Accounts/{fake.account_sid}/Messages.json":
-            return self.send_json(404, {"code": 20404, "message": "Not found", "status": 404}, {})
-        form = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
-        self.send_json(*fake._answer(form))
-
-
 @dataclass
 class FakeTwilio(LocalServer):
     name = "fake-twilio"
-    handler_class = _Handler
 
     account_sid: str = ACCOUNT_SID
     auth_token: str = AUTH_TOKEN
@@ -117,6 +102,10 @@ class FakeTwilio(LocalServer):
         self._failures: list[_Failure] = []
         self._unsubscribed: set[str] = set()
         self._closed_windows: set[str] = set()
+
+    # ---- life --------------------------------------------------------------------------------
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return self.bound(_Handler)
 
     # ---- switches ----------------------------------------------------------------------------
     def fail_next(
@@ -205,3 +194,18 @@ class FakeTwilio(LocalServer):
             },
             {},
         )
+
+
+class _Handler(JsonHandler):
+    owner: FakeTwilio
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        fake = self.owner
+        raw = self.body().decode()
+        expected = "Basic " + base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
+        if self.headers.get("Authorization") != expected:
+            return self.send_json(401, {"code": 20003, "message": "Authenticate", "status": 401}, {})
+        if self.path != f"/2010-04-01/Accounts/{fake.account_sid}/Messages.json":
+            return self.send_json(404, {"code": 20404, "message": "Not found", "status": 404}, {})
+        form = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+        self.send_json(*fake._answer(form))

@@ -7,7 +7,8 @@ thread, is stopped (quickly, even with requests waiting), and lets the test wait
 
     class FakeX(LocalServer):
         name = "fake-x"
-        handler_class = _Handler
+        def handler(self) -> type[BaseHTTPRequestHandler]:
+            return self.bound(_Handler)
 
     with FakeX() as fake:
         fake.url                                         # http://127.0.0.1:<port>
@@ -22,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar, Self
+from typing import Any, Self
 
 
 class JsonHandler(BaseHTTPRequestHandler):
@@ -57,7 +58,6 @@ class LocalServer:
 
     name = "fake-server"
     server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer
-    handler_class: ClassVar[type[JsonHandler]]
 
     def __post_init__(self) -> None:
         self._cond = threading.Condition()
@@ -66,8 +66,12 @@ class LocalServer:
         self._thread: threading.Thread | None = None
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
-        """The request handler class, bound to this fake."""
-        return type(f"{type(self).__name__}Handler", (self.handler_class,), {"owner": self})
+        """The request handler class, bound to this fake (`self.bound(_Handler)`)."""
+        raise NotImplementedError
+
+    def bound(self, handler: type[JsonHandler]) -> type[BaseHTTPRequestHandler]:
+        """`handler` for this fake: its requests see it as `self.owner`."""
+        return type(handler.__name__, (handler,), {"owner": self})
 
     # ---- life --------------------------------------------------------------------------------
     def start(self) -> Self:
