@@ -5,9 +5,9 @@ scheduler tells and asks about them.
     conversations   the flows: events, bookings, conference, attendance, offer
     replies         what the shell decided about a booking, reminders and notices, in words
     proactive       the job kinds: reminder, offer, event_moved, notice
+    effects         SignUp, CancelSignup, AnswerOffer, LetOfferLapse, AnswerAttendance
 
-Its effects (`SignUp`, `CancelSignup`, `AnswerOffer`, `LetOfferLapse`, `AnswerAttendance`) are in
-`flows/effects.py` and applied by `storage/events` (`HANDLERS`), which also loads the `bookings` fact.
+Its effects are applied by `storage/events` (`HANDLERS`), which also loads the `bookings` fact.
 """
 
 from flows.events.conversations import (

@@ -3,6 +3,7 @@ moved, reminded, and confirmed, rescheduled or cancelled from the chat.
 
     conversations   the `meeting` flow, the actions `bookings` shares, and how a result is told
     proactive       the `meeting` job kind (scheduled, moved, reminder)
+    effects         AnswerMeeting
 
 Its steps read the `bookings` fact (the person's meetings come with their sign-ups), and its one
 effect, `AnswerMeeting`, is applied by `storage/events` (`storage/events/meetings.py`: the

@@ -3,8 +3,10 @@
     conversations   the staff menu and its task sub-flows, the frame upgrade of v1 states, and how a
                     `StaffResult` is told
 
-Its effects (`CreateEvent`, `EditEvent`, `CancelEvent`) are applied by `storage/staff.py`; what
-waits for the center in the same menu is the staff queue's (`flows/staff_queue`).
+    effects         CreateEvent, EditEvent, CancelEvent (and NewSessionSpec, a session they give)
+
+Its effects are applied by `storage/staff.py`; what waits for the center in the same menu is the
+staff queue's (`flows/staff_queue`).
 """
 
 from flows.staff.conversations import (

@@ -4,8 +4,9 @@ and borderline pre-screens for the manager to decide.
     conversations   the flows (staff_handoffs, staff_decisions), their counts for the staff menu,
                     and how a `QueueResult` is told
 
-Its effects (`CloseHandoff`, `DecideCase`) are applied by `storage/staff_queue.py`, which also loads
-its fact (`staff_queue`).
+    effects         CloseHandoff, DecideCase
+
+Its effects are applied by `storage/staff_queue.py`, which also loads its fact (`staff_queue`).
 """
 
 from flows.staff_queue.conversations import (
