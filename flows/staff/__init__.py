@@ -2,7 +2,6 @@
 
     conversations   the staff menu and its task sub-flows, the frame upgrade of v1 states, and how a
                     `StaffResult` is told
-
     effects         CreateEvent, EditEvent, CancelEvent (and NewSessionSpec, a session they give)
 
 Its effects are applied by `storage/staff.py`; what waits for the center in the same menu is the

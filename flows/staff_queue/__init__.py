@@ -3,7 +3,6 @@ and borderline pre-screens for the manager to decide.
 
     conversations   the flows (staff_handoffs, staff_decisions), their counts for the staff menu,
                     and how a `QueueResult` is told
-
     effects         CloseHandoff, DecideCase
 
 Its effects are applied by `storage/staff_queue.py`, which also loads its fact (`staff_queue`).
