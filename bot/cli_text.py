@@ -92,7 +92,7 @@ def when(moment: datetime) -> str:
     return moment.astimezone(TIMEZONE).strftime("%Y-%m-%d %H:%M")
 
 
-# ---- the checks the staff chat makes as it asks (flows/staff.py) -----------------------------
+# ---- the checks the staff chat makes as it asks (flows/staff/) -----------------------------
 def check_titles(titles: dict[str, str]) -> None:
     if not titles.get("he", "").strip():
         raise ValueError('an event needs a title in Hebrew: --title he="..." (other languages are optional)')

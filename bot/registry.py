@@ -7,7 +7,6 @@ one handler, every fact a feature reads has a loader.
 from __future__ import annotations
 
 import importlib
-import typing
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -77,7 +76,16 @@ def _internal_jobs() -> dict[str, Callable[..., None]]:
 
 
 EFFECT_HANDLERS: Mapping[type, Handler] = _joined()
-EFFECT_TYPES = frozenset(typing.get_args(effects.Effect))  # every effect a step may yield
+
+
+def _subclasses(base: type) -> set[type]:
+    found = set(base.__subclasses__())
+    return found.union(*(_subclasses(sub) for sub in found)) if found else found
+
+
+# every effect a step may yield: the engine's own (flows/effects.py) and each feature's (its package's
+# effects, all imported with flows/registry)
+EFFECT_TYPES = frozenset(_subclasses(effects.Effect))
 FACT_LOADERS: Mapping[str, FactLoader] = _loaders()
 # (session, kind, payload, lang, now) → the message's data; kinds not here: storage/events, decisions
 PROACTIVE_DATA: Mapping[str, Callable[..., dict[str, Any] | None]] = _proactive_data()

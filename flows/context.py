@@ -278,5 +278,5 @@ class Context:
 
 def phone_needed(ctx: Context) -> bool:
     """Staff answer a "talk to a person" request by calling: without a number on file (WhatsApp has
-    one), it is asked for first (flows/handoff.py)."""
+    one), it is asked for first (flows/handoff/)."""
     return not ctx.person.phone

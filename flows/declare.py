@@ -186,8 +186,11 @@ class Flow:
         return next(i for i, s in enumerate(self.steps) if s.key == key)
 
 
-def yes_no(yes: str = "common.yes", no: str = "common.no") -> tuple[Option, ...]:
-    return (Option("yes", yes, synonyms="synonyms.yes"), Option("no", no, synonyms="synonyms.no"))
+def yes_no(
+    yes: str = "common.yes", no: str = "common.no", values: tuple[str, str] = ("yes", "no")
+) -> tuple[Option, ...]:
+    """Two buttons that a typed yes or no (in any language) also answers; `values`: what they give."""
+    return (Option(values[0], yes, synonyms="synonyms.yes"), Option(values[1], no, synonyms="synonyms.no"))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,10 @@
-"""What a step asks the shell to store. The shell applies all effects of a step in one transaction."""
+"""What a step asks the shell to store. The shell applies all effects of a step in one transaction.
+
+Every effect is a frozen dataclass that subclasses `Effect`. The ones here are the engine's and the
+shell's own (answers, profile, outcome, language, opting out, phone, timeouts, erasing); a feature's
+effects live in its package (`flows/events/effects.py`, `flows/staff/effects.py`...), and each has
+exactly one storage handler (`bot/registry.EFFECT_TYPES` are all the subclasses of `Effect`).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flows.employment import JobReport
+
+class Effect:
+    """What a step asks the shell to store (the base of every effect type)."""
 
 
 @dataclass(frozen=True)
-class SaveAnswer:
+class SaveAnswer(Effect):
     flow: str
     question: str
     raw: str
@@ -18,14 +26,14 @@ class SaveAnswer:
 
 
 @dataclass(frozen=True)
-class UpdateProfile:
+class UpdateProfile(Effect):
     """Participant profile fields that a finished flow established."""
 
     fields: dict[str, Any]
 
 
 @dataclass(frozen=True)
-class RecordOutcome:
+class RecordOutcome(Effect):
     outcome: str  # "eligible" | "not_eligible" | "manager_decision"
     center: str | None
     reasons: tuple[str, ...] = ()
@@ -34,7 +42,7 @@ class RecordOutcome:
 
 
 @dataclass(frozen=True)
-class RequestHandoff:
+class RequestHandoff(Effect):
     """The person asked to talk to a person; staff see it in their queue."""
 
     flow: str | None
@@ -42,22 +50,22 @@ class RequestHandoff:
 
 
 @dataclass(frozen=True)
-class SetOptOut:
+class SetOptOut(Effect):
     opted_out: bool
 
 
 @dataclass(frozen=True)
-class SetLanguage:
+class SetLanguage(Effect):
     lang: str
 
 
 @dataclass(frozen=True)
-class SetPhone:
+class SetPhone(Effect):
     phone: str
 
 
 @dataclass(frozen=True)
-class ArmTimeout:
+class ArmTimeout(Effect):
     """A question waits with a time limit: at `at`, deliver `inputs.Timeout(seq)` to the person's
     conversation (the shell's durable scheduler does, like any due job). A timeout whose question
     was answered meanwhile changes nothing."""
@@ -67,107 +75,14 @@ class ArmTimeout:
 
 
 @dataclass(frozen=True)
-class DeleteMyData:
+class DeleteMyData(Effect):
     """Erase the person: profile, answers, outcomes, identities, conversation."""
 
 
-# ---- events and meetings: the shell answers these with a `flows.results.BookingResult` ----------
-@dataclass(frozen=True)
-class SignUp:
-    event: str  # an `EventOffer.ref`
-
-
-@dataclass(frozen=True)
-class CancelSignup:
-    event: str
-
-
-@dataclass(frozen=True)
-class AnswerOffer:
-    """Promoted from the waitlist: take the held seat, or let it pass on."""
-
-    event: str
-    accept: bool
-
-
-@dataclass(frozen=True)
-class LetOfferLapse:
-    """Nobody took the offered seat in time: it passes to the next in line."""
-
-    event: str
-
-
-@dataclass(frozen=True)
-class AnswerAttendance:
-    """The answer to "will you come?" (stored for staff); not coming frees the seat."""
-
-    event: str
-    coming: bool
-
-
-@dataclass(frozen=True)
-class AnswerMeeting:
-    meeting: str  # a `MeetingFacts.ref`
-    action: str  # confirm | reschedule | cancel
-    reason: str | None = None
-
-
-# ---- staff in the chat: the shell checks the role again, applies these with the same storage
-# functions as `midway events add|edit|cancel`, and answers with a `flows.staff.StaffResult` ------
-@dataclass(frozen=True)
-class NewSessionSpec:
-    starts_at: datetime
-    place: str = ""
-    ends_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class CreateEvent:
-    """An event of the staff member's own center (the shell takes the center from their record)."""
-
-    kind: str
-    titles: dict[str, str]
-    sessions: tuple[NewSessionSpec, ...]
-    capacity: int | None
-    track: str
-    signup_required: bool
-
-
-@dataclass(frozen=True)
-class EditEvent:
-    event: str  # an `EventOffer.ref`
-    sessions: tuple[NewSessionSpec, ...] | None = None  # every session, as it should be now
-    capacity: int | None = None
-    clear_capacity: bool = False
-
-
-@dataclass(frozen=True)
-class CancelEvent:
-    event: str
-
-
-# ---- staff in the chat: what waits for the center. The shell checks the role and the center again
-# and answers with a `flows.staff_queue.QueueResult` --------------------------------------------
-@dataclass(frozen=True)
-class CloseHandoff:
-    """A "talk to a person" request was handled (its "call them" task is closed with it)."""
-
-    handoff: str  # a `HandoffFacts.ref`
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class DecideCase:
-    """The center manager decides a borderline pre-screen; the participant is told by the scheduler."""
-
-    decision: str  # a `DecisionFacts.ref`
-    approve: bool
-
-
 # ---- homework: the participant tells how a task between meetings went; the shell answers with a
-# `flows.homework.HomeworkResult` -------------------------------------------------------------
+# `flows.homework.HomeworkResult` (these move to the homework package with flows/homework.py) ---
 @dataclass(frozen=True)
-class ReportHomework:
+class ReportHomework(Effect):
     homework: str  # a `HomeworkFacts.ref` ("hw12")
     status: str  # done | partly | help | dropped
     progress: int | None = None  # partly: how many so far (of the task's target count)
@@ -176,7 +91,7 @@ class ReportHomework:
 
 
 @dataclass(frozen=True)
-class HomeworkUnanswered:
+class HomeworkUnanswered(Effect):
     """The check-in and its reminder went unanswered: overdue, and a "call them" task for the promoter."""
 
     homework: str
@@ -185,13 +100,13 @@ class HomeworkUnanswered:
 # ---- staff after a meeting: its attendance, and the next task (flows/homework_next.py); the shell
 # checks the role and the center again and answers with a `flows.homework_next.MeetingResult` ------
 @dataclass(frozen=True)
-class MarkAttendance:
+class MarkAttendance(Effect):
     meeting: str  # a `StaffMeetingFacts.ref` ("m12")
     value: str  # attended | no_show | late (as `midway meetings attendance`)
 
 
 @dataclass(frozen=True)
-class AssignHomework:
+class AssignHomework(Effect):
     """The next task for the participant of a meeting, as `midway homework assign` gives it."""
 
     meeting: str  # a `StaffMeetingFacts.ref`: the task is for its participant
@@ -199,69 +114,3 @@ class AssignHomework:
     due: date
     count: int | None = None  # the target of a counted task
     text: str | None = None  # a free-text task's words
-
-
-# ---- the employment-status survey (flows/survey): the shell answers `AnswerSurvey` with a
-# `flows.results.SurveyResult` ------------------------------------------------------------------
-@dataclass(frozen=True)
-class AnswerSurvey:
-    """The survey's answers, complete. `survey` is its ref ("sv12"); None: "I found a job!" from the
-    menu, which the shell stores as a survey of its own and tells the promoter about."""
-
-    survey: str | None
-    report: JobReport
-    answers: dict[str, Any]  # the answers as given (stored with the survey, for staff)
-
-
-@dataclass(frozen=True)
-class SurveyReminded:
-    """The invitation went unanswered: its one reminder is said now."""
-
-    survey: str
-
-
-@dataclass(frozen=True)
-class SurveyUnanswered:
-    """The reminder went unanswered too: a "call them" task for the promoter."""
-
-    survey: str
-
-
-@dataclass(frozen=True)
-class ExpireSurvey:
-    """Left unfinished until the survey closed: it expires, the answers given so far kept."""
-
-    survey: str
-    answers: dict[str, Any]
-
-
-Effect = (
-    SaveAnswer
-    | UpdateProfile
-    | RecordOutcome
-    | RequestHandoff
-    | SetOptOut
-    | SetLanguage
-    | SetPhone
-    | ArmTimeout
-    | DeleteMyData
-    | SignUp
-    | CancelSignup
-    | AnswerOffer
-    | LetOfferLapse
-    | AnswerAttendance
-    | AnswerMeeting
-    | CreateEvent
-    | EditEvent
-    | CancelEvent
-    | CloseHandoff
-    | DecideCase
-    | ReportHomework
-    | HomeworkUnanswered
-    | MarkAttendance
-    | AssignHomework
-    | AnswerSurvey
-    | SurveyReminded
-    | SurveyUnanswered
-    | ExpireSurvey
-)

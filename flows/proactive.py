@@ -7,9 +7,9 @@ which the scheduler saves before sending; the buttons carry the state's sequence
 person's press is an ordinary answer to the engine. Time comes in as `now`; all data comes in as
 `data` (JSON values).
 
-Each kind of due job that says something is a `ProactiveKind` declared by its feature (events and
-meetings in `flows/events.py`, the manager's decision in `flows/decision_notice.py`, a question's
-timeout here) and collected by `flows/registry.py`: the scheduler looks a job's kind up there.
+Each kind of due job that says something is a `ProactiveKind` declared by its feature (events in
+`flows/events/`, meetings in `flows/meetings/`, the manager's decision in `flows/decision_notice/`,
+a question's timeout here) and collected by `flows/registry.py`: the scheduler looks a job's kind up there.
 """
 
 from __future__ import annotations

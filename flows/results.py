@@ -8,23 +8,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flows.context import EventOffer, MeetingFacts
+from flows.context import EventOffer
 
 
 @dataclass(frozen=True)
 class BookingResult:
     """The shell's answer to a booking effect.
 
-    action: signup | cancel | offer | attendance | meeting
+    action: signup | cancel | offer | attendance
     status: confirmed | waitlisted | already | unavailable | cancelled | expired | declined | coming |
-            not_coming | reschedule | (meeting) confirm / cancel
+            not_coming
     """
 
     action: str
     status: str
     event: EventOffer | None = None
     position: int | None = None
-    meeting: MeetingFacts | None = None
+
+
+@dataclass(frozen=True)
+class MeetingAnswerResult:
+    """The shell's answer to `AnswerMeeting`.
+
+    status: confirm | reschedule | cancel (done as asked) | unavailable (no such open meeting of the
+            person) | blocked_homework (confirming waits for the homework due before it)
+    """
+
+    status: str
 
 
 @dataclass(frozen=True)

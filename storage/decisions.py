@@ -5,7 +5,7 @@
                      row of due work, at the first allowed moment (quiet hours)
     proactive_data   what that message says, read when it goes out (bot/scheduler.py): approved → the
                      next exposure conferences of the center; declined → the reasons
-                     (flows/decision_notice.py words it)
+                     (flows/decision_notice/ words it)
 
 Like every proactive message, it waits out quiet hours, is not sent to a person who wrote "stop",
 goes as an approved template outside WhatsApp's 24-hour window (kinds `decision.approved` and

@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from flows.effects import CancelEvent, CreateEvent, EditEvent
 from flows.parsing.phones import to_e164
 from flows.program import STAFF_ROLES, Program
 from flows.results import StaffResult
+from flows.staff.effects import CancelEvent, CreateEvent, EditEvent
 from storage import repo
 from storage.effects import Applying, Handler
 from storage.events import admin, catalog

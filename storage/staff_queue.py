@@ -12,20 +12,23 @@ outlive a role; a request or a case of another center is refused as unavailable.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.context import DecisionFacts, HandoffFacts, PersonFacts, StaffQueue
-from flows.effects import CloseHandoff, DecideCase
 from flows.program import Program
 from flows.results import QueueResult
+from flows.staff_queue.effects import CloseHandoff, DecideCase
 from storage import decisions, handoffs, repo
 from storage.effects import Applying, Handler
 from storage.models import Center, HandoffRequest, ManagerDecision, Person
 from storage.refs import ref_id
+
+Row = TypeVar("Row", HandoffRequest, ManagerDecision)
 
 
 def load_queue(session: Session, role: str, staff_center: str | None, program: Program) -> StaffQueue:
@@ -64,64 +67,67 @@ def load_queue(session: Session, role: str, staff_center: str | None, program: P
     return StaffQueue(found_handoffs, found_cases)
 
 
+def _staff(a: Applying) -> tuple[str | None, str, Program]:
+    """The staff member's center (its slug), how they are named in the records, and the rules."""
+    assert a.program is not None, "staff effects are applied with the program's rules"
+    center = a.session.scalar(select(Center.slug).where(Center.id == a.person.staff_center_id))
+    return center, a.person.display_name or f"person {a.person.id}", a.program
+
+
+def _referred(a: Applying, model: type[Row], ref: str, prefix: str) -> tuple[Row | None, str]:
+    """The request or case a reference names (None: no such row), and its participant's name."""
+    row_id = ref_id(ref, prefix)
+    row = a.session.get(model, row_id) if row_id is not None else None
+    owner = a.session.get(Person, row.person_id) if row is not None else None
+    return row, (owner.display_name or "") if owner is not None else ""
+
+
+def _close_handoff(a: Applying, effect: CloseHandoff) -> QueueResult:
+    center, by, program = _staff(a)
+    if not program.may_handle_handoffs(a.person.role, center):
+        return QueueResult("handoff", "not_allowed")
+    request, name = _referred(a, HandoffRequest, effect.handoff, "h")
+    try:
+        handoffs.close_request(
+            a.session,
+            request.id if request is not None else 0,
+            a.now,
+            by=by,
+            note=effect.note,
+            center_id=a.person.staff_center_id,
+            check_center=True,
+        )
+    except LookupError:
+        return QueueResult("handoff", "unavailable", name)
+    return QueueResult("handoff", "done", name)
+
+
+def _decide_case(a: Applying, effect: DecideCase) -> QueueResult:
+    center, by, program = _staff(a)
+    if not program.may_decide(a.person.role, center):
+        return QueueResult("decision", "not_allowed")
+    case, name = _referred(a, ManagerDecision, effect.decision, "d")
+    if case is None or case.center_id != a.person.staff_center_id:
+        return QueueResult("decision", "unavailable", name)
+    try:
+        decisions.decide(a.session, case.id, effect.approve, by, None, a.now, program)
+    except LookupError:  # decided meanwhile by someone else
+        return QueueResult("decision", "unavailable", name)
+    return QueueResult("decision", "done", name, approved=effect.approve)
+
+
+APPLY: dict[type, Callable[[Applying, Any], QueueResult]] = {
+    CloseHandoff: _close_handoff,
+    DecideCase: _decide_case,
+}
+HANDLERS: dict[type, Handler] = dict(APPLY)
+
+
 def apply_queue_effects(
     session: Session, person: Person, effects: tuple[Any, ...], now: datetime, program: Program
 ) -> list[QueueResult]:
-    results = []
-    for effect in effects:
-        if not isinstance(effect, (CloseHandoff, DecideCase)):
-            continue
-        center = session.scalar(select(Center.slug).where(Center.id == person.staff_center_id))
-        by = person.display_name or f"person {person.id}"
-        if isinstance(effect, CloseHandoff):
-            if not program.may_handle_handoffs(person.role, center):
-                results.append(QueueResult("handoff", "not_allowed"))
-                continue
-            request_id = ref_id(effect.handoff, "h")
-            request = session.get(HandoffRequest, request_id) if request_id is not None else None
-            owner = session.get(Person, request.person_id) if request is not None else None
-            name = (owner.display_name or "") if owner is not None else ""
-            try:
-                handoffs.close_request(
-                    session,
-                    request_id or 0,
-                    now,
-                    by=by,
-                    note=effect.note,
-                    center_id=person.staff_center_id,
-                    check_center=True,
-                )
-            except LookupError:
-                results.append(QueueResult("handoff", "unavailable", name))
-                continue
-            results.append(QueueResult("handoff", "done", name))
-            continue
-        if not program.may_decide(person.role, center):
-            results.append(QueueResult("decision", "not_allowed"))
-            continue
-        decision_id = ref_id(effect.decision, "d")
-        case = session.get(ManagerDecision, decision_id) if decision_id is not None else None
-        owner = session.get(Person, case.person_id) if case is not None else None
-        name = (owner.display_name or "") if owner is not None else ""
-        if case is None or case.center_id != person.staff_center_id:
-            results.append(QueueResult("decision", "unavailable", name))
-            continue
-        try:
-            decisions.decide(session, case.id, effect.approve, by, None, now, program)
-        except LookupError:  # decided meanwhile by someone else
-            results.append(QueueResult("decision", "unavailable", name))
-            continue
-        results.append(QueueResult("decision", "done", name, approved=effect.approve))
-    return results
-
-
-def _queue_effect(a: Applying, effect: CloseHandoff | DecideCase) -> QueueResult:
-    assert a.program is not None, "staff effects are applied with the program's rules"
-    (result,) = apply_queue_effects(a.session, a.person, (effect,), a.now, a.program)
-    return result
-
-
-HANDLERS: dict[type, Handler] = {CloseHandoff: _queue_effect, DecideCase: _queue_effect}
+    applying = Applying(session, person, now, program)
+    return [APPLY[type(e)](applying, e) for e in effects if type(e) in APPLY]
 
 
 def load_staff_queue(

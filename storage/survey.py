@@ -34,12 +34,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from flows.context import PersonFacts, SurveyFacts
-from flows.effects import AnswerSurvey, ExpireSurvey, SurveyReminded, SurveyUnanswered
 from flows.employment import JobReport, Salary
 from flows.occupations import OccupationIndex, parse_occupations
 from flows.program import Program
 from flows.scheduling import TIMEZONE, SurveyTimes
 from flows.survey import INVITE_KIND
+from flows.survey.effects import AnswerSurvey, ExpireSurvey, SurveyReminded, SurveyUnanswered
 from storage import cases, employment, handoffs, jobs
 from storage.db import locked
 from storage.effects import Applying, Handler

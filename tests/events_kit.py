@@ -116,21 +116,47 @@ def event(
     en: str = "Opening workshop",
     place: str = "room 2",
     signup: bool | None = None,
+    titles: dict[str, str] | None = None,
+    hours: int = 2,
 ) -> int:
+    """An event of `center` (`titles` in every language it has, or `title` and `en`), each session
+    `hours` long."""
     starts = starts if isinstance(starts, list) else [starts]
     with app.db.transaction() as s:
         row = ev.create_event(
             s,
             center=center,
             kind=kind,
-            titles={"he": title, "en": en},
-            sessions=[ev.NewSession(t, t + timedelta(hours=2), place) for t in starts],
+            titles=titles or {"he": title, "en": en},
+            sessions=[ev.NewSession(t, t + timedelta(hours=hours), place) for t in starts],
             capacity=capacity,
             track=track,
             signup_required=signup,
             now=app.clock(),
         )
         return row.id
+
+
+def exposure_conference(app: App, starts: datetime) -> int:
+    """An exposure conference at Kfar Saba, in its hall."""
+    return event(
+        app, starts, kind="exposure_conference", title="כנס חשיפה", en="Exposure conference", place="אולם"
+    )
+
+
+def meeting(app: App, person_id: int, starts: datetime | None = None, place: str = "room 4") -> int:
+    """A personal meeting with the promoter Dana (by default Thursday 26 November 2026, 10:00)."""
+    with app.db.transaction() as s:
+        return ev.create_meeting(
+            s,
+            person_id=person_id,
+            promoter="Dana",
+            starts_at=starts or at(2026, 11, 26, 10),
+            place=place,
+            kind="personal",
+            now=app.clock(),
+            program=app.program,
+        ).id
 
 
 def sign_up(app: App, person_id: int, event_id: int) -> tuple[str, int | None]:
@@ -200,3 +226,22 @@ def midway(app: App, *argv: str) -> int:
     parser = argparse.ArgumentParser()
     add_commands(parser.add_subparsers(dest="command"))
     return run_command(app, parser.parse_args(list(argv)))
+
+
+def cli(app: App, command: str, action: str, capsys, **values) -> str:  # type: ignore[no-untyped-def]
+    """`midway events|meetings ACTION` with these values (the rest as argparse leaves them): its output."""
+    defaults = {
+        "id": None,
+        "value": None,
+        "person": None,
+        "promoter": None,
+        "at": None,
+        "place": None,
+        "kind": "personal",
+        "forms_received": False,
+        "center": None,
+        "all": False,
+        "target": None,
+    }
+    assert run_command(app, argparse.Namespace(command=command, action=action, **{**defaults, **values})) == 0
+    return capsys.readouterr().out

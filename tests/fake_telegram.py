@@ -15,7 +15,6 @@ semantics. Switches make `sendMessage` fail as Telegram does: 403 for a chat tha
 
 from __future__ import annotations
 
-import contextlib
 import email.parser
 import email.policy
 import itertools
@@ -28,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-from tests.kit.servers import LocalServer
+from tests.kit.servers import JsonHandler, LocalServer
 
 TOKEN = "123:TEST"
 BOT = {
@@ -143,12 +142,7 @@ class FakeTelegram(LocalServer):
 
     # ---- life --------------------------------------------------------------------------------
     def handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(_Handler):
-            owner = fake
-
-        return Handler
+        return self.bound(_Handler)
 
     # ---- what people do ----------------------------------------------------------------------
     def person(
@@ -445,10 +439,8 @@ class FakeTelegram(LocalServer):
         )
 
 
-class _Handler(BaseHTTPRequestHandler):
-    owner: FakeTelegram
-    # keep-alive, as Telegram's servers: a bot reuses its connections instead of one per call
-    protocol_version = "HTTP/1.1"
+class _Handler(JsonHandler):
+    owner: FakeTelegram  # keep-alive (JsonHandler), as Telegram's: a bot reuses its connections
 
     def setup(self) -> None:
         super().setup()
@@ -467,28 +459,12 @@ class _Handler(BaseHTTPRequestHandler):
         prefix = f"/bot{fake.token}/"
         path = self.path.split("?", 1)[0]
         if not path.startswith(prefix):
-            self._reply(404, _error(404, "Not Found"))
+            self.send_json(404, _error(404, "Not Found"))
             return
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        params = _parse(self.headers.get("Content-Type", ""), body)
+        params = _parse(self.headers.get("Content-Type", ""), self.body())
         if "?" in self.path:
             params.update({k: v[-1] for k, v in parse_qs(self.path.split("?", 1)[1]).items()})
-        status, answer = fake.api(path[len(prefix) :], params)
-        self._reply(status, answer)
-
-    def _reply(self, status: int, answer: dict[str, Any]) -> None:
-        data = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        # the client may have given up (a long poll cancelled when polling stops)
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        pass  # request lines carry the token
+        self.send_json(*fake.api(path[len(prefix) :], params))
 
 
 def _parse(content_type: str, body: bytes) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
 
-from tests.kit.servers import LocalServer
+from tests.kit.servers import JsonHandler, LocalServer
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -105,12 +105,7 @@ class FakeTwilio(LocalServer):
 
     # ---- life --------------------------------------------------------------------------------
     def handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(_Handler):
-            owner = fake
-
-        return Handler
+        return self.bound(_Handler)
 
     # ---- switches ----------------------------------------------------------------------------
     def fail_next(
@@ -201,31 +196,16 @@ class FakeTwilio(LocalServer):
         )
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     owner: FakeTwilio
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: object) -> None:  # quiet
-        pass
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's name)
         fake = self.owner
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length).decode()
+        raw = self.body().decode()
         expected = "Basic " + base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
         if self.headers.get("Authorization") != expected:
-            return self._send(401, {"code": 20003, "message": "Authenticate", "status": 401}, {})
+            return self.send_json(401, {"code": 20003, "message": "Authenticate", "status": 401}, {})
         if self.path != f"/2010-04-01/Accounts/{fake.account_sid}/Messages.json":
-            return self._send(404, {"code": 20404, "message": "Not found", "status": 404}, {})
+            return self.send_json(404, {"code": 20404, "message": "Not found", "status": 404}, {})
         form = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
-        self._send(*fake._answer(form))
-
-    def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json(*fake._answer(form))

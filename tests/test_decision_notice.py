@@ -25,7 +25,16 @@ from storage import staff as staff_store
 from storage.models import ManagerDecision, PrescreenOutcome, ScheduledJob, Signup, StaffTask
 from tests.conftest import FakeClock, make_app
 from tests.events_kit import DECISION_DUE as DUE
-from tests.events_kit import FakeSender, at, borderline, decide, event, job_rows, scheduler
+from tests.events_kit import (
+    FakeSender,
+    at,
+    borderline,
+    decide,
+    event,
+    exposure_conference,
+    job_rows,
+    scheduler,
+)
 from tests.kit import plain
 from tests.kit.dispatcher import Person_, render
 
@@ -33,22 +42,8 @@ pytestmark = pytest.mark.app(db="both")
 
 
 def conferences(app: App) -> tuple[int, int]:
-    first = event(
-        app,
-        at(2026, 12, 2, 18),
-        kind="exposure_conference",
-        title="כנס חשיפה",
-        en="Exposure conference",
-        place="אולם",
-    )
-    second = event(
-        app,
-        at(2026, 12, 9, 18),
-        kind="exposure_conference",
-        title="כנס חשיפה",
-        en="Exposure conference",
-        place="אולם",
-    )
+    first = exposure_conference(app, at(2026, 12, 2, 18))
+    second = exposure_conference(app, at(2026, 12, 9, 18))
     event(app, at(2026, 12, 1, 18), kind="exposure_conference", center="modiin", title="כנס במודיעין")
     event(app, at(2026, 12, 1, 9), kind="opening_workshop")  # not a conference
     return first, second

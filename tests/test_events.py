@@ -25,8 +25,10 @@ from tests.conftest import FakeClock
 from tests.events_kit import (
     FakeSender,
     at,
+    cli,
     event,
     job_rows,
+    meeting,
     midway,
     participant,
     scheduler,
@@ -241,39 +243,6 @@ def test_an_offer_can_be_declined_and_the_seat_moves_on(app: App, clock: FakeClo
 
 
 # ---- personal meetings ---------------------------------------------------------------------------
-def meeting(app: App, person_id: int, when=None) -> int:  # type: ignore[no-untyped-def]
-    with app.db.transaction() as s:
-        row = ev.create_meeting(
-            s,
-            person_id=person_id,
-            promoter="Dana",
-            starts_at=when or at(2026, 11, 26, 10),
-            place="room 4",
-            kind="personal",
-            now=app.clock(),
-            program=app.program,
-        )
-        return row.id
-
-
-def cli(app: App, command: str, action: str, capsys, **values) -> str:  # type: ignore[no-untyped-def]
-    defaults = {
-        "id": None,
-        "value": None,
-        "person": None,
-        "promoter": None,
-        "at": None,
-        "place": None,
-        "kind": "personal",
-        "forms_received": False,
-        "center": None,
-        "all": False,
-        "target": None,
-    }
-    assert run_command(app, argparse.Namespace(command=command, action=action, **{**defaults, **values})) == 0
-    return capsys.readouterr().out
-
-
 def test_a_scheduled_meeting_is_told_and_can_be_rescheduled_with_a_reason(app: App, capsys) -> None:  # type: ignore[no-untyped-def]
     ruth = participant(app, "1")
     meeting_id = meeting(app, ruth)

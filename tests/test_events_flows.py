@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from flows import Context, EventOffer, Input, PersonFacts, Reply, State, step
+from flows import Context, EventOffer, PersonFacts, Reply, State
 from flows.context import Bookings, MeetingFacts, SessionInfo
-from flows.effects import AnswerAttendance, AnswerMeeting, AnswerOffer, CancelSignup, SignUp, UpdateProfile
+from flows.effects import UpdateProfile
 from flows.events import BookingResult, result_replies
+from flows.events.effects import AnswerAttendance, AnswerOffer, CancelSignup, SignUp
+from flows.meetings.effects import AnswerMeeting
 from flows.registry import proactive_sprint
 from tests.kit import CATALOGS, START, TZ, FlowChat
 from tests.test_prescreen import answer, begin
@@ -47,28 +49,13 @@ class EventsChat(FlowChat):
     meetings: tuple[MeetingFacts, ...] = ()
     exposure: tuple[EventOffer, ...] = field(default_factory=tuple)
 
-    def feed(self, inp: Input) -> FlowChat:
-        ctx = Context(
-            program=self.program,
-            lexicon=CATALOGS,
-            person=self.person,  # type: ignore[arg-type]
-            bookings=Bookings(exposure=self.exposure, events=self.events, meetings=self.meetings),
-        )
-        sprint = step(self.state, inp, self.now, ctx)
-        return self._take(sprint)
+    def context(self) -> Context:
+        bookings = Bookings(exposure=self.exposure, events=self.events, meetings=self.meetings)
+        return replace(super().context(), bookings=bookings)
 
     def proactive(self, kind: str, data: dict[str, object]) -> EventsChat:
         ctx = Context(program=self.program, lexicon=CATALOGS, person=self.person)  # type: ignore[arg-type]
-        self._take(proactive_sprint(self.state, kind, data, self.now, ctx))
-        return self
-
-    def _take(self, sprint):  # type: ignore[no-untyped-def]
-        self.state = State.from_json(sprint.state.to_json())
-        self.last_batch = [r for r in sprint.replies if isinstance(r, Reply)]
-        self.replies += self.last_batch
-        self.effects += sprint.effects
-        self._apply(sprint.effects)
-        self.now += timedelta(seconds=5)
+        self.take(proactive_sprint(self.state, kind, data, self.now, ctx))
         return self
 
 

@@ -9,57 +9,22 @@ shows and what the database holds."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
 from bot.bootstrap import App
 from bot.scheduler import Scheduler
-from storage import events as ev
 from storage.models import Meeting, ScheduledJob, Signup, StaffTask
 from tests.conftest import FakeClock
-from tests.events_kit import at, participant, signup_status
+from tests.events_kit import at, cli, event, meeting, participant, signup_status
 from tests.fake_telegram import FakeTelegram, Sent
 from tests.kit.telegram import ISOLATES, TelegramBot, TgPerson
-from tests.test_events import cli
 
 pytestmark = pytest.mark.app(telegram=True)
 
 TITLES = {"he": "סדנת פתיחה", "en": "Opening workshop", "ru": "Вводный семинар", "ar": "ورشة افتتاحية"}
 NETWORKING = {"he": "נטוורקינג", "en": "Networking", "ru": "Нетворкинг", "ar": "التشبيك"}
-
-
-def workshop(app: App, starts: datetime, titles: dict[str, str], capacity: int | None) -> int:
-    with app.db.transaction() as s:
-        row = ev.create_event(
-            s,
-            center="kfar-saba",
-            kind="opening_workshop",
-            titles=titles,
-            sessions=[ev.NewSession(starts, starts + timedelta(hours=3), "зал 2")],
-            capacity=capacity,
-            track="all",
-            signup_required=None,
-            now=app.clock(),
-        )
-        return row.id
-
-
-def meeting(app: App, person_id: int, starts: datetime) -> int:
-    with app.db.transaction() as s:
-        row = ev.create_meeting(
-            s,
-            person_id=person_id,
-            promoter="Dana",
-            starts_at=starts,
-            place="room 4",
-            kind="personal",
-            now=app.clock(),
-            program=app.program,
-        )
-        return row.id
 
 
 def shown(message: Sent) -> str:
@@ -89,8 +54,8 @@ def test_browse_sign_up_waitlist_and_a_freed_seat_taken_in_time_in_russian(
 ) -> None:
     olga_id, boris_id = participant(app, "3001", lang="ru"), participant(app, "3002", lang="ru")
     amal_id = participant(app, "3003", lang="ar")
-    seminar = workshop(app, at(2026, 12, 13, 9), TITLES, capacity=1)
-    workshop(app, at(2026, 12, 15, 17), NETWORKING, capacity=None)
+    seminar = event(app, at(2026, 12, 13, 9), capacity=1, titles=TITLES, place="зал 2", hours=3)
+    event(app, at(2026, 12, 15, 17), capacity=None, titles=NETWORKING, place="зал 2", hours=3)
     olga = telegram.person(3001, "Ольга", None, lang="ru")
     boris = telegram.person(3002, "Борис", None, lang="ru")
     amal = telegram.person(3003, "Amal", None, lang="ar")

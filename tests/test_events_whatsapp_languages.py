@@ -9,17 +9,14 @@ meeting confirmed."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App
 from bot.scheduler import Scheduler
-from storage import events as ev
 from storage.models import Meeting
 from tests.conftest import FakeClock
-from tests.events_kit import at, participant, signup_status
+from tests.events_kit import at, event, meeting, participant, signup_status
 from tests.fake_twilio import FakeTwilio
 from tests.kit.whatsapp import HX, PUBLIC, WaPerson, WhatsAppHarness, visible
 
@@ -28,36 +25,6 @@ pytestmark = pytest.mark.app(whatsapp=True)
 OLGA, BORIS = "+972501110001", "+972501110002"
 AMAL, SAMIR = "+972521110003", "+972521110004"
 TITLES = {"he": "סדנת פתיחה", "en": "Opening workshop", "ru": "Вводный семинар", "ar": "ورشة افتتاحية"}
-
-
-def workshop(app: App, starts: datetime, capacity: int | None) -> int:
-    with app.db.transaction() as s:
-        row = ev.create_event(
-            s,
-            center="kfar-saba",
-            kind="opening_workshop",
-            titles=TITLES,
-            sessions=[ev.NewSession(starts, starts + timedelta(hours=3), "room 2")],
-            capacity=capacity,
-            track="all",
-            signup_required=None,
-            now=app.clock(),
-        )
-        return row.id
-
-
-def meeting(app: App, person_id: int, starts: datetime) -> int:
-    with app.db.transaction() as s:
-        return ev.create_meeting(
-            s,
-            person_id=person_id,
-            promoter="Dana",
-            starts_at=starts,
-            place="room 4",
-            kind="personal",
-            now=app.clock(),
-            program=app.program,
-        ).id
 
 
 def meeting_status(app: App, meeting_id: int) -> str | None:
@@ -84,7 +51,7 @@ def test_in_russian_by_number_sign_up_waitlist_offer_taken_and_a_meeting_confirm
 ) -> None:
     olga_id = participant(app, OLGA, lang="ru", channel="whatsapp", name="Ольга")
     boris_id = participant(app, BORIS, lang="ru", channel="whatsapp", name="Борис")
-    seminar = workshop(app, at(2026, 12, 13, 9), capacity=1)
+    seminar = event(app, at(2026, 12, 13, 9), capacity=1, titles=TITLES, place="room 2", hours=3)
     olga, boris = wa.person(OLGA, "Olga"), wa.person(BORIS, "Boris")
 
     # sign-up by number, the calendar file as a link
@@ -156,7 +123,7 @@ def test_in_arabic_by_button_payload_sign_up_offer_taken_and_a_meeting_confirmed
 ) -> None:
     amal_id = participant(app, AMAL, lang="ar", channel="whatsapp", name="أمل")
     samir_id = participant(app, SAMIR, lang="ar", channel="whatsapp", name="سمير")
-    seminar = workshop(app, at(2026, 12, 13, 9), capacity=1)
+    seminar = event(app, at(2026, 12, 13, 9), capacity=1, titles=TITLES, place="room 2", hours=3)
     amal, samir = wa.person(AMAL, "Amal"), wa.person(SAMIR, "Samir")
 
     amal.send("القائمة")

@@ -26,32 +26,20 @@ from flows import (
     LANGUAGES,
     Command,
     Contact,
-    Context,
     EventOffer,
     Input,
     Msg,
     MsgList,
     PersonFacts,
     Pressed,
-    Reply,
-    State,
     Text,
     Unsupported,
-    step,
 )
 from flows.context import Bookings, MeetingFacts, SessionInfo
-from flows.effects import (
-    AnswerAttendance,
-    AnswerMeeting,
-    AnswerOffer,
-    ArmTimeout,
-    CancelSignup,
-    Effect,
-    SetOptOut,
-    SignUp,
-    UpdateProfile,
-)
+from flows.effects import ArmTimeout, Effect, SetOptOut, UpdateProfile
 from flows.engine import COMMANDS
+from flows.events.effects import AnswerAttendance, AnswerOffer, CancelSignup, SignUp
+from flows.meetings.effects import AnswerMeeting
 from flows.parsing.normalize import normalize
 from flows.registry import FLOWS, proactive_sprint
 from tests.kit import CATALOGS, PROGRAM, START, FlowChat
@@ -458,32 +446,14 @@ class BookingsChat(FlowChat):
     bookings: Bookings = field(default_factory=Bookings)
     told: set[str] = field(default_factory=set)  # refs that proactive messages spoke of
 
-    def context(self) -> Context:
-        return Context(
-            program=self.program,
-            lexicon=CATALOGS,
-            person=self.person,  # type: ignore[arg-type]
-            bookings=self.bookings,
-        )
-
-    def feed(self, inp: Input) -> FlowChat:
-        return self._take(step(self.state, inp, self.now, self.context()))
-
     def proactive(self, kind: str, data: dict[str, Any]) -> BookingsChat:
         self.told.add(str(data.get("event") or data.get("meeting") or ""))
-        self._take(proactive_sprint(self.state, kind, data, self.now, self.context()))
+        self.take(proactive_sprint(self.state, kind, data, self.now, self.context()))
         return self
 
-    def _take(self, sprint):  # type: ignore[no-untyped-def]
-        self.state = State.from_json(sprint.state.to_json())
-        assert self.state.to_json() == sprint.state.to_json()
-        self.last_batch = [r for r in sprint.replies if isinstance(r, Reply)]
-        self.replies += self.last_batch
-        self.effects += sprint.effects
-        self._apply(sprint.effects)
-        self._book(sprint.effects)
-        self.now += timedelta(seconds=5)
-        return self
+    def _apply(self, effects: tuple[Effect, ...]) -> None:
+        super()._apply(effects)
+        self._book(effects)
 
     def _book(self, effects: tuple[Effect, ...]) -> None:
         for e in effects:

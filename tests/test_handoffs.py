@@ -18,7 +18,8 @@ from bot.bootstrap import App
 from bot.events_cli import run_command
 from bot.staff_cli import handoffs_command
 from flows import Command
-from flows.effects import CloseHandoff, SetPhone
+from flows.effects import SetPhone
+from flows.staff_queue.effects import CloseHandoff
 from storage import handoffs, repo, staff_queue
 from storage import staff as staff_store
 from storage.models import HandoffRequest, Person, StaffTask

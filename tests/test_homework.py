@@ -15,11 +15,10 @@ from sqlalchemy import func, select
 from bot.bootstrap import App
 from bot.program_config import DEFAULT_CONFIG
 from flows.effects import ReportHomework
-from storage import events as ev
 from storage import homework, repo
 from storage.models import Homework, Meeting, Person, StaffTask
 from tests.conftest import FakeClock, make_app
-from tests.events_kit import FakeSender, at, job_rows, local_times, participant, scheduler
+from tests.events_kit import FakeSender, at, job_rows, local_times, meeting, participant, scheduler
 from tests.kit.dispatcher import Person_, render
 
 DUE = date(2026, 11, 26)  # a Thursday
@@ -44,20 +43,6 @@ def assign(
             count=count,
             text=text,
             by="Dana",
-        ).id
-
-
-def meeting(app: App, person_id: int, starts: datetime) -> int:
-    with app.db.transaction() as s:
-        return ev.create_meeting(
-            s,
-            person_id=person_id,
-            promoter="Dana",
-            starts_at=starts,
-            place="חדר 3",
-            kind="personal",
-            now=app.clock(),
-            program=app.program,
         ).id
 
 
@@ -111,7 +96,7 @@ def test_no_answer_brings_one_reminder_then_overdue_and_a_call_task_for_the_prom
     app: App, clock: FakeClock
 ) -> None:
     ruth = participant(app, "1")
-    meeting(app, ruth, at(2026, 12, 3, 10))  # Dana is her promoter
+    meeting(app, ruth, at(2026, 12, 3, 10), place="חדר 3")  # Dana is her promoter
     task = assign(app, ruth)
     sender = FakeSender()
     worker = scheduler(app, sender)
@@ -191,7 +176,7 @@ def test_an_overdue_task_blocks_confirming_the_next_meeting_until_it_is_told(
 ) -> None:
     app = strict_app
     ruth = participant(app, "1")
-    upcoming = meeting(app, ruth, at(2026, 12, 3, 10))
+    upcoming = meeting(app, ruth, at(2026, 12, 3, 10), place="חדר 3")
     task = assign(app, ruth)
     with app.db.transaction() as s:
         homework.mark_unanswered(s, s.get(Person, ruth), task, clock.now)  # the reminder went unanswered
@@ -210,7 +195,7 @@ def test_an_overdue_task_blocks_confirming_the_next_meeting_until_it_is_told(
 
 def test_without_the_rule_an_overdue_task_does_not_block_the_meeting(app: App, clock: FakeClock) -> None:
     ruth = participant(app, "1")
-    meeting(app, ruth, at(2026, 12, 3, 10))
+    meeting(app, ruth, at(2026, 12, 3, 10), place="חדר 3")
     task = assign(app, ruth)
     with app.db.transaction() as s:
         homework.mark_unanswered(s, s.get(Person, ruth), task, clock.now)

@@ -16,24 +16,11 @@ import pytest
 from flows import PersonFacts, program_from_dict
 from flows.effects import RecordOutcome, SaveAnswer, SetLanguage, UpdateProfile
 from tests.kit import CATALOGS, FlowChat
+from tests.kit.prescreen import HE_TYPED
 
 DUE = date(2026, 11, 29)
 RU_CATALOG = Path(__file__).resolve().parent.parent / "locales" / "ru" / "LC_MESSAGES" / "midway.po"
 
-# Everything that makes a Hebrew speaker eligible at Kfar Saba, in question order after consent.
-HE = {
-    "name": "רונית",
-    "age": "1968",
-    "city": "כפר סבא",
-    "willing": "כן",
-    "out_of_work": "3 חודשים",
-    "job_share": "חצי משרה",
-    "experience": "25",
-    "able": "כן",
-    "groups": "אף אחד מאלה",
-    "source": "חבר מביא חבר",
-    "summary": "כן",
-}
 EN = {
     "name": "Ruth",
     "age": "57",
@@ -59,7 +46,7 @@ def begin(chat: FlowChat) -> FlowChat:
 def answer(chat: FlowChat, until: str | None = None, **changes: str) -> FlowChat:
     """Type the answer to each question the pre-screen asks, from the language's defaults with `changes`,
     until it asks `until` or something not among them (the center, the phone) or ends."""
-    replies = {**(HE if chat.lang == "he" else EN), **changes}
+    replies = {**(HE_TYPED if chat.lang == "he" else EN), **changes}
     replies.pop(until or "", None)
     while (top := chat.state.top) is not None and top.flow == "prescreen" and top.node in replies:
         chat.send(replies.pop(top.node))

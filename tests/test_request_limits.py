@@ -6,36 +6,20 @@ client reads a body whole before the app sees it."""
 from __future__ import annotations
 
 import tracemalloc
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.channels.whatsapp.adapter import MAX_BODY, STATUS_PATH, WEBHOOK_PATH
 from storage.models import InboundMessage
-from tests.conftest import FakeClock, make_app
-from tests.fake_twilio import FakeTwilio
-from tests.kit.whatsapp import WhatsAppHarness, whatsapp_settings
+from tests.kit.whatsapp import WhatsAppHarness
 from tests.test_whatsapp_e2e import count
 
 CHUNK = b"x" * 65_536
 HUGE = 200_000_000
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeTwilio]:
-    with FakeTwilio() as server:
-        yield server
-
-
-@pytest.fixture
-def wa(sqlite_url: str, clock: FakeClock, tmp_path: Path, fake: FakeTwilio) -> Iterator[WhatsAppHarness]:
-    app = make_app(sqlite_url, clock, tmp_path, **whatsapp_settings(fake))
-    harness = WhatsAppHarness(app, fake)
-    yield harness
-    harness.close()
-    app.db.dispose()
+pytestmark = pytest.mark.app(whatsapp=True)
 
 
 async def post_streamed(web: Any, path: str, declared: str | None) -> tuple[int, int]:

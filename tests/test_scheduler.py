@@ -26,6 +26,7 @@ from tests.events_kit import (
     event,
     job_rows,
     local_times,
+    meeting,
     participant,
     scheduler,
     sign_up,
@@ -350,17 +351,7 @@ def test_blocked_on_telegram_the_reminder_goes_by_whatsapp_then_a_call_task(
 ) -> None:
     ruth = participant(app, "1")
     add_identity(app, ruth, "whatsapp", "+972501234567")
-    with app.db.transaction() as s:
-        ev.create_meeting(
-            s,
-            person_id=ruth,
-            promoter="Dana",
-            starts_at=at(2026, 11, 26, 10),
-            place="room 2",
-            kind="personal",
-            now=clock(),
-            program=app.program,
-        )
+    meeting(app, ruth, place="room 2")
     telegram = FakeSender("telegram", answers=[SendResult(SendStatus.UNREACHABLE, "telegram_403")])
     whatsapp = FakeSender("whatsapp", answers=[SendResult(SendStatus.HELD, "no_template")])
     worker = scheduler(app, telegram, whatsapp)

@@ -21,34 +21,20 @@ from tests.events_kit import (
     borderline,
     decide,
     event,
+    exposure_conference,
     job_rows,
     participant,
     sign_up,
     signup_status,
 )
 from tests.kit import plain
+from tests.kit.prescreen import CONSOLE_HE
 
 
 def test_scripted_console_session_reaches_eligible_and_stores_it(app) -> None:  # type: ignore[no-untyped-def]
     out = io.StringIO()
     console = ConsoleChannel(app.dispatcher, app.catalogs, user="ronit", out=out)
-    lines = [
-        "שלום",
-        "1",
-        "רונית",
-        "1968",
-        "כפר סבא",
-        "כן",
-        "3 חודשים",
-        "חצי משרה",
-        "25",
-        "כן",
-        "5",
-        "2",
-        "1",
-        "050-1234567",
-    ]
-    console.run(lines, interactive=False)
+    console.run(CONSOLE_HE, interactive=False)
     text = out.getvalue()
     assert "התוכנית מתאימה לכם" in text
     assert "כפר סבא" in text
@@ -64,14 +50,7 @@ def test_scripted_console_session_reaches_eligible_and_stores_it(app) -> None:  
 # ---- what falls due while someone chats in the terminal (the console runs the scheduler) -------
 def approved_in_console(app: App, user: str) -> tuple[int, int, int]:
     """A conference, and a borderline case of `user` on the console: (person, decision, conference)."""
-    conference = event(
-        app,
-        at(2026, 12, 2, 18),
-        kind="exposure_conference",
-        title="כנס חשיפה",
-        en="Exposure conference",
-        place="אולם",
-    )
+    conference = exposure_conference(app, at(2026, 12, 2, 18))
     person, decision = borderline(app, user, channel="console")
     return person, decision, conference
 
@@ -151,14 +130,7 @@ def chat(
 def test_now_jumps_to_three_days_before_a_conference_and_its_reminder_is_there(
     terminal: App, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    conference = event(
-        terminal,
-        at(2026, 12, 13, 9),
-        kind="exposure_conference",
-        title="כנס חשיפה",
-        en="Exposure conference",
-        place="אולם",
-    )
+    conference = exposure_conference(terminal, at(2026, 12, 13, 9))
     ronit = participant(terminal, "ronit", channel="console")
     sign_up(terminal, ronit, conference)
     _, out, _ = chat(monkeypatch, capsys, "--user", "ronit", "--now", "2026-12-09 09:00", typed="שלום\n")
@@ -213,23 +185,7 @@ def test_a_number_after_a_reply_means_the_list_on_the_screen_or_the_open_questio
     number goes to the question still open (the menu), or, with none open, brings the menu."""
     out = io.StringIO()
     console = ConsoleChannel(app.dispatcher, app.catalogs, user="ronit", out=out)
-    lines = [
-        "שלום",
-        "1",
-        "רונית",
-        "1968",
-        "כפר סבא",
-        "כן",
-        "3 חודשים",
-        "חצי משרה",
-        "25",
-        "כן",
-        "5",
-        "2",
-        "1",
-        "050-1234567",
-    ]
-    console.run(lines, interactive=False)
+    console.run(CONSOLE_HE, interactive=False)
     after_outcome = len(out.getvalue())
     console.run(["2"], interactive=False)  # nothing is open after the outcome: the menu
     assert "מה תרצו לעשות?" in out.getvalue()[after_outcome:]

@@ -17,8 +17,8 @@ from bot.bootstrap import App
 from bot.cli import main
 from bot.program_config import load_program
 from bot.staff_cli import staff_command
-from flows.effects import CancelEvent, CreateEvent, EditEvent, NewSessionSpec
 from flows.program import StaffRules, program_from_dict
+from flows.staff.effects import CancelEvent, CreateEvent, EditEvent, NewSessionSpec
 from storage import repo
 from storage import staff as staff_store
 from storage.models import ChannelIdentity, Event, Person

@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 
 from flows import Context, EventOffer, Msg, PersonFacts, Pressed, Reply
 from flows.context import Bookings, SessionInfo
-from flows.effects import CancelEvent, CreateEvent, EditEvent, NewSessionSpec, RequestHandoff
+from flows.effects import RequestHandoff
 from flows.program import StaffRules
 from flows.staff import StaffResult, staff_result_replies
-from tests.kit import CATALOGS, PROGRAM, TZ, FlowChat
+from flows.staff.effects import CancelEvent, CreateEvent, EditEvent, NewSessionSpec
+from tests.kit import PROGRAM, TZ, FlowChat
 
 MANAGER = PersonFacts(channel="telegram", role="manager", staff_center="kfar-saba")
 ROUTER = replace(MANAGER, role="router")
@@ -62,12 +63,7 @@ class StaffChat(FlowChat):
     staff_events: tuple[EventOffer, ...] = ()
 
     def context(self) -> Context:
-        return Context(
-            program=self.program,
-            lexicon=CATALOGS,
-            person=self.person,  # type: ignore[arg-type]
-            bookings=Bookings(staff_events=self.staff_events),
-        )
+        return replace(super().context(), bookings=Bookings(staff_events=self.staff_events))
 
 
 def staff(person: PersonFacts = MANAGER, lang: str = "he", **kw: object) -> StaffChat:

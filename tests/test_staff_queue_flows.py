@@ -10,13 +10,13 @@ from datetime import date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows import Context, Input, Msg, PersonFacts, Pressed, Reply, State, Text, step
+from flows import Context, Msg, PersonFacts, Pressed, Reply, State, Text
 from flows.context import DecisionFacts, HandoffFacts, StaffQueue
 from flows.decision_notice import decision_sprint
-from flows.effects import CloseHandoff, DecideCase
 from flows.program import LANGUAGES
 from flows.registry import FLOWS
 from flows.staff_queue import QueueResult, queue_result_replies
+from flows.staff_queue.effects import CloseHandoff, DecideCase
 from tests.kit import CATALOGS, PROGRAM, START, TZ, FlowChat
 
 MANAGER = PersonFacts(channel="telegram", role="manager", staff_center="kfar-saba")
@@ -48,21 +48,8 @@ QUEUE = StaffQueue((RONIT, NEWCOMER, AMAL), (DANA, OLGA))
 class QueueChat(FlowChat):
     queue: StaffQueue = field(default_factory=lambda: QUEUE)
 
-    def feed(self, inp: Input) -> FlowChat:
-        ctx = Context(
-            program=self.program,
-            lexicon=CATALOGS,
-            person=self.person,  # type: ignore[arg-type]
-            staff_queue=self.queue,
-        )
-        sprint = step(self.state, inp, self.now, ctx)
-        self.state = State.from_json(sprint.state.to_json())
-        self.last_batch = [r for r in sprint.replies if isinstance(r, Reply)]
-        self.replies += self.last_batch
-        self.effects += sprint.effects
-        self._apply(sprint.effects)
-        self.now += timedelta(seconds=5)
-        return self
+    def context(self) -> Context:
+        return replace(super().context(), staff_queue=self.queue)
 
 
 def staff(person: PersonFacts = MANAGER, lang: str = "he", **kw: object) -> QueueChat:

@@ -15,10 +15,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App
-from flows.effects import AnswerSurvey, SetOptOut
+from flows.effects import SetOptOut
 from flows.employment import JobReport
 from flows.program import Program
 from flows.survey import INVITE_KIND
+from flows.survey.effects import AnswerSurvey
 from storage import cases, employment, repo, survey
 from storage.models import Person, StaffTask, Survey
 from tests.conftest import FakeClock

@@ -13,18 +13,12 @@ import pytest
 
 from flows import Context, PersonFacts, step
 from flows.context import SurveyFacts
-from flows.effects import (
-    AnswerSurvey,
-    ArmTimeout,
-    ExpireSurvey,
-    RequestHandoff,
-    SurveyReminded,
-    SurveyUnanswered,
-)
+from flows.effects import ArmTimeout, RequestHandoff
 from flows.employment import Salary
 from flows.inputs import Timeout
 from flows.registry import proactive_sprint
 from flows.state import State
+from flows.survey.effects import AnswerSurvey, ExpireSurvey, SurveyReminded, SurveyUnanswered
 from storage.survey import occupation_index
 from tests.kit import FlowChat
 

@@ -37,6 +37,7 @@ from storage.models import (
 )
 from tests.fake_telegram import FakeTelegram
 from tests.kit import START
+from tests.kit.prescreen import EN_TYPED, HE_TYPED, QUESTIONS
 from tests.kit.telegram import TelegramBot, TgPerson
 
 T = TypeVar("T")
@@ -95,21 +96,6 @@ def count(app: App, model: type) -> int:
 
 def begin(person: TgPerson) -> TgPerson:
     return person.send("שלום").click("כן, נתחיל")
-
-
-HE_TYPED = {
-    "name": "רונית",
-    "age": "1968",
-    "city": "כפר סבא",
-    "willing": "כן",
-    "out_of_work": "3 חודשים",
-    "job_share": "חצי משרה",
-    "experience": "25",
-    "able": "כן",
-    "groups": "אף אחד מאלה",
-    "source": "חבר מביא חבר",
-    "summary": "כן",
-}
 
 
 def type_answers(person: TgPerson, **changes: str) -> TgPerson:
@@ -176,21 +162,7 @@ def test_eligible_in_hebrew_with_buttons_typing_and_the_contact_button(
     [outcome] = rows(app, PrescreenOutcome, person.id)
     assert (outcome.outcome, center_slug(app, outcome.center_id)) == ("eligible", "kfar-saba")
     assert outcome.reasons == []
-    assert [a.question for a in rows(app, Answer, person.id)] == [
-        "consent",
-        "name",
-        "age",
-        "city",
-        "willing",
-        "out_of_work",
-        "job_share",
-        "experience",
-        "able",
-        "groups",
-        "source",
-        "summary",
-        "phone",
-    ]
+    assert [a.question for a in rows(app, Answer, person.id)] == [*QUESTIONS, "phone"]
     assert rows(app, ManagerDecision, person.id) == []
 
 
@@ -257,19 +229,7 @@ def test_a_whole_pre_screen_in_english(telegram: TelegramBot, app: App) -> None:
     ruth.send("hello")
     assert "Midway" in ruth.text() and ruth.buttons()[:2] == ["Yes, let's start", "Not now"]
     ruth.click("Yes, let's start")
-    for answer in (
-        "Ruth",
-        "57",
-        "Holon",
-        "yes",
-        "3 months",
-        "half",
-        "25",
-        "yes",
-        "none of these",
-        "friend",
-        "yes",
-    ):
+    for answer in EN_TYPED:
         ruth.send(answer)
     assert "So that the team can contact you" in ruth.text()
     assert [b["text"] for b in ruth.last[-1].keyboard] == ["📞 Share my phone number", "No phone for now"]

@@ -13,7 +13,8 @@ from datetime import datetime
 
 import pytest
 
-from flows.effects import AnswerMeeting, SaveAnswer
+from flows.effects import SaveAnswer
+from flows.meetings.effects import AnswerMeeting
 from tests.kit import TZ, FlowChat
 from tests.test_events_flows import EventsChat
 

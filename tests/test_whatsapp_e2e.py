@@ -36,6 +36,7 @@ from storage.models import (
 )
 from tests.conftest import FakeClock, make_app
 from tests.fake_twilio import FakeTwilio
+from tests.kit.prescreen import EN_TYPED, QUESTIONS
 from tests.kit.whatsapp import HX, WhatsAppHarness, visible, whatsapp_settings
 
 pytestmark = pytest.mark.app(whatsapp=True)
@@ -116,20 +117,7 @@ def test_a_whole_pre_screen_in_hebrew_answered_by_number_and_by_forgiving_text(
     assert (person.phone, person.display_name, person.language) == (RONIT, "רונית כהן", "he")
     [profile] = rows(app, ParticipantProfile, person.id)
     assert (profile.birth_year, profile.job_share, profile.experience_years) == (1969, 0.5, 25)
-    assert [a.question for a in rows(app, Answer, person.id)] == [
-        "consent",
-        "name",
-        "age",
-        "city",
-        "willing",
-        "out_of_work",
-        "job_share",
-        "experience",
-        "able",
-        "groups",
-        "source",
-        "summary",
-    ]
+    assert [a.question for a in rows(app, Answer, person.id)] == [*QUESTIONS]
     assert center_of(app, person.id) == "kfar-saba"
     # every reply is in the delivery log, by Twilio's id, without its text
     sent = rows(app, OutboundMessage, person.id)
@@ -200,19 +188,7 @@ def test_a_whole_pre_screen_in_english_after_choosing_the_language(wa: WhatsAppH
     ruth.send("English")
     assert "Shall we start?" in ruth.text()
     ruth.send("yes")
-    for answer in (
-        "Ruth",
-        "57",
-        "Holon",
-        "yes",
-        "3 months",
-        "half",
-        "25",
-        "yes",
-        "none of these",
-        "friend",
-        "yes",
-    ):
+    for answer in EN_TYPED:
         ruth.send(answer)
     assert "the program suits you" in ruth.text() and "the Modiin center" in ruth.text()
     person = person_of(app, "+972529876543")

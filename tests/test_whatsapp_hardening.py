@@ -4,8 +4,6 @@ stored, or answered as ordinary text; never a 500 with a traceback. On SQLite an
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -13,32 +11,14 @@ import pytest
 from bot.bootstrap import App
 from bot.channels.whatsapp.adapter import WEBHOOK_PATH
 from storage.models import Answer, InboundMessage, OutboundMessage, Person
-from tests.conftest import FakeClock, make_app
 from tests.fake_twilio import FakeTwilio
-from tests.kit.whatsapp import PUBLIC, WhatsAppHarness, whatsapp_settings
+from tests.kit.whatsapp import PUBLIC, WhatsAppHarness
 from tests.test_whatsapp_e2e import count
 
 RONIT = "+972501234567"
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeTwilio]:
-    with FakeTwilio() as server:
-        yield server
-
-
-@pytest.fixture
-def app(db_url: str, clock: FakeClock, tmp_path: Path, fake: FakeTwilio) -> Iterator[App]:
-    application = make_app(db_url, clock, tmp_path, **whatsapp_settings(fake))
-    yield application
-    application.db.dispose()
-
-
-@pytest.fixture
-def wa(app: App, fake: FakeTwilio) -> Iterator[WhatsAppHarness]:
-    harness = WhatsAppHarness(app, fake)
-    yield harness
-    harness.close()
+pytestmark = pytest.mark.app(whatsapp=True, db="both")
 
 
 def no_traceback(caplog: pytest.LogCaptureFixture) -> None:
@@ -55,7 +35,7 @@ def resplit(form: dict[str, str]) -> dict[str, str]:
 
 
 def test_a_captured_webhook_cut_into_a_new_message_is_refused(
-    wa: WhatsAppHarness, app: App, fake: FakeTwilio, caplog: pytest.LogCaptureFixture
+    wa: WhatsAppHarness, app: App, fake_twilio: FakeTwilio, caplog: pytest.LogCaptureFixture
 ) -> None:
     ronit = wa.person(RONIT).send("שלום")
     captured = ronit.form
@@ -63,7 +43,7 @@ def test_a_captured_webhook_cut_into_a_new_message_is_refused(
     forged = resplit(captured)
     assert wa.validator.compute_signature(PUBLIC + WEBHOOK_PATH, forged) == signature  # still "signed"
     assert wa.post(WEBHOOK_PATH, forged, signature=signature).status_code == 400
-    assert len(fake.sent_to(RONIT)) == 1 and count(app, InboundMessage) == 1
+    assert len(fake_twilio.sent_to(RONIT)) == 1 and count(app, InboundMessage) == 1
     no_traceback(caplog)
 
 
@@ -84,16 +64,16 @@ def altered(form: dict[str, str], change: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("change", ["long sid", "another account", "unknown field", "no account", "two sids"])
 def test_a_signed_message_not_of_twilios_form_is_refused_and_nothing_stored(
-    wa: WhatsAppHarness, app: App, fake: FakeTwilio, change: str, caplog: pytest.LogCaptureFixture
+    wa: WhatsAppHarness, app: App, fake_twilio: FakeTwilio, change: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     form = altered(wa.person(RONIT).text_form("שלום"), change)
     assert wa.post(WEBHOOK_PATH, form).status_code == 400  # signed with our token: the form is the problem
-    assert fake.calls == [] and (count(app, Person), count(app, InboundMessage)) == (0, 0)
+    assert fake_twilio.calls == [] and (count(app, Person), count(app, InboundMessage)) == (0, 0)
     assert wa.person(RONIT).send("שלום").text()  # the genuine message afterwards is answered
     no_traceback(caplog)
 
 
-def test_a_field_sent_twice_is_refused(wa: WhatsAppHarness, app: App, fake: FakeTwilio) -> None:
+def test_a_field_sent_twice_is_refused(wa: WhatsAppHarness, app: App, fake_twilio: FakeTwilio) -> None:
     form = wa.person(RONIT).text_form("שלום")
     signature = wa.validator.compute_signature(PUBLIC + WEBHOOK_PATH, form)
     body = urlencode([("Body", "something else"), *form.items()])  # a dict keeps the last: signed
@@ -103,7 +83,7 @@ def test_a_field_sent_twice_is_refused(wa: WhatsAppHarness, app: App, fake: Fake
         headers={"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 400
-    assert fake.calls == [] and count(app, InboundMessage) == 0
+    assert fake_twilio.calls == [] and count(app, InboundMessage) == 0
 
 
 @pytest.mark.parametrize(

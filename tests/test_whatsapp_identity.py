@@ -24,6 +24,7 @@ from storage.models import (
     PrescreenOutcome,
 )
 from tests.conftest import FakeClock
+from tests.kit.prescreen import QUESTIONS
 from tests.kit.whatsapp import WhatsAppHarness
 
 pytestmark = pytest.mark.app(db="both", whatsapp=True)
@@ -129,20 +130,7 @@ def test_sharing_on_telegram_the_number_of_someone_known_on_whatsapp_makes_them_
     assert person.id == telegram_person.id  # the person of the message in progress stays
     assert person.phone == PHONE and person.display_name == "רונית"
     assert identities(app, person.id) == {("telegram", TG_USER), ("whatsapp", PHONE)}
-    assert questions(app, person.id) == [
-        "consent",
-        "name",
-        "age",
-        "city",
-        "willing",
-        "out_of_work",
-        "job_share",
-        "experience",
-        "able",
-        "groups",
-        "source",
-        "summary",
-    ]
+    assert questions(app, person.id) == [*QUESTIONS]
     with app.db.transaction() as s:
         [outcome] = s.scalars(select(PrescreenOutcome).where(PrescreenOutcome.person_id == person.id))
         assert outcome.outcome == "eligible"

@@ -19,12 +19,13 @@ from datetime import datetime, timedelta
 
 from flows.context import Context
 from flows.declare import STAY, Ask, Call, Done, Flow, Flows, Option, Timeout, View
-from flows.effects import AnswerSurvey, RequestHandoff, SurveyReminded, SurveyUnanswered
+from flows.effects import RequestHandoff
 from flows.engine import Sprint
 from flows.feature import Feature, MenuEntry
 from flows.messages import Msg
 from flows.proactive import Data, ProactiveKind
 from flows.state import State
+from flows.survey.effects import AnswerSurvey, SurveyReminded, SurveyUnanswered
 from flows.survey.parsing import today
 from flows.survey.questions import FLOWS as QUESTION_FLOWS
 from flows.survey.questions import job_report, partial, survey_ref

@@ -17,9 +17,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flows.declare import END, STAY, Ask, Call, Done, Flow, Option, Timeout, View, yes_no
-from flows.effects import ExpireSurvey
 from flows.employment import JobReport
 from flows.messages import Msg
+from flows.survey.effects import ExpireSurvey
 from flows.survey.parsing import month_start, parse_percent, parse_salary, parse_since, salary_of, today
 
 MAX_OCCUPATION_TEXT = 120

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flows.effects import AnswerAttendance, AnswerMeeting, AnswerOffer, CancelSignup, LetOfferLapse, SignUp
+from flows.events.effects import AnswerAttendance, AnswerOffer, CancelSignup, LetOfferLapse, SignUp
+from flows.meetings.effects import AnswerMeeting
 from flows.program import Program
-from flows.results import BookingResult
+from flows.results import BookingResult, MeetingAnswerResult
 from storage.effects import Applying, Handler
 from storage.events.catalog import event_id_of
 from storage.events.facts import offer_of
@@ -25,15 +26,14 @@ from storage.models import Event
 from storage.refs import ref_id
 
 
-def _meeting_answer(a: Applying, effect: AnswerMeeting) -> BookingResult:
+def _meeting_answer(a: Applying, effect: AnswerMeeting) -> MeetingAnswerResult:
     from storage import homework  # homework → handoffs → events: imported when a meeting is answered
 
     meeting_id = ref_id(effect.meeting, "m") or 0
     if effect.action == "confirm" and homework.blocks_booking(a.session, a.person.id, _program(a)):
-        return BookingResult("meeting", "blocked_homework")  # told why, and how to clear it
-    return BookingResult(
-        "meeting", answer_meeting(a.session, a.person.id, meeting_id, effect.action, effect.reason, a.now)
-    )
+        return MeetingAnswerResult("blocked_homework")  # told why, and how to clear it
+    status = answer_meeting(a.session, a.person.id, meeting_id, effect.action, effect.reason, a.now)
+    return MeetingAnswerResult(status)
 
 
 def _offer_lapsed(a: Applying, effect: LetOfferLapse) -> None:

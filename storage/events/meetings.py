@@ -57,22 +57,8 @@ def _meeting_messages(
     stamp = f"{meeting.starts_at.timestamp():.0f}"
     if note != "scheduled":  # a move back to an earlier time is news again: keys of its own
         stamp = f"{stamp}:{note}{now.timestamp():.0f}"
-    told = settings.quiet_hours.allowed_moment(now, meeting.starts_at, now)
-    if told is not None:
-        jobs.enqueue(
-            session,
-            kind="meeting",
-            person_id=meeting.person_id,
-            due_at=told,
-            now=now,
-            payload={"meeting": meeting.id, "note": note},
-            subject=subject,
-            not_after=meeting.starts_at,
-            dedupe_key=f"meet:{meeting.id}:{stamp}:told",
-        )
-    for offset in settings.reminders.for_kind("meeting"):
-        wanted = meeting.starts_at - offset
-        due = settings.quiet_hours.allowed_moment(wanted, meeting.starts_at, now) if wanted >= now else None
+
+    def queue(due: datetime | None, what: str, key: str) -> None:
         if due is not None:
             jobs.enqueue(
                 session,
@@ -80,11 +66,17 @@ def _meeting_messages(
                 person_id=meeting.person_id,
                 due_at=due,
                 now=now,
-                payload={"meeting": meeting.id, "note": "reminder"},
+                payload={"meeting": meeting.id, "note": what},
                 subject=subject,
                 not_after=meeting.starts_at,
-                dedupe_key=f"meet:{meeting.id}:{stamp}:{offset.total_seconds():.0f}",
+                dedupe_key=f"meet:{meeting.id}:{stamp}:{key}",
             )
+
+    queue(settings.quiet_hours.allowed_moment(now, meeting.starts_at, now), note, "told")
+    for offset in settings.reminders.for_kind("meeting"):
+        wanted = meeting.starts_at - offset
+        due = settings.quiet_hours.allowed_moment(wanted, meeting.starts_at, now) if wanted >= now else None
+        queue(due, "reminder", f"{offset.total_seconds():.0f}")
 
 
 def cancel_meeting(session: Session, meeting_id: int, now: datetime, program: Program) -> Meeting:

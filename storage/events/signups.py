@@ -196,19 +196,40 @@ def promote_waitlist(session: Session, event: Event, now: datetime, program: Pro
         if due is None:  # no moment left to tell anyone before the event: the seat stays free
             first.status = "waitlisted"
             break
-        jobs.enqueue(
+        _queue_for(
             session,
-            kind="offer",
-            person_id=first.person_id,
-            due_at=due,
-            now=now,
-            payload={"signup": first.id},
-            subject=f"event:{event.id}",
-            not_after=event.first_starts_at,
-            dedupe_key=f"offer:{first.id}:{now.timestamp():.0f}",
+            first,
+            "offer",
+            due,
+            now,
+            f"offer:{first.id}:{now.timestamp():.0f}",
+            event.first_starts_at,
         )
         promoted.append(first)
     return promoted
+
+
+def _queue_for(
+    session: Session,
+    signup: Signup,
+    kind: str,
+    due: datetime,
+    now: datetime,
+    dedupe_key: str,
+    not_after: datetime | None = None,
+) -> None:
+    """Due work about one sign-up, dropped with the event's other pending work if it is cancelled."""
+    jobs.enqueue(
+        session,
+        kind=kind,
+        person_id=signup.person_id,
+        due_at=due,
+        now=now,
+        payload={"signup": signup.id},
+        subject=f"event:{signup.event_id}",
+        not_after=not_after,
+        dedupe_key=dedupe_key,
+    )
 
 
 def offer_sent(session: Session, signup_id: int, now: datetime, program: Program) -> datetime | None:
@@ -221,36 +242,13 @@ def offer_sent(session: Session, signup_id: int, now: datetime, program: Program
     limit = timedelta(hours=program.scheduling.scheduler.waitlist_confirm_hours)
     until = min(now + limit, event.first_starts_at)
     signup.offer_expires_at = until
-    jobs.enqueue(
-        session,
-        kind="offer_expiry",
-        person_id=signup.person_id,
-        due_at=until,
-        now=now,
-        payload={"signup": signup.id},
-        subject=f"event:{event.id}",
-        dedupe_key=f"expiry:{signup.id}:{until.timestamp():.0f}",
-    )
+    _queue_for(session, signup, "offer_expiry", until, now, f"expiry:{signup.id}:{until.timestamp():.0f}")
     return until
 
 
 def expire_offer(session: Session, signup_id: int, now: datetime, program: Program) -> bool:
-    signup = session.get(Signup, signup_id)
-    if signup is None:
-        return False
-    event = locked_event(session, signup.event_id)
-    session.refresh(signup)
-    if (
-        event is None
-        or signup.status != "offered"
-        or signup.offer_expires_at is None
-        or signup.offer_expires_at > now
-    ):
-        return False
-    signup.status = "expired"
-    signup.updated_at = now
-    promote_waitlist(session, event, now, program)
-    return True
+    """The time to take the seat is up: the seat goes to the next in line."""
+    return _end_offer(session, signup_id, now, program, when_due=True)
 
 
 def lapse_offer(session: Session, person_id: int, event_id: int, now: datetime, program: Program) -> bool:
@@ -261,12 +259,20 @@ def lapse_offer(session: Session, person_id: int, event_id: int, now: datetime, 
 
 def withdraw_offer(session: Session, signup_id: int, now: datetime, program: Program) -> bool:
     """The offer could not reach the person (no channel, quiet until the event): the seat goes on."""
+    return _end_offer(session, signup_id, now, program, when_due=False)
+
+
+def _end_offer(session: Session, signup_id: int, now: datetime, program: Program, when_due: bool) -> bool:
+    """An offered seat that is still offered (and, `when_due`, whose time is up) expires, and the
+    waiting list moves on; False when there is nothing to end."""
     signup = session.get(Signup, signup_id)
     if signup is None:
         return False
     event = locked_event(session, signup.event_id)
     session.refresh(signup)
     if event is None or signup.status != "offered":
+        return False
+    if when_due and (signup.offer_expires_at is None or signup.offer_expires_at > now):
         return False
     signup.status = "expired"
     signup.updated_at = now

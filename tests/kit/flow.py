@@ -25,6 +25,7 @@ from flows import (
     PersonFacts,
     Pressed,
     Reply,
+    Sprint,
     State,
     Text,
     Unsupported,
@@ -91,7 +92,11 @@ class FlowChat:
         )
 
     def feed(self, inp: Input) -> FlowChat:
-        sprint = step(self.state, inp, self.now, self.context())
+        return self.take(step(self.state, inp, self.now, self.context()))
+
+    def take(self, sprint: Sprint) -> FlowChat:
+        """A step's (or a proactive message's) sprint, as the shell takes it: the state saved as JSON
+        and read back, the replies shown, the effects applied; five seconds pass."""
         self.state = State.from_json(sprint.state.to_json())
         assert self.state.to_json() == sprint.state.to_json()
         self.last_batch = [r for r in sprint.replies if isinstance(r, Reply)]

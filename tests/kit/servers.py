@@ -1,9 +1,14 @@
 """The life of a fake HTTP server in a test: it serves on 127.0.0.1 on a free port from a daemon
 thread, is stopped (quickly, even with requests waiting), and lets the test wait for what it records.
 
+    class _Handler(JsonHandler):        # its requests: self.owner is the fake, self.body() the
+        owner: FakeX                    # request's body, self.send_json(status, answer) the reply
+        def do_POST(self) -> None: ...
+
     class FakeX(LocalServer):
         name = "fake-x"
-        def handler(self) -> type[BaseHTTPRequestHandler]: ...
+        def handler(self) -> type[BaseHTTPRequestHandler]:
+            return self.bound(_Handler)
 
     with FakeX() as fake:
         fake.url                                         # http://127.0.0.1:<port>
@@ -12,11 +17,40 @@ thread, is stopped (quickly, even with requests waiting), and lets the test wait
 
 from __future__ import annotations
 
+import contextlib
+import json
 import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """A fake's request handler: kept-alive connections (as the real services), no request log (its
+    lines may carry a token), the body read, and JSON answers."""
+
+    owner: Any  # the fake this handler serves (set by `LocalServer.handler`)
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the stdlib's name)
+        pass
+
+    def body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def send_json(self, status: int, answer: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        # the client may have given up (a long poll cancelled when polling stops)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(data)
 
 
 class LocalServer:
@@ -32,8 +66,12 @@ class LocalServer:
         self._thread: threading.Thread | None = None
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
-        """The request handler class, bound to this fake."""
+        """The request handler class, bound to this fake (`self.bound(_Handler)`)."""
         raise NotImplementedError
+
+    def bound(self, handler: type[JsonHandler]) -> type[BaseHTTPRequestHandler]:
+        """`handler` for this fake: its requests see it as `self.owner`."""
+        return type(handler.__name__, (handler,), {"owner": self})
 
     # ---- life --------------------------------------------------------------------------------
     def start(self) -> Self:

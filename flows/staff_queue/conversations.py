@@ -15,15 +15,19 @@ role and the center again when it applies the effect, with the same storage func
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flows.context import Context, DecisionFacts, HandoffFacts
-from flows.declare import Ask, Done, Flow, Option, View
-from flows.effects import CloseHandoff, DecideCase
+from flows.declare import Ask, Done, Flow, Option, Prompt, View, yes_no
+from flows.effects import Effect
 from flows.eligibility import OUT_OF_WORK_BUCKETS, REASONS
 from flows.feature import Feature
 from flows.messages import Msg, MsgList, Outgoing, Reply
 from flows.prescreen import plain_reason
 from flows.program import Eligibility
 from flows.results import QueueResult
+from flows.staff_queue.effects import CloseHandoff, DecideCase
 
 MAX_PICK = 10  # requests or cases offered as buttons at once (the longest waiting)
 MAX_NOTE = 500
@@ -31,11 +35,36 @@ SKIP = "skip"
 BACK_TO_STAFF = "push:staff"  # after each task, the staff menu again; "menu" or "back" leaves
 JUST_DONE = "just_done"  # handed to the staff menu: what this step closed or decided, not counted again
 
+T = TypeVar("T")
+
 
 # ---- what the staff member's center has waiting ----------------------------------------------
 def center_name(view: View) -> str:
     center = view.ctx.program.center(view.ctx.person.staff_center)
     return center.name(view.lang) if center else ""
+
+
+def pick(
+    key: str, prompt: Prompt, waiting: Callable[[Context], tuple[T, ...]], option: Callable[[T], Option]
+) -> Ask:
+    """Which one: the longest waiting first, at most `MAX_PICK` (passed over when none waits)."""
+    return Ask(
+        key,
+        prompt=prompt,
+        options=lambda v: tuple(option(item) for item in waiting(v.ctx)[:MAX_PICK]),
+        skip=lambda v: not waiting(v.ctx),
+    )
+
+
+def nothing_chosen(view: View, key: str, gone: str, none: str) -> Done:
+    """None waiting, or the one picked was handled meanwhile by someone else: said, and back."""
+    said = Msg(gone) if view.answers.get(key) else Msg(none, {"center": center_name(view)})
+    return Done(replies=(said,), then=BACK_TO_STAFF)
+
+
+def handled(effect: Effect, ref: str) -> Done:
+    """The staff menu again, without the one just handled in its counts."""
+    return Done(effects=(effect,), then=BACK_TO_STAFF, carry={JUST_DONE: [ref]})
 
 
 def open_handoffs(ctx: Context) -> tuple[HandoffFacts, ...]:
@@ -113,30 +142,19 @@ def parse_note(text: str, view: View) -> str:
 def handoffs_finish(view: View) -> Done:
     a = view.answers
     request = chosen_handoff(view)
-    if request is None:  # none open, or handled meanwhile by someone else
-        gone = Msg("handoffs.gone") if a.get("request") else None
-        none = Msg("handoffs.none", {"center": center_name(view)})
-        return Done(replies=(gone or none,), then=BACK_TO_STAFF)
+    if request is None:
+        return nothing_chosen(view, "request", gone="handoffs.gone", none="handoffs.none")
     if a.get("action") != "done":
         return Done(replies=(Msg("handoffs.kept_open"),), then=BACK_TO_STAFF)
     note = a.get("note")
-    return Done(
-        effects=(CloseHandoff(request.ref, None if note in (None, SKIP) else note),),
-        then=BACK_TO_STAFF,
-        carry={JUST_DONE: [request.ref]},
-    )
+    return handled(CloseHandoff(request.ref, None if note in (None, SKIP) else note), request.ref)
 
 
 HANDOFFS = Flow(
     "staff_handoffs",
     allowed=lambda ctx: ctx.handles_handoffs,
     steps=(
-        Ask(
-            "request",
-            prompt=handoffs_prompt,
-            options=lambda v: tuple(handoff_option(h) for h in open_handoffs(v.ctx)[:MAX_PICK]),
-            skip=lambda v: not open_handoffs(v.ctx),
-        ),
+        pick("request", handoffs_prompt, open_handoffs, handoff_option),
         Ask(
             "action",
             prompt=handoff_details,
@@ -262,28 +280,17 @@ def cases_finish(view: View) -> Done:
     a = view.answers
     case = chosen_case(view)
     if case is None:
-        gone = Msg("decisions.gone") if a.get("case") else None
-        none = Msg("decisions.none", {"center": center_name(view)})
-        return Done(replies=(gone or none,), then=BACK_TO_STAFF)
+        return nothing_chosen(view, "case", gone="decisions.gone", none="decisions.none")
     if a.get("verdict") not in ("approve", "decline") or a.get("sure") != "yes":
         return Done(replies=(Msg("decisions.not_now"),), then=BACK_TO_STAFF)
-    return Done(
-        effects=(DecideCase(case.ref, a["verdict"] == "approve"),),
-        then=BACK_TO_STAFF,
-        carry={JUST_DONE: [case.ref]},
-    )
+    return handled(DecideCase(case.ref, a["verdict"] == "approve"), case.ref)
 
 
 DECISIONS = Flow(
     "staff_decisions",
     allowed=lambda ctx: ctx.decides_cases,
     steps=(
-        Ask(
-            "case",
-            prompt=cases_prompt,
-            options=lambda v: tuple(case_option(d) for d in pending_cases(v.ctx)[:MAX_PICK]),
-            skip=lambda v: not pending_cases(v.ctx),
-        ),
+        pick("case", cases_prompt, pending_cases, case_option),
         Ask(
             "verdict",
             prompt=case_details,
@@ -297,10 +304,7 @@ DECISIONS = Flow(
         Ask(
             "sure",
             prompt=confirm_prompt,
-            options=(
-                Option("yes", "decisions.sure_yes", synonyms="synonyms.yes"),
-                Option("no", "decisions.sure_no", synonyms="synonyms.no"),
-            ),
+            options=yes_no("decisions.sure_yes", "decisions.sure_no"),
             skip=lambda v: chosen_case(v) is None or v.answers.get("verdict") not in ("approve", "decline"),
         ),
     ),

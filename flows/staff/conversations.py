@@ -8,7 +8,7 @@
       edit    which event → date, time, place or capacity → the new value → confirm  → EditEvent
       cancel  which event → confirm (how many are signed up and will be told)   → CancelEvent
       handoffs, decisions   the center's "talk to a person" requests and borderline cases
-                            (flows/staff_queue.py)
+                            (flows/staff_queue/)
       meetings  a meeting begun lately → its attendance → the next task (flows/homework_next.py)
 
 The event tasks are offered to the roles the program allows (`[staff] event_roles`, per center), the
@@ -27,7 +27,6 @@ from typing import Any
 
 from flows.context import Context, EventOffer
 from flows.declare import END, Ask, Branch, Call, Done, Flow, Invalid, Option, View, yes_no
-from flows.effects import CancelEvent, CreateEvent, EditEvent, NewSessionSpec
 from flows.event_kinds import KINDS, TRACKS
 from flows.events import sessions_msg
 from flows.feature import Feature, MenuEntry
@@ -36,6 +35,7 @@ from flows.parsing.dates import parse_clock, parse_day
 from flows.parsing.numbers import first_number
 from flows.results import StaffResult
 from flows.scheduling import TIMEZONE
+from flows.staff.effects import CancelEvent, CreateEvent, EditEvent, NewSessionSpec
 from flows.staff_queue import JUST_DONE, case_count, center_name, handoff_count
 from flows.state import upgrades_frames
 
@@ -56,7 +56,7 @@ def allowed(ctx: Context) -> bool:
 
 def task_options(view: View) -> tuple[Option, ...]:
     """What this staff member may do: the center's events (`event_roles`), its "talk to a person"
-    requests (`handoff_roles`) and its borderline cases (`decision_roles`; flows/staff_queue.py)."""
+    requests (`handoff_roles`) and its borderline cases (`decision_roles`; flows/staff_queue/)."""
     ctx = view.ctx
     done = tuple(view.answers.get(JUST_DONE, ()))
     items: list[Option] = []
@@ -347,7 +347,7 @@ AGAIN = "push:staff"  # after a task, back to what staff can do; "menu" or "back
 
 def staff_finish(view: View) -> Done:
     task = view.answers.get("task")
-    if task in ("handoffs", "decisions"):  # flows/staff_queue.py, which come back here
+    if task in ("handoffs", "decisions"):  # flows/staff_queue/, which come back here
         return Done(then=f"push:staff_{task}")
     if task == "list":
         return Done(replies=list_replies(view), then=AGAIN)
@@ -471,6 +471,13 @@ def chosen_or_end(key: str) -> Callable[[View], str]:
 
 CHANGE_OK_OR_END = ("change_ok", END)
 
+
+def new_value(key: str, prompt: str, **ask: Any) -> Ask:
+    """The chosen event's new date, time, place or capacity; then the confirmation (or, the event
+    gone meanwhile, the end)."""
+    return Ask(key, prompt=prompt, next=chosen_or_end("change_ok"), targets=CHANGE_OK_OR_END, **ask)
+
+
 EDIT = Flow(
     "staff_edit",
     allowed=allowed,
@@ -483,39 +490,16 @@ EDIT = Flow(
             next=lambda v: f"new_{v.answers['field']}",
             targets=tuple(f"new_{f}" for f in FIELDS),
         ),
-        Ask(
-            "new_date",
-            prompt="staff.ask_new_date",
-            parse=parse_new_date,
-            invalid="staff.invalid_date",
-            next=chosen_or_end("change_ok"),
-            targets=CHANGE_OK_OR_END,
-        ),
-        Ask(
-            "new_time",
-            prompt="staff.ask_new_time",
-            parse=parse_new_time,
-            invalid="staff.invalid_time",
-            next=chosen_or_end("change_ok"),
-            targets=CHANGE_OK_OR_END,
-        ),
-        Ask(
-            "new_place",
-            prompt="staff.ask_place",
-            parse=parse_place,
-            max_length=MAX_PLACE,
-            next=chosen_or_end("change_ok"),
-            targets=CHANGE_OK_OR_END,
-        ),
-        Ask(
+        new_value("new_date", "staff.ask_new_date", parse=parse_new_date, invalid="staff.invalid_date"),
+        new_value("new_time", "staff.ask_new_time", parse=parse_new_time, invalid="staff.invalid_time"),
+        new_value("new_place", "staff.ask_place", parse=parse_place, max_length=MAX_PLACE),
+        new_value(
             "new_capacity",
-            prompt="staff.ask_capacity",
+            "staff.ask_capacity",
             options=(Option("none", "staff.no_limit"),),
             parse=parse_capacity,
             typed_numbers=True,
             invalid="staff.invalid_capacity",
-            next=chosen_or_end("change_ok"),
-            targets=CHANGE_OK_OR_END,
         ),
         Ask(
             "change_ok",

@@ -30,7 +30,7 @@ def main_menu(entries: tuple[MenuEntry, ...]) -> Flow:
             return Done(replies=(Msg(f"status.{person.outcome}"),), then="push:menu", carry=again)
         if item == "human":
             request = RequestHandoff("menu", None)
-            if phone_needed(view.ctx):  # the number first, then the promise (flows/handoff.py)
+            if phone_needed(view.ctx):  # the number first, then the promise (flows/handoff/)
                 return Done(effects=(request,), then="push:handoff")
             days = view.ctx.program.handoff_reply_working_days
             return Done(

@@ -1,15 +1,15 @@
-"""Events and personal meetings in the chat, as they read in a conversation.
+"""Events in the chat, as they read in a conversation.
 
     events      upcoming events of my center that fit my track → details → sign up (or waitlist)
     bookings    my sign-ups and meetings → cancel / take an offered seat / confirm / reschedule
+                (a meeting's actions are the meetings feature's: `flows/meetings`)
     conference  after an eligible pre-screen: the next exposure conferences as buttons
     attendance  (opened by a reminder) "will you come?"            → AnswerAttendance
     offer       (opened when promoted from the waitlist) take the seat?  → AnswerOffer
-    meeting     (opened when a meeting is scheduled, and by its reminders) confirm / reschedule / cancel
 
 Whether a sign-up is confirmed or waitlisted is decided by the shell under a lock on the event, not
 here: the flows emit a booking effect, and the shell answers it with a `BookingResult`, which
-`result_replies` turns into what the person reads (with the `.ics` file for a confirmed seat).
+`flows/events/replies.result_replies` turns into what the person reads.
 """
 
 from __future__ import annotations
@@ -18,25 +18,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flows.calendar_file import ics_document
-from flows.context import Context, EventOffer, MeetingFacts, SessionInfo
-from flows.declare import STAY, Ask, Done, Flow, Flows, Option, Timeout, View
-from flows.effects import (
-    AnswerAttendance,
-    AnswerMeeting,
-    AnswerOffer,
-    CancelSignup,
-    Effect,
-    LetOfferLapse,
-    SignUp,
-    UpdateProfile,
-)
-from flows.engine import Sprint
-from flows.feature import Feature, MenuEntry
-from flows.messages import Msg, MsgList, Outgoing, Reply, TimeSpan
-from flows.proactive import Data, ProactiveKind, asking
-from flows.results import BookingResult
-from flows.state import State
+from flows.context import EventOffer
+from flows.declare import STAY, Ask, Done, Flow, Option, Timeout, View, yes_no
+from flows.effects import Effect, UpdateProfile
+from flows.events.effects import AnswerAttendance, AnswerOffer, CancelSignup, LetOfferLapse, SignUp
+from flows.meetings.conversations import ASK_REASON, MEETING_ACTIONS, chosen_meeting, meeting_msg, my_meetings
+from flows.meetings.effects import AnswerMeeting
+from flows.messages import Msg, MsgList, TimeSpan
 
 TRACKS = ("employees", "self_employed", "all")
 MAX_LISTED = 8  # events offered as buttons at once
@@ -180,10 +168,6 @@ def my_events(view: View) -> tuple[EventOffer, ...]:
     return tuple(e for e in view.ctx.events if e.my_status and e.starts_at > view.now)
 
 
-def my_meetings(view: View) -> tuple[MeetingFacts, ...]:
-    return tuple(m for m in view.ctx.meetings if m.starts_at > view.now)
-
-
 def booking_options(view: View) -> tuple[Option, ...]:
     events = tuple(
         Option(e.ref, "bookings.option_event", {"title": e.title, "when": e.span, "status": status_label(e)})
@@ -193,11 +177,6 @@ def booking_options(view: View) -> tuple[Option, ...]:
         Option(m.ref, "bookings.option_meeting", {"when": m.starts_at}) for m in my_meetings(view)
     )
     return (*events, *meetings)
-
-
-def chosen_meeting(view: View) -> MeetingFacts | None:
-    ref = view.answers.get("item")
-    return next((m for m in view.ctx.meetings if m.ref == ref), None)
 
 
 def action_prompt(view: View) -> tuple[Msg, ...]:
@@ -222,10 +201,6 @@ def action_options(view: View) -> tuple[Option, ...]:
     return (Option("cancel", "bookings.cancel"), Option("keep", "bookings.keep"))
 
 
-def parse_reason(text: str, view: View) -> str:
-    return " ".join(text.split())[:500]
-
-
 def bookings_finish(view: View) -> Done:
     item, action = view.answers.get("item"), view.answers.get("action")
     if item is None:
@@ -238,19 +213,6 @@ def bookings_finish(view: View) -> Done:
         return Done(effects=(AnswerOffer(item, action == "take"),))
     return Done(effects=(CancelSignup(item),))
 
-
-MEETING_ACTIONS = (
-    Option("confirm", "meetings.confirm", synonyms="synonyms.yes"),  # a typed "yes" confirms
-    Option("reschedule", "meetings.reschedule"),
-    Option("cancel", "meetings.cancel"),
-)
-ASK_REASON = Ask(
-    "reason",
-    prompt="meetings.ask_reason",
-    parse=parse_reason,
-    max_length=500,
-    skip=lambda v: v.answers.get("action") != "reschedule",
-)
 
 BOOKINGS = Flow(
     "bookings",
@@ -326,10 +288,7 @@ ATTENDANCE = Flow(
         Ask(
             "answer",
             prompt=attendance_prompt,
-            options=(
-                Option("coming", "reminders.coming", synonyms="synonyms.yes"),
-                Option("not_coming", "reminders.not_coming", synonyms="synonyms.no"),
-            ),
+            options=yes_no("reminders.coming", "reminders.not_coming", values=("coming", "not_coming")),
         ),
     ),
     finish=lambda v: Done(effects=(AnswerAttendance(v.answers["event"], v.answers["answer"] == "coming"),)),
@@ -349,10 +308,7 @@ OFFER = Flow(
         Ask(
             "answer",
             prompt=offer_prompt,
-            options=(
-                Option("take", "waitlist.take", synonyms="synonyms.yes"),
-                Option("decline", "waitlist.decline", synonyms="synonyms.no"),
-            ),
+            options=yes_no("waitlist.take", "waitlist.decline", values=("take", "decline")),
             # the time to take the seat is up: it passes on, without a word; a late press is told so
             timeout=Timeout(
                 after=lambda v: when(v, "until") - v.now,
@@ -365,158 +321,7 @@ OFFER = Flow(
 )
 
 
-def meeting_msg(starts_at: datetime, place: str, promoter: str, note: str = "details") -> Msg:
-    return Msg(f"meetings.{note}", {"when": starts_at, "place": place, "promoter": promoter})
-
-
-def meeting_prompt(view: View) -> tuple[Msg, ...]:
-    a = view.answers
-    return (
-        meeting_msg(when(view), a.get("place", ""), a.get("promoter", ""), a.get("note", "details")),
-        Msg("meetings.ask_action"),
-    )
-
-
-MEETING = Flow(
-    "meeting",
-    steps=(Ask("action", prompt=meeting_prompt, options=MEETING_ACTIONS), ASK_REASON),
-    finish=lambda v: Done(
-        effects=(AnswerMeeting(v.answers["meeting"], v.answers["action"], v.answers.get("reason")),)
-    ),
-)
-
-FLOWS = (EVENTS, BOOKINGS, CONFERENCE, ATTENDANCE, OFFER, MEETING)
-
-
-# ---- what the shell decided, in the person's words -------------------------------------------
-def result_replies(result: BookingResult, lang: str) -> tuple[Outgoing, ...]:
-    event = result.event
-    title: dict[str, Any] = {"title": event.title if event else ""}
-    if result.status == "confirmed" and event is not None:
-        confirmation = Reply(
-            parts=(Msg("events.signed_up", title), sessions_msg(event), Msg("events.ics_hint"))
-        )
-        return (confirmation, ics_document(event, lang))
-    if result.status == "waitlisted":
-        return (Reply(parts=(Msg("events.waitlisted", {**title, "position": result.position or 0}),)),)
-    if result.action == "meeting":
-        return (Reply(parts=(Msg(f"meetings.done.{result.status}"),)),)
-    key = {
-        "already": "events.already",
-        "unavailable": "events.unavailable",
-        "cancelled": "events.cancelled_ok",
-        "expired": "waitlist.expired",
-        "declined": "waitlist.declined",
-        "coming": "reminders.thanks_coming",
-        "not_coming": "reminders.thanks_not_coming",
-    }.get(result.status, "events.unavailable")
-    return (Reply(parts=(Msg(key, title),)),)
-
-
-def reminder_replies(data: Mapping[str, Any]) -> tuple[Outgoing, ...]:
-    """A reminder that asks nothing (`data`: title, when, ends, place)."""
-    title, place = str(data.get("title", "")), str(data.get("place", ""))
-    params = {"title": title, "when": session_span(data), "place": place}
-    return (Reply(parts=(Msg("reminders.event", params),)),)
-
-
-def notice_replies(key: str, params: dict[str, Any]) -> tuple[Outgoing, ...]:
-    values = {k: v for k, v in params.items() if k != "ends"}
-    if params.get("when"):
-        values["when"] = session_span(params)
-    return (Reply(parts=(Msg(key, values),)),)
-
-
-def moved_replies(data: Mapping[str, Any], lang: str) -> tuple[Outgoing, ...]:
-    """An event the person is on moved (its dates, times or place): the new dates written out, and
-    what it means for them. A held seat gets a fresh calendar file, as at sign-up; the waiting list
-    and an offered seat get none (no seat in the calendar yet).
-
-    `data` (JSON values): event (ref), title, sessions ([start, end or None, place], ISO times),
-    status (confirmed | offered | waitlisted), revised (the event's last change, ISO time)."""
-    sessions = tuple(
-        SessionInfo(datetime.fromisoformat(start), datetime.fromisoformat(end) if end else None, place or "")
-        for start, end, place in data["sessions"]
-    )
-    event = EventOffer(
-        ref=str(data["event"]),
-        title=str(data.get("title", "")),
-        starts_at=sessions[0].starts_at,
-        place=sessions[0].place,
-        sessions=sessions,
-        revised_at=datetime.fromisoformat(data["revised"]) if data.get("revised") else None,
-    )
-    parts = (Msg("events.moved_notice", {"title": event.title}), sessions_msg(event))
-    status = data.get("status")
-    if status == "confirmed":
-        return (Reply(parts=(*parts, Msg("events.moved_calendar"))), ics_document(event, lang))
-    meaning = "events.moved_offered" if status == "offered" else "events.moved_waitlisted"
-    return (Reply(parts=(*parts, Msg(meaning))),)
-
-
-# ---- the proactive messages of events and meetings (looked up by job kind: flows/registry.py) ---
-def _reminder(state: State, data: Data, now: datetime, ctx: Context, flows: Flows) -> Sprint:
-    if data.get("confirm"):  # "will you come?"
-        return asking("attendance")(state, data, now, ctx, flows)
-    return Sprint(state, reminder_replies(data), ())
-
-
-def _moved(state: State, data: Data, now: datetime, ctx: Context, flows: Flows) -> Sprint:
-    return Sprint(state, moved_replies(data, state.lang), ())
-
-
-def _notice(state: State, data: Data, now: datetime, ctx: Context, flows: Flows) -> Sprint:
-    return Sprint(state, notice_replies(str(data["key"]), dict(data.get("params", {}))), ())
-
-
-NOTICE_KINDS = {
-    "events.cancelled_notice": "notice.event_cancelled",
-    "meetings.cancelled_notice": "notice.meeting_cancelled",
-}
-
-PROACTIVE = (
-    ProactiveKind(
-        "reminder",
-        _reminder,
-        lambda data: "reminder.confirm" if data.get("confirm") else "reminder.event",
-        frozenset({"reminder.event", "reminder.confirm"}),
-    ),
-    ProactiveKind("offer", asking("offer"), lambda data: "waitlist.offer", frozenset({"waitlist.offer"})),
-    ProactiveKind(
-        "meeting",
-        asking("meeting"),
-        lambda data: f"meeting.{data.get('note', 'reminder')}",
-        frozenset({"meeting.scheduled", "meeting.moved", "meeting.reminder"}),
-    ),
-    ProactiveKind(
-        "event_moved",
-        lambda state, data, now, ctx, flows: Sprint(state, moved_replies(data, state.lang), ()),
-        lambda data: "notice.event_moved",
-        frozenset({"notice.event_moved"}),
-    ),
-    ProactiveKind(
-        "notice",
-        lambda state, data, now, ctx, flows: Sprint(
-            state, notice_replies(str(data["key"]), dict(data.get("params", {}))), ()
-        ),
-        lambda data: NOTICE_KINDS.get(str(data.get("key")), "notice"),
-        frozenset(NOTICE_KINDS.values()),
-    ),
-)
-
-
-FEATURE = Feature(
-    "events",
-    flows=FLOWS,
-    proactive=PROACTIVE,
-    results={BookingResult: result_replies},
-    facts=("bookings",),
-    storage="events",
-    menu=(
-        MenuEntry("events", "menu.events", lambda v: may_book(v), order=40, then="push:events"),
-        MenuEntry("bookings", "menu.bookings", lambda v: may_book(v), order=41, then="push:bookings"),
-    ),
-)
+FLOWS = (EVENTS, BOOKINGS, CONFERENCE, ATTENDANCE, OFFER)
 
 
 def may_book(view: View) -> bool:

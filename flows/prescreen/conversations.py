@@ -453,7 +453,7 @@ def finish(view: View) -> Done:
     if v.outcome == ELIGIBLE and any(
         e.center == f["center"] and e.starts_at > view.now for e in view.ctx.exposure_events
     ):
-        # the next exposure conferences of the center, as buttons (flows/events.py CONFERENCE)
+        # the next exposure conferences of the center, as buttons (flows/events/ CONFERENCE)
         eligible = Msg("prescreen.eligible", {**greeting, "center": center_name(view)})
         return Done(
             replies=(eligible,),
@@ -512,10 +512,7 @@ APPEAL = Flow(
         Ask(
             "review",
             prompt="appeal.ask",
-            options=(
-                Option("yes", "appeal.yes", synonyms="synonyms.yes"),
-                Option("no", "appeal.no", synonyms="synonyms.no"),
-            ),
+            options=yes_no("appeal.yes", "appeal.no"),
         ),
     ),
     finish=appeal_finish,
