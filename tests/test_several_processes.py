@@ -5,20 +5,36 @@ channels and scheduler) on one database schema; the subprocess tests run real `m
 
 from __future__ import annotations
 
+import json
 import logging
+import random
 import threading
-from collections.abc import Callable
+import time
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
+from starlette.exceptions import StarletteDeprecationWarning
+from telegram import Update
+from telegram.ext import TypeHandler
 
+import bot.dispatcher as dispatcher_module
 from bot.bootstrap import App
+from bot.channels.telegram.webhook import SECRET_HEADER, TELEGRAM_WEBHOOK_PATH
 from bot.dispatcher import Delivery, Inbound
+from bot.server import create_web_app
 from flows import Reply, Text
 from storage import repo
 from storage.models import Center, ChannelIdentity, InboundMessage, Person
 from tests.conftest import FakeClock, make_app
+from tests.fake_telegram import TOKEN, FakeTelegram
+
+with warnings.catch_warnings():  # Starlette 1.x would rather have `httpx2`; httpx works the same here
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from starlette.testclient import TestClient
 
 pytestmark = pytest.mark.postgres
 
@@ -107,3 +123,138 @@ def test_one_new_person_writing_to_two_processes_at_once_is_one_person_answered_
     finally:
         for a in apps:
             a.db.dispose()
+
+
+# ---- one person's messages, alternately at two processes -----------------------------------------
+SECRET = "s3cret_webhook-token"
+
+
+class Steps:
+    """The order in which messages are stepped (their texts), whichever process steps them."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.texts: list[str] = []
+        self.lock = threading.Lock()
+        real = dispatcher_module.run_step
+
+        def run_step(session: Any, person: Any, facts: Any, state: Any, inp: Any, *rest: Any) -> Any:
+            with self.lock:
+                self.texts.append(inp.text if isinstance(inp, Text) else repr(inp))
+            return real(session, person, facts, state, inp, *rest)
+
+        monkeypatch.setattr(dispatcher_module, "run_step", run_step)
+
+    def of(self, prefix: str) -> list[str]:
+        with self.lock:
+            return [t for t in self.texts if t.startswith(prefix)]
+
+
+class Process:
+    """One `midway serve` in the test: its own app, web app (the Telegram webhook) and event loop."""
+
+    def __init__(self, pg_url: str, clock: FakeClock, tmp_path, fake: FakeTelegram, name: str) -> None:  # type: ignore[no-untyped-def]
+        self.app = make_app(
+            pg_url,
+            clock,
+            tmp_path / name,
+            telegram_token=TOKEN,
+            telegram_api_base_url=fake.url,
+            telegram_webhook_secret=SECRET,
+        )
+        self.web = create_web_app(self.app)
+        self.handled: Counter[int] = Counter()
+        self.cond = threading.Condition()
+        self.web.state.telegram.add_handler(TypeHandler(Update, self._record), group=1)
+        self.client = TestClient(self.web).__enter__()
+
+    async def _record(self, update: Update, context: Any) -> None:
+        with self.cond:
+            self.handled[update.update_id] += 1
+            self.cond.notify_all()
+
+    def post(self, update: dict[str, Any]) -> int:
+        headers = {"Content-Type": "application/json", SECRET_HEADER: SECRET}
+        return self.client.post(
+            TELEGRAM_WEBHOOK_PATH, content=json.dumps(update), headers=headers
+        ).status_code
+
+    def wait(self, update_ids: list[int], timeout: float = 60) -> None:
+        with self.cond:
+            done = self.cond.wait_for(lambda: all(self.handled[u] for u in update_ids), timeout)
+        assert done, f"updates {update_ids} not all handled within {timeout}s"
+
+    def close(self) -> None:
+        self.client.__exit__(None, None, None)
+        self.app.db.dispose()
+
+
+@pytest.fixture
+def processes(
+    pg_url: str, clock: FakeClock, tmp_path, fake_telegram: FakeTelegram
+) -> Iterator[list[Process]]:  # type: ignore[no-untyped-def]
+    made = [Process(pg_url, clock, tmp_path, fake_telegram, name) for name in ("a", "b")]
+    yield made
+    for process in made:
+        process.close()
+
+
+def test_a_second_message_at_another_process_waits_for_the_first_and_is_stepped_after_it(
+    processes: list[Process], fake_telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    steps = Steps(monkeypatch)
+    a, b = processes
+    gate = threading.Event()
+    real_handle = a.app.dispatcher.handle
+
+    def slow_handle(inbound: Inbound) -> Delivery | None:  # process a is busy before it steps
+        gate.wait(30)
+        return real_handle(inbound)
+
+    monkeypatch.setattr(a.app.dispatcher, "handle", slow_handle)
+    fake_telegram.person(501)
+    first, second = fake_telegram.push_text(501, "x-first"), fake_telegram.push_text(501, "x-second")
+    assert a.post(first) == 200
+    assert b.post(second) == 200
+    b.wait([second["update_id"]])
+    assert steps.of("x-") == ["x-first", "x-second"]  # b stepped the first, then its own
+    gate.set()
+    a.wait([first["update_id"]])
+    assert steps.of("x-") == ["x-first", "x-second"]  # a found the first stepped: not again
+    with a.app.db.transaction() as s:
+        assert Counter(s.scalars(select(InboundMessage.state))) == {"done": 2}
+    # b answered both, in order: the first's question (the consent), then the second's re-prompt
+    sent = fake_telegram.sent_to(501)
+    assert len(sent) >= 2
+
+
+def test_one_persons_messages_alternately_at_two_processes_are_stepped_in_the_order_they_came(
+    processes: list[Process], fake_telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    steps = Steps(monkeypatch)
+    people, messages = 20, 8
+    for process in processes:  # each process busy now and then (a step starts up to 30 ms late)
+        late = random.Random(id(process))
+
+        def busy(inbound: Inbound, handle: Any = process.app.dispatcher.handle, late: Any = late) -> Any:
+            time.sleep(late.random() * 0.03)
+            return handle(inbound)
+
+        monkeypatch.setattr(process.app.dispatcher, "handle", busy)
+    for person in range(people):
+        fake_telegram.person(600 + person)
+
+    def converse(person: int) -> list[tuple[Process, int]]:
+        posted = []
+        for m in range(messages):
+            update = fake_telegram.push_text(600 + person, f"p{person}-m{m}")
+            process = processes[m % 2]  # the balancer sends each message to the other process
+            assert process.post(update) == 200
+            posted.append((process, update["update_id"]))
+        return posted
+
+    for posted in at_once(people, converse):
+        assert isinstance(posted, list), posted
+        for process, update_id in posted:
+            process.wait([update_id])
+    for person in range(people):
+        assert steps.of(f"p{person}-") == [f"p{person}-m{m}" for m in range(messages)]
