@@ -94,6 +94,7 @@ class Scheduler:
         self.settings = program.scheduling.scheduler
         self._apscheduler: Any = None
         self._lock = threading.Lock()  # one tick at a time in this process
+        self._stopping = threading.Event()
 
     # ---- running -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -101,6 +102,7 @@ class Scheduler:
         each process has its own; the rows in the database are what is shared)."""
         from apscheduler.schedulers.background import BackgroundScheduler
 
+        self._stopping.clear()
         scheduler = BackgroundScheduler(timezone="UTC")
         # A tick longer than the interval (catching up) makes APScheduler skip the next one and warn;
         # that is expected, the next tick runs when this one ends.
@@ -120,7 +122,13 @@ class Scheduler:
             "scheduler started: tick %.1fs, channels %s", self.settings.tick_seconds, ",".join(self.senders)
         )
 
+    def stop_claiming(self) -> None:
+        """Claim nothing more (SIGTERM): the row being sent finishes, the rest of the batch is given
+        back (`jobs.release`) for the other processes. Returns at once; `shutdown` waits."""
+        self._stopping.set()
+
     def shutdown(self) -> None:
+        self.stop_claiming()
         if self._apscheduler is not None:
             self._apscheduler.shutdown(wait=True)
             self._apscheduler = None
@@ -135,6 +143,8 @@ class Scheduler:
         """Tick until no due row is left (or `max_batches`): catching up after downtime."""
         total = TickReport()
         for _ in range(max_batches):
+            if self._stopping.is_set():
+                break
             report = self.tick()
             total.claimed += report.claimed
             total.sent += report.sent
@@ -157,12 +167,23 @@ class Scheduler:
             report = TickReport(claimed=len(claimed))
             if claimed:
                 lease = now + timedelta(seconds=self.settings.lease_seconds)
-                for job_id in claimed:
+                for i, job_id in enumerate(claimed):
+                    if self._stopping.is_set():
+                        self._release(claimed[i:], lease)
+                        break
                     if self.process(job_id, lease):
                         report.sent += 1
                     else:
                         report.other += 1
             return report
+
+    def _release(self, job_ids: list[int], lease_until: datetime) -> None:
+        try:
+            with self.db.transaction() as session:
+                given = jobs.release(session, job_ids, lease_until, self.clock())
+            log.info("scheduler: stopping; %d claimed jobs given back untried", given)
+        except Exception:  # their lease ends, and another process takes them then
+            log.exception("scheduler: could not give back %d jobs", len(job_ids))
 
     # ---- one row -----------------------------------------------------------------------------
     def process(self, job_id: int, lease_until: datetime) -> bool:

@@ -7,16 +7,23 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from starlette.exceptions import StarletteDeprecationWarning
 from telegram import Update
 from telegram.ext import TypeHandler
@@ -24,12 +31,14 @@ from telegram.ext import TypeHandler
 import bot.dispatcher as dispatcher_module
 from bot.bootstrap import App
 from bot.channels.telegram.webhook import SECRET_HEADER, TELEGRAM_WEBHOOK_PATH
+from bot.clock import system_clock
 from bot.dispatcher import Delivery, Inbound
 from bot.server import create_web_app
 from flows import Reply, Text
 from storage import repo
-from storage.models import Center, ChannelIdentity, InboundMessage, Person
+from storage.models import Center, ChannelIdentity, InboundMessage, Person, ScheduledJob, Signup
 from tests.conftest import FakeClock, make_app
+from tests.events_kit import at, event
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 with warnings.catch_warnings():  # Starlette 1.x would rather have `httpx2`; httpx works the same here
@@ -258,3 +267,176 @@ def test_one_persons_messages_alternately_at_two_processes_are_stepped_in_the_or
             process.wait([update_id])
     for person in range(people):
         assert steps.of(f"p{person}-") == [f"p{person}-m{m}" for m in range(messages)]
+
+
+# ---- real `midway serve` processes: SIGTERM drains, SIGKILL loses nothing ------------------------
+ROOT = Path(__file__).resolve().parent.parent
+LEASE_SECONDS = 6
+
+
+def program_config(tmp_path: Path) -> Path:
+    """The program's defaults, with no quiet hours (the test runs at any hour), a quick scheduler,
+    short leases, and Telegram unpaced (the fake takes any rate)."""
+    text_ = (ROOT / "bot/defaults/program.toml").read_text(encoding="utf-8")
+    for old, new in (
+        ("enabled = true", "enabled = false"),
+        ("tick_seconds = 1.0", "tick_seconds = 0.2"),
+        ("batch_size = 50", "batch_size = 10"),
+        ("lease_seconds = 120", f"lease_seconds = {LEASE_SECONDS}"),
+        ("telegram_per_second = 25", "telegram_per_second = 0"),
+    ):
+        assert old in text_, old
+        text_ = text_.replace(old, new, 1)
+    path = tmp_path / "program.toml"
+    path.write_text(text_, encoding="utf-8")
+    return path
+
+
+class Serve:
+    """`midway serve` as a process of its own, on a free local port."""
+
+    def __init__(self, pg_url: str, fake: FakeTelegram, config: Path, data: Path) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TWILIO_", "MIDWAY_"))}
+        env.update(
+            DATABASE_URL=pg_url,
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE_URL=fake.url,
+            TELEGRAM_WEBHOOK_SECRET=SECRET,
+            MIDWAY_CONFIG=str(config),
+            MIDWAY_DATA_DIR=str(data),
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_up(self, timeout: float = 60) -> Serve:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                pass
+            assert self.process.poll() is None, self.output()
+            assert time.monotonic() < deadline, "midway serve did not come up"
+            time.sleep(0.1)
+
+    def post(self, update: dict[str, Any]) -> int:
+        request = urllib.request.Request(
+            f"{self.base}{TELEGRAM_WEBHOOK_PATH}",
+            data=json.dumps(update).encode(),
+            headers={"Content-Type": "application/json", SECRET_HEADER: SECRET},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+
+    def output(self) -> str:
+        try:
+            return self.process.communicate(timeout=60)[0].decode()
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.communicate()[0].decode()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+
+
+def due_reminders(app: App, count: int) -> None:
+    """`count` people signed up for one workshop, each with a reminder due now."""
+    workshop = event(app, at(2026, 12, 20, 9), capacity=None)
+    now = app.clock()
+    with app.db.transaction() as s:
+        who = list(
+            s.scalars(
+                insert(Person).returning(Person.id),
+                [{"created_at": now, "language": "he", "opted_out": False, "role": "participant"}] * count,
+            )
+        )
+        s.execute(
+            insert(ChannelIdentity),
+            [
+                {"person_id": p, "channel": "telegram", "external_id": str(p), "created_at": now}
+                | {"unreachable": False}
+                for p in who
+            ],
+        )
+        signups = list(
+            s.scalars(
+                insert(Signup).returning(Signup.id),
+                [
+                    {"event_id": workshop, "person_id": p, "status": "confirmed", "queued_at": now}
+                    | {"created_at": now, "updated_at": now}
+                    for p in who
+                ],
+            )
+        )
+        s.execute(
+            insert(ScheduledJob),
+            [
+                {"kind": "reminder", "person_id": p, "subject": f"event:{workshop}", "due_at": now}
+                | {"scheduled_for": now, "not_after": at(2026, 12, 20, 9), "state": "pending", "attempts": 0}
+                | {"payload": {"signup": sid, "confirm": False}, "created_at": now, "updated_at": now}
+                for p, sid in zip(who, signups, strict=True)
+            ],
+        )
+
+
+def reminded(fake: FakeTelegram) -> Counter[int]:
+    """How many messages each chat got (a reminder is one message)."""
+    return Counter(call.chat_id for call in fake.calls_of("sendMessage") if call.chat_id is not None)
+
+
+@pytest.fixture
+def real_clock_app(pg_url: str, tmp_path: Path) -> Iterator[App]:
+    app = make_app(pg_url, system_clock, tmp_path / "setup")  # type: ignore[arg-type]
+    yield app
+    app.db.dispose()
+
+
+def job_states(app: App) -> Counter[str]:
+    with app.db.transaction() as s:
+        return Counter(s.scalars(select(ScheduledJob.state)))
+
+
+def test_sigterm_drains_the_steps_and_sends_in_flight_and_exits_0(
+    real_clock_app: App, pg_url: str, fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    app = real_clock_app
+    due_reminders(app, 400)
+    server = Serve(pg_url, fake_telegram, program_config(tmp_path), tmp_path / "data").wait_up()
+    try:
+        fake_telegram.wait_for(lambda f: len(f.calls_of("sendMessage")) >= 20, timeout=60)
+        people = list(range(9001, 9021))
+        updates = [fake_telegram.push_text(chat, "שלום") for chat in people]
+        assert all(server.post(update) == 200 for update in updates)
+        server.process.send_signal(signal.SIGTERM)
+        output = server.output()
+    finally:
+        server.stop()
+    assert server.process.returncode == 0, output
+    # every message the webhook said 200 to was stepped and answered before the process ended
+    assert all(fake_telegram.sent_to(chat) for chat in people), output
+    with app.db.transaction() as s:
+        assert s.scalar(select(func.count()).where(InboundMessage.state == "pending")) == 0
+    # the scheduler stopped claiming: what it had claimed and not sent was given back, not left
+    # claimed until its lease ends; nothing sent twice
+    states = job_states(app)
+    assert states["claimed"] == 0 and states["sent"] + states["pending"] == 400, states
+    assert states["pending"] > 0, "stopped before the end of the work"
+    assert max(reminded(fake_telegram).values()) == 1
+    assert "שלום" not in output
