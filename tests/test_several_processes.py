@@ -440,3 +440,34 @@ def test_sigterm_drains_the_steps_and_sends_in_flight_and_exits_0(
     assert states["pending"] > 0, "stopped before the end of the work"
     assert max(reminded(fake_telegram).values()) == 1
     assert "שלום" not in output
+
+
+def test_two_processes_killed_and_restarted_while_a_thousand_reminders_are_due_send_each_once(
+    real_clock_app: App, pg_url: str, fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    app = real_clock_app
+    due_reminders(app, 1000)
+    config = program_config(tmp_path)
+
+    def start_two() -> list[Serve]:
+        return [Serve(pg_url, fake_telegram, config, tmp_path / name).wait_up() for name in ("a", "b")]
+
+    servers = start_two()
+    try:
+        fake_telegram.wait_for(lambda f: len(f.calls_of("sendMessage")) >= 150, timeout=120)
+        for server in servers:
+            server.process.kill()  # SIGKILL: no draining, no giving back
+            server.process.communicate()
+        crashes = len(servers)
+        assert job_states(app)["sent"] < 1000  # killed in the middle of the work
+        servers = start_two()  # the claims of the killed ones are taken over when their leases end
+        fake_telegram.wait_for(lambda f: len(reminded(f)) >= 1000, timeout=240)
+        time.sleep(1)  # (a duplicate would show by now: the leases are short)
+    finally:
+        for server in servers:
+            server.stop()
+    counts = reminded(fake_telegram)
+    assert len(counts) == 1000  # every one sent...
+    extra = sum(counts.values()) - 1000
+    assert extra <= crashes, counts.most_common(5)  # ...once, or once more for a send a crash cut off
+    assert job_states(app) == {"sent": 1000}
