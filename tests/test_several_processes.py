@@ -226,14 +226,15 @@ def test_a_second_message_at_another_process_waits_for_the_first_and_is_stepped_
     assert b.post(second) == 200
     b.wait([second["update_id"]])
     assert steps.of("x-") == ["x-first", "x-second"]  # b stepped the first, then its own
+    # b answered both, in order: the first message's welcome and question, then the second's
+    sent = [m.text for m in fake_telegram.sent_to(501)]
+    assert "נתחיל?" in sent[0] and len(sent) >= 2
     gate.set()
     a.wait([first["update_id"]])
     assert steps.of("x-") == ["x-first", "x-second"]  # a found the first stepped: not again
+    assert [m.text for m in fake_telegram.sent_to(501)] == sent  # and said nothing more
     with a.app.db.transaction() as s:
         assert Counter(s.scalars(select(InboundMessage.state))) == {"done": 2}
-    # b answered both, in order: the first's question (the consent), then the second's re-prompt
-    sent = fake_telegram.sent_to(501)
-    assert len(sent) >= 2
 
 
 def test_one_persons_messages_alternately_at_two_processes_are_stepped_in_the_order_they_came(
