@@ -21,7 +21,7 @@ from bot.program_config import load_program
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from storage import repo
-from storage.db import Database, database_url
+from storage.db import STARTUP_LOCK, Database, database_url, exclusive
 
 # the channels of `midway run` / `serve`; the console runs on its own (`midway chat`)
 CHANNELS: tuple[Channel, ...] = (telegram.CHANNEL, whatsapp.CHANNEL)
@@ -44,6 +44,7 @@ def bootstrap(
     if migrate:
         db.upgrade()
     with db.transaction() as session:
+        exclusive(session, STARTUP_LOCK)  # processes started together add each center once
         repo.sync_centers(session, program)
     dispatcher = Dispatcher(db, program, catalogs, clock)
     return App(settings, program, catalogs, db, dispatcher, clock, tuple(channels), senders)

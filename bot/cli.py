@@ -193,7 +193,7 @@ def _main(argv: Sequence[str] | None) -> int:
             else:
                 from bot.server import serve as serve_web
 
-                serve_web(web_app, args.host, args.port)
+                serve_web(web_app, args.host, args.port, on_stop=scheduler.stop_claiming)
         finally:
             scheduler.shutdown()
         return 0

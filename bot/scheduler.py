@@ -95,6 +95,7 @@ class Scheduler:
         self.settings = program.scheduling.scheduler
         self._apscheduler: Any = None
         self._lock = threading.Lock()  # one tick at a time in this process
+        self._stopping = threading.Event()
 
     # ---- running -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -103,6 +104,7 @@ class Scheduler:
         from apscheduler.schedulers.background import BackgroundScheduler
 
         self.queue_recurring()
+        self._stopping.clear()
         scheduler = BackgroundScheduler(timezone="UTC")
         # A tick longer than the interval (catching up) makes APScheduler skip the next one and warn;
         # that is expected, the next tick runs when this one ends.
@@ -128,7 +130,13 @@ class Scheduler:
             for queue in ON_START:
                 queue(session, self.clock(), self.program)
 
+    def stop_claiming(self) -> None:
+        """Claim nothing more (SIGTERM): the row being sent finishes, the rest of the batch is given
+        back (`jobs.release`) for the other processes. Returns at once; `shutdown` waits."""
+        self._stopping.set()
+
     def shutdown(self) -> None:
+        self.stop_claiming()
         if self._apscheduler is not None:
             self._apscheduler.shutdown(wait=True)
             self._apscheduler = None
@@ -143,6 +151,8 @@ class Scheduler:
         """Tick until no due row is left (or `max_batches`): catching up after downtime."""
         total = TickReport()
         for _ in range(max_batches):
+            if self._stopping.is_set():
+                break
             report = self.tick()
             total.claimed += report.claimed
             total.sent += report.sent
@@ -165,12 +175,23 @@ class Scheduler:
             report = TickReport(claimed=len(claimed))
             if claimed:
                 lease = now + timedelta(seconds=self.settings.lease_seconds)
-                for job_id in claimed:
+                for i, job_id in enumerate(claimed):
+                    if self._stopping.is_set():
+                        self._release(claimed[i:], lease)
+                        break
                     if self.process(job_id, lease):
                         report.sent += 1
                     else:
                         report.other += 1
             return report
+
+    def _release(self, job_ids: list[int], lease_until: datetime) -> None:
+        try:
+            with self.db.transaction() as session:
+                given = jobs.release(session, job_ids, lease_until, self.clock())
+            log.info("scheduler: stopping; %d claimed jobs given back untried", given)
+        except Exception:  # their lease ends, and another process takes them then
+            log.exception("scheduler: could not give back %d jobs", len(job_ids))
 
     # ---- one row -----------------------------------------------------------------------------
     def process(self, job_id: int, lease_until: datetime) -> bool:

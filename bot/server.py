@@ -14,8 +14,12 @@ the server.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+import signal
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from types import FrameType
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -65,9 +69,65 @@ async def healthz(request: Request) -> Response:
 
 
 # ---- running ---------------------------------------------------------------------------------
-def serve(web_app: Starlette, host: str, port: int) -> None:
+GRACE_SECONDS = 30.0  # SIGTERM: how long requests in flight (and their steps) may take to finish
+
+
+def serve(
+    web_app: Starlette,
+    host: str,
+    port: int,
+    on_stop: Callable[[], None] | None = None,
+    grace: float = GRACE_SECONDS,
+) -> None:
     """`midway serve`: uvicorn with the web app (built, and its settings checked, by the CLI before
-    anything starts), logging through our configuration."""
+    anything starts), logging through our configuration.
+
+    SIGTERM (or Ctrl-C) drains: the port is closed at once (new connections are refused, and the
+    balancer sends them to another process), `on_stop` is called (the scheduler claims nothing
+    more), requests in flight finish with their steps and replies (at most `grace` seconds), the
+    channels stop (Telegram's queued updates are stepped first), and this returns: the process
+    exits 0. What is left undone stays in the database for the other processes or the next start."""
     import uvicorn
 
-    uvicorn.run(web_app, host=host, port=port, log_config=None, access_log=False, proxy_headers=True)
+    config = uvicorn.Config(
+        web_app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=grace,
+    )
+    _draining(uvicorn.Server)(config, on_stop).run()
+
+
+def _draining(server: type[Any]) -> type[Any]:
+    class Draining(server):  # type: ignore[misc,valid-type]
+        """uvicorn's server, telling `on_stop` of the first signal, and not raising the signal again
+        once it has drained (uvicorn would: the process would end killed by SIGTERM, not with 0)."""
+
+        def __init__(self, config: Any, on_stop: Callable[[], None] | None) -> None:
+            super().__init__(config)
+            self._on_stop = on_stop
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            if not self.should_exit:
+                log.info("web: signal %s: draining (no new work; what is in flight finishes)", sig)
+                if self._on_stop is not None:
+                    self._on_stop()
+            super().handle_exit(sig, frame)
+
+        @contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            signals = (signal.SIGINT, signal.SIGTERM)
+            original = {sig: signal.signal(sig, self.handle_exit) for sig in signals}
+            try:
+                yield
+            finally:
+                for sig, handler in original.items():
+                    signal.signal(sig, handler)
+
+    return Draining

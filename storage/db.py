@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
@@ -87,16 +87,37 @@ class Database:
             yield session
 
     def upgrade(self) -> None:
-        """Bring the schema to the newest migration (Alembic `upgrade head`)."""
+        """Bring the schema to the newest migration (Alembic `upgrade head`).
+
+        On PostgreSQL under an advisory lock held until the migration commits: processes started
+        together on an empty database migrate one after the other, and the second finds the schema
+        up to date (without it, both create `alembic_version` and one fails on its key)."""
         from alembic import command
 
         with self.engine.begin() as connection:
+            if self.is_postgres:
+                connection.execute(_ADVISORY_LOCK, {"key": STARTUP_LOCK})
             config = alembic_config(self.url)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# PostgreSQL advisory locks held until the transaction ends, by a key's 64-bit hash (PostgreSQL's own
+# `hashtextextended`, so every process of every release agrees). Each use has its prefix.
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+STARTUP_LOCK = "midway:startup"  # migrations and the centers' sync at start-up
+
+
+def exclusive(session: Session, key: str) -> None:
+    """Hold `key` until this transaction ends; another transaction asking for it waits until then.
+
+    PostgreSQL only: on SQLite every transaction already holds the one write lock from its BEGIN
+    (`_sqlite_writer_lock`), so it is already exclusive."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_ADVISORY_LOCK, {"key": key})
 
 
 def locked(session: Session, model: type[T], ident: Any) -> T | None:

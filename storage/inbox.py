@@ -8,6 +8,10 @@ webhook again once it got 200). Telegram's webhook does the same (fields: the up
                 give_up()  the step failed (the person got an apology): `failed`, the fields cleared
     start-up, and every minute ─▶ waiting(): pending rows, in the order they came
 
+One sender's messages are stepped in the order they were kept, whichever process received them:
+each step holds the sender's lock (`repo.find_or_create_person`, PostgreSQL) and first asks for
+`earlier()` kept rows of the same sender still pending; the dispatcher steps those first.
+
 The rows are the inbound log's (`inbound_messages`, unique per channel and platform id): a
 redelivered id is refused by `keep`, and `take` changes a row only while it is pending, in the
 transaction that stores the step, so a message is stepped at most once however many processes try.
@@ -41,7 +45,7 @@ _PENDING_ROW = (
 
 
 def _keep_statement(insert: Any) -> Any:
-    columns = ("channel", "platform_message_id", "kind", "received_at", "fields")
+    columns = ("channel", "platform_message_id", "kind", "received_at", "fields", "sender")
     return (
         insert(InboundMessage)
         .values(state=PENDING, **{c: bindparam(c) for c in columns})
@@ -53,15 +57,40 @@ def _keep_statement(insert: Any) -> Any:
 # built once: they run on every WhatsApp message
 _KEEP = {"postgresql": _keep_statement(pg_insert), "sqlite": _keep_statement(sqlite_insert)}
 _TAKE = _PENDING_ROW.values(
-    state=DONE, fields=None, kind=bindparam("to_kind"), person_id=bindparam("to_person")
+    state=DONE, fields=None, sender=None, kind=bindparam("to_kind"), person_id=bindparam("to_person")
 )
-_GIVE_UP = _PENDING_ROW.values(state=FAILED, fields=None)
+_GIVE_UP = _PENDING_ROW.values(state=FAILED, fields=None, sender=None)
+_OWN_ROW = (
+    select(InboundMessage.id)
+    .where(
+        InboundMessage.channel == bindparam("channel"),
+        InboundMessage.platform_message_id == bindparam("platform_id"),
+    )
+    .scalar_subquery()
+)
+_EARLIER = (
+    select(InboundMessage.platform_message_id, InboundMessage.fields, InboundMessage.received_at)
+    .where(
+        InboundMessage.state == PENDING,
+        InboundMessage.channel == bindparam("channel"),
+        InboundMessage.sender == bindparam("sender"),
+        InboundMessage.id < _OWN_ROW,
+    )
+    .order_by(InboundMessage.id)
+)
 
 
 def keep(
-    session: Session, channel: str, platform_id: str, kind: str, fields: dict[str, Any], now: datetime
+    session: Session,
+    channel: str,
+    platform_id: str,
+    kind: str,
+    fields: dict[str, Any],
+    now: datetime,
+    sender: str | None = None,
 ) -> bool:
-    """Store a message to step later; False when this (channel, id) is known (a redelivery)."""
+    """Store a message to step later; False when this (channel, id) is known (a redelivery).
+    `sender`: the channel's id of who sent it, for `earlier`."""
     statement = _KEEP[session.get_bind().dialect.name]
     values = {
         "channel": channel,
@@ -69,6 +98,7 @@ def keep(
         "kind": kind,
         "received_at": now,
         "fields": fields,
+        "sender": sender,
     }
     return session.execute(statement, values).first() is not None
 
@@ -97,6 +127,13 @@ class Waiting:
     platform_id: str
     fields: dict[str, Any]
     received_at: datetime
+
+
+def earlier(session: Session, channel: str, sender: str, platform_id: str) -> list[Waiting]:
+    """The sender's kept messages still pending that came before this one, oldest first. Asked in
+    the step's transaction, under the sender's lock: none of them is being stepped meanwhile."""
+    values = {"channel": channel, "sender": sender, "platform_id": platform_id}
+    return [Waiting(sid, dict(fields or {}), at) for sid, fields, at in session.execute(_EARLIER, values)]
 
 
 def waiting(session: Session, channel: str, received_before: datetime | None = None) -> list[Waiting]:

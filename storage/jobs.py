@@ -119,6 +119,28 @@ def held_by_us(session: Session, job_id: int, lease_until: datetime | None) -> S
     return job
 
 
+def release(session: Session, job_ids: list[int], lease_until: datetime, now: datetime) -> int:
+    """Give claimed rows back untried (a process stopping): pending and due now, the attempt not
+    counted, so another process takes them at its next tick instead of when the lease ends."""
+    statement = (
+        update(ScheduledJob)
+        .where(
+            ScheduledJob.id.in_(job_ids),
+            ScheduledJob.state == "claimed",
+            ScheduledJob.lease_until == lease_until,
+        )
+        .values(
+            state="pending",
+            lease_until=None,
+            due_at=now,
+            attempts=ScheduledJob.attempts - 1,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+
+
 def settle(job: ScheduledJob, state: str, now: datetime, error: str | None = None) -> None:
     job.state = state
     job.lease_until = None

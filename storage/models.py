@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -221,6 +222,15 @@ class InboundMessage(Base):
     __table_args__ = (
         UniqueConstraint("channel", "platform_message_id", name="uq_inbound_messages_channel_platform_id"),
         Index("ix_inbound_messages_state_received", "state", "received_at"),
+        # a sender's kept messages not stepped yet, in the order they came (`storage.inbox.earlier`)
+        Index(
+            "ix_inbound_messages_pending_sender",
+            "channel",
+            "sender",
+            "id",
+            postgresql_where=text("state = 'pending'"),
+            sqlite_where=text("state = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -231,6 +241,8 @@ class InboundMessage(Base):
     received_at: Mapped[datetime]
     state: Mapped[str] = mapped_column(String(16), default="done", server_default="done")
     fields: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    # who sent a pending row (the channel's external id), cleared with `fields` by its step
+    sender: Mapped[str | None] = mapped_column(String(64))
 
 
 class OutboundMessage(Base):

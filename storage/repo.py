@@ -28,7 +28,7 @@ from flows.effects import (
 from flows.program import Program, role_rank
 from flows.state import VERSION, State
 from storage import handoffs, jobs, person_links
-from storage.db import locked
+from storage.db import exclusive, locked
 from storage.effects import GONE, Applying, Handler, apply
 from storage.events import signups
 from storage.models import (
@@ -99,6 +99,11 @@ _IDENTITY = (
 )
 
 
+def sender_key(channel: str, external_id: str) -> str:
+    """The advisory lock (`storage.db.exclusive`) of one sender: held by each step of theirs."""
+    return f"midway:sender:{channel}:{external_id}"
+
+
 def record_inbound(
     session: Session, channel: str, platform_id: str, kind: str, now: datetime, person_id: int | None = None
 ) -> bool:
@@ -120,13 +125,16 @@ def record_inbound(
 def find_or_create_person(
     session: Session, channel: str, external_id: str, language: str, now: datetime, phone: str | None = None
 ) -> tuple[Person, ChannelIdentity, bool]:
-    """The person behind a channel identity, created on first contact. Locks the identity row
-    (PostgreSQL) so that two messages of one person are stepped one after the other.
+    """The person behind a channel identity, created on first contact. Holds the identity's lock
+    (`sender_key`, PostgreSQL) until the transaction ends, whichever process steps: one person's
+    messages are stepped one after the other, and a first contact at two processes at once makes
+    one person (the second waits, then finds the first's identity). Locks the identity row too.
 
     `phone` is a number the channel vouches for (WhatsApp's sender): a first contact from it joins
     the person who already has that phone (shared on Telegram); a known identity whose person had
     no phone, or another, takes it, merging with its holder (`merge_people`)."""
     key = {"channel": channel, "external_id": external_id}
+    exclusive(session, sender_key(channel, external_id))
     identity = session.scalar(_IDENTITY, key)
     if identity is not None:
         person = identity.person
@@ -140,15 +148,20 @@ def find_or_create_person(
         holder = session.scalar(
             select(Person).where(Person.phone == phone, Person.phone_verified.is_(True)).with_for_update()
         )
-    person = holder or Person(created_at=now, language=language, opted_out=False, role="participant")
-    identity = ChannelIdentity(channel=channel, external_id=external_id, created_at=now, unreachable=False)
-    person.identities.append(identity)
+    session.flush()  # what is pending goes now: the savepoint below holds the new rows alone
     try:
+        # (begin_nested flushes first, outside the SAVEPOINT: the rows are made inside it, so a
+        # conflict undoes the savepoint only, and the transaction goes on)
         with session.begin_nested():
+            person = holder or Person(created_at=now, language=language, opted_out=False, role="participant")
+            identity = ChannelIdentity(
+                channel=channel, external_id=external_id, created_at=now, unreachable=False
+            )
+            person.identities.append(identity)
             session.add(person)
             session.flush()
-    except IntegrityError:  # created meanwhile by a concurrent first message
-        identity = session.scalars(_IDENTITY, key).one()
+    except IntegrityError:  # created meanwhile by a concurrent first message (SQLite, or no lock)
+        identity = session.scalars(_IDENTITY.execution_options(populate_existing=True), key).one()
         return identity.person, identity, False
     if phone and holder is None:
         _set_phone(session, person, phone, verified=True, now=now)  # a typed claim to the number gives way

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from datetime import datetime
 
 import pytest
 from sqlalchemy import insert, select
 
 from bot.bootstrap import App
+from bot.outbound import Proactive, Recipient, SendResult
 from bot.scheduler import Scheduler
 from storage import events as ev
 from storage.db import Database
@@ -83,6 +85,21 @@ def test_fifty_simultaneous_sign_ups_for_ten_seats(app: App) -> None:
     assert offered == [queue[0]]
 
 
+class MeetingSender(FakeSender):
+    """A fake sender whose first send waits at `meet` for the other scheduler's first send."""
+
+    def __init__(self, meet: threading.Barrier) -> None:
+        super().__init__()
+        self.meet = meet
+        self.met = False
+
+    def send(self, recipient: Recipient, message: Proactive, now: datetime) -> SendResult:
+        if not self.met:
+            self.met = True
+            self.meet.wait()
+        return super().send(recipient, message, now)
+
+
 def test_two_schedulers_send_each_of_a_thousand_due_reminders_exactly_once(
     app: App, pg_url: str, clock: FakeClock
 ) -> None:
@@ -125,7 +142,10 @@ def test_two_schedulers_send_each_of_a_thousand_due_reminders_exactly_once(
                 for p, sid in zip(who, signups, strict=True)
             ],
         )
-    senders = [FakeSender(), FakeSender()]
+    # Both take part, however the machine schedules the two threads: each one's first send waits
+    # until the other has claimed rows of its own and reached its first send too.
+    meet = threading.Barrier(2, timeout=120)
+    senders = [MeetingSender(meet), MeetingSender(meet)]
     engines = [Database(pg_url) for _ in range(2)]
     workers = [
         Scheduler(db, app.program, app.catalogs, clock, {"telegram": sender})
@@ -135,7 +155,8 @@ def test_two_schedulers_send_each_of_a_thousand_due_reminders_exactly_once(
     for t in threads:
         t.start()
     for t in threads:
-        t.join(120)
+        t.join(600)
+    assert not any(t.is_alive() for t in threads), "the schedulers did not finish"
     references = senders[0].references() + senders[1].references()
     assert len(references) == 1000 and len(set(references)) == 1000
     assert all(sender.sent for sender in senders)  # both took part

@@ -5,6 +5,9 @@
     order.start(place, job)                     # the job runs in a worker thread once the person's
     order.leave(place)                          # previous one has ended, or: nothing to run
 
+This orders one process's work only; across processes on one database the step itself keeps the
+order (`bot/dispatcher.py`: the sender's lock, their earlier kept messages first).
+
 Telegram gets the same from `OnePersonAtATime` (python-telegram-bot's update processor); this is
 for a webhook whose handler runs the step itself (WhatsApp). Everything here runs on the event
 loop, so it needs no lock; a job's end is its thread's end, even if its task was cancelled.

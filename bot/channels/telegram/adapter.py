@@ -138,7 +138,19 @@ def keep(app: App, inbound: Inbound, data: Mapping[str, Any]) -> bool:
     assert inbound.message_id is not None
     kind = type(inbound.input).__name__.lower()
     with app.db.transaction() as session:
-        return inbox.keep(session, CHANNEL, inbound.message_id, kind, dict(data), app.clock())
+        return inbox.keep(
+            session, CHANNEL, inbound.message_id, kind, dict(data), app.clock(), sender=inbound.external_id
+        )
+
+
+def rebuilt_inbound(platform_id: str, fields: Mapping[str, Any]) -> Inbound | None:
+    """A kept update (its JSON) as the message it was, for the dispatcher (`Dispatcher.rebuilders`)."""
+    try:
+        update = Update.de_json(dict(fields), None) if fields else None
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    inbound = to_inbound(update) if update is not None else None
+    return inbound if inbound is not None and inbound.message_id == platform_id else None
 
 
 def kept_updates(app: App, bot: Bot, received_before: datetime | None = None) -> list[Update]:
@@ -400,6 +412,15 @@ async def handle_update(
     # not stored (an apology has no person): then the same press is still the way to answer.
     chat = update.effective_chat
     assert chat is not None  # to_inbound served only private chats
+    for earlier in delivery.before:  # the person's earlier messages, another process received
+        shown = open_keyboards.pop(chat.id, None)
+        if shown is not None and earlier.person_id is not None:
+            await _quietly(bot.edit_message_reply_markup(chat.id, shown, reply_markup=None))
+        with_buttons = await send_delivery(bot, app.catalogs, chat.id, earlier)
+        if with_buttons is not None:
+            open_keyboards[chat.id] = with_buttons
+    if not delivery.replies and delivery.before:  # this one was stepped meanwhile, elsewhere
+        return
     edits: list[Awaitable[object]] = []
     if delivery.person_id is not None:
         if isinstance(message, Message):

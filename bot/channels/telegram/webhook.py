@@ -21,7 +21,14 @@ from telegram import Update
 from bot.app import App
 from bot.channels.base import WebChannel, WebhookNotConfigured
 from bot.channels.clean_text import clean_json
-from bot.channels.telegram.adapter import KEPT, build_application, keep, kept_updates, to_inbound
+from bot.channels.telegram.adapter import (
+    KEPT,
+    build_application,
+    keep,
+    kept_updates,
+    rebuilt_inbound,
+    to_inbound,
+)
 from bot.dispatcher import Inbound
 from bot.request_body import limited_body
 
@@ -56,6 +63,7 @@ def telegram_channel(app: App) -> WebChannel:
         )
     expected = secret.encode()
     ptb = build_application(app)
+    app.dispatcher.rebuilders["telegram"] = rebuilt_inbound  # a kept update another process stepped
     queued: set[int] = ptb.bot_data.setdefault(KEPT, set())  # kept, queued, not stepped yet
     # Keeping runs in a thread of its own (the 200 never waits for a worker thread behind the steps),
     # one update at a time under `order[0]`, so updates are queued in the order they were kept. The

@@ -129,6 +129,11 @@ def to_inbound(form: Mapping[str, str]) -> Inbound | None:
     )
 
 
+def rebuilt_inbound(platform_id: str, fields: Mapping[str, str]) -> Inbound | None:
+    """A kept message (its form fields) as it came, for the dispatcher (`Dispatcher.rebuilders`)."""
+    return to_inbound({**fields, "MessageSid": platform_id})
+
+
 def sender_phone(form: Mapping[str, str]) -> str | None:
     wa_id = (form.get("WaId") or "").strip()
     if wa_id:
@@ -299,11 +304,13 @@ class WhatsApp:
         delivery = self.app.dispatcher.handle(inbound)
         if delivery is None:
             return None  # a redelivery, already answered
-        translator = self.app.catalogs.translator(delivery.lang)
-        sent = self.send_all(
-            inbound.external_id, render(translator, delivery.replies, self.templates, self.link)
-        )
-        self.record(delivery.person_id, sent, kind="reply")
+        # first the replies to the sender's earlier messages, when this step stepped them first
+        for each in (*delivery.before, delivery):
+            translator = self.app.catalogs.translator(each.lang)
+            sent = self.send_all(
+                inbound.external_id, render(translator, each.replies, self.templates, self.link)
+            )
+            self.record(each.person_id, sent, kind="reply")
         log.info(
             "whatsapp message %s: person %s, %d replies, %d sent",
             inbound.message_id,
@@ -333,6 +340,7 @@ class WhatsApp:
                 type(inbound.input).__name__.lower(),
                 fields,
                 self.app.clock(),
+                sender=inbound.external_id,
             )
 
     def kept(self, received_before: datetime | None = None) -> list[Inbound]:
@@ -341,7 +349,7 @@ class WhatsApp:
             waiting = inbox.waiting(session, CHANNEL, received_before)
             found = []
             for message in waiting:
-                inbound = to_inbound({**message.fields, "MessageSid": message.platform_id})
+                inbound = rebuilt_inbound(message.platform_id, message.fields)
                 if inbound is None:  # cannot happen for what `keep` stored; not left pending forever
                     inbox.give_up(session, CHANNEL, message.platform_id)
                     log.warning("whatsapp message %s: kept, but not a message; dropped", message.platform_id)
@@ -642,6 +650,7 @@ def whatsapp_channel(app: App, whatsapp: WhatsApp | None = None) -> WebChannel:
     answer; its step and replies follow in a background task, in the sender's order."""
     wa = whatsapp or build_whatsapp(app)
     messages = Incoming(wa)
+    app.dispatcher.rebuilders[CHANNEL] = rebuilt_inbound  # a kept message another process stepped
 
     async def incoming(request: Request) -> Response:
         form = await wa.accepted_form(request, "message")
