@@ -320,7 +320,7 @@ def test_i_found_a_job_is_stored_and_tells_the_promoter(app: App, clock: FakeClo
     assert "מזל טוב" in chat.text()
     chat.click("החודש").send("מנהלת חשבונות").click("אף אחד מאלה").click("משרה מלאה").send("9000")
     chat.click("דרך התוכנית")
-    assert "סיפרנו למקדם או למקדמת התעסוקה" in chat.text()
+    assert "סיפרנו למי שמלווה אתכם בתוכנית" in chat.text()
     (row,) = surveys(app)
     assert (row.source, row.status) == ("found_job", "answered")
     report = survey.report_from_json(row.report or {})
