@@ -9,11 +9,13 @@ inside the transaction, nothing of it is stored and the person gets an apology, 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.clock import Clock
 from bot.i18n import Catalogs
 from bot.stepping import run_step
@@ -67,6 +69,8 @@ class Dispatcher:
         """Run one step. None when this message was already processed (a redelivery)."""
         now = self.clock()
         lang = language_from_hint(inbound.language_hint)
+        metrics.MESSAGES_IN.labels(inbound.channel).inc()
+        started = time.perf_counter()
         try:
             return self._step(inbound, now, lang)
         except Exception:
@@ -74,6 +78,8 @@ class Dispatcher:
             if inbound.kept:
                 self._give_up(inbound)
             return Delivery(lang=lang, replies=(Reply(parts=(Msg("common.apology"),)),))
+        finally:
+            metrics.STEP_SECONDS.labels(inbound.channel).observe(time.perf_counter() - started)
 
     def _give_up(self, inbound: Inbound) -> None:
         """A kept message whose step failed is not stepped again: the apology asks for it again (as

@@ -1,0 +1,166 @@
+"""`GET /metrics` on `midway serve`: what an operator's Prometheus reads. A person's message in and
+the reply out move the counters of their channel; the outbox and the scheduler's gauges come from
+the database; a refused send is counted by its code. And the log at INFO keeps no message text and
+no phone number.
+
+Counters are the process's own (other tests in this process move them too), so each test reads
+them before and after and compares.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from starlette.exceptions import StarletteDeprecationWarning
+
+from bot.bootstrap import App
+from bot.channels.telegram.webhook import SECRET_HEADER, TELEGRAM_WEBHOOK_PATH
+from bot.server import create_web_app
+from storage import jobs
+from tests.fake_telegram import FakeTelegram
+from tests.kit.whatsapp import WhatsAppHarness
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from starlette.testclient import TestClient
+
+SECRET = "metrics_webhook-secret"
+PUBLIC = "https://bot.example.org"
+
+
+def scrape(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    values = {}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            values[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return values
+
+
+def value(scraped: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str) -> float:
+    return scraped.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+# ---- Telegram, by webhook ----------------------------------------------------------------------
+@pytest.fixture
+def telegram_web(app: App, fake_telegram: FakeTelegram) -> Iterator[TestClient]:
+    with TestClient(create_web_app(app)) as client:
+        yield client
+
+
+def post_update(client: TestClient, update: dict[str, Any]) -> None:
+    headers = {"Content-Type": "application/json", SECRET_HEADER: SECRET}
+    assert client.post(TELEGRAM_WEBHOOK_PATH, content=json.dumps(update), headers=headers).status_code == 200
+
+
+@pytest.mark.app(telegram=True, telegram_webhook_secret=SECRET, public_base_url=PUBLIC)
+def test_a_message_in_and_its_reply_out_move_the_telegram_counters(
+    telegram_web: TestClient, fake_telegram: FakeTelegram
+) -> None:
+    before = scrape(telegram_web)
+    fake_telegram.person(3101, "רונית", "כהן", "he")
+    post_update(telegram_web, fake_telegram.push_text(3101, "שלום"))
+    fake_telegram.wait_for(lambda fake: fake.sent_to(3101))
+    after = scrape(telegram_web)
+
+    assert value(after, "midway_messages_in_total", channel="telegram") == (
+        value(before, "midway_messages_in_total", channel="telegram") + 1
+    )
+    assert value(after, "midway_messages_out_total", channel="telegram") == (
+        value(before, "midway_messages_out_total", channel="telegram") + len(fake_telegram.sent_to(3101))
+    )
+    steps = value(after, "midway_step_seconds_count", channel="telegram")
+    assert steps == value(before, "midway_step_seconds_count", channel="telegram") + 1
+    assert value(after, "midway_step_seconds_sum", channel="telegram") > value(
+        before, "midway_step_seconds_sum", channel="telegram"
+    )
+    # nothing waits: no outbox rows (Telegram reports no delivery), no due work
+    assert value(after, "midway_outbox_depth") == 0
+    assert value(after, "midway_scheduler_lag_seconds") == 0
+
+
+@pytest.mark.app(telegram=True, telegram_webhook_secret=SECRET, public_base_url=PUBLIC)
+def test_a_reply_to_someone_who_blocked_the_bot_is_a_send_error_by_its_code(
+    telegram_web: TestClient, fake_telegram: FakeTelegram
+) -> None:
+    before = scrape(telegram_web)
+    fake_telegram.block(3102)
+    post_update(telegram_web, fake_telegram.push_text(3102, "שלום"))
+    fake_telegram.wait_for(lambda fake: any(c.chat_id == 3102 for c in fake.calls_of("sendMessage")))
+    after = scrape(telegram_web)
+    errors = ("midway_send_errors_total", {"channel": "telegram", "code": "telegram_403"})
+    assert value(after, errors[0], **errors[1]) == value(before, errors[0], **errors[1]) + 1
+    assert value(after, "midway_messages_out_total", channel="telegram") == (
+        value(before, "midway_messages_out_total", channel="telegram")
+    )
+
+
+@pytest.mark.app(telegram=True, telegram_webhook_secret=SECRET, public_base_url=PUBLIC)
+def test_the_scheduler_lag_is_the_age_of_the_oldest_due_row_no_claim_holds(
+    telegram_web: TestClient, app: App
+) -> None:
+    now = app.clock()
+    with app.db.transaction() as session:
+        jobs.enqueue(session, kind="reminder", person_id=None, due_at=now - timedelta(seconds=90), now=now)
+        jobs.enqueue(session, kind="reminder", person_id=None, due_at=now - timedelta(seconds=30), now=now)
+        jobs.enqueue(session, kind="reminder", person_id=None, due_at=now + timedelta(hours=1), now=now)
+    assert value(scrape(telegram_web), "midway_scheduler_lag_seconds") == 90
+
+    with app.db.transaction() as session:  # a tick claims the oldest: the next one is what waits
+        assert len(jobs.claim(session, now, timedelta(minutes=5), limit=1)) == 1
+    assert value(scrape(telegram_web), "midway_scheduler_lag_seconds") == 30
+
+
+# ---- WhatsApp ----------------------------------------------------------------------------------
+@pytest.mark.app(whatsapp=True)
+def test_whatsapp_counts_its_messages_and_the_outbox_its_replies_until_delivered(wa: WhatsAppHarness) -> None:
+    before = scrape(wa.client)
+    ronit = wa.person("+972501234567")
+    replies = ronit.send("שלום").last
+    assert replies
+    after = scrape(wa.client)
+    assert value(after, "midway_messages_in_total", channel="whatsapp") == (
+        value(before, "midway_messages_in_total", channel="whatsapp") + 1
+    )
+    assert value(after, "midway_messages_out_total", channel="whatsapp") == (
+        value(before, "midway_messages_out_total", channel="whatsapp") + len(replies)
+    )
+    # Twilio has them queued: the outbox holds them, the oldest as old as the step (the clock stands)
+    assert value(after, "midway_outbox_depth") == len(replies)
+    assert value(after, "midway_outbox_oldest_age_seconds") == 0
+    wa.app.clock.advance(seconds=12)  # type: ignore[attr-defined]
+    assert value(scrape(wa.client), "midway_outbox_oldest_age_seconds") == 12
+
+    for reply in replies:
+        assert wa.status(reply.sid, "delivered").status_code in (200, 204)
+    drained = scrape(wa.client)
+    assert value(drained, "midway_outbox_depth") == 0
+    assert value(drained, "midway_outbox_oldest_age_seconds") == 0
+
+
+# ---- the log ---------------------------------------------------------------------------------
+@pytest.mark.app(whatsapp=True)
+def test_the_log_at_info_keeps_no_message_text_and_no_phone_number(
+    wa: WhatsAppHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    phone = "+972527654321"
+    ronit = wa.person(phone, profile_name="Ronit Levi")
+    said = ["שלום", "כן", "רונית לוי", "57", "כפר סבא", "050-7654321"]
+    for text in said:
+        ronit.send(text)
+    assert len(wa.fake.sent_to(phone)) >= len(said)
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
+    assert "step whatsapp" in logged  # the log did say what happened
+    digits = phone.removeprefix("+")
+    for secret in [*said[1:], "Ronit", digits, digits[-9:], "0527654321", "7654321"]:
+        assert secret not in logged, secret
