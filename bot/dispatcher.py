@@ -107,8 +107,10 @@ class Dispatcher:
             raise _Redelivered
         identity.last_inbound_at = now
         identity.unreachable = False  # whoever writes can be answered
-        state = repo.load_state(session, person.id) or State(lang=person.language)
-        facts = repo.person_facts(session, person, inbound.channel, inbound.profile_name)
+        # neither read looks at the identity: its new time is written with the step's own rows (one flush)
+        with session.no_autoflush:
+            state = repo.load_state(session, person.id) or State(lang=person.language)
+            facts = repo.person_facts(session, person, inbound.channel, inbound.profile_name)
         person_id = person.id
         stepped = run_step(session, person, facts, state, inbound.input, now, self.program, self.catalogs)
         sprint, replies = stepped.sprint, stepped.replies
