@@ -191,6 +191,26 @@ class Driver(asyncio.DatagramProtocol):
         await self.all_finished.wait()
 
 
+def scrape_counts(ports: list[int]) -> str:
+    """Each process's own messages in and out, read from its `GET /metrics` (per-process counters)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    said = []
+    for port in ports:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+            counts = {"in": 0.0, "out": 0.0, "lag": 0.0}
+            for family in text_string_to_metric_families(answer.read().decode()):
+                for sample in family.samples:
+                    if sample.name == "midway_messages_in_total":
+                        counts["in"] += sample.value
+                    elif sample.name == "midway_messages_out_total":
+                        counts["out"] += sample.value
+                    elif sample.name == "midway_scheduler_lag_seconds":
+                        counts["lag"] = sample.value
+        said.append(f":{port} in {counts['in']:.0f} out {counts['out']:.0f} lag {counts['lag']:.0f}s")
+    return "; ".join(said)
+
+
 def merged(
     ins: dict[Hashable, list[tuple[float, str, bool]]], outs: dict[Hashable, list[tuple[float, str, bool]]]
 ) -> dict[Hashable, list[tuple[float, str, bool]]]:
@@ -223,6 +243,7 @@ async def measure_serve(
         finally:
             transport.close()
         row = row_from(name, merged(driver.timeline.snapshot(), fake.timeline()))
+        print(f"  {name}: /metrics of each process: {scrape_counts(workers.ports)}", file=sys.stderr)
     finally:
         await session.close()
         if workers is not None:
