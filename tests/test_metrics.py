@@ -18,16 +18,20 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.exceptions import StarletteDeprecationWarning
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
 from bot.bootstrap import App, configure_logging
+from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.webhook import SECRET_HEADER, TELEGRAM_WEBHOOK_PATH
+from bot.outbound import Proactive, Recipient, SendStatus
 from bot.server import create_web_app
+from flows import Msg, Reply
 from storage import jobs
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.kit.telegram import TelegramBot
 from tests.kit.whatsapp import WhatsAppHarness
 
@@ -212,3 +216,30 @@ def test_the_telegram_log_at_info_keeps_no_message_text_and_no_phone_number(
     assert any("step telegram" in r.getMessage() for r in production_log.records)
     secrets = [*said, "Ronit", "Levi", "972527654321", "0527654321", "7654321", "4343434"]
     assert leaks(production_log, secrets) == []
+
+
+# ---- due work (the scheduler's sender) -----------------------------------------------------------
+@pytest.mark.app(telegram=True)
+def test_the_scheduler_senders_messages_and_refusals_are_counted(
+    app: App, fake_telegram: FakeTelegram
+) -> None:
+    sender = TelegramSender(TOKEN, app.catalogs, fake_telegram.url, per_second=0)
+    reminder = Proactive(
+        person_id=1, kind="reminder.event", lang="he", replies=(Reply(parts=(Msg("common.apology"),)),)
+    )
+    out = ("midway_messages_out_total", {"channel": "telegram"})
+    blocked = ("midway_send_errors_total", {"channel": "telegram", "code": "telegram_403"})
+    try:
+        before = {name: REGISTRY.get_sample_value(name, labels) or 0.0 for name, labels in (out, blocked)}
+        fake_telegram.person(3201)
+        assert (
+            sender.send(Recipient(1, "telegram", "3201", None), reminder, app.clock()).status
+            == SendStatus.SENT
+        )
+        fake_telegram.block(3202)
+        refused = sender.send(Recipient(2, "telegram", "3202", None), reminder, app.clock())
+        assert refused.status == SendStatus.UNREACHABLE
+        assert REGISTRY.get_sample_value(*out) == before[out[0]] + 1
+        assert REGISTRY.get_sample_value(*blocked) == before[blocked[0]] + 1
+    finally:
+        sender.close()
