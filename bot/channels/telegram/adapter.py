@@ -345,7 +345,7 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .post_init(_announce)
-        .request(Counted())  # PTB's own client, counted for /metrics (bot.channels.telegram.request)
+        .request(Counted())  # aiohttp, counted for /metrics (bot.channels.telegram.request)
         .concurrent_updates(OnePersonAtATime())
         .build()
     )
