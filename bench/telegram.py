@@ -1,6 +1,7 @@
 """Telegram: inbound messages per second and latency, the assistant beside a bare echo bot.
 
     .venv/bin/python -m bench.telegram [--users 50] [--warmup 3] [--steps 24] [--no-postgres] [--no-whatsapp]
+    .venv/bin/python -m bench.telegram --rate 50 [--people 200] [--seconds 60] [--no-postgres]
 
 Each row runs a real python-telegram-bot `Application` long-polling the fake Bot API server of the
 tests (tests/fake_telegram.py) on 127.0.0.1, in this process:
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import math
 import multiprocessing
 import os
 import resource
@@ -203,6 +205,62 @@ async def measure(name: str, build: Callable[[str], PtbApp], args: argparse.Name
     return row
 
 
+async def measure_steady(name: str, build: Callable[[str], PtbApp], args: argparse.Namespace) -> Row:
+    """Below saturation: `--rate` messages a second, evenly spaced, from `--people` people in turn
+    (each walks the pre-screen; a newcomer takes the place of whoever finished), for `--seconds`
+    after `--warmup-seconds` unmeasured. Nobody waits for the bot: the latency is the bot's own."""
+    fake = FakeProcess()
+    try:
+        total = round(args.rate * (args.warmup_seconds + args.seconds))
+        warm = round(args.rate * args.warmup_seconds)
+        turns = math.ceil(total / args.people)  # messages each slot sends
+        rounds = math.ceil(turns / len(SCRIPT))
+        for user in range(FIRST_USER, FIRST_USER + args.people * rounds):
+            fake.send("person", user)
+        application = build(fake.url)
+        await start_polling(application, poll_interval=0.0, timeout=1)
+        try:
+            start = time.perf_counter()
+            cpu = 0.0
+            for k in range(total):
+                if k == warm:
+                    cpu = cpu_seconds()
+                delay = start + k / args.rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                slot, turn = k % args.people, k // args.people
+                round_, line = divmod(turn, len(SCRIPT))
+                user = FIRST_USER + slot + round_ * args.people
+                fake.send("push", user, SCRIPT[line].format(number=user % 10_000_000), k >= warm)
+            await asyncio.sleep(3.0)  # the last replies
+            cpu = cpu_seconds() - cpu
+        finally:
+            await stop_polling(application)
+        row = row_from(name, fake.timeline())
+    finally:
+        fake.stop()
+    print(
+        f"  {name}: {row.count} messages at {args.rate:g}/s; p99 {row.p99_ms:.1f} ms; the bot's process used "
+        f"{cpu / max(row.count, 1) * 1000:.1f} ms CPU per message",
+        file=sys.stderr,
+    )
+    return row
+
+
+def steady_report(rows: list[Row], baseline: Row | None) -> str:
+    lines = [
+        "| bot | messages | rate /s | p50 ms | p99 ms | p99 vs "
+        + (baseline.name if baseline else "—")
+        + " |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        ratio = f"{row.p99_ms / baseline.p99_ms:.2f}×" if baseline else "—"
+        numbers = f"{row.count} | {row.per_second:.0f} | {row.p50_ms:.1f} | {row.p99_ms:.1f}"
+        lines.append(f"| {row.name} | {numbers} | {ratio} |")
+    return "\n".join(lines)
+
+
 def cpu_seconds() -> float:
     """CPU time of this process (every thread): the bot's side, the fake runs elsewhere."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -212,6 +270,21 @@ def cpu_seconds() -> float:
 # ---- the two bots ------------------------------------------------------------------------------
 def echo_bot(url: str) -> PtbApp:
     application = ApplicationBuilder().token(TOKEN).base_url(f"{url}/bot").build()
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None and update.message.text is not None
+        await update.message.reply_text(update.message.text)
+
+    application.add_handler(MessageHandler(filters.TEXT, echo))
+    return application
+
+
+def echo_bot_aiohttp(url: str) -> PtbApp:
+    """The echo bot on the assistant's HTTP client (bot.channels.telegram.request): what the client
+    alone changes."""
+    from bot.channels.telegram.request import AiohttpRequest
+
+    application = ApplicationBuilder().token(TOKEN).base_url(f"{url}/bot").request(AiohttpRequest()).build()
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None and update.message.text is not None
@@ -270,20 +343,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-whatsapp", action="store_true", help="without the WhatsApp row")
     parser.add_argument(
-        "--only", choices=["echo", "sqlite", "postgres", "whatsapp"], help="one row (for profiling)"
+        "--only",
+        choices=["echo", "echo-aiohttp", "sqlite", "postgres", "whatsapp"],
+        help="one row (profiling)",
     )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        help="below saturation: this many messages a second, evenly spaced (p99 vs echo)",
+    )
+    parser.add_argument("--people", type=int, default=200, help="--rate: the people sending in turn")
+    parser.add_argument("--seconds", type=float, default=60, help="--rate: measured seconds")
+    parser.add_argument("--warmup-seconds", type=float, default=5, help="--rate: unmeasured seconds first")
     args = parser.parse_args(argv)
+    if args.rate:
+        return main_steady(args)
 
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="midway-bench-") as tmp:
         work = Path(tmp)
         production_logging(work / "midway.log")
         print(f"{machine()}; {args.users} people, {args.steps} measured messages each", file=sys.stderr)
-        wanted = {args.only} if args.only else {"echo", "sqlite", "postgres", "whatsapp"}
+        wanted = {args.only} if args.only else {"echo", "echo-aiohttp", "sqlite", "postgres", "whatsapp"}
         echo = None
         if "echo" in wanted:
             echo = asyncio.run(measure("echo bot (bare PTB)", echo_bot, args))
             rows.append(echo)
+        if "echo-aiohttp" in wanted:
+            rows.append(asyncio.run(measure("echo bot (PTB on aiohttp)", echo_bot_aiohttp, args)))
         sqlite_url = f"sqlite:///{work / 'midway.sqlite3'}"
         if "sqlite" in wanted:
             rows.append(asyncio.run(measure("assistant, SQLite", assistant(sqlite_url, work), args)))
@@ -299,6 +386,37 @@ def main(argv: list[str] | None = None) -> int:
         print(machine())
         print()
         print(report(rows, baseline=echo))
+    return 0
+
+
+def main_steady(args: argparse.Namespace) -> int:
+    """`--rate`: the echo bot, the assistant on SQLite and on PostgreSQL at one steady rate."""
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="midway-bench-") as tmp:
+        work = Path(tmp)
+        production_logging(work / "midway.log")
+        print(
+            f"{machine()}; {args.rate:g} messages a second from {args.people} people for {args.seconds:g} s",
+            file=sys.stderr,
+        )
+        wanted = {args.only} if args.only else {"echo", "sqlite", "postgres"}
+        echo = None
+        if "echo" in wanted:
+            echo = asyncio.run(measure_steady("echo bot (bare PTB)", echo_bot, args))
+            rows.append(echo)
+        if "sqlite" in wanted:
+            url = f"sqlite:///{work / 'midway.sqlite3'}"
+            rows.append(asyncio.run(measure_steady("assistant, SQLite", assistant(url, work), args)))
+        if "postgres" in wanted and not args.no_postgres:
+            with postgres_schema(os.environ.get("DATABASE_URL") or DEFAULT_PG) as pg_url:
+                if pg_url is not None:
+                    rows.append(
+                        asyncio.run(measure_steady("assistant, PostgreSQL", assistant(pg_url, work), args))
+                    )
+        print()
+        print(machine())
+        print()
+        print(steady_report(rows, baseline=echo))
     return 0
 
 

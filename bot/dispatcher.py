@@ -16,6 +16,7 @@ that got the first stepped it steps both, in order; the other then finds the fir
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -23,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.clock import Clock
 from bot.i18n import Catalogs
 from bot.stepping import run_step
@@ -118,14 +120,21 @@ class Dispatcher:
     def _handle_one(self, inbound: Inbound, check: bool) -> Delivery | None | _EarlierFirst:
         now = self.clock()
         lang = language_from_hint(inbound.language_hint)
+        started = time.perf_counter()
         try:
-            return self._step(inbound, now, lang, check and inbound.channel in self.rebuilders)
+            outcome = self._step(inbound, now, lang, check and inbound.channel in self.rebuilders)
+            if not isinstance(outcome, _EarlierFirst):  # (else it is stepped again, after them)
+                metrics.MESSAGES_IN.labels(inbound.channel).inc()
+            return outcome
         except Exception:
+            metrics.MESSAGES_IN.labels(inbound.channel).inc()
             log.exception("step failed on %s (message %s)", inbound.channel, inbound.message_id)
             if inbound.kept:
                 assert inbound.message_id is not None
                 self._give_up(inbound.channel, inbound.message_id)
             return Delivery(lang=lang, replies=(Reply(parts=(Msg("common.apology"),)),))
+        finally:
+            metrics.STEP_SECONDS.labels(inbound.channel).observe(time.perf_counter() - started)
 
     def _give_up(self, channel: str, message_id: str) -> None:
         """A kept message whose step failed is not stepped again: the apology asks for it again (as
@@ -166,8 +175,10 @@ class Dispatcher:
             raise _Redelivered
         identity.last_inbound_at = now
         identity.unreachable = False  # whoever writes can be answered
-        state = repo.load_state(session, person.id) or State(lang=person.language)
-        facts = repo.person_facts(session, person, inbound.channel, inbound.profile_name)
+        # neither read looks at the identity: its new time is written with the step's own rows (one flush)
+        with session.no_autoflush:
+            state = repo.load_state(session, person.id) or State(lang=person.language)
+            facts = repo.person_facts(session, person, inbound.channel, inbound.profile_name)
         person_id = person.id
         stepped = run_step(session, person, facts, state, inbound.input, now, self.program, self.catalogs)
         sprint, replies = stepped.sprint, stepped.replies

@@ -90,6 +90,7 @@ class Catalogs:
         # counted messages: key → (msgid_plural, every form), and gettext's reading of the catalog
         self.plurals: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {}
         self.gettext: dict[str, gettext.NullTranslations] = {}
+        self._texts: dict[str, tuple[str, ...]] = {}  # `texts`, asked on every step for the same keys
         for lang in LANGUAGES:
             self.messages[lang], self.plurals[lang] = {}, {}
             self.gettext[lang] = gettext.NullTranslations()
@@ -137,12 +138,16 @@ class Catalogs:
 
     def texts(self, key: str) -> tuple[str, ...]:
         """Every wording of a message in every language (each form of a counted one)."""
+        known = self._texts.get(key)
+        if known is not None:
+            return known
         found: list[str] = []
         for lang in LANGUAGES:
             if key in self.messages[lang]:
                 found.append(self.messages[lang][key])
             found.extend(self.plurals[lang].get(key, ("", ()))[1])
-        return tuple(found)
+        self._texts[key] = tuple(found)
+        return self._texts[key]
 
     def translator(self, lang: str) -> Translator:
         return Translator(self, lang if lang in LANGUAGES else "he")

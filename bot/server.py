@@ -6,6 +6,7 @@
     POST /twilio/status      Twilio's delivery status callbacks (signature checked)
     GET  /files/<token>/<f>  a file sent by link (WhatsApp's calendar files; bot.file_links), until it expires
     GET  /healthz            "ok"
+    GET  /metrics            counters and gauges in the Prometheus text format (bot.metrics)
 
 Each channel brings a `WebChannel` (bot.channels.base): its routes plus what to start and stop with
 the server.
@@ -26,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot import metrics
 from bot.app import App
 from bot.channels.base import WebChannel, WebhookNotConfigured
 from bot.file_links import files_route
@@ -54,7 +56,14 @@ def create_web_app(app: App, channels: Sequence[WebChannel] | None = None) -> St
             for channel in reversed(started):
                 await channel.shutdown()
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]), files_route(app)]
+    def scrape(request: Request) -> Response:  # a plain function: Starlette runs it in a thread (DB)
+        return Response(metrics.exposition(app.db, app.clock), media_type=metrics.CONTENT_TYPE)
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", scrape, methods=["GET"]),
+        files_route(app),
+    ]
     for channel in channels:
         routes.extend(channel.routes)
     web_app = Starlette(routes=routes, lifespan=lifespan)

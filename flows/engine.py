@@ -124,6 +124,7 @@ class _Run:
     replies: list[Outgoing] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
     _pending: list[Msg] = field(default_factory=list)  # said before the next question
+    _candidates: tuple[tuple[Option, ...], list[Candidate]] | None = None  # the last options' candidates
 
     # ---- entry -------------------------------------------------------------------------------
     def handle(self, inp: Input) -> None:
@@ -574,6 +575,10 @@ class _Run:
         return question.options(view) if callable(question.options) else question.options
 
     def candidates(self, options: tuple[Option, ...]) -> list[Candidate]:
+        # asked twice a step for the same options (is the reply a global word or an option's name?
+        # then the answer itself): the second time from the first
+        if self._candidates is not None and self._candidates[0] == options:
+            return self._candidates[1]
         lex = self.ctx.lexicon
         found = []
         for option in options:
@@ -582,6 +587,7 @@ class _Run:
             if option.synonyms:
                 texts += [part for t in lex.texts(option.synonyms) for part in t.split(",")]
             found.append(Candidate(option.value, tuple(t.strip() for t in texts if t.strip())))
+        self._candidates = (options, found)
         return found
 
     def done_candidate(self) -> Candidate:

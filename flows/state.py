@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import datetime
 from typing import Any
 
@@ -45,9 +45,26 @@ class State:
         return self.frames[-1] if self.frames else None
 
     def to_json(self) -> str:
-        data = asdict(self)
-        data["last_active"] = self.last_active.isoformat() if self.last_active else None
-        return json.dumps(data, ensure_ascii=False, sort_keys=True)
+        # The same text as json.dumps(asdict(self)), without asdict's deep copy of every answer
+        # (a step writes the state twice: the engine's working copy, and the row saved).
+        data = {
+            "frames": [
+                {
+                    "answers": f.answers,
+                    "asked": f.asked,
+                    "flow": f.flow,
+                    "history": f.history,
+                    "key": f.key,
+                    "node": f.node,
+                }
+                for f in self.frames
+            ],
+            "lang": self.lang,
+            "last_active": self.last_active.isoformat() if self.last_active else None,
+            "seq": self.seq,
+            "version": self.version,
+        }
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, default=_plain)
 
     @classmethod
     def from_json(cls, raw: str | None) -> State:
@@ -64,6 +81,13 @@ class State:
             last_active=datetime.fromisoformat(last) if last else None,
             version=VERSION,
         )
+
+
+def _plain(value: object) -> Any:
+    """An answer that is a dataclass is written as its fields (as `asdict` wrote it)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 FrameUpgrade = Callable[[dict[str, Any]], list[dict[str, Any]]]

@@ -190,3 +190,15 @@ def listing(session: Session, state: str | None = None, limit: int = 200) -> lis
     if state is not None:
         query = query.where(ScheduledJob.state == state)
     return list(session.scalars(query))
+
+
+def lag(session: Session, now: datetime) -> float | None:
+    """The scheduler's lag for `/metrics`: seconds since the oldest row that is due and not held by
+    a live claim came due (a pending row, or a claim whose lease ran out: the rows the next claim
+    takes); None when nothing is waiting. One statement, on the (state, due_at) index."""
+    oldest = session.scalar(
+        select(func.min(ScheduledJob.due_at)).where(
+            ScheduledJob.state.in_(OPEN_STATES), ScheduledJob.due_at <= now
+        )
+    )
+    return (now - oldest).total_seconds() if oldest is not None else None

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import locked
@@ -17,6 +17,8 @@ from storage.models import ChannelIdentity, OutboundMessage, Person
 # status ("sent" arriving after "delivered") does not move a message back.
 PROGRESS = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "read": 5}
 FINAL = {"failed", "undelivered", "canceled", "held", "error"}
+# Handed to the platform but not yet out of it: what the outbox still has to see through.
+UNSENT = tuple(status for status, rank in PROGRESS.items() if rank < PROGRESS["sent"])
 
 
 def record_outbound(
@@ -163,3 +165,13 @@ def proactive_gate(session: Session, person_id: int, channel: str, external_id: 
         )
     ).first()
     return Gate(bool(row[0]), bool(row[1]), row[2]) if row is not None else None
+
+
+def depth(session: Session, now: datetime) -> tuple[int, float | None]:
+    """The outbox's depth for `/metrics`: how many messages are not out yet (not final, not sent),
+    and the age in seconds of the oldest of them (None when there is none). One statement, on the
+    (status, created_at) index."""
+    count, oldest = session.execute(
+        select(func.count(), func.min(OutboundMessage.created_at)).where(OutboundMessage.status.in_(UNSENT))
+    ).one()
+    return int(count), (now - oldest).total_seconds() if oldest is not None else None

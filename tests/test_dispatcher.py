@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from bot.bootstrap import App
 from bot.dispatcher import Delivery, Inbound
@@ -131,6 +131,42 @@ def test_a_redelivered_message_is_answered_once_and_stored_once(app: App, clock:
     assert dump(app.db) == before
     # the same platform id from another channel is another message
     assert Chat(app, channel="whatsapp").send("שלום", message_id="tg-1") is not None
+
+
+EVERY_ANSWER = [
+    "SELECT channel_identities",  # the identity and its person, locked
+    "INSERT INTO inbound_messages",  # the message id: a redelivery is found here
+    "SELECT conversations",  # the state
+    "SELECT (SELECT prescreen_outcomes",  # the facts, one statement
+    "INSERT INTO answers",  # what the step decided,
+    "UPDATE conversations SET",  # the state saved,
+    "UPDATE channel_identities SET",  # and the identity's last message time, in one flush
+]
+
+
+def test_an_answer_to_a_question_is_seven_statements(app: App, clock: FakeClock) -> None:
+    """What every message pays (bench/README.md, "The cost of one step"): the identity and person
+    locked, the inbound id logged, the identity's time, the state, the facts, the answer, the state
+    saved — no statement more, whichever the database (SQLite's BEGIN IMMEDIATE not counted). A new
+    statement on every step is a cost on every message: change this number knowingly."""
+    chat = Chat(app)
+    chat.send("שלום")
+    chat.click("כן")
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.startswith("BEGIN"):
+            statements.append(" ".join(statement.split()[:3]).split(".")[0])
+
+    event.listen(app.db.engine, "before_cursor_execute", count)
+    try:
+        for answer in ("רונית", "1968", "כפר סבא"):
+            statements.clear()
+            clock.advance(seconds=20)  # a person types: the identity's last message time moves
+            assert chat.send(answer) is not None
+            assert statements == EVERY_ANSWER, answer
+    finally:
+        event.remove(app.db.engine, "before_cursor_execute", count)
 
 
 def test_a_redelivery_after_deleting_ones_data_does_not_bring_the_person_back(app: App) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from dataclasses import asdict, dataclass
 
 import pytest
 
@@ -627,6 +628,28 @@ def test_an_older_state_without_newer_fields_loads() -> None:
     chat.state = State.from_json(old)
     chat.send("57")
     assert CITY["he"] in chat.last_text()
+
+
+def test_a_state_is_saved_as_the_same_text_as_every_release_wrote_it() -> None:
+    """The saved JSON is `asdict` of the state with the moment as ISO text, keys sorted — what the
+    releases before wrote and read — for a conversation mid-walk and for an answer that is a dataclass."""
+    chat = at_age("he")
+    for reply in ("57", "כפר סבא", "כן"):
+        chat.send(reply)
+
+    @dataclass(frozen=True)
+    class Picked:
+        code: str
+        names: tuple[str, ...]
+
+    frame = Frame(
+        "prescreen", "age", {"x": Picked("a1", ("אחד",)), "n": [1, {"b": None}]}, ["consent"], "e1", 4
+    )
+    for state in (chat.state, State(lang="ru", seq=3, frames=[frame]), State()):
+        data = asdict(state)
+        data["last_active"] = state.last_active.isoformat() if state.last_active else None
+        assert state.to_json() == json.dumps(data, ensure_ascii=False, sort_keys=True)
+        assert State.from_json(state.to_json()).to_json() == state.to_json()
 
 
 def test_outcome_is_not_recorded_twice_when_the_last_answer_is_repeated() -> None:

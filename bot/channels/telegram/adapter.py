@@ -43,6 +43,7 @@ from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, C
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import App
+from bot.channels.telegram.request import Counted
 from bot.dispatcher import Delivery, Inbound
 from bot.i18n import Catalogs, Translator
 from flows import Command, Contact, Document, Input, Pressed, Reply, Text, Unsupported
@@ -356,6 +357,7 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .post_init(_announce)
+        .request(Counted())  # aiohttp, counted for /metrics (bot.channels.telegram.request)
         .concurrent_updates(OnePersonAtATime())
         .build()
     )

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from bot import metrics
 from bot.channels.telegram.adapter import reply_markup, split_text
 from bot.i18n import Catalogs
 from bot.outbound import Proactive, Recipient, SendResult, SendStatus
@@ -81,9 +82,12 @@ class TelegramSender:
         try:
             response = self._client.post(f"{self._base}/{method}", data=data, files=files)
         except httpx.HTTPError as error:
+            metrics.send_failed(self.channel, type(error).__name__)
             return SendResult(SendStatus.RETRY, type(error).__name__)
         if response.status_code == 200:
+            metrics.sent(self.channel)
             return None
+        metrics.send_failed(self.channel, f"telegram_{response.status_code}")
         try:
             answer = response.json()
         except ValueError:

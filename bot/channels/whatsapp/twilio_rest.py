@@ -29,6 +29,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from bot import metrics
+
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 4  # one call and three retries
@@ -208,9 +210,12 @@ class TwilioMessages:
             status = int(error.status or 0)
             transient = status == 429 or status >= 500
             code = str(error.code) if error.code else str(status)
+            metrics.send_failed("whatsapp", code)
             return Created(None, "error", code, status, self._retry_after() if transient else None, transient)
         except (RequestException, TwilioException) as error:
+            metrics.send_failed("whatsapp", type(error).__name__)
             return Created(None, "error", type(error).__name__[:16], None, None, True)
+        metrics.sent("whatsapp")
         return Created(message.sid, str(message.status or "queued"))
 
     def _retry_after(self) -> float | None:
