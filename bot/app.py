@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from bot.channels.base import Channel, WebChannel
 from bot.clock import Clock
+from bot.delivery import Outbox, OutboxSettings
 from bot.dispatcher import Dispatcher
 from bot.i18n import Catalogs
 from bot.outbound import ChannelSender
@@ -32,6 +33,21 @@ class App:
     channels: Sequence[Channel] = ()  # every channel the assistant knows; the settings enable some
     given_senders: Mapping[str, ChannelSender] | None = None  # instead of the channels' own (tests)
     _senders: dict[str, ChannelSender] | None = field(default=None, init=False, repr=False)
+    _outbox: Outbox | None = field(default=None, init=False, repr=False)
+
+    @property
+    def outbox(self) -> Outbox:
+        """The outbox's sender (bot/delivery.py); a channel registers its transport when it is built."""
+        if self._outbox is None:
+            s = self.settings
+            settings = OutboxSettings(
+                lease_seconds=float(s.outbox_lease_seconds),
+                max_attempts=int(s.outbox_max_attempts),
+                retry_seconds=float(s.outbox_retry_seconds),
+                drain_seconds=float(s.outbox_drain_seconds),
+            )
+            self._outbox = Outbox(self.db, self.clock, settings, renderers=self.dispatcher.renderers)
+        return self._outbox
 
     def enabled(self) -> list[Channel]:
         return [channel for channel in self.channels if channel.enabled(self.settings)]

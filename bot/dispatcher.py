@@ -2,15 +2,20 @@
 
     inbound → [transaction: dedupe, find person, load state, step, apply effects, save state] → delivery
 
-Sending happens after the commit, by the channel that received the message. If anything fails
-inside the transaction, nothing of it is stored and the person gets an apology, not silence.
+On a channel that sends through the outbox (`bot/delivery.py`: Telegram, WhatsApp) the replies are
+rendered by the channel and written as outbox rows in that same transaction (`Delivery.outbox_ids`);
+the channel delivers them right after the commit, and a restart delivers what a crash left. Else
+(the console) the channel sends the `Delivery` itself. If anything fails inside the transaction,
+nothing of it is stored and the person gets an apology, not silence.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -19,7 +24,7 @@ from bot.i18n import Catalogs
 from bot.stepping import run_step
 from flows import Input, Msg, Outgoing, Program, Reply, State
 from flows.program import LANGUAGES
-from storage import inbox, repo
+from storage import inbox, outbox, repo
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -48,6 +53,7 @@ class Delivery:
     lang: str
     replies: tuple[Outgoing, ...] = field(default_factory=tuple)
     person_id: int | None = None
+    outbox_ids: tuple[int, ...] = ()  # the replies as outbox rows, to deliver after the commit
 
 
 def language_from_hint(hint: str | None) -> str:
@@ -62,6 +68,8 @@ class Dispatcher:
         self.program = program
         self.catalogs = catalogs
         self.clock = clock
+        # channel → render(lang, replies) → the platform calls: that channel's replies are outbox rows
+        self.renderers: dict[str, Callable[[str, tuple[Outgoing, ...]], list[dict[str, Any]]]] = {}
 
     def handle(self, inbound: Inbound) -> Delivery | None:
         """Run one step. None when this message was already processed (a redelivery)."""
@@ -114,7 +122,23 @@ class Dispatcher:
             len(sprint.replies),
             ",".join(type(e).__name__ for e in sprint.effects) or "-",
         )
-        return Delivery(lang=sprint.state.lang, replies=replies, person_id=person_id)
+        ids: tuple[int, ...] = ()
+        render = self.renderers.get(inbound.channel)
+        if render is not None and stepped.kept and replies:
+            parts = render(sprint.state.lang, replies)
+            ids = tuple(
+                outbox.enqueue(
+                    session,
+                    person_id=person_id,
+                    channel=inbound.channel,
+                    kind="reply",
+                    payloads=[{"to": inbound.external_id, "part": part} for part in parts],
+                    now=now,
+                    priority=outbox.REPLY,
+                    templates=[part.get("content_sid") for part in parts],
+                )
+            )
+        return Delivery(lang=sprint.state.lang, replies=replies, person_id=person_id, outbox_ids=ids)
 
     @staticmethod
     def _first_time(session: Session, inbound: Inbound, now: datetime, person_id: int) -> bool:

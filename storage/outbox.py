@@ -1,13 +1,26 @@
-"""Outbound messages on platforms that report delivery (WhatsApp): what was sent or held, and
-the status the platform last reported. Bodies are never stored: a row says what kind of message
-went to whom, as which template, and what became of it."""
+"""The outbox (`outbound_messages`): every message the assistant sends is a row, written in the
+transaction of the step or job that produced it, delivered after the commit (`bot/delivery.py`),
+and afterwards what became of it (WhatsApp's status callbacks move it on: delivered, read).
+
+    enqueue()  in the step's transaction: `pending`, the rendered call kept in `payload`
+    claim()    one short transaction: `pending` (due) or `sending` with its lease run out → `sending`
+               until `lease_until`; only a person's first unsettled rows (their order), FOR UPDATE
+               SKIP LOCKED on PostgreSQL (two processes never claim the same row)
+    settle()   sent (the platform's id) / failed (its error code) / held / expired: `payload` cleared
+    retry()    a transient error: `pending` again at `due_at`, the payload kept
+    depth()    how many rows wait, and how long the oldest has waited (for /metrics)
+
+A process that dies after claiming leaves rows `sending`; when the lease ends any process's drainer
+sends them again (at most one duplicate per crash). Bodies are never kept once a row is settled."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import locked
@@ -16,7 +29,260 @@ from storage.models import ChannelIdentity, OutboundMessage, Person
 # Twilio's statuses in the order a message goes through them: a late callback for an earlier
 # status ("sent" arriving after "delivered") does not move a message back.
 PROGRESS = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "read": 5}
-FINAL = {"failed", "undelivered", "canceled", "held", "error"}
+FINAL = {"failed", "undelivered", "canceled", "held", "error", "expired"}
+
+PENDING, SENDING = "pending", "sending"
+UNSETTLED = (PENDING, SENDING)
+REPLY, BULK = 0, 1  # priority: a reply to someone typing goes before bulk work (reminders, surveys)
+
+
+# ---- the outbox --------------------------------------------------------------------------------
+def enqueue(
+    session: Session,
+    *,
+    person_id: int,
+    channel: str,
+    kind: str,
+    payloads: Sequence[Mapping[str, Any]],
+    now: datetime,
+    priority: int = BULK,
+    reference: str | None = None,
+    not_after: datetime | None = None,
+    templates: Sequence[str | None] | None = None,
+) -> list[int]:
+    """One row per platform call, in order, in the caller's transaction; their ids."""
+    rows = [
+        OutboundMessage(
+            person_id=person_id,
+            channel=channel,
+            kind=kind[:64],
+            template=templates[i] if templates else None,
+            reference=(reference or None) and reference[:64],
+            status=PENDING,
+            priority=priority,
+            payload=dict(payload),
+            attempts=0,
+            due_at=now,
+            not_after=not_after,
+            created_at=now,
+            updated_at=now,
+        )
+        for i, payload in enumerate(payloads)
+    ]
+    session.add_all(rows)
+    session.flush()
+    return [row.id for row in rows]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    person_id: int
+    channel: str
+    kind: str
+    priority: int
+    payload: dict[str, Any]
+    attempts: int  # counting this one
+    lease_until: datetime
+    not_after: datetime | None
+    reference: str | None
+
+
+def _ready(row: OutboundMessage, now: datetime, created_before: datetime | None) -> bool:
+    if row.status not in UNSETTLED:
+        return False
+    if row.status == SENDING:
+        return row.lease_until is None or row.lease_until <= now
+    if row.due_at is not None and row.due_at > now:
+        return False
+    return created_before is None or row.created_at <= created_before
+
+
+def claim(
+    session: Session,
+    now: datetime,
+    lease: timedelta,
+    *,
+    ids: Iterable[int] | None = None,
+    limit: int = 100,
+    created_before: datetime | None = None,
+) -> list[Claimed]:
+    """Claim rows to send, each person's in their order: a row only when every earlier unsettled row
+    of that person is claimed with it. `ids`: these rows (and the person's earlier ones, sent first),
+    the path right after a commit; else up to `limit` due rows, replies first (the drainer), of
+    those created before `created_before` (rows a live process is about to send itself are left)."""
+    wanted = set(ids) if ids is not None else None
+    query = select(OutboundMessage).where(OutboundMessage.status.in_(UNSETTLED))
+    if wanted is not None:
+        if not wanted:
+            return []
+        people = select(OutboundMessage.person_id).where(OutboundMessage.id.in_(wanted))
+        query = query.where(OutboundMessage.person_id.in_(people)).order_by(OutboundMessage.id)
+    else:
+        due = (OutboundMessage.status == SENDING) | (OutboundMessage.due_at <= now)
+        query = (
+            query.where(due)
+            .order_by(OutboundMessage.priority, OutboundMessage.due_at, OutboundMessage.id)
+            .limit(limit)
+        )
+    candidates = list(session.scalars(query))
+    if not candidates:
+        return []
+    persons = {row.person_id for row in candidates}
+    first = dict(
+        session.execute(
+            select(OutboundMessage.person_id, func.min(OutboundMessage.id))
+            .where(OutboundMessage.status.in_(UNSETTLED), OutboundMessage.person_id.in_(persons))
+            .group_by(OutboundMessage.person_id)
+        ).all()
+    )
+    top = max(wanted) if wanted else None
+    chosen: list[int] = []
+    by_person: dict[int | None, list[OutboundMessage]] = {}
+    for row in sorted(candidates, key=lambda r: r.id):
+        by_person.setdefault(row.person_id, []).append(row)
+    unsettled_ids = _unsettled_ids(session, persons) if wanted is None else None
+    for person, rows in by_person.items():
+        # the person's unsettled rows in order: take the run from the first that is ready
+        order = unsettled_ids[person] if unsettled_ids is not None else [r.id for r in rows]
+        if not order or order[0] != first.get(person):
+            continue
+        mine = {r.id: r for r in rows}
+        for row_id in order:
+            got = mine.get(row_id)
+            if got is None or (top is not None and row_id > top) or not _ready(got, now, created_before):
+                break
+            chosen.append(row_id)
+    if not chosen:
+        return []
+    locking = select(OutboundMessage).where(OutboundMessage.id.in_(chosen)).order_by(OutboundMessage.id)
+    if session.get_bind().dialect.name == "postgresql":
+        locking = locking.with_for_update(skip_locked=True)
+    locked_rows = {row.id: row for row in session.scalars(locking.execution_options(populate_existing=True))}
+    until = now + lease
+    claimed: list[Claimed] = []
+    stopped: set[int | None] = set()
+    person_of = {r.id: r.person_id for r in candidates}
+    for row_id in chosen:
+        person = person_of[row_id]
+        locked_row = locked_rows.get(row_id)  # None: locked by another process
+        if person in stopped or locked_row is None or not _ready(locked_row, now, created_before):
+            stopped.add(person)  # this person's later rows wait for it
+            continue
+        row = locked_row
+        row.status, row.lease_until, row.attempts, row.updated_at = SENDING, until, row.attempts + 1, now
+        claimed.append(
+            Claimed(
+                row.id,
+                int(row.person_id or 0),
+                row.channel,
+                row.kind,
+                row.priority,
+                dict(row.payload or {}),
+                row.attempts,
+                until,
+                row.not_after,
+                row.reference,
+            )
+        )
+    return claimed
+
+
+def _unsettled_ids(session: Session, persons: set[int | None]) -> dict[int | None, list[int]]:
+    found: dict[int | None, list[int]] = {}
+    query = (
+        select(OutboundMessage.person_id, OutboundMessage.id)
+        .where(OutboundMessage.status.in_(UNSETTLED), OutboundMessage.person_id.in_(persons))
+        .order_by(OutboundMessage.id)
+    )
+    for person, row_id in session.execute(query):
+        found.setdefault(person, []).append(row_id)
+    return found
+
+
+def _ours(session: Session, claimed: Claimed) -> OutboundMessage | None:
+    row = session.get(OutboundMessage, claimed.id, with_for_update=True, populate_existing=True)
+    if row is None or row.status != SENDING or row.lease_until != claimed.lease_until:
+        return None  # taken over after the lease ran out (the other process records it), or deleted
+    return row
+
+
+def settle(
+    session: Session,
+    claimed: Claimed,
+    status: str,
+    now: datetime,
+    *,
+    platform_message_id: str | None = None,
+    error_code: str | None = None,
+) -> bool:
+    """The row's end (sent, failed, held, expired, or the platform's first status): its payload
+    cleared. False when it is not ours any more."""
+    row = _ours(session, claimed)
+    if row is None:
+        return False
+    if platform_message_id is not None:
+        # a status callback that overtook us made a row of its own: its status moves onto this one
+        early = session.scalar(
+            select(OutboundMessage).where(OutboundMessage.platform_message_id == platform_message_id)
+        )
+        if early is not None and early.id != row.id:
+            status = early.status if PROGRESS.get(early.status, 9) > PROGRESS.get(status, -1) else status
+            error_code = error_code or early.error_code
+            session.execute(delete(OutboundMessage).where(OutboundMessage.id == early.id))
+            session.flush()
+        row.platform_message_id = platform_message_id[:64]
+    row.status = status[:16]
+    row.error_code = (error_code or None) and error_code[:16]
+    row.payload, row.lease_until, row.updated_at = None, None, now
+    return True
+
+
+def retry(session: Session, claimed: Claimed, at: datetime, now: datetime, error_code: str | None) -> bool:
+    """A transient failure: pending again at `at`, its payload kept."""
+    row = _ours(session, claimed)
+    if row is None:
+        return False
+    row.status, row.due_at, row.lease_until, row.updated_at = PENDING, at, None, now
+    row.error_code = (error_code or None) and error_code[:16]
+    return True
+
+
+def release(session: Session, claimed: Claimed, at: datetime, now: datetime) -> bool:
+    """Not tried (an earlier row of the person failed for now): pending again, the attempt not counted."""
+    row = _ours(session, claimed)
+    if row is None:
+        return False
+    row.status, row.due_at, row.lease_until, row.updated_at = PENDING, at, None, now
+    row.attempts = max(row.attempts - 1, 0)
+    return True
+
+
+def depth(session: Session, now: datetime) -> tuple[int, float]:
+    """How many rows wait to be sent (pending or being sent), and the age in seconds of the oldest."""
+    count, oldest = session.execute(
+        select(func.count(OutboundMessage.id), func.min(OutboundMessage.created_at)).where(
+            OutboundMessage.status.in_(UNSETTLED)
+        )
+    ).one()
+    if not count or oldest is None:
+        return 0, 0.0
+    if oldest.tzinfo is None:
+        from datetime import UTC
+
+        oldest = oldest.replace(tzinfo=UTC)
+    return int(count), max((now - oldest).total_seconds(), 0.0)
+
+
+def unsettled_for(session: Session, reference: str) -> list[int]:
+    """The rows of a due row (`job:42`) not settled yet."""
+    return list(
+        session.scalars(
+            select(OutboundMessage.id).where(
+                OutboundMessage.reference == reference, OutboundMessage.status.in_(UNSETTLED)
+            )
+        )
+    )
 
 
 def record_outbound(

@@ -32,6 +32,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -39,6 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -58,7 +60,7 @@ from bot.channels.base import WebChannel, WebhookNotConfigured
 from bot.channels.clean_text import clean_text
 from bot.channels.labels import fit_labels
 from bot.channels.numbered import numbered_text
-from bot.channels.telegram.adapter import split_text
+from bot.channels.telegram.render import split_text
 from bot.channels.whatsapp.templates import (
     BUTTON_TITLE_MAX,
     INTERACTIVE_BODY_MAX,
@@ -71,7 +73,7 @@ from bot.channels.whatsapp.twilio_rest import Created, TwilioMessages, build_mes
 from bot.dispatcher import Delivery, Inbound
 from bot.file_links import FileLinks
 from bot.i18n import Translator
-from bot.outbound import Proactive, Recipient, SendResult, SendStatus
+from bot.outbound import Proactive, Recipient, SendResult, SendStatus, Transmitted
 from bot.request_body import limited_body
 from flows import Command, Document, Input, Outgoing, Pressed, Reply, Text, Unsupported
 from flows.parsing.phones import to_e164
@@ -256,7 +258,10 @@ def _interactive(translator: Translator, reply: Reply, templates: Templates) -> 
 class WhatsApp:
     """Everything WhatsApp needs at run time: the REST sender (one pacer per sender number), the
     templates, the webhook validator. One per process, shared by the web channel and the
-    proactive sender."""
+    proactive sender. Also the outbox's `Transport` (bot/delivery.py): `render` makes the rows'
+    calls inside the step's transaction, `transmit` makes one call."""
+
+    channel = CHANNEL
 
     def __init__(
         self,
@@ -287,12 +292,104 @@ class WhatsApp:
             )
             return None
 
+    # ---- the outbox's transport ----------------------------------------------------------------
+    def render(self, lang: str, replies: tuple[Outgoing, ...]) -> list[dict[str, Any]]:
+        """The calls for these replies, in order. A document is kept as it is: its link is made
+        when it is sent (storing the file needs a transaction of its own)."""
+        translator = self.app.catalogs.translator(lang)
+        calls: list[dict[str, Any]] = []
+        for item in replies:
+            if isinstance(item, Document):
+                calls.append(
+                    {
+                        "document": {
+                            "caption": translator.render(item.caption) if item.caption else "",
+                            "link_label": translator.render_key("whatsapp.calendar_link"),
+                            "name": item.filename,
+                            "mime": item.mime_type,
+                            "content": base64.b64encode(item.content).decode("ascii"),
+                            "until": item.useful_until.isoformat() if item.useful_until else None,
+                        }
+                    }
+                )
+            elif isinstance(item, Reply):
+                for message in _render_reply(translator, item, self.templates):
+                    call: dict[str, Any] = {"body": message.body}
+                    if message.content_sid:
+                        call = {
+                            "content_sid": message.content_sid,
+                            "variables": dict(message.variables or {}),
+                        }
+                    calls.append(call)
+        return calls
+
+    def transmit(self, address: str, part: Mapping[str, Any], priority: int) -> Transmitted:
+        document = part.get("document")
+        if isinstance(document, Mapping):
+            messages = self._document_messages(document)
+        else:
+            variables = part.get("variables")
+            messages = [
+                OutMessage(
+                    body=part.get("body"),
+                    content_sid=part.get("content_sid"),
+                    variables=dict(variables) if isinstance(variables, Mapping) else None,
+                )
+            ]
+        if not messages:
+            return Transmitted(SendStatus.FAILED, code="nothing_to_send")
+        created = Created(None, "error")
+        for message in messages:
+            created = self.messages.create(
+                address,
+                body=message.body,
+                content_sid=message.content_sid,
+                content_variables=message.variables,
+                priority=priority,
+            )
+            if not created.ok:
+                break
+        if created.ok:
+            return Transmitted(SendStatus.SENT, created.sid, platform_status=created.status[:16] or "queued")
+        code = created.error_code or ""
+        if code == UNSUBSCRIBED:
+            return Transmitted(SendStatus.UNREACHABLE, code=code)
+        if code == OUTSIDE_WINDOW:
+            return Transmitted(SendStatus.HELD, code=code)
+        if created.transient:
+            return Transmitted(SendStatus.RETRY, code=code, retry_after=created.retry_after)
+        return Transmitted(SendStatus.FAILED, code=code)
+
+    def _document_messages(self, document: Mapping[str, Any]) -> list[OutMessage]:
+        caption = str(document.get("caption") or "")
+        mime = str(document.get("mime") or "")
+        url = None
+        if mime == CALENDAR:
+            content = base64.b64decode(str(document.get("content", "")))
+            until = document.get("until")
+            useful_until = datetime.fromisoformat(until) if isinstance(until, str) else None
+            url = self.link(Document(str(document.get("name") or "file"), content, mime, None, useful_until))
+        lines = [caption] if url is None else [caption, str(document.get("link_label") or ""), url]
+        text = "\n".join(line for line in lines if line.strip())
+        return [OutMessage(body=part) for part in split_text(text, TEXT_LIMIT)] if text else []
+
     # ---- a person's message: step, reply, record ---------------------------------------------
     def handle(self, inbound: Inbound) -> Delivery | None:
-        """Runs in a worker thread: the step (DB), then the replies (REST), then their records."""
+        """Runs in a worker thread: the step (DB, the replies written to the outbox with it), then
+        the replies sent from the outbox (REST) and their rows settled."""
         delivery = self.app.dispatcher.handle(inbound)
         if delivery is None:
             return None  # a redelivery, already answered
+        if delivery.outbox_ids:
+            outcomes = self.app.outbox.deliver(delivery.outbox_ids)
+            log.info(
+                "whatsapp message %s: person %s, %d replies, %d sent",
+                inbound.message_id,
+                delivery.person_id,
+                len(delivery.replies),
+                sum(1 for o in outcomes if o.platform_id is not None),
+            )
+            return delivery
         translator = self.app.catalogs.translator(delivery.lang)
         sent = self.send_all(
             inbound.external_id, render(translator, delivery.replies, self.templates, self.link)
@@ -635,6 +732,7 @@ def whatsapp_channel(app: App, whatsapp: WhatsApp | None = None) -> WebChannel:
     """The web server's part: the two webhooks. A message is stored before Twilio gets its (empty)
     answer; its step and replies follow in a background task, in the sender's order."""
     wa = whatsapp or build_whatsapp(app)
+    app.outbox.register(wa)  # replies through the outbox
     messages = Incoming(wa)
 
     async def incoming(request: Request) -> Response:
