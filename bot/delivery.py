@@ -87,12 +87,22 @@ class Outbox:
             claimed = outbox.claim(session, now, self._lease(), ids=ids)
         return self._send(claimed)
 
-    def drain(self, limit: int = 100, everything: bool = False) -> int:
-        """One batch of due rows, replies first; how many were claimed."""
+    def drain(self, limit: int = 100, everything: bool = True) -> int:
+        """One batch of due rows, replies first; how many were claimed. `everything`: also rows
+        written in the last `grace_seconds` (the drainer leaves those to the process that wrote them)."""
+        if not self.transports:
+            return 0
         now = self.clock()
         before = None if everything else now - timedelta(seconds=self.settings.grace_seconds)
         with self.db.transaction() as session:
-            claimed = outbox.claim(session, now, self._lease(), limit=limit, created_before=before)
+            claimed = outbox.claim(
+                session,
+                now,
+                self._lease(),
+                limit=limit,
+                created_before=before,
+                channels=list(self.transports),
+            )
         if claimed:
             self._send(claimed)
         return len(claimed)
@@ -173,6 +183,7 @@ class Outbox:
         if status is SendStatus.UNREACHABLE:
             with self.db.transaction() as session:
                 outbox.settle(session, row, "failed", now, error_code=sent.code)
+                outbox.fail_waiting(session, row.person_id, row.channel, sent.code or "unreachable", now)
                 if sent.code == "21610":
                     outbox.mark_unsubscribed(session, row.person_id, row.channel, now)
                 else:

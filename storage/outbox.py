@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.orm import Session, aliased
 
 from storage.db import locked
 from storage.models import ChannelIdentity, OutboundMessage, Person
@@ -106,53 +106,51 @@ def claim(
     ids: Iterable[int] | None = None,
     limit: int = 100,
     created_before: datetime | None = None,
+    channels: Sequence[str] | None = None,
 ) -> list[Claimed]:
     """Claim rows to send, each person's in their order: a row only when every earlier unsettled row
     of that person is claimed with it. `ids`: these rows (and the person's earlier ones, sent first),
-    the path right after a commit; else up to `limit` due rows, replies first (the drainer), of
-    those created before `created_before` (rows a live process is about to send itself are left)."""
+    the path right after a commit; else the first due row of up to `limit` people, replies first
+    (the drainer), of
+    those created before `created_before` (rows a live process is about to send itself are left),
+    on `channels` (those this process can send on)."""
     wanted = set(ids) if ids is not None else None
     query = select(OutboundMessage).where(OutboundMessage.status.in_(UNSETTLED))
+    chosen: list[int] = []
     if wanted is not None:
         if not wanted:
             return []
         people = select(OutboundMessage.person_id).where(OutboundMessage.id.in_(wanted))
-        query = query.where(OutboundMessage.person_id.in_(people)).order_by(OutboundMessage.id)
-    else:
-        due = (OutboundMessage.status == SENDING) | (OutboundMessage.due_at <= now)
-        query = (
-            query.where(due)
-            .order_by(OutboundMessage.priority, OutboundMessage.due_at, OutboundMessage.id)
-            .limit(limit)
+        candidates = list(
+            session.scalars(query.where(OutboundMessage.person_id.in_(people)).order_by(OutboundMessage.id))
         )
-    candidates = list(session.scalars(query))
-    if not candidates:
-        return []
-    persons = {row.person_id for row in candidates}
-    first = dict(
-        session.execute(
-            select(OutboundMessage.person_id, func.min(OutboundMessage.id))
-            .where(OutboundMessage.status.in_(UNSETTLED), OutboundMessage.person_id.in_(persons))
-            .group_by(OutboundMessage.person_id)
-        ).all()
-    )
-    top = max(wanted) if wanted else None
-    chosen: list[int] = []
-    by_person: dict[int | None, list[OutboundMessage]] = {}
-    for row in sorted(candidates, key=lambda r: r.id):
-        by_person.setdefault(row.person_id, []).append(row)
-    unsettled_ids = _unsettled_ids(session, persons) if wanted is None else None
-    for person, rows in by_person.items():
-        # the person's unsettled rows in order: take the run from the first that is ready
-        order = unsettled_ids[person] if unsettled_ids is not None else [r.id for r in rows]
-        if not order or order[0] != first.get(person):
-            continue
-        mine = {r.id: r for r in rows}
-        for row_id in order:
-            got = mine.get(row_id)
-            if got is None or (top is not None and row_id > top) or not _ready(got, now, created_before):
-                break
-            chosen.append(row_id)
+        by_person: dict[int | None, list[OutboundMessage]] = {}
+        for row in candidates:
+            by_person.setdefault(row.person_id, []).append(row)
+        top = max(wanted)
+        for rows in by_person.values():  # each person's unsettled rows in order: the ready run from the first
+            for got in rows:
+                if got.id > top or not _ready(got, now, created_before):
+                    break
+                chosen.append(got.id)
+    else:
+        # the first unsettled row of each person (one a person a batch: a wave goes out to everyone
+        # at once, not to one chat at its own slow pace), replies first
+        earlier = aliased(OutboundMessage)
+        first = ~exists().where(
+            earlier.person_id == OutboundMessage.person_id,
+            earlier.id < OutboundMessage.id,
+            earlier.status.in_(UNSETTLED),
+        )
+        due = (OutboundMessage.status == SENDING) | (OutboundMessage.due_at <= now)
+        query = query.where(due, first)
+        if channels is not None:
+            query = query.where(OutboundMessage.channel.in_(channels))
+        query = query.order_by(OutboundMessage.priority, OutboundMessage.due_at, OutboundMessage.id).limit(
+            limit
+        )
+        candidates = list(session.scalars(query))
+        chosen = [row.id for row in candidates if _ready(row, now, created_before)]
     if not chosen:
         return []
     locking = select(OutboundMessage).where(OutboundMessage.id.in_(chosen)).order_by(OutboundMessage.id)
@@ -186,18 +184,6 @@ def claim(
             )
         )
     return claimed
-
-
-def _unsettled_ids(session: Session, persons: set[int | None]) -> dict[int | None, list[int]]:
-    found: dict[int | None, list[int]] = {}
-    query = (
-        select(OutboundMessage.person_id, OutboundMessage.id)
-        .where(OutboundMessage.status.in_(UNSETTLED), OutboundMessage.person_id.in_(persons))
-        .order_by(OutboundMessage.id)
-    )
-    for person, row_id in session.execute(query):
-        found.setdefault(person, []).append(row_id)
-    return found
 
 
 def _ours(session: Session, claimed: Claimed) -> OutboundMessage | None:
@@ -256,6 +242,21 @@ def release(session: Session, claimed: Claimed, at: datetime, now: datetime) -> 
     row.status, row.due_at, row.lease_until, row.updated_at = PENDING, at, None, now
     row.attempts = max(row.attempts - 1, 0)
     return True
+
+
+def fail_waiting(session: Session, person_id: int, channel: str, error_code: str, now: datetime) -> None:
+    """The platform said the person cannot be reached there: their rows still waiting on that
+    channel end failed alike (not tried one by one), their payloads cleared."""
+    session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.person_id == person_id,
+            OutboundMessage.channel == channel,
+            OutboundMessage.status == PENDING,
+        )
+        .values(status="failed", error_code=error_code[:16], payload=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def depth(session: Session, now: datetime) -> tuple[int, float]:

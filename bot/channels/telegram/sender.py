@@ -50,11 +50,12 @@ class TelegramSender:
         timeout: float = 15.0,
         per_chat: float = 0.0,
         chat_burst: float = 3.0,
+        pacer: Pacer | None = None,
     ) -> None:
         self._base = f"{api_base_url.rstrip('/')}/bot{token}"
         self.catalogs = catalogs
         self._client = httpx.Client(timeout=timeout)
-        self.pacer = shared_pacer(token, per_second, per_chat, chat_burst)
+        self.pacer = pacer or shared_pacer(token, per_second, per_chat, chat_burst)
 
     @classmethod
     def for_app(cls, app: App) -> TelegramSender:
