@@ -1,0 +1,182 @@
+"""A crash does not lose a reply: `midway serve` as a process, killed with SIGKILL at the worst
+moments, then started again on the same database (the fake Bot API on 127.0.0.1).
+
+- killed after the step committed, before Telegram took the reply → the reply arrives after the
+  restart, once;
+- killed after Telegram took the reply, before the process recorded it → it arrives once more
+  (at most one duplicate per crash), and the rest of the reply once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from bot.bootstrap import App
+from bot.channels.telegram.sender import TelegramSender
+from bot.channels.telegram.webhook import TELEGRAM_WEBHOOK_PATH
+from bot.delivery import Outbox
+from bot.dispatcher import Inbound
+from bot.pacing import Pacer
+from flows import Text
+from storage.models import OutboundMessage
+from tests.fake_telegram import TOKEN, Call, FakeTelegram
+from tests.test_webhook import ENV_KEYS, PUBLIC, ROOT, SECRET, free_port, get
+
+CHAT = 3001
+GREETING = "נתחיל?"
+
+
+class Served:
+    def __init__(self, fake: FakeTelegram, tmp_path: Path) -> None:
+        self.fake = fake
+        self.data = tmp_path / "data"
+        self.url = f"sqlite:///{tmp_path / 'midway.sqlite'}"
+        self.outputs: list[str] = []
+
+    @contextmanager
+    def running(self) -> Iterator[subprocess.Popen[bytes]]:
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if k not in ENV_KEYS}
+        env.update(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE_URL=self.fake.url,
+            TELEGRAM_WEBHOOK_SECRET=SECRET,
+            PUBLIC_BASE_URL=PUBLIC,
+            DATABASE_URL=self.url,
+            MIDWAY_DATA_DIR=str(self.data),
+            MIDWAY_OUTBOX_LEASE_SECONDS="2",
+            MIDWAY_OUTBOX_DRAIN_SECONDS="0.2",
+        )
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        self.base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if get(f"{self.base}/healthz") == 200:
+                        break
+                except OSError:
+                    pass
+                assert server.poll() is None, "midway serve exited early"
+                assert time.monotonic() < deadline, "midway serve did not come up"
+                time.sleep(0.1)
+            yield server
+        finally:
+            if server.poll() is None:
+                server.terminate()
+            self.outputs.append(server.communicate(timeout=20)[0].decode())
+
+    def say(self, text: str) -> None:
+        assert (
+            get(f"{self.base}{TELEGRAM_WEBHOOK_PATH}", self.fake.push_text(CHAT, text), secret=SECRET) == 200
+        )
+
+    def rows(self) -> list[OutboundMessage]:
+        engine = create_engine(self.url)
+        try:
+            with Session(engine) as s:
+                return list(s.scalars(select(OutboundMessage).order_by(OutboundMessage.id)))
+        finally:
+            engine.dispose()
+
+
+def kill_on_first_send(server: subprocess.Popen[bytes]) -> Callable[[Call], bool]:
+    killed: list[bool] = []
+
+    def kill(call: Call) -> bool:
+        if call.method == "sendMessage" and call.chat_id == CHAT and not killed:
+            killed.append(True)
+            os.kill(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
+            return True
+        return False
+
+    return kill
+
+
+def texts(fake: FakeTelegram) -> list[str]:
+    return [s.text for s in fake.sent_to(CHAT)]
+
+
+def test_killed_after_the_commit_before_telegram_took_the_reply_it_arrives_after_the_restart_once(
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    served = Served(fake_telegram, tmp_path)
+    with served.running() as first:
+        fake_telegram.interceptors.append(kill_on_first_send(first))  # dies in the middle of the call
+        served.say("שלום")
+        first.wait(timeout=20)
+    assert first.returncode == -signal.SIGKILL
+    fake_telegram.interceptors.clear()
+    assert texts(fake_telegram) == []  # nothing reached the person
+    stored = served.rows()
+    assert stored and {r.status for r in stored} <= {"pending", "sending"}  # stored with the step
+    with served.running():
+        fake_telegram.wait_for(lambda f: len(f.sent_to(CHAT)) >= len(stored), timeout=20)
+        time.sleep(3)  # past the lease: nothing more comes
+    assert len(texts(fake_telegram)) == len(stored) and GREETING in texts(fake_telegram)[-1]
+    assert {(r.status, r.payload) for r in served.rows()} == {("sent", None)}
+    assert all("שלום" not in out and GREETING not in out for out in served.outputs)  # no bodies in logs
+
+
+def test_killed_after_telegram_took_the_reply_before_it_was_recorded_it_comes_at_most_once_more(
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    served = Served(fake_telegram, tmp_path)
+    with served.running() as first:
+        killed: list[bool] = []
+
+        def kill_after_sending(call: Call) -> None:  # Telegram has it; the answer never reaches us
+            if call.method == "sendMessage" and call.chat_id == CHAT and not killed:
+                killed.append(True)
+                os.kill(first.pid, signal.SIGKILL)
+                first.wait(timeout=10)
+
+        fake_telegram.listeners.append(kill_after_sending)
+        served.say("שלום")
+        first.wait(timeout=20)
+    fake_telegram.listeners.clear()
+    assert first.returncode == -signal.SIGKILL
+    before = texts(fake_telegram)
+    stored = served.rows()
+    assert len(before) == 1 and stored[0].status == "sending"  # delivered, not recorded
+    with served.running():
+        fake_telegram.wait_for(lambda f: len(f.sent_to(CHAT)) >= len(stored) + 1, timeout=20)
+        time.sleep(3)
+    after = texts(fake_telegram)
+    assert len(after) == len(stored) + 1  # one duplicate, of the message in flight when it died
+    assert after[0] == after[1] and GREETING in after[-1]
+    assert {r.status for r in served.rows()} == {"sent"}
+
+
+def test_a_step_stored_but_never_delivered_is_delivered_by_the_next_process(
+    app: App, fake_telegram: FakeTelegram
+) -> None:
+    """The moment between the commit and the claim: the rows are pending; a new process sends them."""
+    crashed = TelegramSender(TOKEN, app.catalogs, fake_telegram.url, pacer=Pacer(0))
+    app.outbox.register(crashed)  # the channel's rendering: the step writes its replies as rows
+    inbound = Inbound("telegram", str(CHAT), Text("שלום"), message_id="1")
+    delivery = app.dispatcher.handle(inbound)
+    assert delivery is not None and delivery.outbox_ids and texts(fake_telegram) == []  # then the crash
+    restarted = Outbox(app.db, app.clock)
+    restarted.register(TelegramSender(TOKEN, app.catalogs, fake_telegram.url, pacer=Pacer(0)))
+    assert restarted.drain_all() == len(delivery.outbox_ids)
+    assert restarted.drain_all() == 0
+    assert len(texts(fake_telegram)) == len(delivery.outbox_ids) and GREETING in texts(fake_telegram)[-1]
