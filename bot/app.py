@@ -77,6 +77,7 @@ class App:
             self.clock,
             self.senders if senders is None else senders,
             identity=identity,
+            outbox_settings=self.outbox.settings,
         )
 
     def web_channels(self) -> list[WebChannel]:

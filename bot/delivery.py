@@ -51,6 +51,7 @@ class Outcome:
     part: Mapping[str, object]
     platform_id: str | None = None
     code: str | None = None  # the platform's error code, when it was not sent
+    retry_after: float | None = None  # seconds the platform asked to wait (429)
 
 
 class Outbox:
@@ -200,7 +201,8 @@ class Outbox:
             with self.db.transaction() as session:
                 outbox.retry(session, row, at, now, sent.code)
             self._wake.set()
-            return Outcome(row.id, "pending", row.payload), ("pending", at, None)
+            outcome = Outcome(row.id, "pending", row.payload, code=sent.code, retry_after=sent.retry_after)
+            return outcome, ("pending", at, None)
         self._settle(row, "failed", now, code=sent.code or status.value)
         return Outcome(row.id, "failed", row.payload, code=sent.code), None
 

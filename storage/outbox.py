@@ -259,6 +259,38 @@ def fail_waiting(session: Session, person_id: int, channel: str, error_code: str
     )
 
 
+def withdraw(session: Session, ids: Sequence[int], now: datetime) -> None:
+    """Rows waiting for a retry that their job retries itself (with a new row): failed, cleared."""
+    if ids:
+        session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id.in_(ids), OutboundMessage.status == PENDING)
+            .values(status="failed", payload=None, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def job_rows(session: Session, reference: str) -> str | None:
+    """What became of a due row's (`job:42`) latest message in the outbox: "sent" (it went), "queued"
+    (still to send: the outbox will), or None (no row, or its rows failed: the job goes on)."""
+    statuses = list(
+        session.scalars(
+            select(OutboundMessage.status)
+            .where(OutboundMessage.reference == reference, OutboundMessage.due_at.is_not(None))
+            .order_by(OutboundMessage.id.desc())
+            .limit(20)
+        )
+    )
+    if not statuses:
+        return None
+    if any(status in UNSETTLED for status in statuses):
+        return "queued"
+    latest = statuses[0]
+    if latest in FINAL:
+        return None
+    return "sent"
+
+
 def depth(session: Session, now: datetime) -> tuple[int, float]:
     """How many rows wait to be sent (pending or being sent), and the age in seconds of the oldest."""
     count, oldest = session.execute(

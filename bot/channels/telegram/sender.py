@@ -115,6 +115,17 @@ class TelegramSender:
         return self._call(str(part.get("method", "sendMessage")), data, files, address, priority)
 
     # ---- the scheduler's sender --------------------------------------------------------------
+    @property
+    def transport(self) -> TelegramSender:
+        return self
+
+    def render_proactive(
+        self, session: object, recipient: Recipient, message: Proactive, now: datetime
+    ) -> list[dict[str, Any]] | SendResult:
+        """The scheduler writes these calls to the outbox (Telegram may always write to a person
+        who has not blocked the bot: nothing to decide here)."""
+        return self.render(message.lang, message.replies)
+
     def send(self, recipient: Recipient, message: Proactive, now: datetime) -> SendResult:
         last = ""
         for part in self.render(message.lang, message.replies):

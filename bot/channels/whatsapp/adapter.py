@@ -42,6 +42,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
@@ -349,6 +350,9 @@ class WhatsApp:
             )
             if not created.ok:
                 break
+        instead = part.get("instead")
+        if not created.ok and created.error_code == OUTSIDE_WINDOW and isinstance(instead, Mapping):
+            return self.transmit(address, instead, priority)  # the window closed: the approved template
         if created.ok:
             return Transmitted(SendStatus.SENT, created.sid, platform_status=created.status[:16] or "queued")
         code = created.error_code or ""
@@ -542,6 +546,54 @@ class WhatsAppSender:
 
     def __init__(self, whatsapp: WhatsApp) -> None:
         self.whatsapp = whatsapp
+
+    @property
+    def transport(self) -> WhatsApp:
+        return self.whatsapp
+
+    def render_proactive(
+        self, session: Session, recipient: Recipient, message: Proactive, now: datetime
+    ) -> list[dict[str, Any]] | SendResult:
+        """Inside the scheduler's transaction: the calls to write to the outbox, or why nothing
+        goes (opted out, unreachable, held: outside the window with no template). Inside the window
+        the free-form message goes, with the template kept beside it in case WhatsApp says the
+        window closed (63016)."""
+        wa = self.whatsapp
+        gate = outbox.proactive_gate(session, recipient.person_id, CHANNEL, recipient.external_id)
+        if gate is None:
+            return SendResult(SendStatus.UNREACHABLE, "no_identity")
+        if gate.opted_out:
+            return SendResult(SendStatus.OPTED_OUT)
+        if gate.unreachable:
+            return SendResult(SendStatus.UNREACHABLE, UNSUBSCRIBED)
+        found = wa.templates.for_kind(message.kind, message.lang)
+        template: dict[str, Any] | None = None
+        if found is not None:
+            content_sid, chosen = found
+            template = {"content_sid": content_sid, "variables": chosen.content_variables(message.variables)}
+        if in_window(gate.last_inbound_at or recipient.last_inbound_at, now):
+            calls = wa.render(message.lang, message.replies)
+            if calls and template is not None:
+                calls[0] = {**calls[0], "instead": template}
+            return calls
+        if template is None:
+            outbox.record_outbound(
+                session,
+                person_id=recipient.person_id,
+                channel=CHANNEL,
+                kind=message.kind,
+                status="held",
+                now=now,
+                reference=message.reference,
+            )
+            log.warning(
+                "whatsapp: %s for person %s held: outside the 24-hour window and no template for language %s",
+                message.kind,
+                recipient.person_id,
+                message.lang,
+            )
+            return SendResult(SendStatus.HELD, "no_template")
+        return [template]
 
     def send(self, recipient: Recipient, message: Proactive, now: datetime) -> SendResult:
         wa = self.whatsapp
