@@ -273,3 +273,41 @@ def test_a_whatsapp_reply_outside_the_window_is_held(
         found = list(s.scalars(select(OutboundMessage)))
     assert [(r.status, r.error_code, r.payload) for r in found] == [("held", "63016", None)]
     assert fake_twilio.sent_to(phone) == []
+
+
+# ---- a reminder and a crash ----------------------------------------------------------------------
+class Crash(BaseException):
+    """The process dies here (not an error the scheduler would catch)."""
+
+
+def test_a_reminder_prepared_before_a_crash_is_sent_once_by_the_next_process(
+    app: App, fake_telegram: FakeTelegram, clock: FakeClock
+) -> None:
+    from bot.scheduler import Scheduler
+    from tests.events_kit import at, event, participant, sign_up
+
+    ronit = participant(app, str(CHAT))
+    fake_telegram.person(CHAT, "רונית")
+    sign_up(app, ronit, event(app, at(2026, 11, 26, 10)))
+    sender = TelegramSender(TOKEN, app.catalogs, fake_telegram.url, pacer=Pacer(0))
+    dying = Scheduler(app.db, app.program, app.catalogs, app.clock, {"telegram": sender})
+
+    def crash(ids: object) -> object:
+        raise Crash
+
+    dying.outbox.deliver = crash  # type: ignore[method-assign]
+    clock.now = at(2026, 11, 25, 10)
+    with pytest.raises(Crash):
+        dying.run_until_idle()  # the reminder is prepared and stored, then the process dies
+    assert texts(fake_telegram) == []
+    # the next process: its drainer sends what is in the outbox; the job, claimed again when its
+    # lease runs out, finds its message there and is not sent again
+    restarted = Scheduler(app.db, app.program, app.catalogs, app.clock, {"telegram": sender})
+    assert restarted.outbox.drain_all() == 1
+    [reminder] = texts(fake_telegram)
+    assert "סדנת פתיחה" in reminder
+    clock.advance(seconds=app.program.scheduling.scheduler.lease_seconds + 1)
+    report = restarted.run_until_idle()
+    assert report.claimed >= 1 and report.sent == 0
+    assert len(texts(fake_telegram)) == 1
+    sender.close()
