@@ -311,3 +311,25 @@ def test_a_reminder_prepared_before_a_crash_is_sent_once_by_the_next_process(
     assert report.claimed >= 1 and report.sent == 0
     assert len(texts(fake_telegram)) == 1
     sender.close()
+
+
+# ---- two processes on PostgreSQL ---------------------------------------------------------------
+@pytest.mark.postgres
+@pytest.mark.app(db="postgres")
+def test_on_postgresql_two_drainers_never_take_the_same_row_nor_a_persons_later_one(
+    app: App, clock: FakeClock
+) -> None:
+    """Two processes claim at the same moment: the rows the first holds (not committed yet) are
+    skipped by the second, and a person's next row waits for the one held."""
+    someone = person(app)
+    queue(app, someone, "one", "two")
+    other = person(app, 2002)
+    queue(app, other, "three", chat=2002)
+    with app.db.transaction() as first:
+        held = outbox.claim(first, clock.now, timedelta(seconds=60), limit=1)  # "one", locked
+        with app.db.transaction() as second:  # another process, while the first still holds its lock
+            taken = outbox.claim(second, clock.now, timedelta(seconds=60))
+    assert [r.payload["part"]["data"]["text"] for r in held] == ["one"]
+    assert [r.payload["part"]["data"]["text"] for r in taken] == ["three"]
+    with app.db.transaction() as third:  # and after the first committed: "two" still waits for "one"
+        assert outbox.claim(third, clock.now, timedelta(seconds=60)) == []
