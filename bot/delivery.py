@@ -8,7 +8,7 @@ them and, from the table, whatever a stopped process left.
     claim (one transaction) → per row: expired? → the channel's `Transport.transmit` (paced there,
     bot/pacing.py) → settle (one transaction): sent / failed / held / expired, or pending again
 
-- Order: a person's rows go one after the other in `id` order; when one must wait (a retry) the
+- Order: a person's rows on a channel go one after the other in `id` order; when one must wait (a retry) the
   person's later rows wait too.
 - Unreachable only on a definitive answer (Telegram 403, Twilio 21610): the identity is marked and
   the person's remaining rows fail alike. Transient errors (429, 5xx, network) are retried with
@@ -122,10 +122,11 @@ class Outbox:
 
     def _send(self, claimed: Sequence[outbox.Claimed]) -> list[Outcome]:
         outcomes: list[Outcome] = []
-        halted: dict[int, tuple[str, datetime | None, str | None]] = {}  # person → why their rest waits
+        # (person, channel) → why their next rows wait or end alike
+        halted: dict[tuple[int, str], tuple[str, datetime | None, str | None]] = {}
         for row in claimed:
             now = self.clock()
-            why = halted.get(row.person_id)
+            why = halted.get((row.person_id, row.channel))
             if why is not None:
                 outcomes.append(self._follow(row, why, now))
                 continue
@@ -135,8 +136,13 @@ class Outbox:
                 continue
             transport = self.transports.get(row.channel)
             address = str(row.payload.get("to", ""))
-            if transport is None or not address:
-                self._settle(row, "failed", now, code="no_channel" if transport is None else "no_address")
+            if transport is None:  # not a channel of this process: left for one that has it
+                with self.db.transaction() as session:
+                    outbox.release(session, row, now, now)
+                outcomes.append(Outcome(row.id, "pending", row.payload))
+                continue
+            if not address:
+                self._settle(row, "failed", now, code="no_address")
                 outcomes.append(Outcome(row.id, "failed", row.payload))
                 continue
             sent = self._transmit(transport, row, address)
@@ -150,7 +156,7 @@ class Outbox:
             outcome, halt = self._record(row, address, sent)
             outcomes.append(outcome)
             if halt is not None:
-                halted[row.person_id] = halt
+                halted[(row.person_id, row.channel)] = halt
         return outcomes
 
     @staticmethod

@@ -108,12 +108,13 @@ def claim(
     created_before: datetime | None = None,
     channels: Sequence[str] | None = None,
 ) -> list[Claimed]:
-    """Claim rows to send, each person's in their order: a row only when every earlier unsettled row
-    of that person is claimed with it. `ids`: these rows (and the person's earlier ones, sent first),
-    the path right after a commit; else the first due row of up to `limit` people, replies first
-    (the drainer), of
-    those created before `created_before` (rows a live process is about to send itself are left),
-    on `channels` (those this process can send on)."""
+    """Claim rows to send, each person's in their order: a row only when every earlier unsettled
+    row of that person on that channel is claimed with it.
+
+    `ids`: these rows, and the person's earlier ones (sent first): the path right after a commit.
+    Else (the drainer) the first due row of up to `limit` people, replies first, of those created
+    before `created_before` (rows a live process is about to send itself are left), on `channels`
+    (those this process can send on)."""
     wanted = set(ids) if ids is not None else None
     query = select(OutboundMessage).where(OutboundMessage.status.in_(UNSETTLED))
     chosen: list[int] = []
@@ -121,12 +122,12 @@ def claim(
         if not wanted:
             return []
         people = select(OutboundMessage.person_id).where(OutboundMessage.id.in_(wanted))
-        candidates = list(
-            session.scalars(query.where(OutboundMessage.person_id.in_(people)).order_by(OutboundMessage.id))
-        )
-        by_person: dict[int | None, list[OutboundMessage]] = {}
+        on = select(OutboundMessage.channel).where(OutboundMessage.id.in_(wanted))
+        query = query.where(OutboundMessage.person_id.in_(people), OutboundMessage.channel.in_(on))
+        candidates = list(session.scalars(query.order_by(OutboundMessage.id)))
+        by_person: dict[tuple[int | None, str], list[OutboundMessage]] = {}
         for row in candidates:
-            by_person.setdefault(row.person_id, []).append(row)
+            by_person.setdefault((row.person_id, row.channel), []).append(row)
         top = max(wanted)
         for rows in by_person.values():  # each person's unsettled rows in order: the ready run from the first
             for got in rows:
@@ -139,6 +140,7 @@ def claim(
         earlier = aliased(OutboundMessage)
         first = ~exists().where(
             earlier.person_id == OutboundMessage.person_id,
+            earlier.channel == OutboundMessage.channel,
             earlier.id < OutboundMessage.id,
             earlier.status.in_(UNSETTLED),
         )
@@ -159,8 +161,8 @@ def claim(
     locked_rows = {row.id: row for row in session.scalars(locking.execution_options(populate_existing=True))}
     until = now + lease
     claimed: list[Claimed] = []
-    stopped: set[int | None] = set()
-    person_of = {r.id: r.person_id for r in candidates}
+    stopped: set[tuple[int | None, str]] = set()
+    person_of = {r.id: (r.person_id, r.channel) for r in candidates}
     for row_id in chosen:
         person = person_of[row_id]
         locked_row = locked_rows.get(row_id)  # None: locked by another process
