@@ -333,3 +333,26 @@ def test_on_postgresql_two_drainers_never_take_the_same_row_nor_a_persons_later_
     assert [r.payload["part"]["data"]["text"] for r in taken] == ["three"]
     with app.db.transaction() as third:  # and after the first committed: "two" still waits for "one"
         assert outbox.claim(third, clock.now, timedelta(seconds=60)) == []
+
+
+@pytest.mark.app(whatsapp=True)
+def test_a_whatsapp_429_is_retried_after_what_retry_after_said(
+    app: App, wa: WhatsAppHarness, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    phone = "+972501234568"
+    fake_twilio.fail_next(status=429, retry_after=9, times=4)  # every try of the call itself
+    wa.person(phone).send("שלום")
+    assert fake_twilio.sent_to(phone) == []
+    with app.db.transaction() as s:
+        [first, *_] = list(s.scalars(select(OutboundMessage).order_by(OutboundMessage.id)))
+    assert (first.status, first.error_code, first.due_at) == (
+        "pending",
+        "20429",
+        clock.now + timedelta(seconds=9),
+    )
+    clock.advance(seconds=8)
+    app.outbox.drain_all()
+    assert fake_twilio.sent_to(phone) == []
+    clock.advance(seconds=1)
+    app.outbox.drain_all()
+    assert fake_twilio.sent_to(phone) and "נתחיל?" in fake_twilio.sent_to(phone)[-1].text
