@@ -14,22 +14,27 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
+from twilio.request_validator import RequestValidator
 
 from bot.bootstrap import App
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.webhook import TELEGRAM_WEBHOOK_PATH
+from bot.channels.whatsapp.adapter import WEBHOOK_PATH
 from bot.delivery import Outbox
 from bot.dispatcher import Inbound
 from bot.pacing import Pacer
 from flows import Text
 from storage.models import OutboundMessage
 from tests.fake_telegram import TOKEN, Call, FakeTelegram
+from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
 from tests.test_webhook import ENV_KEYS, PUBLIC, ROOT, SECRET, free_port, get
 
 CHAT = 3001
@@ -37,8 +42,9 @@ GREETING = "נתחיל?"
 
 
 class Served:
-    def __init__(self, fake: FakeTelegram, tmp_path: Path) -> None:
+    def __init__(self, fake: FakeTelegram, tmp_path: Path, env: dict[str, str] | None = None) -> None:
         self.fake = fake
+        self.env = env
         self.data = tmp_path / "data"
         self.url = f"sqlite:///{tmp_path / 'midway.sqlite'}"
         self.outputs: list[str] = []
@@ -47,10 +53,13 @@ class Served:
     def running(self) -> Iterator[subprocess.Popen[bytes]]:
         port = free_port()
         env = {k: v for k, v in os.environ.items() if k not in ENV_KEYS}
+        channel = self.env or {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": self.fake.url,
+            "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        }
+        env.update(channel)
         env.update(
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_BASE_URL=self.fake.url,
-            TELEGRAM_WEBHOOK_SECRET=SECRET,
             PUBLIC_BASE_URL=PUBLIC,
             DATABASE_URL=self.url,
             MIDWAY_DATA_DIR=str(self.data),
@@ -180,3 +189,60 @@ def test_a_step_stored_but_never_delivered_is_delivered_by_the_next_process(
     assert restarted.drain_all() == len(delivery.outbox_ids)
     assert restarted.drain_all() == 0
     assert len(texts(fake_telegram)) == len(delivery.outbox_ids) and GREETING in texts(fake_telegram)[-1]
+
+
+def test_whatsapp_killed_after_twilio_took_the_reply_it_comes_at_most_once_more(
+    fake_twilio: FakeTwilio, tmp_path: Path
+) -> None:
+    """The attack run's lost WhatsApp replies: the message stored, the reply on its way, the
+    process killed — after the restart the person gets the reply (the part in flight once more)."""
+    phone = "+972501234599"
+    env = {
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_WHATSAPP_FROM": FROM,
+        "TWILIO_API_BASE_URL": fake_twilio.url,
+    }
+    served = Served(fake_twilio, tmp_path, env)  # type: ignore[arg-type]
+    form = {
+        "MessageSid": "SMfe" + "1" * 30,
+        "AccountSid": ACCOUNT_SID,
+        "From": f"whatsapp:{phone}",
+        "To": FROM,
+        "WaId": phone.lstrip("+"),
+        "NumSegments": "1",
+        "ApiVersion": "2010-04-01",
+        "Body": "שלום",
+        "NumMedia": "0",
+    }
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC + WEBHOOK_PATH, form)
+    with served.running() as first:
+        killed: list[bool] = []
+
+        def kill_after_sending(call: object) -> None:
+            if not killed:
+                killed.append(True)
+                os.kill(first.pid, signal.SIGKILL)
+                first.wait(timeout=10)
+
+        fake_twilio.listeners.append(kill_after_sending)
+        request = urllib.request.Request(
+            served.base + WEBHOOK_PATH,
+            data=urllib.parse.urlencode(form).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature},
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 200
+        first.wait(timeout=20)
+    fake_twilio.listeners.clear()
+    assert first.returncode == -signal.SIGKILL
+    assert len(fake_twilio.sent_to(phone)) == 1
+    stored = served.rows()
+    assert stored and stored[0].status == "sending"
+    with served.running():
+        fake_twilio.wait_sent(phone, len(stored) + 1, timeout=20)
+        time.sleep(3)
+    sent = [c.text for c in fake_twilio.sent_to(phone)]
+    assert len(sent) == len(stored) + 1 and sent[0] == sent[1]
+    assert any(GREETING in t for t in sent)
+    assert all(r.status not in ("pending", "sending") for r in served.rows())
