@@ -131,7 +131,11 @@ def claim(
         top = max(wanted)
         for rows in by_person.values():  # each person's unsettled rows in order: the ready run from the first
             for got in rows:
-                if got.id > top or not _ready(got, now, created_before):
+                if got.id > top:
+                    break
+                if not _ready(got, now, created_before):
+                    if got.status == PENDING and got.priority > REPLY and got.id not in wanted:
+                        continue  # bulk waiting for its retry: a reply does not wait behind it
                     break
                 chosen.append(got.id)
     else:

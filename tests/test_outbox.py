@@ -356,3 +356,22 @@ def test_a_whatsapp_429_is_retried_after_what_retry_after_said(
     clock.advance(seconds=1)
     app.outbox.drain_all()
     assert fake_twilio.sent_to(phone) and "נתחיל?" in fake_twilio.sent_to(phone)[-1].text
+
+
+def test_a_reply_does_not_wait_behind_a_reminder_waiting_for_its_retry(
+    app: App, box: Outbox, fake_telegram: FakeTelegram, clock: FakeClock
+) -> None:
+    someone = person(app)
+    reminder = queue(app, someone, "reminder")
+    fake_telegram.fail(CHAT, 502)
+    box.drain_all()  # the reminder waits 2 s for its retry
+    with app.db.transaction() as s:
+        part = {"to": str(CHAT), "part": {"method": "sendMessage", "data": {"text": "answer"}}}
+        reply = outbox.enqueue(
+            s, person_id=someone, channel="telegram", kind="reply", payloads=[part], now=clock.now, priority=0
+        )
+    [outcome] = box.deliver(reply)
+    assert outcome.status == "sent" and texts(fake_telegram) == ["answer"]
+    clock.advance(seconds=2)
+    box.drain_all()
+    assert texts(fake_telegram) == ["answer", "reminder"] and rows(app, reminder)[0].status == "sent"
