@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.channels.base import Channel, WebChannel
 from bot.clock import Clock
@@ -47,6 +48,7 @@ class App:
                 drain_seconds=float(s.outbox_drain_seconds),
             )
             self._outbox = Outbox(self.db, self.clock, settings, renderers=self.dispatcher.renderers)
+            self.dispatcher.outbox_lease = timedelta(seconds=settings.lease_seconds)
         return self._outbox
 
     def enabled(self) -> list[Channel]:

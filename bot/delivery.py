@@ -88,6 +88,13 @@ class Outbox:
             claimed = outbox.claim(session, now, self._lease(), ids=ids)
         return self._send(claimed)
 
+    def send(self, delivery_ids: Sequence[int], claimed: Sequence[outbox.Claimed]) -> list[Outcome]:
+        """A step's replies after its commit: the rows it claimed in its own transaction, sent at
+        once (no transaction for the claim); else (an earlier row of the person goes first) `deliver`."""
+        if claimed:
+            return self._send(claimed)
+        return self.deliver(delivery_ids)
+
     def drain(self, limit: int = 100, everything: bool = True) -> int:
         """One batch of due rows, replies first; how many were claimed. `everything`: also rows
         written in the last `grace_seconds` (the drainer leaves those to the process that wrote them)."""
@@ -173,7 +180,8 @@ class Outbox:
         now = self.clock()
         status = sent.status
         if status is SendStatus.SENT:
-            self._settle(row, sent.platform_status, now, platform_id=sent.platform_id)
+            callbacks = sent.platform_status != "sent"  # WhatsApp's callbacks may come before this
+            self._settle(row, sent.platform_status, now, platform_id=sent.platform_id, callbacks=callbacks)
             return Outcome(row.id, sent.platform_status, row.payload, sent.platform_id), None
         log.info(
             "outbox: message %s (%s, person %s, attempt %d) %s %s",
@@ -232,9 +240,19 @@ class Outbox:
         *,
         platform_id: str | None = None,
         code: str | None = None,
+        callbacks: bool = False,
     ) -> None:
         with self.db.transaction() as session:
-            if not outbox.settle(session, row, status, now, platform_message_id=platform_id, error_code=code):
+            settled = outbox.settle(
+                session,
+                row,
+                status,
+                now,
+                platform_message_id=platform_id,
+                error_code=code,
+                callbacks=callbacks,
+            )
+            if not settled:
                 log.warning("outbox: message %s was taken over while sending (lease ran out)", row.id)
 
     # ---- the drainer -----------------------------------------------------------------------------

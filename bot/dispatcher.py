@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -54,6 +54,7 @@ class Delivery:
     replies: tuple[Outgoing, ...] = field(default_factory=tuple)
     person_id: int | None = None
     outbox_ids: tuple[int, ...] = ()  # the replies as outbox rows, to deliver after the commit
+    claimed: tuple[outbox.Claimed, ...] = ()  # those rows, claimed for this process in the step
 
 
 def language_from_hint(hint: str | None) -> str:
@@ -70,6 +71,7 @@ class Dispatcher:
         self.clock = clock
         # channel → render(lang, replies) → the platform calls: that channel's replies are outbox rows
         self.renderers: dict[str, Callable[[str, tuple[Outgoing, ...]], list[dict[str, Any]]]] = {}
+        self.outbox_lease = timedelta(seconds=60)  # the app sets MIDWAY_OUTBOX_LEASE_SECONDS
 
     def handle(self, inbound: Inbound) -> Delivery | None:
         """Run one step. None when this message was already processed (a redelivery)."""
@@ -122,23 +124,28 @@ class Dispatcher:
             len(sprint.replies),
             ",".join(type(e).__name__ for e in sprint.effects) or "-",
         )
-        ids: tuple[int, ...] = ()
+        ids: list[int] = []
+        claimed: list[outbox.Claimed] = []
         render = self.renderers.get(inbound.channel)
         if render is not None and stepped.kept and replies:
             parts = render(sprint.state.lang, replies)
-            ids = tuple(
-                outbox.enqueue(
-                    session,
-                    person_id=person_id,
-                    channel=inbound.channel,
-                    kind="reply",
-                    payloads=[{"to": inbound.external_id, "part": part} for part in parts],
-                    now=now,
-                    priority=outbox.REPLY,
-                    templates=[part.get("content_sid") for part in parts],
-                )
+            ids, claimed = outbox.enqueue_claimed(
+                session,
+                person_id=person_id,
+                channel=inbound.channel,
+                kind="reply",
+                payloads=[{"to": inbound.external_id, "part": part} for part in parts],
+                now=now,
+                lease=self.outbox_lease,
+                templates=[part.get("content_sid") for part in parts],
             )
-        return Delivery(lang=sprint.state.lang, replies=replies, person_id=person_id, outbox_ids=ids)
+        return Delivery(
+            lang=sprint.state.lang,
+            replies=replies,
+            person_id=person_id,
+            outbox_ids=tuple(ids),
+            claimed=tuple(claimed),
+        )
 
     @staticmethod
     def _first_time(session: Session, inbound: Inbound, now: datetime, person_id: int) -> bool:

@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import CursorResult, delete, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from storage.db import locked
@@ -51,6 +51,47 @@ def enqueue(
     templates: Sequence[str | None] | None = None,
 ) -> list[int]:
     """One row per platform call, in order, in the caller's transaction; their ids."""
+    return [c.id for c in _enqueue(session, locals(), None)[0]]
+
+
+def enqueue_claimed(
+    session: Session,
+    *,
+    person_id: int,
+    channel: str,
+    kind: str,
+    payloads: Sequence[Mapping[str, Any]],
+    now: datetime,
+    lease: timedelta,
+    priority: int = REPLY,
+    templates: Sequence[str | None] | None = None,
+) -> tuple[list[int], list[Claimed]]:
+    """`enqueue`, and the rows claimed at once for this process (no transaction of its own for the
+    claim: the normal path of a reply) unless an earlier row of the person on that channel must go
+    first; then none is claimed (`claim(ids=...)` after the commit sends them in order)."""
+    values = dict(locals(), reference=None, not_after=None)
+    earlier = session.scalar(
+        select(OutboundMessage.id)
+        .where(
+            OutboundMessage.person_id == person_id,
+            OutboundMessage.channel == channel,
+            (OutboundMessage.status == SENDING)
+            | (
+                (OutboundMessage.status == PENDING)
+                & ((OutboundMessage.priority <= priority) | (OutboundMessage.due_at <= now))
+            ),
+        )
+        .limit(1)
+    )
+    rows, claimed = _enqueue(session, values, None if earlier is not None else now + lease)
+    return [r.id for r in rows], claimed
+
+
+def _enqueue(
+    session: Session, v: Mapping[str, Any], lease_until: datetime | None
+) -> tuple[list[OutboundMessage], list[Claimed]]:
+    person_id, channel, kind, now = v["person_id"], v["channel"], v["kind"], v["now"]
+    reference, templates, not_after = v["reference"], v["templates"], v["not_after"]
     rows = [
         OutboundMessage(
             person_id=person_id,
@@ -58,20 +99,29 @@ def enqueue(
             kind=kind[:64],
             template=templates[i] if templates else None,
             reference=(reference or None) and reference[:64],
-            status=PENDING,
-            priority=priority,
+            status=PENDING if lease_until is None else SENDING,
+            priority=v["priority"],
             payload=dict(payload),
-            attempts=0,
+            attempts=0 if lease_until is None else 1,
             due_at=now,
+            lease_until=lease_until,
             not_after=not_after,
             created_at=now,
             updated_at=now,
         )
-        for i, payload in enumerate(payloads)
+        for i, payload in enumerate(v["payloads"])
     ]
     session.add_all(rows)
     session.flush()
-    return [row.id for row in rows]
+    if lease_until is None:
+        return rows, []
+    claimed = [
+        Claimed(
+            r.id, person_id, channel, r.kind, r.priority, dict(r.payload or {}), 1, lease_until, None, None
+        )
+        for r in rows
+    ]
+    return rows, claimed
 
 
 @dataclass(frozen=True)
@@ -207,27 +257,37 @@ def settle(
     *,
     platform_message_id: str | None = None,
     error_code: str | None = None,
+    callbacks: bool = False,
 ) -> bool:
     """The row's end (sent, failed, held, expired, or the platform's first status): its payload
-    cleared. False when it is not ours any more."""
-    row = _ours(session, claimed)
-    if row is None:
-        return False
-    if platform_message_id is not None:
-        # a status callback that overtook us made a row of its own: its status moves onto this one
+    cleared. False when it is not ours any more. `callbacks`: the platform reports delivery (a
+    status callback may have come first, as a row of its own: its status moves onto this one)."""
+    if platform_message_id is not None and callbacks:
         early = session.scalar(
             select(OutboundMessage).where(OutboundMessage.platform_message_id == platform_message_id)
         )
-        if early is not None and early.id != row.id:
+        if early is not None and early.id != claimed.id:
             status = early.status if PROGRESS.get(early.status, 9) > PROGRESS.get(status, -1) else status
             error_code = error_code or early.error_code
             session.execute(delete(OutboundMessage).where(OutboundMessage.id == early.id))
-            session.flush()
-        row.platform_message_id = platform_message_id[:64]
-    row.status = status[:16]
-    row.error_code = (error_code or None) and error_code[:16]
-    row.payload, row.lease_until, row.updated_at = None, None, now
-    return True
+    result = session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.id == claimed.id,
+            OutboundMessage.status == SENDING,
+            OutboundMessage.lease_until == claimed.lease_until,
+        )
+        .values(
+            status=status[:16],
+            error_code=(error_code or None) and error_code[:16],
+            platform_message_id=platform_message_id and platform_message_id[:64],
+            payload=None,
+            lease_until=None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 def retry(session: Session, claimed: Claimed, at: datetime, now: datetime, error_code: str | None) -> bool:

@@ -33,6 +33,7 @@ from bot.dispatcher import Inbound
 from bot.pacing import Pacer
 from flows import Text
 from storage.models import OutboundMessage
+from tests.conftest import FakeClock
 from tests.fake_telegram import TOKEN, Call, FakeTelegram
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
 from tests.test_webhook import ENV_KEYS, PUBLIC, ROOT, SECRET, free_port, get
@@ -176,9 +177,10 @@ def test_killed_after_telegram_took_the_reply_before_it_was_recorded_it_comes_at
 
 
 def test_a_step_stored_but_never_delivered_is_delivered_by_the_next_process(
-    app: App, fake_telegram: FakeTelegram
+    app: App, fake_telegram: FakeTelegram, clock: FakeClock
 ) -> None:
-    """The moment between the commit and the claim: the rows are pending; a new process sends them."""
+    """The moment right after the commit: the step claimed its rows for this process, which dies; a new
+    process sends them when the lease runs out, once."""
     crashed = TelegramSender(TOKEN, app.catalogs, fake_telegram.url, pacer=Pacer(0))
     app.outbox.register(crashed)  # the channel's rendering: the step writes its replies as rows
     inbound = Inbound("telegram", str(CHAT), Text("שלום"), message_id="1")
@@ -186,6 +188,8 @@ def test_a_step_stored_but_never_delivered_is_delivered_by_the_next_process(
     assert delivery is not None and delivery.outbox_ids and texts(fake_telegram) == []  # then the crash
     restarted = Outbox(app.db, app.clock)
     restarted.register(TelegramSender(TOKEN, app.catalogs, fake_telegram.url, pacer=Pacer(0)))
+    assert restarted.drain_all() == 0  # still leased to the process that died
+    clock.advance(seconds=restarted.settings.lease_seconds)
     assert restarted.drain_all() == len(delivery.outbox_ids)
     assert restarted.drain_all() == 0
     assert len(texts(fake_telegram)) == len(delivery.outbox_ids) and GREETING in texts(fake_telegram)[-1]

@@ -352,7 +352,7 @@ async def handle_update(
     # the old keyboards go away while the replies are sent (neither waits for the other)
     sending: Awaitable[int | None]
     if delivery.outbox_ids:  # stored with the step: sent now, or after a restart if this process dies
-        sending = asyncio.to_thread(_deliver, app, delivery.outbox_ids)
+        sending = asyncio.to_thread(_deliver, app, delivery)
     else:
         sending = send_delivery(bot, app.catalogs, chat.id, delivery)
     with_buttons, *_ = await asyncio.gather(sending, *edits)
@@ -360,11 +360,11 @@ async def handle_update(
         open_keyboards[chat.id] = with_buttons
 
 
-def _deliver(app: App, ids: tuple[int, ...]) -> int | None:
+def _deliver(app: App, delivery: Delivery) -> int | None:
     """The step's outbox rows, sent now (bot/delivery.py); the id of the last message sent with
     inline buttons, if any."""
     with_buttons: int | None = None
-    outcomes = app.outbox.deliver(ids)
+    outcomes = app.outbox.send(delivery.outbox_ids, delivery.claimed)
     if any(o.code == "telegram_403" for o in outcomes):
         log.warning("telegram: a person has blocked the bot or left; reply not delivered")
     for outcome in outcomes:

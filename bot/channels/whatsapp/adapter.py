@@ -385,7 +385,7 @@ class WhatsApp:
         if delivery is None:
             return None  # a redelivery, already answered
         if delivery.outbox_ids:
-            outcomes = self.app.outbox.deliver(delivery.outbox_ids)
+            outcomes = self.app.outbox.send(delivery.outbox_ids, delivery.claimed)
             log.info(
                 "whatsapp message %s: person %s, %d replies, %d sent",
                 inbound.message_id,
