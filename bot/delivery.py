@@ -70,6 +70,7 @@ class Outbox:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
+        self._local = threading.local()  # per sending thread: the replies sent, to settle together
 
     def register(self, transport: Transport) -> None:
         """This channel's replies go through the outbox from now on."""
@@ -128,6 +129,34 @@ class Outbox:
         return timedelta(seconds=self.settings.lease_seconds)
 
     def _send(self, claimed: Sequence[outbox.Claimed]) -> list[Outcome]:
+        """Send in order. The replies sent are settled together when the last is out (one write
+        instead of one per message: a crash in those milliseconds sends that reply once more);
+        bulk rows, one by one."""
+        self._local.sent = []
+        try:
+            return self._send_each(claimed)
+        finally:
+            self._settle_sent()
+
+    def _settle_sent(self) -> None:
+        sent: list[tuple[outbox.Claimed, Transmitted, datetime]] = self._local.sent
+        self._local.sent = []
+        if not sent:
+            return
+        with self.db.transaction() as session:
+            for row, done, now in sent:
+                callbacks = done.platform_status != "sent"  # WhatsApp's callbacks may come first
+                if not outbox.settle(
+                    session,
+                    row,
+                    done.platform_status,
+                    now,
+                    platform_message_id=done.platform_id,
+                    callbacks=callbacks,
+                ):
+                    log.warning("outbox: message %s was taken over while sending (lease ran out)", row.id)
+
+    def _send_each(self, claimed: Sequence[outbox.Claimed]) -> list[Outcome]:
         outcomes: list[Outcome] = []
         # (person, channel) → why their next rows wait or end alike
         halted: dict[tuple[int, str], tuple[str, datetime | None, str | None]] = {}
@@ -180,8 +209,9 @@ class Outbox:
         now = self.clock()
         status = sent.status
         if status is SendStatus.SENT:
-            callbacks = sent.platform_status != "sent"  # WhatsApp's callbacks may come before this
-            self._settle(row, sent.platform_status, now, platform_id=sent.platform_id, callbacks=callbacks)
+            self._local.sent.append((row, sent, now))
+            if row.priority > outbox.REPLY:
+                self._settle_sent()
             return Outcome(row.id, sent.platform_status, row.payload, sent.platform_id), None
         log.info(
             "outbox: message %s (%s, person %s, attempt %d) %s %s",
