@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.channels.base import Channel, WebChannel
 from bot.clock import Clock
+from bot.delivery import Outbox, OutboxSettings
 from bot.dispatcher import Dispatcher
 from bot.i18n import Catalogs
 from bot.outbound import ChannelSender
@@ -32,6 +34,22 @@ class App:
     channels: Sequence[Channel] = ()  # every channel the assistant knows; the settings enable some
     given_senders: Mapping[str, ChannelSender] | None = None  # instead of the channels' own (tests)
     _senders: dict[str, ChannelSender] | None = field(default=None, init=False, repr=False)
+    _outbox: Outbox | None = field(default=None, init=False, repr=False)
+
+    @property
+    def outbox(self) -> Outbox:
+        """The outbox's sender (bot/delivery.py); a channel registers its transport when it is built."""
+        if self._outbox is None:
+            s = self.settings
+            settings = OutboxSettings(
+                lease_seconds=float(s.outbox_lease_seconds),
+                max_attempts=int(s.outbox_max_attempts),
+                retry_seconds=float(s.outbox_retry_seconds),
+                drain_seconds=float(s.outbox_drain_seconds),
+            )
+            self._outbox = Outbox(self.db, self.clock, settings, renderers=self.dispatcher.renderers)
+            self.dispatcher.outbox_lease = timedelta(seconds=settings.lease_seconds)
+        return self._outbox
 
     def enabled(self) -> list[Channel]:
         return [channel for channel in self.channels if channel.enabled(self.settings)]
@@ -61,6 +79,7 @@ class App:
             self.clock,
             self.senders if senders is None else senders,
             identity=identity,
+            outbox_settings=self.outbox.settings,
         )
 
     def web_channels(self) -> list[WebChannel]:

@@ -185,6 +185,7 @@ def _main(argv: Sequence[str] | None) -> int:
             app.db.dispose()
             return 2
         scheduler.start()
+        app.outbox.start()  # what a stopped process left in the outbox, then whatever is left unsent
         try:
             if web_app is None:
                 from bot.channels.telegram.adapter import run_polling
@@ -196,6 +197,7 @@ def _main(argv: Sequence[str] | None) -> int:
                 serve_web(web_app, args.host, args.port, on_stop=scheduler.stop_claiming)
         finally:
             scheduler.shutdown()
+            app.outbox.shutdown()
         return 0
     return 1
 

@@ -2,8 +2,11 @@
 
     inbound → [transaction: dedupe, find person, load state, step, apply effects, save state] → delivery
 
-Sending happens after the commit, by the channel that received the message. If anything fails
-inside the transaction, nothing of it is stored and the person gets an apology, not silence.
+On a channel that sends through the outbox (`bot/delivery.py`: Telegram, WhatsApp) the replies are
+rendered by the channel and written as outbox rows in that same transaction (`Delivery.outbox_ids`);
+the channel delivers them right after the commit, and a restart delivers what a crash left. Else
+(the console) the channel sends the `Delivery` itself. If anything fails inside the transaction,
+nothing of it is stored and the person gets an apology, not silence.
 
 Several processes on one database: a kept message (`Inbound.kept`) is stepped only when none of
 its sender's earlier kept messages is still pending. The step holds the sender's lock
@@ -19,7 +22,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -30,7 +33,7 @@ from bot.i18n import Catalogs
 from bot.stepping import run_step
 from flows import Input, Msg, Outgoing, Program, Reply, State
 from flows.program import LANGUAGES
-from storage import inbox, repo
+from storage import inbox, outbox, repo
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,8 @@ class Delivery:
     # the deliveries of the same sender's earlier messages, stepped first by this step (another
     # process had received them): to send before this one's replies, in this order
     before: tuple[Delivery, ...] = ()
+    outbox_ids: tuple[int, ...] = ()  # the replies as outbox rows, to deliver after the commit
+    claimed: tuple[outbox.Claimed, ...] = ()  # those rows, claimed for this process in the step
 
 
 def language_from_hint(hint: str | None) -> str:
@@ -84,6 +89,9 @@ class Dispatcher:
         self.clock = clock
         # channel → how its kept rows become messages again; set by the channel's webhook
         self.rebuilders: dict[str, Rebuild] = {}
+        # channel → render(lang, replies) → the platform calls: that channel's replies are outbox rows
+        self.renderers: dict[str, Callable[[str, tuple[Outgoing, ...]], list[dict[str, Any]]]] = {}
+        self.outbox_lease = timedelta(seconds=60)  # the app sets MIDWAY_OUTBOX_LEASE_SECONDS
 
     def handle(self, inbound: Inbound) -> Delivery | None:
         """Run one step (after the sender's earlier kept messages, when some are still pending). None
@@ -190,7 +198,28 @@ class Dispatcher:
             len(sprint.replies),
             ",".join(type(e).__name__ for e in sprint.effects) or "-",
         )
-        return Delivery(lang=sprint.state.lang, replies=replies, person_id=person_id)
+        ids: list[int] = []
+        claimed: list[outbox.Claimed] = []
+        render = self.renderers.get(inbound.channel)
+        if render is not None and stepped.kept and replies:
+            parts = render(sprint.state.lang, replies)
+            ids, claimed = outbox.enqueue_claimed(
+                session,
+                person_id=person_id,
+                channel=inbound.channel,
+                kind="reply",
+                payloads=[{"to": inbound.external_id, "part": part} for part in parts],
+                now=now,
+                lease=self.outbox_lease,
+                templates=[part.get("content_sid") for part in parts],
+            )
+        return Delivery(
+            lang=sprint.state.lang,
+            replies=replies,
+            person_id=person_id,
+            outbox_ids=tuple(ids),
+            claimed=tuple(claimed),
+        )
 
     @staticmethod
     def _first_time(session: Session, inbound: Inbound, now: datetime, person_id: int) -> bool:

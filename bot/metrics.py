@@ -11,8 +11,8 @@ adds them up across the processes it scrapes, `sum by (channel) (rate(...))`):
 
 Read from the database at each scrape, so the same in every process (the database is shared):
 
-    midway_outbox_depth                        messages handed to the platform and not yet out of it
-    midway_outbox_oldest_age_seconds           the oldest of them (0 when there is none)
+    midway_outbox_depth                        outbox rows not sent yet (pending, or being sent)
+    midway_outbox_oldest_age_seconds           the age of the oldest of them (0 when there is none)
     midway_scheduler_lag_seconds               the oldest due row of `scheduled_jobs` no live claim holds
 
 Only counts and durations: never a message's text, a phone number or a person's id.
@@ -67,7 +67,9 @@ class DatabaseGauges(Collector):
         with self.db.transaction() as session:
             depth, oldest = outbox.depth(session, now)
             lag = jobs.lag(session, now)
-        yield GaugeMetricFamily("midway_outbox_depth", "Outbound messages not yet out of the platform", depth)
+        yield GaugeMetricFamily(
+            "midway_outbox_depth", "Outbox rows not sent yet (pending or being sent)", depth
+        )
         yield GaugeMetricFamily(
             "midway_outbox_oldest_age_seconds", "Age of the oldest of them (0: none)", oldest or 0.0
         )

@@ -19,7 +19,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from flows import Outgoing
 
@@ -76,3 +76,25 @@ class ChannelSender(Protocol):
     channel: str
 
     def send(self, recipient: Recipient, message: Proactive, now: datetime) -> SendResult: ...
+
+
+@dataclass(frozen=True)
+class Transmitted:
+    """What became of one platform call from the outbox (`bot/delivery.py`)."""
+
+    status: SendStatus  # SENT, HELD, UNREACHABLE, RETRY or FAILED
+    platform_id: str | None = None  # the platform's message id, when sent
+    code: str | None = None  # the platform's error code ("telegram_403", "21610")
+    retry_after: float | None = None  # seconds, when the platform said so (429)
+    platform_status: str = "sent"  # what to store when sent (Twilio's first status: "queued")
+
+
+class Transport(Protocol):
+    """A channel's side of the outbox: render replies into platform calls (inside the step's
+    transaction, so the rows hold exactly what goes out), and make one call, paced."""
+
+    channel: str
+
+    def render(self, lang: str, replies: tuple[Outgoing, ...]) -> list[dict[str, Any]]: ...
+
+    def transmit(self, address: str, part: Mapping[str, Any], priority: int) -> Transmitted: ...

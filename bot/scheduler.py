@@ -6,7 +6,11 @@
          (→ pending again at the next allowed moment), which channel, and — for a message that asks
          something — push the question's flow frame onto the person's conversation state
          (flows/proactive.py) and save it
-      3. send through the channel's `ChannelSender` (bot/outbound.py), outside any transaction
+         and — through a real channel — the message rendered and written as outbox rows
+         (storage/outbox.py) in that same transaction
+      3. send: the outbox rows right away (bot/delivery.py; a crash after step 2 leaves them to the
+         drainer, and the job, claimed again, sees them and does not send twice), or a test's
+         `ChannelSender` (bot/outbound.py), outside any transaction
       4. one transaction: sent, or retried later, or the other channel, or a "call them" task
 
 Threads, not the event loop: the scheduler runs in APScheduler's background thread and does its
@@ -23,11 +27,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock, system_clock
+from bot.delivery import Outbox, OutboxSettings
 from bot.i18n import Catalogs
 from bot.outbound import ChannelSender, Proactive, Recipient, SendResult, SendStatus
 from bot.registry import EFFECT_HANDLERS, INTERNAL_JOBS, ON_START, PROACTIVE_DATA
@@ -65,6 +70,8 @@ class Prepared:
     message: Proactive
     state_before: str | None  # to undo the pushed question if the message does not go out
     state_after: str | None
+    outbox_ids: tuple[int, ...] = ()  # the message as outbox rows, written with the preparation
+    unsendable: SendResult | None = None  # the channel said at once it cannot go (held, opted out)
 
 
 @dataclass
@@ -83,6 +90,7 @@ class Scheduler:
         clock: Clock,
         senders: Mapping[str, ChannelSender],
         identity: tuple[str, str] | None = None,
+        outbox_settings: OutboxSettings | None = None,
     ) -> None:
         """`identity` (channel, external id): claim only that person's work (and no one's in
         particular): the console's scheduler, for the person at the terminal (`jobs.claim`)."""
@@ -93,6 +101,13 @@ class Scheduler:
         self.senders = dict(senders)
         self.identity = identity
         self.settings = program.scheduling.scheduler
+        # senders that render into the outbox (the real channels): their messages are outbox rows
+        # written with the preparation, sent right after it, and by a drainer after a crash
+        self.outbox = Outbox(db, clock, outbox_settings)
+        for sender in self.senders.values():
+            transport = getattr(sender, "transport", None)
+            if transport is not None:
+                self.outbox.register(transport)
         self._apscheduler: Any = None
         self._lock = threading.Lock()  # one tick at a time in this process
         self._stopping = threading.Event()
@@ -206,14 +221,43 @@ class Scheduler:
         if prepared is None:
             return False
         sender = self.senders[prepared.recipient.channel]
-        try:
-            result = sender.send(prepared.recipient, prepared.message, self.clock())
-        except Exception as error:  # a sender must not raise; if one does, it is transient
-            log.exception("scheduler: %s sender raised for job %s", prepared.recipient.channel, job_id)
-            result = SendResult(SendStatus.RETRY, type(error).__name__)
+        if prepared.unsendable is not None:
+            result = prepared.unsendable
+        elif prepared.outbox_ids:
+            result = self._deliver(prepared)
+        else:
+            try:
+                result = sender.send(prepared.recipient, prepared.message, self.clock())
+            except Exception as error:  # a sender must not raise; if one does, it is transient
+                log.exception("scheduler: %s sender raised for job %s", prepared.recipient.channel, job_id)
+                result = SendResult(SendStatus.RETRY, type(error).__name__)
         with self.db.transaction() as session:
             self.record(session, prepared, result)
         return result.status is SendStatus.SENT
+
+    def _deliver(self, prepared: Prepared) -> SendResult:
+        """The job's outbox rows, sent now; what the job's record makes of them. A row the outbox
+        would retry is withdrawn: the job retries (or falls back to another channel) itself."""
+        outcomes = {o.id: o for o in self.outbox.deliver(prepared.outbox_ids)}
+        mine = [outcomes.get(i) for i in prepared.outbox_ids]
+        if any(o is None for o in mine):  # another process holds a row: it records it (see `prepare`)
+            return SendResult(SendStatus.RETRY, "in_outbox")
+        done = [o for o in mine if o is not None]
+        if all(o.platform_id is not None for o in done):
+            return SendResult(SendStatus.SENT, done[-1].platform_id or "")
+        stopped = next(o for o in done if o.platform_id is None)
+        if stopped.status == "pending":
+            with self.db.transaction() as session:
+                outbox.withdraw(session, [o.id for o in done if o.status == "pending"], self.clock())
+            return SendResult(SendStatus.RETRY, stopped.code or "retry", stopped.retry_after)
+        code = stopped.code or stopped.status
+        if stopped.status == "held":
+            return SendResult(SendStatus.HELD, code)
+        if stopped.status == "expired":
+            return SendResult(SendStatus.FAILED, "passed")
+        if code in ("telegram_403", "21610"):
+            return SendResult(SendStatus.UNREACHABLE, code)
+        return SendResult(SendStatus.FAILED, code)
 
     def prepare(self, session: Any, job_id: int, lease_until: datetime) -> Prepared | None:
         now = self.clock()
@@ -222,6 +266,12 @@ class Scheduler:
             return None
         if job.kind in INTERNAL or job.kind in INTERNAL_JOBS:
             self._internal(session, job, now)
+            return None
+        handed = outbox.job_rows(session, f"job:{job.id}")
+        if handed is not None:  # written by a run that died: the outbox delivers it (or did)
+            jobs.settle(job, "sent", now, None if handed == "sent" else "in_outbox")
+            if job.kind == "offer" and handed == "sent":
+                signups.offer_sent(session, int(job.payload["signup"]), now, self.program)
             return None
         if job.not_after is not None and now >= job.not_after:
             self._unsent(session, job, "dropped", now, "passed")
@@ -287,7 +337,9 @@ class Scheduler:
             reference=f"job:{job.id}",
         )
         recipient = Recipient(person.id, identity.channel, identity.external_id, identity.last_inbound_at)
-        return Prepared(job.id, lease_until, recipient, message, state_before, state_after)
+        return self._into_outbox(
+            session, job, Prepared(job.id, lease_until, recipient, message, state_before, state_after), now
+        )
 
     def _prepare_timeout(
         self, session: Any, job: ScheduledJob, person: Person, lease_until: datetime, now: datetime
@@ -322,7 +374,35 @@ class Scheduler:
             reference=f"job:{job.id}",
         )
         recipient = Recipient(person.id, identity.channel, identity.external_id, identity.last_inbound_at)
-        return Prepared(job.id, lease_until, recipient, message, state_before, stepped.sprint.state.to_json())
+        prepared = Prepared(
+            job.id, lease_until, recipient, message, state_before, stepped.sprint.state.to_json()
+        )
+        return self._into_outbox(session, job, prepared, now)
+
+    def _into_outbox(self, session: Any, job: ScheduledJob, prepared: Prepared, now: datetime) -> Prepared:
+        """Through a sender that renders (the real channels): the message as outbox rows, in this
+        transaction (a crash after it loses nothing); else (a test's sender) sent as it is."""
+        render = getattr(self.senders[prepared.recipient.channel], "render_proactive", None)
+        if render is None:
+            return prepared
+        rendered = render(session, prepared.recipient, prepared.message, now)
+        if isinstance(rendered, SendResult):
+            return replace(prepared, unsendable=rendered)
+        ids = outbox.enqueue(
+            session,
+            person_id=prepared.recipient.person_id,
+            channel=prepared.recipient.channel,
+            kind=prepared.message.kind,
+            payloads=[{"to": prepared.recipient.external_id, "part": part} for part in rendered],
+            now=now,
+            priority=outbox.BULK,
+            reference=prepared.message.reference,
+            not_after=job.not_after,
+            templates=[part.get("content_sid") for part in rendered],
+        )
+        if not ids:
+            return replace(prepared, unsendable=SendResult(SendStatus.FAILED, "nothing_to_send"))
+        return replace(prepared, outbox_ids=tuple(ids))
 
     def record(self, session: Any, prepared: Prepared, result: SendResult) -> None:
         now = self.clock()

@@ -26,6 +26,15 @@ class Settings:
     twilio_api_base_url: str | None = None  # None: Twilio's own hosts
     twilio_messages_per_second: float = 20.0  # pacing per sender
     whatsapp_templates: str | None = None  # TOML: Content templates per message kind and language
+    # pacing (bot/pacing.py): Telegram about 30 a second per bot, about 1 a second per chat sustained
+    telegram_messages_per_second: float = 30.0
+    telegram_chat_messages_per_second: float = 1.0
+    telegram_chat_burst: float = 3.0  # a reply of a few messages goes at once; then 1 a second
+    # the outbox (bot/delivery.py)
+    outbox_lease_seconds: float = 60.0  # a row being sent by a process that died is sent again after
+    outbox_max_attempts: int = 6  # transient errors (429, 5xx, network), then failed
+    outbox_retry_seconds: float = 2.0  # the first back-off, doubled on each attempt
+    outbox_drain_seconds: float = 1.0  # how often rows left unsent are looked for
 
     @property
     def whatsapp_enabled(self) -> bool:
@@ -50,4 +59,11 @@ class Settings:
             twilio_api_base_url=(env.get("TWILIO_API_BASE_URL") or "").rstrip("/") or None,
             twilio_messages_per_second=float(env.get("TWILIO_MESSAGES_PER_SECOND") or 20.0),
             whatsapp_templates=env.get("MIDWAY_WHATSAPP_TEMPLATES") or None,
+            telegram_messages_per_second=float(env.get("TELEGRAM_MESSAGES_PER_SECOND") or 30.0),
+            telegram_chat_messages_per_second=float(env.get("TELEGRAM_CHAT_MESSAGES_PER_SECOND") or 1.0),
+            telegram_chat_burst=float(env.get("TELEGRAM_CHAT_BURST") or 3.0),
+            outbox_lease_seconds=float(env.get("MIDWAY_OUTBOX_LEASE_SECONDS") or 60.0),
+            outbox_max_attempts=int(env.get("MIDWAY_OUTBOX_MAX_ATTEMPTS") or 6),
+            outbox_retry_seconds=float(env.get("MIDWAY_OUTBOX_RETRY_SECONDS") or 2.0),
+            outbox_drain_seconds=float(env.get("MIDWAY_OUTBOX_DRAIN_SECONDS") or 1.0),
         )

@@ -246,16 +246,25 @@ class InboundMessage(Base):
 
 
 class OutboundMessage(Base):
-    """One message the assistant sent (or held back) on a platform that reports delivery, by the
-    platform's id: its kind and the delivery status the platform last reported. No bodies.
+    """The outbox: one message to one person on one platform (one platform call: a long reply is
+    several rows), written in the transaction of the step or job that produced it, then delivered
+    (`bot/delivery.py`). `payload` holds the rendered call (text, buttons, the address) only until
+    it is settled, then it is cleared: what stays says what kind of message went to whom, as which
+    template, and what became of it. No bodies once sent.
 
-    status: queued, sent, delivered, read, failed, undelivered (from the platform), or held (not
-    sent on purpose: outside WhatsApp's 24-hour window with no approved template) and error (the
-    platform refused it at once; `error_code` says why).
+    status: pending (to send; `due_at` says when), sending (claimed by a process until
+    `lease_until`), then sent (`platform_message_id`; on WhatsApp Twilio's status follows: queued,
+    sent, delivered, read, failed, undelivered), failed (`error_code`: the platform's), held (not
+    sent on purpose: outside WhatsApp's 24-hour window with no approved template), expired (its
+    moment passed, `not_after`), or error (the platform refused it at once).
+    One person's rows go out in `id` order; `priority` 0 (a reply to someone typing) before 1 (bulk).
     """
 
     __tablename__ = "outbound_messages"
-    __table_args__ = (Index("ix_outbound_messages_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_outbound_messages_status_created", "status", "created_at"),
+        Index("ix_outbound_messages_status_due", "status", "priority", "due_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform_message_id: Mapped[str | None] = mapped_column(String(64), unique=True)  # Twilio's SM…/MM…
@@ -268,6 +277,12 @@ class OutboundMessage(Base):
     error_code: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    priority: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    due_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
+    not_after: Mapped[datetime | None]
 
 
 class HostedFile(Base):

@@ -1,14 +1,27 @@
-"""Outbound messages on platforms that report delivery (WhatsApp): what was sent or held, and
-the status the platform last reported. Bodies are never stored: a row says what kind of message
-went to whom, as which template, and what became of it."""
+"""The outbox (`outbound_messages`): every message the assistant sends is a row, written in the
+transaction of the step or job that produced it, delivered after the commit (`bot/delivery.py`),
+and afterwards what became of it (WhatsApp's status callbacks move it on: delivered, read).
+
+    enqueue()  in the step's transaction: `pending`, the rendered call kept in `payload`
+    claim()    one short transaction: `pending` (due) or `sending` with its lease run out → `sending`
+               until `lease_until`; only a person's first unsettled rows (their order), FOR UPDATE
+               SKIP LOCKED on PostgreSQL (two processes never claim the same row)
+    settle()   sent (the platform's id) / failed (its error code) / held / expired: `payload` cleared
+    retry()    a transient error: `pending` again at `due_at`, the payload kept
+    depth()    how many rows wait, and how long the oldest has waited (for /metrics)
+
+A process that dies after claiming leaves rows `sending`; when the lease ends any process's drainer
+sends them again (at most one duplicate per crash). Bodies are never kept once a row is settled."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import CursorResult, delete, exists, func, select, update
+from sqlalchemy.orm import Session, aliased
 
 from storage.db import locked
 from storage.models import ChannelIdentity, OutboundMessage, Person
@@ -16,9 +29,359 @@ from storage.models import ChannelIdentity, OutboundMessage, Person
 # Twilio's statuses in the order a message goes through them: a late callback for an earlier
 # status ("sent" arriving after "delivered") does not move a message back.
 PROGRESS = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "read": 5}
-FINAL = {"failed", "undelivered", "canceled", "held", "error"}
-# Handed to the platform but not yet out of it: what the outbox still has to see through.
-UNSENT = tuple(status for status, rank in PROGRESS.items() if rank < PROGRESS["sent"])
+FINAL = {"failed", "undelivered", "canceled", "held", "error", "expired"}
+
+PENDING, SENDING = "pending", "sending"
+UNSETTLED = (PENDING, SENDING)
+REPLY, BULK = 0, 1  # priority: a reply to someone typing goes before bulk work (reminders, surveys)
+
+
+# ---- the outbox --------------------------------------------------------------------------------
+def enqueue(
+    session: Session,
+    *,
+    person_id: int,
+    channel: str,
+    kind: str,
+    payloads: Sequence[Mapping[str, Any]],
+    now: datetime,
+    priority: int = BULK,
+    reference: str | None = None,
+    not_after: datetime | None = None,
+    templates: Sequence[str | None] | None = None,
+) -> list[int]:
+    """One row per platform call, in order, in the caller's transaction; their ids."""
+    return [c.id for c in _enqueue(session, locals(), None)[0]]
+
+
+def enqueue_claimed(
+    session: Session,
+    *,
+    person_id: int,
+    channel: str,
+    kind: str,
+    payloads: Sequence[Mapping[str, Any]],
+    now: datetime,
+    lease: timedelta,
+    priority: int = REPLY,
+    templates: Sequence[str | None] | None = None,
+) -> tuple[list[int], list[Claimed]]:
+    """`enqueue`, and the rows claimed at once for this process (no transaction of its own for the
+    claim: the normal path of a reply) unless an earlier row of the person on that channel must go
+    first; then none is claimed (`claim(ids=...)` after the commit sends them in order)."""
+    values = dict(locals(), reference=None, not_after=None)
+    earlier = session.scalar(
+        select(OutboundMessage.id)
+        .where(
+            OutboundMessage.person_id == person_id,
+            OutboundMessage.channel == channel,
+            (OutboundMessage.status == SENDING)
+            | (
+                (OutboundMessage.status == PENDING)
+                & ((OutboundMessage.priority <= priority) | (OutboundMessage.due_at <= now))
+            ),
+        )
+        .limit(1)
+    )
+    rows, claimed = _enqueue(session, values, None if earlier is not None else now + lease)
+    return [r.id for r in rows], claimed
+
+
+def _enqueue(
+    session: Session, v: Mapping[str, Any], lease_until: datetime | None
+) -> tuple[list[OutboundMessage], list[Claimed]]:
+    person_id, channel, kind, now = v["person_id"], v["channel"], v["kind"], v["now"]
+    reference, templates, not_after = v["reference"], v["templates"], v["not_after"]
+    rows = [
+        OutboundMessage(
+            person_id=person_id,
+            channel=channel,
+            kind=kind[:64],
+            template=templates[i] if templates else None,
+            reference=(reference or None) and reference[:64],
+            status=PENDING if lease_until is None else SENDING,
+            priority=v["priority"],
+            payload=dict(payload),
+            attempts=0 if lease_until is None else 1,
+            due_at=now,
+            lease_until=lease_until,
+            not_after=not_after,
+            created_at=now,
+            updated_at=now,
+        )
+        for i, payload in enumerate(v["payloads"])
+    ]
+    session.add_all(rows)
+    session.flush()
+    if lease_until is None:
+        return rows, []
+    claimed = [
+        Claimed(
+            r.id, person_id, channel, r.kind, r.priority, dict(r.payload or {}), 1, lease_until, None, None
+        )
+        for r in rows
+    ]
+    return rows, claimed
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    person_id: int
+    channel: str
+    kind: str
+    priority: int
+    payload: dict[str, Any]
+    attempts: int  # counting this one
+    lease_until: datetime
+    not_after: datetime | None
+    reference: str | None
+
+
+def _ready(row: OutboundMessage, now: datetime, created_before: datetime | None) -> bool:
+    if row.status not in UNSETTLED:
+        return False
+    if row.status == SENDING:
+        return row.lease_until is None or row.lease_until <= now
+    if row.due_at is not None and row.due_at > now:
+        return False
+    return created_before is None or row.created_at <= created_before
+
+
+def claim(
+    session: Session,
+    now: datetime,
+    lease: timedelta,
+    *,
+    ids: Iterable[int] | None = None,
+    limit: int = 100,
+    created_before: datetime | None = None,
+    channels: Sequence[str] | None = None,
+) -> list[Claimed]:
+    """Claim rows to send, each person's in their order: a row only when every earlier unsettled
+    row of that person on that channel is claimed with it.
+
+    `ids`: these rows, and the person's earlier ones (sent first): the path right after a commit.
+    Else (the drainer) the first due row of up to `limit` people, replies first, of those created
+    before `created_before` (rows a live process is about to send itself are left), on `channels`
+    (those this process can send on)."""
+    wanted = set(ids) if ids is not None else None
+    query = select(OutboundMessage).where(OutboundMessage.status.in_(UNSETTLED))
+    chosen: list[int] = []
+    if wanted is not None:
+        if not wanted:
+            return []
+        people = select(OutboundMessage.person_id).where(OutboundMessage.id.in_(wanted))
+        on = select(OutboundMessage.channel).where(OutboundMessage.id.in_(wanted))
+        query = query.where(OutboundMessage.person_id.in_(people), OutboundMessage.channel.in_(on))
+        candidates = list(session.scalars(query.order_by(OutboundMessage.id)))
+        by_person: dict[tuple[int | None, str], list[OutboundMessage]] = {}
+        for row in candidates:
+            by_person.setdefault((row.person_id, row.channel), []).append(row)
+        top = max(wanted)
+        for rows in by_person.values():  # each person's unsettled rows in order: the ready run from the first
+            for got in rows:
+                if got.id > top:
+                    break
+                if not _ready(got, now, created_before):
+                    if got.status == PENDING and got.priority > REPLY and got.id not in wanted:
+                        continue  # bulk waiting for its retry: a reply does not wait behind it
+                    break
+                chosen.append(got.id)
+    else:
+        # the first unsettled row of each person (one a person a batch: a wave goes out to everyone
+        # at once, not to one chat at its own slow pace), replies first
+        earlier = aliased(OutboundMessage)
+        first = ~exists().where(
+            earlier.person_id == OutboundMessage.person_id,
+            earlier.channel == OutboundMessage.channel,
+            earlier.id < OutboundMessage.id,
+            earlier.status.in_(UNSETTLED),
+        )
+        due = (OutboundMessage.status == SENDING) | (OutboundMessage.due_at <= now)
+        query = query.where(due, first)
+        if channels is not None:
+            query = query.where(OutboundMessage.channel.in_(channels))
+        query = query.order_by(OutboundMessage.priority, OutboundMessage.due_at, OutboundMessage.id).limit(
+            limit
+        )
+        candidates = list(session.scalars(query))
+        chosen = [row.id for row in candidates if _ready(row, now, created_before)]
+    if not chosen:
+        return []
+    locking = select(OutboundMessage).where(OutboundMessage.id.in_(chosen)).order_by(OutboundMessage.id)
+    if session.get_bind().dialect.name == "postgresql":
+        locking = locking.with_for_update(skip_locked=True)
+    locked_rows = {row.id: row for row in session.scalars(locking.execution_options(populate_existing=True))}
+    until = now + lease
+    claimed: list[Claimed] = []
+    stopped: set[tuple[int | None, str]] = set()
+    person_of = {r.id: (r.person_id, r.channel) for r in candidates}
+    for row_id in chosen:
+        person = person_of[row_id]
+        locked_row = locked_rows.get(row_id)  # None: locked by another process
+        if person in stopped or locked_row is None or not _ready(locked_row, now, created_before):
+            stopped.add(person)  # this person's later rows wait for it
+            continue
+        row = locked_row
+        row.status, row.lease_until, row.attempts, row.updated_at = SENDING, until, row.attempts + 1, now
+        claimed.append(
+            Claimed(
+                row.id,
+                int(row.person_id or 0),
+                row.channel,
+                row.kind,
+                row.priority,
+                dict(row.payload or {}),
+                row.attempts,
+                until,
+                row.not_after,
+                row.reference,
+            )
+        )
+    return claimed
+
+
+def _ours(session: Session, claimed: Claimed) -> OutboundMessage | None:
+    row = session.get(OutboundMessage, claimed.id, with_for_update=True, populate_existing=True)
+    if row is None or row.status != SENDING or row.lease_until != claimed.lease_until:
+        return None  # taken over after the lease ran out (the other process records it), or deleted
+    return row
+
+
+def settle(
+    session: Session,
+    claimed: Claimed,
+    status: str,
+    now: datetime,
+    *,
+    platform_message_id: str | None = None,
+    error_code: str | None = None,
+    callbacks: bool = False,
+) -> bool:
+    """The row's end (sent, failed, held, expired, or the platform's first status): its payload
+    cleared. False when it is not ours any more. `callbacks`: the platform reports delivery (a
+    status callback may have come first, as a row of its own: its status moves onto this one)."""
+    if platform_message_id is not None and callbacks:
+        early = session.scalar(
+            select(OutboundMessage).where(OutboundMessage.platform_message_id == platform_message_id)
+        )
+        if early is not None and early.id != claimed.id:
+            status = early.status if PROGRESS.get(early.status, 9) > PROGRESS.get(status, -1) else status
+            error_code = error_code or early.error_code
+            session.execute(delete(OutboundMessage).where(OutboundMessage.id == early.id))
+    result = session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.id == claimed.id,
+            OutboundMessage.status == SENDING,
+            OutboundMessage.lease_until == claimed.lease_until,
+        )
+        .values(
+            status=status[:16],
+            error_code=(error_code or None) and error_code[:16],
+            platform_message_id=platform_message_id and platform_message_id[:64],
+            payload=None,
+            lease_until=None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return cast(CursorResult[Any], result).rowcount == 1
+
+
+def retry(session: Session, claimed: Claimed, at: datetime, now: datetime, error_code: str | None) -> bool:
+    """A transient failure: pending again at `at`, its payload kept."""
+    row = _ours(session, claimed)
+    if row is None:
+        return False
+    row.status, row.due_at, row.lease_until, row.updated_at = PENDING, at, None, now
+    row.error_code = (error_code or None) and error_code[:16]
+    return True
+
+
+def release(session: Session, claimed: Claimed, at: datetime, now: datetime) -> bool:
+    """Not tried (an earlier row of the person failed for now): pending again, the attempt not counted."""
+    row = _ours(session, claimed)
+    if row is None:
+        return False
+    row.status, row.due_at, row.lease_until, row.updated_at = PENDING, at, None, now
+    row.attempts = max(row.attempts - 1, 0)
+    return True
+
+
+def fail_waiting(session: Session, person_id: int, channel: str, error_code: str, now: datetime) -> None:
+    """The platform said the person cannot be reached there: their rows still waiting on that
+    channel end failed alike (not tried one by one), their payloads cleared."""
+    session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.person_id == person_id,
+            OutboundMessage.channel == channel,
+            OutboundMessage.status == PENDING,
+        )
+        .values(status="failed", error_code=error_code[:16], payload=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def withdraw(session: Session, ids: Sequence[int], now: datetime) -> None:
+    """Rows waiting for a retry that their job retries itself (with a new row): failed, cleared."""
+    if ids:
+        session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id.in_(ids), OutboundMessage.status == PENDING)
+            .values(status="failed", payload=None, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def job_rows(session: Session, reference: str) -> str | None:
+    """What became of a due row's (`job:42`) latest message in the outbox: "sent" (it went), "queued"
+    (still to send: the outbox will), or None (no row, or its rows failed: the job goes on)."""
+    statuses = list(
+        session.scalars(
+            select(OutboundMessage.status)
+            .where(OutboundMessage.reference == reference, OutboundMessage.due_at.is_not(None))
+            .order_by(OutboundMessage.id.desc())
+            .limit(20)
+        )
+    )
+    if not statuses:
+        return None
+    if any(status in UNSETTLED for status in statuses):
+        return "queued"
+    latest = statuses[0]
+    if latest in FINAL:
+        return None
+    return "sent"
+
+
+def depth(session: Session, now: datetime) -> tuple[int, float]:
+    """How many rows wait to be sent (pending or being sent), and the age in seconds of the oldest."""
+    count, oldest = session.execute(
+        select(func.count(OutboundMessage.id), func.min(OutboundMessage.created_at)).where(
+            OutboundMessage.status.in_(UNSETTLED)
+        )
+    ).one()
+    if not count or oldest is None:
+        return 0, 0.0
+    if oldest.tzinfo is None:
+        from datetime import UTC
+
+        oldest = oldest.replace(tzinfo=UTC)
+    return int(count), max((now - oldest).total_seconds(), 0.0)
+
+
+def unsettled_for(session: Session, reference: str) -> list[int]:
+    """The rows of a due row (`job:42`) not settled yet."""
+    return list(
+        session.scalars(
+            select(OutboundMessage.id).where(
+                OutboundMessage.reference == reference, OutboundMessage.status.in_(UNSETTLED)
+            )
+        )
+    )
 
 
 def record_outbound(
@@ -165,13 +528,3 @@ def proactive_gate(session: Session, person_id: int, channel: str, external_id: 
         )
     ).first()
     return Gate(bool(row[0]), bool(row[1]), row[2]) if row is not None else None
-
-
-def depth(session: Session, now: datetime) -> tuple[int, float | None]:
-    """The outbox's depth for `/metrics`: how many messages are not out yet (not final, not sent),
-    and the age in seconds of the oldest of them (None when there is none). One statement, on the
-    (status, created_at) index."""
-    count, oldest = session.execute(
-        select(func.count(), func.min(OutboundMessage.created_at)).where(OutboundMessage.status.in_(UNSENT))
-    ).one()
-    return int(count), (now - oldest).total_seconds() if oldest is not None else None

@@ -58,6 +58,9 @@ NOT_MODIFIED = (
 )
 
 
+DROPPED = -1  # an intercepted call: no answer
+
+
 @dataclass
 class Call:
     """One Bot API request: the method and its parameters (JSON fields decoded, files as dicts)."""
@@ -128,6 +131,9 @@ class FakeTelegram(LocalServer):
     webhook_url: str = ""
     # called with every answered call (not getUpdates), in the server's thread, after it is recorded
     listeners: list[Callable[[Call], None]] = field(default_factory=list)
+    # called with every call before it is answered; True: the call is not answered nor recorded
+    # (the connection is dropped, as when the caller died before Telegram took it)
+    interceptors: list[Callable[[Call], bool]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -139,6 +145,7 @@ class FakeTelegram(LocalServer):
         self._people: dict[int, _Chat] = {}
         self._blocked: set[int] = set()
         self._flood: dict[int, list[int]] = {}  # chat → retry_after values still to answer
+        self._errors: dict[int, list[int]] = {}  # chat → HTTP statuses still to answer (5xx)
 
     # ---- life --------------------------------------------------------------------------------
     def handler(self) -> type[BaseHTTPRequestHandler]:
@@ -256,6 +263,10 @@ class FakeTelegram(LocalServer):
         """The next `times` sends to this chat get 429 Too Many Requests."""
         self._flood[chat_id] = [retry_after] * times
 
+    def fail(self, chat_id: int, status: int = 502, times: int = 1) -> None:
+        """The next `times` sends to this chat get this HTTP error (Telegram's side was down)."""
+        self._errors[chat_id] = [status] * times
+
     # ---- what the bot did --------------------------------------------------------------------
     def calls_of(self, method: str) -> list[Call]:
         with self._cond:
@@ -308,6 +319,8 @@ class FakeTelegram(LocalServer):
         call = Call(method, params)
         if method == "getUpdates":
             return 200, {"ok": True, "result": self._get_updates(params)}
+        if any(intercept(call) for intercept in list(self.interceptors)):
+            return DROPPED, {}
         with self._cond:
             status, body = self._answer(call)
             call.status, call.result = status, body.get("result")
@@ -322,6 +335,9 @@ class FakeTelegram(LocalServer):
         if method in ("sendMessage", "sendDocument") and chat is not None:
             if chat in self._blocked:
                 return 403, _error(403, "Forbidden: bot was blocked by the user")
+            if self._errors.get(chat):
+                failed = self._errors[chat].pop(0)
+                return failed, _error(failed, "Bad Gateway")
             if self._flood.get(chat):
                 retry = self._flood[chat].pop(0)
                 return 429, {
@@ -464,7 +480,11 @@ class _Handler(JsonHandler):
         params = _parse(self.headers.get("Content-Type", ""), self.body())
         if "?" in self.path:
             params.update({k: v[-1] for k, v in parse_qs(self.path.split("?", 1)[1]).items()})
-        self.send_json(*fake.api(path[len(prefix) :], params))
+        status, answer = fake.api(path[len(prefix) :], params)
+        if status == DROPPED:
+            self.close_connection = True
+            return
+        self.send_json(status, answer)
 
 
 def _parse(content_type: str, body: bytes) -> dict[str, Any]:

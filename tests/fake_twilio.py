@@ -18,6 +18,7 @@ import base64
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -94,6 +95,8 @@ class FakeTwilio(LocalServer):
     account_sid: str = ACCOUNT_SID
     auth_token: str = AUTH_TOKEN
     calls: list[Call] = field(default_factory=list)
+    # called with every message accepted, in the server's thread, before the answer goes back
+    listeners: list[Callable[[Call], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -208,4 +211,8 @@ class _Handler(JsonHandler):
         if self.path != f"/2010-04-01/Accounts/{fake.account_sid}/Messages.json":
             return self.send_json(404, {"code": 20404, "message": "Not found", "status": 404}, {})
         form = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
-        self.send_json(*fake._answer(form))
+        answer = fake._answer(form)
+        if answer[0] == 201:
+            for listener in list(fake.listeners):
+                listener(fake.calls[-1])
+        self.send_json(*answer)

@@ -511,7 +511,7 @@ def test_a_permanent_error_is_recorded_and_not_retried(
     ronit.send("שלום")
     assert ronit.last == [] and len(fake_twilio.attempts_to(RONIT)) == 1
     [row] = rows(app, OutboundMessage)
-    assert (row.status, row.error_code, row.platform_message_id) == ("error", "21211", None)
+    assert (row.status, row.error_code, row.platform_message_id) == ("failed", "21211", None)
 
 
 def test_sending_is_paced_per_sender(

@@ -7,10 +7,14 @@ not talk to Telegram does not load python-telegram-bot.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.app import App
 from bot.channels.base import Channel, WebChannel
-from bot.outbound import ChannelSender
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.channels.telegram.sender import TelegramSender
 
 NAME = "telegram"
 
@@ -19,16 +23,11 @@ def enabled(settings: Settings) -> bool:
     return bool(settings.telegram_token)
 
 
-def sender(app: App) -> ChannelSender:
+def sender(app: App) -> TelegramSender:
+    """Proactive messages for the scheduler, and the outbox's transport (the channel's replies)."""
     from bot.channels.telegram.sender import TelegramSender
 
-    assert app.settings.telegram_token
-    return TelegramSender(
-        app.settings.telegram_token,
-        app.catalogs,
-        app.settings.telegram_api_base_url,
-        per_second=app.program.scheduling.scheduler.telegram_per_second,
-    )
+    return TelegramSender.for_app(app)
 
 
 def webhook(app: App) -> WebChannel:

@@ -28,22 +28,20 @@ from typing import Any
 
 from telegram import (
     Bot,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
-    KeyboardButton,
     Message,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
     Update,
 )
-from telegram.constants import ChatType, MessageLimit
+from telegram.constants import ChatType
 from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import App
+from bot.channels.telegram.render import reply_markup, split_text
 from bot.channels.telegram.request import Counted
+from bot.channels.telegram.sender import TelegramSender
 from bot.dispatcher import Delivery, Inbound
 from bot.i18n import Catalogs, Translator
 from flows import Command, Contact, Document, Input, Pressed, Reply, Text, Unsupported
@@ -52,8 +50,6 @@ from storage import inbox
 log = logging.getLogger("bot.channels.telegram")  # the channel's logger (its package), as operators filter it
 
 CHANNEL = "telegram"
-GLOBAL = "g:"  # choices that are navigation ("back"), not answers
-TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 # What a person can send that we cannot read, in the order to test them (an animation is also a
 # document, a venue also a location).
 UNSUPPORTED_KINDS = (
@@ -172,63 +168,6 @@ def kept_updates(app: App, bot: Bot, received_before: datetime | None = None) ->
 
 
 # ---- replies out -----------------------------------------------------------------------------
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Parts of at most `limit` characters, cut at line breaks (a longer line is cut where it must be).
-
-    Telegram counts UTF-16 code units, so an emoji may count twice; we count the same way.
-    """
-    parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        for piece in _hard_cut(line, limit):
-            joined = f"{current}\n{piece}" if current else piece
-            if current and _size(joined) > limit:
-                parts.append(current)
-                current = piece
-            else:
-                current = joined
-    parts.append(current)
-    return [p.strip("\n") for p in parts if p.strip()] or [text]
-
-
-def _hard_cut(line: str, limit: int) -> list[str]:
-    pieces = []
-    while _size(line) > limit:
-        cut = limit
-        while _size(line[:cut]) > limit:
-            cut -= 1
-        pieces.append(line[:cut])
-        line = line[cut:]
-    return [*pieces, line]
-
-
-def _size(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def reply_markup(
-    translator: Translator, reply: Reply
-) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove:
-    if reply.request_contact:
-        # A message carries one keyboard: the share button and the answers as typed buttons; a
-        # typed label is matched like a press. Navigation ("back") stays a word the person can write.
-        rows = [[KeyboardButton(translator.render_key("prescreen.share_phone_button"), request_contact=True)]]
-        rows += [
-            [KeyboardButton(translator.render(c.label))]
-            for c in reply.choices
-            if not c.payload.startswith(GLOBAL)
-        ]
-        return ReplyKeyboardMarkup(rows, one_time_keyboard=True, resize_keyboard=True)
-    if reply.choices:
-        buttons = [
-            [InlineKeyboardButton(translator.render(c.label), callback_data=c.payload)] for c in reply.choices
-        ]
-        return InlineKeyboardMarkup(buttons)
-    # No buttons: also take away a contact keyboard left from the phone question (flows do not
-    # know which keyboard a channel showed; removing none is harmless).
-    return ReplyKeyboardRemove()
-
-
 async def send_delivery(bot: Bot, catalogs: Catalogs, chat_id: int, delivery: Delivery) -> int | None:
     """Send every reply of a delivery, in order. Sending errors are logged, never raised.
 
@@ -361,6 +300,9 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
         .concurrent_updates(OnePersonAtATime())
         .build()
     )
+    app.outbox.register(
+        TelegramSender.for_app(app)
+    )  # replies through the outbox, with the scheduler's pacing
 
     async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         kept: set[int] = context.bot_data.setdefault(KEPT, set())  # only the webhook adds to it
@@ -418,7 +360,10 @@ async def handle_update(
         shown = open_keyboards.pop(chat.id, None)
         if shown is not None and earlier.person_id is not None:
             await _quietly(bot.edit_message_reply_markup(chat.id, shown, reply_markup=None))
-        with_buttons = await send_delivery(bot, app.catalogs, chat.id, earlier)
+        if earlier.outbox_ids:  # stored with its step, as this one's
+            with_buttons = await asyncio.to_thread(_deliver, app, earlier)
+        else:
+            with_buttons = await send_delivery(bot, app.catalogs, chat.id, earlier)
         if with_buttons is not None:
             open_keyboards[chat.id] = with_buttons
     if not delivery.replies and delivery.before:  # this one was stepped meanwhile, elsewhere
@@ -431,10 +376,29 @@ async def handle_update(
         if shown is not None and not (isinstance(message, Message) and message.message_id == shown):
             edits.append(_quietly(bot.edit_message_reply_markup(chat.id, shown, reply_markup=None)))
     # the old keyboards go away while the replies are sent (neither waits for the other)
-    sending = send_delivery(bot, app.catalogs, chat.id, delivery)
+    sending: Awaitable[int | None]
+    if delivery.outbox_ids:  # stored with the step: sent now, or after a restart if this process dies
+        sending = asyncio.to_thread(_deliver, app, delivery)
+    else:
+        sending = send_delivery(bot, app.catalogs, chat.id, delivery)
     with_buttons, *_ = await asyncio.gather(sending, *edits)
-    if with_buttons is not None:
+    if isinstance(with_buttons, int):
         open_keyboards[chat.id] = with_buttons
+
+
+def _deliver(app: App, delivery: Delivery) -> int | None:
+    """The step's outbox rows, sent now (bot/delivery.py); the id of the last message sent with
+    inline buttons, if any."""
+    with_buttons: int | None = None
+    outcomes = app.outbox.send(delivery.outbox_ids, delivery.claimed)
+    if any(o.code == "telegram_403" for o in outcomes):
+        log.warning("telegram: a person has blocked the bot or left; reply not delivered")
+    for outcome in outcomes:
+        data = outcome.part.get("part")
+        markup = data.get("data", {}).get("reply_markup", "") if isinstance(data, dict) else ""
+        if outcome.platform_id is not None and '"inline_keyboard"' in str(markup):
+            with_buttons = int(outcome.platform_id)
+    return with_buttons
 
 
 async def _quietly(call: Awaitable[object]) -> None:

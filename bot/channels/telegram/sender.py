@@ -4,31 +4,42 @@ It speaks the Bot API directly with its own synchronous HTTP client (httpx), bec
 runs in its own thread: nothing here touches the PTB application or its event loop. Replies are
 rendered like the channel's answers (`bot.channels.telegram.reply_markup`, `split_text`).
 
-    403 Forbidden (blocked, deactivated) and 400 "chat not found" → UNREACHABLE (the identity is marked)
-    429 → RETRY after what Telegram says; 5xx and network errors → RETRY; other 4xx → FAILED
+    403 Forbidden (blocked, deactivated) → UNREACHABLE (the identity is marked)
+    429 → RETRY after what Telegram says (and every send of the bot waits that long);
+    5xx and network errors → RETRY; other 4xx → FAILED
+
+It is also the outbox's `Transport` (bot/delivery.py): `render` turns replies into Bot API calls
+(kept in the outbox row until sent), `transmit` makes one, paced (bot/pacing.py): a reply's call
+takes the next slot ahead of bulk work.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import threading
-import time
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import httpx
 
 from bot import metrics
-from bot.channels.telegram.adapter import reply_markup, split_text
+from bot.app import App
+from bot.channels.telegram.render import reply_markup, split_text
 from bot.i18n import Catalogs
-from bot.outbound import Proactive, Recipient, SendResult, SendStatus
-from flows import Document, Reply
+from bot.outbound import Proactive, Recipient, SendResult, SendStatus, Transmitted
+from bot.pacing import BULK, Pacer
+from flows import Document, Outgoing, Reply
 
 log = logging.getLogger(__name__)
 
 
 class TelegramSender:
+    """The scheduler's `ChannelSender` and the outbox's `Transport` for Telegram: one client, one
+    pacer (the bot's ~30 a second, and ~1 a second per chat after a short burst; bot/pacing.py)."""
+
     channel = "telegram"
 
     def __init__(
@@ -36,81 +47,142 @@ class TelegramSender:
         token: str,
         catalogs: Catalogs,
         api_base_url: str = "https://api.telegram.org",
-        per_second: float = 25.0,
+        per_second: float = 30.0,
         timeout: float = 15.0,
+        per_chat: float = 0.0,
+        chat_burst: float = 3.0,
+        pacer: Pacer | None = None,
     ) -> None:
         self._base = f"{api_base_url.rstrip('/')}/bot{token}"
         self.catalogs = catalogs
         self._client = httpx.Client(timeout=timeout)
-        self._interval = 1.0 / per_second if per_second > 0 else 0.0
-        self._next = 0.0
-        self._throttle = threading.Lock()
+        self.pacer = pacer or shared_pacer(token, per_second, per_chat, chat_burst)
+
+    @classmethod
+    def for_app(cls, app: App) -> TelegramSender:
+        s = app.settings
+        if not s.telegram_token:
+            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        return cls(
+            s.telegram_token,
+            app.catalogs,
+            s.telegram_api_base_url,
+            per_second=float(s.telegram_messages_per_second),
+            per_chat=float(s.telegram_chat_messages_per_second),
+            chat_burst=float(s.telegram_chat_burst),
+        )
 
     def close(self) -> None:
         self._client.close()
 
-    def send(self, recipient: Recipient, message: Proactive, now: datetime) -> SendResult:
-        translator = self.catalogs.translator(message.lang)
-        chat_id = int(recipient.external_id)
-        for item in message.replies:
+    # ---- the outbox's transport --------------------------------------------------------------
+    def render(self, lang: str, replies: tuple[Outgoing, ...]) -> list[dict[str, Any]]:
+        """The Bot API calls for these replies, in order: what an outbox row keeps until it is sent."""
+        translator = self.catalogs.translator(lang)
+        calls: list[dict[str, Any]] = []
+        for item in replies:
             if isinstance(item, Reply):
                 text = translator.text(item)
+                if not text.strip():
+                    log.warning(
+                        "telegram: a reply rendered empty was not sent (%s)",
+                        ",".join(p.key for p in item.parts),
+                    )
+                    continue
                 parts = split_text(text)
-                markup = reply_markup(translator, item).to_dict()
+                markup = json.dumps(reply_markup(translator, item).to_dict(), ensure_ascii=False)
                 for i, part in enumerate(parts):
-                    body: dict[str, Any] = {"chat_id": chat_id, "text": part}
+                    data: dict[str, Any] = {"text": part}
                     if i == len(parts) - 1:
-                        body["reply_markup"] = json.dumps(markup)
-                    result = self._call("sendMessage", data=body)
-                    if result is not None:
-                        return result
+                        data["reply_markup"] = markup
+                    calls.append({"method": "sendMessage", "data": data})
             elif isinstance(item, Document):
-                data: dict[str, Any] = {"chat_id": chat_id}
-                if item.caption is not None:
-                    data["caption"] = translator.render(item.caption)
-                files = {"document": (item.filename, item.content, item.mime_type)}
-                result = self._call("sendDocument", data=data, files=files)
-                if result is not None:
-                    return result
-        return SendResult(SendStatus.SENT)
+                data = {"caption": translator.render(item.caption)} if item.caption is not None else {}
+                file = {
+                    "name": item.filename,
+                    "mime": item.mime_type,
+                    "content": base64.b64encode(item.content).decode("ascii"),
+                }
+                calls.append({"method": "sendDocument", "data": data, "file": file})
+        return calls
+
+    def transmit(self, address: str, part: Mapping[str, Any], priority: int) -> Transmitted:
+        data = {**dict(part.get("data") or {}), "chat_id": int(address)}
+        files = None
+        file = part.get("file")
+        if isinstance(file, Mapping):
+            content = base64.b64decode(str(file.get("content", "")))
+            files = {"document": (str(file.get("name", "file")), content, str(file.get("mime", "")))}
+        return self._call(str(part.get("method", "sendMessage")), data, files, address, priority)
+
+    # ---- the scheduler's sender --------------------------------------------------------------
+    @property
+    def transport(self) -> TelegramSender:
+        return self
+
+    def render_proactive(
+        self, session: object, recipient: Recipient, message: Proactive, now: datetime
+    ) -> list[dict[str, Any]] | SendResult:
+        """The scheduler writes these calls to the outbox (Telegram may always write to a person
+        who has not blocked the bot: nothing to decide here)."""
+        return self.render(message.lang, message.replies)
+
+    def send(self, recipient: Recipient, message: Proactive, now: datetime) -> SendResult:
+        last = ""
+        for part in self.render(message.lang, message.replies):
+            sent = self.transmit(recipient.external_id, part, BULK)
+            if sent.status is not SendStatus.SENT:
+                return SendResult(sent.status, sent.code or "", sent.retry_after)
+            last = sent.platform_id or ""
+        return SendResult(SendStatus.SENT, last)
 
     def _call(
-        self, method: str, data: dict[str, Any], files: dict[str, Any] | None = None
-    ) -> SendResult | None:
-        """None when the call succeeded, else what to record."""
-        self._wait_turn()
+        self,
+        method: str,
+        data: dict[str, Any],
+        files: dict[str, Any] | None,
+        chat: str,
+        priority: int,
+    ) -> Transmitted:
+        self.pacer.wait(chat, priority)
         try:
             response = self._client.post(f"{self._base}/{method}", data=data, files=files)
         except httpx.HTTPError as error:
             metrics.send_failed(self.channel, type(error).__name__)
-            return SendResult(SendStatus.RETRY, type(error).__name__)
-        if response.status_code == 200:
-            metrics.sent(self.channel)
-            return None
-        metrics.send_failed(self.channel, f"telegram_{response.status_code}")
+            return Transmitted(SendStatus.RETRY, code=type(error).__name__[:16])
         try:
             answer = response.json()
         except ValueError:
             answer = {}
-        description = str(answer.get("description", ""))
         code = response.status_code
-        if code == 403 or (code == 400 and "chat not found" in description.lower()):
-            return SendResult(SendStatus.UNREACHABLE, f"telegram_{code}")
+        if code == 200:
+            metrics.sent(self.channel)
+            result = answer.get("result") if isinstance(answer, dict) else None
+            message_id = result.get("message_id") if isinstance(result, dict) else None
+            return Transmitted(SendStatus.SENT, str(message_id) if message_id is not None else None)
+        metrics.send_failed(self.channel, f"telegram_{code}")
+        if code == 403:  # blocked, deactivated: definitive
+            return Transmitted(SendStatus.UNREACHABLE, code=f"telegram_{code}")
         if code == 429:
-            retry = (answer.get("parameters") or {}).get("retry_after")
+            retry = (answer.get("parameters") or {}).get("retry_after") if isinstance(answer, dict) else None
             seconds = float(retry) if retry is not None else 1.0
-            with self._throttle:  # flood control is per bot: every send waits, not only this person's
-                self._next = max(self._next, time.monotonic() + seconds)
-            return SendResult(SendStatus.RETRY, "telegram_429", seconds)
+            self.pacer.pause(seconds)  # flood control is per bot: every send waits, not only this person's
+            return Transmitted(SendStatus.RETRY, code="telegram_429", retry_after=seconds)
         if code >= 500:
-            return SendResult(SendStatus.RETRY, f"telegram_{code}")
-        return SendResult(SendStatus.FAILED, f"telegram_{code}")
+            return Transmitted(SendStatus.RETRY, code=f"telegram_{code}")
+        return Transmitted(SendStatus.FAILED, code=f"telegram_{code}")
 
-    def _wait_turn(self) -> None:
-        """Stay under Telegram's per-bot rate (about 30 messages a second)."""
-        with self._throttle:
-            now = time.monotonic()
-            if self._next > now:
-                time.sleep(self._next - now)
-                now = self._next
-            self._next = now + self._interval
+
+_PACERS: dict[tuple[str, float, float, float], Pacer] = {}
+_PACERS_LOCK = threading.Lock()
+
+
+def shared_pacer(token: str, per_second: float, per_chat: float, chat_burst: float) -> Pacer:
+    """One pacer per bot in this process: the replies and the scheduler's messages share its rate."""
+    with _PACERS_LOCK:
+        key = (token, per_second, per_chat, chat_burst)
+        if key not in _PACERS:
+            _PACERS[key] = Pacer(
+                per_second, burst=max(per_second, 1.0), per_key=per_chat, key_burst=chat_burst
+            )
+        return _PACERS[key]

@@ -32,6 +32,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import re
 import time
@@ -40,7 +41,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
+from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
@@ -59,7 +62,7 @@ from bot.channels.base import WebChannel, WebhookNotConfigured
 from bot.channels.clean_text import clean_text
 from bot.channels.labels import fit_labels
 from bot.channels.numbered import numbered_text
-from bot.channels.telegram.adapter import split_text
+from bot.channels.telegram.render import split_text
 from bot.channels.whatsapp.templates import (
     BUTTON_TITLE_MAX,
     INTERACTIVE_BODY_MAX,
@@ -72,7 +75,7 @@ from bot.channels.whatsapp.twilio_rest import Created, TwilioMessages, build_mes
 from bot.dispatcher import Delivery, Inbound
 from bot.file_links import FileLinks
 from bot.i18n import Translator
-from bot.outbound import Proactive, Recipient, SendResult, SendStatus
+from bot.outbound import Proactive, Recipient, SendResult, SendStatus, Transmitted
 from bot.request_body import limited_body
 from flows import Command, Document, Input, Outgoing, Pressed, Reply, Text, Unsupported
 from flows.parsing.phones import to_e164
@@ -267,7 +270,10 @@ def _interactive(translator: Translator, reply: Reply, templates: Templates) -> 
 class WhatsApp:
     """Everything WhatsApp needs at run time: the REST sender (one pacer per sender number), the
     templates, the webhook validator. One per process, shared by the web channel and the
-    proactive sender."""
+    proactive sender. Also the outbox's `Transport` (bot/delivery.py): `render` makes the rows'
+    calls inside the step's transaction, `transmit` makes one call."""
+
+    channel = CHANNEL
 
     def __init__(
         self,
@@ -298,12 +304,110 @@ class WhatsApp:
             )
             return None
 
+    # ---- the outbox's transport ----------------------------------------------------------------
+    def render(self, lang: str, replies: tuple[Outgoing, ...]) -> list[dict[str, Any]]:
+        """The calls for these replies, in order. A document is kept as it is: its link is made
+        when it is sent (storing the file needs a transaction of its own)."""
+        translator = self.app.catalogs.translator(lang)
+        calls: list[dict[str, Any]] = []
+        for item in replies:
+            if isinstance(item, Document):
+                calls.append(
+                    {
+                        "document": {
+                            "caption": translator.render(item.caption) if item.caption else "",
+                            "link_label": translator.render_key("whatsapp.calendar_link"),
+                            "name": item.filename,
+                            "mime": item.mime_type,
+                            "content": base64.b64encode(item.content).decode("ascii"),
+                            "until": item.useful_until.isoformat() if item.useful_until else None,
+                        }
+                    }
+                )
+            elif isinstance(item, Reply):
+                for message in _render_reply(translator, item, self.templates):
+                    call: dict[str, Any] = {"body": message.body}
+                    if message.content_sid:
+                        call = {
+                            "content_sid": message.content_sid,
+                            "variables": dict(message.variables or {}),
+                        }
+                    calls.append(call)
+        return calls
+
+    def transmit(self, address: str, part: Mapping[str, Any], priority: int) -> Transmitted:
+        document = part.get("document")
+        if isinstance(document, Mapping):
+            messages = self._document_messages(document)
+        else:
+            variables = part.get("variables")
+            messages = [
+                OutMessage(
+                    body=part.get("body"),
+                    content_sid=part.get("content_sid"),
+                    variables=dict(variables) if isinstance(variables, Mapping) else None,
+                )
+            ]
+        if not messages:
+            return Transmitted(SendStatus.FAILED, code="nothing_to_send")
+        created = Created(None, "error")
+        for message in messages:
+            created = self.messages.create(
+                address,
+                body=message.body,
+                content_sid=message.content_sid,
+                content_variables=message.variables,
+                priority=priority,
+            )
+            if not created.ok:
+                break
+        instead = part.get("instead")
+        if not created.ok and created.error_code == OUTSIDE_WINDOW and isinstance(instead, Mapping):
+            return self.transmit(address, instead, priority)  # the window closed: the approved template
+        if created.ok:
+            return Transmitted(SendStatus.SENT, created.sid, platform_status=created.status[:16] or "queued")
+        code = created.error_code or ""
+        if code == UNSUBSCRIBED:
+            return Transmitted(SendStatus.UNREACHABLE, code=code)
+        if code == OUTSIDE_WINDOW:
+            return Transmitted(SendStatus.HELD, code=code)
+        if created.transient:
+            return Transmitted(SendStatus.RETRY, code=code, retry_after=created.retry_after)
+        return Transmitted(SendStatus.FAILED, code=code)
+
+    def _document_messages(self, document: Mapping[str, Any]) -> list[OutMessage]:
+        caption = str(document.get("caption") or "")
+        mime = str(document.get("mime") or "")
+        url = None
+        if mime == CALENDAR:
+            content = base64.b64decode(str(document.get("content", "")))
+            until = document.get("until")
+            useful_until = datetime.fromisoformat(until) if isinstance(until, str) else None
+            url = self.link(Document(str(document.get("name") or "file"), content, mime, None, useful_until))
+        lines = [caption] if url is None else [caption, str(document.get("link_label") or ""), url]
+        text = "\n".join(line for line in lines if line.strip())
+        return [OutMessage(body=part) for part in split_text(text, TEXT_LIMIT)] if text else []
+
     # ---- a person's message: step, reply, record ---------------------------------------------
     def handle(self, inbound: Inbound) -> Delivery | None:
-        """Runs in a worker thread: the step (DB), then the replies (REST), then their records."""
+        """Runs in a worker thread: the step (DB, the replies written to the outbox with it), then
+        the replies sent from the outbox (REST) and their rows settled."""
         delivery = self.app.dispatcher.handle(inbound)
         if delivery is None:
             return None  # a redelivery, already answered
+        earlier_ids = [i for each in delivery.before for i in each.outbox_ids]
+        if delivery.outbox_ids or earlier_ids:
+            # the replies to the sender's earlier messages first, when this step stepped them first
+            claimed = (*(c for each in delivery.before for c in each.claimed), *delivery.claimed)
+            outcomes = self.app.outbox.send((*earlier_ids, *delivery.outbox_ids), claimed)
+            log.info(
+                "whatsapp message %s: person %s, %d replies, %d sent",
+                inbound.message_id,
+                delivery.person_id,
+                len(delivery.replies),
+                sum(1 for o in outcomes if o.platform_id is not None),
+            )
+            return delivery
         # first the replies to the sender's earlier messages, when this step stepped them first
         for each in (*delivery.before, delivery):
             translator = self.app.catalogs.translator(each.lang)
@@ -459,6 +563,54 @@ class WhatsAppSender:
 
     def __init__(self, whatsapp: WhatsApp) -> None:
         self.whatsapp = whatsapp
+
+    @property
+    def transport(self) -> WhatsApp:
+        return self.whatsapp
+
+    def render_proactive(
+        self, session: Session, recipient: Recipient, message: Proactive, now: datetime
+    ) -> list[dict[str, Any]] | SendResult:
+        """Inside the scheduler's transaction: the calls to write to the outbox, or why nothing
+        goes (opted out, unreachable, held: outside the window with no template). Inside the window
+        the free-form message goes, with the template kept beside it in case WhatsApp says the
+        window closed (63016)."""
+        wa = self.whatsapp
+        gate = outbox.proactive_gate(session, recipient.person_id, CHANNEL, recipient.external_id)
+        if gate is None:
+            return SendResult(SendStatus.UNREACHABLE, "no_identity")
+        if gate.opted_out:
+            return SendResult(SendStatus.OPTED_OUT)
+        if gate.unreachable:
+            return SendResult(SendStatus.UNREACHABLE, UNSUBSCRIBED)
+        found = wa.templates.for_kind(message.kind, message.lang)
+        template: dict[str, Any] | None = None
+        if found is not None:
+            content_sid, chosen = found
+            template = {"content_sid": content_sid, "variables": chosen.content_variables(message.variables)}
+        if in_window(gate.last_inbound_at or recipient.last_inbound_at, now):
+            calls = wa.render(message.lang, message.replies)
+            if calls and template is not None:
+                calls[0] = {**calls[0], "instead": template}
+            return calls
+        if template is None:
+            outbox.record_outbound(
+                session,
+                person_id=recipient.person_id,
+                channel=CHANNEL,
+                kind=message.kind,
+                status="held",
+                now=now,
+                reference=message.reference,
+            )
+            log.warning(
+                "whatsapp: %s for person %s held: outside the 24-hour window and no template for language %s",
+                message.kind,
+                recipient.person_id,
+                message.lang,
+            )
+            return SendResult(SendStatus.HELD, "no_template")
+        return [template]
 
     def send(self, recipient: Recipient, message: Proactive, now: datetime) -> SendResult:
         wa = self.whatsapp
@@ -649,6 +801,7 @@ def whatsapp_channel(app: App, whatsapp: WhatsApp | None = None) -> WebChannel:
     """The web server's part: the two webhooks. A message is stored before Twilio gets its (empty)
     answer; its step and replies follow in a background task, in the sender's order."""
     wa = whatsapp or build_whatsapp(app)
+    app.outbox.register(wa)  # replies through the outbox
     messages = Incoming(wa)
     app.dispatcher.rebuilders[CHANNEL] = rebuilt_inbound  # a kept message another process stepped
 

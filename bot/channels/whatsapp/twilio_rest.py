@@ -4,8 +4,9 @@
 
 - `TWILIO_API_BASE_URL` redirects every REST call (tests point it at a fake server, or a proxy):
   `RedirectingHttpClient` rewrites `https://api.twilio.com/2010-04-01/…` to `{base}/2010-04-01/…`.
-- Pacing: one `Pacer` per sender (number or Messaging Service) spaces calls at the configured
-  messages per second, across threads.
+- Pacing: one `bot.pacing.Pacer` per sender (number or Messaging Service) spaces calls at the
+  configured messages per second (TWILIO_MESSAGES_PER_SECOND), across threads; a reply's call takes
+  the next slot ahead of bulk work; a 429's `Retry-After` pauses every call of the sender.
 - Retries: 429 and 5xx (and network errors) are retried a bounded number of times, waiting what
   `Retry-After` says or an exponential back-off; any other error is permanent and returned at once.
 
@@ -30,6 +31,7 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from bot import metrics
+from bot.pacing import BULK, Pacer
 
 log = logging.getLogger(__name__)
 
@@ -91,30 +93,6 @@ def redirect(url: str, base_url: str) -> str:
     return base_url.rstrip("/") + rest
 
 
-class Pacer:
-    """At most `per_second` calls a second: each call takes the next free slot and waits for it."""
-
-    def __init__(
-        self,
-        per_second: float,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.interval = 1.0 / per_second if per_second > 0 else 0.0
-        self.monotonic = monotonic
-        self.sleep = sleep
-        self._next = 0.0
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        with self._lock:
-            now = self.monotonic()
-            slot = max(now, self._next)
-            self._next = slot + self.interval
-        if slot > now:
-            self.sleep(slot - now)
-
-
 @dataclass(frozen=True)
 class Created:
     """What became of one `messages.create`: a message SID and Twilio's status, or an error."""
@@ -167,6 +145,7 @@ class TwilioMessages:
         content_sid: str | None = None,
         content_variables: Mapping[str, str] | None = None,
         media_url: str | None = None,
+        priority: int = BULK,
     ) -> Created:
         params: dict[str, Any] = {"to": whatsapp_address(to)}
         if self.messaging_service_sid:
@@ -187,9 +166,11 @@ class TwilioMessages:
             params["body"] = body or ""
         result = Created(None, "error")
         for attempt in range(1, self.max_attempts + 1):
-            self.pacer.wait()
+            self.pacer.wait(priority=priority)
             result = self._once(params)
             if result.ok or not result.transient or attempt == self.max_attempts:
+                if result.retry_after is not None:
+                    self.pacer.pause(min(result.retry_after, self.max_wait))  # every send of this sender
                 return result
             delay = result.retry_after if result.retry_after is not None else BACKOFF * 2 ** (attempt - 1)
             delay = min(max(delay, 0.0), self.max_wait)
@@ -247,7 +228,7 @@ def build_messages(
     if monotonic is time.monotonic and sleep is time.sleep:
         pacer = shared_pacer(messaging_service_sid or from_ or "", per_second)
     else:  # a test's own clock
-        pacer = Pacer(per_second, monotonic, sleep)
+        pacer = Pacer(per_second, monotonic=monotonic, sleep=sleep)
     return TwilioMessages(
         client,
         http,
