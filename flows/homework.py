@@ -65,7 +65,7 @@ def _due(values: Mapping[str, Any]) -> date:
     return date.fromisoformat(str(values["due"]))
 
 
-def _today(view: View) -> date:
+def today_of(view: View) -> date:
     return view.now.astimezone(TIMEZONE).date()
 
 
@@ -102,18 +102,24 @@ def parse_progress(text: str, view: View) -> int:
     return int(number)
 
 
+def due_day(text: str, view: View, invalid: str, not_ahead: str) -> str:
+    """A due date as the participant or the promoter types it ("3.12", "tomorrow"), as ISO: a day
+    after today and at most MAX_AHEAD_DAYS ahead, else `invalid` (no such day, too far) or `not_ahead`."""
+    today = today_of(view)
+    day = parse_day(text, today, _words(view, "synonyms.today"), _words(view, "synonyms.tomorrow"))
+    if day is None or day > today + timedelta(days=MAX_AHEAD_DAYS):
+        raise Invalid(invalid)
+    if day <= today:
+        raise Invalid(not_ahead)
+    return day.isoformat()
+
+
 def _words(view: View, key: str) -> tuple[str, ...]:
     return tuple(w.strip() for t in view.ctx.lexicon.texts(key) for w in t.split(",") if w.strip())
 
 
 def parse_new_due(text: str, view: View) -> str:
-    today = _today(view)
-    day = parse_day(text, today, _words(view, "synonyms.today"), _words(view, "synonyms.tomorrow"))
-    if day is None or day > today + timedelta(days=MAX_AHEAD_DAYS):
-        raise Invalid("homework.invalid_date")
-    if day <= today:
-        raise Invalid("homework.date_not_ahead")
-    return day.isoformat()
+    return due_day(text, view, "homework.invalid_date", "homework.date_not_ahead")
 
 
 def parse_note(text: str, view: View) -> str:
