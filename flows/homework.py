@@ -27,7 +27,7 @@ from flows.context import Context, HomeworkFacts, phone_needed
 from flows.declare import STAY, Ask, Call, Done, Flow, Flows, Invalid, Option, Timeout, View
 from flows.effects import Effect, HomeworkUnanswered, ReportHomework, RequestHandoff, UpdateProfile
 from flows.engine import Sprint
-from flows.feature import Feature, MenuEntry
+from flows.feature import Feature, MenuEntry, for_participants
 from flows.messages import Msg, Outgoing, Reply
 from flows.parsing.dates import parse_day
 from flows.parsing.numbers import first_number
@@ -357,11 +357,6 @@ PROACTIVE = (
 )
 
 
-def may_have_homework(view: View) -> bool:
-    """A participant of a center (staff give homework to participants only)."""
-    return view.ctx.person.outcome == "eligible" and bool(view.ctx.person.center)
-
-
 FEATURE = Feature(
     "homework",
     flows=FLOWS,
@@ -369,5 +364,5 @@ FEATURE = Feature(
     results={HomeworkResult: result_replies},
     facts=("homework",),
     storage="homework",
-    menu=(MenuEntry("homework", "menu.homework", may_have_homework, order=45, then="push:homework"),),
+    menu=(MenuEntry("homework", "menu.homework", for_participants, order=45, then="push:homework"),),
 )
