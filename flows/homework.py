@@ -31,7 +31,7 @@ from flows.feature import Feature, MenuEntry, for_participants
 from flows.messages import Msg, Outgoing, Reply
 from flows.parsing.dates import parse_day
 from flows.parsing.numbers import first_number
-from flows.prescreen import parse_phone
+from flows.prescreen import NO_PHONE, ask_phone
 from flows.proactive import TIMEOUT, Data, ProactiveKind
 from flows.scheduling import TIMEZONE
 from flows.state import State
@@ -45,7 +45,6 @@ ANSWERS = ("done", "partly", "help", "dropped")
 MAX_NOTE = 500
 MAX_AHEAD_DAYS = 180
 MAX_LISTED = 8
-NO_PHONE = "skip"
 
 
 def task_msg(kind: str, count: int | None = None, text: str | None = None) -> Msg:
@@ -167,13 +166,10 @@ REPORT = Flow(
         ),
         # their promoter will call: with no number on file it is asked first, as "talk to a person"
         # asks it (flows/handoff.py); WhatsApp always has one
-        Ask(
-            "phone",
-            prompt="homework.ask_phone",
-            options=(Option(NO_PHONE, "handoff.phone_skip", synonyms="synonyms.no"),),
-            parse=parse_phone,
-            invalid="prescreen.invalid_phone",
-            contact=True,
+        ask_phone(
+            "homework.ask_phone",
+            "handoff.phone_skip",
+            "synonyms.no",
             skip=lambda v: chosen(v) != "help" or not phone_needed(v.ctx),
         ),
         Ask(
