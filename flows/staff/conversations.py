@@ -138,6 +138,15 @@ def parse_capacity(text: str, view: View) -> int:
     return _count(text, MAX_CAPACITY, "staff.invalid_capacity")
 
 
+# How a capacity is answered, for a new event and a changed one: a number of seats, or no limit.
+CAPACITY_ANSWER: dict[str, Any] = {
+    "options": (Option("none", "staff.no_limit"),),
+    "parse": parse_capacity,
+    "typed_numbers": True,
+    "invalid": "staff.invalid_capacity",
+}
+
+
 # ---- the center's events ---------------------------------------------------------------------
 def center_events(view: View) -> tuple[EventOffer, ...]:
     center = view.ctx.person.staff_center
@@ -414,14 +423,7 @@ ADD = Flow(
             typed_numbers=True,
             invalid="staff.invalid_sessions",
         ),
-        Ask(
-            "capacity",
-            prompt="staff.ask_capacity",
-            options=(Option("none", "staff.no_limit"),),
-            parse=parse_capacity,
-            typed_numbers=True,
-            invalid="staff.invalid_capacity",
-        ),
+        Ask("capacity", prompt="staff.ask_capacity", **CAPACITY_ANSWER),
         Ask("track", prompt="staff.ask_track", options=tuple(Option(t, f"staff.track.{t}") for t in TRACKS)),
         Ask("signup", prompt="staff.ask_signup", options=yes_no("staff.signup_yes", "staff.signup_no")),
         Ask(
@@ -493,14 +495,7 @@ EDIT = Flow(
         new_value("new_date", "staff.ask_new_date", parse=parse_new_date, invalid="staff.invalid_date"),
         new_value("new_time", "staff.ask_new_time", parse=parse_new_time, invalid="staff.invalid_time"),
         new_value("new_place", "staff.ask_place", parse=parse_place, max_length=MAX_PLACE),
-        new_value(
-            "new_capacity",
-            "staff.ask_capacity",
-            options=(Option("none", "staff.no_limit"),),
-            parse=parse_capacity,
-            typed_numbers=True,
-            invalid="staff.invalid_capacity",
-        ),
+        new_value("new_capacity", "staff.ask_capacity", **CAPACITY_ANSWER),
         Ask(
             "change_ok",
             prompt=change_prompt,
