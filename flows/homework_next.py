@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flows.context import Context, StaffMeetingFacts
-from flows.declare import END, Ask, Branch, Call, Done, Flow, Invalid, Option, View
+from flows.declare import END, Ask, Branch, Call, Done, Flow, Option, View
 from flows.effects import AssignHomework, MarkAttendance
 from flows.feature import Feature
 from flows.homework import COUNTED, FREE, TASKS, due_day, task_msg, today_of
 from flows.messages import Msg, Outgoing, Reply
-from flows.parsing.numbers import first_number
+from flows.staff.conversations import one_line, whole_number
 
 ATTENDANCE = ("attended", "no_show", "late")
 NONE = "none"  # no task this time
@@ -134,17 +134,11 @@ def kind_options(view: View) -> tuple[Option, ...]:
 
 
 def parse_count(text: str, view: View) -> int:
-    number = first_number(text)
-    if number is None or number != int(number) or not 1 <= number <= MAX_COUNT:
-        raise Invalid("homework_next.invalid_count", high=MAX_COUNT)
-    return int(number)
+    return whole_number(text, MAX_COUNT, "homework_next.invalid_count")
 
 
 def parse_text(text: str, view: View) -> str:
-    words = " ".join(text.split())
-    if not words:
-        raise Invalid("homework_next.invalid_text")
-    return words[:MAX_TEXT]
+    return one_line(text, MAX_TEXT, "homework_next.invalid_text")
 
 
 def parse_due(text: str, view: View) -> str:

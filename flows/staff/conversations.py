@@ -84,11 +84,24 @@ def _at(day: date, clock: time) -> datetime:
     return datetime.combine(day, clock, TIMEZONE)
 
 
+def one_line(text: str, most: int, invalid: str) -> str:
+    """What staff typed, on one line with single spaces, cut at `most` characters; `invalid` if empty."""
+    words = " ".join(text.split())
+    if not words:
+        raise Invalid(invalid)
+    return words[:most]
+
+
+def whole_number(text: str, high: int, invalid: str) -> int:
+    """A count staff typed, from 1 to `high`; else `invalid` (told the highest)."""
+    number = first_number(text)
+    if number is None or number != int(number) or not 1 <= number <= high:
+        raise Invalid(invalid, high=high)
+    return int(number)
+
+
 def parse_title(text: str, view: View) -> str:
-    title = " ".join(text.split())
-    if not title:
-        raise Invalid("staff.invalid_title")
-    return title[:MAX_TITLE]
+    return one_line(text, MAX_TITLE, "staff.invalid_title")
 
 
 def parse_place(text: str, view: View) -> str:
@@ -123,19 +136,12 @@ def parse_time(text: str, view: View) -> str:
     return clock.strftime("%H:%M")
 
 
-def _count(text: str, high: int, invalid: str) -> int:
-    number = first_number(text)
-    if number is None or number != int(number) or not 1 <= number <= high:
-        raise Invalid(invalid, high=high)
-    return int(number)
-
-
 def parse_sessions(text: str, view: View) -> int:
-    return _count(text, MAX_SESSIONS, "staff.invalid_sessions")
+    return whole_number(text, MAX_SESSIONS, "staff.invalid_sessions")
 
 
 def parse_capacity(text: str, view: View) -> int:
-    return _count(text, MAX_CAPACITY, "staff.invalid_capacity")
+    return whole_number(text, MAX_CAPACITY, "staff.invalid_capacity")
 
 
 # How a capacity is answered, for a new event and a changed one: a number of seats, or no limit.
