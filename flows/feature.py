@@ -7,7 +7,7 @@
         results={BookingResult: result_replies}, # what the shell decided, in the person's words
         facts=("bookings",),                     # what its steps read that the shell loads on demand
         storage="events",                        # storage.events.HANDLERS applies its effects
-        menu=(MenuEntry("events", "menu.events", may_book, order=40, then="push:events"),),
+        menu=(MenuEntry("events", "menu.events", for_participants, order=40, then="push:events"),),
     )
 
 The shell's side (the storage handlers, fact loaders, CLI) is found from it by `bot/registry.py`.
@@ -24,6 +24,12 @@ from flows.messages import Outgoing
 from flows.proactive import ProactiveKind
 
 ResultReplies = Callable[[Any, str], tuple[Outgoing, ...]]
+
+
+def for_participants(view: View) -> bool:
+    """A menu entry of the program's participants: found eligible, with a center (events, sign-ups,
+    homework, "I found a job")."""
+    return view.ctx.person.outcome == "eligible" and bool(view.ctx.person.center)
 
 
 @dataclass(frozen=True)

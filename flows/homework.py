@@ -27,11 +27,11 @@ from flows.context import Context, HomeworkFacts, phone_needed
 from flows.declare import STAY, Ask, Call, Done, Flow, Flows, Invalid, Option, Timeout, View
 from flows.effects import Effect, HomeworkUnanswered, ReportHomework, RequestHandoff, UpdateProfile
 from flows.engine import Sprint
-from flows.feature import Feature, MenuEntry
+from flows.feature import Feature, MenuEntry, for_participants
 from flows.messages import Msg, Outgoing, Reply
 from flows.parsing.dates import parse_day
 from flows.parsing.numbers import first_number
-from flows.prescreen import parse_phone
+from flows.prescreen import NO_PHONE, ask_phone
 from flows.proactive import TIMEOUT, Data, ProactiveKind
 from flows.scheduling import TIMEZONE
 from flows.state import State
@@ -45,7 +45,6 @@ ANSWERS = ("done", "partly", "help", "dropped")
 MAX_NOTE = 500
 MAX_AHEAD_DAYS = 180
 MAX_LISTED = 8
-NO_PHONE = "skip"
 
 
 def task_msg(kind: str, count: int | None = None, text: str | None = None) -> Msg:
@@ -65,7 +64,7 @@ def _due(values: Mapping[str, Any]) -> date:
     return date.fromisoformat(str(values["due"]))
 
 
-def _today(view: View) -> date:
+def today_of(view: View) -> date:
     return view.now.astimezone(TIMEZONE).date()
 
 
@@ -102,18 +101,24 @@ def parse_progress(text: str, view: View) -> int:
     return int(number)
 
 
+def due_day(text: str, view: View, invalid: str, not_ahead: str) -> str:
+    """A due date as the participant or the promoter types it ("3.12", "tomorrow"), as ISO: a day
+    after today and at most MAX_AHEAD_DAYS ahead, else `invalid` (no such day, too far) or `not_ahead`."""
+    today = today_of(view)
+    day = parse_day(text, today, _words(view, "synonyms.today"), _words(view, "synonyms.tomorrow"))
+    if day is None or day > today + timedelta(days=MAX_AHEAD_DAYS):
+        raise Invalid(invalid)
+    if day <= today:
+        raise Invalid(not_ahead)
+    return day.isoformat()
+
+
 def _words(view: View, key: str) -> tuple[str, ...]:
     return tuple(w.strip() for t in view.ctx.lexicon.texts(key) for w in t.split(",") if w.strip())
 
 
 def parse_new_due(text: str, view: View) -> str:
-    today = _today(view)
-    day = parse_day(text, today, _words(view, "synonyms.today"), _words(view, "synonyms.tomorrow"))
-    if day is None or day > today + timedelta(days=MAX_AHEAD_DAYS):
-        raise Invalid("homework.invalid_date")
-    if day <= today:
-        raise Invalid("homework.date_not_ahead")
-    return day.isoformat()
+    return due_day(text, view, "homework.invalid_date", "homework.date_not_ahead")
 
 
 def parse_note(text: str, view: View) -> str:
@@ -161,13 +166,10 @@ REPORT = Flow(
         ),
         # their promoter will call: with no number on file it is asked first, as "talk to a person"
         # asks it (flows/handoff.py); WhatsApp always has one
-        Ask(
-            "phone",
-            prompt="homework.ask_phone",
-            options=(Option(NO_PHONE, "handoff.phone_skip", synonyms="synonyms.no"),),
-            parse=parse_phone,
-            invalid="prescreen.invalid_phone",
-            contact=True,
+        ask_phone(
+            "homework.ask_phone",
+            "handoff.phone_skip",
+            "synonyms.no",
             skip=lambda v: chosen(v) != "help" or not phone_needed(v.ctx),
         ),
         Ask(
@@ -351,11 +353,6 @@ PROACTIVE = (
 )
 
 
-def may_have_homework(view: View) -> bool:
-    """A participant of a center (staff give homework to participants only)."""
-    return view.ctx.person.outcome == "eligible" and bool(view.ctx.person.center)
-
-
 FEATURE = Feature(
     "homework",
     flows=FLOWS,
@@ -363,5 +360,5 @@ FEATURE = Feature(
     results={HomeworkResult: result_replies},
     facts=("homework",),
     storage="homework",
-    menu=(MenuEntry("homework", "menu.homework", may_have_homework, order=45, then="push:homework"),),
+    menu=(MenuEntry("homework", "menu.homework", for_participants, order=45, then="push:homework"),),
 )

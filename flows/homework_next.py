@@ -19,14 +19,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flows.context import Context, StaffMeetingFacts
-from flows.declare import END, Ask, Branch, Call, Done, Flow, Invalid, Option, View
+from flows.declare import END, Ask, Branch, Call, Done, Flow, Option, View
 from flows.effects import AssignHomework, MarkAttendance
 from flows.feature import Feature
-from flows.homework import COUNTED, FREE, MAX_AHEAD_DAYS, TASKS, task_msg
+from flows.homework import COUNTED, FREE, TASKS, due_day, task_msg, today_of
 from flows.messages import Msg, Outgoing, Reply
-from flows.parsing.dates import parse_day
-from flows.parsing.numbers import first_number
-from flows.scheduling import TIMEZONE
+from flows.staff.conversations import one_line, whole_number
 
 ATTENDANCE = ("attended", "no_show", "late")
 NONE = "none"  # no task this time
@@ -38,10 +36,6 @@ MAX_TEXT = 300
 
 def allowed(ctx: Context) -> bool:
     return ctx.runs_meetings
-
-
-def _today(view: View) -> date:
-    return view.now.astimezone(TIMEZONE).date()
 
 
 # ---- which meeting ----------------------------------------------------------------------------
@@ -140,35 +134,19 @@ def kind_options(view: View) -> tuple[Option, ...]:
 
 
 def parse_count(text: str, view: View) -> int:
-    number = first_number(text)
-    if number is None or number != int(number) or not 1 <= number <= MAX_COUNT:
-        raise Invalid("homework_next.invalid_count", high=MAX_COUNT)
-    return int(number)
+    return whole_number(text, MAX_COUNT, "homework_next.invalid_count")
 
 
 def parse_text(text: str, view: View) -> str:
-    words = " ".join(text.split())
-    if not words:
-        raise Invalid("homework_next.invalid_text")
-    return words[:MAX_TEXT]
-
-
-def _words(view: View, key: str) -> tuple[str, ...]:
-    return tuple(w.strip() for t in view.ctx.lexicon.texts(key) for w in t.split(",") if w.strip())
+    return one_line(text, MAX_TEXT, "homework_next.invalid_text")
 
 
 def parse_due(text: str, view: View) -> str:
-    today = _today(view)
-    day = parse_day(text, today, _words(view, "synonyms.today"), _words(view, "synonyms.tomorrow"))
-    if day is None or day > today + timedelta(days=MAX_AHEAD_DAYS):
-        raise Invalid("homework_next.invalid_due")
-    if day <= today:
-        raise Invalid("homework_next.due_not_ahead")
-    return day.isoformat()
+    return due_day(text, view, "homework_next.invalid_due", "homework_next.due_not_ahead")
 
 
 def due_options(view: View) -> tuple[Option, ...]:
-    today = _today(view)
+    today = today_of(view)
     return tuple(
         Option(key, f"homework_next.due.{key}", {"due": today + timedelta(days=days)})
         for key, days in SOON.items()
@@ -178,7 +156,7 @@ def due_options(view: View) -> tuple[Option, ...]:
 def due_date(view: View) -> date:
     chosen = str(view.answers["due"])
     if chosen in SOON:
-        return _today(view) + timedelta(days=SOON[chosen])
+        return today_of(view) + timedelta(days=SOON[chosen])
     return date.fromisoformat(chosen)
 
 

@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import locked
@@ -74,6 +74,14 @@ def add_call_task(session: Session, person: Person, reason: str, reference: str,
     )
     session.add(task)
     return task
+
+
+def close_open_tasks(session: Session, reference: str, now: datetime, reason: str | None = None) -> None:
+    """Nobody needs to do the open tasks about `reference` any more (those for `reason` only, if given)."""
+    statement = update(StaffTask).where(StaffTask.reference == reference, StaffTask.status == "open")
+    if reason is not None:
+        statement = statement.where(StaffTask.reason == reason)
+    session.execute(statement.values(status="done", done_at=now))
 
 
 def open_request(

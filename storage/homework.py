@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.context import HomeworkFacts, PersonFacts
@@ -28,7 +28,7 @@ from flows.scheduling import TIMEZONE
 from storage import handoffs, jobs
 from storage.db import locked
 from storage.effects import Applying, Handler
-from storage.models import Center, Homework, Person, StaffTask
+from storage.models import Center, Homework, Person
 
 OPEN = ("open", "partly", "help")  # not done, not dropped
 AWAITED = ("open", "partly")  # waiting for the participant's word (help: with their promoter)
@@ -149,7 +149,7 @@ def report(
     if effect.status == "done" and homework.target_count:
         homework.progress = homework.target_count
     jobs.drop_open(session, f"{REFERENCE}{homework.id}", now)
-    _close_call_tasks(session, homework, now)  # nothing to call them about any more
+    handoffs.close_open_tasks(session, f"{REFERENCE}{homework.id}", now)  # nothing to call them about
     if effect.status == "partly":
         if effect.progress is not None:
             homework.progress = effect.progress
@@ -159,14 +159,6 @@ def report(
             _schedule_checkin(session, homework, now, program)
         return HomeworkResult("partly", homework.due_on)
     return HomeworkResult(effect.status)
-
-
-def _close_call_tasks(session: Session, homework: Homework, now: datetime) -> None:
-    session.execute(
-        update(StaffTask)
-        .where(StaffTask.reference == f"{REFERENCE}{homework.id}", StaffTask.status == "open")
-        .values(status="done", done_at=now)
-    )
 
 
 def mark_unanswered(session: Session, person: Person, homework_id: int, now: datetime) -> None:

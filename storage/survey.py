@@ -43,7 +43,7 @@ from flows.survey.effects import AnswerSurvey, ExpireSurvey, SurveyReminded, Sur
 from storage import cases, employment, handoffs, jobs
 from storage.db import locked
 from storage.effects import Applying, Handler
-from storage.models import Center, ParticipantProfile, Person, ScheduledJob, StaffTask, Survey
+from storage.models import Center, ParticipantProfile, Person, ScheduledJob, Survey
 
 log = logging.getLogger(__name__)
 
@@ -347,15 +347,8 @@ def answer(
     survey.answers = dict(effect.answers)
     survey.report = report_json(report)
     jobs.drop_open(session, f"{REFERENCE}{survey.id}", now)
-    session.execute(  # nobody needs to call them about an unanswered survey any more
-        update(StaffTask)
-        .where(
-            StaffTask.reference == f"{REFERENCE}{survey.id}",
-            StaffTask.reason == "survey_unanswered",
-            StaffTask.status == "open",
-        )
-        .values(status="done", done_at=now)
-    )
+    # nobody needs to call them about an unanswered survey any more
+    handoffs.close_open_tasks(session, f"{REFERENCE}{survey.id}", now, reason="survey_unanswered")
     employment.record_report(session, person.id, report, now)  # the employment periods it changes
     return survey
 

@@ -28,6 +28,7 @@ from storage.models import (
     Person,
 )
 from tests.conftest import FakeClock, make_app
+from tests.kit.prescreen import HE_TO_ELIGIBLE
 from tests.test_storage import dependents
 
 pytestmark = pytest.mark.app(db="both")
@@ -102,22 +103,6 @@ def answer_questions(db: Database, person_id: int) -> list[str]:
     with db.transaction() as s:
         query = select(Answer.question).where(Answer.person_id == person_id).order_by(Answer.id)
         return list(s.scalars(query))
-
-
-PRESCREEN_TO_ELIGIBLE = (
-    "רונית",
-    "1968",
-    "כפר סבא",
-    "כן",
-    "3 חודשים",
-    "חצי משרה",
-    "25",
-    "כן",
-    "אף אחד",
-    "חבר מביא חבר",
-    "כן",
-    "050-1234567",
-)
 
 
 # ---- once and only once ----------------------------------------------------------------------
@@ -272,7 +257,7 @@ def test_deleting_my_data_in_the_conversation_leaves_no_row_of_me(app: App) -> N
     chat = Chat(app)
     chat.send("שלום")
     chat.click("כן, נתחיל")
-    for line in PRESCREEN_TO_ELIGIBLE:
+    for line in HE_TO_ELIGIBLE:
         chat.send(line)
     assert "prescreen.eligible" in chat.said()
     chat.send("נציג")

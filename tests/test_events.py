@@ -36,7 +36,7 @@ from tests.events_kit import (
     signup_status,
 )
 from tests.kit.dispatcher import Person_, render
-from tests.test_dispatcher import PRESCREEN_TO_ELIGIBLE
+from tests.kit.prescreen import HE_TO_ELIGIBLE
 
 
 def open_events(chat: Person_, lang: str = "he") -> Person_:
@@ -51,7 +51,7 @@ def test_an_eligible_pre_screen_ends_with_the_next_conferences_and_a_press_signs
     event(app, at(2026, 12, 1, 10), kind="exposure_conference", center="modiin")  # another center
     chat = Person_(app, "972500000001")
     chat.send("שלום").click("כן, נתחיל")
-    for line in PRESCREEN_TO_ELIGIBLE:
+    for line in HE_TO_ELIGIBLE:
         chat.send(line)
     assert "prescreen.eligible" in chat.said() and "conference.ask" in chat.said()
     assert chat.buttons() == [
@@ -78,7 +78,7 @@ def test_an_eligible_pre_screen_ends_with_the_next_conferences_and_a_press_signs
 def test_with_no_conference_planned_the_eligible_outcome_is_as_before(app: App) -> None:
     chat = Person_(app, "972500000001")
     chat.send("שלום").click("כן, נתחיל")
-    for line in PRESCREEN_TO_ELIGIBLE:
+    for line in HE_TO_ELIGIBLE:
         chat.send(line)
     assert chat.said() == ["prescreen.eligible", "prescreen.eligible_next", "common.menu_hint"]
 
@@ -88,7 +88,7 @@ def test_a_full_conference_is_offered_as_its_waiting_list_and_a_press_puts_them_
     sign_up(app, participant(app, "1"), full)
     chat = Person_(app, "972500000001")
     chat.send("שלום").click("כן, נתחיל")
-    for line in PRESCREEN_TO_ELIGIBLE:
+    for line in HE_TO_ELIGIBLE:
         chat.send(line)
     assert chat.buttons() == [
         "יום ראשון, 6 בדצמבר 2026, 10:00–12:00 (מלא – לרשימת ההמתנה)",

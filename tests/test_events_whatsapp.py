@@ -8,33 +8,15 @@ import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App
-from flows.effects import RecordOutcome, UpdateProfile
-from storage import repo
-from storage.models import ChannelIdentity, Person, ScheduledJob, StaffTask
+from storage.models import ScheduledJob, StaffTask
 from tests.conftest import FakeClock
 from tests.events_kit import at, event, sign_up
 from tests.fake_twilio import FakeTwilio
-from tests.kit.whatsapp import WhatsAppHarness, visible
+from tests.kit.whatsapp import WhatsAppHarness, visible, whatsapp_participant
 
 pytestmark = pytest.mark.app(whatsapp=True)
 
 RONIT = "+972501234567"
-
-
-def whatsapp_participant(app: App, wa: WhatsAppHarness) -> int:
-    wa.person(RONIT).send("שלום")
-    with app.db.transaction() as s:
-        identity = s.scalar(select(ChannelIdentity).where(ChannelIdentity.external_id == RONIT))
-        assert identity is not None
-        person = s.get(Person, identity.person_id)
-        assert person is not None
-        repo.apply_effects(
-            s,
-            person,
-            [UpdateProfile({"center": "kfar-saba"}), RecordOutcome("eligible", "kfar-saba")],
-            app.clock(),
-        )
-        return person.id
 
 
 def test_a_reminder_inside_the_window_goes_out_on_whatsapp(
@@ -43,7 +25,7 @@ def test_a_reminder_inside_the_window_goes_out_on_whatsapp(
     fake_twilio: FakeTwilio,
     clock: FakeClock,
 ) -> None:
-    ronit = whatsapp_participant(app, wa)
+    ronit = whatsapp_participant(app, wa, RONIT)
     sign_up(app, ronit, event(app, at(2026, 11, 23, 12), title="סדנת פתיחה"))
     clock.now = at(2026, 11, 22, 12)  # the day before, two hours after Ronit wrote: inside the window
     worker = app.scheduler({"whatsapp": wa.whatsapp.sender})
@@ -57,7 +39,7 @@ def test_outside_the_window_with_no_template_a_call_task_is_made(
     fake_twilio: FakeTwilio,
     clock: FakeClock,
 ) -> None:
-    ronit = whatsapp_participant(app, wa)
+    ronit = whatsapp_participant(app, wa, RONIT)
     sign_up(app, ronit, event(app, at(2026, 11, 26, 10), title="סדנת פתיחה"))
     clock.now = at(2026, 11, 25, 10)  # three days after Ronit last wrote
     worker = app.scheduler({"whatsapp": wa.whatsapp.sender})

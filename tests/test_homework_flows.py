@@ -8,12 +8,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from flows import Context, Msg, PersonFacts, step
+from flows import Context, Msg, PersonFacts
 from flows.context import HomeworkFacts
-from flows.effects import ArmTimeout, HomeworkUnanswered, ReportHomework, RequestHandoff, UpdateProfile
-from flows.inputs import Timeout
-from flows.registry import proactive_sprint
-from flows.state import State
+from flows.effects import HomeworkUnanswered, ReportHomework, RequestHandoff, UpdateProfile
 from tests.kit import CATALOGS, FlowChat
 
 CV = HomeworkFacts("hw7", "cv_to_jobs", date(2026, 11, 22), count=5)
@@ -41,21 +38,8 @@ class HomeworkChat(FlowChat):
             "due": task.due.isoformat(),
             "progress": task.progress,
         }
-        sprint = proactive_sprint(self.state, "homework_checkin", data, self.now, self.context())
-        self._took(sprint)
+        self.proactive("homework_checkin", data)
         return self
-
-    def time_out(self) -> HomeworkChat:
-        """Nobody answered: the scheduler delivers the last armed timeout when it is due."""
-        (armed,) = [e for e in self.effects if isinstance(e, ArmTimeout)][-1:]
-        self.now = armed.at
-        self._took(step(self.state, Timeout(armed.seq), self.now, self.context()))
-        return self
-
-    def _took(self, sprint) -> None:  # type: ignore[no-untyped-def]
-        self.state = State.from_json(sprint.state.to_json())
-        self.last_batch = [r for r in sprint.replies if hasattr(r, "parts")]
-        self.effects += sprint.effects
 
 
 WORDS = {

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, ForeignKey, Integer, String, Table
 
 from bot import occupations_cli, participants_cli
 from bot.bootstrap import App
@@ -23,6 +22,7 @@ from storage import employment, homework, person_links, repo
 from storage import events as ev
 from storage.models import Base, EmploymentPeriod, Person
 from tests.events_kit import at, participant
+from tests.kit.tables import table_added_later
 
 pytestmark = pytest.mark.app(db="both")
 
@@ -184,15 +184,7 @@ def test_the_export_holds_everything_about_the_person_and_nothing_of_others(
 
 def test_a_person_table_added_later_is_in_the_export(app: App) -> None:
     ruth = participant(app, "1")
-    table = Table(
-        "homework_notes",
-        Base.metadata,
-        Column("id", Integer, primary_key=True),
-        Column("participant_id", ForeignKey("people.id"), nullable=False),
-        Column("note", String(40)),
-    )
-    table.create(app.db.engine)
-    try:
+    with table_added_later(app.db.engine) as table:
         with app.db.transaction() as s:
             s.execute(table.insert().values(participant_id=ruth, note="שלחה 3 קורות חיים"))
         with app.db.transaction() as s:
@@ -203,9 +195,6 @@ def test_a_person_table_added_later_is_in_the_export(app: App) -> None:
             {"id": 1, "participant_id": ruth, "note": "שלחה 3 קורות חיים"}
         ]
         assert "homework_notes" in {c.table.name for c in person_links.person_columns()}
-    finally:
-        table.drop(app.db.engine)
-        Base.metadata.remove(table)
 
 
 def test_export_of_no_one_is_one_line(app: App, capsys: pytest.CaptureFixture[str]) -> None:

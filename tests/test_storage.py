@@ -54,6 +54,7 @@ from storage.models import (
     StaffTask,
 )
 from tests.kit import START
+from tests.kit.tables import table_added_later as added_table
 
 NOW = START  # Asia/Jerusalem on purpose: storage must hand back the same instant, in UTC
 LATER = START + timedelta(days=3, hours=5)
@@ -568,19 +569,8 @@ def test_delete_my_data_erases_the_person_and_everything_about_them(db: Database
 
 @pytest.fixture
 def table_added_later(db: Database) -> Iterator[Table]:
-    """A table a later feature might add, with a person column under a name of its own (and no
-    `ON DELETE CASCADE` to lean on: the database refuses to delete a person it still refers to)."""
-    table = Table(
-        "homework_notes",
-        Base.metadata,
-        Column("id", Integer, primary_key=True),
-        Column("participant_id", ForeignKey("people.id"), nullable=False),
-        Column("note", String(40)),
-    )
-    table.create(db.engine)
-    yield table
-    table.drop(db.engine)
-    Base.metadata.remove(table)
+    with added_table(db.engine) as table:
+        yield table
 
 
 def test_a_table_added_later_is_erased_and_merged_with_the_person(

@@ -11,13 +11,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from flows import Context, PersonFacts, step
+from flows import Context, PersonFacts
 from flows.context import SurveyFacts
-from flows.effects import ArmTimeout, RequestHandoff
+from flows.effects import RequestHandoff
 from flows.employment import Salary
-from flows.inputs import Timeout
-from flows.registry import proactive_sprint
-from flows.state import State
 from flows.survey.effects import AnswerSurvey, ExpireSurvey, SurveyReminded, SurveyUnanswered
 from storage.survey import occupation_index
 from tests.kit import FlowChat
@@ -43,21 +40,8 @@ class SurveyChat(FlowChat):
             "expires": (self.now + timedelta(days=days)).isoformat(),
             "last_job": self.last_job,
         }
-        sprint = proactive_sprint(self.state, "survey_invite", data, self.now, self.context())
-        self._took(sprint)
+        self.proactive("survey_invite", data)
         return self
-
-    def time_out(self) -> SurveyChat:
-        """Nobody answered: the scheduler delivers the last armed timeout when it is due."""
-        (armed,) = [e for e in self.effects if isinstance(e, ArmTimeout)][-1:]
-        self.now = armed.at
-        self._took(step(self.state, Timeout(armed.seq), self.now, self.context()))
-        return self
-
-    def _took(self, sprint) -> None:  # type: ignore[no-untyped-def]
-        self.state = State.from_json(sprint.state.to_json())
-        self.last_batch = [r for r in sprint.replies if hasattr(r, "parts")]
-        self.effects += sprint.effects
 
     def report(self):  # type: ignore[no-untyped-def]
         (answered,) = self.effects_of(AnswerSurvey)
@@ -303,7 +287,7 @@ def test_a_new_quarters_invitation_replaces_last_quarters_unfinished_one() -> No
     c.invite()  # sv5, never answered
     c.click("בואו נתחיל").click("כן, בעבודה")  # and left at "since when?"
     data = {"survey": "sv9", "expires": (c.now + timedelta(days=21)).isoformat(), "last_job": None}
-    c._took(proactive_sprint(c.state, "survey_invite", data, c.now, c.context()))
+    c.proactive("survey_invite", data)
     assert [f.flow for f in c.state.frames] == ["survey"]
     c.click("בואו נתחיל").click("לא כרגע").click("לא")
     assert c.said() == ["survey.thanks_not_working"]  # and nothing of the old one after it

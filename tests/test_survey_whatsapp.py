@@ -8,12 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App
-from flows.effects import RecordOutcome, UpdateProfile
-from storage import repo, survey
-from storage.models import ChannelIdentity, Person, ScheduledJob, StaffTask, Survey
+from storage import survey
+from storage.models import ScheduledJob, StaffTask, Survey
 from tests.conftest import FakeClock
 from tests.fake_twilio import FakeTwilio
-from tests.kit.whatsapp import TEMPLATES, WhatsAppHarness, visible
+from tests.kit.whatsapp import TEMPLATES, WhatsAppHarness, visible, whatsapp_participant
 
 pytestmark = pytest.mark.app(whatsapp=True)
 
@@ -27,25 +26,6 @@ variables = ["name"]
 he = "{INVITE}"
 """
 )
-
-
-def whatsapp_participant(app: App, wa: WhatsAppHarness) -> int:
-    wa.person(RONIT).send("שלום")
-    with app.db.transaction() as s:
-        identity = s.scalar(select(ChannelIdentity).where(ChannelIdentity.external_id == RONIT))
-        assert identity is not None
-        person = s.get(Person, identity.person_id)
-        assert person is not None
-        repo.apply_effects(
-            s,
-            person,
-            [
-                UpdateProfile({"center": "kfar-saba", "display_name": "רונית"}),
-                RecordOutcome("eligible", "kfar-saba"),
-            ],
-            app.clock(),
-        )
-        return person.id
 
 
 def invite(app: App, person_id: int) -> int:
@@ -63,7 +43,7 @@ def stored(app: App, survey_id: int) -> Survey:
 def test_inside_the_window_the_invitation_and_the_questions_go_free_form(
     app: App, wa: WhatsAppHarness, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
-    ronit_id = whatsapp_participant(app, wa)
+    ronit_id = whatsapp_participant(app, wa, RONIT, display_name="רונית")
     made = invite(app, ronit_id)
     clock.advance(hours=2)
     assert app.scheduler({"whatsapp": wa.whatsapp.sender}).run_until_idle().sent == 1
@@ -90,7 +70,7 @@ def test_inside_the_window_the_invitation_and_the_questions_go_free_form(
 def test_outside_the_window_the_template_and_its_lets_start_button(
     app: App, wa: WhatsAppHarness, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
-    ronit_id = whatsapp_participant(app, wa)
+    ronit_id = whatsapp_participant(app, wa, RONIT, display_name="רונית")
     clock.advance(days=3)  # three days after Ronit last wrote
     made = invite(app, ronit_id)
     assert app.scheduler({"whatsapp": wa.whatsapp.sender}).run_until_idle().sent == 1
@@ -109,7 +89,7 @@ def test_outside_the_window_the_template_and_its_lets_start_button(
 def test_the_reminder_outside_the_window_with_no_template_is_held_for_a_call(
     app: App, wa: WhatsAppHarness, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
-    ronit_id = whatsapp_participant(app, wa)
+    ronit_id = whatsapp_participant(app, wa, RONIT, display_name="רונית")
     clock.advance(days=2)  # Tuesday: the reminder is due on Friday morning, before Shabbat
     made = invite(app, ronit_id)
     worker = app.scheduler({"whatsapp": wa.whatsapp.sender})

@@ -24,8 +24,8 @@ from flows import Document, Msg, Reply
 from tests.conftest import FakeClock
 from tests.events_kit import at, event
 from tests.fake_twilio import AUTH_TOKEN, Call, FakeTwilio
-from tests.kit.whatsapp import PUBLIC, WhatsAppHarness, visible
-from tests.test_events_whatsapp import RONIT, whatsapp_participant
+from tests.kit.whatsapp import PUBLIC, WhatsAppHarness, visible, whatsapp_participant
+from tests.test_events_whatsapp import RONIT
 
 pytestmark = pytest.mark.app(whatsapp=True)
 
@@ -38,7 +38,7 @@ LINK_LINE = "להוספה ליומן בטלפון, לחצו על הקישור:"
 def sign_up_on_whatsapp(app: App, wa: WhatsAppHarness) -> Call:
     """Ronit signs up for the opening workshop (13 December, 09:00-11:00) by typing the options;
     the message that carries the calendar link."""
-    whatsapp_participant(app, wa)
+    whatsapp_participant(app, wa, RONIT)
     event(app, at(2026, 12, 13, 9), title="סדנת פתיחה", capacity=12)
     ronit = wa.person(RONIT)
     for answer in ("תפריט", "אירועים וסדנאות", "סדנת פתיחה", "כן, לרשום אותי"):
@@ -183,7 +183,7 @@ def test_a_proactive_message_with_a_file_sends_its_link_too(
     wa: WhatsAppHarness,
     fake_twilio: FakeTwilio,
 ) -> None:
-    ronit = whatsapp_participant(app, wa)  # she wrote just now: inside the 24-hour window
+    ronit = whatsapp_participant(app, wa, RONIT)  # she wrote just now: inside the 24-hour window
     recipient = Recipient(ronit, "whatsapp", RONIT, None)
     result = wa.whatsapp.sender.send(recipient, calendar_notice(app, ronit), app.clock())
     assert result.status is SendStatus.SENT
@@ -199,7 +199,7 @@ def test_without_public_base_url_only_the_caption_goes(
     wa: WhatsAppHarness,
     fake_twilio: FakeTwilio,
 ) -> None:
-    ronit = whatsapp_participant(app, wa)
+    ronit = whatsapp_participant(app, wa, RONIT)
     base = wa.whatsapp
     no_links = WhatsApp(app, base.messages, base.templates, RequestValidator(AUTH_TOKEN), public_base_url="")
     before = len(fake_twilio.sent_to(RONIT))

@@ -21,14 +21,13 @@ from flows.events.conversations import (
     details,
     find_event,
     fits,
-    may_book,
     session_span,
     sessions_msg,
     status_msg,
 )
 from flows.events.proactive import NOTICE_KINDS, PROACTIVE
 from flows.events.replies import moved_replies, notice_replies, reminder_replies, result_replies
-from flows.feature import Feature, MenuEntry
+from flows.feature import Feature, MenuEntry, for_participants
 from flows.results import BookingResult
 
 FEATURE = Feature(
@@ -39,8 +38,8 @@ FEATURE = Feature(
     facts=("bookings",),
     storage="events",
     menu=(
-        MenuEntry("events", "menu.events", may_book, order=40, then="push:events"),
-        MenuEntry("bookings", "menu.bookings", may_book, order=41, then="push:bookings"),
+        MenuEntry("events", "menu.events", for_participants, order=40, then="push:events"),
+        MenuEntry("bookings", "menu.bookings", for_participants, order=41, then="push:bookings"),
     ),
 )
 
@@ -59,7 +58,6 @@ __all__ = [
     "details",
     "find_event",
     "fits",
-    "may_book",
     "moved_replies",
     "notice_replies",
     "reminder_replies",

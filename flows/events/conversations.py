@@ -322,8 +322,3 @@ OFFER = Flow(
 
 
 FLOWS = (EVENTS, BOOKINGS, CONFERENCE, ATTENDANCE, OFFER)
-
-
-def may_book(view: View) -> bool:
-    """Eligible, with a center: events to sign up for, and sign-ups to see."""
-    return view.ctx.person.outcome == "eligible" and bool(view.ctx.person.center)

@@ -11,19 +11,17 @@ number given here goes on their record, where the request shows it to staff.
 
 from __future__ import annotations
 
-from flows.declare import Ask, Done, Flow, Option, View
+from flows.declare import Done, Flow, View
 from flows.effects import UpdateProfile
 from flows.feature import Feature
 from flows.messages import Msg
-from flows.prescreen import parse_phone
-
-SKIP = "skip"
+from flows.prescreen import NO_PHONE, ask_phone
 
 
 def handoff_finish(view: View) -> Done:
     days = view.ctx.program.handoff_reply_working_days
     phone = view.answers.get("phone")
-    if phone in (None, SKIP):
+    if phone in (None, NO_PHONE):
         return Done(replies=(Msg("handoff.ack_no_phone"),))
     return Done(
         replies=(Msg("handoff.ack_phone", {"days": days}),), effects=(UpdateProfile({"phone": phone}),)
@@ -32,16 +30,7 @@ def handoff_finish(view: View) -> Done:
 
 HANDOFF = Flow(
     "handoff",
-    steps=(
-        Ask(
-            "phone",
-            prompt="handoff.ask_phone",
-            options=(Option(SKIP, "handoff.phone_skip", synonyms="synonyms.no"),),
-            parse=parse_phone,
-            invalid="prescreen.invalid_phone",
-            contact=True,
-        ),
-    ),
+    steps=(ask_phone("handoff.ask_phone", "handoff.phone_skip", "synonyms.no"),),
     finish=handoff_finish,
 )
 

@@ -129,6 +129,23 @@ def parse_phone(text: str, view: View) -> str:
     return phone
 
 
+NO_PHONE = "skip"  # the `phone` answer of someone who goes on without giving one
+
+
+def ask_phone(prompt: str, skip_label: str, skip_words: str, **ask: Any) -> Ask:
+    """The `phone` step: the contact button or a typed number (in any of the ways people write it),
+    or the button that goes on without one (the answer NO_PHONE)."""
+    return Ask(
+        "phone",
+        prompt=prompt,
+        options=(Option(NO_PHONE, skip_label, synonyms=skip_words),),
+        parse=parse_phone,
+        invalid="prescreen.invalid_phone",
+        contact=True,
+        **ask,
+    )
+
+
 # ---- what the answers mean -------------------------------------------------------------------
 def facts(view: View) -> dict[str, Any]:
     """The answers in the shape the eligibility rules and the profile use."""
@@ -375,13 +392,10 @@ STEPS = (
         goto="summary",
         skip=lambda v: ended(v) or v.answers.get("summary") != "change",
     ),
-    Ask(
-        "phone",
-        prompt="prescreen.ask_phone",
-        options=(Option("skip", "prescreen.phone_skip", synonyms="synonyms.skip"),),
-        parse=parse_phone,
-        invalid="prescreen.invalid_phone",
-        contact=True,
+    ask_phone(
+        "prescreen.ask_phone",
+        "prescreen.phone_skip",
+        "synonyms.skip",
         skip=lambda v: ended(v) or not phone_needed(v),
     ),
 )

@@ -84,11 +84,24 @@ def _at(day: date, clock: time) -> datetime:
     return datetime.combine(day, clock, TIMEZONE)
 
 
+def one_line(text: str, most: int, invalid: str) -> str:
+    """What staff typed, on one line with single spaces, cut at `most` characters; `invalid` if empty."""
+    words = " ".join(text.split())
+    if not words:
+        raise Invalid(invalid)
+    return words[:most]
+
+
+def whole_number(text: str, high: int, invalid: str) -> int:
+    """A count staff typed, from 1 to `high`; else `invalid` (told the highest)."""
+    number = first_number(text)
+    if number is None or number != int(number) or not 1 <= number <= high:
+        raise Invalid(invalid, high=high)
+    return int(number)
+
+
 def parse_title(text: str, view: View) -> str:
-    title = " ".join(text.split())
-    if not title:
-        raise Invalid("staff.invalid_title")
-    return title[:MAX_TITLE]
+    return one_line(text, MAX_TITLE, "staff.invalid_title")
 
 
 def parse_place(text: str, view: View) -> str:
@@ -123,19 +136,21 @@ def parse_time(text: str, view: View) -> str:
     return clock.strftime("%H:%M")
 
 
-def _count(text: str, high: int, invalid: str) -> int:
-    number = first_number(text)
-    if number is None or number != int(number) or not 1 <= number <= high:
-        raise Invalid(invalid, high=high)
-    return int(number)
-
-
 def parse_sessions(text: str, view: View) -> int:
-    return _count(text, MAX_SESSIONS, "staff.invalid_sessions")
+    return whole_number(text, MAX_SESSIONS, "staff.invalid_sessions")
 
 
 def parse_capacity(text: str, view: View) -> int:
-    return _count(text, MAX_CAPACITY, "staff.invalid_capacity")
+    return whole_number(text, MAX_CAPACITY, "staff.invalid_capacity")
+
+
+# How a capacity is answered, for a new event and a changed one: a number of seats, or no limit.
+CAPACITY_ANSWER: dict[str, Any] = {
+    "options": (Option("none", "staff.no_limit"),),
+    "parse": parse_capacity,
+    "typed_numbers": True,
+    "invalid": "staff.invalid_capacity",
+}
 
 
 # ---- the center's events ---------------------------------------------------------------------
@@ -414,14 +429,7 @@ ADD = Flow(
             typed_numbers=True,
             invalid="staff.invalid_sessions",
         ),
-        Ask(
-            "capacity",
-            prompt="staff.ask_capacity",
-            options=(Option("none", "staff.no_limit"),),
-            parse=parse_capacity,
-            typed_numbers=True,
-            invalid="staff.invalid_capacity",
-        ),
+        Ask("capacity", prompt="staff.ask_capacity", **CAPACITY_ANSWER),
         Ask("track", prompt="staff.ask_track", options=tuple(Option(t, f"staff.track.{t}") for t in TRACKS)),
         Ask("signup", prompt="staff.ask_signup", options=yes_no("staff.signup_yes", "staff.signup_no")),
         Ask(
@@ -493,14 +501,7 @@ EDIT = Flow(
         new_value("new_date", "staff.ask_new_date", parse=parse_new_date, invalid="staff.invalid_date"),
         new_value("new_time", "staff.ask_new_time", parse=parse_new_time, invalid="staff.invalid_time"),
         new_value("new_place", "staff.ask_place", parse=parse_place, max_length=MAX_PLACE),
-        new_value(
-            "new_capacity",
-            "staff.ask_capacity",
-            options=(Option("none", "staff.no_limit"),),
-            parse=parse_capacity,
-            typed_numbers=True,
-            invalid="staff.invalid_capacity",
-        ),
+        new_value("new_capacity", "staff.ask_capacity", **CAPACITY_ANSWER),
         Ask(
             "change_ok",
             prompt=change_prompt,

@@ -21,7 +21,7 @@ from flows.context import Context
 from flows.declare import STAY, Ask, Call, Done, Flow, Flows, Option, Timeout, View
 from flows.effects import RequestHandoff
 from flows.engine import Sprint
-from flows.feature import Feature, MenuEntry
+from flows.feature import Feature, MenuEntry, for_participants
 from flows.messages import Msg
 from flows.proactive import Data, ProactiveKind
 from flows.state import State
@@ -175,16 +175,11 @@ PROACTIVE = (
 )
 
 
-def may_report_job(view: View) -> bool:
-    """A participant of a center (the survey is the program's, for its participants)."""
-    return view.ctx.person.outcome == "eligible" and bool(view.ctx.person.center)
-
-
 FEATURE = Feature(
     "survey",
     flows=FLOWS,
     proactive=PROACTIVE,
     facts=("survey",),
     storage="survey",
-    menu=(MenuEntry("found_job", "menu.found_job", may_report_job, order=44, then="push:found_job"),),
+    menu=(MenuEntry("found_job", "menu.found_job", for_participants, order=44, then="push:found_job"),),
 )

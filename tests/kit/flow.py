@@ -32,7 +32,9 @@ from flows import (
     step,
 )
 from flows.context import Bookings
-from flows.effects import Effect, RecordOutcome, SetLanguage, SetOptOut, SetPhone
+from flows.effects import ArmTimeout, Effect, RecordOutcome, SetLanguage, SetOptOut, SetPhone
+from flows.inputs import Timeout
+from flows.registry import proactive_sprint
 
 CATALOGS = Catalogs(strict=True)
 PROGRAM = load_program(None)
@@ -90,6 +92,16 @@ class FlowChat:
             person=self.person,  # type: ignore[arg-type]
             bookings=self.bookings,
         )
+
+    def proactive(self, kind: str, data: dict[str, object]) -> FlowChat:
+        """A message the scheduler starts (a feature's PROACTIVE), with this step's context."""
+        return self.take(proactive_sprint(self.state, kind, data, self.now, self.context()))
+
+    def time_out(self) -> FlowChat:
+        """Nobody answered: the scheduler delivers the last armed timeout when it is due."""
+        (armed,) = [e for e in self.effects if isinstance(e, ArmTimeout)][-1:]
+        self.now = armed.at
+        return self.feed(Timeout(armed.seq))
 
     def feed(self, inp: Input) -> FlowChat:
         return self.take(step(self.state, inp, self.now, self.context()))

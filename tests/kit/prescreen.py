@@ -34,6 +34,9 @@ HE_TYPED = {
     "summary": "כן",
 }
 
+# The same Hebrew speaker's messages in order after consent, ending with the phone staff will need.
+HE_TO_ELIGIBLE = (*HE_TYPED.values(), "050-1234567")
+
 # An English speaker, eligible at Modiin, typed after consent.
 EN_TYPED = ("Ruth", "57", "Holon", "yes", "3 months", "half", "25", "yes", "none of these", "friend", "yes")
 

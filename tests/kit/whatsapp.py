@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
 from starlette.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
@@ -35,6 +36,9 @@ from bot.channels.whatsapp.adapter import (
     whatsapp_channel,
 )
 from bot.server import create_web_app
+from flows.effects import RecordOutcome, UpdateProfile
+from storage import repo
+from storage.models import ChannelIdentity, Person
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, Call, FakeTwilio
 from tests.kit.chat import DeliveryLog, plain
 
@@ -304,3 +308,21 @@ class WaPerson:
 
 
 visible = plain
+
+
+def whatsapp_participant(app: App, wa: WhatsAppHarness, phone: str, **profile: str) -> int:
+    """Someone who wrote from `phone` (so inside the 24-hour window) and was found eligible at the
+    Kfar Saba center, with `profile` (e.g. display_name) on their record; their person id."""
+    wa.person(phone).send("שלום")
+    with app.db.transaction() as s:
+        identity = s.scalar(select(ChannelIdentity).where(ChannelIdentity.external_id == phone))
+        assert identity is not None
+        person = s.get(Person, identity.person_id)
+        assert person is not None
+        repo.apply_effects(
+            s,
+            person,
+            [UpdateProfile({"center": "kfar-saba", **profile}), RecordOutcome("eligible", "kfar-saba")],
+            app.clock(),
+        )
+        return person.id
