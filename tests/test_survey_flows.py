@@ -82,7 +82,7 @@ WORDS = {
         "same": "אותה עבודה",
         "yes": "כן",
         "no": "לא",
-        "looking": "עדיין מחפשים",
+        "looking": "מחפשים עבודה כרגע",
         "help": "יחזור אליכם",
         "help_yes": "כן, אשמח",
         "thanks": "תודה רבה",
@@ -107,7 +107,7 @@ WORDS = {
         "same": "same job",
         "yes": "Yes",
         "no": "No",
-        "looking": "still looking",
+        "looking": "looking for work now",
         "help": "get in touch",
         "help_yes": "Yes, please",
         "thanks": "Thank you",
@@ -309,3 +309,41 @@ def test_a_new_quarters_invitation_replaces_last_quarters_unfinished_one() -> No
     assert c.said() == ["survey.thanks_not_working"]  # and nothing of the old one after it
     (answered,) = c.effects_of(AnswerSurvey)
     assert answered.survey == "sv9"
+
+
+@pytest.mark.parametrize(
+    ("typed", "low", "high"),
+    [
+        ("8 000", 8000, 8000),  # thousands grouped by a space, as Russian and Hebrew speakers write
+        ("8 000 - 10 000 ₪", 8000, 10000),
+        ("8\u00a0500", 8500, 8500),  # a no-break space, as a phone keyboard may put it
+        ("8 500", 8500, 8500),  # one salary, not a range from 500 to 8000
+        ("8.000", 8000, 8000),
+        ("₪8,000", 8000, 8000),
+        ("12.500-15.000", 12500, 15000),
+        ("8-10 אלף", 8000, 10000),
+        ("8 тыс.", 8000, 8000),
+        ("8,5 тыс.", 8500, 8500),  # a decimal comma: eight and a half thousand
+        ("٨٠٠٠", 8000, 8000),  # Arabic-Indic digits
+        ("٨٬٠٠٠", 8000, 8000),  # with the Arabic thousands separator
+    ],
+)
+def test_a_salary_is_read_as_people_write_it(typed: str, low: int, high: int) -> None:
+    c = chat("he").invite()
+    c.click(WORDS["he"]["start"]).click(WORDS["he"]["yes_work"]).send("5/2024")
+    c.send(WORDS["he"]["typed"]).click(WORDS["he"]["none"]).click(WORDS["he"]["full"])
+    c.send(typed).click(WORDS["he"]["self"])
+    assert c.report().salary == Salary(low, high)
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"), [("8,0000", "survey.unclear_salary"), ("8,5.3", "survey.unclear_salary")]
+)
+def test_a_salary_that_reads_two_ways_is_asked_again_kindly(typed: str, said: str) -> None:
+    c = chat("en").invite()
+    c.click(WORDS["en"]["start"]).click(WORDS["en"]["yes_work"]).send("5/2024")
+    c.send(WORDS["en"]["typed"]).click(WORDS["en"]["none"]).click(WORDS["en"]["full"])
+    c.send(typed)
+    assert c.said()[0] == said and "8500" in c.text()
+    c.send("8500").click(WORDS["en"]["self"])
+    assert c.report().salary == Salary(8500, 8500)

@@ -1,6 +1,6 @@
 """The survey's questions, called by the quarterly invitation and by "I found a job! 🎉" alike.
 
-    survey_questions   working? → yes: survey_job / no: still looking? → (yes) want help?
+    survey_questions   working? → yes: survey_job / no: looking for work now? → (yes) want help?
     survey_job         since when (month and year) → occupation (survey_occupation) → job
                        percentage → monthly salary (optional) → found it on your own or through the
                        program → same job as last time (only when there was one)
