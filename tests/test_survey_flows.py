@@ -347,3 +347,20 @@ def test_a_salary_that_reads_two_ways_is_asked_again_kindly(typed: str, said: st
     assert c.said()[0] == said and "8500" in c.text()
     c.send("8500").click(WORDS["en"]["self"])
     assert c.report().salary == Salary(8500, 8500)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_bare_number_is_never_stored_as_the_job(lang: str) -> None:
+    w = WORDS[lang]
+    c = chat(lang).invite()
+    c.click(w["start"]).click(w["yes_work"]).send("5/2024").send(w["typed"])
+    shown = len(c.last_choices())
+    c.send(str(shown + 3))  # not one of the options shown: asked again
+    assert c.said()[0] == "survey.invalid_occupation" and w["none"] in c.buttons()
+    c.click(c.buttons()[0]).send("back")  # from the percentage question back to "what is your job?"
+    assert w["occupation"] in c.text()
+    for typed in ("5", " 5. ", "٥", "#3"):  # no list shown: a number is no job
+        c.send(typed)
+        assert c.said() == ["survey.occupation_in_words", "survey.ask_occupation"], typed
+    c.send(w["typed"]).click(w["none"]).click(w["full"]).click(w["skip"]).click(w["self"])
+    assert c.report().occupation_text == w["typed"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flows.declare import END, STAY, Ask, Call, Done, Flow, Option, Timeout, View, yes_no
+from flows.declare import END, STAY, Ask, Call, Done, Flow, Invalid, Option, Timeout, View, yes_no
 from flows.employment import JobReport
 from flows.messages import Msg
 from flows.survey.effects import ExpireSurvey
@@ -63,6 +63,9 @@ def carried(view: View) -> dict[str, Any]:
 
 # ---- the occupation -----------------------------------------------------------------------------
 def parse_occupation_text(text: str, view: View) -> str:
+    """The job in their words; a number alone ("5": the option of a list no longer shown) is no job."""
+    if not any(ch.isalpha() for ch in text):
+        raise Invalid("survey.occupation_in_words")
     return " ".join(text.split())[:MAX_OCCUPATION_TEXT]
 
 
