@@ -183,6 +183,11 @@ def send_now(session: Session, person_id: int, now: datetime, program: Program) 
         raise LookupError(f"no person {person_id}")
     if person.role != "participant":
         raise ValueError(f"person {person_id} is staff ({person.role}): the survey is for participants")
+    today = local_today(now)
+    if cases.case_status(session, person_id, today, program) is None:  # turned away, or undecided
+        raise ValueError(
+            f"person {person_id} is not a participant of the program: the survey is for participants"
+        )
     if person.opted_out:
         raise ValueError(f'person {person_id} wrote "stop": they get no surveys; call them instead')
     open_one = session.scalar(
@@ -194,7 +199,6 @@ def send_now(session: Session, person_id: int, now: datetime, program: Program) 
         raise ValueError(f"person {person_id} has an open survey already (#{open_one})")
     profile = session.get(ParticipantProfile, person_id)
     where = person.center_id if person.center_id is not None else (profile.center_id if profile else None)
-    today = local_today(now)
     start, _ = period_of(today, program.scheduling.survey.every_months)
     return _open(session, person, where, label(start), MANUAL, today, now, now, program)
 
