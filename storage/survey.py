@@ -398,8 +398,17 @@ def occupation_index() -> OccupationIndex:
     return OccupationIndex(parse_occupations(text, OCCUPATION_LIST))
 
 
-def last_job(session: Session, person_id: int, lang: str) -> tuple[str | None, str | None]:
-    """The job of their last survey that said they work: (its name in `lang`, its code)."""
+@dataclass(frozen=True)
+class LastJob:
+    """The job of their last survey that said they work."""
+
+    title: str | None  # its name in the person's language (their own words when unclassified)
+    code: str | None
+    text: str | None  # their own words
+
+
+def last_job(session: Session, person_id: int, lang: str) -> LastJob:
+    """The job of their last survey that said they work (all None: none, or not working then)."""
     for report in session.scalars(
         select(Survey.report)
         .where(Survey.person_id == person_id, Survey.status == ANSWERED)
@@ -408,18 +417,22 @@ def last_job(session: Session, person_id: int, lang: str) -> tuple[str | None, s
         if not report:
             continue
         if not report.get("working"):
-            return None, None  # not working at the last survey: no job to be the same as
-        code = report.get("occupation_code")
+            break  # not working at the last survey: no job to be the same as
+        code, text = report.get("occupation_code"), report.get("occupation_text")
         found = occupation_index().by_code(code) if code else None
-        return (found.title(lang) if found else report.get("occupation_text")), code
-    return None, None
+        return LastJob(found.title(lang) if found else text, code, text)
+    return LastJob(None, None, None)
 
 
 def load_survey(
     session: Session, person_id: int, facts: PersonFacts, lang: str, now: datetime, program: Program
 ) -> dict[str, Any]:
-    job, code = last_job(session, person_id, lang)
-    return {"survey": SurveyFacts(occupations=occupation_index(), last_job=job, last_job_code=code)}
+    job = last_job(session, person_id, lang)
+    return {
+        "survey": SurveyFacts(
+            occupations=occupation_index(), last_job=job.title, last_job_code=job.code, last_job_text=job.text
+        )
+    }
 
 
 def proactive_data(
@@ -429,7 +442,7 @@ def proactive_data(
     survey = session.get(Survey, int(payload["survey"]))
     if survey is None or survey.status != INVITED or (survey.expires_at and survey.expires_at <= now):
         return None
-    job, _ = last_job(session, survey.person_id, lang)
+    job = last_job(session, survey.person_id, lang).title
     person = session.get(Person, survey.person_id)
     return {
         "name": (person.display_name if person else None) or "",  # a template's "name" variable

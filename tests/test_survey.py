@@ -417,3 +417,37 @@ def test_the_status_totals_count_each_survey_once(
         "3 surveys: 1 answered, 2 waiting, 0 expired, 0 opted out; "
         "of them reminded: 2, escalated to a call task: 0"
     )
+
+
+@pytest.mark.app(db="both")
+def test_same_job_as_last_time_extends_the_period_on_record(app: App, clock: FakeClock) -> None:
+    clock.now = at(2026, 10, 20, 9)
+    ruth = participant(app, "1")
+    worker = scheduler(app, FakeSender())
+    chat = Person_(app, "1")
+    with app.db.transaction() as s:
+        survey.send_now(s, ruth, clock.now, app.program)
+    worker.run_until_idle()
+    chat.send("בואו נתחיל").click("כן, בעבודה").send("9/2026").send("נהג משאית")
+    chat.press(_first_payload(chat)).click("חצי משרה").send("7 000").click("בעצמי")
+    with app.db.transaction() as s:
+        (first,) = employment.periods_of(s, ruth)
+    assert first.start == date(2026, 9, 1) and first.percent == 50
+    clock.now = at(2027, 1, 20, 9)  # the next quarter
+    with app.db.transaction() as s:
+        survey.send_now(s, ruth, clock.now, app.program)
+    worker.run_until_idle()
+    chat.send("בואו נתחיל").click("כן, בעבודה")
+    assert "אותה עבודה" in chat.text() and "ממתי" not in chat.text()  # asked first
+    chat.click("כן").click("משרה מלאה").send("8 500")
+    assert "תודה רבה" in chat.text()
+    second = surveys(app)[-1]
+    report = survey.report_from_json(second.report or {})
+    assert report.same_job is True and report.since is None
+    assert (report.occupation_code, report.occupation_text) == (first.occupation_code, "נהג משאית")
+    with app.db.transaction() as s:
+        (period,) = employment.periods_of(s, ruth)  # the same period goes on
+    assert period.start == date(2026, 9, 1) and period.end is None
+    assert period.occupation_code == first.occupation_code and period.occupation_text == "נהג משאית"
+    assert period.percent == 100 and period.salary is not None and period.salary.low == 8500
+    assert period.found_via == "self"

@@ -30,10 +30,17 @@ class SurveyChat(FlowChat):
     """The chat kit with what the shell loads for a survey step: the occupation search, the last job."""
 
     last_job: str | None = None
+    last_job_code: str | None = None
+    last_job_text: str | None = None
     person: PersonFacts = field(default_factory=lambda: PARTICIPANT)
 
     def context(self) -> Context:
-        facts = SurveyFacts(occupations=occupation_index(), last_job=self.last_job)
+        facts = SurveyFacts(
+            occupations=occupation_index(),
+            last_job=self.last_job,
+            last_job_code=self.last_job_code,
+            last_job_text=self.last_job_text,
+        )
         return replace(super().context(), survey=facts)
 
     def invite(self, days: int = 21) -> SurveyChat:
@@ -164,16 +171,67 @@ def test_working_with_an_occupation_from_the_search_and_a_salary_range(lang: str
 @pytest.mark.parametrize("lang", LANGS)
 def test_none_of_these_keeps_their_words_and_the_salary_may_be_skipped(lang: str) -> None:
     w = WORDS[lang]
-    c = chat(lang, last_job="Bookkeeper").invite()
+    c = chat(lang).invite()
     c.click(w["start"]).click(w["yes_work"]).send("01.2026").send(w["typed"]).click(w["none"])
     c.send("60")  # a typed percentage
     c.click(w["skip"]).click(w["self"])
-    assert w["same"] in c.text() and "Bookkeeper" in c.text()
-    c.click(w["yes"])
     report = c.report()
     assert report.occupation_code is None and report.occupation_text == w["typed"]
     assert report.percent == 60 and report.salary is None
-    assert report.found_via == "self" and report.same_job is True
+    assert report.found_via == "self" and report.same_job is None
+
+
+def on_record(lang: str) -> SurveyChat:
+    return chat(lang, last_job="Bookkeeper", last_job_code="4311", last_job_text="מנהלת חשבונות")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_with_a_job_on_record_same_job_is_asked_first_and_skips_what_does_not_change(lang: str) -> None:
+    w = WORDS[lang]
+    c = on_record(lang).invite()
+    c.click(w["start"]).click(w["yes_work"])
+    assert w["same"] in c.text() and "Bookkeeper" in c.text() and w["since"] not in c.text()
+    c.click(w["yes"])
+    assert c.said() == ["survey.ask_percent"]  # not since when, not the occupation
+    c.send("60")
+    c.send("9 000")
+    assert w["thanks"] in c.text()  # not how it was found either
+    report = c.report()
+    assert report.same_job is True and report.since is None and report.found_via is None
+    assert (report.occupation_code, report.occupation_text) == ("4311", "מנהלת חשבונות")
+    assert report.percent == 60 and report.salary == Salary(9000, 9000)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_with_a_job_on_record_a_new_job_asks_everything(lang: str) -> None:
+    w = WORDS[lang]
+    c = on_record(lang).invite()
+    c.click(w["start"]).click(w["yes_work"]).click(w["no"])
+    assert w["since"] in c.text()
+    c.send("01.2026").send(w["typed"]).click(w["none"]).click(w["full"]).click(w["skip"]).click(w["self"])
+    report = c.report()
+    assert report.same_job is False and report.since == date(2026, 1, 1)
+    assert report.occupation_code is None and report.occupation_text == w["typed"]
+    assert report.found_via == "self"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_back_from_the_percentage_after_same_job_returns_to_that_question(lang: str) -> None:
+    w = WORDS[lang]
+    c = on_record(lang).invite()
+    c.click(w["start"]).click(w["yes_work"]).click(w["yes"]).send("back")
+    assert w["same"] in c.text()
+    c.click(w["no"])
+    assert w["since"] in c.text()
+
+
+def test_i_found_a_job_does_not_ask_if_it_is_the_same_job() -> None:
+    c = on_record("en")
+    c.send("/menu").click(WORDS["en"]["found_job"])
+    assert WORDS["en"]["congrats"] in c.text() and WORDS["en"]["since"] in c.text()
+    c.click(c.buttons()[0]).send("bookkeeper").click(WORDS["en"]["none"])
+    c.click(WORDS["en"]["full"]).click(WORDS["en"]["skip"]).click(WORDS["en"]["program"])
+    assert WORDS["en"]["same"] not in " ".join(c.said()) and c.report().same_job is None
 
 
 @pytest.mark.parametrize("lang", LANGS)
