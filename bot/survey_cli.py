@@ -74,6 +74,17 @@ def _state(row: survey.SurveyRow) -> str:
     return ", ".join(parts)
 
 
+def totals(count: int, tally: Counter[str]) -> str:
+    """The last line: each survey counted once by where it stands (the four add up to the total);
+    reminded and escalated are what happened on the way, to some of those same surveys."""
+    return (
+        f"{count} {'survey' if count == 1 else 'surveys'}: {tally[survey.ANSWERED]} answered, "
+        f"{tally[survey.INVITED]} waiting, "
+        f"{tally[survey.EXPIRED]} expired, {tally[survey.OPTED_OUT]} opted out; "
+        f"of them reminded: {tally['reminded']}, escalated to a call task: {tally['escalated']}"
+    )
+
+
 def _status(app: App, args: argparse.Namespace) -> int:
     with app.db.transaction() as session:
         center = known_center(session, args.center)
@@ -89,11 +100,7 @@ def _status(app: App, args: argparse.Namespace) -> int:
             tally["escalated"] += found.escalated_at is not None
             who = f"person {found.person_id} {row.name or ''} ({row.center or 'no center'})"
             print(f"#{found.id} {found.period} {found.source} {who}: {_state(row)}")
-        print(
-            f"{len(rows)} surveys: {tally['answered']} answered, {tally['invited']} waiting, "
-            f"{tally['reminded']} reminded, {tally['escalated']} escalated, {tally['expired']} expired, "
-            f"{tally['opted_out']} opted out"
-        )
+        print(totals(len(rows), tally))
     return 0
 
 

@@ -172,6 +172,7 @@ class SurveyFacts:
     occupations: OccupationIndex | None = None
     last_job: str | None = None  # the occupation as they gave it last time (a title or their words)
     last_job_code: str | None = None
+    last_job_text: str | None = None  # their own words for it then (what staff classify)
 
 
 class FactsNotLoaded(LookupError):

@@ -183,6 +183,11 @@ def send_now(session: Session, person_id: int, now: datetime, program: Program) 
         raise LookupError(f"no person {person_id}")
     if person.role != "participant":
         raise ValueError(f"person {person_id} is staff ({person.role}): the survey is for participants")
+    today = local_today(now)
+    if cases.case_status(session, person_id, today, program) is None:  # turned away, or undecided
+        raise ValueError(
+            f"person {person_id} is not a participant of the program: the survey is for participants"
+        )
     if person.opted_out:
         raise ValueError(f'person {person_id} wrote "stop": they get no surveys; call them instead')
     open_one = session.scalar(
@@ -194,7 +199,6 @@ def send_now(session: Session, person_id: int, now: datetime, program: Program) 
         raise ValueError(f"person {person_id} has an open survey already (#{open_one})")
     profile = session.get(ParticipantProfile, person_id)
     where = person.center_id if person.center_id is not None else (profile.center_id if profile else None)
-    today = local_today(now)
     start, _ = period_of(today, program.scheduling.survey.every_months)
     return _open(session, person, where, label(start), MANUAL, today, now, now, program)
 
@@ -387,8 +391,17 @@ def occupation_index() -> OccupationIndex:
     return OccupationIndex(parse_occupations(text, OCCUPATION_LIST))
 
 
-def last_job(session: Session, person_id: int, lang: str) -> tuple[str | None, str | None]:
-    """The job of their last survey that said they work: (its name in `lang`, its code)."""
+@dataclass(frozen=True)
+class LastJob:
+    """The job of their last survey that said they work."""
+
+    title: str | None  # its name in the person's language (their own words when unclassified)
+    code: str | None
+    text: str | None  # their own words
+
+
+def last_job(session: Session, person_id: int, lang: str) -> LastJob:
+    """The job of their last survey that said they work (all None: none, or not working then)."""
     for report in session.scalars(
         select(Survey.report)
         .where(Survey.person_id == person_id, Survey.status == ANSWERED)
@@ -397,18 +410,22 @@ def last_job(session: Session, person_id: int, lang: str) -> tuple[str | None, s
         if not report:
             continue
         if not report.get("working"):
-            return None, None  # not working at the last survey: no job to be the same as
-        code = report.get("occupation_code")
+            break  # not working at the last survey: no job to be the same as
+        code, text = report.get("occupation_code"), report.get("occupation_text")
         found = occupation_index().by_code(code) if code else None
-        return (found.title(lang) if found else report.get("occupation_text")), code
-    return None, None
+        return LastJob(found.title(lang) if found else text, code, text)
+    return LastJob(None, None, None)
 
 
 def load_survey(
     session: Session, person_id: int, facts: PersonFacts, lang: str, now: datetime, program: Program
 ) -> dict[str, Any]:
-    job, code = last_job(session, person_id, lang)
-    return {"survey": SurveyFacts(occupations=occupation_index(), last_job=job, last_job_code=code)}
+    job = last_job(session, person_id, lang)
+    return {
+        "survey": SurveyFacts(
+            occupations=occupation_index(), last_job=job.title, last_job_code=job.code, last_job_text=job.text
+        )
+    }
 
 
 def proactive_data(
@@ -418,7 +435,7 @@ def proactive_data(
     survey = session.get(Survey, int(payload["survey"]))
     if survey is None or survey.status != INVITED or (survey.expires_at and survey.expires_at <= now):
         return None
-    job, _ = last_job(session, survey.person_id, lang)
+    job = last_job(session, survey.person_id, lang).title
     person = session.get(Person, survey.person_id)
     return {
         "name": (person.display_name if person else None) or "",  # a template's "name" variable

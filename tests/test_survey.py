@@ -348,6 +348,106 @@ def test_the_commands_send_and_report_in_one_line(
     assert midway(app, "survey", "status", "--center", "kfar-saba") == 0
     out = capsys.readouterr().out
     assert (
-        "1 surveys: 0 answered, 1 waiting" in out
-        and "modiin" not in out.split("error")[-1].split("\n", 1)[-1]
+        "1 survey: 0 answered, 1 waiting" in out and "modiin" not in out.split("error")[-1].split("\n", 1)[-1]
     )
+
+
+def _turned_away(app: App, external_id: str) -> int:
+    """Someone the pre-screen did not accept (not a participant)."""
+    from flows.effects import RecordOutcome, UpdateProfile
+
+    with app.db.transaction() as s:
+        person, _, _ = repo.find_or_create_person(s, "telegram", external_id, "he", app.clock())
+        repo.apply_effects(
+            s,
+            person,
+            [
+                UpdateProfile({"display_name": "יוסי", "center": "kfar-saba"}),
+                RecordOutcome("not_eligible", "kfar-saba"),
+            ],
+            app.clock(),
+        )
+        return person.id
+
+
+def test_only_participants_get_the_survey_by_hand_or_from_the_planner(
+    app: App, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.events_kit import borderline, decide
+
+    clock.now = at(2026, 9, 20, 9)
+    ruth = participant(app, "1")
+    yossi = _turned_away(app, "2")
+    dana, decision = borderline(app, "3")  # the center manager has not decided yet
+    rina, rejected = borderline(app, "4")
+    assert decide(app, rejected, "reject") == 0
+    avi, approved = borderline(app, "5")
+    assert decide(app, approved, "approve") == 0
+    capsys.readouterr()
+    clock.now = at(2026, 12, 20, 9)
+    for someone in (yossi, dana, rina):
+        assert midway(app, "survey", "send", "--person", str(someone)) == 1
+        (line,) = capsys.readouterr().out.splitlines()
+        assert (
+            line
+            == f"error: person {someone} is not a participant of the program: the survey is for participants"
+        )
+    assert not surveys(app)
+    assert sorted(plan(app)) == sorted([ruth, avi])  # the planner picks the participants only
+    assert midway(app, "survey", "send", "--person", str(avi)) == 1  # planned already: open
+    assert "open survey already" in capsys.readouterr().out
+
+
+def test_the_status_totals_count_each_survey_once(
+    app: App, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clock.now = at(2026, 9, 20, 9)
+    people = [participant(app, str(i)) for i in range(3)]
+    clock.now = at(2026, 12, 20, 9)
+    for someone in people:
+        assert midway(app, "survey", "send", "--person", str(someone)) == 0
+    with app.db.transaction() as s:
+        answered, reminded, _ = s.scalars(select(Survey).order_by(Survey.id))
+        answered.reminded_at = reminded.reminded_at = clock.now  # one answered after its reminder
+        answered.status, answered.answered_at = survey.ANSWERED, clock.now + timedelta(days=1)
+    capsys.readouterr()
+    assert midway(app, "survey", "status") == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last == (
+        "3 surveys: 1 answered, 2 waiting, 0 expired, 0 opted out; "
+        "of them reminded: 2, escalated to a call task: 0"
+    )
+
+
+@pytest.mark.app(db="both")
+def test_same_job_as_last_time_extends_the_period_on_record(app: App, clock: FakeClock) -> None:
+    clock.now = at(2026, 10, 20, 9)
+    ruth = participant(app, "1")
+    worker = scheduler(app, FakeSender())
+    chat = Person_(app, "1")
+    with app.db.transaction() as s:
+        survey.send_now(s, ruth, clock.now, app.program)
+    worker.run_until_idle()
+    chat.send("בואו נתחיל").click("כן, בעבודה").send("9/2026").send("נהג משאית")
+    chat.press(_first_payload(chat)).click("חצי משרה").send("7 000").click("בעצמי")
+    with app.db.transaction() as s:
+        (first,) = employment.periods_of(s, ruth)
+    assert first.start == date(2026, 9, 1) and first.percent == 50
+    clock.now = at(2027, 1, 20, 9)  # the next quarter
+    with app.db.transaction() as s:
+        survey.send_now(s, ruth, clock.now, app.program)
+    worker.run_until_idle()
+    chat.send("בואו נתחיל").click("כן, בעבודה")
+    assert "אותה עבודה" in chat.text() and "ממתי" not in chat.text()  # asked first
+    chat.click("כן").click("משרה מלאה").send("8 500")
+    assert "תודה רבה" in chat.text()
+    second = surveys(app)[-1]
+    report = survey.report_from_json(second.report or {})
+    assert report.same_job is True and report.since is None
+    assert (report.occupation_code, report.occupation_text) == (first.occupation_code, "נהג משאית")
+    with app.db.transaction() as s:
+        (period,) = employment.periods_of(s, ruth)  # the same period goes on
+    assert period.start == date(2026, 9, 1) and period.end is None
+    assert period.occupation_code == first.occupation_code and period.occupation_text == "נהג משאית"
+    assert period.percent == 100 and period.salary is not None and period.salary.low == 8500
+    assert period.found_via == "self"

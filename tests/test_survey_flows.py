@@ -27,10 +27,17 @@ class SurveyChat(FlowChat):
     """The chat kit with what the shell loads for a survey step: the occupation search, the last job."""
 
     last_job: str | None = None
+    last_job_code: str | None = None
+    last_job_text: str | None = None
     person: PersonFacts = field(default_factory=lambda: PARTICIPANT)
 
     def context(self) -> Context:
-        facts = SurveyFacts(occupations=occupation_index(), last_job=self.last_job)
+        facts = SurveyFacts(
+            occupations=occupation_index(),
+            last_job=self.last_job,
+            last_job_code=self.last_job_code,
+            last_job_text=self.last_job_text,
+        )
         return replace(super().context(), survey=facts)
 
     def invite(self, days: int = 21) -> SurveyChat:
@@ -66,7 +73,7 @@ WORDS = {
         "same": "אותה עבודה",
         "yes": "כן",
         "no": "לא",
-        "looking": "עדיין מחפשים",
+        "looking": "מחפשים עבודה כרגע",
         "help": "יחזור אליכם",
         "help_yes": "כן, אשמח",
         "thanks": "תודה רבה",
@@ -91,7 +98,7 @@ WORDS = {
         "same": "same job",
         "yes": "Yes",
         "no": "No",
-        "looking": "still looking",
+        "looking": "looking for work now",
         "help": "get in touch",
         "help_yes": "Yes, please",
         "thanks": "Thank you",
@@ -148,16 +155,67 @@ def test_working_with_an_occupation_from_the_search_and_a_salary_range(lang: str
 @pytest.mark.parametrize("lang", LANGS)
 def test_none_of_these_keeps_their_words_and_the_salary_may_be_skipped(lang: str) -> None:
     w = WORDS[lang]
-    c = chat(lang, last_job="Bookkeeper").invite()
+    c = chat(lang).invite()
     c.click(w["start"]).click(w["yes_work"]).send("01.2026").send(w["typed"]).click(w["none"])
     c.send("60")  # a typed percentage
     c.click(w["skip"]).click(w["self"])
-    assert w["same"] in c.text() and "Bookkeeper" in c.text()
-    c.click(w["yes"])
     report = c.report()
     assert report.occupation_code is None and report.occupation_text == w["typed"]
     assert report.percent == 60 and report.salary is None
-    assert report.found_via == "self" and report.same_job is True
+    assert report.found_via == "self" and report.same_job is None
+
+
+def on_record(lang: str) -> SurveyChat:
+    return chat(lang, last_job="Bookkeeper", last_job_code="4311", last_job_text="מנהלת חשבונות")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_with_a_job_on_record_same_job_is_asked_first_and_skips_what_does_not_change(lang: str) -> None:
+    w = WORDS[lang]
+    c = on_record(lang).invite()
+    c.click(w["start"]).click(w["yes_work"])
+    assert w["same"] in c.text() and "Bookkeeper" in c.text() and w["since"] not in c.text()
+    c.click(w["yes"])
+    assert c.said() == ["survey.ask_percent"]  # not since when, not the occupation
+    c.send("60")
+    c.send("9 000")
+    assert w["thanks"] in c.text()  # not how it was found either
+    report = c.report()
+    assert report.same_job is True and report.since is None and report.found_via is None
+    assert (report.occupation_code, report.occupation_text) == ("4311", "מנהלת חשבונות")
+    assert report.percent == 60 and report.salary == Salary(9000, 9000)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_with_a_job_on_record_a_new_job_asks_everything(lang: str) -> None:
+    w = WORDS[lang]
+    c = on_record(lang).invite()
+    c.click(w["start"]).click(w["yes_work"]).click(w["no"])
+    assert w["since"] in c.text()
+    c.send("01.2026").send(w["typed"]).click(w["none"]).click(w["full"]).click(w["skip"]).click(w["self"])
+    report = c.report()
+    assert report.same_job is False and report.since == date(2026, 1, 1)
+    assert report.occupation_code is None and report.occupation_text == w["typed"]
+    assert report.found_via == "self"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_back_from_the_percentage_after_same_job_returns_to_that_question(lang: str) -> None:
+    w = WORDS[lang]
+    c = on_record(lang).invite()
+    c.click(w["start"]).click(w["yes_work"]).click(w["yes"]).send("back")
+    assert w["same"] in c.text()
+    c.click(w["no"])
+    assert w["since"] in c.text()
+
+
+def test_i_found_a_job_does_not_ask_if_it_is_the_same_job() -> None:
+    c = on_record("en")
+    c.send("/menu").click(WORDS["en"]["found_job"])
+    assert WORDS["en"]["congrats"] in c.text() and WORDS["en"]["since"] in c.text()
+    c.click(c.buttons()[0]).send("bookkeeper").click(WORDS["en"]["none"])
+    c.click(WORDS["en"]["full"]).click(WORDS["en"]["skip"]).click(WORDS["en"]["program"])
+    assert WORDS["en"]["same"] not in " ".join(c.said()) and c.report().same_job is None
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -293,3 +351,58 @@ def test_a_new_quarters_invitation_replaces_last_quarters_unfinished_one() -> No
     assert c.said() == ["survey.thanks_not_working"]  # and nothing of the old one after it
     (answered,) = c.effects_of(AnswerSurvey)
     assert answered.survey == "sv9"
+
+
+@pytest.mark.parametrize(
+    ("typed", "low", "high"),
+    [
+        ("8 000", 8000, 8000),  # thousands grouped by a space, as Russian and Hebrew speakers write
+        ("8 000 - 10 000 ₪", 8000, 10000),
+        ("8\u00a0500", 8500, 8500),  # a no-break space, as a phone keyboard may put it
+        ("8 500", 8500, 8500),  # one salary, not a range from 500 to 8000
+        ("8.000", 8000, 8000),
+        ("₪8,000", 8000, 8000),
+        ("12.500-15.000", 12500, 15000),
+        ("8-10 אלף", 8000, 10000),
+        ("8 тыс.", 8000, 8000),
+        ("8,5 тыс.", 8500, 8500),  # a decimal comma: eight and a half thousand
+        ("٨٠٠٠", 8000, 8000),  # Arabic-Indic digits
+        ("٨٬٠٠٠", 8000, 8000),  # with the Arabic thousands separator
+    ],
+)
+def test_a_salary_is_read_as_people_write_it(typed: str, low: int, high: int) -> None:
+    c = chat("he").invite()
+    c.click(WORDS["he"]["start"]).click(WORDS["he"]["yes_work"]).send("5/2024")
+    c.send(WORDS["he"]["typed"]).click(WORDS["he"]["none"]).click(WORDS["he"]["full"])
+    c.send(typed).click(WORDS["he"]["self"])
+    assert c.report().salary == Salary(low, high)
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"), [("8,0000", "survey.unclear_salary"), ("8,5.3", "survey.unclear_salary")]
+)
+def test_a_salary_that_reads_two_ways_is_asked_again_kindly(typed: str, said: str) -> None:
+    c = chat("en").invite()
+    c.click(WORDS["en"]["start"]).click(WORDS["en"]["yes_work"]).send("5/2024")
+    c.send(WORDS["en"]["typed"]).click(WORDS["en"]["none"]).click(WORDS["en"]["full"])
+    c.send(typed)
+    assert c.said()[0] == said and "8500" in c.text()
+    c.send("8500").click(WORDS["en"]["self"])
+    assert c.report().salary == Salary(8500, 8500)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_bare_number_is_never_stored_as_the_job(lang: str) -> None:
+    w = WORDS[lang]
+    c = chat(lang).invite()
+    c.click(w["start"]).click(w["yes_work"]).send("5/2024").send(w["typed"])
+    shown = len(c.last_choices())
+    c.send(str(shown + 3))  # not one of the options shown: asked again
+    assert c.said()[0] == "survey.invalid_occupation" and w["none"] in c.buttons()
+    c.click(c.buttons()[0]).send("back")  # from the percentage question back to "what is your job?"
+    assert w["occupation"] in c.text()
+    for typed in ("5", " 5. ", "٥", "#3"):  # no list shown: a number is no job
+        c.send(typed)
+        assert c.said() == ["survey.occupation_in_words", "survey.ask_occupation"], typed
+    c.send(w["typed"]).click(w["none"]).click(w["full"]).click(w["skip"]).click(w["self"])
+    assert c.report().occupation_text == w["typed"]

@@ -32,7 +32,7 @@ def test_the_survey_is_sent_answered_with_the_buttons_and_stored(
     ronit.click("בואו נתחיל")
     assert "האם אתם עובדים כרגע" in ronit.text()
     ronit.click("לא כרגע")
-    ronit.click("כן")  # still looking
+    ronit.click("כן")  # looking for work now
     assert "יחזור אליכם" in ronit.text()
     ronit.click("כן, אשמח")
     assert "העברנו את הבקשה" in ronit.text()

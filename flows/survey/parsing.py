@@ -14,7 +14,6 @@ from flows.scheduling import TIMEZONE
 EARLIEST_YEAR = 1960
 _MONTH_YEAR = re.compile(r"^\s*(\d{1,2})\s*[./\-\s]\s*(\d{2}|\d{4})\s*$")
 _YEAR_MONTH = re.compile(r"^\s*(\d{4})\s*[./\-\s]\s*(\d{1,2})\s*$")
-_NUMBER = re.compile(r"\d[\d,.']*")
 MIN_SALARY, MAX_SALARY = 500, 200_000
 
 
@@ -55,17 +54,33 @@ def parse_percent(text: str, view: View) -> int:
     return int(number)
 
 
-def _amounts(text: str) -> list[int]:
-    plain = to_ascii_digits(text)
-    values = []
-    for raw in _NUMBER.findall(plain):
-        digits = raw.replace(",", "").replace("'", "")
-        if digits.count(".") == 1 and len(digits.split(".")[1]) == 3:  # 8.500 written the European way
-            digits = digits.replace(".", "")
-        try:
-            values.append(float(digits.rstrip(".")))
-        except ValueError:
-            continue
+# A number as people write a salary: thousands grouped by a space (also a no-break or thin space),
+# a comma, a dot or an apostrophe, the same one throughout ("8 000", "8.000", "12,500", "1'200"),
+# perhaps with a decimal part ("8,5 тыс.", "8.5 אלף"); or plain digits ("8000").
+_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?P<sep>[ ,.'])\d{3}(?:(?P=sep)\d{3})*(?![\d])")
+_PLAIN = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)?(?![\d])")
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u066c": ",", "\u2019": "'"})
+
+
+def _amounts(text: str) -> list[int] | None:
+    """The amounts written, in shekels; None when a number is written in a way that may be read
+    two ways ("8,000,5")."""
+    plain = to_ascii_digits(text).translate(_SPACES)
+    values: list[float] = []
+    rest = plain
+    for found in _GROUPED.finditer(plain):
+        values.append(float(found.group().replace(found.group("sep"), "")))
+        rest = rest.replace(found.group(), " ", 1)
+    for raw in _PLAIN.findall(rest):
+        whole, _, part = raw.replace(",", ".").partition(".")
+        if part and len(part) == 3:  # 8.500 or 8,500: a thousands separator
+            values.append(float(whole + part))
+        elif part and len(part) > 2:
+            return None
+        else:
+            values.append(float(raw.replace(",", ".")))
+    if re.search(r"\d[.,]\d[\d.,]*[.,]\d", rest):  # "8.000,5", "8,5.3": not one reading
+        return None
     if not values:
         spelled = first_number(text)
         if spelled is not None:
@@ -78,6 +93,8 @@ def parse_salary(text: str, view: View) -> dict[str, int]:
     """A monthly salary: one number ("8500", "8,500", "8.5 thousand") or a range ("8000-10000",
     "between 8 and 10 thousand"); stored as {"low", "high"} (JSON)."""
     amounts = _amounts(text)
+    if amounts is None:
+        raise Invalid("survey.unclear_salary")
     if not amounts or len(amounts) > 2:
         raise Invalid("survey.invalid_salary")
     low, high = min(amounts), max(amounts)

@@ -1,9 +1,11 @@
 """The survey's questions, called by the quarterly invitation and by "I found a job! 🎉" alike.
 
-    survey_questions   working? → yes: survey_job / no: still looking? → (yes) want help?
-    survey_job         since when (month and year) → occupation (survey_occupation) → job
-                       percentage → monthly salary (optional) → found it on your own or through the
-                       program → same job as last time (only when there was one)
+    survey_questions   working? → yes: survey_job / no: looking for work now? → (yes) want help?
+    survey_job         same job as last time? (first, only when there was one; not after "I found
+                       a job!") → since when (month and year) → occupation (survey_occupation) →
+                       job percentage → monthly salary (optional) → found it on your own or through
+                       the program. "Same job": the percentage and the salary only (they change;
+                       the rest is the job on record, its occupation carried into the report)
     survey_occupation  the job in their words → the search's top five + "none of these" (their words
                        kept for staff to classify)
 
@@ -16,7 +18,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flows.declare import END, STAY, Ask, Call, Done, Flow, Option, Timeout, View, yes_no
+from flows.declare import END, STAY, Ask, Call, Done, Flow, Invalid, Option, Timeout, View, yes_no
 from flows.employment import JobReport
 from flows.messages import Msg
 from flows.survey.effects import ExpireSurvey
@@ -63,6 +65,9 @@ def carried(view: View) -> dict[str, Any]:
 
 # ---- the occupation -----------------------------------------------------------------------------
 def parse_occupation_text(text: str, view: View) -> str:
+    """The job in their words; a number alone ("5": the option of a list no longer shown) is no job."""
+    if not any(ch.isalpha() for ch in text):
+        raise Invalid("survey.occupation_in_words")
     return " ".join(text.split())[:MAX_OCCUPATION_TEXT]
 
 
@@ -126,19 +131,46 @@ def since_of(view: View) -> date | None:
     return date.fromisoformat(str(value)) if value else None
 
 
+def same_job(view: View) -> bool:
+    return view.answers.get("same_job") == "yes"
+
+
+def asks_same_job(view: View) -> bool:
+    """A job on record from the last survey, and not "I found a job!" (a new one, by its name)."""
+    return bool(view.answers.get("last_job")) and not view.answers.get("found_job")
+
+
+def job_finish(view: View) -> Done:
+    result = {**partial(view.answers), "since": (s.isoformat() if (s := since_of(view)) else None)}
+    if same_job(view):  # the job on record goes on: its occupation, as recorded
+        facts = view.ctx.survey_facts
+        result["occupation"] = {"code": facts.last_job_code, "text": facts.last_job_text or facts.last_job}
+    return Done(result=result)
+
+
 PERCENT_OPTIONS = tuple(Option(str(p), f"survey.percent.{p}") for p in PERCENTS)
 JOB = Flow(
     "survey_job",
     steps=(
+        # first, when there is a job on record: "yes" skips since when, the occupation and how it
+        # was found (none of them changes); the percentage and the salary may have, so they are asked
+        Ask(
+            "same_job",
+            prompt=lambda v: Msg("survey.ask_same_job", {"job": str(v.answers.get("last_job"))}),
+            options=yes_no(),
+            skip=lambda v: not asks_same_job(v),
+            timeout=CLOSES,
+        ),
         Ask(
             "since",
             prompt=since_prompt,
             options=since_options,
             parse=parse_since,
             invalid="survey.invalid_since",
+            skip=same_job,
             timeout=CLOSES,
         ),
-        Call("occupation", "survey_occupation", carry=carried),
+        Call("occupation", "survey_occupation", carry=carried, skip=same_job),
         Ask(
             "percent",
             prompt="survey.ask_percent",
@@ -159,19 +191,11 @@ JOB = Flow(
             "found_via",
             prompt="survey.ask_found_via",
             options=(Option("self", "survey.found_self"), Option("program", "survey.found_program")),
-            timeout=CLOSES,
-        ),
-        Ask(
-            "same_job",
-            prompt=lambda v: Msg("survey.ask_same_job", {"job": str(v.answers.get("last_job"))}),
-            options=yes_no(),
-            skip=lambda v: not v.answers.get("last_job"),
+            skip=same_job,
             timeout=CLOSES,
         ),
     ),
-    finish=lambda v: Done(
-        result={**partial(v.answers), "since": (s.isoformat() if (s := since_of(v)) else None)}
-    ),
+    finish=job_finish,
 )
 
 
