@@ -181,14 +181,14 @@ def identities_of(session: Session, person_id: int) -> list[ChannelIdentity]:
 # ---- conversation state ----------------------------------------------------------------------
 def saved_state(session: Session, person_id: int) -> str | None:
     """The person's conversation as saved (its JSON text), None when there is none."""
-    row = session.get(Conversation, person_id)
+    row = session.get(Conversation, person_id, with_for_update=True)
     return row.state if row is not None else None
 
 
 def take_back_state(session: Session, person_id: int, sent: str, before: str | None) -> None:
     """A message that asked something did not go out: the state saved with it (`sent`) goes back to
     what it was (`before`; None: there was no conversation), unless the person moved on since."""
-    row = session.get(Conversation, person_id)
+    row = session.get(Conversation, person_id, with_for_update=True)
     if row is None or row.state != sent:
         return
     if before is None:
@@ -198,7 +198,10 @@ def take_back_state(session: Session, person_id: int, sent: str, before: str | N
 
 
 def load_state(session: Session, person_id: int) -> State | None:
-    row = session.get(Conversation, person_id)
+    """The person's conversation, locked until the transaction ends (PostgreSQL; SQLite's
+    transactions are one at a time): a step and the scheduler (a question pushed, a timeout) that
+    read it at once take turns, so neither saves over the other's change."""
+    row = session.get(Conversation, person_id, with_for_update=True)
     if row is None:
         return None
     session.info.setdefault("conversations", {})[person_id] = row  # held for save_state: no reload

@@ -5,6 +5,7 @@ channels and scheduler) on one database schema; the subprocess tests run real `m
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -34,12 +35,12 @@ from bot.channels.telegram.webhook import SECRET_HEADER, TELEGRAM_WEBHOOK_PATH
 from bot.clock import system_clock
 from bot.dispatcher import Delivery, Inbound
 from bot.server import create_web_app
-from flows import Reply, Text
+from flows import Reply, State, Text
 from storage import repo
 from storage.models import Center, ChannelIdentity, InboundMessage, Person, ScheduledJob, Signup
 from storage.survey import PLAN_KIND
 from tests.conftest import FakeClock, make_app
-from tests.events_kit import at, event
+from tests.events_kit import at, event, participant
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 with warnings.catch_warnings():  # Starlette 1.x would rather have `httpx2`; httpx works the same here
@@ -474,3 +475,40 @@ def test_two_processes_killed_and_restarted_while_a_thousand_reminders_are_due_s
     extra = sum(counts.values()) - 1000
     assert extra <= crashes, counts.most_common(5)  # ...once, or once more for a send a crash cut off
     assert job_states(app) == {"sent": 1000}
+
+
+@pytest.mark.app(db="postgres")
+def test_the_scheduler_and_a_step_changing_one_conversation_at_once_take_turns(app: App) -> None:
+    """The scheduler pushes a question onto someone's conversation while a step of theirs starts:
+    the step reads the conversation with the scheduler's change, instead of saving over it."""
+    who = participant(app, "1")
+    with app.db.transaction() as s:
+        repo.save_state(s, who, State(lang="he"), app.clock())
+    changed, release = threading.Event(), threading.Event()
+
+    def scheduler_side() -> None:
+        with app.db.transaction() as s:
+            state = repo.load_state(s, who)
+            assert state is not None
+            repo.save_state(s, who, dataclasses.replace(state, lang="ru"), app.clock())
+            s.flush()
+            changed.set()
+            release.wait(10)
+
+    seen: list[str] = []
+
+    def step_side() -> None:
+        with app.db.transaction() as s:
+            state = repo.load_state(s, who)
+            seen.append(state.lang if state else "")
+
+    scheduler = threading.Thread(target=scheduler_side)
+    scheduler.start()
+    assert changed.wait(10)
+    step = threading.Thread(target=step_side)
+    step.start()
+    step.join(timeout=1.0)  # (without the lock it has read the old conversation by now)
+    release.set()
+    scheduler.join()
+    step.join()
+    assert seen == ["ru"]
