@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot.bootstrap import App
 from storage import events as ev
+from storage.events.signups import answer_offer
 from storage.models import Signup
 from tests.conftest import FakeClock
 from tests.events_kit import (
@@ -134,3 +135,67 @@ def test_reminders_whose_moment_has_passed_are_not_made(app: App, clock: FakeClo
     workshop = event(app, at(2026, 11, 22, 20))  # tonight; "the day before" was yesterday evening
     assert sign_up(app, ruth, workshop) == ("confirmed", None)
     assert local_times(job_rows(app, kind="reminder")) == [datetime(2026, 11, 22, 18)]  # two hours before
+
+
+# ---- one person's change leaves the others' sign-ups alone --------------------------------------
+def pending_kinds(app: App, person: int, event_id: int) -> list[str]:
+    return sorted(
+        j.kind for j in job_rows(app, person_id=person, subject=f"event:{event_id}", state="pending")
+    )
+
+
+def test_cancelling_one_sign_up_leaves_my_other_sign_ups_and_the_others_reminders(
+    app: App, clock: FakeClock
+) -> None:
+    workshop = event(app, at(2026, 12, 13, 9), capacity=2)
+    evening = event(app, at(2026, 12, 14, 18))
+    ruth, avi, dana = (participant(app, n) for n in ("1", "2", "3"))
+    queue(app, clock, evening, ruth)
+    queue(app, clock, workshop, ruth, avi, dana)
+    cancel(app, clock, ruth, workshop)
+    assert statuses(app, workshop, ruth, avi, dana) == ["cancelled", "confirmed", "offered"]
+    assert signup_status(app, ruth, evening) == "confirmed"
+    assert pending_kinds(app, ruth, workshop) == []
+    assert pending_kinds(app, ruth, evening) == ["reminder", "reminder"]  # still reminded of the evening
+    assert pending_kinds(app, avi, workshop) == ["reminder", "reminder"]
+
+
+def test_declining_an_offer_gives_the_seat_on_and_leaves_my_other_sign_ups(
+    app: App, clock: FakeClock
+) -> None:
+    workshop = event(app, at(2026, 12, 13, 9), capacity=2)
+    evening = event(app, at(2026, 12, 14, 18))
+    ruth, moshe, dana, avi = (participant(app, n) for n in ("1", "2", "3", "4"))
+    queue(app, clock, evening, dana)
+    queue(app, clock, workshop, ruth, moshe, dana, avi)
+    cancel(app, clock, ruth, workshop)
+    scheduler(app, FakeSender()).run_until_idle()  # the offer goes out to Dana
+    clock.advance(minutes=5)
+    with app.db.transaction() as s:
+        assert answer_offer(s, dana, workshop, False, clock(), app.program) == "declined"
+    assert statuses(app, workshop, moshe, dana, avi) == ["confirmed", "cancelled", "offered"]
+    assert signup_status(app, dana, evening) == "confirmed"
+    assert pending_kinds(app, dana, workshop) == []
+    assert pending_kinds(app, dana, evening) == ["reminder", "reminder"]
+    assert pending_kinds(app, moshe, workshop) == ["reminder", "reminder"]
+
+
+def test_taking_an_offered_seat_confirms_that_sign_up_and_leaves_the_next_offer_running(
+    app: App, clock: FakeClock
+) -> None:
+    workshop = event(app, at(2026, 12, 13, 9), capacity=2)
+    evening = event(app, at(2026, 12, 14, 18), capacity=1)
+    ruth, moshe, dana, avi = (participant(app, n) for n in ("1", "2", "3", "4"))
+    queue(app, clock, evening, moshe, dana)  # Dana waits for the evening too
+    queue(app, clock, workshop, ruth, moshe, dana, avi)
+    cancel(app, clock, ruth, workshop)
+    cancel(app, clock, moshe, workshop)  # two seats free: offered to Dana and to Avi
+    scheduler(app, FakeSender()).run_until_idle()
+    assert statuses(app, workshop, dana, avi) == ["offered", "offered"]
+    clock.advance(minutes=5)
+    with app.db.transaction() as s:
+        assert answer_offer(s, dana, workshop, True, clock(), app.program) == "confirmed"
+    assert statuses(app, workshop, dana, avi) == ["confirmed", "offered"]
+    assert signup_status(app, dana, evening) == "waitlisted"
+    assert pending_kinds(app, dana, workshop) == ["reminder", "reminder"]
+    assert "offer_expiry" in pending_kinds(app, avi, workshop)  # Avi's offer still has its deadline
