@@ -199,3 +199,26 @@ def test_taking_an_offered_seat_confirms_that_sign_up_and_leaves_the_next_offer_
     assert signup_status(app, dana, evening) == "waitlisted"
     assert pending_kinds(app, dana, workshop) == ["reminder", "reminder"]
     assert "offer_expiry" in pending_kinds(app, avi, workshop)  # Avi's offer still has its deadline
+
+
+def test_the_waiting_list_number_counts_only_the_people_waiting_for_that_event(
+    app: App, clock: FakeClock
+) -> None:
+    workshop = event(app, at(2026, 12, 13, 9), capacity=1)
+    evening = event(app, at(2026, 12, 14, 18), capacity=1)
+    ruth, dana, avi, moshe = (participant(app, n) for n in ("1", "2", "3", "4"))
+    assert queue(app, clock, evening, ruth, dana, avi) == [
+        ("confirmed", None),
+        ("waitlisted", 1),
+        ("waitlisted", 2),
+    ]
+    # the evening's full list and its waiting people make the workshop neither full nor its list longer
+    assert queue(app, clock, workshop, moshe, ruth) == [("confirmed", None), ("waitlisted", 1)]
+
+
+def test_a_cancelled_event_takes_no_sign_ups(app: App, clock: FakeClock) -> None:
+    workshop = event(app, at(2026, 12, 13, 9))
+    ruth = participant(app, "1")
+    with app.db.transaction() as s:
+        ev.cancel_event(s, workshop, clock(), app.program)
+    assert sign_up(app, ruth, workshop) == ("unavailable", None)
