@@ -127,6 +127,7 @@ def test_with_several_numbers_in_one_reply_the_first_is_the_answer() -> None:
         ("2.5 years", 912),
         ("חודש וחצי", 45),
         ("سنة ونصف", 548),
+        ("שנה ומשהו", 365),  # "and something" is not "and a half"
     ],
 )
 def test_durations_in_days(reply: str, days: int) -> None:
