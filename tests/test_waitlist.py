@@ -222,3 +222,30 @@ def test_a_cancelled_event_takes_no_sign_ups(app: App, clock: FakeClock) -> None
     with app.db.transaction() as s:
         ev.cancel_event(s, workshop, clock(), app.program)
     assert sign_up(app, ruth, workshop) == ("unavailable", None)
+
+
+def test_a_yes_at_the_very_moment_the_offer_runs_out_gives_no_seat(app: App, clock: FakeClock) -> None:
+    workshop = event(app, at(2026, 12, 13, 9), capacity=1)
+    ruth, dana, avi = (participant(app, n) for n in ("1", "2", "3"))
+    queue(app, clock, workshop, ruth, dana, avi)
+    cancel(app, clock, ruth, workshop)
+    scheduler(app, FakeSender()).run_until_idle()  # the offer reaches Dana; her day to answer starts
+    with app.db.transaction() as s:
+        [deadline] = s.scalars(select(Signup.offer_expires_at).where(Signup.person_id == dana))
+    clock.now = deadline  # the very moment the time is up
+    with app.db.transaction() as s:
+        assert answer_offer(s, dana, workshop, True, clock(), app.program) == "expired"
+    assert statuses(app, workshop, dana) == ["offered"]  # not confirmed: the deadline job passes it on
+
+
+def test_a_yes_pressed_after_declining_the_offer_gives_no_seat(app: App, clock: FakeClock) -> None:
+    workshop = event(app, at(2026, 12, 13, 9), capacity=1)
+    ruth, dana, avi = (participant(app, n) for n in ("1", "2", "3"))
+    queue(app, clock, workshop, ruth, dana, avi)
+    cancel(app, clock, ruth, workshop)
+    with app.db.transaction() as s:
+        assert answer_offer(s, dana, workshop, False, clock(), app.program) == "declined"
+    clock.advance(minutes=1)
+    with app.db.transaction() as s:
+        assert answer_offer(s, dana, workshop, True, clock(), app.program) == "expired"
+    assert statuses(app, workshop, dana, avi) == ["cancelled", "offered"]
