@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.bootstrap import App
 from storage import events as ev
-from storage.events.signups import answer_offer
+from storage.events.signups import answer_offer, lapse_offer
 from storage.models import Signup
 from tests.conftest import FakeClock
 from tests.events_kit import (
@@ -249,3 +249,23 @@ def test_a_yes_pressed_after_declining_the_offer_gives_no_seat(app: App, clock: 
     with app.db.transaction() as s:
         assert answer_offer(s, dana, workshop, True, clock(), app.program) == "expired"
     assert statuses(app, workshop, dana, avi) == ["cancelled", "offered"]
+
+
+def test_cancelling_a_sign_up_never_made_is_refused(app: App, clock: FakeClock) -> None:
+    workshop = event(app, at(2026, 12, 13, 9))
+    ruth = participant(app, "1")
+    with app.db.transaction() as s:
+        assert ev.cancel_signup(s, ruth, workshop, clock(), app.program) == "unavailable"
+
+
+def test_an_offers_question_timing_out_passes_on_that_events_seat_only(app: App, clock: FakeClock) -> None:
+    evening = event(app, at(2026, 12, 14, 18))
+    workshop = event(app, at(2026, 12, 13, 9), capacity=1)
+    ruth, dana, avi = (participant(app, n) for n in ("1", "2", "3"))
+    queue(app, clock, evening, dana)  # Dana's first sign-up is for the evening
+    queue(app, clock, workshop, ruth, dana, avi)
+    cancel(app, clock, ruth, workshop)
+    with app.db.transaction() as s:
+        assert lapse_offer(s, dana, workshop, clock(), app.program)
+    assert statuses(app, workshop, dana, avi) == ["expired", "offered"]
+    assert signup_status(app, dana, evening) == "confirmed"
