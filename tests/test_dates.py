@@ -78,6 +78,13 @@ def test_a_date_in_the_past_is_read_as_written_when_the_year_is_given() -> None:
         ("6 p.m.", time(18, 0)),
         ("7 in the evening", time(19, 0)),
         ("11am", time(11, 0)),
+        ("8pm", time(20, 0)),  # "pm" written against the number still counts
+        ("6am", time(6, 0)),
+        ("1", time(13, 0)),  # a bare one o'clock is in the afternoon
+        ("12pm", time(12, 0)),  # noon, not midnight
+        ("12am", time(0, 0)),  # and twelve in the morning is midnight
+        ("23:30", time(23, 30)),
+        ("18:59", time(18, 59)),
         ("6 вечера", time(18, 0)),
         ("10 утра", time(10, 0)),
         ("6 مساء", time(18, 0)),
@@ -90,6 +97,6 @@ def test_times_are_read_forgivingly_in_every_language(reply: str, expected: time
     assert parse_clock(reply, EVENING, MORNING) == expected
 
 
-@pytest.mark.parametrize("reply", ["25:00", "18:75", "soon", "", "בערב"])
+@pytest.mark.parametrize("reply", ["25:00", "24:00", "18:60", "18:75", "soon", "", "בערב"])
 def test_what_is_not_a_time_is_none(reply: str) -> None:
     assert parse_clock(reply, EVENING, MORNING) is None

@@ -21,6 +21,7 @@ from bot.staff_cli import decisions_command
 from flows import Command
 from flows.effects import RecordOutcome, SetOptOut
 from storage import decisions, repo
+from storage import events as ev
 from storage import staff as staff_store
 from storage.models import ManagerDecision, PrescreenOutcome, ScheduledJob, Signup, StaffTask
 from tests.conftest import FakeClock, make_app
@@ -33,6 +34,7 @@ from tests.events_kit import (
     event,
     exposure_conference,
     job_rows,
+    participant,
     scheduler,
 )
 from tests.kit import plain
@@ -134,6 +136,30 @@ def test_approved_with_no_conference_scheduled_is_told_the_team_will_send_the_da
     assert "Hello Dana, good news! 🎉 The manager of the Kfar Saba center has looked at your case" in text
     assert "The next step is an exposure conference" in text
     assert all(not r.choices for r in message.replies)
+
+
+def test_a_full_conference_is_offered_as_its_waiting_list_and_one_without_a_limit_as_open(app: App) -> None:
+    full = event(app, at(2026, 12, 2, 18), kind="exposure_conference", capacity=1, en="Exposure conference")
+    event(app, at(2026, 12, 9, 18), kind="exposure_conference", capacity=None, en="Exposure conference")
+    half_full = event(
+        app, at(2026, 12, 16, 18), kind="exposure_conference", capacity=2, en="Exposure conference"
+    )
+    ruth = participant(app, "2002")
+    for conference in (full, half_full):
+        with app.db.transaction() as s:
+            assert ev.sign_up(s, ruth, conference, app.clock(), app.program) == ("confirmed", None)
+    dana, decision = borderline(app, "1001", lang="en", name="Dana")
+    decide(app, decision, "approve")
+    sender = FakeSender()
+    scheduler(app, sender).run_until_idle()
+    message = sender.last_for(dana)
+    translator = app.catalogs.translator("en")
+    labels = [plain(translator.render(c.label)) for r in message.replies for c in r.choices]
+    assert labels[:3] == [
+        "Wednesday, December 2, 2026, 18:00–20:00 (full – join the waiting list)",
+        "Wednesday, December 9, 2026, 18:00–20:00",
+        "Wednesday, December 16, 2026, 18:00–20:00",
+    ]
 
 
 # ---- declined -----------------------------------------------------------------------------------

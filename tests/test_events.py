@@ -229,6 +229,28 @@ def test_an_offers_question_times_out_and_the_seat_passes_on_without_the_sweep(
     assert [m.kind for r, m in sender.sent if r.person_id == dana] == ["waitlist.offer"]  # nothing more said
 
 
+def test_the_sweep_passes_the_seat_on_at_the_offers_deadline_when_the_question_no_longer_waits(
+    app: App, clock: FakeClock
+) -> None:
+    """The other way round: the question's own timeout is gone (the conversation moved on), so the
+    offer's deadline job alone passes the seat on, at the deadline to the second."""
+    workshop, dana, avi, sender, worker = seat_offered_to_the_first_in_line(app, clock)
+    with app.db.transaction() as s:
+        for job in s.scalars(select(ScheduledJob).where(ScheduledJob.kind == "timeout")):
+            s.delete(job)
+        [deadline] = s.scalars(select(Signup.offer_expires_at).where(Signup.person_id == dana))
+    clock.now = deadline - timedelta(seconds=1)
+    worker.run_until_idle()
+    assert (signup_status(app, dana, workshop), signup_status(app, avi, workshop)) == (
+        "offered",
+        "waitlisted",
+    )
+    clock.now = deadline
+    worker.run_until_idle()
+    assert (signup_status(app, dana, workshop), signup_status(app, avi, workshop)) == ("expired", "offered")
+    assert sender.last_for(avi).kind == "waitlist.offer"
+
+
 def test_an_offer_can_be_declined_and_the_seat_moves_on(app: App, clock: FakeClock) -> None:
     workshop = event(app, at(2026, 12, 13, 9), capacity=1)
     ruth, dana, avi = (participant(app, n, lang="en") for n in ("1", "2", "3"))
@@ -839,6 +861,26 @@ def test_joining_two_people_on_one_waitlist_keeps_the_earlier_place(app: App) ->
         [ruth] = s.scalars(select(Signup).where(Signup.person_id == telegram))
         [avi_row] = s.scalars(select(Signup).where(Signup.person_id == avi))
         assert (waitlist_position(s, ruth), waitlist_position(s, avi_row)) == (1, 2)
+
+
+def test_joining_two_people_keeps_the_sign_ups_only_one_of_them_had(app: App) -> None:
+    workshop = event(app, at(2026, 12, 13, 9))
+    conference = event(app, at(2026, 12, 14, 18), kind="exposure_conference", title="כנס חשיפה")
+    evening = event(app, at(2026, 12, 15, 18), title="ערב מעסיקים")
+    whatsapp, telegram = same_person_twice(app)
+    sign_up(app, whatsapp, workshop)
+    sign_up(app, whatsapp, conference)
+    sign_up(app, telegram, conference)
+    sign_up(app, telegram, evening)
+
+    share_the_number_on_telegram(app, telegram)
+
+    assert sorted(signups_of(app, telegram)) == [
+        (workshop, "confirmed"),
+        (conference, "confirmed"),
+        (evening, "confirmed"),
+    ]
+    assert signups_of(app, whatsapp) == []
 
 
 def test_every_unique_constraint_that_names_a_person_is_handled_by_merging() -> None:

@@ -97,6 +97,8 @@ def test_with_several_numbers_in_one_reply_the_first_is_the_answer() -> None:
     assert parse_job_share("50 או 75 אחוז", VIEW) == "0.5"
     assert parse_years("25 years, maybe 26", VIEW) == 25
     assert words_number("fifty and seven") == 57 and words_number("seven dogs and three cats") == 7
+    assert words_number("fifty-seven") == 57
+    assert words_number("אני בת חמישים ושבע") == 57  # words before the number are passed over
 
 
 # ---- durations -------------------------------------------------------------------------------
@@ -125,6 +127,7 @@ def test_with_several_numbers_in_one_reply_the_first_is_the_answer() -> None:
         ("2.5 years", 912),
         ("חודש וחצי", 45),
         ("سنة ونصف", 548),
+        ("שנה ומשהו", 365),  # "and something" is not "and a half"
     ],
 )
 def test_durations_in_days(reply: str, days: int) -> None:
@@ -298,6 +301,7 @@ def test_a_city_must_contain_letters() -> None:
         ("٠٥٠١٢٣٤٥٦٧", "+972501234567"),
         ("03-1234567", "+97231234567"),
         ("+1 212 555 0100", "+12125550100"),
+        ("12125550100", "+12125550100"),  # a shared contact's number without its "+"
     ],
 )
 def test_phone_numbers_become_e164(raw: str, e164: str) -> None:
@@ -355,6 +359,7 @@ def test_several_groups_at_once_by_number() -> None:
     assert match_many("1 3 1", groups) == ["disability", "released_prisoner"]
     assert match_many("١،٣", groups) == ["disability", "released_prisoner"]
     assert match_many("1 9", groups) is None  # one number is not an option: nothing is guessed
+    assert match_many(str(len(groups)), groups) == [groups[-1].value]  # the last one can be chosen
     assert match_many("אף אחד מאלה", groups) == ["none"]
 
     assert match_many("0", groups) is None and match_many("0 1", groups) is None  # the list starts at 1

@@ -16,6 +16,7 @@ from bot.program_config import DEFAULT_CONFIG
 from flows.scheduling import QuietHours
 from storage import events as ev
 from storage import jobs
+from storage.events.signups import answer_attendance
 from storage.models import ChannelIdentity, Conversation, ScheduledJob, Signup, StaffTask
 from tests.conftest import FakeClock, make_app
 from tests.events_kit import (
@@ -331,6 +332,56 @@ def test_the_confirm_attendance_reminder_is_answered_with_its_buttons(
             assert s.scalar(select(Signup.status).where(Signup.person_id == dana)) == "offered"
     else:
         assert "נתראה" in chat.text()
+
+
+def statuses_of(app: App, *pairs: tuple[int, int]) -> list[tuple[str, str | None] | None]:
+    """(status, attendance answer) of each (person, event) sign-up, as `midway events show` lists them."""
+    with app.db.transaction() as s:
+        rows = [s.scalar(select(Signup).where(Signup.person_id == p, Signup.event_id == e)) for p, e in pairs]
+        return [(r.status, r.attendance_answer) if r is not None else None for r in rows]
+
+
+def test_a_no_to_the_attendance_question_cancels_that_sign_up_only(app: App, clock: FakeClock) -> None:
+    """Ruth is signed up for two conferences, Dana for the second too (before her); Ruth's answers to
+    the second one's question are hers and that conference's: "I can't come" frees that seat only."""
+    first = event(app, at(2026, 11, 24, 18), kind="exposure_conference", title="כנס חשיפה")
+    second = event(app, at(2026, 11, 25, 18), kind="exposure_conference", title="כנס חשיפה")
+    dana, ruth = participant(app, "2"), participant(app, "1")
+    sign_up(app, dana, second)
+    sign_up(app, ruth, first)
+    sign_up(app, ruth, second)
+    clock.now = at(2026, 11, 22, 18)
+    with app.db.transaction() as s:
+        assert answer_attendance(s, ruth, second, True, clock(), app.program) == "coming"
+    assert statuses_of(app, (ruth, first), (ruth, second), (dana, second)) == [
+        ("confirmed", None),
+        ("confirmed", "coming"),
+        ("confirmed", None),
+    ]
+    with app.db.transaction() as s:
+        assert answer_attendance(s, ruth, second, False, clock(), app.program) == "not_coming"
+    assert statuses_of(app, (ruth, first), (ruth, second), (dana, second)) == [
+        ("confirmed", None),
+        ("cancelled", "not_coming"),
+        ("confirmed", None),
+    ]
+
+
+def test_an_old_attendance_button_pressed_after_cancelling_does_not_sign_up_again(
+    app: App, clock: FakeClock
+) -> None:
+    ruth = participant(app, "1")
+    conference = event(app, at(2026, 11, 25, 18), kind="exposure_conference", title="כנס חשיפה")
+    sign_up(app, ruth, conference)
+    clock.now = at(2026, 11, 22, 18)
+    sender = FakeSender()
+    scheduler(app, sender).run_until_idle()
+    reminder = sender.last_for(ruth)
+    with app.db.transaction() as s:
+        assert ev.cancel_signup(s, ruth, conference, clock(), app.program) == "cancelled"
+    chat = Person_(app, "1").click("כן, אגיע", reminder.replies)
+    assert "ההרשמה לפעילות הזו כבר לא פתוחה" in chat.text()
+    assert statuses_of(app, (ruth, conference)) == [("cancelled", None)]
 
 
 def test_a_message_that_did_not_go_out_leaves_no_question_behind(app: App, clock: FakeClock) -> None:
