@@ -140,7 +140,7 @@ class StaffQueue:
 
 @dataclass(frozen=True)
 class HomeworkFacts:
-    """An open task between meetings of the person (flows/homework.py), read when a step looks."""
+    """An open task between meetings of the person (flows/homework/), read when a step looks."""
 
     ref: str  # "hw12"
     kind: str  # a `flows.homework.TASKS` kind, or "free"

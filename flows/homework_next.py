@@ -20,9 +20,9 @@ from datetime import date, datetime, timedelta
 
 from flows.context import Context, StaffMeetingFacts
 from flows.declare import END, Ask, Branch, Call, Done, Flow, Option, View
-from flows.effects import AssignHomework, MarkAttendance
 from flows.feature import Feature
 from flows.homework import COUNTED, FREE, TASKS, due_day, task_msg, today_of
+from flows.homework.effects import AssignHomework, MarkAttendance
 from flows.messages import Msg, Outgoing, Reply
 from flows.staff.conversations import one_line, whole_number
 

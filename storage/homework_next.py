@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.context import PersonFacts, StaffMeetingFacts
-from flows.effects import AssignHomework, MarkAttendance
+from flows.homework.effects import AssignHomework, MarkAttendance
 from flows.homework_next import MeetingResult
 from flows.program import Program
 from storage import homework

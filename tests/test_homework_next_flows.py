@@ -12,7 +12,7 @@ import pytest
 
 from flows import Context, Input, PersonFacts, Reply, State, step
 from flows.context import StaffMeetingFacts
-from flows.effects import AssignHomework, MarkAttendance
+from flows.homework.effects import AssignHomework, MarkAttendance
 from flows.homework_next import MeetingResult, result_replies
 from tests.kit import CATALOGS, START, FlowChat
 
