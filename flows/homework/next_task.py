@@ -1,6 +1,6 @@
 """After a meeting, in the staff chat: its attendance, then "the next task" for the participant.
 
-    staff → "🤝 Meetings: attendance and the next task" (flows/staff.py calls `staff_meeting`)
+    staff → "🤝 Meetings: attendance and the next task" (flows/staff/ calls `staff_meeting`)
       staff_meeting     which meeting (the center's, begun in the last days) → its attendance
                         (`staff_attendance`: attended / no-show / late → MarkAttendance, as
                         `midway meetings attendance`) → if they came: the next task (`homework_next`)
@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from flows.context import Context, StaffMeetingFacts
 from flows.declare import END, Ask, Branch, Call, Done, Flow, Option, View
 from flows.feature import Feature
-from flows.homework import COUNTED, FREE, TASKS, due_day, task_msg, today_of
+from flows.homework.conversations import COUNTED, FREE, TASKS, due_day, task_msg, today_of
 from flows.homework.effects import AssignHomework, MarkAttendance
 from flows.messages import Msg, Outgoing, Reply
 from flows.staff.conversations import one_line, whole_number
@@ -255,7 +255,7 @@ class MeetingResult:
     starts_at: datetime | None = None
 
 
-def result_replies(result: MeetingResult, lang: str) -> tuple[Outgoing, ...]:
+def meeting_result_replies(result: MeetingResult, lang: str) -> tuple[Outgoing, ...]:
     name: Msg | str = result.name or Msg("queue.no_name")
     if result.status != "done":
         status = result.status if result.status in ("not_allowed", "unavailable") else "invalid"
@@ -265,10 +265,13 @@ def result_replies(result: MeetingResult, lang: str) -> tuple[Outgoing, ...]:
     return (Reply(parts=(Msg(f"meeting_next.marked.{result.value}", {"name": name}),)),)
 
 
-FEATURE = Feature(
+# A feature of its own, beside homework's: its people are staff (`meeting_roles`), its fact is the
+# center's meetings (`staff_meetings`) and its storage checks the role and the center again
+# (`storage/homework_next.py`); it reaches the participant's tasks through `storage.homework.assign`.
+NEXT_TASK_FEATURE = Feature(
     "homework_next",
     flows=FLOWS,
-    results={MeetingResult: result_replies},
+    results={MeetingResult: meeting_result_replies},
     facts=("staff_meetings",),
     storage="homework_next",
 )
