@@ -21,9 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.context import HomeworkFacts, PersonFacts
-from flows.homework import ANSWERS, COUNTED, FREE, TASKS, HomeworkResult
+from flows.homework import ANSWERS, COUNTED, FREE, TASKS
 from flows.homework.effects import HomeworkUnanswered, ReportHomework
 from flows.program import Program
+from flows.results import HomeworkResult
 from flows.scheduling import TIMEZONE
 from storage import handoffs, jobs
 from storage.db import locked

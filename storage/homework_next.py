@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.context import PersonFacts, StaffMeetingFacts
-from flows.homework import MeetingResult
 from flows.homework.effects import AssignHomework, MarkAttendance
 from flows.program import Program
+from flows.results import MeetingResult
 from storage import homework
 from storage.effects import Applying, Handler
 from storage.events import ATTENDANCE, mark_attendance

@@ -19,7 +19,6 @@ target: "send your CV to 5 relevant jobs") or free text written by the promoter.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -31,6 +30,7 @@ from flows.messages import Msg, Outgoing, Reply
 from flows.parsing.dates import parse_day
 from flows.parsing.numbers import first_number
 from flows.prescreen import NO_PHONE, ask_phone
+from flows.results import HomeworkResult
 from flows.scheduling import TIMEZONE
 
 # The program's typical tasks (domain.md, "Tasks between meetings"); "free" is the promoter's own text.
@@ -294,14 +294,6 @@ FLOWS = (REPORT, CHECKIN, MINE)
 
 
 # ---- what the shell decided, in the person's words ----------------------------------------------
-@dataclass(frozen=True)
-class HomeworkResult:
-    """status: done | partly | help | dropped (stored), or unavailable (the task is closed or gone)."""
-
-    status: str
-    due: date | None = None
-
-
 def result_replies(result: HomeworkResult, lang: str) -> tuple[Outgoing, ...]:
     params: dict[str, Any] = {"due": result.due} if result.due else {}
     return (Reply(parts=(Msg(f"homework.thanks.{result.status}", params),)),)

@@ -15,8 +15,7 @@ participant told at once in allowed hours, the check-in on the due date). The sh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flows.context import Context, StaffMeetingFacts
 from flows.declare import END, Ask, Branch, Call, Done, Flow, Option, View
@@ -24,6 +23,7 @@ from flows.feature import Feature
 from flows.homework.conversations import COUNTED, FREE, TASKS, due_day, task_msg, today_of
 from flows.homework.effects import AssignHomework, MarkAttendance
 from flows.messages import Msg, Outgoing, Reply
+from flows.results import MeetingResult
 from flows.staff.conversations import one_line, whole_number
 
 ATTENDANCE = ("attended", "no_show", "late")
@@ -237,24 +237,6 @@ FLOWS = (STAFF_MEETING, ATTENDANCE_FLOW, NEXT_TASK)
 
 
 # ---- what the shell did, in the staff member's words ------------------------------------------
-@dataclass(frozen=True)
-class MeetingResult:
-    """The shell's answer to `MarkAttendance` or `AssignHomework`.
-
-    action: attendance | homework
-    status: done | not_allowed (the role no longer allows it) | unavailable (no such meeting of the
-            center, or not begun) | invalid (the storage refused the values)
-    value:  attendance: attended | no_show | late_not_admitted (as stored)
-    """
-
-    action: str
-    status: str
-    name: str = ""
-    value: str = ""
-    due: date | None = None
-    starts_at: datetime | None = None
-
-
 def meeting_result_replies(result: MeetingResult, lang: str) -> tuple[Outgoing, ...]:
     name: Msg | str = result.name or Msg("queue.no_name")
     if result.status != "done":
