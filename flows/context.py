@@ -140,7 +140,7 @@ class StaffQueue:
 
 @dataclass(frozen=True)
 class HomeworkFacts:
-    """An open task between meetings of the person (flows/homework.py), read when a step looks."""
+    """An open task between meetings of the person (flows/homework/), read when a step looks."""
 
     ref: str  # "hw12"
     kind: str  # a `flows.homework.TASKS` kind, or "free"
@@ -155,7 +155,7 @@ class HomeworkFacts:
 @dataclass(frozen=True)
 class StaffMeetingFacts:
     """A personal meeting of the staff member's center that has begun lately (its attendance to
-    mark, or to correct), as staff see it: flows/homework_next.py, read when a step looks."""
+    mark, or to correct), as staff see it: flows/homework/next_task.py, read when a step looks."""
 
     ref: str  # "m12"
     name: str  # the participant's display name ("" when they never gave one)

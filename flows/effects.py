@@ -2,7 +2,7 @@
 
 Every effect is a frozen dataclass that subclasses `Effect`. The ones here are the engine's and the
 shell's own (answers, profile, outcome, language, opting out, phone, timeouts, erasing); a feature's
-effects live in its package (`flows/events/effects.py`, `flows/staff/effects.py`...), and each has
+effects live in its package (`flows/events/effects.py`, `flows/homework/effects.py`...), and each has
 exactly one storage handler (`bot/registry.EFFECT_TYPES` are all the subclasses of `Effect`).
 """
 
@@ -77,40 +77,3 @@ class ArmTimeout(Effect):
 @dataclass(frozen=True)
 class DeleteMyData(Effect):
     """Erase the person: profile, answers, outcomes, identities, conversation."""
-
-
-# ---- homework: the participant tells how a task between meetings went; the shell answers with a
-# `flows.homework.HomeworkResult` (these move to the homework package with flows/homework.py) ---
-@dataclass(frozen=True)
-class ReportHomework(Effect):
-    homework: str  # a `HomeworkFacts.ref` ("hw12")
-    status: str  # done | partly | help | dropped
-    progress: int | None = None  # partly: how many so far (of the task's target count)
-    due: date | None = None  # partly: the new date
-    note: str | None = None  # for the promoter
-
-
-@dataclass(frozen=True)
-class HomeworkUnanswered(Effect):
-    """The check-in and its reminder went unanswered: overdue, and a "call them" task for the promoter."""
-
-    homework: str
-
-
-# ---- staff after a meeting: its attendance, and the next task (flows/homework_next.py); the shell
-# checks the role and the center again and answers with a `flows.homework_next.MeetingResult` ------
-@dataclass(frozen=True)
-class MarkAttendance(Effect):
-    meeting: str  # a `StaffMeetingFacts.ref` ("m12")
-    value: str  # attended | no_show | late (as `midway meetings attendance`)
-
-
-@dataclass(frozen=True)
-class AssignHomework(Effect):
-    """The next task for the participant of a meeting, as `midway homework assign` gives it."""
-
-    meeting: str  # a `StaffMeetingFacts.ref`: the task is for its participant
-    kind: str  # a `flows.homework.TASKS` kind, or "free"
-    due: date
-    count: int | None = None  # the target of a counted task
-    text: str | None = None  # a free-text task's words

@@ -42,7 +42,7 @@ class ProactiveKind:
 
     A question's timeout that says something (a reminder) goes as a job of kind "timeout"; the flow
     that waited may declare `ProactiveKind(f"timeout.{flow}", ...)` to name that message and its
-    values (`data`: the waiting question's answers), as flows/homework.py does for its reminder."""
+    values (`data`: the waiting question's answers), as flows/homework/proactive.py does for its reminder."""
 
     kind: str
     sprint: SprintOf

@@ -16,7 +16,6 @@ from flows import (
     events,
     handoff,
     homework,
-    homework_next,
     meetings,
     menus,
     prescreen,
@@ -43,7 +42,7 @@ FEATURES: tuple[Feature, ...] = (
     decision_notice.FEATURE,
     homework.FEATURE,
     cases.FEATURE,
-    homework_next.FEATURE,
+    homework.NEXT_TASK_FEATURE,
     survey.FEATURE,
 )
 

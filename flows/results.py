@@ -6,7 +6,7 @@ only, so both layers can see them without `storage/` importing a feature's flows
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flows.context import EventOffer
 
@@ -66,3 +66,32 @@ class QueueResult:
     status: str
     name: str = ""
     approved: bool = False
+
+
+@dataclass(frozen=True)
+class HomeworkResult:
+    """The shell's answer to `ReportHomework`.
+
+    status: done | partly | help | dropped (stored), or unavailable (the task is closed or gone)
+    """
+
+    status: str
+    due: date | None = None
+
+
+@dataclass(frozen=True)
+class MeetingResult:
+    """The shell's answer to `MarkAttendance` or `AssignHomework`.
+
+    action: attendance | homework
+    status: done | not_allowed (the role no longer allows it) | unavailable (no such meeting of the
+            center, or not begun) | invalid (the storage refused the values)
+    value:  attendance: attended | no_show | late_not_admitted (as stored)
+    """
+
+    action: str
+    status: str
+    name: str = ""
+    value: str = ""
+    due: date | None = None
+    starts_at: datetime | None = None

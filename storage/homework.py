@@ -2,7 +2,7 @@
 participant's reports. Not staff's "call them" tasks (`staff_tasks`, `midway tasks`).
 
     assign            `midway homework assign`: the row, "your task" at once (allowed hours), and the
-                      check-in on the due date (job kinds of flows/homework.PROACTIVE)
+                      check-in on the due date (job kinds of flows/homework/proactive.py)
     report            the chat's `ReportHomework`: done / partly (a new date: a new check-in) / help /
                       dropped; an overdue task's "call them" task is closed with it
     mark_unanswered   the chat's `HomeworkUnanswered` (the reminder timed out): overdue since now, and
@@ -21,9 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.context import HomeworkFacts, PersonFacts
-from flows.effects import HomeworkUnanswered, ReportHomework
-from flows.homework import ANSWERS, COUNTED, FREE, TASKS, HomeworkResult
+from flows.homework import ANSWERS, COUNTED, FREE, TASKS
+from flows.homework.effects import HomeworkUnanswered, ReportHomework
 from flows.program import Program
+from flows.results import HomeworkResult
 from flows.scheduling import TIMEZONE
 from storage import handoffs, jobs
 from storage.db import locked

@@ -1,4 +1,4 @@
-"""After a meeting, from the staff chat (flows/homework_next.py): its attendance and the next task,
+"""After a meeting, from the staff chat (flows/homework/next_task.py): its attendance and the next task,
 applied with the functions of `midway meetings attendance` and `midway homework assign`, after
 checking again that the role may (`[staff] meeting_roles`) and that the meeting is of the staff
 member's center.
@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.context import PersonFacts, StaffMeetingFacts
-from flows.effects import AssignHomework, MarkAttendance
-from flows.homework_next import MeetingResult
+from flows.homework.effects import AssignHomework, MarkAttendance
 from flows.program import Program
+from flows.results import MeetingResult
 from storage import homework
 from storage.effects import Applying, Handler
 from storage.events import ATTENDANCE, mark_attendance

@@ -476,7 +476,7 @@ class CaseEvent(Base):
     """What staff did to a participant's case, and when the program told them they graduated.
     action: closed (a `reason`: no_cooperation | moved_away | other) | reopened | graduated (the
     graduation message went out). Whether a case is open is read from these, the employment
-    periods and the program's maximum time (`storage/cases.py`, `flows/cases.py`)."""
+    periods and the program's maximum time (`storage/cases.py`, `flows/cases/`)."""
 
     __tablename__ = "case_events"
 

@@ -210,7 +210,7 @@ TYPED = {
     "text": "update the CV",
     "due": "3.12",
 }
-# a meeting begun an hour ago, to mark and give the next task after (flows/homework_next.py)
+# a meeting begun an hour ago, to mark and give the next task after (flows/homework/next_task.py)
 MEETING = StaffMeetingFacts("m1", "Ruth", START - timedelta(hours=1), "confirmed")
 # The center's events as the staff member's messages find them: there, or gone meanwhile.
 WORLDS = ((WORKSHOP, NETWORKING, CLUB), ())

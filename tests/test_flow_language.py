@@ -349,7 +349,7 @@ def test_the_staff_flow_is_a_menu_that_calls_one_sub_flow_per_task() -> None:
         "add": "staff_add",
         "edit": "staff_edit",
         "cancel": "staff_cancel",
-        "meetings": "staff_meeting",  # its attendance, then the next task (flows/homework_next.py)
+        "meetings": "staff_meeting",  # its attendance, then the next task (flows/homework/next_task.py)
     }
     assert not any(s.skip for name in calls.values() for s in FLOWS[name].steps)  # no skip-chains left
 

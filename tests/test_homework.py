@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from bot.bootstrap import App
 from bot.program_config import DEFAULT_CONFIG
-from flows.effects import ReportHomework
+from flows.homework.effects import ReportHomework
 from storage import homework, repo
 from storage.models import Homework, Meeting, Person, StaffTask
 from tests.conftest import FakeClock, make_app

@@ -10,7 +10,8 @@ import pytest
 
 from flows import Context, Msg, PersonFacts
 from flows.context import HomeworkFacts
-from flows.effects import HomeworkUnanswered, ReportHomework, RequestHandoff, UpdateProfile
+from flows.effects import RequestHandoff, UpdateProfile
+from flows.homework.effects import HomeworkUnanswered, ReportHomework
 from tests.kit import CATALOGS, FlowChat
 
 CV = HomeworkFacts("hw7", "cv_to_jobs", date(2026, 11, 22), count=5)
@@ -29,7 +30,7 @@ class HomeworkChat(FlowChat):
         return replace(super().context(), homework_tasks=self.tasks)
 
     def checkin(self, task: HomeworkFacts = CV) -> HomeworkChat:
-        """The scheduler's check-in on the due date (flows/homework.PROACTIVE)."""
+        """The scheduler's check-in on the due date (flows/homework/proactive.py)."""
         data = {
             "homework": task.ref,
             "kind": task.kind,

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.bootstrap import App
-from flows.effects import AssignHomework, MarkAttendance
+from flows.homework.effects import AssignHomework, MarkAttendance
 from storage import events as ev
 from storage import homework_next, repo, staff
 from storage.effects import Applying

@@ -1,4 +1,4 @@
-"""After a meeting, in the staff chat (flows/homework_next.py), the flows alone: the promoter marks
+"""After a meeting, in the staff chat (flows/homework/next_task.py), the flows alone: the promoter marks
 the meeting's attendance and gives "the next task" right there — a task of the catalog with its
 count, or one in their own words — with a due date; in Hebrew and Russian. The state goes through
 JSON after every step."""
@@ -12,8 +12,8 @@ import pytest
 
 from flows import Context, Input, PersonFacts, Reply, State, step
 from flows.context import StaffMeetingFacts
-from flows.effects import AssignHomework, MarkAttendance
-from flows.homework_next import MeetingResult, result_replies
+from flows.homework import MeetingResult, meeting_result_replies
+from flows.homework.effects import AssignHomework, MarkAttendance
 from tests.kit import CATALOGS, START, FlowChat
 
 PROMOTER = PersonFacts(channel="telegram", role="promoter", staff_center="kfar-saba")
@@ -146,7 +146,7 @@ def test_the_task_is_not_offered_to_a_role_the_program_does_not_allow() -> None:
 @pytest.mark.parametrize("lang", LANGS)
 def test_what_the_shell_did_is_told_in_the_staff_members_words(lang: str) -> None:
     def said(result: MeetingResult) -> str:
-        (reply,) = result_replies(result, lang)
+        (reply,) = meeting_result_replies(result, lang)
         return CATALOGS.translator(lang).text(reply)  # type: ignore[arg-type]
 
     assert "רות" in said(MeetingResult("attendance", "done", "רות", "attended"))

@@ -72,7 +72,7 @@ def staff(person: PersonFacts = MANAGER, lang: str = "he", **kw: object) -> Staf
 
 EVENT_TASKS = ["➕ להוסיף אירוע", "📋 האירועים הקרובים והרשמות", "✏️ לשנות אירוע", "❌ לבטל אירוע"]
 REQUESTS, CASES = "📞 בקשות לשיחה עם הצוות (0)", "⚖️ ממתינים להחלטה שלכם (0)"
-MEETINGS = "🤝 פגישות: נוכחות ומשימה הבאה"  # attendance and the next task (flows/homework_next.py)
+MEETINGS = "🤝 פגישות: נוכחות ומשימה הבאה"  # attendance and the next task (flows/homework/next_task.py)
 STAFF_MENU = [*EVENT_TASKS, REQUESTS, CASES, MEETINGS]  # a manager's (flows/staff_queue.py: requests, cases)
 
 

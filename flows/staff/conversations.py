@@ -9,7 +9,7 @@
       cancel  which event → confirm (how many are signed up and will be told)   → CancelEvent
       handoffs, decisions   the center's "talk to a person" requests and borderline cases
                             (flows/staff_queue/)
-      meetings  a meeting begun lately → its attendance → the next task (flows/homework_next.py)
+      meetings  a meeting begun lately → its attendance → the next task (flows/homework/next_task.py)
 
 The event tasks are offered to the roles the program allows (`[staff] event_roles`, per center), the
 requests and the cases to `handoff_roles` and `decision_roles`, the meetings to `meeting_roles`; for
@@ -66,7 +66,7 @@ def task_options(view: View) -> tuple[Option, ...]:
         items.append(Option("handoffs", "staff.task.handoffs", {"count": handoff_count(ctx, done)}))
     if ctx.decides_cases:
         items.append(Option("decisions", "staff.task.decisions", {"count": case_count(ctx, done)}))
-    if ctx.runs_meetings:  # attendance, then the next task (flows/homework_next.py)
+    if ctx.runs_meetings:  # attendance, then the next task (flows/homework/next_task.py)
         items.append(Option("meetings", "staff.task.meetings"))
     return tuple(items)
 

@@ -19,23 +19,19 @@ target: "send your CV to 5 relevant jobs") or free text written by the promoter.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from flows.context import Context, HomeworkFacts, phone_needed
-from flows.declare import STAY, Ask, Call, Done, Flow, Flows, Invalid, Option, Timeout, View
-from flows.effects import Effect, HomeworkUnanswered, ReportHomework, RequestHandoff, UpdateProfile
-from flows.engine import Sprint
-from flows.feature import Feature, MenuEntry, for_participants
+from flows.context import HomeworkFacts, phone_needed
+from flows.declare import STAY, Ask, Call, Done, Flow, Invalid, Option, Timeout, View
+from flows.effects import Effect, RequestHandoff, UpdateProfile
+from flows.homework.effects import HomeworkUnanswered, ReportHomework
 from flows.messages import Msg, Outgoing, Reply
 from flows.parsing.dates import parse_day
 from flows.parsing.numbers import first_number
 from flows.prescreen import NO_PHONE, ask_phone
-from flows.proactive import TIMEOUT, Data, ProactiveKind
+from flows.results import HomeworkResult
 from flows.scheduling import TIMEZONE
-from flows.state import State
-from flows.triggers import Trigger
 
 # The program's typical tasks (domain.md, "Tasks between meetings"); "free" is the promoter's own text.
 TASKS = ("strengths", "cv_with_relative", "which_job", "tell_someone", "cv_to_jobs")
@@ -56,11 +52,11 @@ def task_msg(kind: str, count: int | None = None, text: str | None = None) -> Ms
     return Msg(f"homework.task.{kind}")
 
 
-def _task(values: Mapping[str, Any]) -> Msg:
+def task_of(values: Mapping[str, Any]) -> Msg:
     return task_msg(str(values.get("kind", FREE)), values.get("count"), values.get("text"))
 
 
-def _due(values: Mapping[str, Any]) -> date:
+def due_of(values: Mapping[str, Any]) -> date:
     return date.fromisoformat(str(values["due"]))
 
 
@@ -160,7 +156,10 @@ REPORT = Flow(
     steps=(
         Ask(
             "answer",
-            prompt=lambda v: (Msg("homework.about", {"task": _task(v.answers)}), Msg("homework.ask_answer")),
+            prompt=lambda v: (
+                Msg("homework.about", {"task": task_of(v.answers)}),
+                Msg("homework.ask_answer"),
+            ),
             options=ANSWER_OPTIONS,
             skip=lambda v: chosen(v) is not None,
         ),
@@ -212,11 +211,11 @@ def still_awaited(view: View) -> bool:
 
 
 def checkin_prompt(view: View) -> tuple[Msg, ...]:
-    return (Msg("homework.checkin", {"task": _task(view.answers)}), Msg("homework.ask_answer"))
+    return (Msg("homework.checkin", {"task": task_of(view.answers)}), Msg("homework.ask_answer"))
 
 
 def reminder_prompt(view: View) -> tuple[Msg, ...]:
-    return (Msg("homework.checkin_reminder", {"task": _task(view.answers)}), Msg("homework.ask_answer"))
+    return (Msg("homework.checkin_reminder", {"task": task_of(view.answers)}), Msg("homework.ask_answer"))
 
 
 CHECKIN = Flow(
@@ -295,70 +294,6 @@ FLOWS = (REPORT, CHECKIN, MINE)
 
 
 # ---- what the shell decided, in the person's words ----------------------------------------------
-@dataclass(frozen=True)
-class HomeworkResult:
-    """status: done | partly | help | dropped (stored), or unavailable (the task is closed or gone)."""
-
-    status: str
-    due: date | None = None
-
-
 def result_replies(result: HomeworkResult, lang: str) -> tuple[Outgoing, ...]:
     params: dict[str, Any] = {"due": result.due} if result.due else {}
     return (Reply(parts=(Msg(f"homework.thanks.{result.status}", params),)),)
-
-
-# ---- the proactive messages (`data`: homework ref, kind, count, text, due, progress) ------------
-def _assigned(state: State, data: Data, now: datetime, ctx: Context, flows: Flows) -> Sprint:
-    told = Msg("homework.assigned", {"task": _task(data), "due": _due(data)})
-    return Sprint(state, (Reply(parts=(told, Msg("homework.assigned_hint"))),), ())
-
-
-def _checkin(state: State, data: Data, now: datetime, ctx: Context, flows: Flows) -> Sprint:
-    from flows.engine import trigger
-
-    return trigger(state, Trigger("homework_checkin", dict(data), key=str(data["homework"])), now, ctx, flows)
-
-
-def template_values(data: Data) -> dict[str, Any]:
-    """What a WhatsApp template may name (outside the 24-hour window): the task in the person's
-    words, and its due date."""
-    return {"task": _task(data), "due": _due(data)}
-
-
-PROACTIVE = (
-    ProactiveKind(
-        "homework_assigned",
-        _assigned,
-        lambda data: "homework.assigned",
-        frozenset({"homework.assigned"}),
-        template_values,
-    ),
-    ProactiveKind(
-        "homework_checkin",
-        _checkin,
-        lambda data: "homework.checkin",
-        frozenset({"homework.checkin"}),
-        template_values,
-    ),
-    # the check-in's one reminder: its question's timeout (flows/proactive.py, TIMEOUT), named so
-    # that it may have a template of its own — unanswered a day, it is most likely outside the window
-    ProactiveKind(
-        f"{TIMEOUT.kind}.{CHECKIN.name}",
-        TIMEOUT.sprint,
-        lambda data: "homework.checkin_reminder",
-        frozenset({"homework.checkin_reminder"}),
-        template_values,
-    ),
-)
-
-
-FEATURE = Feature(
-    "homework",
-    flows=FLOWS,
-    proactive=PROACTIVE,
-    results={HomeworkResult: result_replies},
-    facts=("homework",),
-    storage="homework",
-    menu=(MenuEntry("homework", "menu.homework", for_participants, order=45, then="push:homework"),),
-)

@@ -14,26 +14,20 @@ until a promoter closes it again (a reopen before the maximum time does not stop
 survey that corrects the history (the job ended after four months) takes the graduation back.
 
 Graduation is told once, by the durable scheduler (job kind `GRADUATION`, due the day the six months
-are up, in allowed hours; `storage/employment.py` arms it when a report makes that day known).
-Alumni events (the community evening) stay open to graduates: nothing in sign-ups reads the case.
+are up, in allowed hours; `storage/employment.py` arms it when a report makes that day known; the
+message itself is `flows/cases/proactive.py`). Alumni events (the community evening) stay open to
+graduates: nothing in sign-ups reads the case.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
-from flows.context import Context
-from flows.declare import Flows
 from flows.employment import Period
-from flows.engine import Sprint
-from flows.feature import Feature
 from flows.measures import first_placement, job_kept, months_later
-from flows.messages import Msg, Reply
-from flows.proactive import Data, ProactiveKind
-from flows.state import State
 
 CaseState = Literal["open", "closed", "graduated"]
 CLOSE_REASONS = ("no_cooperation", "moved_away", "other")  # a promoter's; "max_time" is the program's
@@ -103,16 +97,3 @@ def survey_eligible(
         return True
     first = first_placement(periods, joined, today)
     return first is not None and today <= months_later(first.start, follow_up_months)
-
-
-# ---- the graduation message (no data) ----------------------------------------------------
-def _graduation(state: State, data: Data, now: datetime, ctx: Context, flows: Flows) -> Sprint:
-    said = (Msg("graduation.message"), Msg("graduation.alumni"))
-    return Sprint(state, (Reply(parts=(*said, Msg("common.menu_hint"))),), ())
-
-
-PROACTIVE = (
-    ProactiveKind(GRADUATION, _graduation, lambda data: GRADUATION_MESSAGE, frozenset({GRADUATION_MESSAGE})),
-)
-
-FEATURE = Feature("cases", proactive=PROACTIVE, storage="cases")

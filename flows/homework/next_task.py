@@ -1,6 +1,6 @@
 """After a meeting, in the staff chat: its attendance, then "the next task" for the participant.
 
-    staff → "🤝 Meetings: attendance and the next task" (flows/staff.py calls `staff_meeting`)
+    staff → "🤝 Meetings: attendance and the next task" (flows/staff/ calls `staff_meeting`)
       staff_meeting     which meeting (the center's, begun in the last days) → its attendance
                         (`staff_attendance`: attended / no-show / late → MarkAttendance, as
                         `midway meetings attendance`) → if they came: the next task (`homework_next`)
@@ -15,15 +15,15 @@ participant told at once in allowed hours, the check-in on the due date). The sh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flows.context import Context, StaffMeetingFacts
 from flows.declare import END, Ask, Branch, Call, Done, Flow, Option, View
-from flows.effects import AssignHomework, MarkAttendance
 from flows.feature import Feature
-from flows.homework import COUNTED, FREE, TASKS, due_day, task_msg, today_of
+from flows.homework.conversations import COUNTED, FREE, TASKS, due_day, task_msg, today_of
+from flows.homework.effects import AssignHomework, MarkAttendance
 from flows.messages import Msg, Outgoing, Reply
+from flows.results import MeetingResult
 from flows.staff.conversations import one_line, whole_number
 
 ATTENDANCE = ("attended", "no_show", "late")
@@ -237,25 +237,7 @@ FLOWS = (STAFF_MEETING, ATTENDANCE_FLOW, NEXT_TASK)
 
 
 # ---- what the shell did, in the staff member's words ------------------------------------------
-@dataclass(frozen=True)
-class MeetingResult:
-    """The shell's answer to `MarkAttendance` or `AssignHomework`.
-
-    action: attendance | homework
-    status: done | not_allowed (the role no longer allows it) | unavailable (no such meeting of the
-            center, or not begun) | invalid (the storage refused the values)
-    value:  attendance: attended | no_show | late_not_admitted (as stored)
-    """
-
-    action: str
-    status: str
-    name: str = ""
-    value: str = ""
-    due: date | None = None
-    starts_at: datetime | None = None
-
-
-def result_replies(result: MeetingResult, lang: str) -> tuple[Outgoing, ...]:
+def meeting_result_replies(result: MeetingResult, lang: str) -> tuple[Outgoing, ...]:
     name: Msg | str = result.name or Msg("queue.no_name")
     if result.status != "done":
         status = result.status if result.status in ("not_allowed", "unavailable") else "invalid"
@@ -265,10 +247,13 @@ def result_replies(result: MeetingResult, lang: str) -> tuple[Outgoing, ...]:
     return (Reply(parts=(Msg(f"meeting_next.marked.{result.value}", {"name": name}),)),)
 
 
-FEATURE = Feature(
+# A feature of its own, beside homework's: its people are staff (`meeting_roles`), its fact is the
+# center's meetings (`staff_meetings`) and its storage checks the role and the center again
+# (`storage/homework_next.py`); it reaches the participant's tasks through `storage.homework.assign`.
+NEXT_TASK_FEATURE = Feature(
     "homework_next",
     flows=FLOWS,
-    results={MeetingResult: result_replies},
+    results={MeetingResult: meeting_result_replies},
     facts=("staff_meetings",),
     storage="homework_next",
 )
