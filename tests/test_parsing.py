@@ -283,6 +283,82 @@ def test_a_city_no_center_serves_matches_none(reply: str) -> None:
     assert parse_city(reply, VIEW)["center"] is None
 
 
+# A city named inside a sentence: people aged 45–75 answer "where do you live?" in a sentence.
+@pytest.mark.parametrize(
+    ("reply", "center"),
+    [
+        ("אני גר כעת בכפר סבא", "kfar-saba"),
+        ("אני גרה בכפר סבא כבר שלושים שנה, ליד הקניון", "kfar-saba"),
+        ("גר בכפר סאבא", "kfar-saba"),  # a typo in the name
+        ("אני גרה במודיעין", "modiin"),
+        ("גר במודעין עם המשפחה", "modiin"),
+        ("אני מחולון", "modiin"),
+        ("ברחוב סוקולוב בחולון", "modiin"),
+        ("אני גר בבת ים", "modiin"),
+        ("אני גרה בראשון לציון", "modiin"),
+        ("אני גר בראשון", "modiin"),
+        ("אני גר בתל אביב", "tel-aviv"),
+        ("גרה ביפו העתיקה", "tel-aviv"),
+        ("I live in Kfar Saba now", "kfar-saba"),
+        ("I live in kfar sava", "kfar-saba"),
+        ("I'm from Holon", "modiin"),
+        ("We have lived in Tel Aviv for 30 years", "tel-aviv"),
+        ("in Bat Yam, near the beach", "modiin"),
+        ("I live in Rishon", "modiin"),
+        ("My home is in Modi'in", "modiin"),
+        ("Я живу в Кфар-Сабе", "kfar-saba"),
+        ("Живу в Модиине", "modiin"),
+        ("Я живу в Тель-Авиве уже 25 лет", "tel-aviv"),
+        ("Я из Тель-Авива", "tel-aviv"),
+        ("Я живу в Холоне", "modiin"),
+        ("Живу в Бат-Яме", "modiin"),
+        ("Я живу в Ришон-ле-Ционе", "modiin"),
+        ("Я из Яффо", "tel-aviv"),
+        ("أسكن في كفر سابا", "kfar-saba"),
+        ("أعيش في حولون", "modiin"),
+        ("أنا من يافا", "tel-aviv"),
+        ("أسكن في بات يام مع عائلتي", "modiin"),
+        ("أنا ساكن بتل أبيب", "tel-aviv"),
+        # two towns of the same center: the center is known
+        ("בין חולון לבת ים", "modiin"),
+    ],
+)
+def test_a_city_named_in_a_sentence_is_matched_to_its_center(reply: str, center: str) -> None:
+    assert parse_city(reply, VIEW) == {"text": reply, "center": center}
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # no city at all
+        "אני לא בטוח",
+        "אני גר ליד הים",
+        "אני יושב ליד החלון",
+        "ביום ראשון בבוקר",
+        "I live near the sea with my family",
+        "I would rather not say where I live",
+        "Живу здесь давно",
+        "Я живу в квартире",
+        "أسكن في بيت صغير",
+        # a town no center serves, named in a sentence
+        "אני גר בירושלים",
+        "אני גרה בתל מונד",
+        "אני גר בכפר יונה",
+        "I live in Jerusalem",
+        "I live in Tel Mond",
+        "Я живу в Хайфе",
+        "أسكن في الناصرة",
+        # two towns served by different centers: which one is asked
+        "גרתי בחולון ועכשיו אני בכפר סבא",
+        "Between Tel Aviv and Kfar Saba",
+        "Я живу между Модиином и Тель-Авивом",
+        "أسكن بين يافا وكفر سابا",
+    ],
+)
+def test_a_sentence_naming_no_served_city_or_two_matches_none(reply: str) -> None:
+    assert parse_city(reply, VIEW)["center"] is None
+
+
 def test_a_city_must_contain_letters() -> None:
     with pytest.raises(Invalid) as error:
         parse_city("12345", VIEW)

@@ -294,6 +294,35 @@ def test_an_unserved_city_can_still_choose_a_center_it_can_reach() -> None:
     assert profile(chat)["city"] == "Ramat Gan"
 
 
+@pytest.mark.parametrize(
+    ("lang", "sentence", "center"),
+    [
+        ("he", "אני גר כעת בכפר סבא", "כפר סבא"),
+        ("en", "I live in Kfar Saba now", "Kfar Saba"),
+        ("en", "Я живу в Тель-Авиве", "Tel Aviv"),
+        ("en", "أسكن في حولون", "Modiin"),
+    ],
+)
+def test_a_city_named_in_a_sentence_finds_its_center_without_asking_again(
+    lang: str, sentence: str, center: str
+) -> None:
+    chat = answer(begin(FlowChat(lang=lang)), city=sentence, until="willing")
+    assert chat.state.top.node == "willing"
+    assert center in chat.last_text()
+    assert (
+        profile(answer(chat).click("בלי טלפון כרגע" if lang == "he" else "No phone for now"))["city"]
+        == sentence
+    )
+
+
+def test_a_sentence_naming_towns_of_two_centers_asks_which_center() -> None:
+    chat = begin(FlowChat(lang="en"))
+    chat.send("Ruth").send("57").send("I moved from Holon to Kfar Saba")
+    assert chat.state.top.node == "center"
+    chat.click("Kfar Saba")
+    assert "Activities take place at the Kfar Saba center." in chat.last_text()
+
+
 # ---- saying no to starting -------------------------------------------------------------------
 @pytest.mark.parametrize(("lang", "hello", "no"), [("he", "שלום", "לא עכשיו"), ("en", "hi", "Not now")])
 def test_declining_consent_ends_kindly_and_records_nothing(lang: str, hello: str, no: str) -> None:
