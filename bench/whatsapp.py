@@ -89,7 +89,7 @@ async def person(
     validator = RequestValidator(AUTH_TOKEN)
     url = base + WEBHOOK_PATH
     for n, body in enumerate(CONVERSATION, start=1):
-        sid = f"SMb{phone[1:]}{n:04d}"
+        sid = f"SM{int(phone[1:]):020x}{n:012x}"  # Twilio's form: SM and 32 hex digits
         form = {
             "MessageSid": sid,
             "AccountSid": ACCOUNT_SID,
