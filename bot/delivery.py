@@ -44,6 +44,11 @@ class OutboxSettings:
     grace_seconds: float = 2.0  # rows younger than this are left to the process that wrote them
 
 
+def _callbacks(done: Transmitted) -> bool:
+    """The platform reports delivery later (Twilio): a status callback may have come first."""
+    return done.platform_status != "sent"
+
+
 @dataclass(frozen=True)
 class Outcome:
     id: int
@@ -143,16 +148,21 @@ class Outbox:
         self._local.sent = []
         if not sent:
             return
+        quick = [
+            (row, done.platform_status, done.platform_id) for row, done, _ in sent if not _callbacks(done)
+        ]
+        slow = [(row, done, now) for row, done, now in sent if _callbacks(done)]
         with self.db.transaction() as session:
-            for row, done, now in sent:
-                callbacks = done.platform_status != "sent"  # WhatsApp's callbacks may come first
+            if quick and outbox.settle_sent(session, quick, sent[-1][2]) != len(quick):
+                log.warning("outbox: a message was taken over while sending (lease ran out)")
+            for row, done, now in slow:  # WhatsApp's callbacks may come first: their rows fold in
                 if not outbox.settle(
                     session,
                     row,
                     done.platform_status,
                     now,
                     platform_message_id=done.platform_id,
-                    callbacks=callbacks,
+                    callbacks=True,
                 ):
                     log.warning("outbox: message %s was taken over while sending (lease ran out)", row.id)
 
