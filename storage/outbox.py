@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, bindparam, delete, exists, func, select, update
+from sqlalchemy import CursorResult, Table, bindparam, delete, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from storage.db import locked
@@ -296,7 +296,7 @@ def settle_sent(session: Session, sent: Sequence[tuple[Claimed, str, str | None]
     callbacks cannot come first (Telegram): no early row to fold in, unlike `settle(callbacks=True)`."""
     if not sent:
         return 0
-    table = OutboundMessage.__table__
+    table = cast(Table, OutboundMessage.__table__)
     statement = (
         update(table)
         .where(
