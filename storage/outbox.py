@@ -70,21 +70,34 @@ def enqueue_claimed(
     claim: the normal path of a reply) unless an earlier row of the person on that channel must go
     first; then none is claimed (`claim(ids=...)` after the commit sends them in order)."""
     values = dict(locals(), reference=None, not_after=None)
-    earlier = session.scalar(
-        select(OutboundMessage.id)
-        .where(
-            OutboundMessage.person_id == person_id,
-            OutboundMessage.channel == channel,
-            (OutboundMessage.status == SENDING)
-            | (
-                (OutboundMessage.status == PENDING)
-                & ((OutboundMessage.priority <= priority) | (OutboundMessage.due_at <= now))
-            ),
+    # Not flushed first: the step's own changes do not bear on it (a row this session enqueued is
+    # flushed already, by `_enqueue`), and the flush below writes them with the new rows at once.
+    with session.no_autoflush:
+        earlier = session.scalar(
+            _EARLIER, {"person": person_id, "channel": channel, "priority": priority, "now": now}
         )
-        .limit(1)
-    )
     rows, claimed = _enqueue(session, values, None if earlier is not None else now + lease)
     return [r.id for r in rows], claimed
+
+
+# A row of the person's on that channel that a new reply must wait for (built once: the statement
+# is the same for every step).
+_EARLIER = (
+    select(OutboundMessage.id)
+    .where(
+        OutboundMessage.person_id == bindparam("person"),
+        OutboundMessage.channel == bindparam("channel"),
+        (OutboundMessage.status == SENDING)
+        | (
+            (OutboundMessage.status == PENDING)
+            & (
+                (OutboundMessage.priority <= bindparam("priority"))
+                | (OutboundMessage.due_at <= bindparam("now"))
+            )
+        ),
+    )
+    .limit(1)
+)
 
 
 def _enqueue(
