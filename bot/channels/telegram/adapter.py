@@ -41,7 +41,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import App
 from bot.channels.telegram.render import reply_markup, split_text
-from bot.channels.telegram.request import Counted
+from bot.channels.telegram.request import AiohttpRequest, Counted
 from bot.channels.telegram.sender import TelegramSender
 from bot.delivery import Outcome
 from bot.dispatcher import Delivery, Inbound
@@ -299,6 +299,7 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
         .base_file_url(f"{api}/file/bot")
         .post_init(_announce)
         .request(Counted())  # aiohttp, counted for /metrics (bot.channels.telegram.request)
+        .get_updates_request(AiohttpRequest(connections=1))  # long polling on aiohttp too (no httpx)
         .concurrent_updates(OnePersonAtATime())
         .build()
     )
