@@ -303,7 +303,9 @@ def assistant(database_url: str, data_dir: Path) -> Callable[[str], PtbApp]:
             telegram_api_base_url=url,
             telegram_messages_per_second=0.0,  # the fake has no flood limit: measure the bot, not the pace
         )
-        return build_application(bootstrap(settings))
+        app = bootstrap(settings)
+        app.db.start_checkpoints()  # as `midway run` does
+        return build_application(app)
 
     return build
 

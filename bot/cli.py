@@ -186,6 +186,7 @@ def _main(argv: Sequence[str] | None) -> int:
             return 2
         scheduler.start()
         app.outbox.start()  # what a stopped process left in the outbox, then whatever is left unsent
+        app.db.start_checkpoints()  # SQLite: the log copied into the file off the steps' path
         try:
             if web_app is None:
                 from bot.channels.telegram.adapter import run_polling

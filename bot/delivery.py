@@ -19,9 +19,10 @@ them and, from the table, whatever a stopped process left.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,6 +32,8 @@ from storage import outbox
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+
+AsyncTransmit = Callable[[str, Mapping[str, object], int], Awaitable[Transmitted]]  # address, part, priority
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,11 @@ class OutboxSettings:
     drain_seconds: float = 1.0  # how often the drainer looks
     inline_retry_seconds: float = 5.0  # a reply told to wait this long or less waits and goes at once
     grace_seconds: float = 2.0  # rows younger than this are left to the process that wrote them
+
+
+def _callbacks(done: Transmitted) -> bool:
+    """The platform reports delivery later (Twilio): a status callback may have come first."""
+    return done.platform_status != "sent"
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,9 @@ class Outbox:
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
         self._local = threading.local()  # per sending thread: the replies sent, to settle together
+        self._settling: list[tuple[outbox.Claimed, Transmitted, datetime]] = []  # sent, to settle
+        self._settling_lock = threading.Lock()
+        self._settle_turn = threading.Lock()  # one settling transaction at a time
 
     def register(self, transport: Transport) -> None:
         """This channel's replies go through the outbox from now on."""
@@ -95,6 +106,56 @@ class Outbox:
         if claimed:
             return self._send(claimed)
         return self.deliver(delivery_ids)
+
+    async def send_on_loop(
+        self, delivery_ids: Sequence[int], claimed: Sequence[outbox.Claimed], transmit: AsyncTransmit
+    ) -> list[Outcome]:
+        """`send` from an event loop: the step's claimed rows sent by `transmit` (the channel's
+        async client) without a thread, then settled in a thread. Anything but a plain run of replies
+        sent (nothing claimed, a row expired, one without an address or with a file, an answer other
+        than "sent") goes on, from that row, in a thread as `send` does."""
+        now = self.clock()
+        if not claimed or not all(self._plain(row, now) for row in claimed):
+            return await asyncio.to_thread(self.send, delivery_ids, claimed)
+        done: list[tuple[outbox.Claimed, Transmitted, datetime]] = []
+        for i, row in enumerate(claimed):
+            try:
+                sent = await transmit(str(row.payload["to"]), row.payload.get("part") or {}, row.priority)
+            except Exception as error:  # as `_transmit`: a transport that raises is a transient error
+                log.exception("outbox: %s transport raised for message %s", row.channel, row.id)
+                sent = Transmitted(SendStatus.RETRY, code=type(error).__name__[:16])
+            if sent.status is not SendStatus.SENT:
+                return await asyncio.to_thread(self._send_rest, done, claimed[i:], sent)
+            done.append((row, sent, self.clock()))
+        await asyncio.to_thread(self._settle_all, done)
+        return [self._outcome(row, sent) for row, sent, _ in done]
+
+    def _plain(self, row: outbox.Claimed, now: datetime) -> bool:
+        part = row.payload.get("part")
+        return (
+            row.channel in self.transports
+            and bool(row.payload.get("to"))
+            and (row.not_after is None or now < row.not_after)
+            and isinstance(part, Mapping)
+            and "file" not in part
+        )
+
+    @staticmethod
+    def _outcome(row: outbox.Claimed, sent: Transmitted) -> Outcome:
+        return Outcome(row.id, sent.platform_status, row.payload, sent.platform_id)
+
+    def _send_rest(
+        self,
+        done: list[tuple[outbox.Claimed, Transmitted, datetime]],
+        rest: Sequence[outbox.Claimed],
+        first: Transmitted,
+    ) -> list[Outcome]:
+        """`send_on_loop` from its first row not sent: `first` is what the platform said of it."""
+        self._local.sent = list(done)
+        try:
+            return [self._outcome(row, sent) for row, sent, _ in done] + self._send_each(rest, first)
+        finally:
+            self._settle_sent()
 
     def drain(self, limit: int = 100, everything: bool = True) -> int:
         """One batch of due rows, replies first; how many were claimed. `everything`: also rows
@@ -141,22 +202,45 @@ class Outbox:
     def _settle_sent(self) -> None:
         sent: list[tuple[outbox.Claimed, Transmitted, datetime]] = self._local.sent
         self._local.sent = []
+        self._settle_all(sent)
+
+    def _settle_all(self, sent: list[tuple[outbox.Claimed, Transmitted, datetime]]) -> None:
+        """Settle these sent rows, with those of every delivery that finished meanwhile: one
+        transaction for all of them (a group commit: deliveries waiting for the write lock while one
+        settles are settled by the next one in). Returns when these rows are settled."""
         if not sent:
             return
+        with self._settling_lock:
+            self._settling.extend(sent)
+        with self._settle_turn:
+            with self._settling_lock:
+                sent, self._settling = self._settling, []
+            if sent:  # else: settled by the delivery before, which held the turn
+                self._settle_now(sent)
+
+    def _settle_now(self, sent: list[tuple[outbox.Claimed, Transmitted, datetime]]) -> None:
+        quick = [
+            (row, done.platform_status, done.platform_id) for row, done, _ in sent if not _callbacks(done)
+        ]
+        slow = [(row, done, now) for row, done, now in sent if _callbacks(done)]
         with self.db.transaction() as session:
-            for row, done, now in sent:
-                callbacks = done.platform_status != "sent"  # WhatsApp's callbacks may come first
+            if quick and outbox.settle_sent(session, quick, sent[-1][2]) != len(quick):
+                log.warning("outbox: a message was taken over while sending (lease ran out)")
+            for row, done, now in slow:  # WhatsApp's callbacks may come first: their rows fold in
                 if not outbox.settle(
                     session,
                     row,
                     done.platform_status,
                     now,
                     platform_message_id=done.platform_id,
-                    callbacks=callbacks,
+                    callbacks=True,
                 ):
                     log.warning("outbox: message %s was taken over while sending (lease ran out)", row.id)
 
-    def _send_each(self, claimed: Sequence[outbox.Claimed]) -> list[Outcome]:
+    def _send_each(
+        self, claimed: Sequence[outbox.Claimed], first: Transmitted | None = None
+    ) -> list[Outcome]:
+        """`first`: what the platform answered for the first row already (`send_on_loop`)."""
         outcomes: list[Outcome] = []
         # (person, channel) → why their next rows wait or end alike
         halted: dict[tuple[int, str], tuple[str, datetime | None, str | None]] = {}
@@ -181,7 +265,10 @@ class Outbox:
                 self._settle(row, "failed", now, code="no_address")
                 outcomes.append(Outcome(row.id, "failed", row.payload))
                 continue
-            sent = self._transmit(transport, row, address)
+            if first is not None and row is claimed[0]:
+                sent = first
+            else:
+                sent = self._transmit(transport, row, address)
             if (
                 sent.status is SendStatus.RETRY
                 and row.priority <= outbox.REPLY

@@ -14,6 +14,7 @@ the platform said "too many requests, retry after" (429): every send waits that 
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
@@ -80,26 +81,37 @@ class Pacer:
             bucket.refill(now)
         return buckets
 
+    def _reserve(self, key: str | None) -> float:
+        """A reply's slot, taken at once: the seconds until it comes (0: now). When it is not now, the
+        reply counts as waiting (bulk work waits behind it) until `_served`."""
+        with self._lock:
+            now = self.monotonic()
+            buckets = self._buckets(key, now)
+            delay = buckets[0].delay(now)  # the sender's rate only: a person's own pace is theirs
+            for bucket in buckets:
+                bucket.tokens -= 1  # reserved: later calls wait behind this one
+            for bucket in buckets[1:]:
+                bucket.tokens = max(bucket.tokens, -bucket.burst)
+            if delay > 0:
+                self._replies_waiting += 1
+        return delay
+
+    def _served(self) -> None:
+        with self._lock:
+            self._replies_waiting -= 1
+
     def wait(self, key: str | None = None, priority: int = BULK) -> float:
         """Wait for this call's slot; the seconds waited."""
         start = self.monotonic()
         if priority <= REPLY:
-            with self._lock:
-                now = self.monotonic()
-                buckets = self._buckets(key, now)
-                delay = buckets[0].delay(now)  # the sender's rate only: a person's own pace is theirs
-                for bucket in buckets:
-                    bucket.tokens -= 1  # reserved: later calls wait behind this one
-                for bucket in buckets[1:]:
-                    bucket.tokens = max(bucket.tokens, -bucket.burst)
-                self._replies_waiting += 1
-            try:
-                if delay > 0:
+            delay = self._reserve(key)
+            if delay > 0:
+                try:
                     self.sleep(delay)
-            finally:
-                with self._lock:
-                    self._replies_waiting -= 1
-            return self.monotonic() - start
+                finally:
+                    self._served()
+                return self.monotonic() - start
+            return 0.0
         while True:
             with self._lock:
                 now = self.monotonic()
@@ -110,6 +122,16 @@ class Pacer:
                         bucket.tokens -= 1
                     return now - start
             self.sleep(min(max(delay, POLL / 10), POLL))
+
+    async def reply_slot(self, key: str | None = None) -> float:
+        """`wait(key, REPLY)` on an event loop: the slot is taken at once, the wait is `asyncio.sleep`."""
+        delay = self._reserve(key)
+        if delay > 0:
+            try:
+                await asyncio.sleep(delay)
+            finally:
+                self._served()
+        return delay
 
     def pause(self, seconds: float, key: str | None = None) -> None:
         """The platform asked to wait (429): the sender's calls (or only `key`'s) wait `seconds`."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,6 +13,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -28,7 +31,7 @@ def database_url(env_url: str | None, data_dir: str | Path = "data") -> str:
     return f"sqlite:///{Path(data_dir) / 'midway.sqlite3'}"
 
 
-def _sqlite_writer_lock(engine: Engine) -> None:
+def _sqlite_writer_lock(engine: Engine, checkpoints_apart: Callable[[], bool]) -> None:
     """Every SQLite transaction takes the write lock at BEGIN (BEGIN IMMEDIATE).
 
     SQLite allows one writer; a transaction that reads and then writes could otherwise fail with
@@ -42,11 +45,44 @@ def _sqlite_writer_lock(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA journal_mode=WAL")
+        if checkpoints_apart():  # `_Checkpointer` does it, off the write path
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class _Checkpointer:
+    """Copies SQLite's write-ahead log into the database file every `seconds`, in a thread of its own
+    (a PASSIVE checkpoint: it waits for no reader or writer, and no one waits for it).
+
+    SQLite's default runs the checkpoint inside whichever commit finds the log past 1000 pages: that
+    step then syncs the whole file while holding the one write lock, and every step behind it waits
+    (tens of milliseconds now and then: the 99th percentile, bench/README.md "The outbox on the normal
+    path"). If this thread is not running (the process ended) SQLite checkpoints when the last
+    connection closes, or the next process does."""
+
+    def __init__(self, engine: Engine, seconds: float = 1.0) -> None:
+        self.engine, self.seconds = engine, seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.seconds):
+            try:
+                raw = self.engine.raw_connection()
+                try:
+                    raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+                finally:
+                    raw.close()
+            except Exception as error:  # noqa: BLE001 - e.g. the file went away (a test's folder): try again
+                log.debug("sqlite checkpoint failed: %s", type(error).__name__)
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 class Database:
@@ -65,8 +101,11 @@ class Database:
         # of up to 100 ms (other processes on the same file still wait there).
         self._writer: AbstractContextManager[Any] = nullcontext()
         if self.engine.dialect.name == "sqlite":
-            _sqlite_writer_lock(self.engine)
+            _sqlite_writer_lock(self.engine, lambda: getattr(self, "_checkpointer", None) is not None)
             self._writer = threading.RLock()
+        name = self.engine.url.database
+        self._checkpoints = self.engine.dialect.name == "sqlite" and bool(name) and name != ":memory:"
+        self._checkpointer: _Checkpointer | None = None  # `start_checkpoints`
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def folder(self) -> Path | None:
@@ -101,7 +140,18 @@ class Database:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
+    def start_checkpoints(self) -> None:
+        """A long-running process (`midway run`/`serve`): SQLite's log is checkpointed by a thread of
+        its own from now on (`_Checkpointer`); nothing for PostgreSQL or an in-memory database."""
+        if self._checkpoints and self._checkpointer is None:
+            self._checkpointer = _Checkpointer(self.engine)
+            self.engine.dispose()  # connections made from now on leave the checkpoints to it
+
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
+        self._checkpoints = False
         self.engine.dispose()
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, exists, func, select, update
+from sqlalchemy import CursorResult, Table, bindparam, delete, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from storage.db import locked
@@ -70,21 +70,34 @@ def enqueue_claimed(
     claim: the normal path of a reply) unless an earlier row of the person on that channel must go
     first; then none is claimed (`claim(ids=...)` after the commit sends them in order)."""
     values = dict(locals(), reference=None, not_after=None)
-    earlier = session.scalar(
-        select(OutboundMessage.id)
-        .where(
-            OutboundMessage.person_id == person_id,
-            OutboundMessage.channel == channel,
-            (OutboundMessage.status == SENDING)
-            | (
-                (OutboundMessage.status == PENDING)
-                & ((OutboundMessage.priority <= priority) | (OutboundMessage.due_at <= now))
-            ),
+    # Not flushed first: the step's own changes do not bear on it (a row this session enqueued is
+    # flushed already, by `_enqueue`), and the flush below writes them with the new rows at once.
+    with session.no_autoflush:
+        earlier = session.scalar(
+            _EARLIER, {"person": person_id, "channel": channel, "priority": priority, "now": now}
         )
-        .limit(1)
-    )
     rows, claimed = _enqueue(session, values, None if earlier is not None else now + lease)
     return [r.id for r in rows], claimed
+
+
+# A row of the person's on that channel that a new reply must wait for (built once: the statement
+# is the same for every step).
+_EARLIER = (
+    select(OutboundMessage.id)
+    .where(
+        OutboundMessage.person_id == bindparam("person"),
+        OutboundMessage.channel == bindparam("channel"),
+        (OutboundMessage.status == SENDING)
+        | (
+            (OutboundMessage.status == PENDING)
+            & (
+                (OutboundMessage.priority <= bindparam("priority"))
+                | (OutboundMessage.due_at <= bindparam("now"))
+            )
+        ),
+    )
+    .limit(1)
+)
 
 
 def _enqueue(
@@ -288,6 +301,42 @@ def settle(
         .execution_options(synchronize_session=False)
     )
     return cast(CursorResult[Any], result).rowcount == 1
+
+
+def settle_sent(session: Session, sent: Sequence[tuple[Claimed, str, str | None]], now: datetime) -> int:
+    """Rows the platform took (each with its status and the platform's id), settled in one statement
+    (one `executemany`, no row read first); how many were still ours. For platforms whose status
+    callbacks cannot come first (Telegram): no early row to fold in, unlike `settle(callbacks=True)`."""
+    if not sent:
+        return 0
+    table = cast(Table, OutboundMessage.__table__)
+    statement = (
+        update(table)
+        .where(
+            table.c.id == bindparam("row_id"),
+            table.c.status == SENDING,
+            table.c.lease_until == bindparam("row_lease"),
+        )
+        .values(
+            status=bindparam("row_status"),
+            error_code=None,
+            platform_message_id=bindparam("row_platform_id"),
+            payload=None,
+            lease_until=None,
+            updated_at=now,
+        )
+    )
+    params = [
+        {
+            "row_id": row.id,
+            "row_lease": row.lease_until,
+            "row_status": status[:16],
+            "row_platform_id": platform_id and platform_id[:64],
+        }
+        for row, status, platform_id in sent
+    ]
+    result = session.connection().execute(statement, params)
+    return cast(CursorResult[Any], result).rowcount
 
 
 def retry(session: Session, claimed: Claimed, at: datetime, now: datetime, error_code: str | None) -> bool:

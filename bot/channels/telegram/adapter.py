@@ -19,6 +19,7 @@ left pending. Polling confirms an update only after it was handled, so it keeps 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import warnings
 from collections.abc import Awaitable, Callable, Mapping
@@ -40,8 +41,9 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import App
 from bot.channels.telegram.render import reply_markup, split_text
-from bot.channels.telegram.request import Counted
+from bot.channels.telegram.request import AiohttpRequest, Counted
 from bot.channels.telegram.sender import TelegramSender
+from bot.delivery import Outcome
 from bot.dispatcher import Delivery, Inbound
 from bot.i18n import Catalogs, Translator
 from flows import Command, Contact, Document, Input, Pressed, Reply, Text, Unsupported
@@ -297,6 +299,7 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
         .base_file_url(f"{api}/file/bot")
         .post_init(_announce)
         .request(Counted())  # aiohttp, counted for /metrics (bot.channels.telegram.request)
+        .get_updates_request(AiohttpRequest(connections=1))  # long polling on aiohttp too (no httpx)
         .concurrent_updates(OnePersonAtATime())
         .build()
     )
@@ -361,7 +364,7 @@ async def handle_update(
         if shown is not None and earlier.person_id is not None:
             await _quietly(bot.edit_message_reply_markup(chat.id, shown, reply_markup=None))
         if earlier.outbox_ids:  # stored with its step, as this one's
-            with_buttons = await asyncio.to_thread(_deliver, app, earlier)
+            with_buttons = await _deliver(app, bot, earlier)
         else:
             with_buttons = await send_delivery(bot, app.catalogs, chat.id, earlier)
         if with_buttons is not None:
@@ -378,7 +381,7 @@ async def handle_update(
     # the old keyboards go away while the replies are sent (neither waits for the other)
     sending: Awaitable[int | None]
     if delivery.outbox_ids:  # stored with the step: sent now, or after a restart if this process dies
-        sending = asyncio.to_thread(_deliver, app, delivery)
+        sending = _deliver(app, bot, delivery)
     else:
         sending = send_delivery(bot, app.catalogs, chat.id, delivery)
     with_buttons, *_ = await asyncio.gather(sending, *edits)
@@ -386,11 +389,21 @@ async def handle_update(
         open_keyboards[chat.id] = with_buttons
 
 
-def _deliver(app: App, delivery: Delivery) -> int | None:
-    """The step's outbox rows, sent now (bot/delivery.py); the id of the last message sent with
-    inline buttons, if any."""
+async def _deliver(app: App, bot: Bot, delivery: Delivery) -> int | None:
+    """The step's outbox rows, sent now (bot/delivery.py): on this event loop through the
+    application's own HTTP client (aiohttp), the rows settled in a thread afterwards; the id of the
+    last message sent with inline buttons, if any."""
+    sender = app.outbox.transports.get(CHANNEL)
+    if isinstance(sender, TelegramSender):
+        transmit = functools.partial(sender.transmit_on, bot.request, bot.base_url)
+        outcomes = await app.outbox.send_on_loop(delivery.outbox_ids, delivery.claimed, transmit)
+    else:
+        outcomes = await asyncio.to_thread(app.outbox.send, delivery.outbox_ids, delivery.claimed)
+    return _with_buttons(outcomes)
+
+
+def _with_buttons(outcomes: list[Outcome]) -> int | None:
     with_buttons: int | None = None
-    outcomes = app.outbox.send(delivery.outbox_ids, delivery.claimed)
     if any(o.code == "telegram_403" for o in outcomes):
         log.warning("telegram: a person has blocked the bot or left; reply not delivered")
     for outcome in outcomes:

@@ -24,6 +24,9 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+from telegram.error import TelegramError
+from telegram.request import BaseRequest, RequestData
+from telegram.request._requestparameter import RequestParameter
 
 from bot import metrics
 from bot.app import App
@@ -115,6 +118,26 @@ class TelegramSender:
             files = {"document": (str(file.get("name", "file")), content, str(file.get("mime", "")))}
         return self._call(str(part.get("method", "sendMessage")), data, files, address, priority)
 
+    async def transmit_on(
+        self, request: BaseRequest, base_url: str, address: str, part: Mapping[str, Any], priority: int
+    ) -> Transmitted:
+        """`transmit` on the PTB application's event loop and its HTTP client (`request`: aiohttp,
+        counted for /metrics there; `base_url`: the bot's, with its token): a reply sent right after
+        its step's commit, without a thread. A call with a file goes through `transmit`."""
+        data = {**dict(part.get("data") or {}), "chat_id": int(address)}
+        await self.pacer.reply_slot(address)
+        fields = RequestData([RequestParameter.from_input(k, v) for k, v in data.items()])
+        method = str(part.get("method", "sendMessage"))
+        try:
+            code, body = await request.do_request(f"{base_url}/{method}", "POST", fields)
+        except TelegramError as error:  # no answer (a timeout, the network): counted by `request`
+            return Transmitted(SendStatus.RETRY, code=type(error).__name__[:16])
+        try:
+            answer = json.loads(body)
+        except ValueError:
+            answer = {}
+        return self._answered(code, answer, counted=True)
+
     # ---- the scheduler's sender --------------------------------------------------------------
     @property
     def transport(self) -> TelegramSender:
@@ -154,13 +177,18 @@ class TelegramSender:
             answer = response.json()
         except ValueError:
             answer = {}
-        code = response.status_code
+        return self._answered(response.status_code, answer)
+
+    def _answered(self, code: int, answer: Any, counted: bool = False) -> Transmitted:
+        """What Telegram's answer means for the row (`counted`: the HTTP client counted it already)."""
         if code == 200:
-            metrics.sent(self.channel)
+            if not counted:
+                metrics.sent(self.channel)
             result = answer.get("result") if isinstance(answer, dict) else None
             message_id = result.get("message_id") if isinstance(result, dict) else None
             return Transmitted(SendStatus.SENT, str(message_id) if message_id is not None else None)
-        metrics.send_failed(self.channel, f"telegram_{code}")
+        if not counted:
+            metrics.send_failed(self.channel, f"telegram_{code}")
         if code == 403:  # blocked, deactivated: definitive
             return Transmitted(SendStatus.UNREACHABLE, code=f"telegram_{code}")
         if code == 429:
