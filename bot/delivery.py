@@ -71,6 +71,10 @@ class Outbox:
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
         self._local = threading.local()  # per sending thread: the replies sent, to settle together
+        # (person, channel) → rows a step wrote while an earlier row of the person was in flight:
+        # the sender settling that row hands over to them (`_hand_over`), not the drainer
+        self._queued: dict[tuple[int, str], list[int]] = {}
+        self._queued_lock = threading.Lock()
 
     def register(self, transport: Transport) -> None:
         """This channel's replies go through the outbox from now on."""
@@ -91,10 +95,52 @@ class Outbox:
 
     def send(self, delivery_ids: Sequence[int], claimed: Sequence[outbox.Claimed]) -> list[Outcome]:
         """A step's replies after its commit: the rows it claimed in its own transaction, sent at
-        once (no transaction for the claim); else (an earlier row of the person goes first) `deliver`."""
+        once (no transaction for the claim); else (an earlier row of the person goes first) `deliver`,
+        and what it could not claim (that earlier row is still being sent) is queued behind it: the
+        sender of that row, in this process, sends them right after settling it (no wait for the
+        drainer's grace)."""
         if claimed:
             return self._send(claimed)
-        return self.deliver(delivery_ids)
+        ids = list(delivery_ids)
+        if not ids:
+            return []
+        now = self.clock()
+        with self.db.transaction() as session:
+            keys = outbox.owners(session, ids)
+            with self._queued_lock:  # before the claim: a sender settling after it hands over to them
+                for key in keys:
+                    self._queued.setdefault(key, []).extend(ids)
+            got = outbox.claim(session, now, self._lease(), ids=ids)
+        if got:
+            self._unqueue({row.id for row in got})
+        return self._send(got) if got else []
+
+    def _unqueue(self, ids: set[int]) -> None:
+        """These rows are claimed: no hand-over for them."""
+        with self._queued_lock:
+            if not self._queued:
+                return
+            for key in list(self._queued):
+                left = [i for i in self._queued[key] if i not in ids]
+                if left:
+                    self._queued[key] = left
+                else:
+                    del self._queued[key]
+
+    def _hand_over(self, claimed: Sequence[outbox.Claimed]) -> None:
+        """After settling these rows: send the rows queued behind them (`send`), in this thread.
+        Those that still cannot go (an earlier row waits for its retry) are left to the drainer."""
+        with self._queued_lock:
+            if not self._queued:
+                return
+            ids: list[int] = []
+            for key in {(row.person_id, row.channel) for row in claimed}:
+                ids.extend(self._queued.pop(key, ()))
+        if ids:
+            try:
+                self.deliver(sorted(set(ids)))
+            except Exception:
+                log.exception("outbox: sending the rows queued behind others failed; the drainer will")
 
     def drain(self, limit: int = 100, everything: bool = True) -> int:
         """One batch of due rows, replies first; how many were claimed. `everything`: also rows
@@ -113,6 +159,7 @@ class Outbox:
                 channels=list(self.transports),
             )
         if claimed:
+            self._unqueue({row.id for row in claimed})
             self._send(claimed)
         return len(claimed)
 
@@ -137,6 +184,7 @@ class Outbox:
             return self._send_each(claimed)
         finally:
             self._settle_sent()
+            self._hand_over(claimed)
 
     def _settle_sent(self) -> None:
         sent: list[tuple[outbox.Claimed, Transmitted, datetime]] = self._local.sent
