@@ -84,24 +84,11 @@ class Outbox:
     # ---- sending ---------------------------------------------------------------------------------
     def deliver(self, ids: Iterable[int]) -> list[Outcome]:
         """Right after the commit: send these rows (and any earlier unsent rows of the same person,
-        first). Rows another process holds are left to it."""
+        first). What cannot be claimed because an earlier row of the person is still being sent is
+        queued behind it: the sender of that row, in this process, sends them right after settling
+        it (`_hand_over`: no wait for the drainer's grace). Rows another process holds are left to
+        it, and then to the drainer."""
         ids = list(ids)
-        if not ids:
-            return []
-        now = self.clock()
-        with self.db.transaction() as session:
-            claimed = outbox.claim(session, now, self._lease(), ids=ids)
-        return self._send(claimed)
-
-    def send(self, delivery_ids: Sequence[int], claimed: Sequence[outbox.Claimed]) -> list[Outcome]:
-        """A step's replies after its commit: the rows it claimed in its own transaction, sent at
-        once (no transaction for the claim); else (an earlier row of the person goes first) `deliver`,
-        and what it could not claim (that earlier row is still being sent) is queued behind it: the
-        sender of that row, in this process, sends them right after settling it (no wait for the
-        drainer's grace)."""
-        if claimed:
-            return self._send(claimed)
-        ids = list(delivery_ids)
         if not ids:
             return []
         now = self.clock()
@@ -110,10 +97,18 @@ class Outbox:
             with self._queued_lock:  # before the claim: a sender settling after it hands over to them
                 for key in keys:
                     self._queued.setdefault(key, []).extend(ids)
-            got = outbox.claim(session, now, self._lease(), ids=ids)
-        if got:
-            self._unqueue({row.id for row in got})
-        return self._send(got) if got else []
+            claimed = outbox.claim(session, now, self._lease(), ids=ids)
+        if not claimed:
+            return []
+        self._unqueue({row.id for row in claimed})
+        return self._send(claimed)
+
+    def send(self, delivery_ids: Sequence[int], claimed: Sequence[outbox.Claimed]) -> list[Outcome]:
+        """A step's replies after its commit: the rows it claimed in its own transaction, sent at
+        once (no transaction for the claim); else (an earlier row of the person goes first) `deliver`."""
+        if claimed:
+            return self._send(claimed)
+        return self.deliver(delivery_ids)
 
     def _unqueue(self, ids: set[int]) -> None:
         """These rows are claimed: no hand-over for them."""

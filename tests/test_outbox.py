@@ -425,8 +425,11 @@ def test_a_second_reply_stepped_while_the_first_is_being_sent_goes_at_once_not_a
     second, claimed = step("second")
     assert claimed == []  # it must wait for the first
     box.send(second, claimed)
+    notice = queue(app, someone, "a notice")  # a job's message, written meanwhile, waits behind them
+    box.deliver(notice)
     paused.go.set()
     first.join(10)
-    assert texts(fake_telegram) == ["first", "second"]
-    assert rows(app, second)[0].status == "sent"  # no drain ran: sent by the process that sent the first
+    assert texts(fake_telegram) == ["first", "second", "a notice"]
+    # no drain ran: sent by the process that sent the first, right after it
+    assert [r.status for r in rows(app, [*second, *notice])] == ["sent", "sent"]
     sender.close()
