@@ -10,6 +10,8 @@ them and, from the table, whatever a stopped process left.
 
 - Order: a person's rows on a channel go one after the other in `id` order; when one must wait (a retry) the
   person's later rows wait too.
+- Rows written while an earlier row of the same person is still being sent here wait in memory behind
+  it: its sender sends them right after settling it (`_hand_over`), not the drainer after its grace.
 - Unreachable only on a definitive answer (Telegram 403, Twilio 21610): the identity is marked and
   the person's remaining rows fail alike. Transient errors (429, 5xx, network) are retried with
   back-off (the 429's `retry_after` when given) up to MIDWAY_OUTBOX_MAX_ATTEMPTS.
