@@ -10,6 +10,8 @@ them and, from the table, whatever a stopped process left.
 
 - Order: a person's rows on a channel go one after the other in `id` order; when one must wait (a retry) the
   person's later rows wait too.
+- Rows written while an earlier row of the same person is still being sent here wait in memory behind
+  it: its sender sends them right after settling it (`_hand_over`), not the drainer after its grace.
 - Unreachable only on a definitive answer (Telegram 403, Twilio 21610): the identity is marked and
   the person's remaining rows fail alike. Transient errors (429, 5xx, network) are retried with
   back-off (the 429's `retry_after` when given) up to MIDWAY_OUTBOX_MAX_ATTEMPTS.
@@ -82,6 +84,10 @@ class Outbox:
         self._settling: list[tuple[outbox.Claimed, Transmitted, datetime]] = []  # sent, to settle
         self._settling_lock = threading.Lock()
         self._settle_turn = threading.Lock()  # one settling transaction at a time
+        # (person, channel) → rows a step wrote while an earlier row of the person was in flight:
+        # the sender settling that row hands over to them (`_hand_over`), not the drainer
+        self._queued: dict[tuple[int, str], list[int]] = {}
+        self._queued_lock = threading.Lock()
 
     def register(self, transport: Transport) -> None:
         """This channel's replies go through the outbox from now on."""
@@ -91,13 +97,23 @@ class Outbox:
     # ---- sending ---------------------------------------------------------------------------------
     def deliver(self, ids: Iterable[int]) -> list[Outcome]:
         """Right after the commit: send these rows (and any earlier unsent rows of the same person,
-        first). Rows another process holds are left to it."""
+        first). What cannot be claimed because an earlier row of the person is still being sent is
+        queued behind it: the sender of that row, in this process, sends them right after settling
+        it (`_hand_over`: no wait for the drainer's grace). Rows another process holds are left to
+        it, and then to the drainer."""
         ids = list(ids)
         if not ids:
             return []
         now = self.clock()
         with self.db.transaction() as session:
+            keys = outbox.owners(session, ids)
+            with self._queued_lock:  # before the claim: a sender settling after it hands over to them
+                for key in keys:
+                    self._queued.setdefault(key, []).extend(ids)
             claimed = outbox.claim(session, now, self._lease(), ids=ids)
+        if not claimed:
+            return []
+        self._unqueue({row.id for row in claimed})
         return self._send(claimed)
 
     def send(self, delivery_ids: Sequence[int], claimed: Sequence[outbox.Claimed]) -> list[Outcome]:
@@ -128,6 +144,8 @@ class Outbox:
                 return await asyncio.to_thread(self._send_rest, done, claimed[i:], sent)
             done.append((row, sent, self.clock()))
         await asyncio.to_thread(self._settle_all, done)
+        if self._queued:  # rows of these people queued behind the ones just settled
+            await asyncio.to_thread(self._hand_over, claimed)
         return [self._outcome(row, sent) for row, sent, _ in done]
 
     def _plain(self, row: outbox.Claimed, now: datetime) -> bool:
@@ -156,6 +174,34 @@ class Outbox:
             return [self._outcome(row, sent) for row, sent, _ in done] + self._send_each(rest, first)
         finally:
             self._settle_sent()
+            self._hand_over([row for row, _, _ in done] + list(rest))
+
+    def _unqueue(self, ids: set[int]) -> None:
+        """These rows are claimed: no hand-over for them."""
+        with self._queued_lock:
+            if not self._queued:
+                return
+            for key in list(self._queued):
+                left = [i for i in self._queued[key] if i not in ids]
+                if left:
+                    self._queued[key] = left
+                else:
+                    del self._queued[key]
+
+    def _hand_over(self, claimed: Sequence[outbox.Claimed]) -> None:
+        """After settling these rows: send the rows queued behind them (`send`), in this thread.
+        Those that still cannot go (an earlier row waits for its retry) are left to the drainer."""
+        with self._queued_lock:
+            if not self._queued:
+                return
+            ids: list[int] = []
+            for key in {(row.person_id, row.channel) for row in claimed}:
+                ids.extend(self._queued.pop(key, ()))
+        if ids:
+            try:
+                self.deliver(sorted(set(ids)))
+            except Exception:
+                log.exception("outbox: sending the rows queued behind others failed; the drainer will")
 
     def drain(self, limit: int = 100, everything: bool = True) -> int:
         """One batch of due rows, replies first; how many were claimed. `everything`: also rows
@@ -174,6 +220,7 @@ class Outbox:
                 channels=list(self.transports),
             )
         if claimed:
+            self._unqueue({row.id for row in claimed})
             self._send(claimed)
         return len(claimed)
 
@@ -198,6 +245,7 @@ class Outbox:
             return self._send_each(claimed)
         finally:
             self._settle_sent()
+            self._hand_over(claimed)
 
     def _settle_sent(self) -> None:
         sent: list[tuple[outbox.Claimed, Transmitted, datetime]] = self._local.sent

@@ -255,6 +255,19 @@ def claim(
     return claimed
 
 
+def owners(session: Session, ids: Iterable[int]) -> set[tuple[int, str]]:
+    """The (person, channel) of these rows."""
+    ids = list(ids)
+    if not ids:
+        return set()
+    found = session.execute(
+        select(OutboundMessage.person_id, OutboundMessage.channel)
+        .where(OutboundMessage.id.in_(ids))
+        .distinct()
+    )
+    return {(int(person or 0), channel) for person, channel in found}
+
+
 def _ours(session: Session, claimed: Claimed) -> OutboundMessage | None:
     row = session.get(OutboundMessage, claimed.id, with_for_update=True, populate_existing=True)
     if row is None or row.status != SENDING or row.lease_until != claimed.lease_until:

@@ -375,3 +375,61 @@ def test_a_reply_does_not_wait_behind_a_reminder_waiting_for_its_retry(
     clock.advance(seconds=2)
     box.drain_all()
     assert texts(fake_telegram) == ["answer", "reminder"] and rows(app, reminder)[0].status == "sent"
+
+
+class Paused:
+    """The Telegram sender, its first call held until `go` is set (a reply still being sent)."""
+
+    def __init__(self, sender: TelegramSender) -> None:
+        self.sender, self.channel = sender, sender.channel
+        self.sending, self.go = threading.Event(), threading.Event()
+
+    def render(self, lang: str, replies: tuple) -> list:  # type: ignore[type-arg]
+        return self.sender.render(lang, replies)
+
+    def transmit(self, address: str, part: dict, priority: int):  # type: ignore[no-untyped-def,type-arg]
+        if not self.sending.is_set():
+            self.sending.set()
+            assert self.go.wait(10)
+        return self.sender.transmit(address, part, priority)
+
+
+def test_a_second_reply_stepped_while_the_first_is_being_sent_goes_at_once_not_after_the_grace(
+    app: App, fake_telegram: FakeTelegram, clock: FakeClock
+) -> None:
+    """The person's second message is stepped while the reply to their first is still on its way:
+    its reply goes out right after the first one, from this process, without waiting for the
+    drainer (which leaves young rows for `grace_seconds`)."""
+    sender = TelegramSender(TOKEN, app.catalogs, fake_telegram.url, pacer=Pacer(0))
+    paused = Paused(sender)
+    box = Outbox(app.db, app.clock)
+    box.register(paused)  # type: ignore[arg-type]
+    someone = person(app)
+
+    def step(text: str) -> tuple[list[int], list[outbox.Claimed]]:
+        part = {"to": str(CHAT), "part": {"method": "sendMessage", "data": {"text": text}}}
+        with app.db.transaction() as s:
+            return outbox.enqueue_claimed(
+                s,
+                person_id=someone,
+                channel="telegram",
+                kind="reply",
+                payloads=[part],
+                now=clock.now,
+                lease=timedelta(seconds=60),
+            )
+
+    first = threading.Thread(target=box.send, args=step("first"))
+    first.start()
+    assert paused.sending.wait(10)  # the first reply is on its way
+    second, claimed = step("second")
+    assert claimed == []  # it must wait for the first
+    box.send(second, claimed)
+    notice = queue(app, someone, "a notice")  # a job's message, written meanwhile, waits behind them
+    box.deliver(notice)
+    paused.go.set()
+    first.join(10)
+    assert texts(fake_telegram) == ["first", "second", "a notice"]
+    # no drain ran: sent by the process that sent the first, right after it
+    assert [r.status for r in rows(app, [*second, *notice])] == ["sent", "sent"]
+    sender.close()
