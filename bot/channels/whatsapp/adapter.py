@@ -594,22 +594,7 @@ class WhatsAppSender:
                 calls[0] = {**calls[0], "instead": template}
             return calls
         if template is None:
-            outbox.record_outbound(
-                session,
-                person_id=recipient.person_id,
-                channel=CHANNEL,
-                kind=message.kind,
-                status="held",
-                now=now,
-                reference=message.reference,
-            )
-            log.warning(
-                "whatsapp: %s for person %s held: outside the 24-hour window and no template for language %s",
-                message.kind,
-                recipient.person_id,
-                message.lang,
-            )
-            return SendResult(SendStatus.HELD, "no_template")
+            return _hold(session, recipient, message, now)
         return [template]
 
     def send(self, recipient: Recipient, message: Proactive, now: datetime) -> SendResult:
@@ -639,27 +624,33 @@ class WhatsAppSender:
         found = wa.templates.for_kind(message.kind, message.lang)
         if found is None:
             with wa.app.db.transaction() as session:
-                outbox.record_outbound(
-                    session,
-                    person_id=recipient.person_id,
-                    channel=CHANNEL,
-                    kind=message.kind,
-                    status="held",
-                    now=now,
-                    reference=message.reference,
-                )
-            log.warning(
-                "whatsapp: %s for person %s held: outside the 24-hour window and no template for language %s",
-                message.kind,
-                recipient.person_id,
-                message.lang,
-            )
-            return SendResult(SendStatus.HELD, "no_template")
+                return _hold(session, recipient, message, now)
         content_sid, template = found
         out = OutMessage(content_sid=content_sid, variables=template.content_variables(message.variables))
         sent = wa.send_all(recipient.external_id, [out])
         wa.record(recipient.person_id, sent, message.kind, message.reference, now)
         return _result(sent)
+
+
+def _hold(session: Session, recipient: Recipient, message: Proactive, now: datetime) -> SendResult:
+    """Outside the 24-hour window with no template for the message's kind and language: recorded
+    `held` (staff see it), nothing sent."""
+    outbox.record_outbound(
+        session,
+        person_id=recipient.person_id,
+        channel=CHANNEL,
+        kind=message.kind,
+        status="held",
+        now=now,
+        reference=message.reference,
+    )
+    log.warning(
+        "whatsapp: %s for person %s held: outside the 24-hour window and no template for language %s",
+        message.kind,
+        recipient.person_id,
+        message.lang,
+    )
+    return SendResult(SendStatus.HELD, "no_template")
 
 
 def in_window(last_inbound_at: datetime | None, now: datetime) -> bool:
