@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
@@ -36,7 +35,8 @@ from storage.models import OutboundMessage
 from tests.conftest import FakeClock
 from tests.fake_telegram import TOKEN, Call, FakeTelegram
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
-from tests.test_webhook import ENV_KEYS, PUBLIC, ROOT, SECRET, free_port, get
+from tests.kit.servers import start_serve, wait_serving
+from tests.test_webhook import ENV_KEYS, PUBLIC, SECRET, free_port, get
 
 CHAT = 3001
 GREETING = "נתחיל?"
@@ -67,26 +67,10 @@ class Served:
             MIDWAY_OUTBOX_LEASE_SECONDS="2",
             MIDWAY_OUTBOX_DRAIN_SECONDS="0.2",
         )
-        server = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        server = start_serve(port, env)
         self.base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if get(f"{self.base}/healthz") == 200:
-                        break
-                except OSError:
-                    pass
-                assert server.poll() is None, "midway serve exited early"
-                assert time.monotonic() < deadline, "midway serve did not come up"
-                time.sleep(0.1)
+            wait_serving(self.base, server, timeout=30)
             yield server
         finally:
             if server.poll() is None:

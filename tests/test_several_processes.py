@@ -13,7 +13,6 @@ import random
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -42,6 +41,7 @@ from storage.survey import PLAN_KIND
 from tests.conftest import FakeClock, make_app
 from tests.events_kit import at, event, participant
 from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.kit.servers import start_serve, wait_serving
 
 with warnings.catch_warnings():  # Starlette 1.x would rather have `httpx2`; httpx works the same here
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
@@ -311,31 +311,15 @@ class Serve:
             MIDWAY_CONFIG=str(config),
             MIDWAY_DATA_DIR=str(data),
         )
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        self.process = start_serve(self.port, env)
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def wait_up(self, timeout: float = 60) -> Serve:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                pass
-            assert self.process.poll() is None, self.output()
-            assert time.monotonic() < deadline, "midway serve did not come up"
-            time.sleep(0.1)
+        wait_serving(self.base, self.process, timeout, exited=self.output)
+        return self
 
     def post(self, update: dict[str, Any]) -> int:
         request = urllib.request.Request(

@@ -13,10 +13,7 @@ import logging
 import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 import warnings
@@ -45,6 +42,7 @@ from storage import inbox, jobs
 from storage.models import ChannelIdentity, InboundMessage, Person, ScheduledJob
 from tests.conftest import FakeClock, make_app
 from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.kit.servers import start_serve, wait_serving
 
 with warnings.catch_warnings():  # Starlette 1.x would rather have `httpx2`; httpx works the same here
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
@@ -492,26 +490,10 @@ def test_midway_serve_as_a_process_registers_the_webhook_and_answers(
         PUBLIC_BASE_URL=PUBLIC,
         MIDWAY_DATA_DIR=str(tmp_path / "data"),
     )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    server = start_serve(port, env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if get(f"{base}/healthz") == 200:
-                    break
-            except OSError:
-                pass
-            assert server.poll() is None, "midway serve exited early"
-            assert time.monotonic() < deadline, "midway serve did not come up"
-            time.sleep(0.1)
+        wait_serving(base, server, timeout=20)
         assert fake_telegram.webhook_url == f"{PUBLIC}{TELEGRAM_WEBHOOK_PATH}"
 
         nope = get(f"{base}{TELEGRAM_WEBHOOK_PATH}", fake_telegram.push_text(2007, "שלום"), secret="nope")

@@ -19,10 +19,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Self
 
 
@@ -113,3 +117,38 @@ class LocalServer:
                 if left <= 0:
                     raise AssertionError(f"{self.name}: {what} not within {timeout}s")
                 self._cond.wait(min(left, 0.05))
+
+
+# ---- `midway serve` as a process of its own (the installed command, as deployed) ---------------
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def start_serve(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`midway serve` on 127.0.0.1:`port` with exactly `env`, its output captured (stdout and
+    stderr together); `wait_serving` waits until it answers."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_serving(
+    base: str, process: subprocess.Popen[bytes], timeout: float, exited: Callable[[], str] | None = None
+) -> None:
+    """Until `base`/healthz answers 200; fails if the process exits first (with `exited()`, e.g. its
+    output, as the message) or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        assert process.poll() is None, exited() if exited else "midway serve exited early"
+        assert time.monotonic() < deadline, "midway serve did not come up"
+        time.sleep(0.1)
