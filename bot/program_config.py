@@ -49,6 +49,11 @@ SERVICE_KEYS = _names(Service)
 # and the other fields of Reminders (confirm_attendance: event kinds whose reminder asks "coming?").
 REMINDER_KINDS = frozenset({*Reminders().offsets, *EVENT_KINDS})
 REMINDER_KEYS = REMINDER_KINDS | (_names(Reminders) - {"offsets"})
+# keys that were once read and no longer are: (section, key) → what replaced them
+RETIRED = {
+    ("scheduler", "telegram_per_second"): "Telegram's pace is the TELEGRAM_MESSAGES_PER_SECOND setting "
+    "(the environment), shared by replies and the scheduler",
+}
 
 
 def load_program(path: str | Path | None) -> Program:
@@ -73,6 +78,9 @@ def check_keys(data: dict[str, Any], source: str | Path) -> None:
     _known(source, "", data, SECTIONS, noun="section")
     general = _table(source, "[program]", data.get("program", {}))
     _known(source, "[program]", general, PROGRAM_KEYS)
+    for (section, key), instead in RETIRED.items():
+        if isinstance(data.get(section), dict) and key in data[section]:
+            raise ProgramConfigError(f"{source}: [{section}]: {key!r} is no longer read: {instead}")
     for name, cls in {**_PROGRAM_TABLES, **_SCHEDULING_TABLES}.items():
         if name in data and name != "reminders":
             _known(source, f"[{name}]", _table(source, f"[{name}]", data[name]), _names(cls))

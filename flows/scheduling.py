@@ -167,7 +167,6 @@ class SchedulerSettings:
     undelivered_after_minutes: int = 60  # a platform that reports delivery: no "delivered" by then
     waitlist_confirm_hours: int = 24  # a promoted person has this long to take the seat
     exposure_buttons: int = 3  # how many exposure conferences an eligible pre-screen offers
-    telegram_per_second: float = 25.0  # Telegram allows about 30 messages a second per bot
 
 
 @dataclass(frozen=True)

@@ -201,3 +201,13 @@ def test_an_unknown_template_kind_is_refused(tmp_path: Path) -> None:
     path.write_text(f'[kinds.reminder]\nhe = "{SID}"\n', encoding="utf-8")
     with pytest.raises(TemplateConfigError, match="unknown message kind 'reminder'"):
         load_templates(path)
+
+
+def test_a_retired_setting_stops_loading_and_says_what_replaced_it(tmp_path: Path) -> None:
+    """`telegram_per_second` was the scheduler's own pace; the pacer shared with the replies reads
+    TELEGRAM_MESSAGES_PER_SECOND. A file still setting it would believe a limit that is not applied."""
+    path = _with(tmp_path, SHIPPED.replace("[scheduler]\n", "[scheduler]\ntelegram_per_second = 10\n", 1))
+    with pytest.raises(ProgramConfigError) as caught:
+        load_program(path)
+    assert str(caught.value).startswith(f"{path}: [scheduler]: 'telegram_per_second' is no longer read")
+    assert "TELEGRAM_MESSAGES_PER_SECOND" in str(caught.value)
