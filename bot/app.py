@@ -17,6 +17,7 @@ from bot.delivery import Outbox, OutboxSettings
 from bot.dispatcher import Dispatcher
 from bot.i18n import Catalogs
 from bot.outbound import ChannelSender
+from bot.presence import Presence
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from flows import Program
@@ -50,6 +51,17 @@ class App:
             self._outbox = Outbox(self.db, self.clock, settings, renderers=self.dispatcher.renderers)
             self.dispatcher.outbox_lease = timedelta(seconds=settings.lease_seconds)
         return self._outbox
+
+    def presence(self) -> Presence:
+        """This process's row in `processes` (bot/presence.py), for the channels it sends on."""
+        s = self.settings
+        return Presence(
+            self.db,
+            self.clock,
+            [channel.name for channel in self.enabled()],
+            heartbeat_seconds=float(s.heartbeat_seconds),
+            gone_seconds=float(s.process_gone_seconds),
+        )
 
     def enabled(self) -> list[Channel]:
         return [channel for channel in self.channels if channel.enabled(self.settings)]

@@ -184,6 +184,10 @@ def _main(argv: Sequence[str] | None) -> int:
             print(f"midway {args.command}: {error}", file=sys.stderr)
             app.db.dispose()
             return 2
+        # alive in the database: the sending limits shared with the other processes, and a dead
+        # predecessor's claims released before anything is claimed here
+        presence = app.presence()
+        presence.start()
         scheduler.start()
         app.outbox.start()  # what a stopped process left in the outbox, then whatever is left unsent
         app.db.start_checkpoints()  # SQLite: the log copied into the file off the steps' path
@@ -199,6 +203,7 @@ def _main(argv: Sequence[str] | None) -> int:
         finally:
             scheduler.shutdown()
             app.outbox.shutdown()
+            presence.shutdown()
         return 0
     return 1
 

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.outbound import SendStatus, Transmitted, Transport
+from bot.presence import process_id
 from storage import outbox
 from storage.db import Database
 
@@ -110,7 +111,7 @@ class Outbox:
             with self._queued_lock:  # before the claim: a sender settling after it hands over to them
                 for key in keys:
                     self._queued.setdefault(key, []).extend(ids)
-            claimed = outbox.claim(session, now, self._lease(), ids=ids)
+            claimed = outbox.claim(session, now, self._lease(), ids=ids, by=process_id())
         if not claimed:
             return []
         self._unqueue({row.id for row in claimed})
@@ -218,6 +219,7 @@ class Outbox:
                 limit=limit,
                 created_before=before,
                 channels=list(self.transports),
+                by=process_id(),
             )
         if claimed:
             self._unqueue({row.id for row in claimed})

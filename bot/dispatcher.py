@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from bot import metrics
 from bot.clock import Clock
 from bot.i18n import Catalogs
+from bot.presence import process_id
 from bot.stepping import run_step
 from flows import Input, Msg, Outgoing, Program, Reply, State
 from flows.program import LANGUAGES
@@ -212,6 +213,7 @@ class Dispatcher:
                 now=now,
                 lease=self.outbox_lease,
                 templates=[part.get("content_sid") for part in parts],
+                by=process_id(),
             )
         return Delivery(
             lang=sprint.state.lang,

@@ -10,6 +10,10 @@ A reply (`REPLY`) reserves the next free slot at once, ahead of every bulk send 
 (`BULK`: reminders, surveys, broadcasts) takes a slot only when one is free and no reply
 is waiting, so a wave of thousands never delays an answer by more than one slot. `pause(seconds)`:
 the platform said "too many requests, retry after" (429): every send waits that long.
+
+The limits are the platform's, per bot or number, not per process: with several processes sending
+for the same bot, each paces at its part. `divide(channel, n)` (`bot/presence.py`, from the live
+processes in the database) sets every pacer of that channel in this process to 1/n of its limits.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -54,6 +59,7 @@ class Pacer:
         key_burst: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        channel: str | None = None,
     ) -> None:
         self.monotonic = monotonic
         self.sleep = sleep
@@ -63,6 +69,26 @@ class Pacer:
         self._keys: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
         self._replies_waiting = 0
+        self._limits = (per_second, max(burst, 1.0), per_key)  # the whole bot's, before `share`
+        self.parts = 1
+        if channel is not None:
+            _PACERS.setdefault(channel, weakref.WeakSet()).add(self)
+            self.share(_SHARES.get(channel, 1))
+
+    def share(self, parts: int) -> None:
+        """Pace at 1/`parts` of the limits (the bot's sends are split among `parts` processes)."""
+        parts = max(int(parts), 1)
+        with self._lock:
+            if parts == self.parts:
+                return
+            per_second, burst, per_key = self._limits
+            self.parts = parts
+            self._main.rate = per_second / parts
+            self._main.burst = max(burst / parts, 1.0)
+            self._main.tokens = min(self._main.tokens, self._main.burst)
+            self.per_key = per_key / parts
+            for bucket in self._keys.values():
+                bucket.rate = self.per_key
 
     @property
     def interval(self) -> float:
@@ -139,3 +165,14 @@ class Pacer:
             now = self.monotonic()
             bucket = self._buckets(key, now)[-1] if key is not None and self.per_key > 0 else self._main
             bucket.paused_until = max(bucket.paused_until, now + max(seconds, 0.0))
+
+
+_PACERS: dict[str, weakref.WeakSet[Pacer]] = {}  # channel → its pacers in this process
+_SHARES: dict[str, int] = {}  # channel → parts, for the pacers made later
+
+
+def divide(channel: str, parts: int) -> None:
+    """Every pacer of `channel` in this process paces at 1/`parts` of its limits."""
+    _SHARES[channel] = max(int(parts), 1)
+    for pacer in list(_PACERS.get(channel, ())):
+        pacer.share(parts)

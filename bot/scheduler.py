@@ -35,6 +35,7 @@ from bot.clock import Clock, system_clock
 from bot.delivery import Outbox, OutboxSettings
 from bot.i18n import Catalogs
 from bot.outbound import ChannelSender, Proactive, Recipient, SendResult, SendStatus
+from bot.presence import process_id
 from bot.registry import EFFECT_HANDLERS, INTERNAL_JOBS, ON_START, PROACTIVE_DATA
 from bot.stepping import run_step
 from flows import Context, Msg, PersonFacts, Program, State
@@ -186,6 +187,7 @@ class Scheduler:
                     timedelta(seconds=self.settings.lease_seconds),
                     self.settings.batch_size,
                     self.identity,
+                    by=process_id(),
                 )
             report = TickReport(claimed=len(claimed))
             if claimed:

@@ -35,6 +35,9 @@ class Settings:
     outbox_max_attempts: int = 6  # transient errors (429, 5xx, network), then failed
     outbox_retry_seconds: float = 2.0  # the first back-off, doubled on each attempt
     outbox_drain_seconds: float = 1.0  # how often rows left unsent are looked for
+    # several processes (bot/presence.py)
+    heartbeat_seconds: float = 2.0  # how often a process says it is alive and counts the others
+    process_gone_seconds: float = 15.0  # not heard of this long: dead, its claims released
 
     @property
     def whatsapp_enabled(self) -> bool:
@@ -66,4 +69,6 @@ class Settings:
             outbox_max_attempts=int(env.get("MIDWAY_OUTBOX_MAX_ATTEMPTS") or 6),
             outbox_retry_seconds=float(env.get("MIDWAY_OUTBOX_RETRY_SECONDS") or 2.0),
             outbox_drain_seconds=float(env.get("MIDWAY_OUTBOX_DRAIN_SECONDS") or 1.0),
+            heartbeat_seconds=float(env.get("MIDWAY_HEARTBEAT_SECONDS") or 2.0),
+            process_gone_seconds=float(env.get("MIDWAY_PROCESS_GONE_SECONDS") or 15.0),
         )

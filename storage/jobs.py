@@ -74,13 +74,19 @@ def enqueue(
 
 
 def claim(
-    session: Session, now: datetime, lease: timedelta, limit: int, identity: tuple[str, str] | None = None
+    session: Session,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    identity: tuple[str, str] | None = None,
+    by: str | None = None,
 ) -> list[int]:
     """Claim up to `limit` due rows (and rows whose claim expired); commit right after.
 
     `identity` (channel, external id): only the rows of the person behind it, and rows for no one in
     particular (a freed seat to pass on) — a console claims its own user's work and leaves everyone
-    else's for their own terminal or for `midway serve`."""
+    else's for their own terminal or for `midway serve`. `by`: the claiming process
+    (`storage/processes.py`: a dead process's claims are released at once)."""
     lease_until = now + lease
     query = select(ScheduledJob.id).where(ScheduledJob.state.in_(OPEN_STATES), ScheduledJob.due_at <= now)
     if identity is not None:
@@ -104,6 +110,7 @@ def claim(
             due_at=lease_until,
             attempts=ScheduledJob.attempts + 1,
             updated_at=now,
+            claimed_by=by,
         )
         .returning(ScheduledJob.id)
         .execution_options(synchronize_session=False)

@@ -283,6 +283,7 @@ class OutboundMessage(Base):
     due_at: Mapped[datetime | None]
     lease_until: Mapped[datetime | None]
     not_after: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # the process sending it (`processes`)
 
 
 class HostedFile(Base):
@@ -396,6 +397,7 @@ class ScheduledJob(Base):
     not_after: Mapped[datetime | None]  # past this (the event started) it is dropped, not sent
     state: Mapped[str] = mapped_column(String(16), default="pending")
     lease_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # the process holding the claim
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     payload: Mapped[dict[str, Any]]
     dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
@@ -519,3 +521,19 @@ class Survey(Base):
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class Process(Base):
+    """A running `midway serve` or `midway run`: it writes `seen_at` every few seconds
+    (`bot/presence.py`). The live ones share the platforms' sending limits (each paces at its part);
+    one gone quiet (or, on the same host, whose pid is gone) is taken as dead: the rows it was
+    sending and the jobs it claimed are released at once, not after their leases."""
+
+    __tablename__ = "processes"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # host:pid:random
+    host: Mapped[str] = mapped_column(String(64))
+    pid: Mapped[int] = mapped_column(Integer)
+    channels: Mapped[str] = mapped_column(String(64))  # those it sends on, comma-separated
+    started_at: Mapped[datetime]
+    seen_at: Mapped[datetime]

@@ -65,6 +65,7 @@ def enqueue_claimed(
     lease: timedelta,
     priority: int = REPLY,
     templates: Sequence[str | None] | None = None,
+    by: str | None = None,
 ) -> tuple[list[int], list[Claimed]]:
     """`enqueue`, and the rows claimed at once for this process (no transaction of its own for the
     claim: the normal path of a reply) unless an earlier row of the person on that channel must go
@@ -118,6 +119,7 @@ def _enqueue(
             attempts=0 if lease_until is None else 1,
             due_at=now,
             lease_until=lease_until,
+            claimed_by=None if lease_until is None else v.get("by"),
             not_after=not_after,
             created_at=now,
             updated_at=now,
@@ -170,6 +172,7 @@ def claim(
     limit: int = 100,
     created_before: datetime | None = None,
     channels: Sequence[str] | None = None,
+    by: str | None = None,
 ) -> list[Claimed]:
     """Claim rows to send, each person's in their order: a row only when every earlier unsettled
     row of that person on that channel is claimed with it.
@@ -177,7 +180,7 @@ def claim(
     `ids`: these rows, and the person's earlier ones (sent first): the path right after a commit.
     Else (the drainer) the first due row of up to `limit` people, replies first, of those created
     before `created_before` (rows a live process is about to send itself are left), on `channels`
-    (those this process can send on)."""
+    (those this process can send on). `by`: the claiming process (`storage/processes.py`)."""
     wanted = set(ids) if ids is not None else None
     query = select(OutboundMessage).where(OutboundMessage.status.in_(UNSETTLED))
     chosen: list[int] = []
@@ -238,6 +241,7 @@ def claim(
             continue
         row = locked_row
         row.status, row.lease_until, row.attempts, row.updated_at = SENDING, until, row.attempts + 1, now
+        row.claimed_by = by
         claimed.append(
             Claimed(
                 row.id,

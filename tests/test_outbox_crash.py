@@ -43,8 +43,11 @@ GREETING = "נתחיל?"
 
 
 class Served:
-    def __init__(self, fake: FakeTelegram, tmp_path: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, fake: FakeTelegram, tmp_path: Path, env: dict[str, str] | None = None, lease: float = 2
+    ) -> None:
         self.fake = fake
+        self.lease = lease
         self.env = env
         self.data = tmp_path / "data"
         self.url = f"sqlite:///{tmp_path / 'midway.sqlite'}"
@@ -64,7 +67,7 @@ class Served:
             PUBLIC_BASE_URL=PUBLIC,
             DATABASE_URL=self.url,
             MIDWAY_DATA_DIR=str(self.data),
-            MIDWAY_OUTBOX_LEASE_SECONDS="2",
+            MIDWAY_OUTBOX_LEASE_SECONDS=str(self.lease),
             MIDWAY_OUTBOX_DRAIN_SECONDS="0.2",
         )
         server = start_serve(port, env)
@@ -128,6 +131,28 @@ def test_killed_after_the_commit_before_telegram_took_the_reply_it_arrives_after
     assert len(texts(fake_telegram)) == len(stored) and GREETING in texts(fake_telegram)[-1]
     assert {(r.status, r.payload) for r in served.rows()} == {("sent", None)}
     assert all("שלום" not in out and GREETING not in out for out in served.outputs)  # no bodies in logs
+
+
+def test_restarted_after_kill_9_the_reply_in_flight_arrives_at_start_up_not_after_its_lease(
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    """With the lease as deployed (60 s): the new process on the same host sees the dead one's pid
+    gone (bot/presence.py) and sends its rows at once."""
+    served = Served(fake_telegram, tmp_path, lease=60)
+    with served.running() as first:
+        fake_telegram.interceptors.append(kill_on_first_send(first))
+        served.say("שלום")
+        first.wait(timeout=20)
+    assert first.returncode == -signal.SIGKILL
+    fake_telegram.interceptors.clear()
+    stored = served.rows()
+    assert stored and {r.status for r in stored} == {"sending"}  # claimed by the dead process
+    started = time.monotonic()
+    with served.running():
+        fake_telegram.wait_for(lambda f: len(f.sent_to(CHAT)) >= len(stored), timeout=20)
+        waited = time.monotonic() - started
+    assert waited < 15  # the process's start-up and the send, not the 60 s lease
+    assert len(texts(fake_telegram)) == len(stored) and GREETING in texts(fake_telegram)[-1]
 
 
 def test_killed_after_telegram_took_the_reply_before_it_was_recorded_it_comes_at_most_once_more(

@@ -551,7 +551,8 @@ def test_delete_my_data_erases_the_person_and_everything_about_them(db: Database
             "events",
             "event_sessions",
             "hosted_files",
-        }  # hosted files: an event's .ics, no one's
+            "processes",
+        }  # hosted files: an event's .ics, no one's; processes: the running processes
 
     with db.transaction() as s:
         person = s.get(Person, person_id)

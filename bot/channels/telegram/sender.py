@@ -211,6 +211,10 @@ def shared_pacer(token: str, per_second: float, per_chat: float, chat_burst: flo
         key = (token, per_second, per_chat, chat_burst)
         if key not in _PACERS:
             _PACERS[key] = Pacer(
-                per_second, burst=max(per_second, 1.0), per_key=per_chat, key_burst=chat_burst
+                per_second,
+                burst=max(per_second, 1.0),
+                per_key=per_chat,
+                key_burst=chat_burst,
+                channel="telegram",
             )
         return _PACERS[key]

@@ -248,4 +248,7 @@ def shared_pacer(sender: str, per_second: float) -> Pacer:
     """One pacer per sender in this process: the web channel's replies and the scheduler's
     proactive messages share the sender's rate."""
     with _PACERS_LOCK:
-        return _PACERS.setdefault((sender, per_second), Pacer(per_second))
+        key = (sender, per_second)
+        if key not in _PACERS:
+            _PACERS[key] = Pacer(per_second, channel="whatsapp")
+        return _PACERS[key]

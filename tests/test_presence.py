@@ -1,0 +1,163 @@
+"""Several processes know of each other (bot/presence.py, storage/processes.py): they share the
+platforms' sending limits, and a dead one's claims are taken over at once, not after their leases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot import pacing
+from bot.bootstrap import App
+from bot.channels.telegram.sender import TelegramSender, shared_pacer
+from bot.delivery import Outbox
+from bot.pacing import BULK, Pacer
+from bot.presence import Presence, process_id
+from storage import jobs, outbox, processes, repo
+from storage.models import OutboundMessage, Process, ScheduledJob
+from tests.conftest import FakeClock
+from tests.fake_telegram import TOKEN, FakeTelegram
+
+pytestmark = pytest.mark.app(telegram=True)
+
+CHAT = 4004
+OTHER = "other-host:4242:0badcafe"
+
+
+class Ticking:
+    """A monotonic clock that sleeping moves on."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def seconds_for(pacer: Pacer, ticking: Ticking, sends: int) -> float:
+    start = ticking.now
+    for _ in range(sends):
+        pacer.wait(None, BULK)
+    return ticking.now - start
+
+
+@pytest.fixture
+def presence(app: App) -> Iterator[Presence]:
+    here = Presence(app.db, app.clock, ["telegram"], heartbeat_seconds=2.0, gone_seconds=15.0)
+    yield here
+    pacing.divide("telegram", 1)
+    here.shutdown()
+
+
+def other_process(app: App, seen_seconds_ago: float = 0.0, host: str = "other-host", pid: int = 4242) -> str:
+    with app.db.transaction() as s:
+        when = app.clock() - timedelta(seconds=seen_seconds_ago)
+        processes.register(s, f"{host}:{pid}:0badcafe", host, pid, ["telegram"], when)
+    return f"{host}:{pid}:0badcafe"
+
+
+def test_a_pacer_shared_by_two_processes_sends_at_half_the_rate() -> None:
+    ticking = Ticking()
+    alone = Pacer(10, monotonic=ticking, sleep=ticking.sleep)
+    assert seconds_for(alone, ticking, 21) == pytest.approx(2.0, abs=0.11)  # one free, then 10 a second
+    ticking = Ticking()
+    shared = Pacer(10, monotonic=ticking, sleep=ticking.sleep)
+    shared.share(2)
+    assert seconds_for(shared, ticking, 21) == pytest.approx(4.0, abs=0.21)  # 5 a second: its half
+    shared.share(1)
+    assert shared.interval == pytest.approx(0.1)
+
+
+def test_the_bot_pacer_of_every_process_paces_at_its_part_of_the_limit_while_others_are_alive(
+    app: App, presence: Presence, clock: FakeClock
+) -> None:
+    pacer = shared_pacer("t0ken-presence", 30.0, 1.0, 3.0)
+    presence.start()
+    assert presence.parts == {"telegram": 1} and pacer.interval == pytest.approx(1 / 30)
+    other_process(app)  # a second `midway serve` on the same database
+    presence.beat()
+    assert presence.parts == {"telegram": 2} and pacer.interval == pytest.approx(1 / 15)
+    late = shared_pacer("t0ken-presence-2", 30.0, 1.0, 3.0)  # made after: divided too
+    assert late.interval == pytest.approx(1 / 15)
+    clock.advance(seconds=16)  # the other stopped beating: dead
+    presence.beat()
+    assert presence.parts == {"telegram": 1} and pacer.interval == pytest.approx(1 / 30)
+
+
+def test_a_dead_process_rows_being_sent_are_sent_by_another_at_once_not_after_the_lease(
+    app: App, presence: Presence, fake_telegram: FakeTelegram, clock: FakeClock
+) -> None:
+    with app.db.transaction() as s:
+        someone, _, _ = repo.find_or_create_person(s, "telegram", str(CHAT), "he", clock())
+        part = {"to": str(CHAT), "part": {"method": "sendMessage", "data": {"text": "תזכורת"}}}
+        [row_id] = outbox.enqueue(
+            s, person_id=someone.id, channel="telegram", kind="reminder.event", payloads=[part], now=clock()
+        )
+    other_process(app)
+    with app.db.transaction() as s:  # the other process takes the row, then is killed mid-send
+        [taken] = outbox.claim(s, clock(), timedelta(seconds=60), ids=[row_id], by=OTHER)
+    box = Outbox(app.db, app.clock)
+    sender = TelegramSender(TOKEN, app.catalogs, fake_telegram.url, pacer=Pacer(0))
+    box.register(sender)
+    presence.start()
+    clock.advance(seconds=5)
+    presence.beat()
+    assert box.drain_all() == 0  # alive a few seconds ago: its lease stands
+    clock.advance(seconds=11)  # 16 s without a beat
+    presence.beat()
+    with app.db.transaction() as s:
+        assert s.scalar(select(Process.id).where(Process.id == OTHER)) is None
+    assert box.drain_all() == 1  # 16 s after the crash, not 60
+    assert [m.text for m in fake_telegram.sent_to(CHAT)] == ["תזכורת"]
+    with app.db.transaction() as s:
+        row = s.get(OutboundMessage, row_id)
+        assert row is not None and row.status == "sent" and row.attempts == taken.attempts + 1
+    sender.close()
+
+
+def test_on_this_host_a_predecessor_whose_pid_is_gone_is_dead_at_once(
+    app: App, presence: Presence, clock: FakeClock
+) -> None:
+    """`kill -9`, then the service manager starts the process again: the new one finds the old
+    one's pid not running and takes its claimed jobs at start-up, not 15 s (or a lease) later."""
+    import socket
+
+    host = socket.gethostname()
+    gone = other_process(app, host=host, pid=2**22 + 7)  # above any pid this host hands out
+    alive_elsewhere = other_process(app, host="another-host", pid=2**22 + 7)
+    with app.db.transaction() as s:
+        s.add(
+            ScheduledJob(
+                kind="reminder.event",
+                due_at=clock(),
+                scheduled_for=clock(),
+                payload={},
+                created_at=clock(),
+                updated_at=clock(),
+            )
+        )
+    with app.db.transaction() as s:
+        [job_id] = jobs.claim(s, clock(), timedelta(seconds=120), 10, by=gone)
+    presence.start()
+    with app.db.transaction() as s:
+        ids = set(s.scalars(select(Process.id)))
+        job = s.get(ScheduledJob, job_id)
+        assert job is not None and job.state == "claimed" and job.due_at == clock()  # due now
+        assert job.claimed_by is None
+    assert ids == {process_id(), alive_elsewhere}
+    with app.db.transaction() as s:
+        assert jobs.claim(s, clock(), timedelta(seconds=120), 10, by=process_id()) == [job_id]
+
+
+def test_a_clean_exit_takes_its_row_away(app: App, presence: Presence) -> None:
+    presence.start()
+    with app.db.transaction() as s:
+        assert list(s.scalars(select(Process.id))) == [process_id()]
+    presence.shutdown()
+    with app.db.transaction() as s:
+        assert list(s.scalars(select(Process.id))) == []
