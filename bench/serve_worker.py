@@ -39,11 +39,8 @@ def main() -> int:
 
     web.state.telegram.add_handler(TypeHandler(Update, finished), group=99)
     scheduler = app.scheduler()
-    scheduler.start()
-    try:
-        serve(web, "127.0.0.1", port)
-    finally:
-        scheduler.shutdown()
+    with app.background(scheduler):  # as `midway serve`: presence, scheduler, drainer, checkpoints
+        serve(web, "127.0.0.1", port, on_stop=scheduler.stop_claiming)
     return 0
 
 

@@ -7,7 +7,8 @@ Tests build the same app (`bootstrap`) and give it fakes: a clock, senders.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -62,6 +63,24 @@ class App:
             heartbeat_seconds=float(s.heartbeat_seconds),
             gone_seconds=float(s.process_gone_seconds),
         )
+
+    @contextmanager
+    def background(self, scheduler: Scheduler) -> Iterator[None]:
+        """What runs beside the channels in `midway run` / `serve`, started in this order and
+        stopped at the end: the process's presence (a dead predecessor's claims released before
+        anything is claimed here), the scheduler, the outbox's drainer (what a stopped process left,
+        then whatever is left unsent), SQLite's checkpoints (off the steps' path)."""
+        presence = self.presence()
+        presence.start()
+        scheduler.start()
+        self.outbox.start()
+        self.db.start_checkpoints()
+        try:
+            yield
+        finally:
+            scheduler.shutdown()
+            self.outbox.shutdown()
+            presence.shutdown()
 
     def enabled(self) -> list[Channel]:
         return [channel for channel in self.channels if channel.enabled(self.settings)]

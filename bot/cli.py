@@ -184,14 +184,7 @@ def _main(argv: Sequence[str] | None) -> int:
             print(f"midway {args.command}: {error}", file=sys.stderr)
             app.db.dispose()
             return 2
-        # alive in the database: the sending limits shared with the other processes, and a dead
-        # predecessor's claims released before anything is claimed here
-        presence = app.presence()
-        presence.start()
-        scheduler.start()
-        app.outbox.start()  # what a stopped process left in the outbox, then whatever is left unsent
-        app.db.start_checkpoints()  # SQLite: the log copied into the file off the steps' path
-        try:
+        with app.background(scheduler):
             if web_app is None:
                 from bot.channels.telegram.adapter import run_polling
 
@@ -200,10 +193,6 @@ def _main(argv: Sequence[str] | None) -> int:
                 from bot.server import serve as serve_web
 
                 serve_web(web_app, args.host, args.port, on_stop=scheduler.stop_claiming)
-        finally:
-            scheduler.shutdown()
-            app.outbox.shutdown()
-            presence.shutdown()
         return 0
     return 1
 
