@@ -40,7 +40,9 @@ def bootstrap(
     settings = settings or Settings.from_env()
     program = load_program(settings.program_config)
     catalogs = Catalogs()
-    db = Database(database_url(settings.database_url, settings.data_dir))
+    db = Database(
+        database_url(settings.database_url, settings.data_dir), sqlite_synchronous=settings.sqlite_synchronous
+    )
     if migrate:
         db.upgrade()
     with db.transaction() as session:

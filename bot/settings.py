@@ -35,6 +35,7 @@ class Settings:
     outbox_max_attempts: int = 6  # transient errors (429, 5xx, network), then failed
     outbox_retry_seconds: float = 2.0  # the first back-off, doubled on each attempt
     outbox_drain_seconds: float = 1.0  # how often rows left unsent are looked for
+    sqlite_synchronous: str = "NORMAL"  # FULL: every commit synced (power cuts), slower
     # several processes (bot/presence.py)
     heartbeat_seconds: float = 2.0  # how often a process says it is alive and counts the others
     process_gone_seconds: float = 15.0  # not heard of this long: dead, its claims released
@@ -69,6 +70,7 @@ class Settings:
             outbox_max_attempts=int(env.get("MIDWAY_OUTBOX_MAX_ATTEMPTS") or 6),
             outbox_retry_seconds=float(env.get("MIDWAY_OUTBOX_RETRY_SECONDS") or 2.0),
             outbox_drain_seconds=float(env.get("MIDWAY_OUTBOX_DRAIN_SECONDS") or 1.0),
+            sqlite_synchronous=(env.get("MIDWAY_SQLITE_SYNCHRONOUS") or "NORMAL").upper(),
             heartbeat_seconds=float(env.get("MIDWAY_HEARTBEAT_SECONDS") or 2.0),
             process_gone_seconds=float(env.get("MIDWAY_PROCESS_GONE_SECONDS") or 15.0),
         )

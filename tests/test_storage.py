@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -22,6 +23,7 @@ from sqlalchemy import (
     func,
     inspect,
     select,
+    text,
 )
 from sqlalchemy.orm import Session
 
@@ -736,3 +738,17 @@ def test_sync_centers_creates_the_shipped_centers_once(db_url: str) -> None:
                 assert {"*6070", "106"} <= {s["phone"] for s in centers["modiin"].services}
     finally:
         database.dispose()
+
+
+def test_sqlite_syncs_at_checkpoints_unless_told_to_sync_every_commit(tmp_path: Path) -> None:
+    def synchronous(db: Database) -> int:
+        with db.transaction() as s:
+            return int(s.execute(text("PRAGMA synchronous")).scalar_one())
+
+    default = Database(f"sqlite:///{tmp_path / 'a.sqlite'}")
+    full = Database(f"sqlite:///{tmp_path / 'b.sqlite'}", sqlite_synchronous="full")
+    assert (synchronous(default), synchronous(full)) == (1, 2)  # NORMAL, FULL
+    default.dispose()
+    full.dispose()
+    with pytest.raises(ValueError, match="NORMAL or FULL"):
+        Database(f"sqlite:///{tmp_path / 'c.sqlite'}", sqlite_synchronous="OFF")
