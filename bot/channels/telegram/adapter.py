@@ -37,6 +37,8 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import App
@@ -362,7 +364,7 @@ async def handle_update(
     for earlier in delivery.before:  # the person's earlier messages, another process received
         shown = open_keyboards.pop(chat.id, None)
         if shown is not None and earlier.person_id is not None:
-            await _quietly(bot.edit_message_reply_markup(chat.id, shown, reply_markup=None))
+            await _take_buttons_away(bot, chat.id, shown)
         if earlier.outbox_ids:  # stored with its step, as this one's
             with_buttons = await _deliver(app, bot, earlier)
         else:
@@ -374,10 +376,10 @@ async def handle_update(
     edits: list[Awaitable[object]] = []
     if delivery.person_id is not None:
         if isinstance(message, Message):
-            edits.append(_quietly(message.edit_reply_markup(reply_markup=None)))
+            edits.append(_take_buttons_away(bot, chat.id, message.message_id))
         shown = open_keyboards.pop(chat.id, None)
         if shown is not None and not (isinstance(message, Message) and message.message_id == shown):
-            edits.append(_quietly(bot.edit_message_reply_markup(chat.id, shown, reply_markup=None)))
+            edits.append(_take_buttons_away(bot, chat.id, shown))
     # the old keyboards go away while the replies are sent (neither waits for the other)
     sending: Awaitable[int | None]
     if delivery.outbox_ids:  # stored with the step: sent now, or after a restart if this process dies
@@ -412,6 +414,22 @@ def _with_buttons(outcomes: list[Outcome]) -> int | None:
         if outcome.platform_id is not None and '"inline_keyboard"' in str(markup):
             with_buttons = int(outcome.platform_id)
     return with_buttons
+
+
+async def _take_buttons_away(bot: Bot, chat_id: int, message_id: int) -> None:
+    """`editMessageReplyMarkup` without a markup: that message's inline buttons go away. Straight on
+    the bot's HTTP client, as the replies (`TelegramSender.transmit_on`): PTB's `Bot` method would
+    also build a `Message` from the answer, which nothing reads, for a call made on most messages.
+    A failure changes nothing ("message is not modified", a message too old)."""
+    ids = {"chat_id": chat_id, "message_id": message_id}
+    fields = RequestData([RequestParameter.from_input(key, value) for key, value in ids.items()])
+    try:
+        code, _ = await bot.request.do_request(f"{bot.base_url}/editMessageReplyMarkup", "POST", fields)
+    except TelegramError as error:
+        log.debug("telegram: buttons not taken away: %s", type(error).__name__)
+        return
+    if code != 200:
+        log.debug("telegram: buttons not taken away: HTTP %s", code)
 
 
 async def _quietly(call: Awaitable[object]) -> None:
