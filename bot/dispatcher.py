@@ -202,11 +202,13 @@ class Dispatcher:
         ids: list[int] = []
         claimed: list[outbox.Claimed] = []
         render = self.renderers.get(inbound.channel)
-        if render is not None and stepped.kept and replies:
+        if render is not None and replies:
             parts = render(sprint.state.lang, replies)
             ids, claimed = outbox.enqueue_claimed(
                 session,
-                person_id=person_id,
+                # the person deleted their data in this step: the confirmation is no one's row (its
+                # address only until it is sent, as any row's)
+                person_id=person_id if stepped.kept else None,
                 channel=inbound.channel,
                 kind="reply",
                 payloads=[{"to": inbound.external_id, "part": part} for part in parts],

@@ -57,7 +57,7 @@ def enqueue(
 def enqueue_claimed(
     session: Session,
     *,
-    person_id: int,
+    person_id: int | None,
     channel: str,
     kind: str,
     payloads: Sequence[Mapping[str, Any]],
@@ -69,7 +69,8 @@ def enqueue_claimed(
 ) -> tuple[list[int], list[Claimed]]:
     """`enqueue`, and the rows claimed at once for this process (no transaction of its own for the
     claim: the normal path of a reply) unless an earlier row of the person on that channel must go
-    first; then none is claimed (`claim(ids=...)` after the commit sends them in order)."""
+    first; then none is claimed (`claim(ids=...)` after the commit sends them in order).
+    `person_id` None: rows of no one (a deletion's confirmation), claimed at once."""
     values = dict(locals(), reference=None, not_after=None)
     # Not flushed first: the step's own changes do not bear on it (a row this session enqueued is
     # flushed already, by `_enqueue`), and the flush below writes them with the new rows at once.
@@ -132,7 +133,16 @@ def _enqueue(
         return rows, []
     claimed = [
         Claimed(
-            r.id, person_id, channel, r.kind, r.priority, dict(r.payload or {}), 1, lease_until, None, None
+            r.id,
+            person_id or 0,
+            channel,
+            r.kind,
+            r.priority,
+            dict(r.payload or {}),
+            1,
+            lease_until,
+            None,
+            None,
         )
         for r in rows
     ]

@@ -31,7 +31,7 @@ from bot.delivery import Outbox
 from bot.dispatcher import Inbound
 from bot.pacing import Pacer
 from flows import Text
-from storage.models import OutboundMessage
+from storage.models import ChannelIdentity, OutboundMessage
 from tests.conftest import FakeClock
 from tests.fake_telegram import TOKEN, Call, FakeTelegram
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
@@ -259,3 +259,29 @@ def test_whatsapp_killed_after_twilio_took_the_reply_it_comes_at_most_once_more(
     assert len(sent) == len(stored) + 1 and sent[0] == sent[1]
     assert any(GREETING in t for t in sent)
     assert all(r.status not in ("pending", "sending") for r in served.rows())
+
+
+def test_the_confirmation_of_deleted_data_is_delivered_after_a_crash_and_is_no_ones_row(
+    app: App, fake_telegram: FakeTelegram, clock: FakeClock
+) -> None:
+    """The step that deletes a person's data has no person to hang its reply on: the confirmation
+    is a row of no one, written with the deletion, so a crash before the send does not leave the
+    person wondering whether it happened."""
+    crashed = TelegramSender(TOKEN, app.catalogs, fake_telegram.url, pacer=Pacer(0))
+    app.outbox.register(crashed)
+    for number, said in enumerate(("שלום", "פרטיות", "למחוק את המידע שלי", "כן, למחוק הכול"), start=1):
+        delivery = app.dispatcher.handle(Inbound("telegram", str(CHAT), Text(said), message_id=str(number)))
+        assert delivery is not None and delivery.outbox_ids
+    assert texts(fake_telegram) == []  # then the crash: nothing sent
+    with app.db.transaction() as s:
+        assert s.scalar(select(ChannelIdentity.id)) is None  # deleted
+        [row] = s.scalars(select(OutboundMessage).where(OutboundMessage.id.in_(delivery.outbox_ids)))
+        assert row.person_id is None and row.status == "sending"
+    restarted = Outbox(app.db, app.clock)
+    restarted.register(TelegramSender(TOKEN, app.catalogs, fake_telegram.url, pacer=Pacer(0)))
+    clock.advance(seconds=restarted.settings.lease_seconds)
+    restarted.drain_all()
+    assert app.catalogs.template("privacy.deleted", "he").split("\n")[0] in texts(fake_telegram)[-1]
+    with app.db.transaction() as s:
+        row = s.get(OutboundMessage, delivery.outbox_ids[-1])
+        assert row is not None and (row.status, row.payload, row.person_id) == ("sent", None, None)

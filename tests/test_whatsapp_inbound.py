@@ -26,7 +26,7 @@ from bot.dispatcher import Delivery, Inbound
 from flows import Text
 from storage import inbox
 from storage.db import Database
-from storage.models import Answer, InboundMessage, Person
+from storage.models import Answer, InboundMessage, OutboundMessage, Person
 from tests.conftest import FakeClock
 from tests.fake_twilio import FakeTwilio
 from tests.kit import START
@@ -269,8 +269,12 @@ def test_nothing_of_a_message_stays_once_stepped_or_after_deleting_ones_data_and
     ronit.send("שלום").send("1")
     assert {(r.state, r.fields) for r in inbound_rows(app)} == {("done", None)}
     ronit.send("פרטיות").send("למחוק את המידע שלי").send("כן, למחוק הכול")
+    assert app.catalogs.template("privacy.deleted", "he").split("\n")[0] in ronit.last_text()
     with app.db.transaction() as s:
         assert s.scalars(select(Person)).all() == []
+        # the confirmation went through the outbox as a row of no one; nothing of it is left
+        confirmation = s.scalars(select(OutboundMessage).order_by(OutboundMessage.id.desc())).first()
+        assert confirmation is not None and confirmation.person_id is None and confirmation.payload is None
     assert {(r.state, r.fields, r.person_id) for r in inbound_rows(app)} == {("done", None, None)}
     # a redelivery of any of them, or a late step of one already taken, brings nobody back
     ronit.repeat(dict(ronit.form))
