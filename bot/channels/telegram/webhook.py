@@ -38,8 +38,8 @@ TELEGRAM_WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a secret_token
 MAX_BODY = 1_000_000  # bytes; a Telegram update is a few kilobytes
-LEASE = timedelta(minutes=5)  # a kept update pending longer, and not queued in this process, was left
-SWEEP_EVERY = 60.0  # seconds between looks for such updates
+LEASE = timedelta(seconds=30)  # a kept update pending longer, and not queued in this process, was left
+SWEEP_EVERY = 10.0  # seconds between looks for such updates
 
 
 def telegram_channel(app: App) -> WebChannel:

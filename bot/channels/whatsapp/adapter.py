@@ -93,8 +93,8 @@ WINDOW = timedelta(hours=24)
 WINDOW_MARGIN = timedelta(minutes=10)  # a free-form message started at 23:59 may arrive after 24:00
 UNSUBSCRIBED = "21610"  # the person replied STOP to Twilio: no more messages from this sender
 OUTSIDE_WINDOW = "63016"  # free-form outside the 24-hour window
-LEASE = timedelta(minutes=5)  # a message pending longer, and not in this process's lines, was left
-SWEEP_EVERY = 60.0  # seconds between looks for such messages
+LEASE = timedelta(seconds=30)  # a message pending longer, and not in this process's lines, was left
+SWEEP_EVERY = 10.0  # seconds between looks for such messages
 # What a message is rebuilt from (`to_inbound` reads these): kept with it until its step.
 MESSAGE_FIELDS = (
     "WaId",
