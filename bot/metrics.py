@@ -14,6 +14,8 @@ Read from the database at each scrape, so the same in every process (the databas
     midway_outbox_depth                        outbox rows not sent yet (pending, or being sent)
     midway_outbox_oldest_age_seconds           the age of the oldest of them (0 when there is none)
     midway_scheduler_lag_seconds               the oldest due row of `scheduled_jobs` no live claim holds
+    midway_processes{channel}                  processes alive in `processes` that send on the channel
+                                               (they share its sending limits: each paces at 1/n)
 
 Only counts and durations: never a message's text, a phone number or a person's id.
 """
@@ -27,7 +29,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from bot.clock import Clock
-from storage import jobs, outbox
+from storage import jobs, outbox, processes
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,7 @@ class DatabaseGauges(Collector):
         with self.db.transaction() as session:
             depth, oldest = outbox.depth(session, now)
             lag = jobs.lag(session, now)
+            live = processes.live_by_channel(session)
         yield GaugeMetricFamily(
             "midway_outbox_depth", "Outbox rows not sent yet (pending or being sent)", depth
         )
@@ -78,6 +81,14 @@ class DatabaseGauges(Collector):
             "Age of the oldest due scheduled job not claimed (0: none)",
             lag or 0.0,
         )
+        alive = GaugeMetricFamily(
+            "midway_processes",
+            "Processes alive that send on the channel (they share its limits)",
+            labels=["channel"],
+        )
+        for channel, count in sorted(live.items()):
+            alive.add_metric([channel], count)
+        yield alive
 
 
 def exposition(db: Database, clock: Clock) -> bytes:

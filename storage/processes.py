@@ -84,11 +84,16 @@ def reap(
 
 def live(session: Session, channel: str) -> int:
     """How many registered processes send on `channel` (this one included, when it does)."""
-    count = 0
+    return live_by_channel(session).get(channel, 0)
+
+
+def live_by_channel(session: Session) -> dict[str, int]:
+    """Channel → how many registered processes send on it."""
+    counts: dict[str, int] = {}
     for channels in session.scalars(select(Process.channels)):
-        if channel in channels.split(","):
-            count += 1
-    return count
+        for channel in filter(None, channels.split(",")):
+            counts[channel] = counts.get(channel, 0) + 1
+    return counts
 
 
 def leave(session: Session, process_id: str) -> None:

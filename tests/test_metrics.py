@@ -25,13 +25,14 @@ from starlette.exceptions import StarletteDeprecationWarning
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
+from bot import pacing
 from bot.bootstrap import App, configure_logging
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.webhook import SECRET_HEADER, TELEGRAM_WEBHOOK_PATH
 from bot.outbound import Proactive, Recipient, SendStatus
 from bot.server import create_web_app
 from flows import Msg, Reply
-from storage import jobs, outbox
+from storage import jobs, outbox, processes
 from storage.models import ChannelIdentity
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.kit.telegram import TelegramBot
@@ -136,6 +137,22 @@ def test_the_scheduler_lag_is_the_age_of_the_oldest_due_row_no_claim_holds(
     with app.db.transaction() as session:  # a tick claims the oldest: the next one is what waits
         assert len(jobs.claim(session, now, timedelta(minutes=5), limit=1)) == 1
     assert value(scrape(telegram_web), "midway_scheduler_lag_seconds") == 30
+
+
+@pytest.mark.app(telegram=True, telegram_webhook_secret=SECRET, public_base_url=PUBLIC)
+def test_the_processes_sharing_a_channels_limits_are_counted(telegram_web: TestClient, app: App) -> None:
+    presence = app.presence()
+    presence.start()
+    try:
+        assert value(scrape(telegram_web), "midway_processes", channel="telegram") == 1
+        with app.db.transaction() as session:  # a second process on the same database
+            processes.register(session, "other:77:ab", "other", 77, ["telegram", "whatsapp"], app.clock())
+        scraped = scrape(telegram_web)
+        assert value(scraped, "midway_processes", channel="telegram") == 2
+        assert value(scraped, "midway_processes", channel="whatsapp") == 1
+    finally:
+        presence.shutdown()
+        pacing.divide("telegram", 1)
 
 
 # ---- WhatsApp ----------------------------------------------------------------------------------
