@@ -582,11 +582,11 @@ class _Run:
         lex = self.ctx.lexicon
         found = []
         for option in options:
-            texts = [t.format_map(_Blank(option.params)) for t in lex.texts(option.label)]
-            texts += [str(v) for v in option.params.values() if isinstance(v, str)]
-            if option.synonyms:
-                texts += [part for t in lex.texts(option.synonyms) for part in t.split(",")]
-            found.append(Candidate(option.value, tuple(t.strip() for t in texts if t.strip())))
+            if option.params:
+                names = _names(lex, option.label, option.synonyms, option.params)
+            else:  # the same every step: the names of a label and its synonyms, once per lexicon
+                names = _plain_names(lex, option.label, option.synonyms)
+            found.append(Candidate(option.value, names))
         self._candidates = (options, found)
         return found
 
@@ -706,6 +706,31 @@ class _Run:
             self.flush()
         else:
             self.start(self.roles.menu)
+
+
+def _names(lex: Any, label: str, synonyms: str | None, params: dict[str, Any]) -> tuple[str, ...]:
+    """An option's names in every language: its label (with its parameters), the parameters that
+    are text, its synonyms."""
+    texts = [t.format_map(_Blank(params)) for t in lex.texts(label)]
+    texts += [str(v) for v in params.values() if isinstance(v, str)]
+    if synonyms:
+        texts += [part for t in lex.texts(synonyms) for part in t.split(",")]
+    return tuple(t.strip() for t in texts if t.strip())
+
+
+_PLAIN: dict[tuple[int, str, str | None], tuple[Any, tuple[str, ...]]] = {}
+
+
+def _plain_names(lex: Any, label: str, synonyms: str | None) -> tuple[str, ...]:
+    """`_names` of an option without parameters, kept per lexicon (its catalogs do not change while
+    a process runs; the lexicon is kept with them, so its id is not taken by another)."""
+    key = (id(lex), label, synonyms)
+    kept = _PLAIN.get(key)
+    if kept is None or kept[0] is not lex:
+        if len(_PLAIN) > 20_000:
+            _PLAIN.clear()
+        kept = _PLAIN[key] = (lex, _names(lex, label, synonyms, {}))
+    return kept[1]
 
 
 class _Blank(dict):  # type: ignore[type-arg]
