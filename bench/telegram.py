@@ -208,13 +208,23 @@ async def measure(name: str, build: Callable[[str], PtbApp], args: argparse.Name
 async def measure_steady(name: str, build: Callable[[str], PtbApp], args: argparse.Namespace) -> Row:
     """Below saturation: `--rate` messages a second, evenly spaced, from `--people` people in turn
     (each walks the pre-screen; a newcomer takes the place of whoever finished), for `--seconds`
-    after `--warmup-seconds` unmeasured. Nobody waits for the bot: the latency is the bot's own."""
+    after `--warmup-seconds` unmeasured. Nobody waits for the bot: the latency is the bot's own.
+
+    The people are at different lines of the script, as people are: before the timed messages,
+    slot s's first person walks the first `s % len(SCRIPT)` lines (unmeasured, at the same rate),
+    so every second of the run holds the script's mix of steps. `--lockstep`: every slot at the
+    same line instead (all 200 send their phone number in the same 4 seconds: a burst of the
+    costliest step, not a steady load)."""
     fake = FakeProcess()
     try:
+        length = len(SCRIPT)
+        offsets = [0 if args.lockstep else slot % length for slot in range(args.people)]
+        people = range(args.people)
+        before = [(slot, line) for line in range(length) for slot in people if line < offsets[slot]]
         total = round(args.rate * (args.warmup_seconds + args.seconds))
         warm = round(args.rate * args.warmup_seconds)
         turns = math.ceil(total / args.people)  # messages each slot sends
-        rounds = math.ceil(turns / len(SCRIPT))
+        rounds = math.ceil((turns + length) / length)
         for user in range(FIRST_USER, FIRST_USER + args.people * rounds):
             fake.send("person", user)
         application = build(fake.url)
@@ -222,16 +232,20 @@ async def measure_steady(name: str, build: Callable[[str], PtbApp], args: argpar
         try:
             start = time.perf_counter()
             cpu = 0.0
-            for k in range(total):
-                if k == warm:
+            for k in range(len(before) + total):
+                if k == len(before) + warm:
                     cpu = cpu_seconds()
                 delay = start + k / args.rate - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                slot, turn = k % args.people, k // args.people
-                round_, line = divmod(turn, len(SCRIPT))
+                if k < len(before):  # walking to the slot's starting line
+                    (slot, line), round_ = before[k], 0
+                else:
+                    slot, turn = (k - len(before)) % args.people, (k - len(before)) // args.people
+                    round_, line = divmod(offsets[slot] + turn, length)
                 user = FIRST_USER + slot + round_ * args.people
-                fake.send("push", user, SCRIPT[line].format(number=user % 10_000_000), k >= warm)
+                measured = k >= len(before) + warm
+                fake.send("push", user, SCRIPT[line].format(number=user % 10_000_000), measured)
             await asyncio.sleep(3.0)  # the last replies
             cpu = cpu_seconds() - cpu
         finally:
@@ -361,6 +375,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--people", type=int, default=200, help="--rate: the people sending in turn")
     parser.add_argument("--seconds", type=float, default=60, help="--rate: measured seconds")
     parser.add_argument("--warmup-seconds", type=float, default=5, help="--rate: unmeasured seconds first")
+    parser.add_argument(
+        "--lockstep", action="store_true", help="--rate: every person at the same line of the script"
+    )
     args = parser.parse_args(argv)
     if args.rate:
         return main_steady(args)
