@@ -69,9 +69,16 @@ def center_slugs(session: Session) -> dict[int, str]:
 
 
 def center_id(session: Session, slug: str | None) -> int | None:
+    """The center's id; looked up once a transaction (the pre-screen's last step needs it twice)."""
     if not slug:
         return None
-    return session.scalar(select(Center.id).where(Center.slug == slug))
+    known: dict[str, int] = session.info.setdefault("center_ids", {})
+    found = known.get(slug)
+    if found is None:
+        found = session.scalar(select(Center.id).where(Center.slug == slug))
+        if found is not None:  # (a center not there yet is looked for again)
+            known[slug] = found
+    return found
 
 
 # ---- inbound log and identities --------------------------------------------------------------

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from icalendar import Calendar
 from sqlalchemy import PrimaryKeyConstraint, UniqueConstraint, select
+from sqlalchemy import event as sql_event
 
 from bot.bootstrap import App
 from bot.events_cli import run_command
@@ -81,6 +82,29 @@ def test_with_no_conference_planned_the_eligible_outcome_is_as_before(app: App) 
     for line in HE_TO_ELIGIBLE:
         chat.send(line)
     assert chat.said() == ["prescreen.eligible", "prescreen.eligible_next", "common.menu_hint"]
+
+
+def test_the_pre_screens_last_step_asks_nothing_it_already_knows(app: App) -> None:
+    """The last step is the heaviest (about three times a step's statements, each about a
+    millisecond of CPU on PostgreSQL; bench/README.md "The 2.5 s replies"): with no conference
+    planned and no sign-up it asks for no sign-ups or seats of no events, and looks the center up once."""
+    chat = Person_(app, "972500000001")
+    chat.send("שלום").click("כן, נתחיל")
+    for line in HE_TO_ELIGIBLE[:-1]:
+        chat.send(line)
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(" ".join(statement.split()))
+
+    sql_event.listen(app.db.engine, "before_cursor_execute", seen)
+    try:
+        chat.send(HE_TO_ELIGIBLE[-1])
+    finally:
+        sql_event.remove(app.db.engine, "before_cursor_execute", seen)
+    assert "prescreen.eligible" in chat.said()
+    assert [s for s in statements if "IN (NULL)" in s] == []
+    assert len([s for s in statements if s.startswith("SELECT centers.id FROM centers WHERE")]) == 1
 
 
 def test_a_full_conference_is_offered_as_its_waiting_list_and_a_press_puts_them_on_it(app: App) -> None:
