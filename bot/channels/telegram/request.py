@@ -16,6 +16,7 @@ HTTP status ("telegram_403") or, when no answer came, by the error's kind ("Netw
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 from telegram.error import NetworkError, TelegramError, TimedOut
@@ -81,7 +82,7 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
         files = request_data.multipart_data if request_data and request_data.contains_files else None
-        fields = request_data.json_parameters if request_data else None
+        fields = request_data.json_parameters if files and request_data else None  # with the files
 
         def given(value: Any, default: str) -> float | None:
             unset = isinstance(value, type(BaseRequest.DEFAULT_NONE))  # PTB's DefaultValue: not given
@@ -95,19 +96,29 @@ class AiohttpRequest(BaseRequest):
         # aiohttp's `connect` covers waiting for a free connection and then connecting
         either = None if pool is None or connect is None else pool + connect
         timeout = aiohttp.ClientTimeout(total=None, connect=either, sock_connect=connect, sock_read=read)
-        data: Any = fields
+        data: Any = None
+        headers = None
         if files:
             form = aiohttp.FormData(fields or {})
             for name, (filename, content, mimetype) in files.items():
                 form.add_field(name, content, filename=filename, content_type=mimetype)
             data = form
+        elif request_data is not None:  # the same form as PTB's own client posts, encoded here at
+            # once: aiohttp's FormData builds it field by field (a fifth of a send's CPU)
+            data = urlencode(request_data.json_parameters).encode()
+            headers = _FORM
         try:
-            async with self._session.request(method, url, data=data, timeout=timeout) as response:
+            async with self._session.request(
+                method, url, data=data, headers=headers, timeout=timeout
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+
+
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 class Counted(BaseRequest):
