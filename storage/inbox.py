@@ -100,7 +100,7 @@ def keep(
         "fields": fields,
         "sender": sender,
     }
-    return session.execute(statement, values).first() is not None
+    return session.connection().execute(statement, values).first() is not None
 
 
 def take(session: Session, channel: str, platform_id: str, kind: str, person_id: int) -> bool:
@@ -110,12 +110,12 @@ def take(session: Session, channel: str, platform_id: str, kind: str, person_id:
     On PostgreSQL a concurrent `take` of the same row waits for this transaction, then finds the
     row done; on SQLite transactions are one at a time."""
     values = {"in_channel": channel, "in_id": platform_id, "to_kind": kind, "to_person": person_id}
-    return _changed(session.execute(_TAKE, values))
+    return _changed(session.connection().execute(_TAKE, values))  # (the ORM's path costs more)
 
 
 def give_up(session: Session, channel: str, platform_id: str) -> bool:
     """The step failed: not to be tried again (the person was asked to send it again); fields cleared."""
-    return _changed(session.execute(_GIVE_UP, {"in_channel": channel, "in_id": platform_id}))
+    return _changed(session.connection().execute(_GIVE_UP, {"in_channel": channel, "in_id": platform_id}))
 
 
 def _changed(result: Any) -> bool:
