@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, delete, exists, func, select, update
+from sqlalchemy import CursorResult, Table, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from storage.db import locked
@@ -51,7 +51,7 @@ def enqueue(
     templates: Sequence[str | None] | None = None,
 ) -> list[int]:
     """One row per platform call, in order, in the caller's transaction; their ids."""
-    return [c.id for c in _enqueue(session, locals(), None)[0]]
+    return _enqueue(session, locals(), None)[0]
 
 
 def enqueue_claimed(
@@ -78,8 +78,7 @@ def enqueue_claimed(
         earlier = session.scalar(
             _EARLIER, {"person": person_id, "channel": channel, "priority": priority, "now": now}
         )
-    rows, claimed = _enqueue(session, values, None if earlier is not None else now + lease)
-    return [r.id for r in rows], claimed
+    return _enqueue(session, values, None if earlier is not None else now + lease)
 
 
 # A row of the person's on that channel that a new reply must wait for (built once: the statement
@@ -104,49 +103,50 @@ _EARLIER = (
 
 def _enqueue(
     session: Session, v: Mapping[str, Any], lease_until: datetime | None
-) -> tuple[list[OutboundMessage], list[Claimed]]:
+) -> tuple[list[int], list[Claimed]]:
+    """Insert the rows (one statement, on the connection: no ORM objects for them), after flushing
+    what the session holds (the step's own changes: one flush, then this); their ids, in order."""
     person_id, channel, kind, now = v["person_id"], v["channel"], v["kind"], v["now"]
     reference, templates, not_after = v["reference"], v["templates"], v["not_after"]
+    payloads = [dict(payload) for payload in v["payloads"]]
+    if not payloads:
+        return [], []
     rows = [
-        OutboundMessage(
-            person_id=person_id,
-            channel=channel,
-            kind=kind[:64],
-            template=templates[i] if templates else None,
-            reference=(reference or None) and reference[:64],
-            status=PENDING if lease_until is None else SENDING,
-            priority=v["priority"],
-            payload=dict(payload),
-            attempts=0 if lease_until is None else 1,
-            due_at=now,
-            lease_until=lease_until,
-            claimed_by=None if lease_until is None else v.get("by"),
-            not_after=not_after,
-            created_at=now,
-            updated_at=now,
-        )
-        for i, payload in enumerate(v["payloads"])
+        {
+            "person_id": person_id,
+            "channel": channel,
+            "kind": kind[:64],
+            "template": templates[i] if templates else None,
+            "reference": (reference or None) and reference[:64],
+            "status": PENDING if lease_until is None else SENDING,
+            "priority": v["priority"],
+            "payload": payload,
+            "attempts": 0 if lease_until is None else 1,
+            "due_at": now,
+            "lease_until": lease_until,
+            "claimed_by": None if lease_until is None else v.get("by"),
+            "not_after": not_after,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i, payload in enumerate(payloads)
     ]
-    session.add_all(rows)
     session.flush()
+    ids = list(session.connection().scalars(_INSERT, rows))
     if lease_until is None:
-        return rows, []
+        return ids, []
     claimed = [
         Claimed(
-            r.id,
-            person_id or 0,
-            channel,
-            r.kind,
-            r.priority,
-            dict(r.payload or {}),
-            1,
-            lease_until,
-            None,
-            None,
+            row_id, person_id or 0, channel, row["kind"], row["priority"], payload, 1, lease_until, None, None
         )
-        for r in rows
+        for row_id, row, payload in zip(ids, rows, payloads, strict=True)
     ]
-    return rows, claimed
+    return ids, claimed
+
+
+_INSERT = insert(cast(Table, OutboundMessage.__table__)).returning(
+    OutboundMessage.__table__.c.id, sort_by_parameter_order=True
+)
 
 
 @dataclass(frozen=True)
