@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Integer, Select, bindparam, delete, select, update
+from sqlalchemy import Integer, Select, Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -209,22 +209,46 @@ def load_state(session: Session, person_id: int) -> State | None:
     """The person's conversation, locked until the transaction ends (PostgreSQL; SQLite's
     transactions are one at a time): a step and the scheduler (a question pushed, a timeout) that
     read it at once take turns, so neither saves over the other's change."""
-    row = session.get(Conversation, person_id, with_for_update=True)
-    if row is None:
-        return None
-    session.info.setdefault("conversations", {})[person_id] = row  # held for save_state: no reload
-    return State.from_json(row.state)
+    text_ = session.connection().execute(_STATE, {"person_id": person_id}).scalar()
+    session.info.setdefault("conversations", {})[person_id] = text_ is not None  # for save_state
+    return None if text_ is None else State.from_json(text_)
 
 
 def save_state(session: Session, person_id: int, state: State, now: datetime) -> None:
-    held = session.info.get("conversations", {}).get(person_id)
-    if held is None or held not in session:
-        held = session.get(Conversation, person_id)
-    row = held or Conversation(person_id=person_id)
-    row.state = state.to_json()
-    row.version = VERSION
-    row.updated_at = now
-    session.add(row)
+    """Save the person's conversation: one statement on the connection (every step saves one; the
+    ORM's unit of work for it cost more than the statement)."""
+    values = {"state": state.to_json(), "version": VERSION, "updated_at": now}
+    held = session.identity_map.get(session.identity_key(Conversation, person_id))
+    if held is not None:  # read through the ORM in this transaction: its changes first, then ours
+        session.flush()
+    exists = session.info.get("conversations", {}).get(person_id)
+    if exists is False or not _changed_rows(
+        session.connection().execute(_SAVE_STATE, {"row_person": person_id, **values})
+    ):
+        session.flush()  # the person's row first, when it is new in this transaction
+        session.connection().execute(_NEW_STATE, {"person_id": person_id, **values})
+    session.info.setdefault("conversations", {})[person_id] = True
+    if held is not None:
+        session.expire(held)  # not to be read stale
+
+
+def _changed_rows(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+_CONVERSATIONS = cast(Table, Conversation.__table__)
+# built once: they run on every step
+_STATE = (
+    select(_CONVERSATIONS.c.state)
+    .where(_CONVERSATIONS.c.person_id == bindparam("person_id"))
+    .with_for_update()
+)
+_SAVE_STATE = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.person_id == bindparam("row_person"))
+    .values(state=bindparam("state"), version=bindparam("version"), updated_at=bindparam("updated_at"))
+)
+_NEW_STATE = insert(_CONVERSATIONS)
 
 
 def _facts_statement() -> Select[Any]:

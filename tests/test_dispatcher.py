@@ -123,8 +123,8 @@ EVERY_ANSWER = [
     "INSERT INTO inbound_messages",  # the message id: a redelivery is found here
     "SELECT conversations",  # the state
     "SELECT (SELECT prescreen_outcomes",  # the facts, one statement
+    "UPDATE conversations SET",  # the state saved (one statement of its own),
     "INSERT INTO answers",  # what the step decided,
-    "UPDATE conversations SET",  # the state saved,
     "UPDATE channel_identities SET",  # and the identity's last message time, in one flush
 ]
 
