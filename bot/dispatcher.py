@@ -182,9 +182,7 @@ class Dispatcher:
                 raise _EarlierFirst(waiting)
         if inbound.message_id is not None and not self._first_time(session, inbound, now, person.id):
             raise _Redelivered
-        identity.last_inbound_at = now
-        identity.unreachable = False  # whoever writes can be answered
-        # neither read looks at the identity: its new time is written with the step's own rows (one flush)
+        repo.note_inbound(session, identity, now)  # the last message time; whoever writes can be answered
         with session.no_autoflush:
             state = repo.load_state(session, person.id) or State(lang=person.language)
             facts = repo.person_facts(session, person, inbound.channel, inbound.profile_name)

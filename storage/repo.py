@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from flows.context import PersonFacts
 from flows.effects import (
@@ -174,6 +175,23 @@ def find_or_create_person(
     if phone and holder is None:
         _set_phone(session, person, phone, verified=True, now=now)  # a typed claim to the number gives way
     return person, identity, holder is None
+
+
+def note_inbound(session: Session, identity: ChannelIdentity, now: datetime) -> None:
+    """The identity wrote now: its last message time (WhatsApp's 24-hour window), and it can be
+    answered again. One statement on the connection; the loaded object shows the new values
+    without the ORM writing them again."""
+    session.connection().execute(_NOTE_INBOUND, {"row_id": identity.id, "at": now})
+    set_committed_value(identity, "last_inbound_at", now)
+    set_committed_value(identity, "unreachable", False)
+
+
+_IDENTITIES = cast(Table, ChannelIdentity.__table__)
+_NOTE_INBOUND = (
+    update(_IDENTITIES)
+    .where(_IDENTITIES.c.id == bindparam("row_id"))
+    .values(last_inbound_at=bindparam("at"), unreachable=False)
+)
 
 
 def find_person(session: Session, person_id: int | None) -> Person | None:
