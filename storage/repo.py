@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Integer, Select, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Integer, Select, Table, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -228,30 +228,20 @@ def load_state(session: Session, person_id: int) -> State | None:
     transactions are one at a time): a step and the scheduler (a question pushed, a timeout) that
     read it at once take turns, so neither saves over the other's change."""
     text_ = session.connection().execute(_STATE, {"person_id": person_id}).scalar()
-    session.info.setdefault("conversations", {})[person_id] = text_ is not None  # for save_state
     return None if text_ is None else State.from_json(text_)
 
 
 def save_state(session: Session, person_id: int, state: State, now: datetime) -> None:
-    """Save the person's conversation: one statement on the connection (every step saves one; the
-    ORM's unit of work for it cost more than the statement)."""
-    values = {"state": state.to_json(), "version": VERSION, "updated_at": now}
+    """Save the person's conversation: one statement on the connection (an insert that updates the
+    row when there is one; every step saves one, and the ORM's unit of work for it cost more than
+    the statement). What the session holds is flushed first: the person's row when it is new, and
+    a conversation the ORM moved here in this step (a merge of two people)."""
+    values = {"person_id": person_id, "state": state.to_json(), "version": VERSION, "updated_at": now}
     held = session.identity_map.get(session.identity_key(Conversation, person_id))
-    if held is not None:  # read through the ORM in this transaction: its changes first, then ours
-        session.flush()
-    exists = session.info.get("conversations", {}).get(person_id)
-    if exists is False or not _changed_rows(
-        session.connection().execute(_SAVE_STATE, {"row_person": person_id, **values})
-    ):
-        session.flush()  # the person's row first, when it is new in this transaction
-        session.connection().execute(_NEW_STATE, {"person_id": person_id, **values})
-    session.info.setdefault("conversations", {})[person_id] = True
+    session.flush()
+    session.connection().execute(_SAVE_STATE[session.get_bind().dialect.name], values)
     if held is not None:
-        session.expire(held)  # not to be read stale
-
-
-def _changed_rows(result: Any) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
+        session.expire(held)  # read through the ORM in this transaction: not to be read stale
 
 
 _CONVERSATIONS = cast(Table, Conversation.__table__)
@@ -261,12 +251,15 @@ _STATE = (
     .where(_CONVERSATIONS.c.person_id == bindparam("person_id"))
     .with_for_update()
 )
-_SAVE_STATE = (
-    update(_CONVERSATIONS)
-    .where(_CONVERSATIONS.c.person_id == bindparam("row_person"))
-    .values(state=bindparam("state"), version=bindparam("version"), updated_at=bindparam("updated_at"))
-)
-_NEW_STATE = insert(_CONVERSATIONS)
+
+
+def _save_state_statement(insert: Any) -> Any:
+    statement = insert(_CONVERSATIONS)
+    changed = {name: statement.excluded[name] for name in ("state", "version", "updated_at")}
+    return statement.on_conflict_do_update(index_elements=["person_id"], set_=changed)
+
+
+_SAVE_STATE = {"postgresql": _save_state_statement(pg_insert), "sqlite": _save_state_statement(sqlite_insert)}
 
 
 def _facts_statement() -> Select[Any]:

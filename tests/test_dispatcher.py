@@ -124,8 +124,8 @@ EVERY_ANSWER = [
     "UPDATE channel_identities SET",  # the identity's last message time
     "SELECT conversations",  # the state
     "SELECT (SELECT prescreen_outcomes",  # the facts, one statement
-    "UPDATE conversations SET",  # the state saved,
-    "INSERT INTO answers",  # and what the step decided
+    "INSERT INTO answers",  # what the step decided,
+    "INSERT INTO conversations",  # and the state saved (an insert that updates the row there is)
 ]
 
 
