@@ -40,7 +40,7 @@ REPLY, BULK = 0, 1  # priority: a reply to someone typing goes before bulk work 
 def enqueue(
     session: Session,
     *,
-    person_id: int,
+    person_id: int | None,
     channel: str,
     kind: str,
     payloads: Sequence[Mapping[str, Any]],
@@ -137,7 +137,16 @@ def _enqueue(
         return ids, []
     claimed = [
         Claimed(
-            row_id, person_id or 0, channel, row["kind"], row["priority"], payload, 1, lease_until, None, None
+            row_id,
+            _whose(person_id, row_id),
+            channel,
+            row["kind"],
+            row["priority"],
+            payload,
+            1,
+            lease_until,
+            None,
+            None,
         )
         for row_id, row, payload in zip(ids, rows, payloads, strict=True)
     ]
@@ -161,6 +170,13 @@ class Claimed:
     lease_until: datetime
     not_after: datetime | None
     reference: str | None
+
+
+def _whose(person_id: int | None, row_id: int) -> int:
+    """Whose a row is, for its order and for what stops with it: a person's id; a row of no one (the
+    confirmation to someone who deleted their data) is its own (-its id): one such row never waits
+    for, nor fails with, another's."""
+    return int(person_id) if person_id is not None else -row_id
 
 
 def _ready(row: OutboundMessage, now: datetime, created_before: datetime | None) -> bool:
@@ -242,7 +258,7 @@ def claim(
     until = now + lease
     claimed: list[Claimed] = []
     stopped: set[tuple[int | None, str]] = set()
-    person_of = {r.id: (r.person_id, r.channel) for r in candidates}
+    person_of = {r.id: (_whose(r.person_id, r.id), r.channel) for r in candidates}
     for row_id in chosen:
         person = person_of[row_id]
         locked_row = locked_rows.get(row_id)  # None: locked by another process
@@ -255,7 +271,7 @@ def claim(
         claimed.append(
             Claimed(
                 row.id,
-                int(row.person_id or 0),
+                _whose(row.person_id, row.id),
                 row.channel,
                 row.kind,
                 row.priority,
@@ -275,11 +291,11 @@ def owners(session: Session, ids: Iterable[int]) -> set[tuple[int, str]]:
     if not ids:
         return set()
     found = session.execute(
-        select(OutboundMessage.person_id, OutboundMessage.channel)
-        .where(OutboundMessage.id.in_(ids))
-        .distinct()
+        select(OutboundMessage.id, OutboundMessage.person_id, OutboundMessage.channel).where(
+            OutboundMessage.id.in_(ids)
+        )
     )
-    return {(int(person or 0), channel) for person, channel in found}
+    return {(_whose(person, row_id), channel) for row_id, person, channel in found}
 
 
 def _ours(session: Session, claimed: Claimed) -> OutboundMessage | None:
