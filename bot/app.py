@@ -72,10 +72,10 @@ class App:
         then whatever is left unsent), SQLite's checkpoints (off the steps' path)."""
         presence = self.presence()
         presence.start()
-        scheduler.start()
-        self.outbox.start()
-        self.db.start_checkpoints()
         try:
+            scheduler.start()
+            self.outbox.start()
+            self.db.start_checkpoints()
             yield
         finally:
             scheduler.shutdown()

@@ -13,7 +13,8 @@ the platform said "too many requests, retry after" (429): every send waits that 
 
 The limits are the platform's, per bot or number, not per process: with several processes sending
 for the same bot, each paces at its part. `divide(channel, n)` (`bot/presence.py`, from the live
-processes in the database) sets every pacer of that channel in this process to 1/n of its limits.
+processes in the database) sets every pacer of that channel in this process to 1/n of the
+sender's limit (a chat's own pace stays whole: a person's messages go one after the other).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class Pacer:
         self._keys: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
         self._replies_waiting = 0
-        self._limits = (per_second, max(burst, 1.0), per_key)  # the whole bot's, before `share`
+        self._limits = (per_second, max(burst, 1.0))  # the whole bot's, before `share`
         self.parts = 1
         if channel is not None:
             _PACERS.setdefault(channel, weakref.WeakSet()).add(self)
@@ -81,14 +82,13 @@ class Pacer:
         with self._lock:
             if parts == self.parts:
                 return
-            per_second, burst, per_key = self._limits
+            per_second, burst = self._limits
             self.parts = parts
             self._main.rate = per_second / parts
             self._main.burst = max(burst / parts, 1.0)
             self._main.tokens = min(self._main.tokens, self._main.burst)
-            self.per_key = per_key / parts
-            for bucket in self._keys.values():
-                bucket.rate = self.per_key
+            # a chat's own pace is not divided: one person's messages go out one after the other,
+            # each after the last is settled, whichever process sends it
 
     @property
     def interval(self) -> float:

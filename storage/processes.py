@@ -2,9 +2,11 @@
 are a dead process's.
 
     register()  at start-up: this process's row (host, pid, the channels it sends on)
-    beat()      every few seconds: `seen_at` = now; then the dead are reaped and the live counted
-    reap()      a process not seen for `gone` (or, on this host, whose pid no longer runs) is dead:
-                its outbox rows being sent and its claimed jobs are released (due now), its row deleted
+    beat()      every few seconds: `seen_at` = now
+    listing()   who is registered; the caller decides who is dead (bot/presence.py: a `seen_at`
+                that has not moved for a while by the caller's own clock, or a pid gone on its host)
+    reap()      the dead: their rows deleted (unless they beat meanwhile), their outbox rows being
+                sent and their claimed jobs released (due now)
     leave()     at a clean exit: the row deleted (the others' share grows at their next beat)
 
 A released row is sent by whichever process claims it next: at most one duplicate per crash, as
@@ -12,8 +14,8 @@ after a lease runs out, but seconds after the crash instead of a minute."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -43,43 +45,36 @@ def beat(session: Session, process_id: str, now: datetime) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-def reap(
-    session: Session,
-    process_id: str,
-    now: datetime,
-    gone: timedelta,
-    host: str,
-    pid: int,
-    running: Callable[[int], bool],
-) -> list[str]:
-    """Release the claims of the processes that are dead; their ids. Dead: not seen for `gone`, or
-    on `host` (this process's) with a pid that `running` says is not running, or with this
-    process's own `pid` under another id (a predecessor whose pid this restart was given)."""
-    dead: list[str] = []
-    for other, other_host, other_pid, seen_at in session.execute(
-        select(Process.id, Process.host, Process.pid, Process.seen_at)
-    ):
-        if other == process_id:
-            continue
-        here = other_host == host[:64]
-        if seen_at <= now - gone or (here and (other_pid == pid or not running(other_pid))):
-            dead.append(other)
-    if not dead:
+def listing(session: Session) -> list[tuple[str, str, int, str, datetime]]:
+    """Every registered process: (id, host, pid, channels, seen_at)."""
+    query = select(Process.id, Process.host, Process.pid, Process.channels, Process.seen_at)
+    return [(i, h, p, c, s) for i, h, p, c, s in session.execute(query.order_by(Process.id))]
+
+
+def reap(session: Session, dead: Mapping[str, datetime], now: datetime) -> list[str]:
+    """Take these processes for dead — each unless it beat since (`seen_at` no longer what was
+    seen): their rows deleted, the outbox rows they were sending and the jobs they claimed released
+    (due now). The ids of those taken."""
+    taken = []
+    for process_id, seen_at in sorted(dead.items()):
+        result = session.execute(delete(Process).where(Process.id == process_id, Process.seen_at == seen_at))
+        if getattr(result, "rowcount", 0):
+            taken.append(process_id)
+    if not taken:
         return []
     session.execute(
         update(OutboundMessage)
-        .where(OutboundMessage.status == "sending", OutboundMessage.claimed_by.in_(dead))
+        .where(OutboundMessage.status == "sending", OutboundMessage.claimed_by.in_(taken))
         .values(lease_until=now, claimed_by=None)
         .execution_options(synchronize_session=False)
     )
     session.execute(
         update(ScheduledJob)
-        .where(ScheduledJob.state == "claimed", ScheduledJob.claimed_by.in_(dead))
+        .where(ScheduledJob.state == "claimed", ScheduledJob.claimed_by.in_(taken))
         .values(lease_until=now, due_at=now, claimed_by=None)
         .execution_options(synchronize_session=False)
     )
-    session.execute(delete(Process).where(Process.id.in_(dead)))
-    return dead
+    return taken
 
 
 def live(session: Session, channel: str) -> int:

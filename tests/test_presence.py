@@ -3,6 +3,8 @@ platforms' sending limits, and a dead one's claims are taken over at once, not a
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -14,13 +16,13 @@ from bot.bootstrap import App
 from bot.channels.telegram.sender import TelegramSender, shared_pacer
 from bot.delivery import Outbox
 from bot.pacing import BULK, Pacer
-from bot.presence import Presence, process_id
+from bot.presence import Presence, _host, process_id
 from storage import jobs, outbox, processes, repo
 from storage.models import OutboundMessage, Process, ScheduledJob
 from tests.conftest import FakeClock
 from tests.fake_telegram import TOKEN, FakeTelegram
 
-pytestmark = pytest.mark.app(telegram=True)
+pytestmark = pytest.mark.app(db="both", telegram=True)
 
 CHAT = 4004
 OTHER = "other-host:4242:0badcafe"
@@ -47,8 +49,17 @@ def seconds_for(pacer: Pacer, ticking: Ticking, sends: int) -> float:
 
 
 @pytest.fixture
-def presence(app: App) -> Iterator[Presence]:
-    here = Presence(app.db, app.clock, ["telegram"], heartbeat_seconds=2.0, gone_seconds=15.0)
+def ticking() -> Ticking:
+    return Ticking()
+
+
+@pytest.fixture
+def presence(app: App, ticking: Ticking) -> Iterator[Presence]:
+    """This process's presence; time passes for it on `ticking` (its own clock, which measures how
+    long another's heartbeat has not moved)."""
+    here = Presence(
+        app.db, app.clock, ["telegram"], heartbeat_seconds=2.0, gone_seconds=15.0, monotonic=ticking
+    )
     yield here
     pacing.divide("telegram", 1)
     here.shutdown()
@@ -74,7 +85,7 @@ def test_a_pacer_shared_by_two_processes_sends_at_half_the_rate() -> None:
 
 
 def test_the_bot_pacer_of_every_process_paces_at_its_part_of_the_limit_while_others_are_alive(
-    app: App, presence: Presence, clock: FakeClock
+    app: App, presence: Presence, ticking: Ticking
 ) -> None:
     pacer = shared_pacer("t0ken-presence", 30.0, 1.0, 3.0)
     presence.start()
@@ -84,13 +95,13 @@ def test_the_bot_pacer_of_every_process_paces_at_its_part_of_the_limit_while_oth
     assert presence.parts == {"telegram": 2} and pacer.interval == pytest.approx(1 / 15)
     late = shared_pacer("t0ken-presence-2", 30.0, 1.0, 3.0)  # made after: divided too
     assert late.interval == pytest.approx(1 / 15)
-    clock.advance(seconds=16)  # the other stopped beating: dead
+    ticking.sleep(16)  # the other stopped beating: dead
     presence.beat()
     assert presence.parts == {"telegram": 1} and pacer.interval == pytest.approx(1 / 30)
 
 
 def test_a_dead_process_rows_being_sent_are_sent_by_another_at_once_not_after_the_lease(
-    app: App, presence: Presence, fake_telegram: FakeTelegram, clock: FakeClock
+    app: App, presence: Presence, fake_telegram: FakeTelegram, clock: FakeClock, ticking: Ticking
 ) -> None:
     with app.db.transaction() as s:
         someone, _, _ = repo.find_or_create_person(s, "telegram", str(CHAT), "he", clock())
@@ -105,10 +116,11 @@ def test_a_dead_process_rows_being_sent_are_sent_by_another_at_once_not_after_th
     sender = TelegramSender(TOKEN, app.catalogs, fake_telegram.url, pacer=Pacer(0))
     box.register(sender)
     presence.start()
-    clock.advance(seconds=5)
+    ticking.sleep(5)
     presence.beat()
     assert box.drain_all() == 0  # alive a few seconds ago: its lease stands
-    clock.advance(seconds=11)  # 16 s without a beat
+    ticking.sleep(11)  # 16 s without a beat
+    clock.advance(seconds=16)
     presence.beat()
     with app.db.transaction() as s:
         assert s.scalar(select(Process.id).where(Process.id == OTHER)) is None
@@ -125,9 +137,7 @@ def test_on_this_host_a_predecessor_whose_pid_is_gone_is_dead_at_once(
 ) -> None:
     """`kill -9`, then the service manager starts the process again: the new one finds the old
     one's pid not running and takes its claimed jobs at start-up, not 15 s (or a lease) later."""
-    import socket
-
-    host = socket.gethostname()
+    host = _host()
     gone = other_process(app, host=host, pid=2**22 + 7)  # above any pid this host hands out
     alive_elsewhere = other_process(app, host="another-host", pid=2**22 + 7)
     with app.db.transaction() as s:
@@ -161,3 +171,59 @@ def test_a_clean_exit_takes_its_row_away(app: App, presence: Presence) -> None:
     presence.shutdown()
     with app.db.transaction() as s:
         assert list(s.scalars(select(Process.id))) == []
+
+
+def claimed_job(app: App, clock: FakeClock, by: str) -> int:
+    with app.db.transaction() as s:
+        s.add(
+            ScheduledJob(
+                kind="reminder.event",
+                due_at=clock(),
+                scheduled_for=clock(),
+                payload={},
+                created_at=clock(),
+                updated_at=clock(),
+            )
+        )
+    with app.db.transaction() as s:
+        [job_id] = jobs.claim(s, clock(), timedelta(seconds=120), 10, by=by)
+    return job_id
+
+
+def still_claimed_by(app: App, job_id: int, by: str) -> bool:
+    with app.db.transaction() as s:
+        job = s.get(ScheduledJob, job_id)
+        return job is not None and job.claimed_by == by
+
+
+def test_two_containers_with_one_host_name_and_pid_1_each_do_not_reap_each_other(
+    app: App, presence: Presence, clock: FakeClock
+) -> None:
+    """Docker with --network host (or compose `hostname:`): one host name in both containers, each
+    its own pid namespace, where the other's pid is this one's or not running. (From the review.)"""
+    other = other_process(app, host=socket.gethostname(), pid=os.getpid())  # it beat just now
+    job_id = claimed_job(app, clock, other)
+    presence.start()
+    with app.db.transaction() as s:
+        assert s.scalar(select(Process.id).where(Process.id == other)) == other  # still registered
+    assert still_claimed_by(app, job_id, other)  # its live claim is not released
+
+
+def test_a_process_whose_clock_is_20s_behind_is_not_taken_for_dead_while_it_beats(
+    app: App, presence: Presence, clock: FakeClock, ticking: Ticking
+) -> None:
+    """`seen_at` is written by each host's own clock: one 20 s behind is alive as long as its
+    heartbeat moves. (From the review.)"""
+    other = other_process(app, seen_seconds_ago=20)  # its clock: 20 s behind ours; it beat just now
+    job_id = claimed_job(app, clock, other)
+    presence.start()
+    for _ in range(10):  # 20 s of its beats every 2 s, as this process sees them
+        ticking.sleep(2)
+        clock.advance(seconds=2)
+        with app.db.transaction() as s:
+            processes.beat(s, other, clock() - timedelta(seconds=20))
+        presence.beat()
+    assert still_claimed_by(app, job_id, other)
+    ticking.sleep(16)  # then it stops
+    presence.beat()
+    assert not still_claimed_by(app, job_id, other)
