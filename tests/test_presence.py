@@ -140,19 +140,7 @@ def test_on_this_host_a_predecessor_whose_pid_is_gone_is_dead_at_once(
     host = _host()
     gone = other_process(app, host=host, pid=2**22 + 7)  # above any pid this host hands out
     alive_elsewhere = other_process(app, host="another-host", pid=2**22 + 7)
-    with app.db.transaction() as s:
-        s.add(
-            ScheduledJob(
-                kind="reminder.event",
-                due_at=clock(),
-                scheduled_for=clock(),
-                payload={},
-                created_at=clock(),
-                updated_at=clock(),
-            )
-        )
-    with app.db.transaction() as s:
-        [job_id] = jobs.claim(s, clock(), timedelta(seconds=120), 10, by=gone)
+    job_id = claimed_job(app, clock, gone)
     presence.start()
     with app.db.transaction() as s:
         ids = set(s.scalars(select(Process.id)))
