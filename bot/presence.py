@@ -135,9 +135,9 @@ class Presence:
             )
         alive = {row[0] for row in registered} - set(taken)
         self._observed = {k: v for k, v in self._observed.items() if k in alive}
+        counts = processes.by_channel(row[3] for row in registered if row[0] in alive)
         for channel in self.channels:
-            count = sum(1 for row in registered if row[0] in alive and channel in row[3].split(","))
-            parts = max(count, 1)
+            parts = max(counts.get(channel, 0), 1)
             if self.parts.get(channel) != parts:
                 log.info("presence: %d process(es) send on %s; each paces at 1/%d", parts, channel, parts)
                 self.parts[channel] = parts

@@ -14,7 +14,7 @@ after a lease runs out, but seconds after the crash instead of a minute."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
@@ -77,15 +77,15 @@ def reap(session: Session, dead: Mapping[str, datetime], now: datetime) -> list[
     return taken
 
 
-def live(session: Session, channel: str) -> int:
-    """How many registered processes send on `channel` (this one included, when it does)."""
-    return live_by_channel(session).get(channel, 0)
-
-
 def live_by_channel(session: Session) -> dict[str, int]:
     """Channel → how many registered processes send on it."""
+    return by_channel(session.scalars(select(Process.channels)))
+
+
+def by_channel(channel_lists: Iterable[str]) -> dict[str, int]:
+    """Channel → how many of these processes' `channels` (comma-separated) name it."""
     counts: dict[str, int] = {}
-    for channels in session.scalars(select(Process.channels)):
+    for channels in channel_lists:
         for channel in filter(None, channels.split(",")):
             counts[channel] = counts.get(channel, 0) + 1
     return counts
