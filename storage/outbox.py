@@ -73,7 +73,7 @@ def enqueue_claimed(
     `person_id` None: rows of no one (a deletion's confirmation), claimed at once."""
     values = dict(locals(), reference=None, not_after=None)
     # Not flushed first: the step's own changes do not bear on it (a row this session enqueued is
-    # flushed already, by `_enqueue`), and the flush below writes them with the new rows at once.
+    # inserted already, by `_enqueue`), and `_enqueue` flushes them once, just before its insert.
     with session.no_autoflush:
         earlier = session.scalar(
             _EARLIER, {"person": person_id, "channel": channel, "priority": priority, "now": now}
@@ -106,7 +106,7 @@ def _enqueue(
 ) -> tuple[list[int], list[Claimed]]:
     """Insert the rows (one statement, on the connection: no ORM objects for them), after flushing
     what the session holds (the step's own changes: one flush, then this); their ids, in order."""
-    person_id, channel, kind, now = v["person_id"], v["channel"], v["kind"], v["now"]
+    person_id, channel, kind, now = v["person_id"], v["channel"], v["kind"][:64], v["now"]
     reference, templates, not_after = v["reference"], v["templates"], v["not_after"]
     payloads = [dict(payload) for payload in v["payloads"]]
     if not payloads:
@@ -115,7 +115,7 @@ def _enqueue(
         {
             "person_id": person_id,
             "channel": channel,
-            "kind": kind[:64],
+            "kind": kind,
             "template": templates[i] if templates else None,
             "reference": (reference or None) and reference[:64],
             "status": PENDING if lease_until is None else SENDING,
@@ -140,22 +140,21 @@ def _enqueue(
             row_id,
             _whose(person_id, row_id),
             channel,
-            row["kind"],
-            row["priority"],
+            kind,
+            v["priority"],
             payload,
             1,
             lease_until,
             None,
             None,
         )
-        for row_id, row, payload in zip(ids, rows, payloads, strict=True)
+        for row_id, payload in zip(ids, payloads, strict=True)
     ]
     return ids, claimed
 
 
-_INSERT = insert(cast(Table, OutboundMessage.__table__)).returning(
-    OutboundMessage.__table__.c.id, sort_by_parameter_order=True
-)
+_OUTBOX = cast(Table, OutboundMessage.__table__)
+_INSERT = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
 
 
 @dataclass(frozen=True)
@@ -346,7 +345,6 @@ def settle(
     return cast(CursorResult[Any], result).rowcount == 1
 
 
-_OUTBOX = cast(Table, OutboundMessage.__table__)
 # built once: building it is more of a settle's CPU than running it (bound names other than the
 # columns': an UPDATE reserves those for its SET clause)
 _SETTLE_SENT = (
