@@ -37,13 +37,11 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
-from telegram.request import RequestData
-from telegram.request._requestparameter import RequestParameter
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import App
 from bot.channels.telegram.render import reply_markup, split_text
-from bot.channels.telegram.request import AiohttpRequest, Counted
+from bot.channels.telegram.request import AiohttpRequest, Counted, fields
 from bot.channels.telegram.sender import TelegramSender
 from bot.delivery import Outcome
 from bot.dispatcher import Delivery, Inbound
@@ -421,10 +419,9 @@ async def _take_buttons_away(bot: Bot, chat_id: int, message_id: int) -> None:
     the bot's HTTP client, as the replies (`TelegramSender.transmit_on`): PTB's `Bot` method would
     also build a `Message` from the answer, which nothing reads, for a call made on most messages.
     A failure changes nothing ("message is not modified", a message too old)."""
-    ids = {"chat_id": chat_id, "message_id": message_id}
-    fields = RequestData([RequestParameter.from_input(key, value) for key, value in ids.items()])
+    call = fields({"chat_id": chat_id, "message_id": message_id})
     try:
-        code, _ = await bot.request.do_request(f"{bot.base_url}/editMessageReplyMarkup", "POST", fields)
+        code, _ = await bot.request.do_request(f"{bot.base_url}/editMessageReplyMarkup", "POST", call)
     except TelegramError as error:
         log.debug("telegram: buttons not taken away: %s", type(error).__name__)
         return

@@ -15,12 +15,14 @@ HTTP status ("telegram_403") or, when no answer came, by the error's kind ("Netw
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
 from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from telegram.request._requestparameter import RequestParameter
 
 from bot import metrics
 
@@ -119,6 +121,12 @@ class AiohttpRequest(BaseRequest):
 
 
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def fields(data: Mapping[str, Any]) -> RequestData:
+    """A Bot API call's parameters as PTB's `RequestData`, for `do_request` (a call made without PTB's
+    `Bot` methods: a reply from the outbox, the old buttons taken away)."""
+    return RequestData([RequestParameter.from_input(key, value) for key, value in data.items()])
 
 
 class Counted(BaseRequest):

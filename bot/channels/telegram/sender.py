@@ -25,12 +25,12 @@ from typing import Any
 
 import httpx
 from telegram.error import TelegramError
-from telegram.request import BaseRequest, RequestData
-from telegram.request._requestparameter import RequestParameter
+from telegram.request import BaseRequest
 
 from bot import metrics
 from bot.app import App
 from bot.channels.telegram.render import reply_markup, split_text
+from bot.channels.telegram.request import fields
 from bot.i18n import Catalogs
 from bot.outbound import Proactive, Recipient, SendResult, SendStatus, Transmitted
 from bot.pacing import BULK, Pacer
@@ -126,10 +126,9 @@ class TelegramSender:
         its step's commit, without a thread. A call with a file goes through `transmit`."""
         data = {**dict(part.get("data") or {}), "chat_id": int(address)}
         await self.pacer.reply_slot(address)
-        fields = RequestData([RequestParameter.from_input(k, v) for k, v in data.items()])
         method = str(part.get("method", "sendMessage"))
         try:
-            code, body = await request.do_request(f"{base_url}/{method}", "POST", fields)
+            code, body = await request.do_request(f"{base_url}/{method}", "POST", fields(data))
         except TelegramError as error:  # no answer (a timeout, the network): counted by `request`
             return Transmitted(SendStatus.RETRY, code=type(error).__name__[:16])
         try:
